@@ -1,0 +1,28 @@
+"""Command-line interface: thin commands that parse, call the library and print."""
+
+from __future__ import annotations
+
+import sys
+
+from palmares.cli import data as _data  # noqa: F401  (registers commands)
+from palmares.cli import demo as _demo  # noqa: F401
+from palmares.cli.app import UsageProblem, app, err
+from palmares.problems import InvalidInput
+
+
+def main() -> None:
+    """Entry point of the ``palmares`` console script (exit 0 ok, 2 bad input, 1 internal)."""
+    try:
+        app()
+    except InvalidInput as problem:
+        for p in problem.problems:
+            err(p.to_text())
+        errors = sum(p.severity == "error" for p in problem.problems)
+        err(f"{errors} error(s); nothing was written")
+        sys.exit(2)
+    except (UsageProblem, LookupError) as problem:
+        err(f"error: {problem.args[0] if problem.args else problem}")
+        sys.exit(2)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,59 @@
+"""The Typer application and the conventions every command shares (contracts section 1)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(
+    name="palmares",
+    help="Build, explain and explore rankings of higher-education institutions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+NO_DATA_MESSAGE = (
+    "no dataset: pass --data DIR or set PALMARES_DATA (make one with: palmares demo --out DIR)"
+)
+
+
+class UsageProblem(Exception):
+    """A command-line input the user must fix; the CLI prints it and exits 2."""
+
+
+def data_path(data: Path | None) -> Path:
+    """The bundle path from --data, else $PALMARES_DATA, else a usage problem."""
+    if data is not None:
+        return data
+    env = os.environ.get("PALMARES_DATA")
+    if env:
+        return Path(env)
+    raise UsageProblem(NO_DATA_MESSAGE)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _json_safe(value.item())
+    return value
+
+
+def print_json(document: Any) -> None:
+    """Exactly one JSON document on stdout; non-finite numbers become null."""
+    sys.stdout.write(json.dumps(_json_safe(document), ensure_ascii=False, indent=2) + "\n")
+
+
+def err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")

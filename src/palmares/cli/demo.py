@@ -1,0 +1,3 @@
+"""The demo command: write the demo world and show palmares at work (contracts section 4)."""
+
+from __future__ import annotations

@@ -1,0 +1,356 @@
+"""The Dataset: institutions, their indicator tree, editions, observations and published results.
+
+A Dataset is immutable: every operation returns a new object and every table it hands out is a
+copy (pandas copy-on-write makes that cheap). For the engine it exposes :meth:`Dataset.matrix`,
+the institutions x nodes float matrix of one edition with its status codes, built by integer
+indexing over a per-edition index computed once at construction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from palmares.problems import InvalidInput
+from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
+from palmares.tree import Tree
+
+#: Integer codes of observation statuses in :attr:`EditionMatrix.status`; -1 means no row at all.
+STATUS_CODE: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
+NO_OBSERVATION = -1
+_VALUED_CODES = np.array(sorted(STATUS_CODE[s] for s in VALUED_STATUSES), dtype=np.int8)
+
+
+def fold_name(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for exact matching of user queries."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+@dataclass(frozen=True)
+class EditionMatrix:
+    """Values of one edition over a list of nodes: ``values[i, j]`` for institution i, node j.
+
+    ``values`` is NaN wherever no value was given; ``status`` holds :data:`STATUS_CODE` codes
+    (-1 where the institution has no row for the node). Arrays are read-only.
+    """
+
+    system: str
+    year: int
+    institutions: tuple[str, ...]
+    nodes: tuple[str, ...]
+    values: npt.NDArray[np.float64]
+    status: npt.NDArray[np.int8]
+
+    @property
+    def mask(self) -> npt.NDArray[np.bool_]:
+        """True where a value is present (reported or estimated)."""
+        return np.isin(self.status, _VALUED_CODES)
+
+    @property
+    def not_applicable(self) -> npt.NDArray[np.bool_]:
+        return self.status == STATUS_CODE["not_applicable"]
+
+    @property
+    def estimated(self) -> npt.NDArray[np.bool_]:
+        return self.status == STATUS_CODE["estimated"]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.institutions), len(self.nodes))
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    spec = TABLES[name]
+    data: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        dtype: Any = {"int": "Int64", "float": "float64"}.get(column.kind, "str")
+        data[column.name] = pd.Series([], dtype=dtype)
+    return pd.DataFrame(data)
+
+
+def _normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a table its canonical dtypes and column order (known columns first, extras after)."""
+    spec = TABLES[name]
+    frame = frame.copy()
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            frame[column.name] = pd.NA
+    for column in spec.columns:
+        series = frame[column.name]
+        if column.kind == "int":
+            frame[column.name] = pd.array(pd.to_numeric(series), dtype="Int64")
+        elif column.kind == "float":
+            frame[column.name] = pd.to_numeric(series).astype("float64")
+        else:
+            frame[column.name] = series.astype("str")
+    extras = [c for c in frame.columns if c not in spec.column_names]
+    for column in extras:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].astype("str")
+    return frame[[*spec.column_names, *extras]].reset_index(drop=True)
+
+
+class Dataset:
+    """A validated, immutable bundle of ranking data."""
+
+    __slots__ = (
+        "_edition_rows",
+        "_inst_codes",
+        "_institution_ids",
+        "_node_codes",
+        "_node_ids",
+        "_status_codes",
+        "_tables",
+        "_values",
+    )
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Wrap already-validated tables. Use :meth:`from_frames` for user-built frames."""
+        normalised = {
+            name: _normalise_table(name, tables[name]) if name in tables else _empty_table(name)
+            for name in TABLE_ORDER
+        }
+        object.__setattr__(self, "_tables", normalised)
+        self._build_index()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Dataset is immutable; use with_tables() to derive a new one")
+
+    def _build_index(self) -> None:
+        institutions = self._tables["institutions"]["id"].to_numpy(dtype=object)
+        nodes = self._tables["indicators"]["id"].to_numpy(dtype=object)
+        obs = self._tables["observations"]
+        inst_codes = pd.Categorical(obs["institution"], categories=institutions).codes
+        node_codes = pd.Categorical(obs["indicator"], categories=nodes).codes
+        status_codes = (
+            pd.Categorical(obs["status"], categories=list(STATUSES)).codes.astype(np.int8)
+        )
+        if obs.empty:
+            rows: dict[tuple[str, int], npt.NDArray[np.intp]] = {}
+        else:
+            groups = obs.groupby(["system", "year"], sort=True).indices
+            rows = {(str(s), int(y)): np.asarray(ix) for (s, y), ix in groups.items()}
+        values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+        for array in (inst_codes, node_codes, status_codes, values):
+            array.setflags(write=False)
+        set_ = object.__setattr__
+        set_(self, "_institution_ids", tuple(institutions.tolist()))
+        set_(self, "_node_ids", tuple(nodes.tolist()))
+        set_(self, "_inst_codes", inst_codes)
+        set_(self, "_node_codes", node_codes)
+        set_(self, "_status_codes", status_codes)
+        set_(self, "_values", values)
+        set_(self, "_edition_rows", rows)
+
+    # -- construction and export -------------------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, origin: str = "<frames>") -> Dataset:
+        """Validate pandas tables (named as in the canonical bundle) and build a Dataset.
+
+        Raises :class:`~palmares.problems.InvalidInput` listing every problem found.
+        """
+        from palmares.validation import validate_tables
+
+        typed, problems = validate_tables(frames, origin=origin)
+        problems.raise_if_errors()
+        return cls(typed)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every table as a pandas DataFrame (copies: changing them leaves the Dataset intact)."""
+        return {name: frame.copy() for name, frame in self._tables.items()}
+
+    def with_tables(self, **tables: pd.DataFrame) -> Dataset:
+        """A new Dataset with some tables replaced (validated like :meth:`from_frames`)."""
+        unknown = set(tables) - set(TABLE_ORDER)
+        if unknown:
+            raise ValueError(f"unknown table(s): {', '.join(sorted(unknown))}")
+        return Dataset.from_frames({**self._tables, **tables})
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self._tables[name].copy()
+
+    @property
+    def institutions(self) -> pd.DataFrame:
+        return self.table("institutions")
+
+    @property
+    def aliases(self) -> pd.DataFrame:
+        return self.table("aliases")
+
+    @property
+    def lineage(self) -> pd.DataFrame:
+        return self.table("lineage")
+
+    @property
+    def networks(self) -> pd.DataFrame:
+        return self.table("networks")
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return self.table("indicators")
+
+    @property
+    def editions(self) -> pd.DataFrame:
+        return self.table("editions")
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        return self.table("observations")
+
+    @property
+    def published(self) -> pd.DataFrame:
+        return self.table("published")
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n}={len(t)}" for n, t in self._tables.items() if len(t))
+        return f"Dataset({counts})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return all(self._tables[n].equals(other._tables[n]) for n in TABLE_ORDER)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- structure ---------------------------------------------------------------------------
+
+    @property
+    def institution_ids(self) -> tuple[str, ...]:
+        return self._institution_ids
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self._tables["editions"]["system"].tolist())))
+
+    def edition_years(self, system: str) -> tuple[int, ...]:
+        editions = self._tables["editions"]
+        years = editions.loc[editions["system"] == system, "year"]
+        return tuple(sorted(int(y) for y in years))
+
+    def tree(self, system: str | None = None) -> Tree:
+        """The indicator tree of the bundle, or the subtree rooted at ``system``."""
+        ind = self._tables["indicators"]
+        tree = Tree.from_parents(zip(ind["id"].tolist(), ind["parent"].tolist(), strict=True))
+        return tree.subtree(system) if system is not None else tree
+
+    def field(self, system: str, year: int) -> tuple[str, ...]:
+        """Institutions with at least one observation row in the edition, sorted by id."""
+        rows = self._rows(system, year)
+        codes = np.unique(self._inst_codes[rows])
+        ids = self._institution_ids
+        return tuple(ids[c] for c in codes)
+
+    def _rows(self, system: str, year: int) -> npt.NDArray[np.intp]:
+        try:
+            return self._edition_rows[(system, int(year))]
+        except KeyError:
+            known = ", ".join(f"{s} {y}" for s, y in sorted(self._edition_rows)) or "none"
+            raise KeyError(
+                f"no observations for edition {system} {year} (editions with data: {known})"
+            ) from None
+
+    def matrix(
+        self, system: str, year: int, nodes: Sequence[str] | None = None
+    ) -> EditionMatrix:
+        """The institutions x nodes matrix of one edition, by integer indexing (no pivot).
+
+        ``nodes`` defaults to the leaves of the system's tree. Rows are the edition's field
+        (:meth:`field`), in id order.
+        """
+        if nodes is None:
+            nodes = self.tree(system).leaves
+        node_position = {n: i for i, n in enumerate(self._node_ids)}
+        unknown = [n for n in nodes if n not in node_position]
+        if unknown:
+            raise KeyError(f"unknown indicator(s): {', '.join(map(repr, unknown))}")
+        rows = self._rows(system, year)
+        inst = self._inst_codes[rows]
+        field_codes, row_of = np.unique(inst, return_inverse=True)
+        column_of = np.full(len(self._node_ids), -1, dtype=np.intp)
+        column_of[[node_position[n] for n in nodes]] = np.arange(len(nodes))
+        columns = column_of[self._node_codes[rows]]
+        keep = columns >= 0
+        shape = (len(field_codes), len(nodes))
+        values = np.full(shape, np.nan)
+        status = np.full(shape, NO_OBSERVATION, dtype=np.int8)
+        r, c, source = row_of[keep], columns[keep], rows[keep]
+        values[r, c] = self._values[source]
+        status[r, c] = self._status_codes[source]
+        values.setflags(write=False)
+        status.setflags(write=False)
+        ids = self._institution_ids
+        return EditionMatrix(
+            system, int(year), tuple(ids[i] for i in field_codes), tuple(nodes), values, status
+        )
+
+    # -- institutions ------------------------------------------------------------------------
+
+    def resolve(self, query: str) -> str:
+        """An institution id from an exact id, else a case/accent-insensitive exact name or alias.
+
+        Raises :class:`LookupError` listing candidates when unknown or ambiguous; never guesses.
+        """
+        if query in set(self._institution_ids):
+            return query
+        wanted = fold_name(query)
+        inst = self._tables["institutions"]
+        hits: set[str] = set()
+        for column in ("name", "name_en", "name_fr"):
+            names = inst[column].fillna("")
+            hits.update(inst.loc[names.map(fold_name) == wanted, "id"].tolist())
+        aliases = self._tables["aliases"]
+        hits.update(aliases.loc[aliases["name"].map(fold_name) == wanted, "institution"].tolist())
+        if len(hits) == 1:
+            return hits.pop()
+        if hits:
+            raise LookupError(
+                f"{query!r} is ambiguous: it names {', '.join(sorted(hits))}; give an id"
+            )
+        near = inst.loc[inst["name"].map(fold_name).str.contains(wanted, regex=False), "id"]
+        hint = f"; names containing it: {', '.join(near.head(10))}" if len(near) else ""
+        raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+
+    def lineage_ids(self, institution: str) -> tuple[str, ...]:
+        """The institution and every predecessor it descends from (renames and mergers)."""
+        lineage = self._tables["lineage"]
+        found = [institution]
+        frontier = [institution]
+        while frontier:
+            current = frontier.pop()
+            before = lineage.loc[lineage["successor"] == current, "predecessor"].tolist()
+            for p in before:
+                if p not in found:
+                    found.append(p)
+                    frontier.append(p)
+        return tuple(found)
+
+    def network_members(
+        self, network: str, year: int | None = None, roles: Iterable[str] = ("member", "affiliate")
+    ) -> tuple[str, ...]:
+        """Institutions of a network (optionally those in it during ``year``), sorted by id."""
+        net = self._tables["networks"]
+        rows = net[net["network"] == network]
+        role = rows["role"].fillna("member")
+        rows = rows[role.isin(list(roles))]
+        if year is not None:
+            since = rows["since"].fillna(-(10**9))
+            until = rows["until"].fillna(10**9)
+            rows = rows[(since <= year) & (until >= year)]
+        return tuple(sorted(set(rows["institution"].tolist())))
+
+
+def empty_dataset() -> Dataset:
+    """A Dataset with every table present and empty."""
+    return Dataset({name: _empty_table(name) for name in TABLE_ORDER})
+
