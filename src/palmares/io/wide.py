@@ -1,0 +1,440 @@
+"""The wide layout: one row per institution and edition, one column per indicator.
+
+``institution,system,year,<indicator ids...>``; a cell is a number (reported), empty (missing),
+``n/a`` (not applicable) or ``~<number>`` (estimated). A wide file carries observations only: the
+institutions, indicators and editions it refers to come from a canonical bundle
+(``ReadOptions.bundle``, ``--bundle DIR``), against which every row and column is checked here, so
+that each problem is located in the wide file itself.
+
+Every cell of a row becomes one observation, an empty cell a ``missing`` one: the row states that
+the institution is in the edition. Writing puts a row for each (system, year, institution) with
+observations and a column for each indicator observed, so ``read(write(ds))`` gives ``ds`` back
+whenever its observations fill that grid (absent rows come back as explicit ``missing`` ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from palmares.dataset import Dataset
+from palmares.io._cells import (
+    UserTable,
+    check_header,
+    column_texts,
+    csv_bytes,
+    delimiter_hint,
+    format_number,
+    parse_numbers,
+    parse_year,
+    read_user_tables,
+    write_workbook,
+)
+from palmares.io.atomic import atomic_path
+from palmares.io.options import ReadOptions
+from palmares.problems import InvalidInput, Problems
+from palmares.schema import ID_PATTERN
+
+KEY_COLUMNS: tuple[str, ...] = ("institution", "system", "year")
+NOT_APPLICABLE = "n/a"
+ESTIMATED_PREFIX = "~"
+SHEET_NAME = "wide"
+
+
+@dataclass(frozen=True)
+class KnownIds:
+    """What a bundle defines, to check a wide file's rows and columns against."""
+
+    institutions: frozenset[str]
+    indicators: frozenset[str]
+    editions: frozenset[tuple[str, int]]
+
+    @property
+    def systems(self) -> frozenset[str]:
+        return frozenset(system for system, _ in self.editions)
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> KnownIds:
+        editions = frames["editions"]
+        return cls(
+            frozenset(frames["institutions"]["id"].astype("str").tolist()),
+            frozenset(frames["indicators"]["id"].astype("str").tolist()),
+            frozenset(
+                (str(s), int(y))
+                for s, y in zip(editions["system"].tolist(), editions["year"].tolist(), strict=True)
+            ),
+        )
+
+
+def read_wide(
+    paths: Sequence[Path], options: ReadOptions
+) -> tuple[dict[str, pd.DataFrame], Problems]:
+    """Read wide files: the bundle at ``options.bundle`` with its observations taken from them.
+
+    Problems in the wide files are located there; rows and cells with a problem give no
+    observation, so a later validation of the returned tables does not report them twice.
+    """
+    problems = Problems()
+    first = str(paths[0]) if paths else "<wide>"
+    bundle: dict[str, pd.DataFrame] | None = None
+    if options.bundle is None:
+        problems.add(
+            first,
+            "missing-table",
+            "a wide file holds observations only: give the bundle with its institutions, "
+            "indicators and editions (--bundle DIR)",
+        )
+    else:
+        from palmares.io import read_dataset
+
+        try:
+            bundle = read_dataset(options.bundle).to_frames()
+        except InvalidInput as error:
+            problems.extend(error.problems)
+    observations = read_wide_observations(paths, options, bundle, problems)
+    frames = dict(bundle) if bundle is not None else {}
+    frames["observations"] = observations
+    return frames, problems
+
+
+def read_wide_observations(
+    paths: Sequence[Path],
+    options: ReadOptions,
+    bundle: Mapping[str, pd.DataFrame] | None,
+    problems: Problems,
+) -> pd.DataFrame:
+    """The observations of wide files, checked against ``bundle`` when given."""
+    known = KnownIds.from_frames(bundle) if bundle is not None else None
+    seen: dict[tuple[str, str, int], str] = {}
+    parts = [
+        _read_table(raw, options, known, seen, problems)
+        for path in paths
+        for raw in read_user_tables(Path(path), options, problems)
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _observations_frame(
+    institution: Sequence[str],
+    indicator: Sequence[str],
+    system: Sequence[str],
+    year: npt.NDArray[np.int64],
+    value: npt.NDArray[np.float64],
+    status: Sequence[str],
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "institution": pd.Series(institution, dtype="str"),
+            "indicator": pd.Series(indicator, dtype="str"),
+            "system": pd.Series(system, dtype="str"),
+            "year": pd.array(year, dtype="Int64"),
+            "value": pd.Series(value, dtype="float64"),
+            "status": pd.Series(status, dtype="str"),
+            "source": pd.Series([None] * len(status), dtype="str"),
+        }
+    )
+
+
+def _check_ids(
+    raw: UserTable,
+    column: str,
+    texts: pd.Series,
+    rows: npt.NDArray[np.int64],
+    known: frozenset[str] | None,
+    unknown_code: str,
+    problems: Problems,
+) -> npt.NDArray[np.bool_]:
+    """Report empty, malformed and unknown ids in a key column; returns the mask of bad rows."""
+    empty = (texts == "").to_numpy(dtype=bool)
+    malformed = ~texts.str.fullmatch(ID_PATTERN.pattern).to_numpy(dtype=bool) & ~empty
+    unknown = np.zeros(len(texts), dtype=bool)
+    if known is not None:
+        unknown = ~texts.isin(list(known)).to_numpy(dtype=bool) & ~empty & ~malformed
+    for i in np.flatnonzero(empty).tolist():
+        problems.add(
+            raw.file,
+            "missing-value",
+            f"no {column} given",
+            sheet=raw.sheet,
+            row=int(rows[i]),
+            column=column,
+            value="",
+        )
+    for i in np.flatnonzero(malformed).tolist():
+        text = texts.iat[i]
+        problems.add(
+            raw.file,
+            "invalid-id",
+            f"{text!r} is not a valid {column} id (letters, digits, '.', '_', '-')",
+            sheet=raw.sheet,
+            row=int(rows[i]),
+            column=column,
+            value=text,
+        )
+    for i in np.flatnonzero(unknown).tolist():
+        text = texts.iat[i]
+        problems.add(
+            raw.file,
+            unknown_code,
+            f"{text!r} is not a {column} of the bundle",
+            sheet=raw.sheet,
+            row=int(rows[i]),
+            column=column,
+            value=text,
+        )
+    return empty | malformed | unknown
+
+
+def _read_table(
+    raw: UserTable,
+    options: ReadOptions,
+    known: KnownIds | None,
+    seen: dict[tuple[str, str, int], str],
+    problems: Problems,
+) -> pd.DataFrame:
+    positions = check_header(raw, problems)
+    missing = [c for c in KEY_COLUMNS if c not in positions]
+    for column in missing:
+        problems.add(
+            raw.file,
+            "missing-column",
+            f"the wide layout needs a {column!r} column{delimiter_hint(raw, options)}",
+            sheet=raw.sheet,
+            row=1,
+            column=column,
+        )
+    if missing:
+        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+    if raw.frame.empty:
+        problems.add(raw.file, "header-only", "the table has a header but no rows", sheet=raw.sheet)
+    rows = raw.rows
+    institution = column_texts(raw, positions["institution"])
+    system = column_texts(raw, positions["system"])
+    bad = _check_ids(
+        raw,
+        "institution",
+        institution,
+        rows,
+        known.institutions if known else None,
+        "unknown-institution",
+        problems,
+    )
+    bad |= _check_ids(
+        raw, "system", system, rows, known.systems if known else None, "unknown-edition", problems
+    )
+    year_texts = column_texts(raw, positions["year"])
+    years, bad_year = parse_year(year_texts)
+    for i in np.flatnonzero(bad_year).tolist():
+        text = year_texts.iat[i]
+        problems.add(
+            raw.file,
+            "invalid-year",
+            f"{text!r} is not a year",
+            sheet=raw.sheet,
+            row=int(rows[i]),
+            column="year",
+            value=text,
+        )
+    bad |= bad_year
+    if known is not None:
+        for i in np.flatnonzero(~bad).tolist():
+            if (system.iat[i], int(years[i])) not in known.editions:
+                bad[i] = True
+                problems.add(
+                    raw.file,
+                    "unknown-edition",
+                    f"{system.iat[i]} {int(years[i])!r} is not an edition of the bundle",
+                    sheet=raw.sheet,
+                    row=int(rows[i]),
+                    column="year",
+                    value=year_texts.iat[i],
+                )
+    here = raw.file if raw.sheet is None else f"{raw.file} sheet {raw.sheet}"
+    for i in np.flatnonzero(~bad).tolist():
+        key = (str(institution.iat[i]), str(system.iat[i]), int(years[i]))
+        if key in seen:
+            bad[i] = True
+            problems.add(
+                raw.file,
+                "duplicate-observation",
+                f"{key[0]!r} in {key[1]} {key[2]} already has a row ({seen[key]})",
+                sheet=raw.sheet,
+                row=int(rows[i]),
+                column="institution",
+                value=key[0],
+            )
+        else:
+            seen[key] = f"{here} row {int(rows[i])}"
+    keep = ~bad
+    indicator_columns = [c for c in positions if c not in KEY_COLUMNS]
+    parts: list[pd.DataFrame] = []
+    for column in indicator_columns:
+        if not ID_PATTERN.fullmatch(column):
+            problems.add(
+                raw.file,
+                "invalid-id",
+                f"{column!r} is not a valid indicator id",
+                sheet=raw.sheet,
+                row=1,
+                column=column,
+                value=column,
+            )
+            continue
+        if known is not None and column not in known.indicators:
+            problems.add(
+                raw.file,
+                "unknown-indicator",
+                f"{column!r} is not an indicator of the bundle",
+                sheet=raw.sheet,
+                row=1,
+                column=column,
+                value=column,
+            )
+            continue
+        values, status, ok = _parse_cells(raw, column, positions[column], rows, options, problems)
+        take = keep & ok
+        n = int(take.sum())
+        parts.append(
+            _observations_frame(
+                institution[take].tolist(),
+                [column] * n,
+                system[take].tolist(),
+                years[take],
+                values[take],
+                status[take].tolist(),
+            )
+        )
+    if not parts:
+        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _parse_cells(
+    raw: UserTable,
+    column: str,
+    position: int,
+    rows: npt.NDArray[np.int64],
+    options: ReadOptions,
+    problems: Problems,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Values, statuses and the mask of well-formed cells of one indicator column."""
+    texts = column_texts(raw, position)
+    not_applicable = (texts.str.lower() == NOT_APPLICABLE).to_numpy(dtype=bool)
+    estimated = texts.str.startswith(ESTIMATED_PREFIX).to_numpy(dtype=bool)
+    numbers_text = texts.where(~estimated, texts.str.slice(len(ESTIMATED_PREFIX)).str.strip())
+    numbers_text = numbers_text.where(~not_applicable, "")
+    numbers = parse_numbers(numbers_text, options.decimal)
+    bare_tilde = estimated & numbers.empty
+    ok = (numbers.codes == "") & ~bare_tilde
+    status = np.where(
+        not_applicable,
+        "not_applicable",
+        np.where(estimated, "estimated", np.where(numbers.empty, "missing", "reported")),
+    ).astype(object)
+    for i in np.flatnonzero(~ok).tolist():
+        text = texts.iat[i]
+        if bare_tilde[i]:
+            code, message = "not-a-number", f"{text!r} has no number after '~' (estimated)"
+        elif estimated[i]:
+            code = str(numbers.codes[i])
+            message = f"{text!r}: an estimate is '~' then a number; {numbers.messages[i]}"
+        else:
+            code, message = str(numbers.codes[i]), numbers.messages[i]
+        problems.add(
+            raw.file, code, message, sheet=raw.sheet, row=int(rows[i]), column=column, value=text
+        )
+    return numbers.values, status, ok
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def wide_rows(
+    ds: Dataset,
+) -> tuple[list[str], list[list[str]], list[list[str | float | int | None]]]:
+    """The wide table of a dataset: header, rows as CSV text, rows as Excel values.
+
+    Rows are sorted by (system, year, institution); indicator columns follow the indicators table.
+    """
+    obs = ds.observations
+    order = ds.indicators["id"].tolist()
+    observed = set(obs["indicator"].tolist())
+    columns = [i for i in order if i in observed]
+    header = [*KEY_COLUMNS, *columns]
+    if obs.empty:
+        return header, [], []
+    keys = ["system", "year", "institution"]
+    row_of = obs.groupby(keys, sort=True).ngroup().to_numpy()
+    firsts = obs.drop_duplicates(keys).sort_values(keys, kind="stable")
+    column_of = pd.Categorical(obs["indicator"], categories=columns).codes
+    texts = np.full((len(firsts), len(columns)), "", dtype=object)
+    excel = np.full((len(firsts), len(columns)), None, dtype=object)
+    statuses = obs["status"].tolist()
+    values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan).tolist()
+    cell_text = [_cell(status, value) for status, value in zip(statuses, values, strict=True)]
+    cell_excel: list[str | float | None] = [
+        value if status == "reported" else (text or None)
+        for status, value, text in zip(statuses, values, cell_text, strict=True)
+    ]
+    texts[row_of, column_of] = cell_text
+    excel[row_of, column_of] = cell_excel
+    institutions = firsts["institution"].tolist()
+    systems = firsts["system"].tolist()
+    years = [int(y) for y in firsts["year"].tolist()]
+    text_rows = [
+        [i, s, str(y), *cells]
+        for i, s, y, cells in zip(institutions, systems, years, texts.tolist(), strict=True)
+    ]
+    excel_rows: list[list[str | float | int | None]] = [
+        [i, s, y, *cells]
+        for i, s, y, cells in zip(institutions, systems, years, excel.tolist(), strict=True)
+    ]
+    return header, text_rows, excel_rows
+
+
+def _cell(status: str, value: float) -> str:
+    if status == "reported":
+        return format_number(value)
+    if status == "estimated":
+        return ESTIMATED_PREFIX + format_number(value)
+    if status == "not_applicable":
+        return NOT_APPLICABLE
+    return ""
+
+
+def write_wide(ds: Dataset, dst: Path, *, format: str = "csv") -> None:
+    """Write the observations of ``ds`` in the wide layout (a file), atomically.
+
+    ``format``: ``csv`` (byte-deterministic), ``xlsx`` (one sheet ``wide``, reported values as
+    numbers) or ``parquet`` (cells as text, years as integers).
+    """
+    header, text_rows, excel_rows = wide_rows(ds)
+    dst = Path(dst)
+    with atomic_path(dst, force=True) as temporary:
+        if format == "csv":
+            temporary.write_bytes(csv_bytes(header, text_rows))
+        elif format == "xlsx":
+            write_workbook(temporary, {SHEET_NAME: (header, excel_rows)}, shown_as=str(dst))
+        elif format == "parquet":
+            data: dict[str, pd.Series] = {
+                name: pd.Series([r[i] for r in text_rows], dtype="str")
+                for i, name in enumerate(header)
+            }
+            data["year"] = pd.Series([int(r[2]) for r in text_rows], dtype="int64")
+            pd.DataFrame(data, columns=header).to_parquet(temporary, index=False)
+        else:
+            raise ValueError(f"unknown format {format!r} (csv, xlsx or parquet)")
+
+
+def wide_text(ds: Dataset) -> bytes:
+    """The CSV bytes :func:`write_wide` writes (for tests and previews)."""
+    header, text_rows, _ = wide_rows(ds)
+    return csv_bytes(header, text_rows)
