@@ -44,6 +44,8 @@ CODES: tuple[str, ...] = (
     "invalid-value",
     "missing-table",
     "table-too-large",
+    "unknown-table",
+    "field-count",
 )
 
 

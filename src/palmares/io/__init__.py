@@ -1,3 +1,266 @@
-"""Readers and writers of bundles in every format and layout."""
+"""Readers and writers of bundles in every format and layout.
+
+The canonical bundle (contracts section 2) is a folder of CSV tables, a folder of Parquet tables
+or one .xlsx workbook; the wide and COINr layouts live in :mod:`palmares.io.wide` and
+:mod:`palmares.io.coinr`, reached through the same entry points:
+
+- :func:`read_tables` / :func:`read_dataset` read any of them (layout detected when not given)
+  and validate with every check of :mod:`palmares.validation`;
+- :func:`write_dataset` writes any of them atomically;
+- :func:`data_hash` fingerprints a Dataset by its canonical CSV bytes.
+"""
 
 from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from palmares.dataset import Dataset
+from palmares.io.atomic import atomic_path, check_target
+from palmares.io.csv_bundle import read_csv_folder, table_csv_bytes, write_csv_folder
+from palmares.io.excel_bundle import check_size, read_workbook, write_workbook
+from palmares.io.options import Format, Layout, ReadOptions
+from palmares.io.parquet_bundle import read_parquet_folder, write_parquet_folder
+from palmares.problems import InvalidInput, Problems
+from palmares.schema import TABLE_ORDER, TABLES
+from palmares.validation import TableSource, validate_tables
+
+FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
+LAYOUTS: tuple[str, ...] = ("canonical", "wide", "coinr")
+PathLike = str | Path
+Paths = PathLike | Sequence[PathLike]
+
+
+def _as_paths(paths: Paths) -> list[Path]:
+    if isinstance(paths, (str, Path)):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def _layout_problem(paths: Sequence[Path], message: str) -> InvalidInput:
+    return InvalidInput.single(", ".join(str(p) for p in paths), "missing-table", message)
+
+
+# -- layout detection --------------------------------------------------------------------------
+
+
+def _header_of(path: Path) -> list[str]:
+    """Column names of a single-table file (CSV first line, Parquet schema, first sheet)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if suffix in (".xlsx", ".xlsm"):
+            return []
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 16)
+    except OSError:
+        return []
+    text = first.decode("utf-8", errors="replace").lstrip("\ufeff")
+    delimiter = max((",", ";", "\t"), key=text.count)
+    return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception:
+        return []
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def detect_layout(paths: Paths) -> Layout:
+    """The layout of the inputs: canonical, wide or coinr (contracts sections 2 and 3)."""
+    found = _as_paths(paths)
+    if len(found) == 1 and found[0].is_dir():
+        names = {p.stem for p in found[0].iterdir()}
+        if names & set(TABLES) or not names & {"iData", "iMeta"}:
+            return "canonical"
+        return "coinr"
+    if len(found) == 1 and found[0].suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = _sheet_names(found[0])
+        if set(sheets) & set(TABLES) or not sheets:
+            return "canonical"
+        if any(s.lower() in ("idata", "imeta") for s in sheets):
+            return "coinr"
+        return "wide"
+    headers = [_header_of(p) for p in found]
+    if any("uCode" in h or "iCode" in h for h in headers):
+        return "coinr"
+    if all(h[:3] == ["institution", "system", "year"] for h in headers if h):
+        return "wide"
+    raise _layout_problem(
+        found,
+        "cannot tell the layout: give a bundle folder or .xlsx (canonical), a file whose header "
+        "starts institution,system,year (wide), or iData/iMeta files (coinr); or pass --layout",
+    )
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def read_canonical(
+    path: Path, options: ReadOptions
+) -> tuple[dict[str, pd.DataFrame], dict[str, TableSource], Problems]:
+    """The canonical bundle's tables as read (cells as text or native types), unvalidated."""
+    problems = Problems()
+    if not path.exists():
+        raise InvalidInput.single(str(path), "missing-table", "no such file or folder")
+    if path.is_dir():
+        has_csv = any((path / f"{n}.csv").exists() for n in TABLE_ORDER)
+        has_parquet = any((path / f"{n}.parquet").exists() for n in TABLE_ORDER)
+        if has_parquet and not has_csv:
+            frames, sources = read_parquet_folder(path, problems)
+        else:
+            frames, sources = read_csv_folder(path, problems, options)
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        frames, sources = read_workbook(path, problems)
+    else:
+        raise InvalidInput.single(
+            str(path),
+            "missing-table",
+            "a canonical bundle is a folder of CSV or Parquet tables or an .xlsx workbook",
+        )
+    return frames, sources, problems
+
+
+def read_tables(
+    paths: Paths, options: ReadOptions | None = None
+) -> tuple[dict[str, pd.DataFrame], Problems]:
+    """Read and validate inputs of any layout: typed tables and every problem found."""
+    options = options or ReadOptions()
+    found = _as_paths(paths)
+    layout = options.layout or detect_layout(found)
+    if layout == "canonical":
+        if len(found) != 1:
+            raise _layout_problem(found, "a canonical bundle is one folder or one .xlsx file")
+        frames, sources, problems = read_canonical(found[0], options)
+        typed, found_problems = validate_tables(
+            frames, origin=str(found[0]), sources=sources, decimal=options.decimal
+        )
+    else:
+        if layout == "wide":
+            from palmares.io.wide import read_wide
+
+            frames, problems = read_wide(found, options)
+        elif layout == "coinr":
+            from palmares.io.coinr import read_coinr
+
+            frames, problems = read_coinr(found, options)
+        else:
+            raise _layout_problem(found, f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+        typed, found_problems = validate_tables(frames, origin=str(found[0]))
+    problems.extend(found_problems)
+    return typed, problems
+
+
+def read_dataset(paths: Paths, **options: Any) -> Dataset:
+    """Read and validate a bundle (any format or layout) into a Dataset.
+
+    ``options`` are the fields of :class:`~palmares.io.options.ReadOptions` (``layout``,
+    ``bundle``, ``delimiter``, ``decimal``, ``encoding``, ``edition``). Raises
+    :class:`~palmares.problems.InvalidInput` listing every error found.
+    """
+    if options.get("bundle") is not None:
+        options["bundle"] = Path(options["bundle"])
+    typed, problems = read_tables(paths, ReadOptions(**options))
+    problems.raise_if_errors()
+    return Dataset(typed)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _infer_format(path: Path, format: str | None) -> Format:
+    chosen = format or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    if chosen not in FORMATS:
+        raise ValueError(f"unknown format {chosen!r} (one of {', '.join(FORMATS)})")
+    return chosen  # type: ignore[return-value]
+
+
+def write_dataset(
+    ds: Dataset,
+    path: PathLike,
+    *,
+    format: Format | None = None,
+    force: bool = False,
+    layout: Layout = "canonical",
+) -> Path:
+    """Write a Dataset atomically as a bundle; return the path written.
+
+    Canonical ``csv`` and ``parquet`` make a folder of ``<table>.<ext>`` files, ``xlsx`` one
+    workbook (default: ``xlsx`` when ``path`` ends in .xlsx, else ``csv``). Other layouts are
+    written by :mod:`palmares.io.wide` and :mod:`palmares.io.coinr`. The output appears only
+    once complete; an existing path is refused unless ``force``.
+    """
+    target = Path(path)
+    chosen = _infer_format(target, format)
+    check_target(target, force=force)
+    tables = ds.to_frames()
+    if layout == "canonical":
+        if chosen == "xlsx":
+            check_size(tables, str(target))
+            with atomic_path(target, force=force) as temporary:
+                write_workbook(tables, temporary)
+        else:
+            with atomic_path(target, force=force, directory=True) as temporary:
+                if chosen == "csv":
+                    write_csv_folder(tables, temporary)
+                else:
+                    write_parquet_folder(tables, temporary)
+    elif layout == "wide":
+        from palmares.io.wide import write_wide
+
+        with atomic_path(target, force=force) as temporary:
+            write_wide(ds, temporary, format=chosen)
+    elif layout == "coinr":
+        from palmares.io.coinr import write_coinr
+
+        with atomic_path(target, force=force) as temporary:
+            write_coinr(ds, temporary, format=chosen)
+    else:
+        raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+    return target
+
+
+def canonical_csv(ds: Dataset) -> dict[str, bytes]:
+    """Each table's canonical CSV bytes, in schema order."""
+    tables = ds.to_frames()
+    return {name: table_csv_bytes(name, tables[name]) for name in TABLE_ORDER}
+
+
+def data_hash(ds: Dataset) -> str:
+    """SHA-256 (hex) of the canonical CSV bundle: for each table in schema order, its name,
+    a newline, then its CSV bytes."""
+    digest = hashlib.sha256()
+    for name, data in canonical_csv(ds).items():
+        digest.update(name.encode("utf-8") + b"\n")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+__all__ = [
+    "FORMATS",
+    "LAYOUTS",
+    "ReadOptions",
+    "canonical_csv",
+    "data_hash",
+    "detect_layout",
+    "read_canonical",
+    "read_dataset",
+    "read_tables",
+    "write_dataset",
+]

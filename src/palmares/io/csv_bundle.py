@@ -1,0 +1,275 @@
+"""The canonical bundle as a folder of CSV tables: byte-deterministic writing and robust reading.
+
+Writing (contracts section 2): UTF-8 without BOM, LF line ends, RFC 4180 quoting, floats as the
+shortest repr, integers without ``.0``, an empty cell for a missing value, rows sorted by the
+table's key columns, so identical data gives byte-identical files.
+
+Reading keeps every cell a string (``NA`` is Namibia, ``007`` stays ``007``); typing and checks
+happen in :mod:`palmares.validation`, which knows where each cell came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from palmares.io.options import ReadOptions
+from palmares.problems import Problems
+from palmares.schema import TABLE_ORDER, TABLES
+from palmares.validation import TableSource
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _quote(text: str) -> str:
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _format_float(values: npt.NDArray[np.float64]) -> list[str]:
+    # repr is the shortest string that reads back to the same double.
+    return ["" if v != v else repr(v) for v in values.tolist()]
+
+
+def _format_column(series: pd.Series) -> list[str]:
+    """Cells of one column as CSV text (quoted where RFC 4180 requires it)."""
+    if isinstance(series.dtype, pd.Int64Dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        mask = series.isna().to_numpy()
+        ints = series.to_numpy(dtype=np.int64, na_value=0).tolist()
+        return ["" if m else str(i) for i, m in zip(ints, mask.tolist(), strict=True)]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return ["" if v is None or v != v else ("true" if v else "false") for v in series.tolist()]
+    if pd.api.types.is_float_dtype(series.dtype):
+        return _format_float(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    texts = series.astype("str")
+    mask = texts.isna().to_numpy()
+    # Quote per distinct value: id columns repeat a few thousand values a million times.
+    codes, uniques = pd.factorize(texts)
+    quoted = np.array([_quote(u) for u in uniques.tolist()] + [""], dtype=object)
+    codes = np.where(mask, len(uniques), codes)
+    return quoted[codes].tolist()
+
+
+def sorted_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in canonical order: by the key columns, then by every other column (ties)."""
+    spec = TABLES.get(name)
+    if spec is None or frame.empty:
+        return frame.reset_index(drop=True)
+    key = [c for c in spec.key if c in frame.columns]
+    rest = [c for c in frame.columns if c not in key]
+    order = key + rest
+    sortable = [c for c in order if not isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.sort_values(sortable, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def table_csv_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    """One table as canonical CSV bytes (rows sorted, deterministic formatting)."""
+    frame = sorted_table(name, frame)
+    header = ",".join(_quote(str(c)) for c in frame.columns)
+    columns = [_format_column(frame[c]) for c in frame.columns]
+    lines = [header]
+    if columns and len(frame):
+        lines.extend(",".join(cells) for cells in zip(*columns, strict=True))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_csv_folder(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
+    """Write every table of the bundle as ``<table>.csv`` into an existing folder."""
+    for name in TABLE_ORDER:
+        (folder / f"{name}.csv").write_bytes(table_csv_bytes(name, tables[name]))
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RawTable:
+    """A table as read: every cell a string ("" = empty), and where its rows came from."""
+
+    frame: pd.DataFrame
+    source: TableSource
+
+
+def decode_text(data: bytes, file: str, problems: Problems, encoding: str | None) -> str | None:
+    """Decode a file (UTF-8 with an optional BOM by default); report where decoding fails."""
+    if encoding is not None and encoding.replace("-", "").replace("_", "").lower() not in (
+        "utf8",
+        "utf8sig",
+    ):
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            problems.add(file, "encoding", f"unknown encoding {encoding!r}")
+            return None
+        except UnicodeDecodeError as error:
+            line, column = _line_column(data, error.start)
+            problems.add(
+                file,
+                "encoding",
+                f"not valid {encoding}: first invalid byte 0x{data[error.start]:02X} at line "
+                f"{line}, column {column}",
+                row=line,
+                value=bytes(data[error.start : error.start + 1]).hex(),
+            )
+            return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _line_column(data, error.start)
+        try:
+            data.decode("cp1252")
+            hint = "the file decodes as cp1252: convert it or pass --encoding cp1252"
+        except UnicodeDecodeError:
+            hint = "convert it to UTF-8 or pass --encoding with its encoding"
+        problems.add(
+            file,
+            "encoding",
+            f"not valid UTF-8: first invalid byte 0x{data[error.start]:02X} at line {line}, "
+            f"column {column}; {hint}",
+            row=line,
+            value=f"0x{data[error.start]:02X}",
+        )
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _line_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters, as an editor shows them) of a byte offset."""
+    before = data[:offset]
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def parse_header(text: str, delimiter: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return next(reader, [])
+
+
+def read_csv_text(
+    text: str, file: str, problems: Problems, *, delimiter: str = ","
+) -> RawTable | None:
+    """Parse CSV text into a string table; None when the file is empty."""
+    if not text.strip():
+        problems.add(file, "empty-file", "the file is empty")
+        return None
+    header = parse_header(text, delimiter)
+    names = [f"c{i}" for i in range(len(header))]
+    frame: pd.DataFrame | None = None
+    rows: npt.NDArray[np.int64] | None = None
+    invalid: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append(row.number or 0)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                ignore_empty_lines=False,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        invalid.append(0)
+    else:
+        if not invalid:
+            frame = table.to_pandas()
+    if frame is None:
+        # Rare path (blank lines, ragged rows): the stdlib reader knows each record's line.
+        frame, rows = _read_ragged(text, file, problems, header, names, delimiter)
+    frame.columns = pd.Index(header)
+    return RawTable(frame, TableSource(file, rows=rows))
+
+
+def _read_ragged(
+    text: str,
+    file: str,
+    problems: Problems,
+    header: list[str],
+    names: list[str],
+    delimiter: str,
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader, None)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    width = len(header)
+    for row_number, record in enumerate(reader, start=2):
+        if not record or (all(not cell for cell in record) and len(record) <= 1):
+            continue  # a blank line: a spreadsheet shows it as an empty row
+        if len(record) != width:
+            problems.add(
+                file,
+                "field-count",
+                f"{len(record)} fields where the header has {width}: {delimiter.join(record)!r}",
+                row=row_number,
+                value=delimiter.join(record),
+            )
+            record = (record + [""] * width)[:width]
+        records.append(record)
+        rows.append(row_number)
+    frame = (
+        pd.DataFrame(records, columns=names, dtype="str")
+        if records
+        else pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    )
+    return frame, np.asarray(rows, dtype=np.int64)
+
+
+def read_csv_file(path: Path, problems: Problems, options: ReadOptions) -> RawTable | None:
+    file = str(path)
+    text = decode_text(path.read_bytes(), file, problems, options.encoding)
+    if text is None:
+        return None
+    return read_csv_text(text, file, problems, delimiter=options.delimiter or ",")
+
+
+def read_csv_folder(
+    folder: Path, problems: Problems, options: ReadOptions
+) -> tuple[dict[str, pd.DataFrame], dict[str, TableSource]]:
+    """Read ``<table>.csv`` for every table present in ``folder`` (missing ones are located)."""
+    frames: dict[str, pd.DataFrame] = {}
+    sources: dict[str, TableSource] = {}
+    for name in TABLE_ORDER:
+        path = folder / f"{name}.csv"
+        sources[name] = TableSource(str(path))
+        if path.exists():
+            raw = read_csv_file(path, problems, options)
+            if raw is not None:
+                frames[name] = raw.frame
+                sources[name] = raw.source
+            else:
+                # Unreadable (empty file, bad encoding): already reported, not missing.
+                sources[name] = TableSource(str(path), unusable=True)
+    for path in sorted(folder.glob("*.csv")):
+        if path.stem not in TABLES:
+            problems.add(
+                str(path),
+                "unknown-table",
+                f"{path.name!r} is not a table of the bundle (known: {', '.join(TABLE_ORDER)})",
+                severity="warning",
+                value=path.name,
+            )
+    return frames, sources

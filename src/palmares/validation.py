@@ -1,0 +1,856 @@
+"""Validation of the canonical bundle's tables: typing, value checks and referential checks.
+
+:func:`validate_tables` takes tables as read (every cell a string) or already typed, and returns
+the typed tables :class:`~palmares.dataset.Dataset` expects plus every problem found, each located
+as a spreadsheet user would find it (file, sheet, row, column). Checks are vectorised: numbers
+are parsed by pyarrow over whole columns, ids and codes are checked once per distinct value and
+the verdict is spread back over rows by their factorised codes, so a million observations are
+validated in well under a second.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from palmares.problems import Problems, Severity
+from palmares.schema import (
+    DIRECTIONS,
+    GENDERS,
+    ID_PATTERN,
+    LINEAGE_KINDS,
+    NETWORK_ROLES,
+    PUBLISHED_STATUSES,
+    STATUSES,
+    TABLE_ORDER,
+    TABLES,
+    VALUED_STATUSES,
+    TableSpec,
+)
+
+#: ISO 3166-1 alpha-2 codes officially assigned (249), as published by the ISO 3166 agency.
+_ISO_ALPHA2 = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+"""
+#: ISO 3166-1 alpha-2 codes officially assigned (249), as published by the ISO 3166 agency.
+ISO_COUNTRIES: frozenset[str] = frozenset(_ISO_ALPHA2.split())
+
+#: Columns whose cells may not be empty (the others may, e.g. the parent of a root).
+NON_EMPTY: dict[str, tuple[str, ...]] = {
+    "institutions": ("id", "name"),
+    "aliases": ("institution", "name"),
+    "lineage": ("predecessor", "successor", "year", "kind"),
+    "networks": ("network", "institution"),
+    "indicators": ("id",),
+    "editions": ("system", "year"),
+    "observations": ("institution", "indicator", "system", "year", "status"),
+    "published": ("institution", "system", "year", "node", "status"),
+}
+#: Integer columns holding years (checked with ``invalid-year``).
+YEAR_COLUMNS = frozenset({"year", "since", "until", "valid_from", "valid_to"})
+#: Columns restricted to a fixed vocabulary (checked with ``invalid-value``).
+VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("institutions", "gender"): GENDERS,
+    ("lineage", "kind"): LINEAGE_KINDS,
+    ("networks", "role"): NETWORK_ROLES,
+}
+_YEAR_RANGE = (1000, 9999)
+_MAX_DECIMALS = 15
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.I)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_TWO_YEAR = re.compile(r"(\d{4})[-/](\d{2}|\d{4})")
+_REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
+_SEPARATORS = (";", "\t", "|")
+
+
+@dataclass
+class TableSource:
+    """Where a table came from, so problems can name file, sheet and spreadsheet row."""
+
+    file: str
+    sheet: str | None = None
+    #: Spreadsheet row of each record; None means record index + 2 (header on row 1).
+    rows: npt.NDArray[np.int64] | None = None
+    #: Cells a reader already reported (column -> boolean mask); later checks skip them.
+    flagged: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    #: The reader found the table unreadable beyond its header; cells are not checked.
+    unusable: bool = False
+
+
+# -- text and number parsing -------------------------------------------------------------------
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    return isinstance(dtype, pd.StringDtype) or dtype == object  # noqa: E721
+
+
+def _format_number(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """Cells as ``str`` dtype, NaN where empty; numbers formatted as the CSV writer would."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is np.nan:
+        text = series
+    elif pd.api.types.is_integer_dtype(series.dtype) or isinstance(series.dtype, pd.Int64Dtype):
+        mask = series.isna().to_numpy()
+        ints = series.to_numpy(dtype=np.int64, na_value=0).astype(str).astype(object)
+        ints[mask] = np.nan
+        text = pd.Series(ints, index=series.index, dtype="str")
+    elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        mask = series.isna().to_numpy()
+        cells = np.array([_format_number(v) for v in series.tolist()], dtype=object)
+        cells[mask] = np.nan
+        text = pd.Series(cells, index=series.index, dtype="str")
+    else:
+        objects = series.astype(object)
+        mask = objects.isna().to_numpy()
+        cells = np.array(
+            [v if isinstance(v, str) else _format_number(v) for v in objects.tolist()],
+            dtype=object,
+        )
+        cells[mask] = np.nan
+        text = pd.Series(cells, index=series.index, dtype="str")
+    empty = (text == "").to_numpy(dtype=bool, na_value=False)
+    if empty.any():
+        text = text.mask(empty)
+    return text.reset_index(drop=True)
+
+
+def _nfc(text: pd.Series) -> pd.Series:
+    """NFC-normalise names; only distinct non-ASCII values are touched."""
+    codes, uniques = pd.factorize(text)
+    values = uniques.to_numpy(dtype=object)
+    if not values.size:
+        return text
+    ascii_ = pd.Series(values, dtype="str").str.isascii().to_numpy(dtype=bool)
+    if ascii_.all():
+        return text
+    normalised = np.array(
+        [v if a else unicodedata.normalize("NFC", v) for v, a in zip(values, ascii_, strict=True)],
+        dtype=object,
+    )
+    if (normalised == values).all():
+        return text
+    cells = np.append(normalised, np.nan)[codes]
+    return pd.Series(cells, dtype="str")
+
+
+def _parse_numbers(text: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Parse text cells as floats: (values with NaN where empty or bad, mask of bad cells)."""
+    empty = text.isna().to_numpy()
+    array = pa.array(text, type=pa.string(), from_pandas=True)
+    try:
+        trimmed = pc.utf8_trim_whitespace(array)
+        values = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.where(empty, np.nan, values), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    codes, uniques = pd.factorize(text)
+    parsed = np.full(len(uniques) + 1, np.nan)
+    good = np.zeros(len(uniques) + 1, dtype=bool)
+    good[-1] = True  # empty cells are not bad numbers
+    for i, value in enumerate(uniques.tolist()):
+        stripped = value.strip()
+        if _NUMBER.fullmatch(stripped):
+            parsed[i] = float(stripped)
+            good[i] = True
+    return parsed[codes], ~good[codes]
+
+
+# -- the checker -------------------------------------------------------------------------------
+
+
+class _Table:
+    """One table being validated: its text cells, typed columns and how to locate problems."""
+
+    def __init__(
+        self, name: str, frame: pd.DataFrame, source: TableSource, problems: Problems
+    ) -> None:
+        self.name = name
+        self.spec: TableSpec = TABLES[name]
+        self.source = source
+        self.problems = problems
+        self.frame = frame
+        self.n = len(frame)
+        self.rows = (
+            source.rows if source.rows is not None else np.arange(self.n, dtype=np.int64) + 2
+        )
+        self.typed: dict[str, pd.Series] = {}
+        #: Cells found bad (column -> mask) so that dependent checks do not pile up.
+        self.bad: dict[str, npt.NDArray[np.bool_]] = {}
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        severity: Severity = "error",
+    ) -> None:
+        self.problems.add(
+            self.source.file,
+            code,
+            message,
+            sheet=self.source.sheet,
+            row=row,
+            column=column,
+            value=value,
+            severity=severity,
+        )
+
+    def skip(self, column: str) -> npt.NDArray[np.bool_]:
+        """Cells not to report again in ``column``: flagged by the reader or already bad."""
+        out = np.zeros(self.n, dtype=bool)
+        for mask in (self.source.flagged.get(column), self.bad.get(column)):
+            if mask is not None:
+                out |= mask
+        return out
+
+    def report(
+        self,
+        mask: npt.NDArray[np.bool_],
+        column: str,
+        code: str,
+        message: str | Callable[[Any], str],
+        values: Any,
+        *,
+        severity: Severity = "error",
+        mark: bool = True,
+    ) -> None:
+        """Add one problem per cell in ``mask`` (cells already reported are skipped).
+
+        ``message`` is a template where ``{v!r}`` shows the cell, or a function of the cell.
+        """
+        mask = mask & ~self.skip(column)
+        if not mask.any():
+            return
+        if mark:
+            self.bad[column] = self.bad.get(column, np.zeros(self.n, dtype=bool)) | mask
+        cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+        for i in np.flatnonzero(mask).tolist():
+            value = cells[i]
+            if isinstance(value, float) and value != value:
+                value = None
+            self.add(
+                code,
+                message.format(v=value) if isinstance(message, str) else message(value),
+                row=int(self.rows[i]),
+                column=column,
+                value=value,
+                severity=severity,
+            )
+
+    def text(self, column: str) -> pd.Series:
+        return self.typed[column]
+
+    def has(self, column: str) -> bool:
+        return column in self.typed
+
+
+def _per_unique(
+    text: pd.Series, verdict: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]
+) -> npt.NDArray[np.bool_]:
+    """Apply a check to each distinct non-empty value and spread the verdict over rows."""
+    codes, uniques = pd.factorize(text)
+    values = uniques.to_numpy(dtype=object)
+    bad = np.append(verdict(values) if values.size else np.zeros(0, dtype=bool), False)
+    return bad[codes]
+
+
+def _not_in(known: Any) -> Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]:
+    known_index = pd.Index(list(known), dtype="str")
+
+    def verdict(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        return ~pd.Index(values, dtype="str").isin(known_index)
+
+    return verdict
+
+
+def _matching(
+    pattern: re.Pattern[str],
+) -> Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]:
+    def verdict(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        return np.array([bool(pattern.fullmatch(v)) for v in values], dtype=bool)
+
+    return verdict
+
+
+def _bad_ids(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    matches = pd.Series(values, dtype="str").str.fullmatch(ID_PATTERN.pattern)
+    return ~matches.to_numpy(dtype=bool, na_value=False)
+
+
+# -- per-table steps ---------------------------------------------------------------------------
+
+
+def _check_header(table: _Table) -> bool:
+    """Header checks (row 1); False when the table's cells cannot be checked."""
+    spec = table.spec
+    columns = [str(c) for c in table.frame.columns]
+    seen: set[str] = set()
+    keep: list[int] = []
+    for position, column in enumerate(columns):
+        if column in seen:
+            table.add(
+                "duplicate-column",
+                f"column {column!r} appears more than once in the header",
+                row=1,
+                column=column,
+                value=column,
+            )
+            continue
+        seen.add(column)
+        keep.append(position)
+    if len(keep) != len(columns):
+        table.frame = table.frame.iloc[:, keep]
+        table.source.flagged = {c: m for c, m in table.source.flagged.items() if c in seen}
+    missing = [c for c in spec.required_columns if c not in seen]
+    separator = next(
+        (s for s in _SEPARATORS for c in columns if s in c and c not in spec.column_names), None
+    )
+    hint = ""
+    if separator is not None:
+        shown = "\\t" if separator == "\t" else separator
+        hint = f"; the header looks separated by {shown!r}: pass --delimiter {shown!r}"
+    for column in missing:
+        table.add(
+            "missing-column",
+            f"required column {column!r} is missing (header: {columns!r}){hint}",
+            row=1,
+            column=column,
+            value=columns[0] if separator else None,
+        )
+    if separator is not None and missing:
+        return False
+    if not spec.extra_columns:
+        for column in seen - set(spec.column_names):
+            table.add(
+                "unknown-column",
+                f"unknown column {column!r} in {table.name} "
+                f"(known: {', '.join(spec.column_names)})",
+                row=1,
+                column=column,
+                value=column,
+            )
+    return not missing
+
+
+def _type_columns(table: _Table, decimal: str | None) -> None:
+    spec = table.spec
+    frame = table.frame
+    for column in [*spec.columns]:
+        if column.name not in frame.columns:
+            continue
+        raw = frame[column.name].reset_index(drop=True)
+        if column.kind in ("int", "float") and not _is_text_dtype(raw.dtype):
+            _type_numeric_native(table, column.name, column.kind, raw)
+            continue
+        text = as_text(raw)
+        if column.kind in ("int", "float"):
+            _type_numeric_text(table, column.name, column.kind, text, decimal)
+        else:
+            table.typed[column.name] = _nfc(text)
+    for extra in frame.columns:
+        if extra not in spec.column_names:
+            table.typed[str(extra)] = _nfc(as_text(frame[extra].reset_index(drop=True)))
+
+
+def _type_numeric_native(table: _Table, column: str, kind: str, raw: pd.Series) -> None:
+    values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    _finish_numeric(table, column, kind, values, raw, raw.isna().to_numpy() & np.isnan(values))
+
+
+def _type_numeric_text(
+    table: _Table, column: str, kind: str, text: pd.Series, decimal: str | None
+) -> None:
+    source = text
+    if decimal and decimal != ".":
+        source = text.str.replace(decimal, ".", regex=False)
+    values, bad = _parse_numbers(source)
+    if bad.any():
+        commas = _per_unique(text, _matching(_DECIMAL_COMMA))
+        two_year = _per_unique(text, _matching(_TWO_YEAR))
+        year_like = column in YEAR_COLUMNS
+        for mask, hint in (
+            (bad & commas, "; it looks like a decimal comma: pass --decimal ','"),
+            (bad & two_year & year_like, "; for a two-year edition give the later year"),
+            (bad & ~commas & ~(two_year & year_like), ""),
+        ):
+            if year_like:
+                table.report(mask, column, "invalid-year", "{v!r} is not a year" + hint, text)
+            else:
+                table.report(
+                    mask,
+                    column,
+                    "not-a-number",
+                    "{v!r} is not a number" + hint,
+                    text,
+                )
+    _finish_numeric(table, column, kind, values, text, text.isna().to_numpy())
+
+
+def _finish_numeric(
+    table: _Table,
+    column: str,
+    kind: str,
+    values: npt.NDArray[np.float64],
+    shown: pd.Series,
+    empty: npt.NDArray[np.bool_],
+) -> None:
+    """Non-finite and integer checks shared by text and native numeric columns."""
+    infinite = np.isinf(values) | (np.isnan(values) & ~empty)
+    table.report(infinite, column, "non-finite", "{v!r} is not a finite number", shown)
+    values = np.where(infinite, np.nan, values)
+    if kind == "int":
+        finite = np.isfinite(values)
+        fractional = finite & (np.floor(np.where(finite, values, 0)) != values)
+        if column in YEAR_COLUMNS:
+            lo, hi = _YEAR_RANGE
+            out = finite & ((values < lo) | (values > hi))
+            table.report(
+                fractional | out,
+                column,
+                "invalid-year",
+                "{v!r} is not a year (a four-digit integer)",
+                shown,
+            )
+        elif column == "decimals":
+            out = finite & ((values < 0) | (values > _MAX_DECIMALS))
+            table.report(
+                fractional | out,
+                column,
+                "invalid-decimals",
+                f"{{v!r}} is not a number of decimals (an integer 0 to {_MAX_DECIMALS})",
+                shown,
+            )
+        else:
+            table.report(fractional, column, "invalid-value", "{v!r} is not an integer", shown)
+        bad = table.skip(column) | ~finite | fractional
+        ints = pd.arrays.IntegerArray(np.where(bad, 0, values).astype(np.int64), bad)
+        table.typed[column] = pd.Series(ints)
+    else:
+        values = np.where(table.skip(column), np.nan, values)
+        table.typed[column] = pd.Series(values, dtype="float64")
+
+
+def _check_cells(table: _Table) -> None:
+    """Checks of single cells: non-empty, id pattern, vocabularies, countries, statuses."""
+    name = table.name
+    for column in NON_EMPTY[name]:
+        if table.has(column):
+            empty = table.typed[column].isna().to_numpy()
+            table.report(
+                empty,
+                column,
+                "missing-value",
+                f"{column} is empty",
+                table.typed[column],
+            )
+    for spec_column in table.spec.columns:
+        if spec_column.kind == "id" and table.has(spec_column.name):
+            text = table.text(spec_column.name)
+            table.report(
+                _per_unique(text, _bad_ids),
+                spec_column.name,
+                "invalid-id",
+                "{v!r} is not an id (letters, digits, '.', '_', '-')",
+                text,
+            )
+    for (tname, column), allowed in VOCABULARIES.items():
+        if tname == name and table.has(column):
+            text = table.text(column)
+            table.report(
+                _per_unique(text, _not_in(allowed)),
+                column,
+                "invalid-value",
+                "{v!r} is not one of " + ", ".join(allowed),
+                text,
+            )
+    if name == "institutions":
+        if table.has("country"):
+            text = table.text("country")
+
+            def country_message(value: Any) -> str:
+                hint = ""
+                if isinstance(value, str) and value.strip().upper() in ISO_COUNTRIES:
+                    hint = f" (write {value.strip().upper()!r})"
+                return f"{value!r} is not an ISO 3166-1 alpha-2 country code in upper case{hint}"
+
+            table.report(
+                _per_unique(text, _not_in(ISO_COUNTRIES)),
+                "country",
+                "invalid-country",
+                country_message,
+                text,
+            )
+        if table.has("region_code"):
+            text = table.text("region_code")
+            table.report(
+                ~_per_unique(text, _matching(_REGION_CODE)) & text.notna().to_numpy(),
+                "region_code",
+                "invalid-value",
+                "{v!r} is not an ISO 3166-2 subdivision code such as 'FR-OCC'",
+                text,
+            )
+    if name in ("observations", "published") and table.has("status"):
+        allowed = STATUSES if name == "observations" else PUBLISHED_STATUSES
+        text = table.text("status")
+        table.report(
+            _per_unique(text, _not_in(allowed)),
+            "status",
+            "unknown-status",
+            "unknown status {v!r} (one of " + ", ".join(allowed) + ")",
+            text,
+        )
+    if name == "observations" and table.has("status") and table.has("value"):
+        _check_value_status(table)
+
+
+def _check_value_status(table: _Table) -> None:
+    status = table.text("status")
+    valued = _per_unique(status, lambda v: np.isin(v, list(VALUED_STATUSES)))
+    known = status.notna().to_numpy()
+    # A value that failed to parse was given but is already reported: do not report twice.
+    undecided = table.skip("value") | table.skip("status")
+    value_given = table.typed["value"].notna().to_numpy()
+    mismatch = known & ~undecided & (valued != value_given)
+    raw_value = table.frame["value"].reset_index(drop=True)
+    for i in np.flatnonzero(mismatch).tolist():
+        state = status.iloc[i]
+        shown = _plain(raw_value.iloc[i])
+        if valued[i]:
+            message = f"status {state!r} needs a value but the value is empty"
+        else:
+            message = f"status {state!r} takes no value but the value is {shown!r}"
+        table.add(
+            "value-status-mismatch",
+            message,
+            row=int(table.rows[i]),
+            column="value",
+            value=shown if not valued[i] else state,
+        )
+
+
+def _check_keys(table: _Table) -> None:
+    """Rows sharing the table's key: duplicate-observation or duplicate-id."""
+    key = [c for c in table.spec.key if table.has(c)]
+    if len(key) != len(table.spec.key) or table.n == 0:
+        return
+    codes = np.zeros(table.n, dtype=np.int64)
+    for column in key:
+        column_codes, uniques = pd.factorize(table.typed[column], use_na_sentinel=False)
+        codes = codes * (len(uniques) + 1) + column_codes
+        # Factorise the combined code again so it never overflows on wide keys.
+        codes = pd.factorize(codes)[0].astype(np.int64)
+    duplicated = pd.Series(codes).duplicated(keep="first").to_numpy()
+    if not duplicated.any():
+        return
+    first_index = pd.Series(np.arange(table.n)).groupby(codes).transform("first").to_numpy()
+    code = "duplicate-observation" if table.name == "observations" else "duplicate-id"
+    column = key[-1] if table.name != "observations" else "indicator"
+    if table.name in ("institutions", "indicators"):
+        column = "id"
+    frames = {c: table.typed[c].to_numpy(dtype=object) for c in key}
+    for i in np.flatnonzero(duplicated).tolist():
+        shown = tuple(_plain(frames[c][i]) for c in key)
+        value: Any = shown[0] if len(shown) == 1 else shown
+        what = f"id {value!r}" if len(shown) == 1 else f"key {dict(zip(key, shown, strict=True))!r}"
+        table.add(
+            code,
+            f"duplicate {what}: first given at row {int(table.rows[first_index[i]])}",
+            row=int(table.rows[i]),
+            column=column,
+            value=value if len(shown) == 1 else repr(value),
+        )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value
+
+
+def _check_references(tables: dict[str, _Table]) -> None:
+    institutions = tables.get("institutions")
+    indicators = tables.get("indicators")
+    editions = tables.get("editions")
+    known_inst = (
+        set(institutions.text("id").dropna().tolist())
+        if institutions is not None and institutions.has("id")
+        else None
+    )
+    known_ind = (
+        set(indicators.text("id").dropna().tolist())
+        if indicators is not None and indicators.has("id")
+        else None
+    )
+    if known_inst is not None:
+        for tname, column, code in (
+            ("aliases", "institution", "unknown-institution"),
+            ("lineage", "predecessor", "unknown-institution"),
+            ("lineage", "successor", "unknown-institution"),
+            ("networks", "institution", "unknown-network-member"),
+            ("observations", "institution", "unknown-institution"),
+            ("published", "institution", "unknown-institution"),
+        ):
+            table = tables.get(tname)
+            if table is None or not table.has(column):
+                continue
+            text = table.text(column)
+            table.report(
+                _per_unique(text, _not_in(known_inst)),
+                column,
+                code,
+                "unknown institution {v!r} (not in institutions)",
+                text,
+            )
+    if known_ind is not None:
+        for tname, column in (("observations", "indicator"), ("published", "node")):
+            table = tables.get(tname)
+            if table is None or not table.has(column):
+                continue
+            text = table.text(column)
+            table.report(
+                _per_unique(text, _not_in(known_ind)),
+                column,
+                "unknown-indicator",
+                "unknown indicator {v!r} (not in indicators)",
+                text,
+            )
+        if editions is not None and editions.has("system"):
+            text = editions.text("system")
+            editions.report(
+                _per_unique(text, _not_in(known_ind)),
+                "system",
+                "unknown-indicator",
+                "system {v!r} has no root node in indicators (its id is the system's)",
+                text,
+                severity="warning",
+                mark=False,
+            )
+    if editions is not None and editions.has("system") and editions.has("year"):
+        known = set(
+            zip(
+                editions.text("system").tolist(),
+                editions.typed["year"].astype("float64").tolist(),
+                strict=True,
+            )
+        )
+        for tname in ("observations", "published"):
+            table = tables.get(tname)
+            if table is None or not (table.has("system") and table.has("year")):
+                continue
+            _check_editions(table, known)
+
+
+def _check_editions(table: _Table, known: set[tuple[Any, float]]) -> None:
+    system = table.text("system")
+    year = table.typed["year"].astype("float64").to_numpy(na_value=np.nan)
+    usable = system.notna().to_numpy() & ~np.isnan(year)
+    usable &= ~table.skip("system") & ~table.skip("year")
+    system_codes, systems = pd.factorize(system)
+    year_codes, years = pd.factorize(year)
+    width = len(years) + 1
+    combined = system_codes.astype(np.int64) * width + (year_codes + 1)
+    codes, pairs = pd.factorize(combined)
+    system_of = systems.to_numpy(dtype=object)
+    year_of = np.asarray(years, dtype=np.float64)
+    pair_codes = zip((pairs // width).tolist(), (pairs % width - 1).tolist(), strict=True)
+    unknown_pair = np.array(
+        [sc < 0 or yc < 0 or (system_of[sc], year_of[yc]) not in known for sc, yc in pair_codes],
+        dtype=bool,
+    )
+    bad = unknown_pair[codes] & usable
+    for i in np.flatnonzero(bad).tolist():
+        shown_system, shown_year = system.iloc[i], int(year[i])
+        value = f"{shown_system} {shown_year}"
+        table.add(
+            "unknown-edition",
+            f"unknown edition {value!r}: system {shown_system!r}, year {shown_year} "
+            "is not in editions",
+            row=int(table.rows[i]),
+            column="year",
+            value=value,
+        )
+
+
+def _check_tree(table: _Table) -> None:
+    """unknown-parent, cycle (a self-parent included) and direction on leaves/inner nodes."""
+    if not (table.has("id") and table.has("parent")):
+        return
+    ids = table.text("id").to_numpy(dtype=object)
+    parents = table.text("parent").to_numpy(dtype=object)
+    valid_id = table.text("id").notna().to_numpy() & ~table.skip("id")
+    position: dict[str, int] = {}
+    for i in np.flatnonzero(valid_id).tolist():
+        position.setdefault(ids[i], i)
+    has_parent = table.text("parent").notna().to_numpy() & ~table.skip("parent")
+    parent_index = np.full(table.n, -1, dtype=np.int64)
+    unknown = np.zeros(table.n, dtype=bool)
+    for i in np.flatnonzero(has_parent).tolist():
+        p = position.get(parents[i])
+        if p is None:
+            unknown[i] = True
+        else:
+            parent_index[i] = p
+    table.report(
+        unknown,
+        "parent",
+        "unknown-parent",
+        "parent {v!r} is not an indicator id",
+        parents,
+    )
+    # Pointer jumping: after enough doublings every node not on or above a cycle reaches -1.
+    on_cycle = np.zeros(table.n, dtype=bool)
+    for i in np.flatnonzero(parent_index >= 0).tolist():
+        if on_cycle[i]:
+            continue
+        seen: dict[int, int] = {}
+        j = i
+        while j >= 0 and j not in seen and not on_cycle[j]:
+            seen[j] = len(seen)
+            j = int(parent_index[j])
+        if j >= 0 and j in seen:
+            start = seen[j]
+            for node, order in seen.items():
+                if order >= start:
+                    on_cycle[node] = True
+
+    def cycle_message(i: int) -> str:
+        if parents[i] == ids[i]:
+            return f"indicator {ids[i]!r} is its own parent"
+        path = [ids[i]]
+        j = int(parent_index[i])
+        while j != i:
+            path.append(ids[j])
+            j = int(parent_index[j])
+        return "cycle in the indicator tree: " + " -> ".join(map(repr, [*path, ids[i]]))
+
+    for i in np.flatnonzero(on_cycle).tolist():
+        table.add(
+            "cycle", cycle_message(i), row=int(table.rows[i]), column="parent", value=parents[i]
+        )
+    if table.has("direction"):
+        inner = np.zeros(table.n, dtype=bool)
+        inner[parent_index[parent_index >= 0]] = True
+        direction = table.text("direction")
+        given = direction.notna().to_numpy()
+        allowed = _per_unique(direction, lambda v: np.isin(v, list(DIRECTIONS)))
+        leaf_bad = ~inner & valid_id & ~allowed
+        inner_bad = inner & given
+        shown = direction.to_numpy(dtype=object)
+        table.report(
+            leaf_bad,
+            "direction",
+            "invalid-direction",
+            "direction {v!r} on a leaf: give 'higher' or 'lower'",
+            shown,
+        )
+        table.report(
+            inner_bad,
+            "direction",
+            "invalid-direction",
+            "direction {v!r} on an inner node (it has children): leave it empty",
+            shown,
+        )
+
+
+def _typed_frame(table: _Table) -> pd.DataFrame:
+    """The typed table: known columns in schema order, extras after, bad cells empty."""
+    columns: dict[str, pd.Series] = {}
+    for column in table.spec.columns:
+        if column.name in table.typed:
+            series = table.typed[column.name]
+            bad = table.bad.get(column.name)
+            if bad is not None and bad.any() and column.kind in ("id", "str"):
+                series = series.mask(bad)
+            columns[column.name] = series
+    for name, series in table.typed.items():
+        if name not in columns:
+            columns[name] = series
+    return pd.DataFrame(columns)
+
+
+def validate_tables(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    origin: str = "<frames>",
+    sources: Mapping[str, TableSource] | None = None,
+    decimal: str | None = None,
+) -> tuple[dict[str, pd.DataFrame], Problems]:
+    """Type and check the bundle's tables; return typed tables and every problem found.
+
+    ``frames`` maps table names (``schema.TABLE_ORDER``) to DataFrames whose cells are strings
+    (as read from files; "" or missing = empty) or already typed. ``sources`` locates each
+    table (default: file ``origin``, sheet = table name, row = record index + 2). ``decimal``
+    is the decimal separator of number cells (default ``.``).
+    """
+    problems = Problems()
+    sources = dict(sources or {})
+    for name in frames:
+        if name not in TABLES:
+            problems.add(
+                sources.get(name, TableSource(origin, name)).file,
+                "unknown-table",
+                f"{name!r} is not a table of the bundle (known: {', '.join(TABLE_ORDER)})",
+                severity="warning",
+                value=name,
+            )
+    tables: dict[str, _Table] = {}
+    for name in TABLE_ORDER:
+        source = sources.get(name) or TableSource(origin, name)
+        if name not in frames:
+            if not TABLES[name].optional and not source.unusable:
+                problems.add(
+                    source.file,
+                    "missing-table",
+                    f"the bundle has no {name} table",
+                    sheet=source.sheet,
+                )
+            continue
+        table = _Table(name, frames[name], source, problems)
+        usable = _check_header(table) and not source.unusable
+        if table.n == 0 and not TABLES[name].optional:
+            table.add(
+                "header-only", f"the {name} table has a header but no rows", severity="warning"
+            )
+        if not usable:
+            continue
+        _type_columns(table, decimal)
+        _check_cells(table)
+        tables[name] = table
+    for table in tables.values():
+        _check_keys(table)
+    _check_references(tables)
+    if "indicators" in tables:
+        _check_tree(tables["indicators"])
+    return {name: _typed_frame(table) for name, table in tables.items()}, problems
