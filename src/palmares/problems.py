@@ -46,6 +46,10 @@ CODES: tuple[str, ...] = (
     "table-too-large",
     "unknown-table",
     "field-count",
+    # Methodology files (palmares.methodology).
+    "invalid-methodology",
+    "invalid-toml",
+    "unknown-preset",
 )
 
 
