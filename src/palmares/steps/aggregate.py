@@ -1,0 +1,304 @@
+"""Aggregation of children into a parent score, for many weight vectors in one call.
+
+Weights of shape (k,) give scores (n,); (d, k) give (d, n), one row per weight vector, computed
+with one matrix product (the personalised ranking and the Monte Carlo engine rely on this).
+With ``per_institution=True`` weights are (n, k) -> (n,) or (d, n, k) -> (d, n): the output of
+:func:`~palmares.steps.weight.best_k`, :func:`~palmares.steps.weight.renormalise` or
+:func:`~palmares.steps.impute.redistribute_weights`; a NaN row of weights gives a NaN score.
+
+Missing children, formulas as in COINr ``R/aggregate.R``:
+
+- ``renormalise=True`` (default): weights are renormalised over the present children, e.g.
+  sum_j w_j x_ij m_ij / sum_j w_j m_ij; missing values do not count as zero.
+- ``renormalise=False``: a missing child with positive weight makes the score NaN (impute
+  first, e.g. with zeros, to say what missing means).
+- Either way the score is NaN when fewer than ``min_children`` children with positive weight
+  are present, or when their weights sum to zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from palmares.steps import (
+    BoolArray,
+    Columns,
+    FloatArray,
+    IntArray,
+    check_matrix,
+    column_selector,
+)
+
+#: Copeland treats weighted win/loss balances within this share of the total weight as ties, so
+#: that 0.1 + 0.2 against 0.3 is a tie rather than a float artefact.
+_COPELAND_TIE = 1e-12
+
+
+def _weights(
+    weights: npt.ArrayLike, n: int, k: int, per_institution: bool
+) -> tuple[FloatArray, bool]:
+    """Return weights as (d, k) or (d, n, k) and whether the input was batched."""
+    w = np.asarray(weights, dtype=np.float64)
+    if per_institution:
+        if w.ndim not in (2, 3) or w.shape[-2:] != (n, k):
+            raise ValueError(
+                f"per-institution weights must be ({n}, {k}) or (d, {n}, {k}), got {w.shape}"
+            )
+        if np.isinf(w).any() or (w < 0).any():
+            raise ValueError("weights must be finite (or NaN for a whole row) and non-negative")
+        return (w if w.ndim == 3 else w[None]), w.ndim == 3
+    if w.ndim not in (1, 2) or w.shape[-1] != k:
+        raise ValueError(f"weights must have shape ({k},) or (d, {k}), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite and non-negative")
+    return (w if w.ndim == 2 else w[None]), w.ndim == 2
+
+
+def _sum(w: FloatArray, values: FloatArray, per_institution: bool) -> FloatArray:
+    """sum_j w_j v_ij as (d, n): a matmul for shared weights, einsum for per-institution ones."""
+    if per_institution:
+        return np.einsum("dnk,nk->dn", w, values)
+    return w @ values.T
+
+
+def _aggregate(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    renormalise: bool,
+    min_children: int,
+    per_institution: bool,
+    transform: Callable[[FloatArray], FloatArray],
+    finish: Callable[[FloatArray, FloatArray], FloatArray],
+    domain: Callable[[FloatArray], BoolArray] | None = None,
+    domain_message: str = "",
+) -> FloatArray:
+    """Shared skeleton: score = finish(sum w f(x) over present, sum of weights)."""
+    xa, ma = check_matrix(x, mask)
+    n, k = xa.shape
+    w, batched = _weights(weights, n, k, per_institution)
+    if min_children < 0:
+        raise ValueError(f"min_children must be >= 0, got {min_children}")
+    positive = w > 0
+    used = positive.any(axis=0) & ma  # (n, k): cells that carry weight in some vector
+    if domain is not None:
+        bad = used & ~domain(xa)
+        if bad.any():
+            columns = np.unique(np.nonzero(bad)[1]).tolist()
+            raise ValueError(f"{domain_message}; offending value(s) in column(s) {columns}")
+    m = ma.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(used, transform(np.where(used, xa, 1.0)), 0.0)
+    total = _sum(w, values, per_institution)
+    present_weight = _sum(w, m, per_institution)
+    count = _sum(positive.astype(np.float64), m, per_institution)
+    if renormalise:
+        weight_sum = present_weight
+        complete = np.ones_like(total, dtype=np.bool_)
+    else:
+        weight_sum = (
+            w.sum(axis=-1)
+            if per_institution
+            else np.broadcast_to(w.sum(axis=-1)[:, None], total.shape)
+        )
+        missing_weight = _sum(w, 1.0 - m, per_institution)
+        complete = missing_weight == 0
+    ok = complete & (count >= min_children) & (weight_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        score = np.where(ok, finish(total, weight_sum), np.nan)
+    return score if batched else score[0]
+
+
+def arithmetic(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+    per_institution: bool = False,
+) -> FloatArray:
+    """Weighted arithmetic mean sum w x / sum w (between the present children's min and max)."""
+    return _aggregate(
+        x,
+        mask,
+        weights,
+        renormalise=renormalise,
+        min_children=min_children,
+        per_institution=per_institution,
+        transform=lambda v: v,
+        finish=lambda total, wsum: total / wsum,
+    )
+
+
+def geometric(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+    per_institution: bool = False,
+) -> FloatArray:
+    """Weighted geometric mean exp(sum w ln x / sum w); every weighted child must be > 0."""
+    return _aggregate(
+        x,
+        mask,
+        weights,
+        renormalise=renormalise,
+        min_children=min_children,
+        per_institution=per_institution,
+        transform=np.log,
+        finish=lambda total, wsum: np.exp(total / wsum),
+        domain=lambda v: v > 0,
+        domain_message="geometric mean needs values > 0 (normalise to a positive range first)",
+    )
+
+
+def harmonic(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+    per_institution: bool = False,
+) -> FloatArray:
+    """Weighted harmonic mean sum w / sum (w / x); every weighted child must be > 0."""
+    return _aggregate(
+        x,
+        mask,
+        weights,
+        renormalise=renormalise,
+        min_children=min_children,
+        per_institution=per_institution,
+        transform=lambda v: 1.0 / v,
+        finish=lambda total, wsum: wsum / total,
+        domain=lambda v: v > 0,
+        domain_message="harmonic mean needs values > 0 (normalise to a positive range first)",
+    )
+
+
+def generalised(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    p: float,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+    per_institution: bool = False,
+) -> FloatArray:
+    """Weighted power mean (sum w x^p / sum w)^(1/p); p = 0 is the geometric mean.
+
+    Needs x > 0 when p <= 0 and x >= 0 when p > 0.
+    """
+    if not np.isfinite(p):
+        raise ValueError(f"p must be finite, got {p}")
+    if p == 0:
+        return geometric(
+            x,
+            mask,
+            weights,
+            renormalise=renormalise,
+            min_children=min_children,
+            per_institution=per_institution,
+        )
+    power = float(p)
+    if power > 0:
+        domain: Callable[[FloatArray], BoolArray] = lambda v: v >= 0  # noqa: E731
+        message = f"generalised mean with p = {power} needs values >= 0"
+    else:
+        domain = lambda v: v > 0  # noqa: E731
+        message = f"generalised mean with p = {power} needs values > 0"
+    return _aggregate(
+        x,
+        mask,
+        weights,
+        renormalise=renormalise,
+        min_children=min_children,
+        per_institution=per_institution,
+        transform=lambda v: v**power,
+        finish=lambda total, wsum: (total / wsum) ** (1.0 / power),
+        domain=domain,
+        domain_message=message,
+    )
+
+
+def sum_points(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    bonus: Columns | None = None,
+    *,
+    skip_missing: bool = False,
+    min_children: int = 1,
+) -> FloatArray:
+    """Sum of (weighted) points plus bonus points (L'Étudiant): sum_j w_j x_ij + sum_b x_ib.
+
+    ``weights`` (k,) or (d, k), default 1 for every node; ``bonus`` columns are added with
+    weight 1, whatever ``weights`` says, and a missing bonus adds nothing. A missing scored
+    child makes the total NaN unless ``skip_missing`` (then it adds nothing, and at least
+    ``min_children`` scored children must be present).
+    """
+    xa, ma = check_matrix(x, mask)
+    n, k = xa.shape
+    w, batched = _weights(np.ones(k) if weights is None else weights, n, k, False)
+    is_bonus = np.zeros(k, dtype=np.bool_) if bonus is None else column_selector(bonus, k)
+    w = np.where(is_bonus, 0.0, w)
+    m = ma.astype(np.float64)
+    scored = _sum(w, np.where(ma, xa, 0.0), False)
+    count = _sum((w > 0).astype(np.float64), m, False)
+    missing = _sum(w, 1.0 - m, False)
+    extra = np.where(ma & is_bonus, xa, 0.0).sum(axis=1)
+    ok = count >= min_children
+    if not skip_missing:
+        ok &= missing == 0
+    score = np.where(ok, scored + extra, np.nan)
+    return score if batched else score[0]
+
+
+def grade_counts(grades: npt.ArrayLike, n_grades: int = 5) -> IntArray:
+    """Counts of each grade code 0..n_grades-1 per institution, (n, n_grades); -1 is skipped."""
+    g = np.asarray(grades)
+    if g.ndim != 2 or not np.issubdtype(g.dtype, np.integer):
+        raise ValueError("grades must be a 2-D integer array of grade codes")
+    if ((g < -1) | (g >= n_grades)).any():
+        raise ValueError(f"grade codes must lie in -1..{n_grades - 1}")
+    return (g[:, :, None] == np.arange(n_grades)).sum(axis=1, dtype=np.int64)
+
+
+def copeland(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    min_children: int = 1,
+) -> FloatArray:
+    """Copeland score: pairwise weighted majority, +1 per rival beaten and -1 per rival lost to.
+
+    For institutions a and b, the balance is the weight of the children where a is higher minus
+    the weight of those where b is higher, over the children both have (so the outranking
+    entry is above 1/2 exactly when the balance is positive). No common child is a draw.
+    Scores lie in [-(n - 1), n - 1]; NaN for institutions with fewer than ``min_children``
+    present children of positive weight. Cost O(d n^2 k): one pass per child column.
+    """
+    xa, ma = check_matrix(x, mask)
+    n, k = xa.shape
+    w, batched = _weights(weights, n, k, False)
+    balance = np.zeros((w.shape[0], n, n))
+    for j in range(k):  # one (n, n) comparison per child; k is small, n is vectorised
+        both = ma[:, j, None] & ma[None, :, j]
+        wins = (xa[:, j, None] > xa[None, :, j]) & both
+        losses = (xa[:, j, None] < xa[None, :, j]) & both
+        balance += w[:, j, None, None] * (wins.astype(np.float64) - losses)[None]
+    tolerance = _COPELAND_TIE * w.sum(axis=1)[:, None, None]
+    verdict = np.where(balance > tolerance, 1.0, np.where(balance < -tolerance, -1.0, 0.0))
+    score = verdict.sum(axis=2)
+    count = (w > 0).astype(np.float64) @ ma.T.astype(np.float64)
+    score = np.where(count >= min_children, score, np.nan)
+    return score if batched else score[0]
