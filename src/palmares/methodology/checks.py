@@ -1,0 +1,235 @@
+"""Rules that need the whole methodology: the inline tree, node references, step order, ranking.
+
+:func:`check_methodology` returns every :class:`~palmares.methodology.ranges.Issue` found, range
+propagation included; an empty list means the file is sound before any data are read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from palmares.methodology import model as md
+from palmares.methodology.ranges import Issue, Propagation, propagate
+from palmares.tree import Tree, TreeError
+
+
+def _tree_issues(m: md.Methodology) -> tuple[list[Issue], set[str] | None]:
+    """Problems of an inline tree, and its node ids (None for a bundle tree)."""
+    if m.tree.source != "inline":
+        return [], None
+    issues: list[Issue] = []
+    nodes = m.tree.nodes
+    ids = [n.id for n in nodes]
+    counts = Counter(ids)
+    known = set(ids)
+    for i, node in enumerate(nodes):
+        at = ("tree", "nodes", i)
+        if counts[node.id] > 1 and ids.index(node.id) != i:
+            issues.append(Issue((*at, "id"), f"node {node.id!r} is defined twice", node.id))
+        if node.parent is not None and node.parent not in known:
+            issues.append(
+                Issue(
+                    (*at, "parent"),
+                    f"parent {node.parent!r} is not a node of the tree",
+                    node.parent,
+                )
+            )
+        if node.parent == node.id:
+            issues.append(Issue((*at, "parent"), f"node {node.id!r} is its own parent", node.id))
+    roots = [i for i, n in enumerate(nodes) if n.parent is None]
+    for i in roots:
+        if nodes[i].id != m.system:
+            issues.append(
+                Issue(
+                    ("tree", "nodes", i, "id"),
+                    f"node {nodes[i].id!r} has no parent, but the only root is the system "
+                    f"{m.system!r}",
+                    nodes[i].id,
+                )
+            )
+    if m.system not in known:
+        issues.append(
+            Issue(
+                ("methodology", "system"), "the system is not a node of the inline tree", m.system
+            )
+        )
+    if issues:
+        return issues, known
+    try:
+        tree = Tree.from_parents((n.id, n.parent) for n in nodes)
+    except TreeError as error:
+        first = ids.index(error.nodes[0])
+        issues.append(Issue(("tree", "nodes", first, "parent"), str(error), error.nodes[0]))
+        return issues, known
+    for i, node in enumerate(nodes):
+        leaf = bool(tree.is_leaf[tree.index(node.id)])
+        if leaf and node.direction is None:
+            issues.append(
+                Issue(
+                    ("tree", "nodes", i), f'leaf {node.id!r} needs direction = "higher" or "lower"'
+                )
+            )
+        if not leaf and node.direction is not None:
+            issues.append(
+                Issue(
+                    ("tree", "nodes", i, "direction"),
+                    f"{node.id!r} has children: only leaves carry a direction",
+                    node.direction,
+                )
+            )
+    return issues, known
+
+
+def _reference_issues(m: md.Methodology, known: set[str] | None) -> list[Issue]:
+    """Node ids the file names must exist in an inline tree; the root takes no weight."""
+    issues: list[Issue] = []
+
+    def check(path: tuple[str | int, ...], node: str, what: str) -> None:
+        if known is not None and node not in known:
+            issues.append(Issue(path, f"{what} {node!r}, which is not in the inline tree", node))
+
+    for node in m.weights:
+        if node == m.system:
+            issues.append(
+                Issue(("weights", node), "the root has no siblings: it takes no weight", node)
+            )
+        else:
+            check(("weights", node), node, "weight on node")
+    for i, step in enumerate(m.steps):
+        at = ("steps", i)
+        for j, node in enumerate(step.nodes or []):
+            check((*at, "nodes", j), node, "step on node")
+        for node in step.overrides:
+            check((*at, "overrides", node), node, "override for node")
+        for node in getattr(step, "weights", None) or {}:
+            check((*at, "weights", node), node, "weight on node")
+        bonus = getattr(step, "bonus", None)
+        for j, node in enumerate(bonus if isinstance(bonus, list) else [bonus] if bonus else []):
+            path = (*at, "bonus", j) if isinstance(bonus, list) else (*at, "bonus")
+            check(path, node, "bonus node")
+        if step.acts_on == "institutions" and step.overrides:
+            issues.append(
+                Issue(
+                    (*at, "overrides"),
+                    "eligibility decides per institution: it takes no per-node overrides",
+                )
+            )
+    return issues
+
+
+def _order_issues(m: md.Methodology) -> list[Issue]:
+    """Eligibility is decided on what was submitted, so before any imputation."""
+    issues: list[Issue] = []
+    imputed_at: int | None = None
+    for i, step in enumerate(m.steps):
+        if step.type == "impute" and step.method != "redistribute" and imputed_at is None:
+            imputed_at = i
+        if step.type == "eligibility" and imputed_at is not None:
+            issues.append(
+                Issue(
+                    ("steps", i, "type"),
+                    f"eligibility after imputation (steps[{imputed_at}]): eligibility is decided "
+                    "on what was submitted, so it comes first",
+                    step.type,
+                )
+            )
+    return issues
+
+
+def _published_decimals(m: md.Methodology) -> int | None:
+    """Decimals of the last round step acting on the root (the published precision)."""
+    found = None
+    for step in m.steps:
+        if isinstance(step, md.RoundHalfUp) and (
+            (step.nodes is None and step.level in (None, 0)) or m.system in (step.nodes or [])
+        ):
+            found = step.decimals
+    return found
+
+
+def _ranking_issues(m: md.Methodology, walk: Propagation) -> list[Issue]:
+    issues: list[Issue] = []
+    ranking = m.ranking
+    if ranking.by == "score" and not walk.root.computed:
+        issues.append(
+            Issue(
+                ("steps",),
+                f"no aggregate step computes the root {m.system!r}: there is no score to rank "
+                '(or rank by = "grade_counts")',
+            )
+        )
+    if ranking.by == "grade_counts" and not any(
+        isinstance(s, md.AggregateOther) and s.method == "grade_counts" for s in m.steps
+    ):
+        issues.append(
+            Issue(
+                ("ranking", "by"),
+                'ranking by grade counts needs an aggregate step with method = "grade_counts"',
+                ranking.by,
+            )
+        )
+    rounded = _published_decimals(m)
+    if ranking.rank_on == "published" and ranking.by == "score":
+        if ranking.decimals is None and rounded is None:
+            issues.append(
+                Issue(
+                    ("ranking", "rank_on"),
+                    'rank_on = "published" needs the published precision: set ranking.decimals '
+                    "or add a round step",
+                    ranking.rank_on,
+                )
+            )
+        elif ranking.decimals is not None and rounded is not None and ranking.decimals != rounded:
+            issues.append(
+                Issue(
+                    ("ranking", "decimals"),
+                    f"ranking.decimals is {ranking.decimals} but the round step publishes "
+                    f"{rounded} decimals",
+                    ranking.decimals,
+                )
+            )
+    for key, table in ranking.groups.items():
+        at = ("ranking", "groups", key)
+        counts = Counter(table.values())
+        for label, bound in table.items():
+            if counts[bound] > 1:
+                issues.append(
+                    Issue(
+                        (*at, label), f"group {label!r} has the same bound as another group", bound
+                    )
+                )
+            if ranking.groups_by == "rank_percentile" and not 0 < bound <= 100:
+                issues.append(
+                    Issue((*at, label), "a rank percentile bound lies in (0, 100]", bound)
+                )
+            if ranking.groups_by == "points" and walk.root.computed:
+                top = walk.root.interval.hi
+                if not math.isinf(top) and bound > top:
+                    issues.append(
+                        Issue(
+                            (*at, label),
+                            f"group {label!r} starts at {bound:g} points but the total lies in "
+                            f"{walk.root.interval.describe()}: no institution can reach it",
+                            bound,
+                        )
+                    )
+    return issues
+
+
+def check_methodology(m: md.Methodology) -> list[Issue]:
+    """Every whole-file problem of a structurally valid methodology (empty when sound)."""
+    tree_issues, known = _tree_issues(m)
+    walk = propagate(m)
+    issues = [
+        *tree_issues,
+        *_reference_issues(m, known),
+        *_order_issues(m),
+        *walk.issues,
+        *_ranking_issues(m, walk),
+    ]
+    unique: list[Issue] = []
+    for issue in issues:
+        if all((issue.path, issue.message) != (u.path, u.message) for u in unique):
+            unique.append(issue)
+    return unique

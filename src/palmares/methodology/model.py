@@ -1,0 +1,725 @@
+"""The methodology schema: pydantic models of a validated methodology file.
+
+Every section forbids unknown keys. A step is one model per (type, method) pair of the step
+catalogue (``/docs/methodology-format.md``); its parameters are flat fields of the step table, so
+the TOML reads ``type = "normalise"``, ``method = "minmax"``, ``range = [0, 100]``. Structural
+rules (types, bounds, required keys) live here; rules that need the whole file (node references,
+range propagation, ranking against the steps) live in :mod:`palmares.methodology.checks`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Weight = Annotated[float, Field(ge=0)]
+EditionKey = Annotated[str, StringConstraints(pattern=r"^(default|[0-9]{4})$")]
+
+
+class Strict(BaseModel):
+    """Base of every section: unknown keys are errors, values are finite, models are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --- [methodology] -----------------------------------------------------------------------------
+
+
+class EditionRange(Strict):
+    """Inclusive range of edition years; ``to`` omitted means every later edition."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Year = Field(alias="from")
+    to: Year | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EditionRange:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def __contains__(self, year: object) -> bool:
+        return isinstance(year, int) and self.from_ <= year and (self.to is None or year <= self.to)
+
+    def describe(self) -> str:
+        return f"{self.from_}-{self.to}" if self.to is not None else f"{self.from_}+"
+
+
+def _editions_tag(value: Any) -> str | None:
+    if isinstance(value, (dict, EditionRange)):
+        return "edition-range"
+    if isinstance(value, list):
+        return "edition-list"
+    return None
+
+
+class Header(Strict):
+    """The ``[methodology]`` table: what the file is and which editions it applies to."""
+
+    id: Id
+    system: Id
+    version: str
+    label_en: str
+    label_fr: str | None = None
+    editions: Annotated[
+        Annotated[EditionRange, Tag("edition-range")] | Annotated[list[Year], Tag("edition-list")],
+        Discriminator(
+            _editions_tag,
+            custom_error_type="editions",
+            custom_error_message=(
+                "editions is a range { from = YEAR, to = YEAR } or a list of years"
+            ),
+        ),
+    ]
+    description: str = ""
+    assumptions: list[str] = Field(default_factory=list)
+
+    @field_validator("editions")
+    @classmethod
+    def _editions(cls, value: EditionRange | list[int]) -> EditionRange | list[int]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("list at least one edition year")
+            if len(set(value)) != len(value):
+                raise ValueError("an edition year is listed twice")
+            return sorted(value)
+        return value
+
+    def applies_to(self, year: int) -> bool:
+        if isinstance(self.editions, EditionRange):
+            return year in self.editions
+        return year in self.editions
+
+    def describe_editions(self) -> str:
+        if isinstance(self.editions, EditionRange):
+            return self.editions.describe()
+        return ", ".join(map(str, self.editions))
+
+
+# --- [tree] ------------------------------------------------------------------------------------
+
+
+class TreeNode(Strict):
+    id: Id
+    parent: Id | None = None
+    direction: Literal["higher", "lower"] | None = None
+    label_en: str | None = None
+    label_fr: str | None = None
+
+
+class TreeSpec(Strict):
+    """``source = "bundle"`` takes the bundle's indicator tree; ``"inline"`` lists the nodes."""
+
+    source: Literal["bundle", "inline"] = "bundle"
+    nodes: list[TreeNode] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _nodes_match_source(self) -> TreeSpec:
+        if self.source == "inline" and not self.nodes:
+            raise ValueError("an inline tree lists its nodes in [[tree.nodes]]")
+        if self.source == "bundle" and self.nodes:
+            raise ValueError('[[tree.nodes]] needs source = "inline"')
+        return self
+
+
+# --- [[steps]] ---------------------------------------------------------------------------------
+
+#: Keys every step may carry besides its parameters; they cannot be overridden per node.
+COMMON_STEP_KEYS: frozenset[str] = frozenset(
+    {"type", "method", "name", "nodes", "level", "overrides"}
+)
+
+
+class StepBase(Strict):
+    """Keys shared by every step: its scope and its per-node parameter overrides.
+
+    ``nodes`` (explicit node ids) or ``level`` (tree depth, root = 0) narrow the scope; the
+    default scope is the leaves for leaf-wise steps, every inner node for ``weight`` and
+    ``aggregate``, the root for ``rescale`` and ``round``. ``overrides`` maps a node id to
+    parameter values replacing the step's own for that node.
+    """
+
+    type: str
+    method: str
+    name: str | None = None
+    nodes: list[Id] | None = None
+    level: Annotated[int, Field(ge=0)] | None = None
+    overrides: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+
+    #: Where the step acts: "leaf" (indicator columns), "inner" (aggregated nodes), "root".
+    acts_on: ClassVar[Literal["leaf", "inner", "root", "institutions"]] = "leaf"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.type}.{self.method}"
+
+    def params(self) -> dict[str, Any]:
+        """The step's own parameters (every field but the common keys), defaults filled."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k not in COMMON_STEP_KEYS}
+
+    def params_for(self, node: str) -> dict[str, Any]:
+        """Parameters for one node: the step's own, replaced by that node's overrides."""
+        return {**self.params(), **self.overrides.get(node, {})}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_overrides(cls, data: Any) -> Any:
+        """Store override values as validated (5 -> 5.0), so equal files hash equal."""
+        if not isinstance(data, dict) or not isinstance(data.get("overrides"), dict):
+            return data
+        base = {k: v for k, v in data.items() if k != "overrides"}
+        cleaned: dict[str, Any] = {}
+        for node, values in data["overrides"].items():
+            if not isinstance(values, dict) or set(values) & COMMON_STEP_KEYS:
+                cleaned[node] = values
+                continue
+            try:
+                merged = cls.model_validate({**base, **values})
+            except ValueError:
+                cleaned[node] = values
+                continue
+            cleaned[node] = {k: merged.model_dump(mode="json")[k] for k in values}
+        return {**data, "overrides": cleaned}
+
+    @model_validator(mode="after")
+    def _scope(self) -> StepBase:
+        if self.nodes is not None and self.level is not None:
+            raise ValueError("give 'nodes' or 'level', not both")
+        for node, values in self.overrides.items():
+            fixed = sorted(set(values) & COMMON_STEP_KEYS)
+            if fixed:
+                raise ValueError(f"override of node {node!r} cannot set {fixed[0]!r}")
+            type(self).model_validate({**self.model_dump(exclude={"overrides"}), **values})
+        return self
+
+
+class EligibilityCoverage(StepBase):
+    type: Literal["eligibility"]
+    method: Literal["coverage"]
+    min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    acts_on: ClassVar = "institutions"
+
+
+class EligibilityRequired(StepBase):
+    type: Literal["eligibility"]
+    method: Literal["required"]
+    nodes: Annotated[list[Id], Field(min_length=1)]
+    acts_on: ClassVar = "institutions"
+
+
+class EligibilityKOf(StepBase):
+    type: Literal["eligibility"]
+    method: Literal["k_of"]
+    nodes: Annotated[list[Id], Field(min_length=1)]
+    k: Annotated[int, Field(ge=1)]
+    acts_on: ClassVar = "institutions"
+
+    @model_validator(mode="after")
+    def _k_fits(self) -> EligibilityKOf:
+        if self.k > len(self.nodes):
+            raise ValueError(f"k = {self.k} but only {len(self.nodes)} nodes are listed")
+        return self
+
+
+def _check_filter(value: dict[str, Any]) -> dict[str, Any]:
+    for key, accepted in value.items():
+        items = accepted if isinstance(accepted, list) else [accepted]
+        if not items or not all(isinstance(v, (str, int, float, bool)) for v in items):
+            raise ValueError(f"{key!r} must be a value or a non-empty list of values")
+    return value
+
+
+class EligibilityWhere(StepBase):
+    type: Literal["eligibility"]
+    method: Literal["where"]
+    equals: Annotated[dict[str, Any], Field(min_length=1)]
+    acts_on: ClassVar = "institutions"
+
+    _filter = field_validator("equals")(_check_filter)
+
+
+class ImputeSimple(StepBase):
+    """``none`` leaves gaps; ``zero`` fills 0 and marks the cells imputed."""
+
+    type: Literal["impute"]
+    method: Literal["none", "mean", "median", "zero"]
+
+
+class ImputeConstant(StepBase):
+    type: Literal["impute"]
+    method: Literal["constant"]
+    value: float
+
+
+class ImputePercentile(StepBase):
+    type: Literal["impute"]
+    method: Literal["percentile"]
+    q: Annotated[float, Field(ge=0, le=100)] = 25.0
+
+
+class ImputeGroupMean(StepBase):
+    type: Literal["impute"]
+    method: Literal["group_mean"]
+    by: Id
+
+
+class ImputeRedistribute(StepBase):
+    """Weights of not-applicable nodes go to their siblings (ARWU's N&S rule)."""
+
+    type: Literal["impute"]
+    method: Literal["redistribute"]
+    acts_on: ClassVar = "inner"
+
+
+class TreatJrc(StepBase):
+    type: Literal["treat"]
+    method: Literal["jrc"]
+    skew: Annotated[float, Field(gt=0)] = 2.0
+    kurtosis: float = 3.5
+    max_winsorised: Annotated[int, Field(ge=0)] = 5
+    log: Literal["log", "none"] = "log"
+
+
+class NormaliseMinmax(StepBase):
+    type: Literal["normalise"]
+    method: Literal["minmax"]
+    range: tuple[float, float] = (0.0, 100.0)
+
+    @field_validator("range")
+    @classmethod
+    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not value[0] < value[1]:
+            raise ValueError(f"range must be increasing, got [{value[0]:g}, {value[1]:g}]")
+        return value
+
+
+class NormaliseZscore(StepBase):
+    type: Literal["normalise"]
+    method: Literal["zscore"]
+    mean: float = 0.0
+    sd: Annotated[float, Field(gt=0)] = 1.0
+
+
+class NormaliseScaled(StepBase):
+    """Methods whose output is [0, scale]."""
+
+    type: Literal["normalise"]
+    method: Literal["zcdf", "percent_of_best", "percentile_rank"]
+    scale: Annotated[float, Field(gt=0)] = 100.0
+
+
+class NormaliseRank(StepBase):
+    type: Literal["normalise"]
+    method: Literal["rank"]
+
+
+class NormaliseTarget(StepBase):
+    """Distance to a per-node ``target`` (give it here or in each node's override)."""
+
+    type: Literal["normalise"]
+    method: Literal["target"]
+    target: float | None = None
+    scale: Annotated[float, Field(gt=0)] = 100.0
+
+
+class NormaliseGoalposts(StepBase):
+    type: Literal["normalise"]
+    method: Literal["goalposts"]
+    low: float | None = None
+    high: float | None = None
+    scale: Annotated[float, Field(gt=0)] = 100.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NormaliseGoalposts:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"goalposts need low < high, got {self.low:g} and {self.high:g}")
+        return self
+
+
+class PointsThresholds(StepBase):
+    """Points = number of ascending ``thresholds`` passed (respecting the node's direction)."""
+
+    type: Literal["points"]
+    method: Literal["thresholds"]
+    thresholds: list[float] | None = None
+    max_points: Annotated[int, Field(ge=1)] | None = None
+    bonus: Id | None = None
+
+    @field_validator("thresholds")
+    @classmethod
+    def _ascending(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("list at least one threshold")
+            if any(b <= a for a, b in itertools.pairwise(value)):
+                raise ValueError("thresholds must be strictly ascending")
+        return value
+
+    @model_validator(mode="after")
+    def _count(self) -> PointsThresholds:
+        if (
+            self.thresholds is not None
+            and self.max_points is not None
+            and len(self.thresholds) != self.max_points
+        ):
+            raise ValueError(
+                f"{len(self.thresholds)} thresholds give 0..{len(self.thresholds)} points, "
+                f"but max_points is {self.max_points}"
+            )
+        return self
+
+    def points_max(self, node: str | None = None) -> int | None:
+        params = self.params_for(node) if node is not None else self.params()
+        if params.get("max_points") is not None:
+            return int(params["max_points"])
+        thresholds = params.get("thresholds")
+        return len(thresholds) if thresholds is not None else None
+
+
+class PointsQuantiles(StepBase):
+    type: Literal["points"]
+    method: Literal["quantiles"]
+    max_points: Annotated[int, Field(ge=1)] = 5
+
+    def points_max(self, node: str | None = None) -> int | None:
+        params = self.params_for(node) if node is not None else self.params()
+        return int(params["max_points"])
+
+
+class GradeMedianDistance(StepBase):
+    """U-Multirank groups A..E by relative distance to the median (four decreasing cut-offs)."""
+
+    type: Literal["grade"]
+    method: Literal["median_distance"]
+    thresholds: tuple[float, float, float, float] = (0.25, 0.10, -0.10, -0.25)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _decreasing(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b >= a for a, b in itertools.pairwise(value)):
+            raise ValueError("grade thresholds must be strictly decreasing (A first)")
+        return value
+
+
+class WeightSimple(StepBase):
+    """``fixed`` uses ``weights`` (default: the [weights] table); ``equal``; ``renormalise``."""
+
+    type: Literal["weight"]
+    method: Literal["fixed", "equal", "renormalise"]
+    weights: dict[Id, Weight] | None = None
+    acts_on: ClassVar = "inner"
+
+
+class WeightBestK(StepBase):
+    type: Literal["weight"]
+    method: Literal["best_k"]
+    k: Annotated[int, Field(ge=1)]
+    weights: dict[Id, Weight] | None = None
+    acts_on: ClassVar = "inner"
+
+
+class AggregateMean(StepBase):
+    type: Literal["aggregate"]
+    method: Literal["arithmetic", "geometric", "harmonic"]
+    renormalise: bool = True
+    min_children: Annotated[int, Field(ge=1)] = 1
+    acts_on: ClassVar = "inner"
+
+
+class AggregateGeneralised(StepBase):
+    type: Literal["aggregate"]
+    method: Literal["generalised"]
+    p: float
+    renormalise: bool = True
+    min_children: Annotated[int, Field(ge=1)] = 1
+    acts_on: ClassVar = "inner"
+
+    @field_validator("p")
+    @classmethod
+    def _nonzero(cls, value: float) -> float:
+        if value == 0:
+            raise ValueError('p = 0 is the geometric mean: use method = "geometric"')
+        return value
+
+
+class AggregateSumPoints(StepBase):
+    type: Literal["aggregate"]
+    method: Literal["sum_points"]
+    bonus: list[Id] = Field(default_factory=list)
+    acts_on: ClassVar = "inner"
+
+
+class AggregateOther(StepBase):
+    type: Literal["aggregate"]
+    method: Literal["grade_counts", "copeland"]
+    acts_on: ClassVar = "inner"
+
+
+class RescaleTop100(StepBase):
+    type: Literal["rescale"]
+    method: Literal["top100"]
+    acts_on: ClassVar = "root"
+
+
+class RescaleMinmax(StepBase):
+    type: Literal["rescale"]
+    method: Literal["minmax"]
+    range: tuple[float, float] = (0.0, 100.0)
+    acts_on: ClassVar = "root"
+
+    @field_validator("range")
+    @classmethod
+    def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not value[0] < value[1]:
+            raise ValueError(f"range must be increasing, got [{value[0]:g}, {value[1]:g}]")
+        return value
+
+
+class RescaleAffine(StepBase):
+    """QS 2024+: 100 (raw - floor) / (best raw - floor), times ``top`` / 100."""
+
+    type: Literal["rescale"]
+    method: Literal["affine"]
+    floor: float
+    top: Annotated[float, Field(gt=0)] = 100.0
+    acts_on: ClassVar = "root"
+
+
+class RoundHalfUp(StepBase):
+    type: Literal["round"]
+    method: Literal["half_up"]
+    decimals: Annotated[int, Field(ge=0, le=12)]
+    acts_on: ClassVar = "root"
+
+
+STEP_CLASSES: tuple[type[StepBase], ...] = (
+    EligibilityCoverage,
+    EligibilityRequired,
+    EligibilityKOf,
+    EligibilityWhere,
+    ImputeSimple,
+    ImputeConstant,
+    ImputePercentile,
+    ImputeGroupMean,
+    ImputeRedistribute,
+    TreatJrc,
+    NormaliseMinmax,
+    NormaliseZscore,
+    NormaliseScaled,
+    NormaliseRank,
+    NormaliseTarget,
+    NormaliseGoalposts,
+    PointsThresholds,
+    PointsQuantiles,
+    GradeMedianDistance,
+    WeightSimple,
+    WeightBestK,
+    AggregateMean,
+    AggregateGeneralised,
+    AggregateSumPoints,
+    AggregateOther,
+    RescaleTop100,
+    RescaleMinmax,
+    RescaleAffine,
+    RoundHalfUp,
+)
+
+
+def _literal_values(cls: type[StepBase], field: str) -> tuple[str, ...]:
+    annotation = cls.model_fields[field].annotation
+    return tuple(getattr(annotation, "__args__", ()))
+
+
+#: (type, method) -> step class: the catalogue the validator enforces.
+STEP_REGISTRY: dict[tuple[str, str], type[StepBase]] = {
+    (step_type, method): cls
+    for cls in STEP_CLASSES
+    for step_type in _literal_values(cls, "type")
+    for method in _literal_values(cls, "method")
+}
+STEP_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in STEP_REGISTRY))
+
+
+def methods_of(step_type: str) -> tuple[str, ...]:
+    return tuple(m for t, m in STEP_REGISTRY if t == step_type)
+
+
+def step_tag(value: Any) -> str | None:
+    """Discriminator of the step union: ``"type.method"`` (None when absent or unknown)."""
+    if isinstance(value, StepBase):
+        return value.tag
+    if isinstance(value, dict):
+        key = (value.get("type"), value.get("method"))
+        if key in STEP_REGISTRY:
+            return f"{key[0]}.{key[1]}"
+    return None
+
+
+Step = Annotated[
+    Annotated[EligibilityCoverage, Tag("eligibility.coverage")]
+    | Annotated[EligibilityRequired, Tag("eligibility.required")]
+    | Annotated[EligibilityKOf, Tag("eligibility.k_of")]
+    | Annotated[EligibilityWhere, Tag("eligibility.where")]
+    | Annotated[ImputeSimple, Tag("impute.none")]
+    | Annotated[ImputeSimple, Tag("impute.mean")]
+    | Annotated[ImputeSimple, Tag("impute.median")]
+    | Annotated[ImputeSimple, Tag("impute.zero")]
+    | Annotated[ImputeConstant, Tag("impute.constant")]
+    | Annotated[ImputePercentile, Tag("impute.percentile")]
+    | Annotated[ImputeGroupMean, Tag("impute.group_mean")]
+    | Annotated[ImputeRedistribute, Tag("impute.redistribute")]
+    | Annotated[TreatJrc, Tag("treat.jrc")]
+    | Annotated[NormaliseMinmax, Tag("normalise.minmax")]
+    | Annotated[NormaliseZscore, Tag("normalise.zscore")]
+    | Annotated[NormaliseScaled, Tag("normalise.zcdf")]
+    | Annotated[NormaliseScaled, Tag("normalise.percent_of_best")]
+    | Annotated[NormaliseScaled, Tag("normalise.percentile_rank")]
+    | Annotated[NormaliseRank, Tag("normalise.rank")]
+    | Annotated[NormaliseTarget, Tag("normalise.target")]
+    | Annotated[NormaliseGoalposts, Tag("normalise.goalposts")]
+    | Annotated[PointsThresholds, Tag("points.thresholds")]
+    | Annotated[PointsQuantiles, Tag("points.quantiles")]
+    | Annotated[GradeMedianDistance, Tag("grade.median_distance")]
+    | Annotated[WeightSimple, Tag("weight.fixed")]
+    | Annotated[WeightSimple, Tag("weight.equal")]
+    | Annotated[WeightSimple, Tag("weight.renormalise")]
+    | Annotated[WeightBestK, Tag("weight.best_k")]
+    | Annotated[AggregateMean, Tag("aggregate.arithmetic")]
+    | Annotated[AggregateMean, Tag("aggregate.geometric")]
+    | Annotated[AggregateMean, Tag("aggregate.harmonic")]
+    | Annotated[AggregateGeneralised, Tag("aggregate.generalised")]
+    | Annotated[AggregateSumPoints, Tag("aggregate.sum_points")]
+    | Annotated[AggregateOther, Tag("aggregate.grade_counts")]
+    | Annotated[AggregateOther, Tag("aggregate.copeland")]
+    | Annotated[RescaleTop100, Tag("rescale.top100")]
+    | Annotated[RescaleMinmax, Tag("rescale.minmax")]
+    | Annotated[RescaleAffine, Tag("rescale.affine")]
+    | Annotated[RoundHalfUp, Tag("round.half_up")],
+    Discriminator(step_tag),
+]
+
+
+# --- [ranking] ---------------------------------------------------------------------------------
+
+
+class BandTable(Strict):
+    """Ranks up to ``individual_until`` are printed one by one; then ``bands`` of ranks.
+
+    Each band is ``[lo, hi]``; the last may be ``[lo, inf]`` ("1001+"). Bands are contiguous.
+    """
+
+    individual_until: Annotated[int, Field(ge=0)] = 0
+    bands: list[tuple[int, int | None]] = Field(default_factory=list)
+
+    @field_validator("bands", mode="before")
+    @classmethod
+    def _open_end(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [
+                [b[0], None] if isinstance(b, list) and len(b) == 2 and b[1] == math.inf else b
+                for b in value
+            ]
+        return value
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> BandTable:
+        expected = self.individual_until + 1
+        for i, (lo, hi) in enumerate(self.bands):
+            if lo != expected:
+                raise ValueError(
+                    f"band {i} starts at {lo}, expected {expected} (bands are contiguous)"
+                )
+            if hi is None:
+                if i != len(self.bands) - 1:
+                    raise ValueError(f"band {i} is open-ended but is not the last band")
+            elif hi < lo:
+                raise ValueError(f"band {i} ends ({hi}) before it starts ({lo})")
+            else:
+                expected = hi + 1
+        return self
+
+
+class Ranking(Strict):
+    """How scores become ranks, display strings, bands and groups."""
+
+    by: Literal["score", "grade_counts"] = "score"
+    rank_on: Literal["published", "unrounded"] = "published"
+    decimals: Annotated[int, Field(ge=0, le=12)] | None = None
+    method: Literal["competition", "dense", "ordinal", "fractional"] = "competition"
+    ties: Literal["equals", "bare", "ex-aequo"] = "bare"
+    cutoff: Annotated[int, Field(ge=1)] | None = None
+    bands: dict[EditionKey, BandTable] = Field(default_factory=dict)
+    groups_by: Literal["points", "rank_percentile"] | None = None
+    groups: dict[EditionKey, dict[str, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _groups(self) -> Ranking:
+        if self.groups and self.groups_by is None:
+            raise ValueError('groups need groups_by = "points" or "rank_percentile"')
+        if self.groups_by is not None and not self.groups:
+            raise ValueError(f"groups_by = {self.groups_by!r} but no [ranking.groups.*] table")
+        return self
+
+    def band_table(self, year: int) -> BandTable | None:
+        return self.bands.get(str(year), self.bands.get("default"))
+
+    def group_table(self, year: int) -> dict[str, float] | None:
+        return self.groups.get(str(year), self.groups.get("default"))
+
+
+class Subset(Strict):
+    """A named peer filter: attribute -> accepted value(s); ``network`` names a network id."""
+
+    label_en: str | None = None
+    label_fr: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    network: Id | None = None
+
+    _filter = field_validator("where")(_check_filter)
+
+
+# --- the whole file ----------------------------------------------------------------------------
+
+
+class Methodology(Strict):
+    """A validated methodology file; build one with ``load_methodology``."""
+
+    methodology: Header
+    tree: TreeSpec = Field(default_factory=TreeSpec)
+    weights: dict[Id, Weight] = Field(default_factory=dict)
+    steps: Annotated[list[Step], Field(min_length=1)]
+    ranking: Ranking = Field(default_factory=Ranking)
+    subsets: dict[Id, Subset] = Field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.methodology.id
+
+    @property
+    def system(self) -> str:
+        return self.methodology.system
+
+    def applies_to(self, year: int) -> bool:
+        return self.methodology.applies_to(year)
+
+    def weight(self, node: str) -> float:
+        """A node's weight relative to its siblings (1 when the file gives none)."""
+        return self.weights.get(node, 1.0)
+
+    def steps_of(self, step_type: str) -> list[StepBase]:
+        return [s for s in self.steps if s.type == step_type]
