@@ -506,6 +506,8 @@ def assign_bands(
     if r.ndim == 0:
         raise ValueError("ranks must have at least one axis (institutions on the last axis)")
     los, his = _check_band_table(band_table)
+    if r.size == 0:
+        return np.zeros(r.shape, dtype=np.int64), np.zeros(r.shape, dtype=np.int64)
     ts = tie_sizes(r) if ties is None else np.asarray(ties, dtype=np.int64)
     shape = r.shape
     flat = r.reshape(-1, shape[-1])
