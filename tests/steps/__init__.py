@@ -1,0 +1,1 @@
+"""Tests of palmares.steps (a package so test module names stay unique across the suite)."""

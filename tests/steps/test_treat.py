@@ -1,0 +1,159 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from palmares.steps import treat
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+nan = np.nan
+
+
+def column(values: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.array(values, dtype=float)[:, None]
+    x.flags.writeable = False
+    return x, ~np.isnan(x)
+
+
+def fails(values: list[float]) -> bool:
+    # The rule with scipy's unbiased estimators, which equal e1071 type 2 (excess kurtosis).
+    v = np.asarray(values, dtype=float)
+    return bool(abs(stats.skew(v, bias=False)) >= 2.0 and stats.kurtosis(v, bias=False) >= 3.5)
+
+
+# 1..20 with two outliers: winsorising 100 -> 60 still fails; then both 60s -> 20 passes.
+TWO_STEPS = [float(v) for v in range(1, 21)] + [60.0, 100.0]
+# 40 zeros and 1, 2, 4, ..., 2048: five winsorisation steps are not enough; the log is used.
+NEEDS_LOG = [0.0] * 40 + [2.0**i for i in range(12)]
+
+
+def test_moments_match_e1071_type_2_via_scipy() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(size=(30, 5))
+    x[rng.random((30, 5)) < 0.2] = nan
+    mask = ~np.isnan(x)
+    for j in range(5):
+        v = x[mask[:, j], j]
+        assert treat.skewness(x, mask)[j] == pytest.approx(stats.skew(v, bias=False), rel=1e-10)
+        assert treat.kurtosis(x, mask)[j] == pytest.approx(stats.kurtosis(v, bias=False), rel=1e-10)
+
+
+def test_moments_by_the_e1071_formula_on_a_small_case() -> None:
+    x, mask = column([1.0, 2.0, 3.0, 10.0])
+    d = np.array([1.0, 2.0, 3.0, 10.0]) - 4.0
+    n = 4
+    m2, m3, m4 = (d**2).sum(), (d**3).sum(), (d**4).sum()
+    skew = np.sqrt(n) * m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    r = n * m4 / m2**2
+    kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    assert treat.skewness(x, mask)[0] == pytest.approx(skew, rel=1e-12)
+    assert treat.kurtosis(x, mask)[0] == pytest.approx(kurt, rel=1e-12)
+
+
+def test_moments_undefined_for_few_values_and_constant_columns() -> None:
+    x = np.array([[1.0, 5.0, 0.1], [2.0, 5.0, 0.1], [4.0, 5.0, 0.1], [nan, 5.0, 0.1]])
+    mask = ~np.isnan(x)
+    sk = treat.skewness(x, mask)
+    kt = treat.kurtosis(x, mask)
+    assert np.isfinite(sk[0]) and np.isnan(kt[0])  # 3 values: skew only
+    assert np.isnan(sk[1:]).all() and np.isnan(kt[1:]).all()  # constant columns
+
+
+def test_two_winsorisation_steps_by_hand() -> None:
+    assert fails(TWO_STEPS)
+    after_one = [*range(1, 21), 60.0, 60.0]
+    after_two = [*range(1, 21), 20.0, 20.0]
+    assert fails(after_one) and not fails(after_two)
+    x, mask = column(TWO_STEPS)
+    result = treat.jrc(x, mask)
+    np.testing.assert_array_equal(result.x[:, 0], after_two)
+    assert result.steps.tolist() == [2]
+    assert result.n_winsorised.tolist() == [2]
+    assert result.winsorised[:, 0].tolist() == [False] * 20 + [True, True]
+    assert result.logged.tolist() == [False] and result.treated.tolist() == [True]
+
+
+def test_log_when_five_steps_do_not_pass() -> None:
+    assert fails(NEEDS_LOG)
+    x, mask = column(NEEDS_LOG)
+    result = treat.jrc(x, mask)
+    assert result.logged.tolist() == [True] and result.treated.tolist() == [True]
+    assert result.steps.tolist() == [5]
+    assert result.n_winsorised.tolist() == [0] and not result.winsorised.any()
+    # COINr log_CT on the original data: log(x - min + 0.01 (max - min)).
+    expected = np.log(np.array(NEEDS_LOG) - 0.0 + 0.01 * 2048.0)
+    np.testing.assert_allclose(result.x[:, 0], expected, rtol=1e-15)
+    shifted = treat.jrc(x, mask, log="log_shift1")
+    np.testing.assert_allclose(shifted.x[:, 0], np.log(np.array(NEEDS_LOG) + 1.0), rtol=1e-15)
+
+
+def test_zero_winsorisation_goes_straight_to_log() -> None:
+    x, mask = column(TWO_STEPS)
+    result = treat.jrc(x, mask, max_winsorised=0)
+    assert result.logged.tolist() == [True] and result.steps.tolist() == [0]
+
+
+def test_negative_skew_is_winsorised_from_the_bottom_and_logged_as_a_mirror() -> None:
+    mirrored = [-v for v in TWO_STEPS]
+    x, mask = column(mirrored)
+    result = treat.jrc(x, mask)
+    np.testing.assert_array_equal(result.x[:, 0], [*range(-1, -21, -1), -20.0, -20.0])
+    x, mask = column([-v for v in NEEDS_LOG])
+    logged = treat.jrc(x, mask)
+    assert logged.logged.tolist() == [True]
+    # -log(max - x + c) keeps the order of the values.
+    order = np.argsort(-np.array(NEEDS_LOG), kind="stable")
+    assert np.all(np.diff(logged.x[order, 0]) >= 0)
+
+
+def test_passing_constant_short_and_empty_columns_are_untouched() -> None:
+    rng = np.random.default_rng(1)
+    x = np.column_stack(
+        [rng.normal(size=12), np.full(12, 3.0), [1.0, 2.0, 50.0] + [nan] * 9, np.full(12, nan)]
+    )
+    mask = ~np.isnan(x)
+    result = treat.jrc(x, mask)
+    np.testing.assert_array_equal(result.x, np.where(mask, x, nan))
+    assert not result.treated.any() and result.steps.tolist() == [0, 0, 0, 0]
+
+
+def test_columns_are_treated_independently_in_one_call() -> None:
+    rng = np.random.default_rng(2)
+    normal = rng.normal(size=52)
+    x = np.column_stack([TWO_STEPS + [nan] * 30, NEEDS_LOG, normal])
+    mask = ~np.isnan(x)
+    together = treat.jrc(x, mask)
+    for j in range(3):
+        alone = treat.jrc(x[:, [j]], mask[:, [j]])
+        np.testing.assert_array_equal(together.x[:, j], alone.x[:, 0])
+        assert together.steps[j] == alone.steps[0]
+        assert together.logged[j] == alone.logged[0]
+    assert together.logged.tolist() == [False, True, False]
+    assert together.n_winsorised.tolist() == [2, 0, 0]
+    assert np.isnan(together.x[22:, 0]).all()
+
+
+def test_tied_extremes_move_together() -> None:
+    values = [float(v) for v in range(1, 31)] + [100.0, 100.0]
+    assert fails(values)
+    x, mask = column(values)
+    result = treat.jrc(x, mask)
+    # One step moves both 100s to 30; the rule then passes.
+    assert result.steps.tolist() == [1]
+    assert result.n_winsorised.tolist() == [2]
+    assert result.x[30:, 0].tolist() == [30.0, 30.0]
+    assert not fails(result.x[:, 0].tolist())
+
+
+def test_thresholds_are_parameters() -> None:
+    x, mask = column(TWO_STEPS)
+    lenient = treat.jrc(x, mask, skew_max=5.0)
+    assert not lenient.treated.any()
+
+
+def test_rejects_bad_parameters() -> None:
+    x, mask = column(TWO_STEPS)
+    with pytest.raises(ValueError, match="max_winsorised"):
+        treat.jrc(x, mask, max_winsorised=-1)
+    with pytest.raises(ValueError, match="log method"):
+        treat.jrc(x, mask, log="box-cox")  # type: ignore[arg-type]
