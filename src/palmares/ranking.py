@@ -38,27 +38,8 @@ BoolArray = NDArray[np.bool_]
 BAND_OPEN: Final = -1
 
 #: Default "top N" ladder (claims: "top N" uses the smallest rung >= the rank).
-TOP_N_LADDER: Final = (
-    1,
-    3,
-    5,
-    10,
-    15,
-    20,
-    25,
-    30,
-    40,
-    50,
-    100,
-    150,
-    200,
-    300,
-    400,
-    500,
-    600,
-    800,
-    1000,
-)
+_SMALL_RUNGS = (1, 3, 5, 10, 15, 20, 25, 30, 40, 50)
+TOP_N_LADDER: Final = (*_SMALL_RUNGS, 100, 150, 200, 300, 400, 500, 600, 800, 1000)
 
 _NO_GROUP: Final = -1
 _OPEN_HI: Final = np.int64(2**62)
@@ -381,7 +362,9 @@ def _label_table(
     labels = [
         rank_label(r, tie, style, lang, gender=gender, prose=prose, html=html) for r in range(size)
     ]
-    return np.asarray(labels)
+    table = np.asarray(labels)
+    table.flags.writeable = False  # shared by every caller through the cache
+    return table
 
 
 def _gender_codes(genders: ArrayLike | str | None, shape: tuple[int, ...]) -> NDArray[np.int8]:
