@@ -238,7 +238,8 @@ def validate_document(data: Any, collect: _Collector) -> md.Methodology | None:
         if name not in data or name == "steps":
             continue
         try:
-            value = TypeAdapter[Any](field.annotation).validate_python(data[name])
+            annotation: Any = field.annotation
+            value = TypeAdapter(annotation).validate_python(data[name])
         except ValidationError as error:
             _report(collect, error, (name,), field.annotation)
             continue

@@ -74,6 +74,8 @@ class NodeState:
     kind: Kind
     source: str  # which step produced it ("raw data" before any step)
     computed: bool = True
+    #: False for raw data: its range is unknown before data are read, so it is not checked.
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -196,11 +198,12 @@ class _Walk:
     def __init__(self, m: md.Methodology) -> None:
         self.m = m
         self.space = _Space(m)
-        raw = NodeState(REAL, "values", "raw data")
+        raw = NodeState(REAL, "values", "raw data", known=False)
         self.states: dict[str, NodeState] = dict.fromkeys(self.space.leaves(), raw)
         for key in self.space.inner_bottom_up():
             self.states[key] = NodeState(REAL, "values", "nothing", computed=False)
         self.issues: list[Issue] = []
+        self._domain_flagged: set[int] = set()
         self.ranges: list[StepRange] = []
 
     def issue(self, path: Path, message: str, value: Any = None) -> None:
@@ -255,7 +258,7 @@ class _Walk:
     ) -> list[NodeState]:
         outputs = []
         for key in keys:
-            before = self.states.get(key, NodeState(REAL, "values", "raw data"))
+            before = self.states.get(key, NodeState(REAL, "values", "raw data", known=False))
             if not before.computed:
                 self.issue(
                     (index, "type"),
@@ -273,7 +276,12 @@ class _Walk:
                 interval = result[0] if interval is None else interval.hull(result[0])
                 kind = result[1]
             if interval is not None:
-                state = NodeState(interval, kind, _label(index, step))
+                rescales = step.type in ("normalise", "points", "grade") or (
+                    step.type == "treat" and step.params().get("log") == "log"
+                )
+                state = NodeState(
+                    interval, kind, _label(index, step), known=before.known or rescales
+                )
                 outputs.append(self._set(key, state, partial))
         return outputs
 
@@ -307,11 +315,11 @@ class _Walk:
         if step.type == "treat":
             return (REAL if params["log"] == "log" else x), "values"
         if step.type == "normalise":
-            return self._normalised(at, step, params, x, source), "values"
+            return self._normalised(at, step, params, before, source), "values"
         if step.type == "points":
             return self._scored(at, step, params, x, before.source), "points"
         if step.type == "grade":
-            if not x.nonnegative:
+            if before.known and not x.nonnegative:
                 self.issue(
                     (index, "method"),
                     "a relative distance to the median needs values >= 0, "
@@ -322,9 +330,10 @@ class _Walk:
         return x, before.kind
 
     def _normalised(
-        self, at: Path, step: md.StepBase, params: dict[str, Any], x: Interval, source: str
+        self, at: Path, step: md.StepBase, params: dict[str, Any], before: NodeState, source: str
     ) -> Interval:
         method = step.method
+        x = before.interval
         if method == "minmax":
             lo, hi = params["range"]
             return Interval(lo, hi)
@@ -332,7 +341,7 @@ class _Walk:
             return REAL
         if method == "rank":
             return Interval(1.0, math.inf, False, True)
-        if method == "percent_of_best" and not x.nonnegative:
+        if method == "percent_of_best" and before.known and not x.nonnegative:
             self.issue(
                 (at[0], "method"),
                 f"percent_of_best divides by the best value: it needs values >= 0, "
@@ -416,8 +425,9 @@ class _Walk:
             if not states:
                 continue
             combined = self._combine(index, step, key, states)
-            if combined is not None:
-                outputs.append(self._set(key, combined, partial and key != self.space.root))
+            if combined is None:  # refused and reported: carry on without cascading errors
+                combined = NodeState(REAL, "values", _label(index, step), known=False)
+            outputs.append(self._set(key, combined, partial and key != self.space.root))
         return outputs
 
     def _combine(
@@ -442,7 +452,7 @@ class _Walk:
             if state.kind == "grades":
                 self.issue(
                     (index, "method"),
-                    f"{method} of grades ({child!r} holds categories A..E from {state.source}): "
+                    f"{method} of grades ({_who(child)} holds categories A..E from {state.source}): "
                     "use aggregate.grade_counts",
                     method,
                 )
@@ -458,8 +468,10 @@ class _Walk:
                 needs = "positive"
             elif step.p != int(step.p):
                 needs = "nonnegative"
-        if needs is not None:
+        if needs is not None and index not in self._domain_flagged:
             for child, state in children:
+                if not state.known:
+                    continue
                 ok = state.interval.positive if needs == "positive" else state.interval.nonnegative
                 if not ok:
                     sign = "> 0" if needs == "positive" else ">= 0"
@@ -469,12 +481,14 @@ class _Walk:
                         f"{state.interval.describe()} after {state.source}",
                         method,
                     )
+                    self._domain_flagged.add(index)
                     break
+        known = all(state.known for _, state in children)
         if method == "copeland":
             return NodeState(REAL, "values", label)
         if method == "sum_points":
-            return NodeState(self._sum_range(step, children), "points", label)
-        return NodeState(hull, "values", label)
+            return NodeState(self._sum_range(step, children), "points", label, known=known)
+        return NodeState(hull, "values", label, known=known)
 
     def _sum_range(self, step: md.StepBase, children: list[tuple[str, NodeState]]) -> Interval:
         if self.space.tree is None:
