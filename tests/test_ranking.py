@@ -18,6 +18,7 @@ from palmares.ranking import (
     display_ranks,
     field_sizes,
     fractional_rank,
+    groups_by_min_points,
     groups_by_points,
     groups_by_rank_percentile,
     order_by_grade_counts,
@@ -530,6 +531,20 @@ def test_letudiant_2018_groups_by_points():
     scores = [62, 49, 48, 37, 36, 27, 26, 0, NAN, 63, 48.5]
     groups = groups_by_points(scores, LETUDIANT_2018)
     np.testing.assert_array_equal(groups, [0, 0, 1, 1, 2, 2, 3, 3, -1, -1, -1])
+
+
+def test_groups_by_min_points_have_no_gaps():
+    minimums = {"A+": 49, "A": 37, "B": 27, "C": 0}
+    scores = [62, 49, 48.5, 37, 36, 27, 26, 0, -1, NAN]
+    np.testing.assert_array_equal(
+        groups_by_min_points(scores, minimums), [0, 0, 1, 1, 2, 2, 3, 3, -1, -1]
+    )
+    # The mapping order names the codes, whatever the order of the minimums.
+    np.testing.assert_array_equal(groups_by_min_points([10, 40], {"low": 0, "high": 30}), [0, 1])
+    with pytest.raises(ValueError, match="distinct"):
+        groups_by_min_points([1], {"A": 10, "B": 10})
+    with pytest.raises(ValueError, match="at least one"):
+        groups_by_min_points([1], {})
 
 
 def test_invalid_point_ranges():

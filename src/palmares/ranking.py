@@ -21,7 +21,7 @@ Rank kinds: competition ("1224", the default of every ranker palmares reproduces
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
 
@@ -552,6 +552,25 @@ def groups_by_points(scores: ArrayLike, ranges: PointRanges) -> IntArray:
     for i, (lo, hi) in enumerate(bounds):
         out = np.where((s >= lo) & (s <= hi), i, out)
     return out
+
+
+def groups_by_min_points(scores: ArrayLike, minimums: Mapping[str, float]) -> IntArray:
+    """Group index (into ``minimums``' order) from each group's lowest score, inclusive.
+
+    ``{"A+": 49, "A": 37, "B": 27, "C": 0}``: a score belongs to the group with the highest
+    minimum it reaches, so there are no gaps (48.5 is in A); a score below every minimum or NaN
+    gets -1. Equivalent to :func:`groups_by_points` with each range closed by the next minimum.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if not minimums:
+        raise ValueError("minimums need at least one group")
+    lows = np.asarray(list(minimums.values()), dtype=np.float64)
+    if np.unique(lows).size != lows.size or np.isnan(lows).any():
+        raise ValueError(f"group minimums must be distinct numbers, got {dict(minimums)}")
+    by_low = np.argsort(lows)
+    i = np.searchsorted(lows[by_low], s, side="right") - 1
+    code = by_low[np.clip(i, 0, None)]
+    return np.where((i >= 0) & ~np.isnan(s), code, _NO_GROUP).astype(np.int64)
 
 
 def groups_by_rank_percentile(
