@@ -153,7 +153,8 @@ def distance_to_target(
     low = column_min(xa, ma)
     high = column_max(xa, ma)
     reached = np.where(d > 0, xa >= t, xa <= t)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # Cells at or beyond the target never use the quotient, whatever it gives.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         progress = np.where(d > 0, (xa - low) / (t - low), (high - xa) / (high - t))
     share = np.where(reached, 1.0, np.clip(progress, 0.0, 1.0))
     return np.where(ma, share * scale, np.nan)
