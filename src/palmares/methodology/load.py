@@ -10,6 +10,7 @@ path and the reason: ``FILE:-:LINE:steps[3].method: invalid-methodology: reason 
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 import re
 import tomllib
@@ -188,7 +189,7 @@ def _check_step(collect: _Collector, index: int, raw: Any) -> dict[str, Any] | N
                 params = [k for k in cls.model_fields if k not in md.COMMON_STEP_KEYS]
                 close = difflib.get_close_matches(key, params, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                collect.add((*where, key), f"unknown parameter {key!r} for {cls.__name__}{hint}")
+                collect.add((*where, key), f"unknown parameter {key!r} for {step_type}.{method}{hint}")
                 ok = False
             if fixed or unknown:
                 continue
@@ -316,6 +317,15 @@ def load_methodology(path_or_text: str | os.PathLike[str]) -> md.Methodology:
     return parse_methodology(text, file)
 
 
+def _preset_lookup() -> Any:
+    """``palmares.systems.preset_path`` when the presets package provides it, else None."""
+    try:
+        systems = importlib.import_module("palmares.systems")
+    except ImportError:
+        return None
+    return getattr(systems, "preset_path", None)
+
+
 def resolve_methodology(ref: str, edition: int | None = None) -> md.Methodology:
     """A methodology from a TOML path, else a preset id (``PRESET`` or ``PRESET@YEAR``).
 
@@ -334,17 +344,16 @@ def resolve_methodology(ref: str, edition: int | None = None) -> md.Methodology:
             raise InvalidInput.single(
                 ref, "unknown-preset", f"{pinned!r} is not a year in PRESET@YEAR"
             )
-        try:
-            from palmares import systems  # type: ignore[attr-defined]
-        except ImportError as error:
+        lookup = _preset_lookup()
+        if lookup is None:
             raise InvalidInput.single(
                 ref,
                 "unknown-preset",
                 f"{ref!r} is not a methodology file, and this palmares has no presets yet: "
                 "pass the path of a methodology TOML",
-            ) from error
+            )
         try:
-            where = str(systems.preset_path(preset, year))
+            where = str(lookup(preset, year))
         except LookupError as error:
             raise InvalidInput.single(
                 ref, "unknown-preset", str(error.args[0] if error.args else error)

@@ -452,7 +452,8 @@ class _Walk:
             if state.kind == "grades":
                 self.issue(
                     (index, "method"),
-                    f"{method} of grades ({_who(child)} holds categories A..E from {state.source}): "
+                    f"{method} of grades ({_who(child)} holds categories A..E from "
+                    f"{state.source}): "
                     "use aggregate.grade_counts",
                     method,
                 )
