@@ -56,9 +56,13 @@ def median_distance(
         raise ValueError("at most 126 grade thresholds fit int8 codes")
     median = column_percentile(xa, ma, 50.0)
     diff = d * (xa - median)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # A tiny median can overflow the quotient to +/-inf, which is the right limit.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         deviation = np.where(diff == 0, 0.0, diff / np.abs(median))
-    deviation = np.round(deviation, _SNAP_DECIMALS)
+        small = np.abs(deviation) < 1e3
+        deviation = np.where(
+            small, np.round(np.where(small, deviation, 0.0), _SNAP_DECIMALS), deviation
+        )
     with np.errstate(invalid="ignore"):
         below = (deviation[:, :, None] < thr[None, :, :]).sum(axis=2)
     return np.where(ma, below, MISSING_GRADE).astype(np.int8)
