@@ -1,0 +1,346 @@
+"""The value model: who takes part in each edition and what values they report.
+
+Every value comes from a standard normal latent through a marginal (a Gaussian copula):
+
+    z[i, l, t] = 0.55 q[i, t] + 0.45 p[i, dim(l)] + size(l) s[i] + 0.45 e[i, l] + 0.42 w[i, l, t]
+
+standardised per leaf, where ``q`` is the institution's quality (with a yearly trend), ``p`` its
+profile in the leaf's dimension, ``s`` its size (for absolute counts), ``e`` a persistent
+leaf-specific term and ``w`` an AR(1) term (phi = 0.5) that makes values drift between editions.
+Counts, money and ratios are lognormal (median x exp(sigma z)); rates are beta quantiles of
+Phi(z). Missing values follow a persistent latent that also reads the institution's reporting
+diligence; a few values are ``estimated`` (less precise). Everything is vectorised over
+institutions x leaves x editions; only systems, editions and dimensions are looped over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from palmares.demo.systems import (
+    LETUDIANT,
+    SDG_POPULARITY,
+    THE_IMPACT,
+    THE_IMPACT_OVERALL,
+    U_MULTIRANK,
+    System,
+    sdg_exists,
+)
+from palmares.demo.world import World
+from palmares.schema import STATUSES
+
+REPORTED = STATUSES.index("reported")
+MISSING = STATUSES.index("missing")
+NOT_APPLICABLE = STATUSES.index("not_applicable")
+ESTIMATED = STATUSES.index("estimated")
+
+LOAD_QUALITY, LOAD_PROFILE, LOAD_OWN, LOAD_DRIFT = 0.55, 0.45, 0.45, 0.42
+DRIFT_PHI = 0.5
+ESTIMATED_SHARE = 0.03
+ESTIMATE_NOISE = 0.35
+TREND_ORIGIN = 2020
+
+#: Participation bonus by broad area: U-Multirank is European at heart, THE Impact global.
+_AREA_BONUS = {
+    U_MULTIRANK.id: {
+        "europe": 1.2,
+        "asia": 0.2,
+        "oceania": 0.0,
+        "americas": 0.0,
+        "middle-east": -0.3,
+        "africa": -0.3,
+    },
+    THE_IMPACT.id: {
+        "europe": 0.0,
+        "asia": 0.4,
+        "oceania": 0.2,
+        "americas": 0.1,
+        "middle-east": 0.5,
+        "africa": 0.3,
+    },
+    LETUDIANT.id: {},
+}
+_TYPE_BONUS = {
+    U_MULTIRANK.id: {"specialised": -0.8, "business-school": -0.5},
+    THE_IMPACT.id: {"university": 0.3, "specialised": -0.5},
+    LETUDIANT.id: {},
+}
+#: Network schools whose participation the world fixes (first edition, or None for never), so
+#: that the network's story reads the same for every seed.
+FORCED: dict[str, dict[str, int | None]] = {
+    U_MULTIRANK.id: {"fr-mines-rodez": 2020, "fr-mines-epinal": 2016, "fr-mines-valence": 2016},
+    LETUDIANT.id: dict.fromkeys(
+        (
+            "fr-mines-rodez",
+            "fr-mines-epinal",
+            "fr-mines-niort",
+            "fr-mines-valence",
+            "fr-eiy-auxerre",
+            "fr-mines-auxerre",
+            "fr-imp-perigueux",
+            "fr-esid-perigueux",
+            "fr-mines-perigueux",
+            "fr-institut-oceanique-lorient",
+            "fr-ecole-alpine-gap",
+        ),
+        2016,
+    ),
+    THE_IMPACT.id: {
+        "fr-mines-valence": 2019,
+        "fr-mines-rodez": 2020,
+        "fr-mines-epinal": 2020,
+        "fr-mines-management": 2021,
+        "fr-mines-niort": None,
+        "fr-mines-auxerre": None,
+        "fr-mines-perigueux": None,
+        "fr-institut-oceanique-lorient": None,
+        "fr-ecole-alpine-gap": None,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """The observation rows of one edition: field x existing leaves, in id order."""
+
+    system: str
+    year: int
+    institutions: npt.NDArray[np.intp]
+    leaves: tuple[str, ...]
+    values: npt.NDArray[np.float64]
+    status: npt.NDArray[np.int8]
+
+
+def select_field(
+    priority: npt.NDArray[np.float64], pool: npt.NDArray[np.bool_], size: int
+) -> npt.NDArray[np.bool_]:
+    """The ``size`` institutions of ``pool`` with the highest priority (ties by position)."""
+    if int(pool.sum()) < size:
+        raise ValueError(f"demo world: a field of {size} from a pool of {int(pool.sum())}")
+    score = np.where(pool, priority, -np.inf)
+    order = np.argsort(-score, kind="stable")
+    chosen = np.zeros(len(priority), dtype=bool)
+    chosen[order[:size]] = True
+    return chosen
+
+
+def fields(world: World, system: System, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+    """Participation (editions x institutions): exact field sizes, persistent membership."""
+    n, years = len(world.ids), system.years
+    areas, types = world.area, world.column("type")
+    bonus = np.array([_AREA_BONUS[system.id].get(a, 0.0) for a in areas])
+    bonus += np.array([_TYPE_BONUS[system.id].get(t, 0.0) for t in types])
+    base = world.inherit(rng.standard_normal(n) + bonus + 0.3 * world.quality, how="max")
+    yearly = 0.3 * rng.standard_normal((len(years), n))
+    if system.id == LETUDIANT.id:
+        eligible = (world.column("country") == "FR") & (
+            world.column("type") == "engineering-school"
+        )
+    else:
+        eligible = np.ones(n, dtype=bool)
+    forced = FORCED[system.id]
+    rows = world.index(list(forced))
+    out = np.zeros((len(years), n), dtype=bool)
+    for t, year in enumerate(years):
+        priority = base + yearly[t]
+        pool = eligible & world.alive(year)
+        for row, first in zip(rows, forced.values(), strict=True):
+            if first is None or year < first:
+                pool[row] = False
+            else:
+                priority[row] = np.inf
+        out[t] = select_field(priority, pool, system.field[year])
+    return out
+
+
+def _latent(
+    world: World, system: System, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Standardised latents z (institutions x leaves x editions) and the dimension profiles."""
+    n, leaves, years = len(world.ids), system.leaves, system.years
+    dims = [d.id for d in system.dimensions]
+    dim_of = np.array([dims.index(leaf.parent) for leaf in leaves])
+    size_load = np.array([leaf.size for leaf in leaves])
+    profile = world.inherit(rng.standard_normal((n, len(dims))))
+    own = world.inherit(rng.standard_normal((n, len(leaves))))
+    shocks = rng.standard_normal((n, len(leaves), len(years)))
+    drift = np.empty_like(shocks)
+    drift[:, :, 0] = shocks[:, :, 0]
+    for t in range(1, len(years)):
+        drift[:, :, t] = (
+            DRIFT_PHI * drift[:, :, t - 1] + np.sqrt(1 - DRIFT_PHI**2) * shocks[:, :, t]
+        )
+    drift = world.inherit(drift)
+    offsets = np.array(years, dtype=float) - TREND_ORIGIN
+    quality = world.quality[:, None] + world.trend[:, None] * offsets[None, :]
+    z = (
+        LOAD_QUALITY * quality[:, None, :]
+        + LOAD_PROFILE * profile[:, dim_of][:, :, None]
+        + (size_load[None, :] * world.size[:, None])[:, :, None]
+        + LOAD_OWN * own[:, :, None]
+        + LOAD_DRIFT * drift
+    )
+    z = (z - z.mean(axis=(0, 2), keepdims=True)) / z.std(axis=(0, 2), keepdims=True)
+    return z, profile
+
+
+#: Beta quantiles are tabulated on this grid of latents and interpolated (exact to far below
+#: the published decimals, and a hundred times faster than ``betaincinv`` on every cell).
+_GRID = np.linspace(-8.0, 8.0, 4001)
+
+
+def _marginal(system: System, g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Values from oriented latents (institutions x leaves x editions), rounded per leaf."""
+    out = np.empty_like(g)
+    for k, leaf in enumerate(system.leaves):
+        x = g[:, k]
+        if leaf.marginal == "lognormal":
+            v = leaf.a * np.exp(leaf.b * x)
+        else:
+            table = leaf.scale * special.betaincinv(leaf.a, leaf.b, special.ndtr(_GRID))
+            v = np.interp(x, _GRID, table)
+        out[:, k] = np.round(v, leaf.decimals)
+    return out
+
+
+def _statuses(
+    world: World, system: System, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Missing and estimated masks (institutions x leaves x editions), persistent over time."""
+    n, k, t = len(world.ids), len(system.leaves), len(system.years)
+    rates = np.array([leaf.missing for leaf in system.leaves])
+    persistent = world.inherit(rng.standard_normal((n, k)))
+    latent = (
+        -0.5 * world.diligence[:, None, None]
+        + 0.6 * persistent[:, :, None]
+        + 0.62 * rng.standard_normal((n, k, t))
+    )
+    missing = latent > special.ndtri(1 - rates)[None, :, None]
+    est_latent = 0.7 * world.inherit(rng.standard_normal((n, k)))[
+        :, :, None
+    ] + 0.71 * rng.standard_normal((n, k, t))
+    estimated = (est_latent > special.ndtri(1 - ESTIMATED_SHARE)) & ~missing
+    return missing, estimated
+
+
+def _submissions(
+    world: World,
+    profile: npt.NDArray[np.float64],
+    field: npt.NDArray[np.bool_],
+    rng: np.random.Generator,
+) -> npt.NDArray[np.bool_]:
+    """THE Impact: submitted SDGs (institutions x 17 x editions).
+
+    Exactly ``THE_IMPACT_OVERALL[year]`` institutions of each field submit SDG 17 and at least
+    three others; the rest either skip SDG 17 or add at most two others. Institutions favour
+    the SDGs where they are strong, and keep their choices from one edition to the next.
+    """
+    n, years = len(world.ids), THE_IMPACT.years
+    habit = world.inherit(rng.beta(8.0, 1.2, size=n)[:, None], how="max")[:, 0]
+    persistent = world.inherit(rng.standard_normal((n, 17)))
+    commitment = world.inherit(rng.standard_normal(n) + 0.3 * world.quality, how="max")
+    kind = rng.random(n) < 0.5
+    forced = world.index([k for k, v in FORCED[THE_IMPACT.id].items() if v is not None])
+    popularity = np.array(SDG_POPULARITY)
+    probability = np.clip(habit[:, None] * popularity[None, :], 0.0, 0.97)
+    out = np.zeros((n, 17, len(years)), dtype=bool)
+    for t, year in enumerate(years):
+        exists = np.array([sdg_exists(g, year) for g in range(1, 18)])
+        x = -0.45 * profile + 0.8 * persistent + 0.4 * rng.standard_normal((n, 17))
+        x = x / np.sqrt(0.45**2 + 0.8**2 + 0.4**2)
+        submitted = (special.ndtr(x) < probability) & exists[None, :]
+        # Rank each institution's other SDGs by its appetite (lowest x first).
+        others = np.where(exists[None, :16], x[:, :16], np.inf)
+        rank = np.argsort(np.argsort(others, axis=1, kind="stable"), axis=1, kind="stable")
+        priority = commitment + 0.3 * rng.standard_normal(n)
+        priority[forced] = np.inf
+        eligible = select_field(priority, field[t], THE_IMPACT_OVERALL[year])
+        ineligible = field[t] & ~eligible
+        submitted[eligible, 16] = True
+        submitted[eligible, :16] |= rank[eligible] < 3
+        skip17 = ineligible & kind
+        few = ineligible & ~kind
+        submitted[skip17, 16] = False
+        submitted[few, 16] = True
+        submitted[few, :16] &= rank[few] < 2
+        out[:, :, t] = submitted
+    return out
+
+
+def _not_applicable(
+    world: World, system: System, submitted: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    n, k, t = len(world.ids), len(system.leaves), len(system.years)
+    if system.id == THE_IMPACT.id and submitted is not None:
+        goal_of = np.array([int(leaf.parent[-2:]) - 1 for leaf in system.leaves])
+        return ~submitted[:, goal_of, :]
+    na = np.zeros((n, k, t), dtype=bool)
+    bachelor = np.array([leaf.bachelor for leaf in system.leaves])
+    post_prepa = world.column("intake") == "post-prepa"
+    na[np.ix_(post_prepa, bachelor)] = True
+    return na
+
+
+def system_blocks(world: World, system: System, rng: np.random.Generator) -> list[Block]:
+    """Every edition of one system as blocks of observation rows."""
+    field = fields(world, system, rng)
+    z, profile = _latent(world, system, rng)
+    sign = np.array([1.0 if leaf.direction == "higher" else -1.0 for leaf in system.leaves])
+    g = z * sign[None, :, None]
+    exact = _marginal(system, g)
+    rough = _marginal(system, g + ESTIMATE_NOISE * rng.standard_normal(g.shape))
+    missing, estimated = _statuses(world, system, rng)
+    submitted = _submissions(world, profile, field, rng) if system.id == THE_IMPACT.id else None
+    na = _not_applicable(world, system, submitted)
+    status = np.full(z.shape, REPORTED, dtype=np.int8)
+    status[estimated] = ESTIMATED
+    status[missing] = MISSING
+    status[na] = NOT_APPLICABLE
+    values = np.where(status == ESTIMATED, rough, exact)
+    values[(status == MISSING) | (status == NOT_APPLICABLE)] = np.nan
+    order = np.argsort([leaf.id for leaf in system.leaves], kind="stable")
+    blocks = []
+    for t, year in enumerate(system.years):
+        columns = np.array([k for k in order if system.leaves[int(k)].exists(year)], dtype=np.intp)
+        rows = np.flatnonzero(field[t])
+        blocks.append(
+            Block(
+                system.id,
+                year,
+                rows,
+                tuple(system.leaves[int(k)].id for k in columns),
+                values[:, :, t][np.ix_(rows, columns)],
+                status[:, :, t][np.ix_(rows, columns)],
+            )
+        )
+    return blocks
+
+
+def observations_frame(ids: npt.NDArray[np.str_], blocks: list[Block]) -> pd.DataFrame:
+    """observations.csv from blocks, rows sorted by (system, year, institution, indicator)."""
+    blocks = sorted(blocks, key=lambda b: (b.system, b.year))
+    institution_ids = np.asarray(ids, dtype=object)
+    statuses = np.array(STATUSES, dtype=object)
+    parts: dict[str, list[npt.NDArray[np.generic]]] = {
+        k: [] for k in ("institution", "indicator", "system", "year", "value", "status")
+    }
+    for b in blocks:
+        n_rows, n_leaves = b.values.shape
+        parts["institution"].append(np.repeat(institution_ids[b.institutions], n_leaves))
+        parts["indicator"].append(np.tile(np.array(b.leaves, dtype=object), n_rows))
+        parts["system"].append(np.full(n_rows * n_leaves, b.system, dtype=object))
+        parts["year"].append(np.full(n_rows * n_leaves, b.year, dtype=np.int64))
+        parts["value"].append(b.values.ravel())
+        parts["status"].append(statuses[b.status.ravel()])
+    columns: Mapping[str, npt.NDArray[np.generic]] = {
+        k: np.concatenate(v) for k, v in parts.items()
+    }
+    frame = pd.DataFrame(columns)
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
