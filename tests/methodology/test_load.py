@@ -28,7 +28,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 34,
                 "steps[1].method",
                 "invalid-methodology",
-                "a geometric mean needs inputs > 0, but 'demo.a.x' lies in (-inf, inf) after steps[0] (normalise.zscore) (value 'geometric')",
+                "a geometric mean needs inputs > 0, but 'demo.a.x' lies in (-inf, inf) after "
+                "steps[0] (normalise.zscore) (value 'geometric')",
             ),
         ],
     ),
@@ -39,7 +40,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 10,
                 "steps[0].method",
                 "invalid-methodology",
-                "unknown method for a normalise step (expected one of: minmax, zscore, zcdf, percent_of_best, percentile_rank, rank, target, goalposts) (value 'minmaxx')",
+                "unknown method for a normalise step (expected one of: minmax, zscore, zcdf, "
+                "percent_of_best, percentile_rank, rank, target, goalposts) (value 'minmaxx')",
             ),
         ],
     ),
@@ -50,7 +52,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 13,
                 "steps[1].type",
                 "invalid-methodology",
-                "unknown step type (expected one of: eligibility, impute, treat, normalise, points, grade, weight, aggregate, rescale, round) (value 'normalize')",
+                "unknown step type (expected one of: eligibility, impute, treat, normalise, "
+                "points, grade, weight, aggregate, rescale, round) (value 'normalize')",
             ),
         ],
     ),
@@ -94,7 +97,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 36,
                 "steps[1].thresholds[4]",
                 "invalid-methodology",
-                "threshold 120 lies outside [0, 100], the range of its input (from steps[0] (normalise.minmax)): every institution or none passes it (value 120.0)",
+                "threshold 120 lies outside [0, 100], the range of its input (from steps[0] "
+                "(normalise.minmax)): every institution or none passes it (value 120.0)",
             ),
         ],
     ),
@@ -105,7 +109,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 13,
                 "steps[1].type",
                 "invalid-methodology",
-                "rescale before aggregation: 'demo' has no score yet (put the rescale after the aggregate step that computes it) (value 'rescale')",
+                "rescale before aggregation: 'demo' has no score yet (put the rescale after the "
+                "aggregate step that computes it) (value 'rescale')",
             ),
         ],
     ),
@@ -161,7 +166,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 13,
                 "steps[1].type",
                 "invalid-methodology",
-                "eligibility after imputation (steps[0]): eligibility is decided on what was submitted, so it comes first (value 'eligibility')",
+                "eligibility after imputation (steps[0]): eligibility is decided on what was "
+                "submitted, so it comes first (value 'eligibility')",
             ),
         ],
     ),
@@ -194,7 +200,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 42,
                 'ranking.groups.2018."A+"',
                 "invalid-methodology",
-                "group 'A+' starts at 12 points but the total lies in [0, 10]: no institution can reach it (value 12.0)",
+                "group 'A+' starts at 12 points but the total lies in [0, 10]: no institution "
+                "can reach it (value 12.0)",
             ),
         ],
     ),
@@ -216,7 +223,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 14,
                 "steps[1].method",
                 "invalid-methodology",
-                "percent_of_best divides by the best value: it needs values >= 0, but they lie in (-inf, inf) after steps[0] (normalise.zscore) (value 'percent_of_best')",
+                "percent_of_best divides by the best value: it needs values >= 0, but they lie "
+                "in (-inf, inf) after steps[0] (normalise.zscore) (value 'percent_of_best')",
             ),
         ],
     ),
@@ -227,7 +235,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 17,
                 "ranking.rank_on",
                 "invalid-methodology",
-                "rank_on = \"published\" needs the published precision: set ranking.decimals or add a round step (value 'published')",
+                'rank_on = "published" needs the published precision: set ranking.decimals or '
+                "add a round step (value 'published')",
             ),
         ],
     ),
@@ -238,7 +247,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 14,
                 "steps[1].method",
                 "invalid-methodology",
-                "a harmonic mean needs inputs > 0, but a leaf lies in [0, 100] after steps[0] (normalise.minmax) (value 'harmonic')",
+                "a harmonic mean needs inputs > 0, but a leaf lies in [0, 100] after steps[0] "
+                "(normalise.minmax) (value 'harmonic')",
             ),
         ],
     ),
@@ -249,7 +259,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 14,
                 "steps[1].method",
                 "invalid-methodology",
-                "arithmetic of grades (a leaf holds categories A..E from steps[0] (grade.median_distance)): use aggregate.grade_counts (value 'arithmetic')",
+                "arithmetic of grades (a leaf holds categories A..E from steps[0] "
+                "(grade.median_distance)): use aggregate.grade_counts (value 'arithmetic')",
             ),
         ],
     ),
@@ -272,7 +283,8 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
                 6,
                 "methodology.editions",
                 "invalid-methodology",
-                "editions is a range { from = YEAR, to = YEAR } or a list of years (value '2016-2022')",
+                "editions is a range { from = YEAR, to = YEAR } or a list of years (value "
+                "'2016-2022')",
             ),
         ],
     ),

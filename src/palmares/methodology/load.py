@@ -189,7 +189,8 @@ def _check_step(collect: _Collector, index: int, raw: Any) -> dict[str, Any] | N
                 params = [k for k in cls.model_fields if k not in md.COMMON_STEP_KEYS]
                 close = difflib.get_close_matches(key, params, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                collect.add((*where, key), f"unknown parameter {key!r} for {step_type}.{method}{hint}")
+                reason = f"unknown parameter {key!r} for {step_type}.{method}{hint}"
+                collect.add((*where, key), reason)
                 ok = False
             if fixed or unknown:
                 continue
