@@ -1,0 +1,547 @@
+"""Run a methodology on one edition of a dataset: the only place that sequences steps.
+
+The pipeline follows the methodology's ``[[steps]]`` in order over the institutions x leaves
+matrix: eligibility (on what was submitted), imputation, outlier treatment, normalisation,
+points and grades act on leaves; weights and aggregation then build every inner node bottom-up;
+rescaling and rounding act on the root (or the nodes a step names); ranking, bands and groups
+come last. Every intermediate array is kept in the :class:`~palmares.result.Result` so each number
+can be explained, and the cached leaf values let :mod:`palmares.personalise` re-aggregate
+without rerunning the earlier steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from palmares.dataset import Dataset
+from palmares.methodology import Methodology, methodology_hash, resolve_methodology
+from palmares.methodology.model import StepBase
+from palmares.ranking_table import RankingTable, rank_scores
+from palmares.steps import aggregate, eligibility, grade, impute, normalise, rescale, rounding
+from palmares.steps import treat as treat_step
+from palmares.steps import weight as weight_step
+from palmares.tree import Tree
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Aggregation used for inner nodes no aggregate step covers (the JRC default).
+DEFAULT_AGGREGATION = "arithmetic"
+
+
+class MethodologyDataError(ValueError):
+    """The methodology cannot run on this dataset (a node it names has no data, ...)."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one step did, for the working: its tag, scope and per-column facts."""
+
+    index: int
+    tag: str
+    nodes: tuple[str, ...]
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _State:
+    """Mutable working arrays of one run (private to the engine; Result freezes them)."""
+
+    x: FloatArray  # (n, L) leaf values as transformed so far
+    mask: BoolArray  # (n, L) value present (after imputation: filled cells too)
+    imputed: BoolArray  # (n, L)
+    grades: npt.NDArray[np.int8] | None = None
+    records: list[StepRecord] = field(default_factory=list)
+
+
+def resolve(method: Methodology | str, edition: int) -> Methodology:
+    """A Methodology from an object, a TOML path or a preset reference (``id`` or ``id@YEAR``)."""
+    if isinstance(method, Methodology):
+        return method
+    return resolve_methodology(str(method), edition)
+
+
+def methodology_tree(dataset: Dataset, method: Methodology) -> tuple[Tree, dict[str, int]]:
+    """The tree the methodology aggregates over, and each leaf's direction (+1 / -1)."""
+    if method.tree.source == "inline":
+        tree = Tree.from_parents((n.id, n.parent) for n in method.tree.nodes)
+        directions = {n.id: -1 if n.direction == "lower" else 1 for n in method.tree.nodes}
+        return tree, directions
+    if method.system not in dataset.tree():
+        raise MethodologyDataError(
+            f"the bundle has no indicator tree rooted at {method.system!r} "
+            f"(systems in the bundle: {', '.join(dataset.systems) or 'none'})"
+        )
+    tree = dataset.tree(method.system)
+    ind = dataset.indicators
+    lower = set(ind.loc[ind["direction"] == "lower", "id"].tolist())
+    return tree, {n: -1 if n in lower else 1 for n in tree.ids}
+
+
+def run(
+    dataset: Dataset,
+    method: Methodology | str,
+    edition: int,
+    *,
+    seed: int = 0,
+    data_hash: str | None = None,
+) -> Any:
+    """Score, rank, band and group every institution of ``edition`` with ``method``.
+
+    Returns a :class:`~palmares.result.Result` carrying the working of every step and the
+    methodology hash, data hash, seed and palmares version.
+    """
+    from palmares.io import data_hash as compute_data_hash
+    from palmares.result import Result
+
+    m = resolve(method, edition)
+    if not m.applies_to(edition):
+        raise MethodologyDataError(
+            f"methodology {m.id!r} applies to editions {m.methodology.describe_editions()}, "
+            f"not {edition}"
+        )
+    full_tree, directions = methodology_tree(dataset, m)
+    matrix = dataset.matrix(m.system, edition, full_tree.leaves)
+    # Leaves without a single row in this edition (criteria introduced later) drop out.
+    present_leaves = [
+        leaf for j, leaf in enumerate(matrix.nodes) if (matrix.status[:, j] >= 0).any()
+    ]
+    if not present_leaves:
+        raise MethodologyDataError(f"no indicator of {m.system!r} has data in {edition}")
+    tree = full_tree.restrict(present_leaves)
+    leaves = tree.leaves
+    columns = [matrix.nodes.index(leaf) for leaf in leaves]
+    values = matrix.values[:, columns]
+    submitted = matrix.mask[:, columns]
+    applicable = ~matrix.not_applicable[:, columns]
+    direction = np.array([directions.get(leaf, 1) for leaf in leaves], dtype=np.int8)
+    attributes = _attributes(dataset, matrix.institutions)
+
+    eligible = _eligibility(m, tree, submitted, attributes)
+    rows = np.flatnonzero(eligible)
+    state = _State(
+        x=np.where(submitted, values, np.nan)[rows],
+        mask=submitted[rows].copy(),
+        imputed=np.zeros((rows.size, len(leaves)), dtype=bool),
+    )
+    sub_attributes = {k: v[rows] for k, v in attributes.items()}
+    for index, step in enumerate(m.steps):
+        if step.acts_on == "leaf" and step.type != "eligibility":
+            _leaf_step(index, step, tree, state, direction, sub_attributes)
+    node_values, node_weights, counts = aggregate_tree(
+        m, tree, state.x, state.mask, state.grades, applicable[rows]
+    )
+    root = tree.roots[0]
+    root_column = tree.index(root)
+    raw_score = node_values[:, root_column].copy()
+    for index, step in enumerate(m.steps):
+        if step.acts_on == "root":
+            state.records.append(root_step(index, step, tree, node_values, root))
+    score = node_values[:, root_column]
+
+    table = rank_scores(
+        m.ranking,
+        edition,
+        ranking_key(m, score, counts, tree, root),
+        score,
+        decimals=published_decimals(m),
+    )
+
+    n = len(matrix.institutions)
+
+    def widen(a: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
+        out = np.full((n, *a.shape[1:]), fill, dtype=a.dtype if fill is not np.nan else float)
+        out[rows] = a
+        return out
+
+    return Result(
+        system=m.system,
+        edition=int(edition),
+        methodology=m,
+        methodology_hash=methodology_hash(m),
+        data_hash=data_hash if data_hash is not None else compute_data_hash(dataset),
+        seed=seed,
+        institutions=matrix.institutions,
+        names=_names(dataset, matrix.institutions),
+        attributes=attributes,
+        tree=tree,
+        leaves=tuple(leaves),
+        direction=direction,
+        raw=values,
+        status=matrix.status[:, columns],
+        eligible=eligible,
+        imputed=widen(state.imputed, False),
+        leaf_values=widen(state.x, np.nan),
+        leaf_mask=widen(state.mask, False),
+        grades=None if state.grades is None else widen(state.grades, np.int8(-1)),
+        node_values=widen(node_values, np.nan),
+        node_weights=widen(node_weights, np.nan),
+        grade_counts=None if counts is None else widen(counts, np.int64(0)),
+        raw_score=widen(raw_score, np.nan),
+        score=widen(score, np.nan),
+        ranking=table.widen(rows, n),
+        records=tuple(state.records),
+        networks=dataset.networks,
+    )
+
+
+# -- eligibility ---------------------------------------------------------------------------------
+
+
+def _columns(tree: Tree, leaves: Sequence[str], nodes: Sequence[str] | None) -> list[int]:
+    """Leaf columns under the given nodes (an inner node stands for its leaves)."""
+    if nodes is None:
+        return list(range(len(leaves)))
+    position = {leaf: j for j, leaf in enumerate(leaves)}
+    out: list[int] = []
+    for node in nodes:
+        if node not in tree:
+            continue  # a node absent from this edition simply contributes no column
+        out.extend(position[leaf] for leaf in tree.leaves_under(node))
+    return sorted(set(out))
+
+
+def _eligibility(
+    m: Methodology, tree: Tree, submitted: BoolArray, attributes: Mapping[str, npt.NDArray[Any]]
+) -> BoolArray:
+    keep = np.ones(submitted.shape[0], dtype=bool)
+    leaves = tree.leaves
+    for step in m.steps_of("eligibility"):
+        params = step.params()
+        cols = _columns(tree, leaves, step.nodes)
+        if step.method == "coverage":
+            if cols:
+                keep &= eligibility.coverage(submitted, params["min_share"], cols)
+        elif step.method == "required":
+            keep &= eligibility.required(submitted, cols) if cols else False
+        elif step.method == "k_of":
+            k = int(params["k"])
+            keep &= eligibility.k_of(submitted, cols, k) if len(cols) >= k else False
+        elif step.method == "where":
+            keep &= eligibility.where(attributes, params["equals"])
+    return keep
+
+
+# -- leaf steps ----------------------------------------------------------------------------------
+
+
+def _param_groups(
+    step: StepBase, nodes: Sequence[str], columns: Sequence[int]
+) -> list[tuple[dict[str, Any], list[int]]]:
+    """Columns grouped by their effective parameters (overrides make groups)."""
+    groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    for node, column in zip(nodes, columns, strict=True):
+        params = step.params_for(node)
+        key = repr(sorted(params.items()))
+        groups.setdefault(key, (params, []))[1].append(column)
+    return list(groups.values())
+
+
+def _leaf_scope(step: StepBase, tree: Tree) -> list[int]:
+    leaves = tree.leaves
+    if step.level is not None:
+        depth = tree.depth
+        chosen = [n for n in leaves if depth[tree.index(n)] == step.level]
+        return [leaves.index(n) for n in chosen]
+    return _columns(tree, leaves, step.nodes)
+
+
+def _leaf_step(
+    index: int,
+    step: StepBase,
+    tree: Tree,
+    state: _State,
+    direction: npt.NDArray[np.int8],
+    attributes: Mapping[str, npt.NDArray[Any]],
+) -> None:
+    scope = _leaf_scope(step, tree)
+    if not scope:
+        return
+    leaves = tree.leaves
+    facts: dict[str, Any] = {}
+    for params, cols in _param_groups(step, [leaves[c] for c in scope], scope):
+        x, mask, d = state.x[:, cols], state.mask[:, cols], direction[cols]
+        if step.type == "impute":
+            groups = attributes.get(params["by"]) if step.method == "group_mean" else None
+            if step.method == "group_mean" and groups is None:
+                raise MethodologyDataError(f"no institution attribute {params['by']!r}")
+            filled, imputed = impute.impute(
+                x,
+                mask,
+                step.method,  # type: ignore[arg-type]
+                q=params.get("q", 25.0),
+                value=params.get("value"),
+                groups=groups,
+            )
+            state.x[:, cols] = filled
+            state.mask[:, cols] = mask | imputed
+            state.imputed[:, cols] |= imputed
+            facts.update({leaves[c]: int(imputed[:, i].sum()) for i, c in enumerate(cols)})
+        elif step.type == "treat":
+            treated = treat_step.jrc(
+                x, mask, params["skew"], params["kurtosis"], params["max_winsorised"]
+            )
+            state.x[:, cols] = treated.x
+            for i, c in enumerate(cols):
+                facts[leaves[c]] = {
+                    "winsorised": int(treated.n_winsorised[i]),
+                    "logged": bool(treated.logged[i]),
+                }
+        elif step.type == "normalise":
+            state.x[:, cols] = _normalise(step.method, x, mask, d, params)
+        elif step.type == "points":
+            state.x[:, cols] = _points(step.method, x, mask, d, params)
+        elif step.type == "grade":
+            grades = grade.median_distance(x, mask, d, params["thresholds"])
+            if state.grades is None:
+                state.grades = np.full(state.x.shape, -1, dtype=np.int8)
+            state.grades[:, cols] = grades
+    state.records.append(StepRecord(index, step.tag, tuple(leaves[c] for c in scope), facts))
+
+
+def _normalise(
+    method: str, x: FloatArray, mask: BoolArray, d: npt.NDArray[np.int8], p: Mapping[str, Any]
+) -> FloatArray:
+    if method == "minmax":
+        lo, hi = p["range"]
+        return normalise.minmax(x, mask, d, lo, hi)
+    if method == "zscore":
+        return normalise.zscore(x, mask, d, p["mean"], p["sd"])
+    if method == "zcdf":
+        return normalise.zcdf(x, mask, d, p["scale"])
+    if method == "percent_of_best":
+        return normalise.percent_of_best(x, mask, d, p["scale"])
+    if method == "percentile_rank":
+        return normalise.percentile_rank(x, mask, d, p["scale"])
+    if method == "rank":
+        return normalise.rank(x, mask, d)
+    if method == "target":
+        if p.get("target") is None:
+            raise MethodologyDataError("normalise 'target' needs a target for every node")
+        return normalise.distance_to_target(x, mask, d, p["target"], p["scale"])
+    if method == "goalposts":
+        if p.get("low") is None or p.get("high") is None:
+            raise MethodologyDataError("normalise 'goalposts' needs low and high for every node")
+        return normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
+    raise MethodologyDataError(f"unknown normalisation {method!r}")
+
+
+def _points(
+    method: str, x: FloatArray, mask: BoolArray, d: npt.NDArray[np.int8], p: Mapping[str, Any]
+) -> FloatArray:
+    if method == "thresholds":
+        if p.get("thresholds") is None:
+            raise MethodologyDataError("points 'thresholds' needs thresholds for every node")
+        thresholds = np.tile(np.asarray(p["thresholds"], dtype=float), (x.shape[1], 1))
+        return normalise.points_by_thresholds(x, mask, d, thresholds)
+    return normalise.points_by_quantiles(x, mask, d, int(p["max_points"]))
+
+
+# -- weights and aggregation ---------------------------------------------------------------------
+
+
+def _step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
+    """The last step of a type whose scope covers an inner node (later steps win)."""
+    found: StepBase | None = None
+    for step in m.steps_of(step_type):
+        if step.nodes is not None and node not in step.nodes:
+            continue
+        if step.level is not None and tree.depth[tree.index(node)] != step.level:
+            continue
+        found = step
+    return found
+
+
+def aggregate_tree(
+    m: Methodology,
+    tree: Tree,
+    x: FloatArray,
+    mask: BoolArray,
+    grades: npt.NDArray[np.int8] | None,
+    applicable: BoolArray,
+    weight_overrides: Mapping[str, float] | None = None,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
+    """Node values (n, N), each node's effective weight within its parent (n, N), grade counts.
+
+    ``x``/``mask``/``grades``/``applicable`` are over ``tree.leaves``; ``weights`` overrides the
+    methodology's weights (``weight_overrides``: the personalised ranking).
+    """
+    n = x.shape[0]
+    overrides = dict(weight_overrides or {})
+
+    def weight_of(node: str) -> float:
+        return overrides.get(node, m.weight(node))
+
+    size = len(tree)
+    values = np.full((n, size), np.nan)
+    present = np.zeros((n, size), dtype=bool)
+    node_applicable = np.ones((n, size), dtype=bool)
+    leaf_columns = [tree.index(leaf) for leaf in tree.leaves]
+    values[:, leaf_columns] = np.where(mask, x, np.nan)
+    present[:, leaf_columns] = mask
+    node_applicable[:, leaf_columns] = applicable
+    weights = np.full((n, size), np.nan)
+    weights[:, tree.index(tree.roots[0])] = 1.0
+    counts: npt.NDArray[np.int64] | None = None
+    if grades is not None:
+        counts = np.zeros((n, size, 5), dtype=np.int64)
+        counts[:, leaf_columns, :] = (grades[:, :, None] == np.arange(5)).astype(np.int64)
+    for level in tree.levels_bottom_up():
+        for parent in level.tolist():
+            node = tree.ids[parent]
+            children = [tree.index(c) for c in tree.children(node)]
+            cx = values[:, children]
+            cmask = present[:, children]
+            base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
+            w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[:, children])
+            agg = _step_for(m, "aggregate", node, tree)
+            method = DEFAULT_AGGREGATION if agg is None else agg.method
+            params = {} if agg is None else agg.params_for(node)
+            values[:, parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
+            present[:, parent] = ~np.isnan(values[:, parent])
+            node_applicable[:, parent] = node_applicable[:, children].any(axis=1)
+            shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
+            total = shares.sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                weights[:, children] = np.where(total > 0, shares / total, np.nan)
+            if counts is not None:
+                counts[:, parent, :] = counts[:, children, :].sum(axis=1)
+    return values, weights, counts
+
+
+def _node_weights(
+    m: Methodology,
+    tree: Tree,
+    node: str,
+    x: FloatArray,
+    mask: BoolArray,
+    base: FloatArray,
+    applicable: BoolArray,
+) -> FloatArray:
+    """Children weights for one parent: (c,) shared, or (n, c) per institution."""
+    w: FloatArray = base
+    step = _step_for(m, "weight", node, tree)
+    if step is not None:
+        params = step.params_for(node)
+        children = tree.children(node)
+        table = params.get("weights") or {}
+        if step.method == "equal":
+            w = weight_step.equal(len(children))
+        elif table:
+            w = np.array([table.get(c, m.weight(c)) for c in children], dtype=float)
+        if step.method == "best_k":
+            always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
+            w = weight_step.best_k(x, mask, w, int(params["k"]), always=always or None)
+    redistribute = _step_for(m, "impute", node, tree)
+    if redistribute is not None and redistribute.method == "redistribute":
+        shared = w if w.ndim == 1 else None
+        if shared is not None:
+            w = impute.redistribute_weights(shared, applicable)
+    return w
+
+
+def _aggregate_node(
+    method: str,
+    params: Mapping[str, Any],
+    x: FloatArray,
+    mask: BoolArray,
+    w: FloatArray,
+    children: Sequence[int],
+    tree: Tree,
+) -> FloatArray:
+    per_institution = w.ndim == 2
+    if per_institution:
+        w = np.where(np.isnan(w), 0.0, w) if not np.isnan(w).all(axis=1).any() else w
+    options = {
+        "renormalise": params.get("renormalise", True),
+        "min_children": params.get("min_children", 1),
+        "per_institution": per_institution,
+    }
+    if method == "arithmetic":
+        return aggregate.arithmetic(x, mask, w, **options)
+    if method == "geometric":
+        return aggregate.geometric(x, mask, w, **options)
+    if method == "harmonic":
+        return aggregate.harmonic(x, mask, w, **options)
+    if method == "generalised":
+        return aggregate.generalised(x, mask, w, params["p"], **options)
+    if method == "sum_points":
+        bonus_ids = set(params.get("bonus") or [])
+        bonus = [i for i, c in enumerate(children) if tree.ids[c] in bonus_ids]
+        weights = w if not per_institution else None
+        return aggregate.sum_points(x, mask, weights, bonus or None, skip_missing=True)
+    if method == "grade_counts":
+        return np.where(mask, 1.0, 0.0).sum(axis=1)  # values are not used; counts are kept apart
+    if method == "copeland":
+        return aggregate.copeland(x, mask, w if not per_institution else w.mean(axis=0))
+    raise MethodologyDataError(f"unknown aggregation {method!r}")
+
+
+# -- root steps ----------------------------------------------------------------------------------
+
+
+def root_step(index: int, step: StepBase, tree: Tree, values: FloatArray, root: str) -> StepRecord:
+    """Apply a rescale or round step to the root (or its named nodes), in place on ``values``."""
+    targets = [root] if step.nodes is None else [n for n in step.nodes if n in tree]
+    for node in targets:
+        col = tree.index(node)
+        s = values[:, col]
+        valid = ~np.isnan(s)
+        p = step.params_for(node)
+        if step.type == "rescale":
+            if step.method == "top100":
+                values[:, col] = rescale.top100(s, valid)
+            elif step.method == "minmax":
+                lo, hi = p["range"]
+                values[:, col] = rescale.minmax(s, valid, lo, hi)
+            elif step.method == "affine":
+                values[:, col] = rescale.affine_floor(s, valid, p["floor"], p["top"])
+        elif step.type == "round":
+            values[:, col] = rounding.round_half_up(s, int(p["decimals"]))
+    return StepRecord(index, step.tag, tuple(targets))
+
+
+def published_decimals(m: Methodology) -> int | None:
+    if m.ranking.decimals is not None:
+        return m.ranking.decimals
+    rounds = m.steps_of("round")
+    return int(rounds[-1].params()["decimals"]) if rounds else None
+
+
+def ranking_key(
+    m: Methodology,
+    score: FloatArray,
+    counts: npt.NDArray[np.int64] | None,
+    tree: Tree,
+    root: str,
+) -> FloatArray:
+    """What ranks are computed on: the score, or the number of A grades at the root."""
+    if m.ranking.by == "grade_counts":
+        if counts is None:
+            raise MethodologyDataError('ranking by = "grade_counts" needs a grade step')
+        return counts[:, tree.index(root), 0].astype(float)
+    return score
+
+
+# -- institutions ----------------------------------------------------------------------------
+
+
+def _attributes(dataset: Dataset, ids: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+    """Institution attributes (every column but the names) aligned with ``ids``."""
+    inst = dataset.institutions.set_index("id")
+    inst = inst.reindex(list(ids))
+    skip = {"name", "name_en", "name_fr"}
+    return {c: inst[c].to_numpy(dtype=object) for c in inst.columns if c not in skip}
+
+
+def _names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
+    inst = dataset.institutions.set_index("id")
+    return tuple(inst.reindex(list(ids))["name"].fillna("").tolist())
+
+
+__all__ = ["MethodologyDataError", "RankingTable", "StepRecord", "resolve", "run"]

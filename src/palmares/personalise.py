@@ -1,0 +1,151 @@
+"""Personalised rankings: re-aggregate a computed Result on chosen criteria, weights and peers.
+
+Nothing before aggregation reruns: the leaf values the engine cached (after imputation,
+treatment, normalisation, points or grades, computed on the whole field) are re-aggregated over
+the tree restricted to the chosen criteria, with the user's weights, for the institutions that
+pass the filters; then the methodology's root steps and ranking rules apply. Bands and groups
+belong to the published table and are not recomputed for a personalised one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from palmares.engine import aggregate_tree, published_decimals, ranking_key, root_step
+from palmares.ranking_table import rank_scores
+from palmares.result import Result
+
+
+class PersonalisationError(LookupError):
+    """A criterion, weight or filter that does not exist in the computed result."""
+
+
+@dataclass(frozen=True)
+class Personalisation:
+    """What a personalised ranking was re-ranked on, to state it to the user."""
+
+    criteria: tuple[str, ...]
+    weights: Mapping[str, float]
+    where: Mapping[str, Any]
+    network: str | None
+
+    def describe(self) -> str:
+        parts = []
+        if self.criteria:
+            parts.append("criteria " + ", ".join(self.criteria))
+        if self.weights:
+            parts.append("weights " + ", ".join(f"{k}={v:g}" for k, v in self.weights.items()))
+        if self.where:
+            parts.append("filters " + ", ".join(f"{k}={v}" for k, v in self.where.items()))
+        if self.network:
+            parts.append(f"network {self.network}")
+        return "re-ranked on " + "; ".join(parts) if parts else "the published method"
+
+
+def _selected_leaves(result: Result, criteria: Sequence[str] | None) -> list[str]:
+    if not criteria:
+        return list(result.leaves)
+    unknown = [c for c in criteria if c not in result.tree]
+    if unknown:
+        known = ", ".join(result.tree.ids)
+        raise PersonalisationError(
+            f"unknown criterion {', '.join(map(repr, unknown))} in {result.system} "
+            f"{result.edition}; nodes: {known}"
+        )
+    chosen: set[str] = set()
+    for c in criteria:
+        chosen.update(result.tree.leaves_under(c))
+    return [leaf for leaf in result.leaves if leaf in chosen]
+
+
+def _filter_rows(
+    result: Result, where: Mapping[str, Any] | None, network: str | None
+) -> npt.NDArray[np.bool_]:
+    keep = result.eligible.copy()
+    for key, accepted in (where or {}).items():
+        if key not in result.attributes:
+            raise PersonalisationError(
+                f"no institution attribute {key!r}; attributes: {', '.join(result.attributes)}"
+            )
+        values = accepted if isinstance(accepted, (list, tuple, set)) else [accepted]
+        column = result.attributes[key]
+        keep &= np.isin(column.astype(str), [str(v) for v in values])
+    if network is not None:
+        members = result.in_network(network)
+        if not members.any():
+            raise PersonalisationError(f"no member of network {network!r} in this field")
+        keep &= members
+    return keep
+
+
+def personalise(
+    result: Result,
+    *,
+    criteria: Sequence[str] | None = None,
+    weights: Mapping[str, float] | None = None,
+    where: Mapping[str, Any] | None = None,
+    network: str | None = None,
+) -> Result:
+    """A new Result ranked on the chosen criteria and weights, among the filtered peers."""
+    weights = dict(weights or {})
+    unknown = [w for w in weights if w not in result.tree]
+    if unknown:
+        raise PersonalisationError(f"weight on unknown node(s): {', '.join(map(repr, unknown))}")
+    if any(v < 0 for v in weights.values()):
+        raise PersonalisationError("weights must be non-negative")
+    leaves = _selected_leaves(result, criteria)
+    tree = result.tree.restrict(leaves)
+    leaves = list(tree.leaves)
+    columns = np.array([result.leaves.index(leaf) for leaf in leaves], dtype=np.intp)
+    rows = np.flatnonzero(_filter_rows(result, where, network))
+    m = result.methodology
+    x = result.leaf_values[np.ix_(rows, columns)]
+    mask = result.leaf_mask[np.ix_(rows, columns)]
+    grades = None if result.grades is None else result.grades[np.ix_(rows, columns)]
+    applicable = result.status[np.ix_(rows, columns)] != 2
+    values, node_weights, counts = aggregate_tree(m, tree, x, mask, grades, applicable, weights)
+    root = tree.roots[0]
+    raw_score = values[:, tree.index(root)].copy()
+    records = [
+        root_step(i, step, tree, values, root)
+        for i, step in enumerate(m.steps)
+        if step.acts_on == "root"
+    ]
+    score = values[:, tree.index(root)]
+    plain = m.ranking.model_copy(update={"bands": {}, "groups": {}, "groups_by": None})
+    table = rank_scores(
+        plain,
+        result.edition,
+        ranking_key(m, score, counts, tree, root),
+        score,
+        decimals=published_decimals(m),
+    )
+    return replace(
+        result,
+        institutions=tuple(result.institutions[i] for i in rows),
+        names=tuple(result.names[i] for i in rows),
+        attributes={k: v[rows] for k, v in result.attributes.items()},
+        tree=tree,
+        leaves=tuple(leaves),
+        direction=result.direction[columns],
+        raw=result.raw[np.ix_(rows, columns)],
+        status=result.status[np.ix_(rows, columns)],
+        eligible=np.ones(rows.size, dtype=bool),
+        imputed=result.imputed[np.ix_(rows, columns)],
+        leaf_values=x,
+        leaf_mask=mask,
+        grades=grades,
+        node_values=values,
+        node_weights=node_weights,
+        grade_counts=counts,
+        raw_score=raw_score,
+        score=score,
+        ranking=table,
+        records=(*result.records, *records),
+        personalisation=Personalisation(tuple(criteria or ()), weights, dict(where or {}), network),
+    )

@@ -1,0 +1,65 @@
+"""Writing a Result: CSV, JSON, Parquet and Excel, atomically and byte-identically on rerun."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from palmares.io.atomic import atomic_path
+from palmares.io.excel_bundle import workbook_bytes
+
+if TYPE_CHECKING:
+    from palmares.result import Result
+
+FORMATS = (".csv", ".json", ".parquet", ".xlsx")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def result_json_text(result: Result, lang: str = "en") -> str:
+    return json.dumps(_finite(result.to_json(lang)), ensure_ascii=False, indent=2) + "\n"
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns as strings so every writer sees the same, typed table."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].astype("str")
+    return out
+
+
+def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = False) -> Path:
+    """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"unknown output format {suffix!r}: use one of {', '.join(FORMATS)}")
+    frame = _plain(result.export_frame(lang))
+    with atomic_path(path, force=force) as temporary:
+        if suffix == ".csv":
+            temporary.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        elif suffix == ".json":
+            temporary.write_text(result_json_text(result, lang), encoding="utf-8")
+        elif suffix == ".parquet":
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            table = table.replace_schema_metadata(
+                {"palmares": json.dumps(result.meta, sort_keys=True)}
+            )
+            pq.write_table(table, temporary, compression="zstd", write_statistics=False)
+        else:
+            temporary.write_bytes(workbook_bytes({"ranking": frame}))
+    return path
