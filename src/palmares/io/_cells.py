@@ -316,6 +316,10 @@ def excel_value(text: str, numeric: bool) -> str | float | int | None:
             number = float(text)
         except ValueError:
             return text
+        if number == 0 and math.copysign(1, number) < 0:
+            return text  # Excel has no negative zero: keep it as text, read back exactly
+        if float(f"{number:.16g}") != number:
+            return text  # openpyxl writes 16 significant digits: text keeps all 17
         return int(number) if text.lstrip("+-").isdigit() and abs(number) < 2**53 else number
     return text
 

@@ -691,8 +691,11 @@ def coinr_tables(ds: Dataset) -> CoinrTables:
         *[c for c in numeric if kind(c) == "Indicator"],
     ]
     stored_idata = _stored_list(editions, IDATA_COLUMNS)
+    # An iData read without Time (the year came from --edition) is written without it, unless
+    # several editions now need telling apart.
+    fixed = {"uCode", "uName"} | ({"Time"} if len(set(editions["year"].tolist())) == 1 else set())
     idata_header = _merge_header(
-        stored_idata or default_idata, [c for c in default_idata if c not in ("uCode", "uName")]
+        stored_idata or default_idata, [c for c in default_idata if c not in fixed]
     )
     positions = _stored_rows(editions, system)
     keys = obs[["year", "institution"]].drop_duplicates()

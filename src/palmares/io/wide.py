@@ -29,6 +29,7 @@ from palmares.io._cells import (
     column_texts,
     csv_bytes,
     delimiter_hint,
+    excel_value,
     format_number,
     parse_numbers,
     parse_year,
@@ -380,9 +381,9 @@ def wide_rows(
     statuses = obs["status"].tolist()
     values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan).tolist()
     cell_text = [_cell(status, value) for status, value in zip(statuses, values, strict=True)]
-    cell_excel: list[str | float | None] = [
-        value if status == "reported" else (text or None)
-        for status, value, text in zip(statuses, values, cell_text, strict=True)
+    cell_excel = [
+        excel_value(text, status == "reported")
+        for status, text in zip(statuses, cell_text, strict=True)
     ]
     texts[row_of, column_of] = cell_text
     excel[row_of, column_of] = cell_excel
