@@ -140,6 +140,10 @@ class Problems:
             raise InvalidInput(self.items)
 
 
+class UsageProblem(Exception):  # noqa: N818 - named for what the user meets
+    """A command-line or API input the user must fix (a path, an option); the CLI exits 2."""
+
+
 class InvalidInput(Exception):  # noqa: N818 - the name reads as what happened to the input
     """Bad input: carries every located problem found. The CLI exits 2 on it."""
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from palmares.problems import UsageProblem
+
 app = typer.Typer(
     name="palmares",
     help="Build, explain and explore rankings of higher-education institutions.",
@@ -22,10 +24,6 @@ app = typer.Typer(
 NO_DATA_MESSAGE = (
     "no dataset: pass --data DIR or set PALMARES_DATA (make one with: palmares demo --out DIR)"
 )
-
-
-class UsageProblem(Exception):
-    """A command-line input the user must fix; the CLI prints it and exits 2."""
 
 
 def data_path(data: Path | None) -> Path:

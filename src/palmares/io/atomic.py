@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from palmares.cli.app import UsageProblem
+from palmares.problems import UsageProblem
 
 
 class OutputExists(UsageProblem):
