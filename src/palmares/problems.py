@@ -140,11 +140,11 @@ class Problems:
             raise InvalidInput(self.items)
 
 
-class UsageProblem(Exception):  # noqa: N818 - named for what the user meets
+class UsageProblem(Exception):
     """A command-line or API input the user must fix (a path, an option); the CLI exits 2."""
 
 
-class InvalidInput(Exception):  # noqa: N818 - the name reads as what happened to the input
+class InvalidInput(Exception):
     """Bad input: carries every located problem found. The CLI exits 2 on it."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
