@@ -1,3 +1,107 @@
 """The demo command: write the demo world and show palmares at work (contracts section 4)."""
 
 from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from palmares.cli.app import UsageProblem, app, print_json
+from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
+
+
+def _check_world(world: str) -> None:
+    if world == "seeds":
+        raise UsageProblem(
+            "--world seeds is not available yet (it comes with the seed claims); use --world demo"
+        )
+    if world not in WORLDS:
+        raise UsageProblem(f"--world {world!r}: give one of {', '.join(WORLDS)}")
+
+
+@app.command()
+def demo(
+    world: Annotated[str, typer.Option("--world", help="demo (a synthetic world).")] = "demo",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generator.")] = 0,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder (replaces a previous demo output only).")
+    ] = DEFAULT_OUT,
+    json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    """Write the demo world as a canonical CSV bundle and print its summary."""
+    _check_world(world)
+    check_demo_target(out)
+    ds = generate(seed)
+    path = write_demo(ds, out, world=world, seed=seed)
+    summary = {"world": world, "seed": seed, "out": str(path), **summarise(ds)}
+    if json:
+        print_json(summary)
+    else:
+        print_summary(summary)
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _rows(summary: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(system, edition, indicators, field, coverage) per edition."""
+    rows = []
+    for system in summary["systems"]:
+        for year in summary["editions"][system]:
+            rows.append(
+                (
+                    system,
+                    str(year),
+                    str(summary["leaves"][system][str(year)]),
+                    f"{summary['fields'][system][str(year)]:,}",
+                    _percent(summary["coverage"][system][str(year)]),
+                )
+            )
+    return rows
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The summary as plain text lines (for pipes and files)."""
+    lines = [
+        f"Demo world (seed {summary['seed']}) written to {summary['out']}",
+        f"institutions: {summary['institutions']:,} in {summary['countries']} countries",
+        f"systems: {', '.join(summary['systems'])}",
+        f"observations: {summary['observations']:,}",
+        "",
+    ]
+    header = ("system", "edition", "indicators", "field", "coverage")
+    rows = [header, *_rows(summary)]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+    for row in rows:
+        cells = [
+            cell.ljust(w) if k < 2 else cell.rjust(w)
+            for k, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """A rich table on a terminal, plain aligned text otherwise."""
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+        sys.stdout.write("\n".join(summary_lines(summary)) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"Demo world (seed {summary['seed']}) written to [bold]{summary['out']}[/bold]")
+    console.print(
+        f"{summary['institutions']:,} institutions in {summary['countries']} countries, "
+        f"{summary['observations']:,} observations"
+    )
+    table = Table(title="Editions")
+    for column in ("system", "edition", "indicators", "field", "coverage"):
+        table.add_column(column, justify="left" if column in ("system", "edition") else "right")
+    for row in _rows(summary):
+        table.add_row(*row)
+    console.print(table)

@@ -34,7 +34,8 @@ def summarise(ds: Dataset) -> dict[str, Any]:
     """Institutions, countries, systems, editions, indicators, observations, fields, coverage.
 
     ``editions`` lists each system's years; ``indicators`` counts each system's leaves;
-    ``fields`` and ``coverage`` are keyed by system then year (as a string, JSON-ready).
+    ``fields`` (institutions), ``leaves`` (indicators with rows) and ``coverage`` are keyed by
+    system then edition year (as a string, JSON-ready).
     """
     institutions = ds.institutions
     table = edition_table(ds)
@@ -44,6 +45,7 @@ def summarise(ds: Dataset) -> dict[str, Any]:
             table["system"].tolist(),
             table["year"].tolist(),
             table["field"].tolist(),
+            table["leaves"].tolist(),
             table["coverage"].tolist(),
             strict=True,
         )
@@ -55,8 +57,9 @@ def summarise(ds: Dataset) -> dict[str, Any]:
         "editions": {s: list(ds.edition_years(s)) for s in systems},
         "indicators": {s: len(ds.tree(s).leaves) for s in systems},
         "observations": len(ds.observations),
-        "fields": {s: {str(y): int(f) for t, y, f, _ in rows if t == s} for s in systems},
+        "fields": {s: {str(y): int(f) for t, y, f, _, _ in rows if t == s} for s in systems},
+        "leaves": {s: {str(y): int(n) for t, y, _, n, _ in rows if t == s} for s in systems},
         "coverage": {
-            s: {str(y): round(float(c), 4) for t, y, _, c in rows if t == s} for s in systems
+            s: {str(y): round(float(c), 4) for t, y, _, _, c in rows if t == s} for s in systems
         },
     }
