@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from palmares.problems import UsageProblem
 from palmares.dataset import Dataset
 from palmares.io.atomic import atomic_path
 from palmares.io.csv_bundle import write_csv_folder
+from palmares.problems import UsageProblem
 
 MARKER = ".palmares-demo"
 DEFAULT_OUT = Path("palmares-demo")
