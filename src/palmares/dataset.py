@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from palmares.problems import InvalidInput
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
@@ -76,6 +78,14 @@ def _empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+_KIND_DTYPE: dict[str, Any] = {
+    "int": pd.Int64Dtype(),
+    "float": np.dtype("float64"),
+    "id": pd.StringDtype(na_value=np.nan),
+    "str": pd.StringDtype(na_value=np.nan),
+}
+
+
 def _normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Give a table its canonical dtypes and column order (known columns first, extras after)."""
     spec = TABLES[name]
@@ -85,6 +95,8 @@ def _normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             frame[column.name] = pd.NA
     for column in spec.columns:
         series = frame[column.name]
+        if series.dtype == _KIND_DTYPE[column.kind]:
+            continue  # already canonical (validated tables): skip a million-row no-op copy
         if column.kind == "int":
             frame[column.name] = pd.array(pd.to_numeric(series), dtype="Int64")
         elif column.kind == "float":
@@ -96,6 +108,63 @@ def _normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].astype("str")
     return frame[[*spec.column_names, *extras]].reset_index(drop=True)
+
+
+def _codes_in(column: pd.Series, categories: npt.NDArray[np.object_]) -> npt.NDArray[np.intp]:
+    """Position of each cell in ``categories`` (-1 if absent), by one Arrow hash lookup."""
+    array = pa.array(column, type=pa.large_string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    value_set = pa.array(list(categories), type=pa.large_string(), from_pandas=True)
+    positions = pc.fill_null(pc.index_in(array, value_set=value_set), -1)
+    return np.asarray(positions.to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def int_codes(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Codes and distinct values of an integer column such as years (-1 = missing)."""
+    mask = values.isna().to_numpy()
+    ints = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    present = ints[~mask].astype(np.int64)
+    if present.size == 0:
+        return np.full(len(ints), -1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(present.min()), int(present.max())
+    if high - low > 1_000_000:
+        codes, uniques = pd.factorize(values)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+    # Years span a few values: offsetting them is a perfect hash.
+    codes = np.where(mask, -1, np.nan_to_num(ints, nan=low).astype(np.int64) - low)
+    seen = np.bincount(codes[codes >= 0], minlength=high - low + 1) > 0
+    renumber = np.cumsum(seen) - 1
+    return np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1), np.flatnonzero(seen) + low
+
+
+def _edition_rows(
+    system: pd.Series, year: pd.Series
+) -> dict[tuple[str, int], npt.NDArray[np.intp]]:
+    """Row indices of each (system, year), ascending, from one stable sort of integer codes."""
+    if system.empty:
+        return {}
+    array = pa.array(system, type=pa.large_string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    systems = encoded.dictionary.to_pylist()
+    system_codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    year_codes, years = int_codes(year)
+    width = len(years) + 1
+    usable = (system_codes >= 0) & (year_codes >= 0)
+    combined = np.where(usable, system_codes.astype(np.int64) * width + year_codes, -1)
+    key_codes, keys = pd.factorize(combined)
+    order = np.argsort(key_codes, kind="stable").astype(np.intp)
+    bounds = np.cumsum(np.bincount(key_codes, minlength=len(keys)))
+    starts = np.concatenate(([0], bounds[:-1]))
+    rows: dict[tuple[str, int], npt.NDArray[np.intp]] = {}
+    for k, key in enumerate(np.asarray(keys).tolist()):
+        if key < 0:
+            continue  # rows without a system or a year belong to no edition
+        s, y = divmod(int(key), width)
+        rows[(str(systems[s]), int(years[y]))] = order[starts[k] : bounds[k]]
+    return dict(sorted(rows.items()))
 
 
 class Dataset:
@@ -128,16 +197,12 @@ class Dataset:
         institutions = self._tables["institutions"]["id"].to_numpy(dtype=object)
         nodes = self._tables["indicators"]["id"].to_numpy(dtype=object)
         obs = self._tables["observations"]
-        inst_codes = pd.Categorical(obs["institution"], categories=institutions).codes
-        node_codes = pd.Categorical(obs["indicator"], categories=nodes).codes
-        status_codes = (
-            pd.Categorical(obs["status"], categories=list(STATUSES)).codes.astype(np.int8)
+        inst_codes = _codes_in(obs["institution"], institutions)
+        node_codes = _codes_in(obs["indicator"], np.asarray(nodes))
+        status_codes = _codes_in(obs["status"], np.asarray(STATUSES, dtype=object)).astype(
+            np.int8
         )
-        if obs.empty:
-            rows: dict[tuple[str, int], npt.NDArray[np.intp]] = {}
-        else:
-            groups = obs.groupby(["system", "year"], sort=True).indices
-            rows = {(str(s), int(y)): np.asarray(ix) for (s, y), ix in groups.items()}
+        rows = _edition_rows(obs["system"], obs["year"])
         values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan)
         for array in (inst_codes, node_codes, status_codes, values):
             array.setflags(write=False)

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from palmares.dataset import int_codes
 from palmares.problems import Problems, Severity
 from palmares.schema import (
     DIRECTIONS,
@@ -79,6 +80,15 @@ _REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 _SEPARATORS = (";", "\t", "|")
 
 
+def coded_columns(table: str) -> set[str]:
+    """Columns whose few distinct values repeat (ids, codes): worth reading dictionary-encoded."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return set()
+    coded = {c.name for c in spec.columns if c.kind == "id"}
+    return coded | ({"status", "direction", "kind", "role"} & set(spec.column_names))
+
+
 @dataclass
 class TableSource:
     """Where a table came from, so problems can name file, sheet and spreadsheet row."""
@@ -112,69 +122,106 @@ def _format_number(value: Any) -> str:
     return str(value)
 
 
+def _python_texts(series: pd.Series) -> list[str | None]:
+    """Cells of a non-text column as the CSV writer would write them (None = empty)."""
+    if pd.api.types.is_integer_dtype(series.dtype) or isinstance(series.dtype, pd.Int64Dtype):
+        mask = series.isna().to_numpy()
+        ints = series.to_numpy(dtype=np.int64, na_value=0).tolist()
+        return [None if m else str(i) for i, m in zip(ints, mask.tolist(), strict=True)]
+    objects = series.astype(object)
+    missing = objects.isna().to_numpy().tolist()
+    return [
+        None if m else (v if isinstance(v, str) else _format_number(v))
+        for v, m in zip(objects.tolist(), missing, strict=True)
+    ]
+
+
+def arrow_text(series: pd.Series) -> pa.Array:
+    """Cells as an Arrow string array, null where empty ("" or missing)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        array = pa.array(series, type=pa.string(), from_pandas=True)
+    else:
+        array = pa.array(_python_texts(series), type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    empty = pc.equal(array, "")
+    if pc.any(empty).as_py():
+        array = pc.if_else(empty, pa.scalar(None, pa.string()), array)
+    return array
+
+
 def as_text(series: pd.Series) -> pd.Series:
     """Cells as ``str`` dtype, NaN where empty; numbers formatted as the CSV writer would."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is np.nan:
-        text = series
-    elif pd.api.types.is_integer_dtype(series.dtype) or isinstance(series.dtype, pd.Int64Dtype):
-        mask = series.isna().to_numpy()
-        ints = series.to_numpy(dtype=np.int64, na_value=0).astype(str).astype(object)
-        ints[mask] = np.nan
-        text = pd.Series(ints, index=series.index, dtype="str")
-    elif pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        mask = series.isna().to_numpy()
-        cells = np.array([_format_number(v) for v in series.tolist()], dtype=object)
-        cells[mask] = np.nan
-        text = pd.Series(cells, index=series.index, dtype="str")
+    return _to_series(arrow_text(series))
+
+
+def _to_series(array: pa.Array) -> pd.Series:
+    return pd.Series(array.to_pandas(), dtype="str").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text column: the typed cells, each row's code (-1 = empty) and the distinct values."""
+
+    series: pd.Series
+    codes: npt.NDArray[np.int64]
+    uniques: npt.NDArray[np.object_]
+
+
+def _dictionary_of(series: pd.Series) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Row codes (-1 = missing) and distinct cell texts, via Arrow's dictionary encoding."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        categories = pd.Series(series.cat.categories)
+        return codes, [t if t is not None else "" for t in _python_texts(categories)]
+    if isinstance(series.dtype, pd.StringDtype):
+        array = pa.array(series, type=pa.large_string(), from_pandas=True)
     else:
-        objects = series.astype(object)
-        mask = objects.isna().to_numpy()
-        cells = np.array(
-            [v if isinstance(v, str) else _format_number(v) for v in objects.tolist()],
-            dtype=object,
+        array = pa.array(_python_texts(series), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = array.dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _encode_text(series: pd.Series) -> _Text:
+    """Type a text column: "" becomes missing and names NFC, touching only distinct values."""
+    series = series.reset_index(drop=True)
+    codes, dictionary = _dictionary_of(series)
+    fixed = [v if v.isascii() else unicodedata.normalize("NFC", v) for v in dictionary]
+    unchanged = fixed == dictionary and "" not in dictionary
+    if unchanged and isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is np.nan:
+        return _Text(series, codes, np.array(dictionary, dtype=object))
+    if not unchanged:
+        # "" is missing, and two spellings may normalise to the same name: merge their codes.
+        merged, uniques = pd.factorize(
+            np.array([v if v else None for v in fixed], dtype=object), use_na_sentinel=True
         )
-        cells[mask] = np.nan
-        text = pd.Series(cells, index=series.index, dtype="str")
-    empty = (text == "").to_numpy(dtype=bool, na_value=False)
-    if empty.any():
-        text = text.mask(empty)
-    return text.reset_index(drop=True)
+        codes = np.append(merged, -1)[codes]
+        dictionary = [str(u) for u in uniques]
+    values = pa.array(dictionary, type=pa.large_string())
+    indices = pa.array(codes, mask=codes < 0, type=pa.int64())
+    typed = _to_series(pc.take(values, indices))
+    return _Text(typed, codes, np.array(dictionary, dtype=object))
 
 
-def _nfc(text: pd.Series) -> pd.Series:
-    """NFC-normalise names; only distinct non-ASCII values are touched."""
-    codes, uniques = pd.factorize(text)
-    values = uniques.to_numpy(dtype=object)
-    if not values.size:
-        return text
-    ascii_ = pd.Series(values, dtype="str").str.isascii().to_numpy(dtype=bool)
-    if ascii_.all():
-        return text
-    normalised = np.array(
-        [v if a else unicodedata.normalize("NFC", v) for v, a in zip(values, ascii_, strict=True)],
-        dtype=object,
-    )
-    if (normalised == values).all():
-        return text
-    cells = np.append(normalised, np.nan)[codes]
-    return pd.Series(cells, dtype="str")
-
-
-def _parse_numbers(text: pd.Series) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+def _parse_numbers(text: pa.Array) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Parse text cells as floats: (values with NaN where empty or bad, mask of bad cells)."""
-    empty = text.isna().to_numpy()
-    array = pa.array(text, type=pa.string(), from_pandas=True)
+    empty = text.is_null().to_numpy(zero_copy_only=False)
     try:
-        trimmed = pc.utf8_trim_whitespace(array)
-        values = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
-        return np.where(empty, np.nan, values), np.zeros(len(text), dtype=bool)
+        values = pc.cast(pc.utf8_trim_whitespace(text), pa.float64())
+        parsed = values.to_numpy(zero_copy_only=False)
+        return np.where(empty, np.nan, parsed), np.zeros(len(text), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    codes, uniques = pd.factorize(text)
+    encoded = text.dictionary_encode()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    uniques = encoded.dictionary.to_pylist()
     parsed = np.full(len(uniques) + 1, np.nan)
     good = np.zeros(len(uniques) + 1, dtype=bool)
     good[-1] = True  # empty cells are not bad numbers
-    for i, value in enumerate(uniques.tolist()):
+    for i, value in enumerate(uniques):
         stripped = value.strip()
         if _NUMBER.fullmatch(stripped):
             parsed[i] = float(stripped)
@@ -201,6 +248,8 @@ class _Table:
             source.rows if source.rows is not None else np.arange(self.n, dtype=np.int64) + 2
         )
         self.typed: dict[str, pd.Series] = {}
+        #: Text columns' row codes and distinct values, computed once for every check.
+        self.texts: dict[str, _Text] = {}
         #: Cells found bad (column -> mask) so that dependent checks do not pile up.
         self.bad: dict[str, npt.NDArray[np.bool_]] = {}
 
@@ -270,6 +319,20 @@ class _Table:
     def text(self, column: str) -> pd.Series:
         return self.typed[column]
 
+    def per_unique(
+        self, column: str, verdict: Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]
+    ) -> npt.NDArray[np.bool_]:
+        """Apply a check once per distinct non-empty value of a text column; spread to rows."""
+        encoded = self.texts[column]
+        values = encoded.uniques
+        bad = np.append(verdict(values) if values.size else np.zeros(0, dtype=bool), False)
+        return bad[encoded.codes]
+
+    def set_text(self, column: str, series: pd.Series) -> None:
+        encoded = _encode_text(series)
+        self.texts[column] = encoded
+        self.typed[column] = encoded.series
+
     def has(self, column: str) -> bool:
         return column in self.typed
 
@@ -279,7 +342,7 @@ def _per_unique(
 ) -> npt.NDArray[np.bool_]:
     """Apply a check to each distinct non-empty value and spread the verdict over rows."""
     codes, uniques = pd.factorize(text)
-    values = uniques.to_numpy(dtype=object)
+    values = np.asarray(uniques, dtype=object)
     bad = np.append(verdict(values) if values.size else np.zeros(0, dtype=bool), False)
     return bad[codes]
 
@@ -289,6 +352,26 @@ def _not_in(known: Any) -> Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bo
 
     def verdict(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
         return ~pd.Index(values, dtype="str").isin(known_index)
+
+    return verdict
+
+
+def _is_in(known: Any) -> Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]:
+    outside = _not_in(known)
+
+    def verdict(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        return ~outside(values)
+
+    return verdict
+
+
+def _not_matching(
+    pattern: re.Pattern[str],
+) -> Callable[[npt.NDArray[np.object_]], npt.NDArray[np.bool_]]:
+    matching = _matching(pattern)
+
+    def verdict(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        return ~matching(values)
 
     return verdict
 
@@ -365,21 +448,19 @@ def _check_header(table: _Table) -> bool:
 def _type_columns(table: _Table, decimal: str | None) -> None:
     spec = table.spec
     frame = table.frame
-    for column in [*spec.columns]:
+    for column in spec.columns:
         if column.name not in frame.columns:
             continue
         raw = frame[column.name].reset_index(drop=True)
         if column.kind in ("int", "float") and not _is_text_dtype(raw.dtype):
             _type_numeric_native(table, column.name, column.kind, raw)
-            continue
-        text = as_text(raw)
-        if column.kind in ("int", "float"):
-            _type_numeric_text(table, column.name, column.kind, text, decimal)
+        elif column.kind in ("int", "float"):
+            _type_numeric_text(table, column.name, column.kind, arrow_text(raw), decimal)
         else:
-            table.typed[column.name] = _nfc(text)
+            table.set_text(column.name, raw)
     for extra in frame.columns:
         if extra not in spec.column_names:
-            table.typed[str(extra)] = _nfc(as_text(frame[extra].reset_index(drop=True)))
+            table.set_text(str(extra), frame[extra].reset_index(drop=True))
 
 
 def _type_numeric_native(table: _Table, column: str, kind: str, raw: pd.Series) -> None:
@@ -388,15 +469,16 @@ def _type_numeric_native(table: _Table, column: str, kind: str, raw: pd.Series) 
 
 
 def _type_numeric_text(
-    table: _Table, column: str, kind: str, text: pd.Series, decimal: str | None
+    table: _Table, column: str, kind: str, text: pa.Array, decimal: str | None
 ) -> None:
     source = text
     if decimal and decimal != ".":
-        source = text.str.replace(decimal, ".", regex=False)
+        source = pc.replace_substring(text, decimal, ".")
     values, bad = _parse_numbers(source)
+    shown = _to_series(text)
     if bad.any():
-        commas = _per_unique(text, _matching(_DECIMAL_COMMA))
-        two_year = _per_unique(text, _matching(_TWO_YEAR))
+        commas = _per_unique(shown, _matching(_DECIMAL_COMMA))
+        two_year = _per_unique(shown, _matching(_TWO_YEAR))
         year_like = column in YEAR_COLUMNS
         for mask, hint in (
             (bad & commas, "; it looks like a decimal comma: pass --decimal ','"),
@@ -404,16 +486,11 @@ def _type_numeric_text(
             (bad & ~commas & ~(two_year & year_like), ""),
         ):
             if year_like:
-                table.report(mask, column, "invalid-year", "{v!r} is not a year" + hint, text)
+                table.report(mask, column, "invalid-year", "{v!r} is not a year" + hint, shown)
             else:
-                table.report(
-                    mask,
-                    column,
-                    "not-a-number",
-                    "{v!r} is not a number" + hint,
-                    text,
-                )
-    _finish_numeric(table, column, kind, values, text, text.isna().to_numpy())
+                table.report(mask, column, "not-a-number", "{v!r} is not a number" + hint, shown)
+    empty = text.is_null().to_numpy(zero_copy_only=False)
+    _finish_numeric(table, column, kind, values, shown, empty)
 
 
 def _finish_numeric(
@@ -477,7 +554,7 @@ def _check_cells(table: _Table) -> None:
         if spec_column.kind == "id" and table.has(spec_column.name):
             text = table.text(spec_column.name)
             table.report(
-                _per_unique(text, _bad_ids),
+                table.per_unique(spec_column.name, _bad_ids),
                 spec_column.name,
                 "invalid-id",
                 "{v!r} is not an id (letters, digits, '.', '_', '-')",
@@ -487,7 +564,7 @@ def _check_cells(table: _Table) -> None:
         if tname == name and table.has(column):
             text = table.text(column)
             table.report(
-                _per_unique(text, _not_in(allowed)),
+                table.per_unique(column, _not_in(allowed)),
                 column,
                 "invalid-value",
                 "{v!r} is not one of " + ", ".join(allowed),
@@ -504,7 +581,7 @@ def _check_cells(table: _Table) -> None:
                 return f"{value!r} is not an ISO 3166-1 alpha-2 country code in upper case{hint}"
 
             table.report(
-                _per_unique(text, _not_in(ISO_COUNTRIES)),
+                table.per_unique("country", _not_in(ISO_COUNTRIES)),
                 "country",
                 "invalid-country",
                 country_message,
@@ -513,7 +590,7 @@ def _check_cells(table: _Table) -> None:
         if table.has("region_code"):
             text = table.text("region_code")
             table.report(
-                ~_per_unique(text, _matching(_REGION_CODE)) & text.notna().to_numpy(),
+                table.per_unique("region_code", _not_matching(_REGION_CODE)),
                 "region_code",
                 "invalid-value",
                 "{v!r} is not an ISO 3166-2 subdivision code such as 'FR-OCC'",
@@ -523,7 +600,7 @@ def _check_cells(table: _Table) -> None:
         allowed = STATUSES if name == "observations" else PUBLISHED_STATUSES
         text = table.text("status")
         table.report(
-            _per_unique(text, _not_in(allowed)),
+            table.per_unique("status", _not_in(allowed)),
             "status",
             "unknown-status",
             "unknown status {v!r} (one of " + ", ".join(allowed) + ")",
@@ -535,7 +612,7 @@ def _check_cells(table: _Table) -> None:
 
 def _check_value_status(table: _Table) -> None:
     status = table.text("status")
-    valued = _per_unique(status, lambda v: np.isin(v, list(VALUED_STATUSES)))
+    valued = table.per_unique("status", _is_in(VALUED_STATUSES))
     known = status.notna().to_numpy()
     # A value that failed to parse was given but is already reported: do not report twice.
     undecided = table.skip("value") | table.skip("status")
@@ -564,11 +641,22 @@ def _check_keys(table: _Table) -> None:
     if len(key) != len(table.spec.key) or table.n == 0:
         return
     codes = np.zeros(table.n, dtype=np.int64)
+    span = 1
     for column in key:
-        column_codes, uniques = pd.factorize(table.typed[column], use_na_sentinel=False)
-        codes = codes * (len(uniques) + 1) + column_codes
-        # Factorise the combined code again so it never overflows on wide keys.
-        codes = pd.factorize(codes)[0].astype(np.int64)
+        if column in table.texts:
+            encoded = table.texts[column]
+            column_codes, size = encoded.codes + 1, len(encoded.uniques) + 1
+        else:
+            factor, uniques = int_codes(table.typed[column])
+            column_codes, size = factor + 1, len(uniques) + 1
+        if span * size >= 2**62:
+            # Renumber the combined code so that wide keys never overflow.
+            codes = pd.factorize(codes)[0].astype(np.int64)
+            span = int(codes.max()) + 1
+        codes = codes * size + column_codes
+        span *= size
+    if span <= 8 * table.n + 1024 and int(np.bincount(codes, minlength=span).max()) <= 1:
+        return  # a counting pass proves every key distinct without hashing
     duplicated = pd.Series(codes).duplicated(keep="first").to_numpy()
     if not duplicated.any():
         return
@@ -627,7 +715,7 @@ def _check_references(tables: dict[str, _Table]) -> None:
                 continue
             text = table.text(column)
             table.report(
-                _per_unique(text, _not_in(known_inst)),
+                table.per_unique(column, _not_in(known_inst)),
                 column,
                 code,
                 "unknown institution {v!r} (not in institutions)",
@@ -640,7 +728,7 @@ def _check_references(tables: dict[str, _Table]) -> None:
                 continue
             text = table.text(column)
             table.report(
-                _per_unique(text, _not_in(known_ind)),
+                table.per_unique(column, _not_in(known_ind)),
                 column,
                 "unknown-indicator",
                 "unknown indicator {v!r} (not in indicators)",
@@ -649,7 +737,7 @@ def _check_references(tables: dict[str, _Table]) -> None:
         if editions is not None and editions.has("system"):
             text = editions.text("system")
             editions.report(
-                _per_unique(text, _not_in(known_ind)),
+                editions.per_unique("system", _not_in(known_ind)),
                 "system",
                 "unknown-indicator",
                 "system {v!r} has no root node in indicators (its id is the system's)",
@@ -677,12 +765,12 @@ def _check_editions(table: _Table, known: set[tuple[Any, float]]) -> None:
     year = table.typed["year"].astype("float64").to_numpy(na_value=np.nan)
     usable = system.notna().to_numpy() & ~np.isnan(year)
     usable &= ~table.skip("system") & ~table.skip("year")
-    system_codes, systems = pd.factorize(system)
-    year_codes, years = pd.factorize(year)
+    system_codes, systems = table.texts["system"].codes, table.texts["system"].uniques
+    year_codes, years = int_codes(table.typed["year"])
     width = len(years) + 1
     combined = system_codes.astype(np.int64) * width + (year_codes + 1)
     codes, pairs = pd.factorize(combined)
-    system_of = systems.to_numpy(dtype=object)
+    system_of = systems
     year_of = np.asarray(years, dtype=np.float64)
     pair_codes = zip((pairs // width).tolist(), (pairs % width - 1).tolist(), strict=True)
     unknown_pair = np.array(
@@ -764,7 +852,7 @@ def _check_tree(table: _Table) -> None:
         inner[parent_index[parent_index >= 0]] = True
         direction = table.text("direction")
         given = direction.notna().to_numpy()
-        allowed = _per_unique(direction, lambda v: np.isin(v, list(DIRECTIONS)))
+        allowed = table.per_unique("direction", _is_in(DIRECTIONS))
         leaf_bad = ~inner & valid_id & ~allowed
         inner_bad = inner & given
         shown = direction.to_numpy(dtype=object)

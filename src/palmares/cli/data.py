@@ -1,3 +1,158 @@
 """Commands on bundles: validate and convert (contracts section 3)."""
 
 from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from palmares.cli.app import UsageProblem, app, err, print_json
+from palmares.io.options import ReadOptions
+from palmares.problems import InvalidInput, Problem, Problems
+
+LayoutOption = Annotated[
+    str | None,
+    typer.Option("--layout", help="canonical, wide or coinr (detected when omitted)."),
+]
+BundleOption = Annotated[
+    Path | None,
+    typer.Option("--bundle", help="Bundle giving the tables a wide or COINr file lacks."),
+]
+DelimiterOption = Annotated[
+    str | None, typer.Option("--delimiter", help="Field separator of CSV input (default ',').")
+]
+DecimalOption = Annotated[
+    str | None, typer.Option("--decimal", help="Decimal separator of numbers (default '.').")
+]
+EncodingOption = Annotated[
+    str | None, typer.Option("--encoding", help="Encoding of CSV input (default UTF-8).")
+]
+
+_LAYOUTS = ("canonical", "wide", "coinr")
+_FORMATS = ("csv", "parquet", "xlsx")
+
+
+def _options(
+    layout: str | None,
+    bundle: Path | None,
+    delimiter: str | None,
+    decimal: str | None,
+    encoding: str | None,
+) -> ReadOptions:
+    if layout is not None and layout not in _LAYOUTS:
+        raise UsageProblem(f"--layout {layout!r}: give one of {', '.join(_LAYOUTS)}")
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise UsageProblem(f"--delimiter {delimiter!r}: give one character")
+    if decimal is not None and len(decimal) != 1:
+        raise UsageProblem(f"--decimal {decimal!r}: give one character")
+    return ReadOptions(
+        layout=layout,  # type: ignore[arg-type]
+        bundle=bundle,
+        delimiter=delimiter,
+        decimal=decimal,
+        encoding=encoding,
+    )
+
+
+def _summary(tables: dict[str, pd.DataFrame]) -> str:
+    counts = [f"{len(frame)} {name}" for name, frame in tables.items() if len(frame)]
+    return ", ".join(counts) if counts else "no rows"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Bundle folder, .xlsx, or layout files.")],
+    layout: LayoutOption = None,
+    bundle: BundleOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    encoding: EncodingOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    """Check a bundle and list every problem, located; never writes anything."""
+    from palmares.io import read_tables
+
+    options = _options(layout, bundle, delimiter, decimal, encoding)
+    tables: dict[str, pd.DataFrame] = {}
+    try:
+        tables, problems = read_tables(paths, options)
+    except InvalidInput as error:
+        problems = Problems(list(error.problems))
+    errors, warnings = problems.errors, problems.warnings
+    valid = not errors and not (strict and warnings)
+    if json:
+        print_json(
+            {
+                "valid": valid,
+                "errors": [p.to_json() for p in errors],
+                "warnings": [p.to_json() for p in warnings],
+            }
+        )
+    else:
+        for problem in sorted([*errors, *warnings], key=Problem.sort_key):
+            err(problem.to_text())
+        if valid:
+            note = f" ({_plural(len(warnings), 'warning')})" if warnings else ""
+            typer.echo(f"OK: {_summary(tables)}{note}")
+        else:
+            files = len({p.file for p in [*errors, *warnings]})
+            typer.echo(
+                f"{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')} "
+                f"in {_plural(files, 'file')}"
+            )
+    if not valid:
+        raise typer.Exit(2)
+
+
+@app.command()
+def convert(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Input(s) then the output path (SRC... DST).")
+    ],
+    layout: LayoutOption = None,
+    to: Annotated[str, typer.Option("--to", help="Output layout: canonical, wide or coinr.")] = (
+        "canonical"
+    ),
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, parquet or xlsx (default: from DST, else csv)."),
+    ] = None,
+    bundle: BundleOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    encoding: EncodingOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing DST.")] = False,
+) -> None:
+    """Convert between formats and layouts; bad input leaves nothing behind."""
+    from palmares.dataset import Dataset
+    from palmares.io import read_tables, write_dataset
+    from palmares.io.atomic import check_target
+
+    if len(paths) < 2:
+        raise UsageProblem("convert needs SRC... DST: at least one input and the output path")
+    *sources, target = paths
+    if to not in _LAYOUTS:
+        raise UsageProblem(f"--to {to!r}: give one of {', '.join(_LAYOUTS)}")
+    if format is not None and format not in _FORMATS:
+        raise UsageProblem(f"--format {format!r}: give one of {', '.join(_FORMATS)}")
+    check_target(target, force=force)
+    options = _options(layout, bundle, delimiter, decimal, encoding)
+    tables, problems = read_tables(sources, options)
+    problems.raise_if_errors()
+    for warning in problems.warnings:
+        err(warning.to_text())
+    dataset = Dataset(tables)
+    write_dataset(dataset, target, format=format, force=force, layout=to)  # type: ignore[arg-type]
+    kinds = Counter(name for name, frame in tables.items() if len(frame))
+    written = format or ("xlsx" if target.suffix.lower() == ".xlsx" else "csv")
+    typer.echo(f"wrote {target} ({to} {written}: {_summary(tables)}; {len(kinds)} tables)")

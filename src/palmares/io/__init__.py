@@ -85,6 +85,14 @@ def _sheet_names(path: Path) -> list[str]:
 def detect_layout(paths: Paths) -> Layout:
     """The layout of the inputs: canonical, wide or coinr (contracts sections 2 and 3)."""
     found = _as_paths(paths)
+    absent = [p for p in found if not p.exists()]
+    if absent or not found:
+        problems = Problems()
+        for path in absent:
+            problems.add(str(path), "missing-table", "no such file or folder")
+        if not found:
+            problems.add("-", "missing-table", "no input given")
+        raise InvalidInput(problems)
     if len(found) == 1 and found[0].is_dir():
         names = {p.stem for p in found[0].iterdir()}
         if names & set(TABLES) or not names & {"iData", "iMeta"}:
@@ -162,7 +170,13 @@ def read_tables(
             frames, problems = read_coinr(found, options)
         else:
             raise _layout_problem(found, f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
-        typed, found_problems = validate_tables(frames, origin=str(found[0]))
+        # Tables the layout reader could not provide are already reported by it.
+        sources = {
+            name: TableSource(str(found[0]), name, unusable=bool(problems.errors))
+            for name in TABLE_ORDER
+            if name not in frames
+        }
+        typed, found_problems = validate_tables(frames, origin=str(found[0]), sources=sources)
     problems.extend(found_problems)
     return typed, problems
 

@@ -24,9 +24,12 @@ def _remove(path: Path) -> None:
 
 
 def check_target(path: Path, *, force: bool) -> None:
-    """Refuse an existing output unless ``force``."""
+    """Refuse an existing output unless ``force`` (a usage problem: the CLI exits 2)."""
     if (path.exists() or path.is_symlink()) and not force:
-        raise OutputExists(f"{path} exists; pass --force to replace it")
+        # Imported here: the CLI package imports writers, so a module-level import would cycle.
+        from palmares.cli.app import UsageProblem
+
+        raise UsageProblem(f"{path} exists; pass --force to replace it")
 
 
 @contextmanager
