@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import struct
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from palmares.dataset import Dataset
 from palmares.io import read_dataset, write_dataset
@@ -329,3 +332,100 @@ def test_a_bundle_that_never_was_coinr_gets_coinr_conventions() -> None:
         ["u1", "One", "2024", "1", "2.5", ""],
         ["u2", "Two", "2024", "3", "", ""],
     ]
+
+
+# -- property: a COINr trip keeps the data and is a fixed point -------------------------------
+
+UCODES = st.sampled_from(["FRA", "NAM", "U007", "x.y", "Z-9", "DEU"])
+NAMES = st.text(alphabet="abcAé ,\"'-", min_size=1, max_size=8).map(str.strip).filter(bool)
+VALUES = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def coinr_datasets(draw: st.DrawFn) -> Dataset:
+    codes = draw(st.lists(UCODES, min_size=1, max_size=4, unique=True))
+    names = [draw(NAMES) for _ in codes]
+    leaves = draw(
+        st.lists(st.sampled_from(["i1", "i2", "i3"]), min_size=1, max_size=3, unique=True)
+    )
+    parents = [draw(st.sampled_from(["root", "pil"])) for _ in leaves]
+    nodes = ["root", *(["pil"] if "pil" in parents else []), *leaves]
+    parent_of = {"root": None, "pil": "root", **dict(zip(leaves, parents, strict=True))}
+    directions = {leaf: draw(st.sampled_from(["higher", "lower"])) for leaf in leaves}
+    records = []
+    for code in codes:
+        for leaf in leaves:
+            missing = draw(st.booleans())
+            value = float("nan") if missing else draw(VALUES)
+            records.append((code, leaf, value, "missing" if missing else "reported"))
+    inst, ind, value, status = zip(*records, strict=True)
+    return Dataset.from_frames(
+        {
+            "institutions": pd.DataFrame(
+                {"id": codes, "name": names, "country": [ALPHA3_TO_ALPHA2.get(c) for c in codes]}
+            ),
+            "indicators": pd.DataFrame(
+                {
+                    "id": nodes,
+                    "label_en": [n.upper() for n in nodes],
+                    "label_fr": [n.upper() for n in nodes],
+                    "parent": [parent_of[n] for n in nodes],
+                    "direction": [directions.get(n) for n in nodes],
+                }
+            ),
+            "editions": pd.DataFrame({"system": ["root"], "year": [2022]}),
+            "observations": pd.DataFrame(
+                {
+                    "institution": list(inst),
+                    "indicator": list(ind),
+                    "system": ["root"] * len(records),
+                    "year": [2022] * len(records),
+                    "value": list(value),
+                    "status": list(status),
+                }
+            ),
+        }
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coinr_datasets(), st.sampled_from(["csv", "xlsx", "parquet"]))
+def test_coinr_write_read_keeps_data_and_is_a_fixed_point(ds: Dataset, format: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("c.xlsx" if format == "xlsx" else "c")
+        write_coinr(ds, path, format=format)
+        back = read_dataset(path, layout="coinr")
+    assert coinr_tables(back) == coinr_tables(ds)
+    keys = ["institution", "indicator"]
+    a = ds.observations.sort_values(keys).reset_index(drop=True)
+    b = back.observations.sort_values(keys).reset_index(drop=True)
+    assert a[["institution", "indicator", "status"]].equals(
+        b[["institution", "indicator", "status"]]
+    )
+    assert a["value"].to_numpy().tobytes() == b["value"].to_numpy().tobytes()
+    assert back.institutions.set_index("id")["name"].to_dict() == dict(
+        zip(ds.institutions["id"], ds.institutions["name"], strict=True)
+    )
+
+
+def test_imeta_tree_shape_problems_are_located(tmp_path: Path) -> None:
+    imeta = (
+        "Level,iCode,iName,Direction,Weight,Parent,Type\n"
+        "1,x1,One,1,1,P,Indicator\n"
+        "1,x2,Two,1,1,x1,Indicator\n"  # row 3: a parent that is an indicator
+        "2,P,Pillar,1,1,Idx,Aggregate\n"
+        "2,E,Empty,1,1,Idx,Aggregate\n"  # row 5: an aggregate without children
+        "3,Idx,Index,1,1,,Aggregate\n"  # rows 6 and 7: two roots
+        "3,Idx2,Other index,1,1,,Aggregate\n"
+    )
+    idata = "uCode,Time,x1,x2\nFRA,2020,1,2\n"
+    _, problems = read_coinr(write_pair(tmp_path, idata, imeta), ReadOptions())
+    assert located(problems) == [
+        ("iMeta.csv", None, 3, "Parent", "unknown-parent"),
+        ("iMeta.csv", None, 5, "iCode", "invalid-value"),
+        ("iMeta.csv", None, 6, "Parent", "missing-value"),
+        ("iMeta.csv", None, 7, "Parent", "missing-value"),
+        ("iMeta.csv", None, 7, "iCode", "invalid-value"),
+    ]
+    messages = [p.message for p in problems]
+    assert "Parent 'x1' is not an Aggregate (its Type is 'Indicator')" in messages

@@ -249,7 +249,7 @@ def _read_imeta(table: UserTable, problems: Problems) -> Meta:
         elif type_of.get(parent) != "Aggregate":
             add(
                 "unknown-parent",
-                f"Parent {parent!r} is a {type_of.get(parent, 'bad')} row, not an Aggregate",
+                f"Parent {parent!r} is not an Aggregate (its Type is {type_of.get(parent)!r})",
                 i, "Parent", parent,
             )  # fmt: skip
         else:
