@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from palmares.tree import Tree
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 Weight = Annotated[float, Field(ge=0)]
@@ -723,3 +725,13 @@ class Methodology(Strict):
 
     def steps_of(self, step_type: str) -> list[StepBase]:
         return [s for s in self.steps if s.type == step_type]
+
+    def inline_tree(self) -> Tree | None:
+        """The inline tree as a :class:`~palmares.tree.Tree`; None for a bundle tree."""
+        if self.tree.source != "inline":
+            return None
+        return Tree.from_parents((n.id, n.parent) for n in self.tree.nodes)
+
+    def directions(self) -> dict[str, str]:
+        """Leaf id -> "higher" | "lower" for an inline tree (empty for a bundle tree)."""
+        return {n.id: n.direction for n in self.tree.nodes if n.direction is not None}
