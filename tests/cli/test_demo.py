@@ -1,0 +1,78 @@
+"""`palmares demo` (contracts section 4): writes, replaces its own output, refuses others."""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from palmares.cli import main
+from palmares.demo import MARKER
+
+SUMMARY_KEYS = {
+    "institutions",
+    "countries",
+    "systems",
+    "editions",
+    "indicators",
+    "observations",
+    "coverage",
+}
+
+
+def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["palmares", "demo", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    return int(stop.value.code or 0)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))
+    }
+
+
+def test_demo_writes_replaces_and_is_byte_identical(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "world"
+    assert run(monkeypatch, "--out", str(out), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["seed"] == 0 and summary["world"] == "demo"
+    assert summary["institutions"] >= 1800 and summary["countries"] >= 90
+    assert summary["systems"] == ["letudiant", "the-impact", "u-multirank"]
+    assert summary["editions"]["the-impact"] == list(range(2019, 2025))
+    assert (out / MARKER).is_file()
+    first = digest(out)
+    assert len(first) == 8
+
+    (out / "stale.txt").write_text("from the first run")
+    assert run(monkeypatch, "--out", str(out)) == 0
+    text = capsys.readouterr().out
+    assert f"written to {out}" in text
+    assert "u-multirank  2021" in text and "%" in text
+    assert not (out / "stale.txt").exists()
+    assert digest(out) == first
+
+
+def test_demo_refuses_a_folder_it_did_not_write(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "data.csv").write_text("mine\n")
+    assert run(monkeypatch, "--out", str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "not a palmares demo output" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_seed_world_is_not_available_yet(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(monkeypatch, "--world", "seeds", "--out", str(tmp_path / "w")) == 2
+    assert "not available yet" in capsys.readouterr().err
+    assert not (tmp_path / "w").exists()
+    assert run(monkeypatch, "--world", "moon", "--out", str(tmp_path / "w")) == 2
+    assert "--world 'moon'" in capsys.readouterr().err
