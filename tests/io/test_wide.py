@@ -192,7 +192,7 @@ def test_malformed_file_reports_every_problem_located(tmp_path: Path, bundle: Pa
     ]
     messages = {(p.row, p.column): p.message for p in problems}
     assert "'abc'" in messages[(2, "x")]
-    assert "'ghost'" in messages[(3, "institution")]
+    assert messages[(3, "institution")] == "'ghost' is not an institution of the bundle"
     assert "'~abc'" in messages[(8, "y")]
     assert "row 2" in messages[(5, "institution")]
     # Only clean cells of clean rows become observations: a's row 2 gives y=1 only.
@@ -339,3 +339,16 @@ def test_read_of_write_is_identity(ds: Dataset, format: str) -> None:
         # Writing what was read gives the same bytes again.
         again = Dataset({**ds.to_frames(), "observations": got})
         assert wide_text(again) == wide_text(ds)
+
+
+def test_cp1252_file_is_refused_with_where_and_what(tmp_path: Path, bundle: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_bytes("institution,system,year,x\na,s,2020,1\nb,s,2020,é\n".encode("cp1252"))
+    _, problems = read_wide([path], ReadOptions(bundle=bundle))
+    assert located(problems) == [("w.csv", None, 3, None, "encoding")]
+    assert problems.items[0].message == (
+        "not valid UTF-8: first invalid byte 0xE9 at line 3, column 10; the file decodes as "
+        "cp1252: convert it or pass --encoding cp1252"
+    )
+    _, problems = read_wide([path], ReadOptions(bundle=bundle, encoding="cp1252"))
+    assert located(problems) == [("w.csv", None, 3, "x", "not-a-number")]

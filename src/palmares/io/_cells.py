@@ -22,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from palmares.io.csv_bundle import decode_text
 from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
 
@@ -52,6 +51,38 @@ class UserTable:
     @property
     def header(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
+
+
+def decode(data: bytes, file: str, problems: Problems, encoding: str | None) -> str | None:
+    """A file's text (UTF-8 with an optional BOM by default); reports where decoding fails."""
+    chosen = encoding or "utf-8"
+    try:
+        text = data.decode(chosen)
+    except LookupError:
+        problems.add(file, "encoding", f"unknown encoding {chosen!r}", value=chosen)
+        return None
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode(chosen, errors="replace")) + 1
+        byte = f"0x{data[error.start]:02X}"
+        hint = ""
+        if encoding is None:
+            try:
+                data.decode("cp1252")
+                hint = "; the file decodes as cp1252: convert it or pass --encoding cp1252"
+            except UnicodeDecodeError:
+                hint = "; convert it to UTF-8 or pass --encoding with its encoding"
+        name = "UTF-8" if encoding is None else chosen
+        problems.add(
+            file,
+            "encoding",
+            f"not valid {name}: first invalid byte {byte} at line {line}, column {column}{hint}",
+            row=line,
+            value=byte,
+        )
+        return None
+    return text.removeprefix("\ufeff")
 
 
 def nfc(text: str) -> str:
@@ -156,7 +187,7 @@ def read_user_tables(path: Path, options: ReadOptions, problems: Problems) -> li
         header = [nfc(str(c)).strip() for c in frame.columns]
         cells = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
         return [_table(file, None, header, cells, list(range(2, len(cells) + 2)))]
-    text = decode_text(path.read_bytes(), file, problems, options.encoding)
+    text = decode(path.read_bytes(), file, problems, options.encoding)
     if text is None:
         return []
     if not text.strip():

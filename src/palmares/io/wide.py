@@ -185,7 +185,7 @@ def _check_ids(
         problems.add(
             raw.file,
             unknown_code,
-            f"{text!r} is not a {column} of the bundle",
+            f"{text!r} is not {'an' if column[0] in 'aeiou' else 'a'} {column} of the bundle",
             sheet=raw.sheet,
             row=int(rows[i]),
             column=column,
