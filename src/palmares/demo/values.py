@@ -15,7 +15,8 @@ institutions x leaves x editions; only systems, editions and dimensions are loop
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from palmares.demo.systems import (
     THE_IMPACT,
     THE_IMPACT_OVERALL,
     U_MULTIRANK,
+    Leaf,
     System,
     sdg_exists,
 )
@@ -195,16 +197,21 @@ def _latent(
 _GRID = np.linspace(-8.0, 8.0, 4001)
 
 
-def _marginal(system: System, g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Values from oriented latents (institutions x leaves x editions), rounded per leaf."""
+@functools.cache
+def _beta_table(a: float, b: float) -> npt.NDArray[np.float64]:
+    table: npt.NDArray[np.float64] = special.betaincinv(a, b, special.ndtr(_GRID))
+    return table
+
+
+def _marginal(leaves: Sequence[Leaf], g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Values from oriented latents (institutions x leaves), rounded per leaf."""
     out = np.empty_like(g)
-    for k, leaf in enumerate(system.leaves):
+    for k, leaf in enumerate(leaves):
         x = g[:, k]
         if leaf.marginal == "lognormal":
             v = leaf.a * np.exp(leaf.b * x)
         else:
-            table = leaf.scale * special.betaincinv(leaf.a, leaf.b, special.ndtr(_GRID))
-            v = np.interp(x, _GRID, table)
+            v = leaf.scale * np.interp(x, _GRID, _beta_table(leaf.a, leaf.b))
         out[:, k] = np.round(v, leaf.decimals)
     return out
 
@@ -293,30 +300,33 @@ def system_blocks(world: World, system: System, rng: np.random.Generator) -> lis
     z, profile = _latent(world, system, rng)
     sign = np.array([1.0 if leaf.direction == "higher" else -1.0 for leaf in system.leaves])
     g = z * sign[None, :, None]
-    exact = _marginal(system, g)
-    rough = _marginal(system, g + ESTIMATE_NOISE * rng.standard_normal(g.shape))
+    noise = ESTIMATE_NOISE * rng.standard_normal(g.shape)
     missing, estimated = _statuses(world, system, rng)
+    # An estimate is the true value seen through noise.
+    g = np.where(estimated, g + noise, g)
     submitted = _submissions(world, profile, field, rng) if system.id == THE_IMPACT.id else None
     na = _not_applicable(world, system, submitted)
     status = np.full(z.shape, REPORTED, dtype=np.int8)
     status[estimated] = ESTIMATED
     status[missing] = MISSING
     status[na] = NOT_APPLICABLE
-    values = np.where(status == ESTIMATED, rough, exact)
-    values[(status == MISSING) | (status == NOT_APPLICABLE)] = np.nan
     order = np.argsort([leaf.id for leaf in system.leaves], kind="stable")
     blocks = []
     for t, year in enumerate(system.years):
         columns = np.array([k for k in order if system.leaves[int(k)].exists(year)], dtype=np.intp)
         rows = np.flatnonzero(field[t])
+        cells = np.ix_(rows, columns)
+        edition_status = status[:, :, t][cells]
+        values = _marginal([system.leaves[int(k)] for k in columns], g[:, :, t][cells])
+        values[(edition_status == MISSING) | (edition_status == NOT_APPLICABLE)] = np.nan
         blocks.append(
             Block(
                 system.id,
                 year,
                 rows,
                 tuple(system.leaves[int(k)].id for k in columns),
-                values[:, :, t][np.ix_(rows, columns)],
-                status[:, :, t][np.ix_(rows, columns)],
+                values,
+                edition_status,
             )
         )
     return blocks
