@@ -7,7 +7,12 @@ validates it before reading any data, hashes it into every result, and diffs two
 from palmares.methodology.checks import check_methodology
 from palmares.methodology.diff import MethodologyDiff, diff_methodologies
 from palmares.methodology.hashing import canonical_json, methodology_hash
-from palmares.methodology.load import load_methodology, parse_methodology, resolve_methodology
+from palmares.methodology.load import (
+    check_with_tree,
+    load_methodology,
+    parse_methodology,
+    resolve_methodology,
+)
 from palmares.methodology.model import (
     STEP_REGISTRY,
     BandTable,
@@ -19,7 +24,13 @@ from palmares.methodology.model import (
     TreeNode,
     TreeSpec,
 )
-from palmares.methodology.ranges import Interval, Propagation, StepRange, propagate
+from palmares.methodology.ranges import (
+    Interval,
+    Propagation,
+    StepRange,
+    propagate,
+    resolve_scope,
+)
 
 __all__ = [
     "STEP_REGISTRY",
@@ -37,10 +48,12 @@ __all__ = [
     "TreeSpec",
     "canonical_json",
     "check_methodology",
+    "check_with_tree",
     "diff_methodologies",
     "load_methodology",
     "methodology_hash",
     "parse_methodology",
     "propagate",
     "resolve_methodology",
+    "resolve_scope",
 ]

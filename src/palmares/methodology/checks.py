@@ -87,7 +87,8 @@ def _reference_issues(m: md.Methodology, known: set[str] | None) -> list[Issue]:
 
     def check(path: tuple[str | int, ...], node: str, what: str) -> None:
         if known is not None and node not in known:
-            issues.append(Issue(path, f"{what} {node!r}, which is not in the inline tree", node))
+            where = "inline tree" if m.tree.source == "inline" else "bundle's tree"
+            issues.append(Issue(path, f"{what} {node!r}, which is not in the {where}", node))
 
     for node in m.weights:
         if node == m.system:
@@ -217,10 +218,44 @@ def _ranking_issues(m: md.Methodology, walk: Propagation) -> list[Issue]:
     return issues
 
 
-def check_methodology(m: md.Methodology) -> list[Issue]:
-    """Every whole-file problem of a structurally valid methodology (empty when sound)."""
+def _bundle_issues(m: md.Methodology, tree: Tree) -> tuple[list[Issue], set[str] | None]:
+    """The methodology against the bundle's indicator tree: its root, its inline leaves."""
+    if m.system not in tree:
+        return [
+            Issue(
+                ("methodology", "system"),
+                "the system is not a node of the bundle's indicator tree",
+                m.system,
+            )
+        ], None
+    issues: list[Issue] = []
+    for i, node in enumerate(m.tree.nodes):
+        leaf = not any(n.parent == node.id for n in m.tree.nodes)
+        if leaf and node.id not in tree:
+            issues.append(
+                Issue(
+                    ("tree", "nodes", i, "id"),
+                    f"leaf {node.id!r} is not an indicator of the bundle",
+                    node.id,
+                )
+            )
+    known = set(tree.subtree(m.system).ids) if m.tree.source == "bundle" else None
+    return issues, known
+
+
+def check_methodology(m: md.Methodology, tree: Tree | None = None) -> list[Issue]:
+    """Every whole-file problem of a structurally valid methodology (empty when sound).
+
+    With ``tree`` (the bundle's indicator tree, when data are at hand) node references and
+    ranges are also checked exactly for ``source = "bundle"``, and an inline tree's leaves must
+    be indicators of the bundle.
+    """
     tree_issues, known = _tree_issues(m)
-    walk = propagate(m)
+    if tree is not None:
+        bundle_issues, bundle_known = _bundle_issues(m, tree)
+        tree_issues.extend(bundle_issues)
+        known = known if known is not None else bundle_known
+    walk = propagate(m, tree)
     issues = [
         *tree_issues,
         *_reference_issues(m, known),

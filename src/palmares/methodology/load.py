@@ -23,6 +23,7 @@ from palmares.methodology import model as md
 from palmares.methodology.checks import check_methodology
 from palmares.methodology.locate import PathPart, format_path, key_lines, line_of
 from palmares.problems import InvalidInput, Problems
+from palmares.tree import Tree
 
 CODE = "invalid-methodology"
 Loc = tuple[PathPart, ...]
@@ -309,7 +310,34 @@ def parse_methodology(text: str, file: str = "<text>") -> md.Methodology:
     methodology = validate_document(data, collect)
     if methodology is None:
         raise InvalidInput(collect.problems)
+    methodology._origin = file
+    methodology._lines = collect.lines
     return methodology
+
+
+def check_with_tree(m: md.Methodology, tree: Tree) -> None:
+    """Check a loaded methodology against the bundle's indicator tree before running it.
+
+    Raises :class:`InvalidInput` with problems located in the methodology file: unknown nodes
+    of a bundle-tree methodology, inline leaves the bundle lacks, and range errors that only the
+    real tree reveals.
+    """
+    issues = check_methodology(m, tree)
+    if issues:
+        problems = Problems()
+        for issue in issues:
+            message = issue.message
+            if issue.value is not None and not isinstance(issue.value, (dict, list)):
+                message += f" (value {issue.value!r})"
+            problems.add(
+                m.origin,
+                CODE,
+                message,
+                row=line_of(m._lines, issue.path),
+                column=format_path(issue.path) or "-",
+                value=issue.value if not isinstance(issue.value, (dict, list)) else None,
+            )
+        raise InvalidInput(problems)
 
 
 def load_methodology(path_or_text: str | os.PathLike[str]) -> md.Methodology:

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     field_validator,
@@ -707,6 +708,15 @@ class Methodology(Strict):
     steps: Annotated[list[Step], Field(min_length=1)]
     ranking: Ranking = Field(default_factory=Ranking)
     subsets: dict[Id, Subset] = Field(default_factory=dict)
+
+    # Where the file came from, to locate later problems (not part of the model or its hash).
+    _origin: str = PrivateAttr(default="<methodology>")
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        """The file (or ``<text>``) this methodology was loaded from."""
+        return self._origin
 
     @property
     def id(self) -> str:

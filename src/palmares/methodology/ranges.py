@@ -112,19 +112,48 @@ LEAVES = "*leaves"
 INNER = "*inner"
 
 
-class _Space:
-    """The nodes the walk tracks: every node of an inline tree, else classes of nodes."""
+def resolve_scope(step: md.StepBase, tree: Tree) -> tuple[str, ...]:
+    """Node ids a step acts on in a concrete tree, in the order they are processed.
 
-    def __init__(self, m: md.Methodology) -> None:
+    Eligibility: its ``nodes`` (the node set), else every leaf. Leaf-wise steps: ``nodes``, the
+    nodes at ``level``, else every leaf. ``weight`` / ``aggregate``: the inner nodes among
+    ``nodes`` or at ``level``, else every inner node, always bottom-up (deepest first, root
+    last). ``rescale`` / ``round``: ``nodes``, the nodes at ``level``, else the root. Ids not in
+    the tree are left out (the checks report them).
+    """
+    depth = tree.depth
+    if step.acts_on == "institutions":
+        return tuple(n for n in step.nodes if n in tree) if step.nodes else tree.leaves
+    if step.nodes is not None:
+        chosen = [n for n in step.nodes if n in tree]
+    elif step.level is not None:
+        chosen = [n for i, n in enumerate(tree.ids) if depth[i] == step.level]
+    elif step.acts_on == "leaf":
+        return tree.leaves
+    elif step.acts_on == "root":
+        return tree.roots[:1]
+    else:
+        chosen = list(tree.ids)
+    if step.acts_on == "inner":
+        order = [tree.ids[i] for level in tree.levels_bottom_up() for i in level]
+        inner = set(order)
+        chosen = sorted((n for n in chosen if n in inner), key=order.index)
+    return tuple(chosen)
+
+
+class _Space:
+    """The nodes the walk tracks: every node of a known tree, else classes of nodes."""
+
+    def __init__(self, m: md.Methodology, tree: Tree | None = None) -> None:
         self.root = m.system
         self.tree: Tree | None = None
         if m.tree.source == "inline":
             try:
-                self.tree = Tree.from_parents((n.id, n.parent) for n in m.tree.nodes)
+                tree = Tree.from_parents((n.id, n.parent) for n in m.tree.nodes)
             except TreeError:
-                self.tree = None  # reported by the tree checks; walk with classes instead
-            if self.tree is not None and self.tree.roots != (self.root,):
-                self.tree = None
+                tree = None  # reported by the tree checks; walk with classes instead
+        if tree is not None and self.root in tree:
+            self.tree = tree.subtree(self.root) if tree.roots != (self.root,) else tree
 
     @property
     def exact(self) -> bool:
@@ -151,27 +180,16 @@ class _Space:
             return below
         return list(self.tree.children(key))
 
-    def known(self, node: str) -> bool:
-        return self.tree is None or node in self.tree
-
     def resolve(self, step: md.StepBase) -> tuple[list[str], bool]:
         """Keys a step acts on, and whether a class key is only partly covered."""
         if step.acts_on == "institutions":
             return [], False
+        if self.tree is not None:
+            return list(resolve_scope(step, self.tree)), False
         if step.nodes is not None:
-            if self.tree is not None:
-                return [n for n in step.nodes if n in self.tree], False
             keys = [self.root if n == self.root else self._class_of(step) for n in step.nodes]
             return list(dict.fromkeys(keys)), True
         if step.level is not None:
-            if self.tree is not None:
-                depth = self.tree.depth
-                chosen = [n for i, n in enumerate(self.tree.ids) if depth[i] == step.level]
-                if step.acts_on == "inner":
-                    chosen = [n for n in chosen if not self.is_leaf(n)]
-                    order = self.inner_bottom_up()
-                    chosen.sort(key=order.index)
-                return chosen, False
             return ([self.root], False) if step.level == 0 else ([self._class_of(step)], True)
         if step.acts_on == "leaf":
             return self.leaves(), False
@@ -195,9 +213,9 @@ def _param_variants(step: md.StepBase, keys: Sequence[str], exact: bool) -> list
 
 
 class _Walk:
-    def __init__(self, m: md.Methodology) -> None:
+    def __init__(self, m: md.Methodology, tree: Tree | None = None) -> None:
         self.m = m
-        self.space = _Space(m)
+        self.space = _Space(m, tree)
         raw = NodeState(REAL, "values", "raw data", known=False)
         self.states: dict[str, NodeState] = dict.fromkeys(self.space.leaves(), raw)
         for key in self.space.inner_bottom_up():
@@ -410,18 +428,18 @@ class _Walk:
                 self.issue((index, "nodes"), f"{key!r} is a leaf: there is nothing to aggregate")
                 continue
             children = self.space.children(key, self.states)
-            states = []
-            for child in children:
-                state = self.states[child]
-                if not state.computed:
-                    self.issue(
-                        (index, "method"),
-                        f"{step.tag} computes {key!r} from {child!r}, which no earlier step "
-                        "has computed (aggregate lower levels first)",
-                        step.method,
-                    )
-                    continue
-                states.append((child, state))
+            states = [(c, self.states[c]) for c in children if self.states[c].computed]
+            missing = [c for c in children if not self.states[c].computed]
+            if missing:
+                self.issue(
+                    (index, "method"),
+                    f"{step.tag} computes {key!r} from {', '.join(map(repr, missing))}, which no "
+                    "earlier step has computed (aggregate lower levels first)",
+                    step.method,
+                )
+                unknown = NodeState(REAL, "values", _label(index, step), known=False)
+                outputs.append(self._set(key, unknown, False))
+                continue
             if not states:
                 continue
             combined = self._combine(index, step, key, states)
@@ -581,8 +599,12 @@ class Propagation:
     issues: tuple[Issue, ...]
 
 
-def propagate(m: md.Methodology) -> Propagation:
-    """Walk the steps in order, carrying each node's range; report domain errors found."""
-    walk = _Walk(m)
+def propagate(m: md.Methodology, tree: Tree | None = None) -> Propagation:
+    """Walk the steps in order, carrying each node's range; report domain errors found.
+
+    ``tree`` (the bundle's indicator tree) makes the walk exact for ``source = "bundle"``; an
+    inline tree always wins.
+    """
+    walk = _Walk(m, tree)
     walk.run()
     return Propagation(tuple(walk.ranges), walk.states[m.system], tuple(walk.issues))
