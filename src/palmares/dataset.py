@@ -54,7 +54,7 @@ class EditionMatrix:
     @property
     def mask(self) -> npt.NDArray[np.bool_]:
         """True where a value is present (reported or estimated)."""
-        return np.isin(self.status, _VALUED_CODES)
+        return (self.status == _VALUED_CODES[0]) | (self.status == _VALUED_CODES[1])
 
     @property
     def not_applicable(self) -> npt.NDArray[np.bool_]:
@@ -123,8 +123,8 @@ def _codes_in(column: pd.Series, categories: npt.NDArray[np.object_]) -> npt.NDA
 def int_codes(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Codes and distinct values of an integer column such as years (-1 = missing)."""
     mask = values.isna().to_numpy()
-    ints = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    present = ints[~mask].astype(np.int64)
+    ints = values.to_numpy(dtype=np.int64, na_value=0)
+    present = ints[~mask] if mask.any() else ints
     if present.size == 0:
         return np.full(len(ints), -1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low, high = int(present.min()), int(present.max())
@@ -132,10 +132,15 @@ def int_codes(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.
         codes, uniques = pd.factorize(values)
         return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
     # Years span a few values: offsetting them is a perfect hash.
-    codes = np.where(mask, -1, np.nan_to_num(ints, nan=low).astype(np.int64) - low)
-    seen = np.bincount(codes[codes >= 0], minlength=high - low + 1) > 0
+    codes = ints - low
+    if mask.any():
+        codes[mask] = 0  # placeholder index, reset to -1 below
+    seen = np.bincount(present - low, minlength=high - low + 1) > 0
     renumber = np.cumsum(seen) - 1
-    return np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1), np.flatnonzero(seen) + low
+    codes = renumber[codes]
+    if mask.any():
+        codes[mask] = -1
+    return codes, np.flatnonzero(seen) + low
 
 
 def _edition_rows(
@@ -341,7 +346,12 @@ class Dataset:
             raise KeyError(f"unknown indicator(s): {', '.join(map(repr, unknown))}")
         rows = self._rows(system, year)
         inst = self._inst_codes[rows]
-        field_codes, row_of = np.unique(inst, return_inverse=True)
+        # Codes are small integers: a presence table and its running count give each code its
+        # row without sorting (np.unique would sort millions of codes).
+        in_field = np.zeros(len(self._institution_ids), dtype=bool)
+        in_field[inst] = True
+        field_codes = np.flatnonzero(in_field)
+        row_of = (np.cumsum(in_field) - 1)[inst]
         column_of = np.full(len(self._node_ids), -1, dtype=np.intp)
         column_of[[node_position[n] for n in nodes]] = np.arange(len(nodes))
         columns = column_of[self._node_codes[rows]]

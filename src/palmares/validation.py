@@ -487,6 +487,9 @@ def _type_numeric_text(
         ):
             if year_like:
                 table.report(mask, column, "invalid-year", "{v!r} is not a year" + hint, shown)
+            elif column == "decimals":
+                message = "{v!r} is not a number of decimals (an integer 0 to %d)" % _MAX_DECIMALS
+                table.report(mask, column, "invalid-decimals", message, shown)
             else:
                 table.report(mask, column, "not-a-number", "{v!r} is not a number" + hint, shown)
     empty = text.is_null().to_numpy(zero_copy_only=False)
@@ -745,7 +748,11 @@ def _check_references(tables: dict[str, _Table]) -> None:
                 severity="warning",
                 mark=False,
             )
-    if editions is not None and editions.has("system") and editions.has("year"):
+    editions_sound = editions is not None and not (
+        editions.skip("system").any() or editions.skip("year").any()
+    )
+    # A bad edition cell would make every observation of that edition unknown: report it alone.
+    if editions is not None and editions_sound and editions.has("system") and editions.has("year"):
         known = set(
             zip(
                 editions.text("system").tolist(),
@@ -848,14 +855,17 @@ def _check_tree(table: _Table) -> None:
             "cycle", cycle_message(i), row=int(table.rows[i]), column="parent", value=parents[i]
         )
     if table.has("direction"):
+        # Nodes on a cycle are reported as such; their direction cannot be judged.
         inner = np.zeros(table.n, dtype=bool)
-        inner[parent_index[parent_index >= 0]] = True
+        linked = (parent_index >= 0) & ~on_cycle
+        inner[parent_index[linked]] = True
+        valid_id &= ~on_cycle
         direction = table.text("direction")
         given = direction.notna().to_numpy()
         allowed = table.per_unique("direction", _is_in(DIRECTIONS))
         leaf_bad = ~inner & valid_id & ~allowed
-        inner_bad = inner & given
-        shown = direction.to_numpy(dtype=object)
+        inner_bad = inner & given & ~on_cycle
+        shown = direction.fillna("").to_numpy(dtype=object)
         table.report(
             leaf_bad,
             "direction",

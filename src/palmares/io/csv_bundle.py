@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from palmares.io.options import ReadOptions
 from palmares.problems import Problems
 from palmares.schema import TABLE_ORDER, TABLES
-from palmares.validation import TableSource
+from palmares.validation import TableSource, coded_columns
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
@@ -101,30 +101,37 @@ class RawTable:
     source: TableSource
 
 
-def decode_text(data: bytes, file: str, problems: Problems, encoding: str | None) -> str | None:
-    """Decode a file (UTF-8 with an optional BOM by default); report where decoding fails."""
+def _invalid_byte(data: bytes, start: int) -> str:
+    return f"0x{data[start]:02X}"
+
+
+def decode_bytes(
+    data: bytes, file: str, problems: Problems, encoding: str | None
+) -> bytes | None:
+    """The file as UTF-8 bytes without BOM (default input: UTF-8); report where decoding fails."""
     if encoding is not None and encoding.replace("-", "").replace("_", "").lower() not in (
         "utf8",
         "utf8sig",
     ):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
         except LookupError:
-            problems.add(file, "encoding", f"unknown encoding {encoding!r}")
+            problems.add(file, "encoding", f"unknown encoding {encoding!r}", value=encoding)
             return None
         except UnicodeDecodeError as error:
             line, column = _line_column(data, error.start)
             problems.add(
                 file,
                 "encoding",
-                f"not valid {encoding}: first invalid byte 0x{data[error.start]:02X} at line "
-                f"{line}, column {column}",
+                f"not valid {encoding}: first invalid byte {_invalid_byte(data, error.start)} "
+                f"at line {line}, column {column}",
                 row=line,
-                value=bytes(data[error.start : error.start + 1]).hex(),
+                value=_invalid_byte(data, error.start),
             )
             return None
     try:
-        text = data.decode("utf-8")
+        # Decoding only checks validity; the parser reads the bytes themselves.
+        data.decode("utf-8")
     except UnicodeDecodeError as error:
         line, column = _line_column(data, error.start)
         try:
@@ -135,13 +142,13 @@ def decode_text(data: bytes, file: str, problems: Problems, encoding: str | None
         problems.add(
             file,
             "encoding",
-            f"not valid UTF-8: first invalid byte 0x{data[error.start]:02X} at line {line}, "
-            f"column {column}; {hint}",
+            f"not valid UTF-8: first invalid byte {_invalid_byte(data, error.start)} at line "
+            f"{line}, column {column}; {hint}",
             row=line,
-            value=f"0x{data[error.start]:02X}",
+            value=_invalid_byte(data, error.start),
         )
         return None
-    return text[1:] if text.startswith("\ufeff") else text
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
 def _line_column(data: bytes, offset: int) -> tuple[int, int]:
@@ -153,19 +160,29 @@ def _line_column(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def parse_header(text: str, delimiter: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    return next(reader, [])
+def parse_header(data: bytes, delimiter: str) -> list[str]:
+    """The first record of CSV bytes (the header), quotes honoured."""
+    head = data[: 1 << 16].decode("utf-8", errors="ignore")
+    return next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
 
 
-def read_csv_text(
-    text: str, file: str, problems: Problems, *, delimiter: str = ","
+def read_csv_bytes(
+    data: bytes,
+    file: str,
+    problems: Problems,
+    *,
+    delimiter: str = ",",
+    coded: frozenset[str] | set[str] = frozenset(),
 ) -> RawTable | None:
-    """Parse CSV text into a string table; None when the file is empty."""
-    if not text.strip():
+    """Parse UTF-8 CSV bytes into a table of strings; None when the file is empty.
+
+    ``coded`` columns (ids, statuses) are read dictionary-encoded: their few distinct values
+    repeat over many rows, and validation checks each distinct value once.
+    """
+    if not data[: 1 << 16].strip() and not data.strip():  # full scan only if the head is blank
         problems.add(file, "empty-file", "the file is empty")
         return None
-    header = parse_header(text, delimiter)
+    header = parse_header(data, delimiter)
     names = [f"c{i}" for i in range(len(header))]
     frame: pd.DataFrame | None = None
     rows: npt.NDArray[np.int64] | None = None
@@ -175,9 +192,17 @@ def read_csv_text(
         invalid.append(row.number or 0)
         return "skip"
 
+    # Arrow turns a blank line into a row of empty cells; the stdlib path skips it and keeps
+    # the numbering a spreadsheet shows, so take that path when the file has one.
+    if any(blank in data for blank in (b"\n\n", b"\r\r", b"\r\n\r\n")):
+        invalid.append(0)
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {n: dictionary if h in coded else pa.string() for n, h in zip(names, header, strict=True)}
     try:
+        if invalid:
+            raise pa.ArrowInvalid("blank lines")
         table = pacsv.read_csv(
-            pa.BufferReader(text.encode("utf-8")),
+            pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -186,7 +211,7 @@ def read_csv_text(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types=types,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -196,8 +221,10 @@ def read_csv_text(
     else:
         if not invalid:
             frame = table.to_pandas()
+        del table
     if frame is None:
-        # Rare path (blank lines, ragged rows): the stdlib reader knows each record's line.
+        # Rare path (blank lines, ragged rows): the stdlib reader knows each record's row.
+        text = data.decode("utf-8")
         frame, rows = _read_ragged(text, file, problems, header, names, delimiter)
     frame.columns = pd.Index(header)
     return RawTable(frame, TableSource(file, rows=rows))
@@ -240,10 +267,12 @@ def _read_ragged(
 
 def read_csv_file(path: Path, problems: Problems, options: ReadOptions) -> RawTable | None:
     file = str(path)
-    text = decode_text(path.read_bytes(), file, problems, options.encoding)
-    if text is None:
+    data = decode_bytes(path.read_bytes(), file, problems, options.encoding)
+    if data is None:
         return None
-    return read_csv_text(text, file, problems, delimiter=options.delimiter or ",")
+    return read_csv_bytes(
+        data, file, problems, delimiter=options.delimiter or ",", coded=coded_columns(path.stem)
+    )
 
 
 def read_csv_folder(
