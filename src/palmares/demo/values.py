@@ -69,8 +69,14 @@ _AREA_BONUS = {
     LETUDIANT.id: {},
 }
 _TYPE_BONUS = {
-    U_MULTIRANK.id: {"specialised": -0.8, "business-school": -0.5},
-    THE_IMPACT.id: {"university": 0.3, "specialised": -0.5},
+    U_MULTIRANK.id: {"specialised": -0.8, "business-school": -0.5, "engineering-school": -0.7},
+    # Few French grandes écoles took part in THE Impact (18 French institutions ranked in 2021).
+    THE_IMPACT.id: {
+        "university": 0.3,
+        "specialised": -0.5,
+        "engineering-school": -2.0,
+        "business-school": -0.6,
+    },
     LETUDIANT.id: {},
 }
 #: Network schools whose participation the world fixes (first edition, or None for never), so
