@@ -105,14 +105,17 @@ def column_count(mask: BoolArray) -> IntArray:
 
 def column_min(x: FloatArray, mask: BoolArray) -> FloatArray:
     """Minimum of present values per column; NaN for an all-missing column."""
-    lo = np.min(x, axis=0, where=mask, initial=np.inf)
-    return np.where(mask.any(axis=0), lo, np.nan)
+    if x.shape[0] == 0:
+        return np.full(x.shape[1], np.nan)
+    # fmin ignores NaN (and yields NaN for an all-NaN column); faster than a where= reduction.
+    return np.fmin.reduce(np.where(mask, x, np.nan), axis=0)
 
 
 def column_max(x: FloatArray, mask: BoolArray) -> FloatArray:
     """Maximum of present values per column; NaN for an all-missing column."""
-    hi = np.max(x, axis=0, where=mask, initial=-np.inf)
-    return np.where(mask.any(axis=0), hi, np.nan)
+    if x.shape[0] == 0:
+        return np.full(x.shape[1], np.nan)
+    return np.fmax.reduce(np.where(mask, x, np.nan), axis=0)
 
 
 def column_mean(x: FloatArray, mask: BoolArray) -> FloatArray:
@@ -125,15 +128,25 @@ def column_mean(x: FloatArray, mask: BoolArray) -> FloatArray:
 
 def column_sd(x: FloatArray, mask: BoolArray) -> FloatArray:
     """Sample standard deviation (ddof = 1) per column; NaN with fewer than two values."""
+    return centred(x, mask)[2]
+
+
+def centred(x: FloatArray, mask: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per column: mean (k,), deviations from it (n, k; 0 where missing), sample sd (k,).
+
+    The sd is NaN below two values and exactly 0 for a constant column (whose mean can carry a
+    rounding residue).
+    """
     count = column_count(mask)
     mean = column_mean(x, mask)
     dev = np.where(mask, x - mean, 0.0)
-    ss = (dev * dev).sum(axis=0)
+    ss = np.einsum("ij,ij->j", dev, dev)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / np.maximum(count - 1, 1))
-    # A constant column can leave a rounding residue in the mean; its spread is exactly zero.
-    sd = np.where(column_max(x, mask) == column_min(x, mask), 0.0, sd)
-    return np.where(count >= 2, sd, np.nan)
+    if x.shape[0]:
+        filled = np.where(mask, dev, np.nan)
+        sd = np.where(np.fmax.reduce(filled, axis=0) == np.fmin.reduce(filled, axis=0), 0.0, sd)
+    return mean, dev, np.where(count >= 2, sd, np.nan)
 
 
 def column_percentile(x: FloatArray, mask: BoolArray, q: float) -> FloatArray:
@@ -188,6 +201,7 @@ __all__ = [
     "FloatArray",
     "Int8Array",
     "IntArray",
+    "centred",
     "check_direction",
     "check_matrix",
     "column_count",

@@ -14,13 +14,12 @@ from scipy.special import ndtr
 
 from palmares.steps import (
     FloatArray,
+    centred,
     check_direction,
     check_matrix,
     column_count,
     column_max,
-    column_mean,
     column_min,
-    column_sd,
     competition_rank_worst_first,
     per_column,
 )
@@ -72,12 +71,10 @@ def zscore(
     A column with zero spread, or a single value, puts every present value at ``mean``.
     """
     xa, ma, d = _prepare(x, mask, direction)
-    centre = column_mean(xa, ma)
-    spread = column_sd(xa, ma)
+    _, dev, spread = centred(xa, ma)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = d * (xa - centre) / spread
-    z = np.where(spread > 0, z, 0.0)
-    return np.where(ma, z * sd + mean, np.nan)
+        factor = np.where(spread > 0, d * sd / spread, 0.0)
+    return np.where(ma, dev * factor + mean, np.nan)
 
 
 def zcdf(

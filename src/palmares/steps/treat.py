@@ -29,7 +29,6 @@ from palmares.steps import (
     column_max,
     column_mean,
     column_min,
-    masked,
 )
 
 LogMethod = Literal["log_ct", "log_shift1"]
@@ -69,11 +68,30 @@ def _moments(x: FloatArray, mask: BoolArray) -> tuple[FloatArray, FloatArray]:
     n = column_count(mask).astype(np.float64)
     dev = np.where(mask, x - column_mean(x, mask), 0.0)
     d2 = dev * dev
-    m2 = d2.sum(axis=0)
-    m3 = (d2 * dev).sum(axis=0)
-    m4 = (d2 * d2).sum(axis=0)
+    s3 = np.einsum("ij,ij->j", d2, dev)
+    s4 = np.einsum("ij,ij->j", d2, d2)
     spread = column_max(x, mask) > column_min(x, mask)
+    return _from_sums(n, dev.sum(axis=0), d2.sum(axis=0), s3, s4, spread)
+
+
+def _from_sums(
+    n: FloatArray,
+    s1: FloatArray,
+    s2: FloatArray,
+    s3: FloatArray,
+    s4: FloatArray,
+    spread: BoolArray,
+) -> tuple[FloatArray, FloatArray]:
+    """e1071 type-2 skewness and excess kurtosis from power sums about a shift c.
+
+    s_p = sum (x - c)^p; with c close to the mean (it starts as the mean) the central sums below
+    lose nothing noticeable to cancellation.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
+        delta = s1 / n
+        m2 = s2 - n * delta**2
+        m3 = s3 - 3 * delta * s2 + 2 * n * delta**3
+        m4 = s4 - 4 * delta * s3 + 6 * delta**2 * s2 - 3 * n * delta**4
         g1 = np.sqrt(n) * m3 / m2**1.5
         skew = g1 * np.sqrt(n * (n - 1)) / (n - 2)
         r = n * m4 / (m2 * m2)
@@ -102,43 +120,77 @@ def jrc(
     ``log``: ``log_ct`` (COINr's ``log_CT``, log(x - min + 0.01 (max - min))) or ``log_shift1``
     (log(x - min + 1)). A negatively skewed column is log-transformed as its mirror image,
     -log(max - x + c), which keeps the order of values.
+
+    Winsorising only ever clips a column to [floor, cap], so the matrix is never rewritten
+    during the steps: each step moves the cap (or floor) of the failing columns to the next
+    value inward, and the power sums behind the moments are updated from the number of cells
+    that moved, all of which held the old cap and now hold the new one.
     """
     xa, ma = check_matrix(x, mask)
     if max_winsorised < 0:
         raise ValueError(f"max_winsorised must be >= 0, got {max_winsorised}")
     if log not in ("log_ct", "log_shift1"):
         raise ValueError(f"unknown log method {log!r}")
-    original = masked(xa, ma)
-    work = original.copy()
     n, k = xa.shape
-    winsorised = np.zeros((n, k), dtype=np.bool_)
-    steps = np.zeros(k, dtype=np.int64)
-    skew, kurt = _moments(work, ma)
+    # Columns as contiguous rows: the steps gather whole columns of the failing indicators.
+    by_column = np.where(ma.T, xa.T, np.nan)
+    count = column_count(ma).astype(np.float64)
+    centre = column_mean(xa, ma)
+    dev = np.where(ma, xa - centre, 0.0)
+    d2 = dev * dev
+    sums = [dev.sum(axis=0), d2.sum(axis=0), np.einsum("ij,ij->j", d2, dev)]
+    sums.append(np.einsum("ij,ij->j", d2, d2))
+    del dev, d2
+    cap = np.fmax.reduce(by_column, axis=1) if n else np.full(k, np.nan)
+    floor = np.fmin.reduce(by_column, axis=1) if n else np.full(k, np.nan)
+    skew, kurt = _from_sums(count, *sums, cap > floor)
     first_skew = skew
     failing = _fails(skew, kurt, skew_max, kurt_max)
+    steps = np.zeros(k, dtype=np.int64)
     for _ in range(max_winsorised):
         if not failing.any():
             break
-        high = failing & (skew > 0)
-        low = failing & (skew < 0)
-        top = column_max(work, ma)
-        bottom = column_min(work, ma)
-        at_top = ma & (work == top) & high
-        at_bottom = ma & (work == bottom) & low
-        next_top = np.max(work, axis=0, where=ma & ~at_top, initial=-np.inf)
-        next_bottom = np.min(work, axis=0, where=ma & ~at_bottom, initial=np.inf)
-        work = np.where(at_top, next_top, np.where(at_bottom, next_bottom, work))
-        winsorised |= at_top | at_bottom
+        for side in (1, -1):  # the two tails, each over all its failing columns at once
+            cols = np.nonzero(failing & (side * skew > 0))[0]
+            if cols.size == 0:
+                continue
+            rows = by_column[cols]
+            if side > 0:
+                old = cap[cols]
+                inside = rows < old[:, None]
+                new = np.maximum(np.where(inside, rows, -np.inf).max(axis=1), floor[cols])
+                cap[cols] = new
+            else:
+                old = floor[cols]
+                inside = rows > old[:, None]
+                new = np.minimum(np.where(inside, rows, np.inf).min(axis=1), cap[cols])
+                floor[cols] = new
+            moved = count[cols] - inside.sum(axis=1)
+            a = old - centre[cols]
+            b = new - centre[cols]
+            for p in range(4):  # the four power sums
+                sums[p][cols] += moved * (b ** (p + 1) - a ** (p + 1))
         steps += failing
-        skew, kurt = _moments(work, ma)
+        skew, kurt = _from_sums(count, *sums, cap > floor)
         failing = _fails(skew, kurt, skew_max, kurt_max)
     logged = failing
-    if logged.any():
-        work = np.where(logged, _log_transform(original, ma, first_skew, log), work)
-        winsorised &= ~logged
+    out = by_column.copy()
+    winsorised = np.zeros((k, n), dtype=np.bool_)
+    clipped = np.nonzero((steps > 0) & ~logged)[0]
+    if clipped.size:
+        rows = by_column[clipped]
+        low, high = floor[clipped, None], cap[clipped, None]
+        out[clipped] = np.clip(rows, low, high)
+        winsorised[clipped] = (rows > high) | (rows < low)
+    for mirrored in (False, True):
+        to_log = np.nonzero(logged & ((first_skew < 0) == mirrored))[0]
+        if to_log.size:
+            out[to_log] = _log_transform(by_column[to_log], mirrored, log)
+    out = out.T
+    winsorised = winsorised.T
     n_winsorised = winsorised.sum(axis=0, dtype=np.int64)
     return TreatResult(
-        x=np.where(ma, work, np.nan),
+        x=out,
         winsorised=winsorised,
         n_winsorised=n_winsorised,
         steps=steps,
@@ -147,13 +199,10 @@ def jrc(
     )
 
 
-def _log_transform(
-    x: FloatArray, mask: BoolArray, skew: FloatArray, method: LogMethod
-) -> FloatArray:
-    lo = column_min(x, mask)
-    hi = column_max(x, mask)
-    shift = 0.01 * (hi - lo) if method == "log_ct" else np.ones_like(lo)
+def _log_transform(rows: FloatArray, mirrored: bool, method: LogMethod) -> FloatArray:
+    """Log of NaN-filled columns given as rows (NaN stays NaN); mirrored for negative skew."""
+    lo = np.fmin.reduce(rows, axis=1)[:, None]
+    hi = np.fmax.reduce(rows, axis=1)[:, None]
+    shift = 0.01 * (hi - lo) if method == "log_ct" else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        up = np.log(x - lo + shift)
-        down = -np.log(hi - x + shift)
-    return np.where(mask, np.where(skew < 0, down, up), np.nan)
+        return -np.log(hi - rows + shift) if mirrored else np.log(rows - lo + shift)
