@@ -322,6 +322,23 @@ EXPECTED: list[tuple[str, list[tuple[int | None, str, str, str]]]] = [
             ),
         ],
     ),
+    (
+        "27_band_table_key.toml",
+        [
+            (
+                20,
+                "ranking.bands.2021-22",
+                "invalid-methodology",
+                "invalid key: a table key is 'default' or an edition year (value '2021-22')",
+            ),
+            (
+                23,
+                'ranking.groups."A+"',
+                "invalid-methodology",
+                "invalid key: a table key is 'default' or an edition year (value 'A+')",
+            ),
+        ],
+    ),
 ]
 
 

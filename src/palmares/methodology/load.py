@@ -129,11 +129,12 @@ def _report(collect: _Collector, error: ValidationError, prefix: Loc, model: Any
         loc = _relocate(item)
         if "[key]" in item["loc"]:
             value = loc[-1] if loc else item.get("input")
-            collect.add(
-                (*prefix, *loc),
-                f"invalid key: {_reason(item, model, loc)[0]}",
-                value,
-            )
+            full = (*prefix, *loc)
+            if full[:2] in (("ranking", "bands"), ("ranking", "groups")):
+                reason = "a table key is 'default' or an edition year"
+            else:
+                reason = _reason(item, model, loc)[0]
+            collect.add(full, f"invalid key: {reason}", value)
             continue
         reason, show = _reason(item, model, loc)
         value = item.get("input") if show else None

@@ -613,7 +613,11 @@ Step = Annotated[
     | Annotated[RescaleMinmax, Tag("rescale.minmax")]
     | Annotated[RescaleAffine, Tag("rescale.affine")]
     | Annotated[RoundHalfUp, Tag("round.half_up")],
-    Discriminator(step_tag),
+    Discriminator(
+        step_tag,
+        custom_error_type="unknown_step",
+        custom_error_message="unknown step type or method (see docs/methodology-format.md)",
+    ),
 ]
 
 
