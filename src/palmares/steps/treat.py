@@ -143,7 +143,7 @@ def jrc(
     del dev, d2
     cap = np.fmax.reduce(by_column, axis=1) if n else np.full(k, np.nan)
     floor = np.fmin.reduce(by_column, axis=1) if n else np.full(k, np.nan)
-    skew, kurt = _from_sums(count, *sums, cap > floor)
+    skew, kurt = _from_sums(count, sums[0], sums[1], sums[2], sums[3], cap > floor)
     first_skew = skew
     failing = _fails(skew, kurt, skew_max, kurt_max)
     steps = np.zeros(k, dtype=np.int64)
@@ -171,7 +171,7 @@ def jrc(
             for p in range(4):  # the four power sums
                 sums[p][cols] += moved * (b ** (p + 1) - a ** (p + 1))
         steps += failing
-        skew, kurt = _from_sums(count, *sums, cap > floor)
+        skew, kurt = _from_sums(count, sums[0], sums[1], sums[2], sums[3], cap > floor)
         failing = _fails(skew, kurt, skew_max, kurt_max)
     logged = failing
     out = by_column.copy()
