@@ -685,8 +685,8 @@ def _check_keys(table: _Table) -> None:
 def _plain(value: Any) -> Any:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
+    if isinstance(value, np.generic):
+        return value.item()
     return value
 
 
