@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from palmares.steps import aggregate, weight
+from palmares.steps.rounding import round_half_up
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -264,3 +265,38 @@ def test_arithmetic_is_monotone_in_each_child(problem, data) -> None:  # type: i
     assert after[i] >= before[i]
     others = np.arange(n) != i
     np.testing.assert_array_equal(after[others], before[others])
+
+
+def test_copeland_in_row_blocks_equals_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 4, (23, 5)).astype(float)  # many ties
+    x[rng.random((23, 5)) < 0.2] = nan
+    mask = ~np.isnan(x)
+    weights = rng.uniform(0, 1, (3, 5))
+    whole = aggregate.copeland(x, mask, weights)
+    monkeypatch.setattr(aggregate, "_COPELAND_CELLS", 50)  # blocks of 50 // (3 * 23) -> 1 row
+    np.testing.assert_array_equal(aggregate.copeland(x, mask, weights), whole)
+    # Antisymmetry: the scores of a full comparison sum to zero.
+    assert np.nansum(whole, axis=1).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_copeland_single_institution() -> None:
+    assert aggregate.copeland(frozen([[1.0, 2.0]]), np.ones((1, 2), bool), [1.0, 1.0]).tolist() == [
+        0.0
+    ]
+
+
+def test_worked_example_the_2010_11_harvard() -> None:
+    # methodologies.md 4.2: 0.30*99.7 + 0.05*72.4 + 0.30*98.7 + 0.325*98.8 + 0.025*34.5 = 96.1125,
+    # published as 96.1.
+    pillars = frozen([[99.7, 72.4, 98.7, 98.8, 34.5]])
+    total = aggregate.arithmetic(pillars, np.ones((1, 5), bool), [30.0, 5.0, 30.0, 32.5, 2.5])
+    assert total[0] == pytest.approx(96.1125, abs=1e-9)
+    assert round_half_up(total, 1).tolist() == [96.1]
+
+
+def test_worked_example_arwu_2005() -> None:
+    # methodologies.md 5.2: Harvard 97.24 and Cambridge 71.51 before the top = 100 rescaling.
+    scores = frozen([[100, 100, 100, 100, 100, 72.4], [99.8, 93.4, 53.3, 56.6, 70.9, 66.9]])
+    total = aggregate.arithmetic(scores, np.ones((2, 6), bool), [10, 20, 20, 20, 20, 10])
+    np.testing.assert_allclose(total, [97.24, 71.51], atol=1e-9)

@@ -35,6 +35,8 @@ from palmares.steps import (
 #: Copeland treats weighted win/loss balances within this share of the total weight as ties, so
 #: that 0.1 + 0.2 against 0.3 is a tie rather than a float artefact.
 _COPELAND_TIE = 1e-12
+#: Copeland works on blocks of institutions holding at most this many pairwise balances.
+_COPELAND_CELLS = 2**24
 
 
 def _weights(
@@ -285,20 +287,26 @@ def copeland(
     the weight of those where b is higher, over the children both have (so the outranking
     entry is above 1/2 exactly when the balance is positive). No common child is a draw.
     Scores lie in [-(n - 1), n - 1]; NaN for institutions with fewer than ``min_children``
-    present children of positive weight. Cost O(d n^2 k): one pass per child column.
+    present children of positive weight. Cost O(d n^2 k) time, memory bounded by blocks.
     """
     xa, ma = check_matrix(x, mask)
     n, k = xa.shape
     w, batched = _weights(weights, n, k, False)
-    balance = np.zeros((w.shape[0], n, n))
-    for j in range(k):  # one (n, n) comparison per child; k is small, n is vectorised
-        both = ma[:, j, None] & ma[None, :, j]
-        wins = (xa[:, j, None] > xa[None, :, j]) & both
-        losses = (xa[:, j, None] < xa[None, :, j]) & both
-        balance += w[:, j, None, None] * (wins.astype(np.float64) - losses)[None]
+    d = w.shape[0]
     tolerance = _COPELAND_TIE * w.sum(axis=1)[:, None, None]
-    verdict = np.where(balance > tolerance, 1.0, np.where(balance < -tolerance, -1.0, 0.0))
-    score = verdict.sum(axis=2)
+    score = np.zeros((d, n))
+    # Rows in blocks so the (d, rows, n) balance stays within _COPELAND_CELLS floats.
+    block = max(1, _COPELAND_CELLS // max(d * n, 1))
+    for start in range(0, n, block):
+        rows = slice(start, min(start + block, n))
+        balance = np.zeros((d, rows.stop - rows.start, n))
+        for j in range(k):  # one comparison per child: k is small, institutions are vectorised
+            both = ma[rows, j, None] & ma[None, :, j]
+            wins = (xa[rows, j, None] > xa[None, :, j]) & both
+            losses = (xa[rows, j, None] < xa[None, :, j]) & both
+            balance += w[:, j, None, None] * (wins.astype(np.float64) - losses)[None]
+        verdict = np.where(balance > tolerance, 1.0, np.where(balance < -tolerance, -1.0, 0.0))
+        score[:, rows] = verdict.sum(axis=2)
     count = (w > 0).astype(np.float64) @ ma.T.astype(np.float64)
     score = np.where(count >= min_children, score, np.nan)
     return score if batched else score[0]
