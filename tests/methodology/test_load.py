@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palmares.methodology import (
     Methodology,
@@ -486,3 +488,40 @@ def test_resolve_an_unknown_preset_is_a_clear_error() -> None:
     with pytest.raises(InvalidInput) as caught:
         resolve_methodology("letudiant@20x3", 2020)
     assert caught.value.problems[0].message == "'20x3' is not a year in PRESET@YEAR"
+
+
+VALUES = ["-1", "0", "2.5", "inf", '"x"', '"demo"', "[]", "[1, 0]", "{}", "true", '["a", 3]']
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(EXAMPLES.glob("*.toml"))),
+    st.lists(
+        st.tuples(st.sampled_from(["drop", "value", "duplicate"]), st.integers(0, 10_000)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(VALUES),
+)
+def test_mutated_files_load_or_fail_cleanly(
+    path: Path, edits: list[tuple[str, int]], value: str
+) -> None:
+    """Any edit of a valid file either loads or raises InvalidInput with located problems."""
+    lines = path.read_text().splitlines()
+    for action, where in edits:
+        i = where % len(lines)
+        if action == "drop":
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(i, lines[i])
+        elif "=" in lines[i] and not lines[i].lstrip().startswith("#"):
+            lines[i] = lines[i].split("=", 1)[0] + "= " + value
+    try:
+        m = parse_methodology("\n".join(lines) + "\n")
+    except InvalidInput as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.code in ("invalid-methodology", "invalid-toml")
+            assert problem.row is None or 1 <= problem.row <= len(lines)
+    else:
+        assert isinstance(m, Methodology)

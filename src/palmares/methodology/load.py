@@ -151,7 +151,7 @@ def _check_step(collect: _Collector, index: int, raw: Any) -> dict[str, Any] | N
     if step_type is None:
         collect.add(at, "missing key 'type'", show_value=False)
         return None
-    if step_type not in md.STEP_TYPES:
+    if not isinstance(step_type, str) or step_type not in md.STEP_TYPES:
         collect.add(
             (*at, "type"),
             f"unknown step type (expected one of: {', '.join(md.STEP_TYPES)})",
@@ -161,7 +161,7 @@ def _check_step(collect: _Collector, index: int, raw: Any) -> dict[str, Any] | N
     if method is None:
         collect.add(at, "missing key 'method'", show_value=False)
         return None
-    cls = md.STEP_REGISTRY.get((step_type, method))
+    cls = md.STEP_REGISTRY.get((step_type, method)) if isinstance(method, str) else None
     if cls is None:
         collect.add(
             (*at, "method"),

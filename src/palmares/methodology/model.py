@@ -568,7 +568,7 @@ def step_tag(value: Any) -> str | None:
         return value.tag
     if isinstance(value, dict):
         key = (value.get("type"), value.get("method"))
-        if key in STEP_REGISTRY:
+        if all(isinstance(k, str) for k in key) and key in STEP_REGISTRY:
             return f"{key[0]}.{key[1]}"
     return None
 
