@@ -1,5 +1,7 @@
 """Shape of the demo world: institutions, places, attributes, network, lineage, systems."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -222,3 +224,12 @@ def test_another_seed_keeps_the_coverage_targets() -> None:
     table = summarise(generate(2))
     for system, years in table["coverage"].items():
         assert all(0.70 <= c <= 0.95 for c in years.values()), (system, years)
+
+
+def test_the_documentation_lists_every_indicator_id(world: Dataset) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "demo-world.md").read_text(encoding="utf-8")
+    for system in ("u-multirank", "letudiant"):
+        tree = world.tree(system)
+        missing = [node for node in tree.ids if f"`{node}" not in text]
+        assert missing == []
+    assert "`the-impact.sdgNN.research`" in text and "`the-impact.sdg17`" in text
