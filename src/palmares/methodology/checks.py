@@ -103,6 +103,8 @@ def _reference_issues(m: md.Methodology, known: set[str] | None) -> list[Issue]:
             check((*at, "nodes", j), node, "step on node")
         for node in step.overrides:
             check((*at, "overrides", node), node, "override for node")
+        for j, node in enumerate(getattr(step, "always", None) or []):
+            check((*at, "always", j), node, "best_k keeps node")
         for node in getattr(step, "weights", None) or {}:
             check((*at, "weights", node), node, "weight on node")
         bonus = getattr(step, "bonus", None)

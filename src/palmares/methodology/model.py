@@ -429,9 +429,12 @@ class WeightSimple(StepBase):
 
 
 class WeightBestK(StepBase):
+    """Keep the ``always`` children and the best ``k`` others (THE Impact: SDG 17 + best 3)."""
+
     type: Literal["weight"]
     method: Literal["best_k"]
     k: Annotated[int, Field(ge=1)]
+    always: list[Id] = Field(default_factory=list)
     weights: dict[Id, Weight] | None = None
     acts_on: ClassVar = "inner"
 

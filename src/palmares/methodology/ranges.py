@@ -410,11 +410,13 @@ class _Walk:
     ) -> list[NodeState]:
         if isinstance(step, md.WeightBestK) and self.space.tree is not None:
             for key in keys:
-                n = len(self.space.tree.children(key))
+                children = self.space.tree.children(key)
+                n = len([c for c in children if c not in step.always])
                 if step.k > n:
+                    others = " other" if step.always else ""
                     self.issue(
                         (index, "k"),
-                        f"best_k keeps {step.k} children but {key!r} has {n}",
+                        f"best_k keeps {step.k} children but {key!r} has {n}{others}",
                         step.k,
                     )
         return []
@@ -459,13 +461,15 @@ class _Walk:
         label = _label(index, step)
         kinds = {s.kind for _, s in children}
         if method == "grade_counts":
-            if kinds != {"grades"}:
+            # Counts of a dimension's indicators, then of the dimensions' counts above them.
+            if not kinds <= {"grades", "counts"}:
                 self.issue(
                     (index, "method"),
                     "grade_counts counts grades A..E: put a grade step before it",
                     method,
                 )
-            return NodeState(Interval(0.0, float(len(children))), "counts", label)
+            top = sum(1.0 if s.kind != "counts" else s.interval.hi for _, s in children)
+            return NodeState(Interval(0.0, top), "counts", label)
         for child, state in children:
             if state.kind == "grades":
                 self.issue(
