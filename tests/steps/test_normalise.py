@@ -251,3 +251,56 @@ def test_minmax_within_range_and_order_preserving(x, lo, width, data) -> None:  
         o = out[mask[:, j], j]
         better = v[:, None] > v[None, :]
         assert (o[:, None] >= o[None, :])[better].all()
+
+
+def test_zscore_can_reverse_an_improvement() -> None:
+    """Documented: with z-scores, raising a benefit indicator can lose a place.
+
+    A's first indicator goes from 5 to 13; the column's mean and sd grow, which lifts C (far
+    below the mean) more than A gains, so C overtakes A.
+    """
+    from palmares.steps import aggregate
+
+    d = np.array([1, 1])
+    mask = np.ones((3, 2), dtype=bool)
+    before = frozen([[5.0, 1.0], [1.0, 6.0], [0.0, 7.0]])
+    after = before.copy()
+    after[0, 0] = 13.0
+    s0 = aggregate.arithmetic(normalise.zscore(before, mask, d), mask, [1.0, 1.0])
+    s1 = aggregate.arithmetic(normalise.zscore(after, mask, d), mask, [1.0, 1.0])
+    assert s0[0] > s0[2] and s1[0] < s1[2]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(2, 8).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.float64, (n, 3), elements=st.one_of(st.floats(0, 1e3), st.just(nan))),
+            hnp.arrays(np.float64, (3,), elements=st.floats(0.1, 10)),
+            st.integers(0, n - 1),
+            st.integers(0, 2),
+            st.floats(0.0, 1e3),
+            st.sampled_from(["minmax", "percent_of_best"]),
+        )
+    )
+)
+def test_raising_a_benefit_indicator_never_loses_ground(case) -> None:  # type: ignore[no-untyped-def]
+    """min-max or percent-of-best, then a renormalised weighted mean with positive weights:
+    raising institution i's value never lowers its score relative to anyone else's."""
+    from palmares.steps import aggregate
+
+    x, w, i, j, bump, method = case
+    mask = ~np.isnan(x)
+    if not mask[i, j]:
+        return
+    d = np.ones(3, dtype=int)
+    fn = normalise.minmax if method == "minmax" else normalise.percent_of_best
+    raised = x.copy()
+    raised[i, j] += bump
+    s0 = aggregate.arithmetic(fn(x, mask, d), mask, w)
+    s1 = aggregate.arithmetic(fn(raised, mask, d), mask, w)
+    others = np.arange(x.shape[0]) != i
+    gap0 = s0[i] - s0[others]
+    gap1 = s1[i] - s1[others]
+    present = ~np.isnan(gap0)
+    assert (gap1[present] >= gap0[present] - 1e-9).all()

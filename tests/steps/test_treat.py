@@ -202,3 +202,43 @@ def test_vectorised_rule_equals_a_column_by_column_transcription() -> None:
         kinds.add((steps > 0, logged))
     # The sample exercises untouched, winsorised and logged columns.
     assert kinds >= {(False, False), (True, False), (True, True)}
+
+
+def test_jrc_can_reverse_an_improvement() -> None:
+    """Documented: with the JRC step, raising a benefit indicator can lose a place.
+
+    A leads indicator 0 with 30 (the column passes). Raised to 100, the column fails, A is
+    winsorised down to the runner-up's 20, and after min-max B (strong on indicator 1) ties A
+    on indicator 0 and overtakes it.
+    """
+    from palmares.steps import aggregate, normalise
+
+    indicator1 = np.linspace(0.0, 10.0, 21)
+    indicator1[0] = 8.0  # A
+    before = np.column_stack([[30.0, *range(1, 21)], indicator1])  # B is the last row
+    after = before.copy()
+    after[0, 0] = 100.0
+    mask = np.ones_like(before, dtype=bool)
+    d = np.array([1, 1])
+
+    def score(x: np.ndarray) -> np.ndarray:
+        treated = treat.jrc(x, mask)
+        return aggregate.arithmetic(normalise.minmax(treated.x, mask, d), mask, [1.0, 1.0])
+
+    s0, s1 = score(before), score(after)
+    assert not treat.jrc(before, mask).treated[0] and treat.jrc(after, mask).treated[0]
+    assert s0[0] > s0[20] and s1[0] < s1[20]
+
+
+def test_permuting_rows_permutes_the_treatment() -> None:
+    rng = np.random.default_rng(12)
+    x = rng.lognormal(0.0, 1.5, (80, 12))
+    x[rng.random((80, 12)) < 0.1] = nan
+    mask = ~np.isnan(x)
+    perm = rng.permutation(80)
+    a = treat.jrc(x, mask)
+    b = treat.jrc(x[perm], mask[perm])
+    np.testing.assert_allclose(a.x[perm], b.x, rtol=1e-13)
+    np.testing.assert_array_equal(a.winsorised[perm], b.winsorised)
+    np.testing.assert_array_equal(a.steps, b.steps)
+    np.testing.assert_array_equal(a.logged, b.logged)

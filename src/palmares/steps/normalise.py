@@ -103,7 +103,8 @@ def percent_of_best(
             f"percent_of_best needs non-negative values; negative in columns {columns}"
         )
     best = np.where(higher, column_max(xa, ma), column_min(xa, ma))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # Both branches are computed; the one a column uses is a ratio <= 1 and cannot overflow.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         up = np.where(best > 0, xa / best, 0.0)
         down = np.where(xa > 0, best / xa, 1.0)
     return np.where(ma, np.where(higher, up, down) * scale, np.nan)
