@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +31,7 @@ from palmares.io._cells import (
     csv_bytes,
     delimiter_hint,
     excel_value,
-    format_number,
+    format_numbers,
     parse_numbers,
     parse_year,
     read_user_tables,
@@ -124,12 +125,12 @@ def read_wide_observations(
 
 
 def _observations_frame(
-    institution: Sequence[str],
-    indicator: Sequence[str],
-    system: Sequence[str],
+    institution: Sequence[str] | npt.NDArray[np.object_],
+    indicator: Sequence[str] | npt.NDArray[np.object_],
+    system: Sequence[str] | npt.NDArray[np.object_],
     year: npt.NDArray[np.int64],
     value: npt.NDArray[np.float64],
-    status: Sequence[str],
+    status: Sequence[str] | npt.NDArray[np.object_],
 ) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -245,14 +246,15 @@ def _read_table(
             value=text,
         )
     bad |= bad_year
+    institution_ids, system_ids, year_list = institution.tolist(), system.tolist(), years.tolist()
     if known is not None:
         for i in np.flatnonzero(~bad).tolist():
-            if (system.iat[i], int(years[i])) not in known.editions:
+            if (system_ids[i], year_list[i]) not in known.editions:
                 bad[i] = True
                 problems.add(
                     raw.file,
                     "unknown-edition",
-                    f"{system.iat[i]} {int(years[i])!r} is not an edition of the bundle",
+                    f"{system_ids[i]} {year_list[i]!r} is not an edition of the bundle",
                     sheet=raw.sheet,
                     row=int(rows[i]),
                     column="year",
@@ -260,7 +262,7 @@ def _read_table(
                 )
     here = raw.file if raw.sheet is None else f"{raw.file} sheet {raw.sheet}"
     for i in np.flatnonzero(~bad).tolist():
-        key = (str(institution.iat[i]), str(system.iat[i]), int(years[i]))
+        key = (str(institution_ids[i]), str(system_ids[i]), int(year_list[i]))
         if key in seen:
             bad[i] = True
             problems.add(
@@ -276,7 +278,11 @@ def _read_table(
             seen[key] = f"{here} row {int(rows[i])}"
     keep = ~bad
     indicator_columns = [c for c in positions if c not in KEY_COLUMNS]
-    parts: list[pd.DataFrame] = []
+    # Observations column by column, as integer row indices into the table: one frame at the end.
+    taken_rows: list[npt.NDArray[np.intp]] = []
+    taken_columns: list[str] = []
+    taken_values: list[npt.NDArray[np.float64]] = []
+    taken_status: list[npt.NDArray[np.object_]] = []
     for column in indicator_columns:
         if not ID_PATTERN.fullmatch(column):
             problems.add(
@@ -301,21 +307,23 @@ def _read_table(
             )
             continue
         values, status, ok = _parse_cells(raw, column, positions[column], rows, options, problems)
-        take = keep & ok
-        n = int(take.sum())
-        parts.append(
-            _observations_frame(
-                institution[take].tolist(),
-                [column] * n,
-                system[take].tolist(),
-                years[take],
-                values[take],
-                status[take].tolist(),
-            )
-        )
-    if not parts:
+        take = np.flatnonzero(keep & ok)
+        taken_rows.append(take)
+        taken_columns.append(column)
+        taken_values.append(values[take])
+        taken_status.append(status[take])
+    if not taken_rows:
         return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
-    return pd.concat(parts, ignore_index=True)
+    at = np.concatenate(taken_rows)
+    counts = [len(t) for t in taken_rows]
+    return _observations_frame(
+        np.asarray(institution_ids, dtype=object)[at],
+        np.repeat(np.asarray(taken_columns, dtype=object), counts),
+        np.asarray(system_ids, dtype=object)[at],
+        years[at],
+        np.concatenate(taken_values),
+        np.concatenate(taken_status),
+    )
 
 
 def _parse_cells(
@@ -358,10 +366,8 @@ def _parse_cells(
 # -- writing -----------------------------------------------------------------------------------
 
 
-def wide_rows(
-    ds: Dataset,
-) -> tuple[list[str], list[list[str]], list[list[str | float | int | None]]]:
-    """The wide table of a dataset: header, rows as CSV text, rows as Excel values.
+def wide_rows(ds: Dataset, *, excel: bool = False) -> tuple[list[str], list[list[Any]]]:
+    """The wide table of a dataset: header and rows (CSV text, or Excel values with ``excel``).
 
     Rows are sorted by (system, year, institution); indicator columns follow the indicators table.
     """
@@ -371,44 +377,33 @@ def wide_rows(
     columns = [i for i in order if i in observed]
     header = [*KEY_COLUMNS, *columns]
     if obs.empty:
-        return header, [], []
+        return header, []
     keys = ["system", "year", "institution"]
     row_of = obs.groupby(keys, sort=True).ngroup().to_numpy()
     firsts = obs.drop_duplicates(keys).sort_values(keys, kind="stable")
     column_of = pd.Categorical(obs["indicator"], categories=columns).codes
-    texts = np.full((len(firsts), len(columns)), "", dtype=object)
-    excel = np.full((len(firsts), len(columns)), None, dtype=object)
-    statuses = obs["status"].tolist()
-    values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan).tolist()
-    cell_text = [_cell(status, value) for status, value in zip(statuses, values, strict=True)]
-    cell_excel = [
-        excel_value(text, status == "reported")
-        for status, text in zip(statuses, cell_text, strict=True)
-    ]
-    texts[row_of, column_of] = cell_text
-    excel[row_of, column_of] = cell_excel
+    status = obs["status"].to_numpy(dtype=object)
+    values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    texts = np.full(len(obs), "", dtype=object)
+    texts[status == "not_applicable"] = NOT_APPLICABLE
+    for name, prefix in (("reported", ""), ("estimated", ESTIMATED_PREFIX)):
+        chosen = status == name
+        texts[chosen] = [prefix + t for t in format_numbers(values[chosen])]
+    cells = np.full((len(firsts), len(columns)), None if excel else "", dtype=object)
+    if excel:
+        reported = status == "reported"
+        texts = np.array(
+            [excel_value(t, r) for t, r in zip(texts.tolist(), reported.tolist(), strict=True)],
+            dtype=object,
+        )
+    cells[row_of, column_of] = texts
     institutions = firsts["institution"].tolist()
     systems = firsts["system"].tolist()
     years = [int(y) for y in firsts["year"].tolist()]
-    text_rows = [
-        [i, s, str(y), *cells]
-        for i, s, y, cells in zip(institutions, systems, years, texts.tolist(), strict=True)
+    return header, [
+        [i, s, y if excel else str(y), *row]
+        for i, s, y, row in zip(institutions, systems, years, cells.tolist(), strict=True)
     ]
-    excel_rows: list[list[str | float | int | None]] = [
-        [i, s, y, *cells]
-        for i, s, y, cells in zip(institutions, systems, years, excel.tolist(), strict=True)
-    ]
-    return header, text_rows, excel_rows
-
-
-def _cell(status: str, value: float) -> str:
-    if status == "reported":
-        return format_number(value)
-    if status == "estimated":
-        return ESTIMATED_PREFIX + format_number(value)
-    if status == "not_applicable":
-        return NOT_APPLICABLE
-    return ""
 
 
 def write_wide(ds: Dataset, dst: Path, *, format: str = "csv") -> None:
@@ -417,19 +412,18 @@ def write_wide(ds: Dataset, dst: Path, *, format: str = "csv") -> None:
     ``format``: ``csv`` (byte-deterministic), ``xlsx`` (one sheet ``wide``, reported values as
     numbers) or ``parquet`` (cells as text, years as integers).
     """
-    header, text_rows, excel_rows = wide_rows(ds)
+    header, rows = wide_rows(ds, excel=format == "xlsx")
     dst = Path(dst)
     with atomic_path(dst, force=True) as temporary:
         if format == "csv":
-            temporary.write_bytes(csv_bytes(header, text_rows))
+            temporary.write_bytes(csv_bytes(header, rows))
         elif format == "xlsx":
-            write_workbook(temporary, {SHEET_NAME: (header, excel_rows)}, shown_as=str(dst))
+            write_workbook(temporary, {SHEET_NAME: (header, rows)}, shown_as=str(dst))
         elif format == "parquet":
             data: dict[str, pd.Series] = {
-                name: pd.Series([r[i] for r in text_rows], dtype="str")
-                for i, name in enumerate(header)
+                name: pd.Series([r[i] for r in rows], dtype="str") for i, name in enumerate(header)
             }
-            data["year"] = pd.Series([int(r[2]) for r in text_rows], dtype="int64")
+            data["year"] = pd.Series([int(r[2]) for r in rows], dtype="int64")
             pd.DataFrame(data, columns=header).to_parquet(temporary, index=False)
         else:
             raise ValueError(f"unknown format {format!r} (csv, xlsx or parquet)")
@@ -437,5 +431,5 @@ def write_wide(ds: Dataset, dst: Path, *, format: str = "csv") -> None:
 
 def wide_text(ds: Dataset) -> bytes:
     """The CSV bytes :func:`write_wide` writes (for tests and previews)."""
-    header, text_rows, _ = wide_rows(ds)
-    return csv_bytes(header, text_rows)
+    header, rows = wide_rows(ds)
+    return csv_bytes(header, rows)
