@@ -65,7 +65,9 @@ def dataset(values: dict[str, list[float | None]], *, lower: tuple[str, ...] = (
     )
 
 
-def methodology(steps: str, ranking: str = 'rank_on = "unrounded"', weights: str = "") -> palmares.methodology.Methodology:
+def methodology(
+    steps: str, ranking: str = 'rank_on = "unrounded"', weights: str = ""
+) -> palmares.methodology.Methodology:
     text = f"""
 [methodology]
 id = "t"
@@ -121,7 +123,8 @@ def test_missing_values_renormalise_weights_and_are_never_zero() -> None:
 
 
 def test_eligibility_runs_on_submissions_before_imputation() -> None:
-    steps = """
+    steps = (
+        """
 [[steps]]
 type = "eligibility"
 method = "coverage"
@@ -130,7 +133,9 @@ min_share = 0.66
 [[steps]]
 type = "impute"
 method = "median"
-""" + MINMAX_MEAN
+"""
+        + MINMAX_MEAN
+    )
     ds = dataset({"s.a": [0, None, 10, 4], "s.b": [10, None, 30, 6], "s.c": [3, 1, 2, 0]})
     result = run(ds, methodology(steps, 'rank_on = "unrounded"'), 2024, data_hash="x")
     assert result.eligible.tolist() == [True, False, True, True]
@@ -140,11 +145,14 @@ method = "median"
 
 
 def test_median_imputation_is_marked_in_the_working() -> None:
-    steps = """
+    steps = (
+        """
 [[steps]]
 type = "impute"
 method = "median"
-""" + MINMAX_MEAN
+"""
+        + MINMAX_MEAN
+    )
     ds = dataset({"s.a": [0, None, 10, 4], "s.b": [10, 20, 30, 6], "s.c": [3, 1, 2, 0]})
     result = run(ds, methodology(steps, 'rank_on = "unrounded"'), 2024, data_hash="x")
     assert result.imputed[:, 0].tolist() == [False, True, False, False]
@@ -155,15 +163,19 @@ method = "median"
 
 
 def test_published_precision_creates_ties_and_competition_ranks() -> None:
-    steps = MINMAX_MEAN + """
+    steps = (
+        MINMAX_MEAN
+        + """
 [[steps]]
 type = "round"
 method = "half_up"
 decimals = 0
 """
+    )
     ds = dataset({"s.a": [0, 1, 2, 100], "s.b": [0, 0, 0, 100], "s.c": [0, 0, 0, 100]})
-    result = run(ds, methodology(steps, 'rank_on = "published"\nties = "equals"'), 2024,
-                 data_hash="x")
+    result = run(
+        ds, methodology(steps, 'rank_on = "published"\nties = "equals"'), 2024, data_hash="x"
+    )
     # i0 0.0, i1 0.25 -> 0, i2 0.5 -> 1 (half-up), i3 100
     assert result.score.tolist() == [0.0, 0.0, 1.0, 100.0]
     assert result.ranking.rank.tolist() == [3, 3, 2, 1]
@@ -172,7 +184,9 @@ decimals = 0
 
 
 def test_lower_is_better_direction_is_respected() -> None:
-    ds = dataset({"s.a": [1, 2, 3], "s.b": [1, 2, 3], "s.c": [1, 2, 3]}, lower=("s.a", "s.b", "s.c"))
+    ds = dataset(
+        {"s.a": [1, 2, 3], "s.b": [1, 2, 3], "s.c": [1, 2, 3]}, lower=("s.a", "s.b", "s.c")
+    )
     result = run(ds, methodology(MINMAX_MEAN, 'rank_on = "unrounded"'), 2024, data_hash="x")
     assert result.ranking.rank.tolist() == [1, 2, 3]
 

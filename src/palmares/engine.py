@@ -150,11 +150,14 @@ def run(
         ranking_key(m, score, counts, tree, root),
         score,
         decimals=published_decimals(m),
+        rounded=ends_rounded(m),
     )
 
     n = len(matrix.institutions)
 
     def widen(a: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
+        if rows.size == n:
+            return a
         out = np.full((n, *a.shape[1:]), fill, dtype=a.dtype if fill is not np.nan else float)
         out[rows] = a
         return out
@@ -264,8 +267,11 @@ def _leaf_step(
         return
     leaves = tree.leaves
     facts: dict[str, Any] = {}
+    everything = len(scope) == len(leaves)
     for params, cols in _param_groups(step, [leaves[c] for c in scope], scope):
-        x, mask, d = state.x[:, cols], state.mask[:, cols], direction[cols]
+        # One group over every column (the common case) works on whole arrays, not copies.
+        whole: slice | list[int] = slice(None) if everything and len(cols) == len(leaves) else cols
+        x, mask, d = state.x[:, whole], state.mask[:, whole], direction[whole]
         if step.type == "impute":
             groups = attributes.get(params["by"]) if step.method == "group_mean" else None
             if step.method == "group_mean" and groups is None:
@@ -278,29 +284,29 @@ def _leaf_step(
                 value=params.get("value"),
                 groups=groups,
             )
-            state.x[:, cols] = filled
-            state.mask[:, cols] = mask | imputed
-            state.imputed[:, cols] |= imputed
+            state.x[:, whole] = filled
+            state.mask[:, whole] = mask | imputed
+            state.imputed[:, whole] |= imputed
             facts.update({leaves[c]: int(imputed[:, i].sum()) for i, c in enumerate(cols)})
         elif step.type == "treat":
             treated = treat_step.jrc(
                 x, mask, params["skew"], params["kurtosis"], params["max_winsorised"]
             )
-            state.x[:, cols] = treated.x
+            state.x[:, whole] = treated.x
             for i, c in enumerate(cols):
                 facts[leaves[c]] = {
                     "winsorised": int(treated.n_winsorised[i]),
                     "logged": bool(treated.logged[i]),
                 }
         elif step.type == "normalise":
-            state.x[:, cols] = _normalise(step.method, x, mask, d, params)
+            state.x[:, whole] = _normalise(step.method, x, mask, d, params)
         elif step.type == "points":
-            state.x[:, cols] = _points(step.method, x, mask, d, params)
+            state.x[:, whole] = _points(step.method, x, mask, d, params)
         elif step.type == "grade":
             grades = grade.median_distance(x, mask, d, params["thresholds"])
             if state.grades is None:
                 state.grades = np.full(state.x.shape, -1, dtype=np.int8)
-            state.grades[:, cols] = grades
+            state.grades[:, whole] = grades
     state.records.append(StepRecord(index, step.tag, tuple(leaves[c] for c in scope), facts))
 
 
@@ -377,41 +383,117 @@ def aggregate_tree(
     def weight_of(node: str) -> float:
         return overrides.get(node, m.weight(node))
 
+    # Node-major storage (node, institution): a node's values are one contiguous row, so
+    # gathering children and summing them per parent runs along the fast axis.
     size = len(tree)
-    values = np.full((n, size), np.nan)
-    present = np.zeros((n, size), dtype=bool)
-    node_applicable = np.ones((n, size), dtype=bool)
-    leaf_columns = [tree.index(leaf) for leaf in tree.leaves]
-    values[:, leaf_columns] = np.where(mask, x, np.nan)
-    present[:, leaf_columns] = mask
-    node_applicable[:, leaf_columns] = applicable
-    weights = np.full((n, size), np.nan)
-    weights[:, tree.index(tree.roots[0])] = 1.0
+    values = np.full((size, n), np.nan)
+    present = np.zeros((size, n), dtype=bool)
+    node_applicable = np.ones((size, n), dtype=bool)
+    leaf_rows = [tree.index(leaf) for leaf in tree.leaves]
+    values[leaf_rows] = np.where(mask, x, np.nan).T
+    present[leaf_rows] = mask.T
+    node_applicable[leaf_rows] = applicable.T
+    weights = np.full((size, n), np.nan)
+    weights[tree.index(tree.roots[0])] = 1.0
     counts: npt.NDArray[np.int64] | None = None
     if grades is not None:
-        counts = np.zeros((n, size, 5), dtype=np.int64)
-        counts[:, leaf_columns, :] = (grades[:, :, None] == np.arange(5)).astype(np.int64)
+        counts = np.zeros((size, n, 5), dtype=np.int64)
+        counts[leaf_rows] = (grades.T[:, :, None] == np.arange(5)).astype(np.int64)
     for level in tree.levels_bottom_up():
+        fast: list[int] = []
         for parent in level.tolist():
             node = tree.ids[parent]
-            children = [tree.index(c) for c in tree.children(node)]
-            cx = values[:, children]
-            cmask = present[:, children]
-            base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
-            w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[:, children])
             agg = _step_for(m, "aggregate", node, tree)
+            if _is_plain_mean(m, tree, node, agg):
+                fast.append(parent)
+                continue
+            children = list(tree.child_index[parent])
+            cx = values[children].T
+            cmask = present[children].T
+            base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
+            w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[children].T)
             method = DEFAULT_AGGREGATION if agg is None else agg.method
             params = {} if agg is None else agg.params_for(node)
-            values[:, parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
-            present[:, parent] = ~np.isnan(values[:, parent])
-            node_applicable[:, parent] = node_applicable[:, children].any(axis=1)
+            values[parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
+            present[parent] = ~np.isnan(values[parent])
+            node_applicable[parent] = node_applicable[children].any(axis=0)
             shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
             total = shares.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
-                weights[:, children] = np.where(total > 0, shares / total, np.nan)
+                weights[children] = np.where(total > 0, shares / total, np.nan).T
             if counts is not None:
-                counts[:, parent, :] = counts[:, children, :].sum(axis=1)
-    return values, weights, counts
+                counts[parent] = counts[children].sum(axis=0)
+        if fast:
+            _mean_level(m, tree, fast, weight_of, values, present, weights, node_applicable, counts)
+    return values.T, weights.T, None if counts is None else counts.transpose(1, 0, 2)
+
+
+def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
+    """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
+    if agg is not None and agg.method != "arithmetic":
+        return False
+    if _step_for(m, "weight", node, tree) is not None:
+        return False
+    redistribute = _step_for(m, "impute", node, tree)
+    return redistribute is None or redistribute.method != "redistribute"
+
+
+def _mean_level(
+    m: Methodology,
+    tree: Tree,
+    parents: Sequence[int],
+    weight_of: Any,
+    values: FloatArray,
+    present: BoolArray,
+    weights: FloatArray,
+    applicable: BoolArray,
+    counts: npt.NDArray[np.int64] | None,
+) -> None:
+    """Weighted arithmetic means of many parents of one level at once (node-major arrays).
+
+    Children are laid out parent by parent, so one ``reduceat`` per quantity sums every
+    parent's children: sum w x m, sum w m (the renormalising weight), the number of weighted
+    children present and the weight missing. Sums run in a fixed order (no BLAS), so results
+    do not depend on the machine's thread count.
+    """
+    children = [c for p in parents for c in tree.child_index[p]]
+    sizes = np.array([len(tree.child_index[p]) for p in parents])
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    owner_col = np.repeat(np.arange(len(parents)), sizes)
+    w = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
+    mins = np.ones(len(parents))
+    renormalise = np.ones(len(parents), dtype=bool)
+    for j, p in enumerate(parents):
+        agg = _step_for(m, "aggregate", tree.ids[p], tree)
+        if agg is not None:
+            params = agg.params_for(tree.ids[p])
+            mins[j] = params.get("min_children", 1)
+            renormalise[j] = params.get("renormalise", True)
+    w = w[:, None]
+    cx = values[children]
+    cm = present[children]
+    weighted = cm * w
+    total = np.add.reduceat(np.where(cm, cx, 0.0) * w, starts, axis=0)
+    weight_sum = np.add.reduceat(weighted, starts, axis=0)
+    ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
+    if (mins > 1).any():
+        count = np.add.reduceat(cm & (w > 0), starts, axis=0, dtype=np.int64)
+        ok &= count >= mins[:, None]
+    if not renormalise.all():
+        missing_weight = np.add.reduceat(~cm * w, starts, axis=0)
+        ok &= renormalise[:, None] | (missing_weight == 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where(ok, total / weight_sum, np.nan)
+        owner_sum = weight_sum[owner_col]
+        shares = np.where(owner_sum > 0, weighted / owner_sum, np.nan)
+    parent_list = list(parents)
+    values[parent_list] = scores
+    present[parent_list] = ok
+    weights[children] = shares
+    if any(step.method == "redistribute" for step in m.steps_of("impute")):
+        applicable[parent_list] = np.logical_or.reduceat(applicable[children], starts, axis=0)
+    if counts is not None:
+        counts[parent_list] = np.add.reduceat(counts[children], starts, axis=0)
 
 
 def _node_weights(
@@ -511,6 +593,14 @@ def published_decimals(m: Methodology) -> int | None:
         return m.ranking.decimals
     rounds = m.steps_of("round")
     return int(rounds[-1].params()["decimals"]) if rounds else None
+
+
+def ends_rounded(m: Methodology) -> bool:
+    """Whether the root's last step rounds it to the published precision."""
+    root_steps = [s for s in m.steps if s.acts_on == "root" and s.nodes is None]
+    if not root_steps or root_steps[-1].type != "round":
+        return False
+    return int(root_steps[-1].params()["decimals"]) == published_decimals(m)
 
 
 def ranking_key(

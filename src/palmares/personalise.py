@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from palmares.engine import aggregate_tree, published_decimals, ranking_key, root_step
+from palmares.engine import (
+    aggregate_tree,
+    ends_rounded,
+    published_decimals,
+    ranking_key,
+    root_step,
+)
 from palmares.ranking_table import rank_scores
 from palmares.result import Result
 
@@ -83,6 +89,12 @@ def _filter_rows(
     return keep
 
 
+def _pick(items: tuple[str, ...], rows: npt.NDArray[np.intp]) -> tuple[str, ...]:
+    if rows.size == len(items):
+        return items
+    return tuple(np.asarray(items, dtype=object)[rows].tolist())
+
+
 def personalise(
     result: Result,
     *,
@@ -103,11 +115,16 @@ def personalise(
     leaves = list(tree.leaves)
     columns = np.array([result.leaves.index(leaf) for leaf in leaves], dtype=np.intp)
     rows = np.flatnonzero(_filter_rows(result, where, network))
+
+    def cut(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return a[rows][:, columns]
+
     m = result.methodology
-    x = result.leaf_values[np.ix_(rows, columns)]
-    mask = result.leaf_mask[np.ix_(rows, columns)]
-    grades = None if result.grades is None else result.grades[np.ix_(rows, columns)]
-    applicable = result.status[np.ix_(rows, columns)] != 2
+    x = cut(result.leaf_values)
+    mask = cut(result.leaf_mask)
+    grades = None if result.grades is None else cut(result.grades)
+    status = cut(result.status)
+    applicable = status != 2  # not_applicable
     values, node_weights, counts = aggregate_tree(m, tree, x, mask, grades, applicable, weights)
     root = tree.roots[0]
     raw_score = values[:, tree.index(root)].copy()
@@ -124,19 +141,20 @@ def personalise(
         ranking_key(m, score, counts, tree, root),
         score,
         decimals=published_decimals(m),
+        rounded=ends_rounded(m),
     )
     return replace(
         result,
-        institutions=tuple(result.institutions[i] for i in rows),
-        names=tuple(result.names[i] for i in rows),
+        institutions=_pick(result.institutions, rows),
+        names=_pick(result.names, rows),
         attributes={k: v[rows] for k, v in result.attributes.items()},
         tree=tree,
         leaves=tuple(leaves),
         direction=result.direction[columns],
-        raw=result.raw[np.ix_(rows, columns)],
-        status=result.status[np.ix_(rows, columns)],
+        raw=cut(result.raw),
+        status=status,
         eligible=np.ones(rows.size, dtype=bool),
-        imputed=result.imputed[np.ix_(rows, columns)],
+        imputed=cut(result.imputed),
         leaf_values=x,
         leaf_mask=mask,
         grades=grades,

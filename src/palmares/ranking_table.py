@@ -78,10 +78,14 @@ def rank_scores(
     score: FloatArray,
     *,
     decimals: int | None,
+    rounded: bool = False,
 ) -> RankingTable:
-    """Apply a ``[ranking]`` section to one edition's ranking key and scores."""
+    """Apply a ``[ranking]`` section to one edition's ranking key and scores.
+
+    ``rounded``: the key is already at the published precision (the last root step rounded it).
+    """
     ranked_on = key
-    if spec.rank_on == "published" and decimals is not None and spec.by == "score":
+    if spec.rank_on == "published" and decimals is not None and spec.by == "score" and not rounded:
         ranked_on = round_half_up(key, decimals)
     if spec.method == "competition":
         rank = rk.competition_rank(ranked_on)
@@ -107,7 +111,7 @@ def rank_scores(
     if groups and spec.groups_by is not None:
         labels = list(groups)
         if spec.groups_by == "points":
-            shown = round_half_up(score, decimals) if decimals is not None else score
+            shown = score if rounded or decimals is None else round_half_up(score, decimals)
             codes = rk.groups_by_min_points(shown, groups)
         else:
             order = sorted(labels, key=lambda g: groups[g])

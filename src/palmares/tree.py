@@ -34,7 +34,9 @@ class Tree:
     @classmethod
     def from_parents(cls, pairs: Iterable[tuple[str, str | None]]) -> Tree:
         """Build a tree from (id, parent) pairs; an empty or None parent makes a root."""
-        items = [(node, parent if isinstance(parent, str) and parent else None) for node, parent in pairs]
+        items = [
+            (node, parent if isinstance(parent, str) and parent else None) for node, parent in pairs
+        ]
         ids = [node for node, _ in items]
         seen: dict[str, int] = {}
         for node in ids:
@@ -80,6 +82,15 @@ class Tree:
     def children(self, node: str | None) -> tuple[str, ...]:
         target = -1 if node is None else self._position[node]
         return tuple(n for n, p in zip(self.ids, self.parent, strict=True) if p == target)
+
+    @cached_property
+    def child_index(self) -> tuple[tuple[int, ...], ...]:
+        """Indices of each node's children, in node order (one pass, cached)."""
+        lists: list[list[int]] = [[] for _ in self.ids]
+        for i, p in enumerate(self.parent):
+            if p >= 0:
+                lists[p].append(i)
+        return tuple(tuple(c) for c in lists)
 
     @cached_property
     def roots(self) -> tuple[str, ...]:
