@@ -242,3 +242,23 @@ def test_permuting_rows_permutes_the_treatment() -> None:
     np.testing.assert_array_equal(a.winsorised[perm], b.winsorised)
     np.testing.assert_array_equal(a.steps, b.steps)
     np.testing.assert_array_equal(a.logged, b.logged)
+
+
+def test_long_ties_and_a_skew_that_changes_sign_follow_the_reference() -> None:
+    rng = np.random.default_rng(13)
+    base = rng.normal(size=3000)
+    # After the 1000 goes, 50 tied 500s move together: more than the cut-out tail holds.
+    long_ties = np.concatenate([base, [1000.0], [500.0] * 50])
+    # +100 dominates the skew at first; once winsorised, three -60s make it negative.
+    flipping = np.concatenate([base, [100.0], [-60.0] * 3, base[:47]])
+    x = np.column_stack([long_ties, flipping])
+    mask = ~np.isnan(x)
+    result = treat.jrc(x, mask)
+    for j in range(2):
+        expected, steps, logged = reference_jrc(x[:, j])
+        np.testing.assert_allclose(result.x[:, j], expected, rtol=1e-12)
+        assert (result.steps[j], result.logged[j]) == (steps, logged)
+    first = stats.skew(flipping, bias=False)
+    capped = np.where(flipping == 100.0, np.sort(flipping)[-2], flipping)
+    assert first > 0 and stats.skew(capped, bias=False) < 0  # the sign did change
+    assert result.steps[0] >= 2

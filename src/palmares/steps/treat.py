@@ -147,6 +147,16 @@ def jrc(
     first_skew = skew
     failing = _fails(skew, kurt, skew_max, kurt_max)
     steps = np.zeros(k, dtype=np.int64)
+    # Each tail walk only visits the few largest values of a column (smallest, for the low
+    # tail), so the failing columns' tails are cut out once, in "oriented" form (negated for
+    # the low tail, missing = -inf): their `tail_size` largest values, by partition.
+    tail_size = min(n, 8 * (max_winsorised + 1))
+    tails: dict[int, tuple[IntArray, FloatArray]] = {}
+    for side in (1, -1):
+        cols = np.nonzero(failing & (side * skew > 0))[0]
+        position = np.full(k, -1, dtype=np.int64)
+        position[cols] = np.arange(cols.size)
+        tails[side] = (position, _largest(_oriented(by_column[cols], side), tail_size))
     for _ in range(max_winsorised):
         if not failing.any():
             break
@@ -154,18 +164,27 @@ def jrc(
             cols = np.nonzero(failing & (side * skew > 0))[0]
             if cols.size == 0:
                 continue
-            rows = by_column[cols]
+            old = cap[cols] if side > 0 else floor[cols]
+            position, tail = tails[side]
+            at = position[cols]
+            if tail.shape[0]:
+                block = tail[np.maximum(at, 0)]
+                # A cut-out tail answers exactly while it still holds a value inside the bound.
+                exact = (at >= 0) & (block.min(axis=1, initial=np.inf) < side * old)
+                inward, moved = _step_inward(block, side * old)
+            else:
+                exact = np.zeros(cols.size, dtype=np.bool_)
+                inward, moved = np.empty(cols.size), np.empty(cols.size)
+            redo = np.nonzero(~exact)[0]
+            if redo.size:  # a tail ran out (long ties, or a skew that changed sign)
+                full = _oriented(by_column[cols[redo]], side)
+                inward[redo], moved[redo] = _step_inward(full, side * old[redo])
             if side > 0:
-                old = cap[cols]
-                inside = rows < old[:, None]
-                new = np.maximum(np.where(inside, rows, -np.inf).max(axis=1), floor[cols])
+                new = np.maximum(inward, floor[cols])
                 cap[cols] = new
             else:
-                old = floor[cols]
-                inside = rows > old[:, None]
-                new = np.minimum(np.where(inside, rows, np.inf).min(axis=1), cap[cols])
+                new = np.minimum(-inward, cap[cols])
                 floor[cols] = new
-            moved = count[cols] - inside.sum(axis=1)
             a = old - centre[cols]
             b = new - centre[cols]
             for p in range(4):  # the four power sums
@@ -197,6 +216,26 @@ def jrc(
         logged=logged,
         treated=(n_winsorised > 0) | logged,
     )
+
+
+def _oriented(rows: FloatArray, side: int) -> FloatArray:
+    """Rows (columns of x) turned so the tail to winsorise is the top; missing = -inf."""
+    return np.where(np.isnan(rows), -np.inf, side * rows)
+
+
+def _largest(rows: FloatArray, size: int) -> FloatArray:
+    """The ``size`` largest values of each row, unordered."""
+    if size >= rows.shape[1]:
+        return rows
+    return np.partition(rows, rows.shape[1] - size, axis=1)[:, -size:]
+
+
+def _step_inward(rows: FloatArray, bound: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per row: the largest value below ``bound`` and how many values reach ``bound``."""
+    inside = rows < bound[:, None]
+    inward = np.where(inside, rows, -np.inf).max(axis=1, initial=-np.inf)
+    moved = (rows >= bound[:, None]).sum(axis=1).astype(np.float64)
+    return inward, moved
 
 
 def _log_transform(rows: FloatArray, mirrored: bool, method: LogMethod) -> FloatArray:
