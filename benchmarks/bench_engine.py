@@ -4,9 +4,9 @@
 
 1. Pipeline on 20,000 institutions x 200 indicators (lognormal, 10 % missing, 60 indicators
    skewed enough to fail the JRC test, a tree root -> 5 pillars -> 20 sub-pillars -> leaves):
-   eligibility, median imputation, JRC treatment, z-scores to normal CDF (THE), renormalised weighted means at every
-   level, top = 100, rounding, competition ranks, bands, with the working kept. Target < 1 s.
-   The data are loaded and hashed beforehand (a Dataset caches its hash).
+   eligibility, median imputation, JRC treatment, z-scores to normal CDF (THE), renormalised
+   weighted means at every level, top = 100, rounding, competition ranks, bands, with the
+   working kept. Target < 1 s. The data are loaded and hashed beforehand.
 2. Personalised re-ranking of 2,000 x 50 (a subset of criteria and new weights) returning its
    table with display ranks: target < 5 ms; its numeric core (re-aggregation and ranks) < 1 ms.
 Each figure is printed beside a plain numpy weighted sum of the same size.

@@ -46,7 +46,7 @@ class Tree:
         unknown = [p for _, p in items if p is not None and p not in seen]
         if unknown:
             raise TreeError(f"unknown parent(s): {', '.join(map(repr, unknown))}", unknown)
-        parent_of = {node: parent for node, parent in items}
+        parent_of = dict(items)
         children: dict[str | None, list[str]] = {}
         for node, parent in items:
             children.setdefault(parent, []).append(node)
