@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from palmares.dataset import Dataset
+from palmares.dataset import Dataset, fold_name
 from palmares.demo import generate, summarise
 from palmares.demo.systems import THE_IMPACT_OVERALL
 from palmares.schema import ID_PATTERN
@@ -229,3 +229,17 @@ def test_the_documentation_lists_every_indicator_id(world: Dataset) -> None:
         missing = [node for node in tree.ids if f"`{node}" not in text]
         assert missing == []
     assert "`the-impact.sdgNN.research`" in text and "`the-impact.sdg17`" in text
+
+
+def test_every_name_and_alias_names_one_institution(world: Dataset) -> None:
+    inst, aliases = world.institutions, world.aliases
+    owners = pd.concat(
+        [
+            pd.DataFrame({"id": inst["id"], "name": inst["name"]}),
+            pd.DataFrame({"id": inst["id"], "name": inst["name_en"]}),
+            pd.DataFrame({"id": aliases["institution"], "name": aliases["name"]}),
+        ]
+    )
+    owners["name"] = owners["name"].map(fold_name)
+    per_name = owners.drop_duplicates().groupby("name")["id"].nunique()
+    assert (per_name == 1).all(), per_name[per_name > 1]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from palmares.dataset import fold_name
+
 _SYLLABLES = (
     "al",
     "ber",
@@ -195,8 +197,42 @@ def _acronym(letters: str, eponym: str, city: str) -> str:
     return f"{letters}{eponym[0]} {city}"
 
 
-def french_name(rng: np.random.Generator, kind: str, city: str) -> Naming:
-    """A French institution's names (``kind``: engineering-school, university, business-school)."""
+def _fresh(naming: Naming, used: set[str] | None) -> bool:
+    """Claim the naming's names in ``used`` (folded) unless one is taken already."""
+    if used is None:
+        return True
+    keys = {fold_name(naming.name), fold_name(naming.name_en)}
+    if keys & used:
+        return False
+    used.update(keys)
+    return True
+
+
+def french_name(
+    rng: np.random.Generator, kind: str, city: str, used: set[str] | None = None
+) -> Naming:
+    """A French institution's names (``kind``: engineering-school, university, business-school).
+
+    With ``used``, draws again until neither name is taken (case- and accent-insensitively), so
+    every name and alias names one institution.
+    """
+    while True:
+        naming = _french_name(rng, kind, city)
+        if _fresh(naming, used):
+            return naming
+
+
+def world_name(
+    rng: np.random.Generator, kind: str, city: str, used: set[str] | None = None
+) -> Naming:
+    """An institution's English name outside France (unique within ``used`` if given)."""
+    while True:
+        naming = _world_name(rng, kind, city)
+        if _fresh(naming, used):
+            return naming
+
+
+def _french_name(rng: np.random.Generator, kind: str, city: str) -> Naming:
     templates = {
         "engineering-school": _ENGINEERING,
         "university": _FRENCH_UNIVERSITY,
@@ -209,8 +245,7 @@ def french_name(rng: np.random.Generator, kind: str, city: str) -> Naming:
     return Naming(name, name_en, name, gender, _acronym(letters, eponym, city), eponym)
 
 
-def world_name(rng: np.random.Generator, kind: str, city: str) -> Naming:
-    """An institution's English name outside France."""
+def _world_name(rng: np.random.Generator, kind: str, city: str) -> Naming:
     templates = _WORLD[kind]
     template = templates[int(rng.integers(0, len(templates)))]
     eponym = invented_surname(rng)

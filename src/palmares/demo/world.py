@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from palmares.dataset import fold_name
 from palmares.demo.names import Naming, french_name, slug, world_name
 from palmares.demo.places import (
     COUNTRIES,
@@ -125,9 +126,9 @@ def _french_place(rng: np.random.Generator) -> tuple[str, str, str]:
     return region, code, cities[int(rng.integers(0, len(cities)))]
 
 
-def _french_row(rng: np.random.Generator, kind: str) -> _Row:
+def _french_row(rng: np.random.Generator, kind: str, used: set[str]) -> _Row:
     region, code, city = _french_place(rng)
-    naming = french_name(rng, kind, city)
+    naming = french_name(rng, kind, city, used)
     if kind == "engineering-school":
         intake = "post-bac" if rng.random() < 0.55 else "post-prepa"
         status = "public" if rng.random() < 0.68 else "private"
@@ -169,7 +170,7 @@ def _row_from(
     )
 
 
-def _world_rows(rng: np.random.Generator) -> list[_Row]:
+def _world_rows(rng: np.random.Generator, used: set[str]) -> list[_Row]:
     types = [t for t, _ in _WORLD_TYPES]
     shares = np.array([s for _, s in _WORLD_TYPES])
     rows: list[_Row] = []
@@ -180,7 +181,7 @@ def _world_rows(rng: np.random.Generator) -> list[_Row]:
         for kind_index, place_index in zip(kinds, places, strict=True):
             place = country.places[int(place_index)]
             kind = types[int(kind_index)]
-            naming = world_name(rng, kind, place.city)
+            naming = world_name(rng, kind, place.city, used)
             status = "public" if rng.random() < 0.74 else "private"
             rows.append(
                 _row_from(
@@ -411,7 +412,7 @@ def _claim(row: _Row, taken: set[str]) -> _Row:
 
 
 def _lineage_events(
-    rng: np.random.Generator, rows: list[_Row], taken: set[str]
+    rng: np.random.Generator, rows: list[_Row], taken: set[str], used: set[str]
 ) -> tuple[list[_Row], list[tuple[str, str, str]]]:
     """Renames and mergers in 2017 among generated institutions, in and outside France."""
     events: list[tuple[str, str, str]] = []
@@ -423,9 +424,9 @@ def _lineage_events(
         for k in picks:
             old = pool[int(k)]
             naming = (
-                french_name(rng, old.type, old.city)
+                french_name(rng, old.type, old.city, used)
                 if old.country == "FR"
-                else world_name(rng, old.type, old.city)
+                else world_name(rng, old.type, old.city, used)
             )
             new = _row_from(
                 naming,
@@ -451,9 +452,9 @@ def _lineage_events(
                 continue
             second = partners[int(rng.integers(0, len(partners)))]
             naming = (
-                french_name(rng, first.type, first.city)
+                french_name(rng, first.type, first.city, used)
                 if first.country == "FR"
-                else world_name(rng, first.type, first.city)
+                else world_name(rng, first.type, first.city, used)
             )
             new = _row_from(
                 naming,
@@ -478,13 +479,17 @@ def _lineage_events(
 def build_world(rng: np.random.Generator) -> World:
     """Generate every institution with its aliases, lineage, network and latent traits."""
     network_rows, members, network_lineage = _network_rows()
-    generated = [_french_row(rng, "engineering-school") for _ in range(FRENCH_ENGINEERING_SCHOOLS)]
-    generated += [_french_row(rng, "university") for _ in range(FRENCH_UNIVERSITIES)]
-    generated += [_french_row(rng, "business-school") for _ in range(FRENCH_BUSINESS_SCHOOLS)]
-    generated += _world_rows(rng)
+    # Folded names already given: every name and English name is unique in the world.
+    used = {fold_name(n) for r in network_rows for n in (r.name, r.name_en)}
+    generated = [
+        _french_row(rng, "engineering-school", used) for _ in range(FRENCH_ENGINEERING_SCHOOLS)
+    ]
+    generated += [_french_row(rng, "university", used) for _ in range(FRENCH_UNIVERSITIES)]
+    generated += [_french_row(rng, "business-school", used) for _ in range(FRENCH_BUSINESS_SCHOOLS)]
+    generated += _world_rows(rng, used)
     _unique_ids(network_rows + generated)
     taken = {r.id for r in network_rows + generated}
-    successors, events = _lineage_events(rng, generated, taken)
+    successors, events = _lineage_events(rng, generated, taken, used)
     rows = network_rows + generated + successors
     rows.sort(key=lambda r: r.id)
     ids = [r.id for r in rows]
