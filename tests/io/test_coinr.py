@@ -429,3 +429,11 @@ def test_imeta_tree_shape_problems_are_located(tmp_path: Path) -> None:
     ]
     messages = [p.message for p in problems]
     assert "Parent 'x1' is not an Aggregate (its Type is 'Indicator')" in messages
+
+
+def test_a_folder_stands_for_its_tables_and_a_lone_idata_is_refused() -> None:
+    frames, problems = read_coinr([ASEM], ReadOptions())
+    assert list(problems) == [] and len(frames["institutions"]) == 51
+    _, problems = read_coinr([IDATA], ReadOptions())
+    assert located(problems) == [("asem_idata.csv", None, None, None, "missing-table")]
+    assert problems.items[0].message == "no iMeta table given (a table whose header has 'iCode')"

@@ -130,7 +130,7 @@ def read_coinr(
     return frames, problems
 
 
-_SUFFIXES = frozenset({".csv", ".txt", ".xlsx", ".xlsm", ".parquet"})
+_SUFFIXES = frozenset({".csv", ".xlsx", ".xlsm", ".parquet"})
 
 
 def _classify(
@@ -157,7 +157,7 @@ def _classify(
     for name, key in (("iData", "uCode"), ("iMeta", "iCode")):
         if not found[name] and tables:
             problems.add(
-                where, "missing-table", f"no {name} table (a table with a {key!r} column) given"
+                where, "missing-table", f"no {name} table given (a table whose header has {key!r})"
             )
         for extra in found[name][1:]:
             problems.add(
