@@ -352,3 +352,12 @@ def test_cp1252_file_is_refused_with_where_and_what(tmp_path: Path, bundle: Path
     )
     _, problems = read_wide([path], ReadOptions(bundle=bundle, encoding="cp1252"))
     assert located(problems) == [("w.csv", None, 3, "x", "not-a-number")]
+
+
+def test_header_only_file_is_a_warning(tmp_path: Path, bundle: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("institution,system,year,x\n", encoding="utf-8")
+    frames, problems = read_wide([path], ReadOptions(bundle=bundle))
+    assert problems.errors == []
+    assert [(p.row, p.code, p.severity) for p in problems] == [(None, "header-only", "warning")]
+    assert frames["observations"].empty

@@ -216,7 +216,13 @@ def _read_table(
     if missing:
         return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
     if raw.frame.empty:
-        problems.add(raw.file, "header-only", "the table has a header but no rows", sheet=raw.sheet)
+        problems.add(
+            raw.file,
+            "header-only",
+            "the wide table has a header but no rows: it gives no observation",
+            sheet=raw.sheet,
+            severity="warning",
+        )
     rows = raw.rows
     institution = column_texts(raw, positions["institution"])
     system = column_texts(raw, positions["system"])
