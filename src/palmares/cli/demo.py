@@ -93,7 +93,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
     console.print(f"Demo world (seed {summary['seed']}) written to [bold]{summary['out']}[/bold]")
     console.print(
         f"{summary['institutions']:,} institutions in {summary['countries']} countries, "
