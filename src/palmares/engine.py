@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from palmares.dataset import Dataset
 from palmares.methodology import Methodology, methodology_hash, resolve_methodology
+from palmares.methodology.load import check_with_tree
 from palmares.methodology.model import StepBase
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.steps import aggregate, eligibility, grade, impute, normalise, rescale, rounding
@@ -106,6 +107,7 @@ def run(
             f"not {edition}"
         )
     full_tree, directions = methodology_tree(dataset, m)
+    check_with_tree(m, full_tree if m.tree.source == "bundle" else dataset.tree())
     matrix = dataset.matrix(m.system, edition, full_tree.leaves)
     # Leaves without a single row in this edition (criteria introduced later) drop out.
     present_leaves = [
@@ -290,7 +292,12 @@ def _leaf_step(
             facts.update({leaves[c]: int(imputed[:, i].sum()) for i, c in enumerate(cols)})
         elif step.type == "treat":
             treated = treat_step.jrc(
-                x, mask, params["skew"], params["kurtosis"], params["max_winsorised"]
+                x,
+                mask,
+                params["skew"],
+                params["kurtosis"],
+                params["max_winsorised"],
+                log=params["log"],
             )
             state.x[:, whole] = treated.x
             for i, c in enumerate(cols):

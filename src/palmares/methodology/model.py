@@ -295,7 +295,7 @@ class TreatJrc(StepBase):
     skew: Annotated[float, Field(gt=0)] = 2.0
     kurtosis: float = 3.5
     max_winsorised: Annotated[int, Field(ge=0)] = 5
-    log: Literal["log", "none"] = "log"
+    log: Literal["log_ct", "log_shift1"] = "log_ct"
 
 
 class NormaliseMinmax(StepBase):

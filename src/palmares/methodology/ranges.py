@@ -294,9 +294,8 @@ class _Walk:
                 interval = result[0] if interval is None else interval.hull(result[0])
                 kind = result[1]
             if interval is not None:
-                rescales = step.type in ("normalise", "points", "grade") or (
-                    step.type == "treat" and step.params().get("log") == "log"
-                )
+                # The JRC rule may log-transform a column, so its output is any real.
+                rescales = step.type in ("normalise", "points", "grade", "treat")
                 state = NodeState(
                     interval, kind, _label(index, step), known=before.known or rescales
                 )
@@ -331,7 +330,7 @@ class _Walk:
                 return x.hull(Interval(value, value)), before.kind
             return x, before.kind
         if step.type == "treat":
-            return (REAL if params["log"] == "log" else x), "values"
+            return REAL, "values"  # a failing column may be log-transformed
         if step.type == "normalise":
             return self._normalised(at, step, params, before, source), "values"
         if step.type == "points":
