@@ -437,3 +437,11 @@ def test_a_folder_stands_for_its_tables_and_a_lone_idata_is_refused() -> None:
     _, problems = read_coinr([IDATA], ReadOptions())
     assert located(problems) == [("asem_idata.csv", None, None, None, "missing-table")]
     assert problems.items[0].message == "no iMeta table given (a table whose header has 'iCode')"
+
+
+def test_imeta_without_type_column_is_reported_once(tmp_path: Path) -> None:
+    imeta = "iCode,iName,Direction,Parent\nx1,One,1,Idx\nIdx,Index,1,\n"
+    _, problems = read_coinr(
+        write_pair(tmp_path, "uCode,Time,x1\nFRA,2020,1\n", imeta), ReadOptions()
+    )
+    assert located(problems) == [("iMeta.csv", None, 1, "Type", "missing-column")]

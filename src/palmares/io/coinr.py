@@ -123,7 +123,7 @@ def read_coinr(
     if imeta is None:
         return {}, problems
     meta = _read_imeta(imeta, problems)
-    if idata is None:
+    if idata is None or not meta.usable:
         return {"indicators": meta.indicators}, problems
     frames = _read_idata(idata, imeta, meta, options, problems)
     frames["indicators"] = meta.indicators
@@ -183,17 +183,21 @@ class Meta:
     system: str | None
     header: list[str]
     bad_codes: set[str] = field(default_factory=set)
+    #: False when iMeta lacks a column it needs: iData is then not checked against it.
+    usable: bool = True
 
 
 def _read_imeta(table: UserTable, problems: Problems) -> Meta:
     positions = check_header(table, problems)
     file, sheet, rows = table.file, table.sheet, table.rows
-    for column in ("iCode", "Type", "Parent"):
-        if column not in positions:
-            problems.add(
-                file, "missing-column", f"iMeta needs a {column!r} column",
-                sheet=sheet, row=1, column=column,
-            )  # fmt: skip
+    absent = [c for c in ("iCode", "Type", "Parent") if c not in positions]
+    for column in absent:
+        problems.add(
+            file, "missing-column", f"iMeta needs a {column!r} column",
+            sheet=sheet, row=1, column=column,
+        )  # fmt: skip
+    if absent:
+        return Meta(_frame("indicators", {"id": []}), {}, {}, None, table.header, usable=False)
     n = len(table.frame)
     text = {name: column_texts(table, i).tolist() for name, i in positions.items()}
     blank = [""] * n
@@ -255,7 +259,6 @@ def _read_imeta(table: UserTable, problems: Problems) -> Meta:
         else:
             continue
         valid[i] = False
-    index_of = {code: first_row[code] for code in first_row}
     parent_of = {codes[i]: parents[i] for i in range(n) if valid[i] and tree_row[i]}
     for i in range(n):
         if not (valid[i] and tree_row[i]):
@@ -355,7 +358,7 @@ def _read_imeta(table: UserTable, problems: Problems) -> Meta:
         frame[PREFIX + "Parent"] = [parents[i] if not tree_row[i] else "" for i in range(n)]
     frame[ROW_COLUMN] = [str(int(r)) for r in rows]
     indicators = _frame("indicators", frame)
-    row_of = {code: index_of[code] for code in type_of}
+    row_of = {code: first_row[code] for code in type_of}
     bad = {codes[i] for i in range(n) if not valid[i] and codes[i]}
     return Meta(indicators, type_of, row_of, system, header, bad)
 
