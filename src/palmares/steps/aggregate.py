@@ -74,7 +74,7 @@ def _aggregate(
     renormalise: bool,
     min_children: int,
     per_institution: bool,
-    transform: Callable[[FloatArray], FloatArray],
+    transform: Callable[[FloatArray], FloatArray] | None,
     finish: Callable[[FloatArray, FloatArray], FloatArray],
     domain: Callable[[FloatArray], BoolArray] | None = None,
     domain_message: str = "",
@@ -86,29 +86,31 @@ def _aggregate(
     if min_children < 0:
         raise ValueError(f"min_children must be >= 0, got {min_children}")
     positive = w > 0
-    used = positive.any(axis=0) & ma  # (n, k): cells that carry weight in some vector
-    if domain is not None:
-        bad = used & ~domain(xa)
-        if bad.any():
-            columns = np.unique(np.nonzero(bad)[1]).tolist()
-            raise ValueError(f"{domain_message}; offending value(s) in column(s) {columns}")
+    if transform is None:  # arithmetic: zero-weight columns need no care, 0 * x = 0
+        values = np.where(ma, xa, 0.0)
+    else:
+        used = positive.any(axis=0) & ma  # (n, k): cells that carry weight in some vector
+        if domain is not None:
+            bad = used & ~domain(xa)
+            if bad.any():
+                columns = np.unique(np.nonzero(bad)[1]).tolist()
+                raise ValueError(f"{domain_message}; offending value(s) in column(s) {columns}")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(used, transform(np.where(used, xa, 1.0)), 0.0)
     m = ma.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(used, transform(np.where(used, xa, 1.0)), 0.0)
     total = _sum(w, values, per_institution)
     present_weight = _sum(w, m, per_institution)
-    count = _sum(positive.astype(np.float64), m, per_institution)
+    n_positive = positive.sum(axis=-1)
+    if per_institution or not positive.all():
+        count = _sum(positive.astype(np.float64), m, per_institution)
+    else:  # every weight positive: the count of present children is the same for every vector
+        count = np.broadcast_to(np.count_nonzero(ma, axis=1).astype(np.float64), total.shape)
     if renormalise:
         weight_sum = present_weight
         complete = np.ones_like(total, dtype=np.bool_)
     else:
-        weight_sum = (
-            w.sum(axis=-1)
-            if per_institution
-            else np.broadcast_to(w.sum(axis=-1)[:, None], total.shape)
-        )
-        missing_weight = _sum(w, 1.0 - m, per_institution)
-        complete = missing_weight == 0
+        weight_sum = w.sum(axis=-1) if per_institution else w.sum(axis=-1)[:, None]
+        complete = count == (n_positive if per_institution else n_positive[:, None])
     ok = complete & (count >= min_children) & (weight_sum > 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         score = np.where(ok, finish(total, weight_sum), np.nan)
@@ -132,7 +134,7 @@ def arithmetic(
         renormalise=renormalise,
         min_children=min_children,
         per_institution=per_institution,
-        transform=lambda v: v,
+        transform=None,
         finish=lambda total, wsum: total / wsum,
     )
 
