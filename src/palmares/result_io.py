@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from palmares.io.atomic import atomic_path
-from palmares.io.excel_bundle import workbook_bytes
+from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
 
 if TYPE_CHECKING:
     from palmares.result import Result
@@ -43,6 +47,31 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def frame_workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Frames as one deterministic .xlsx (fixed document properties and zip timestamps)."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "palmares"
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    for name, frame in sheets.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            sheet.append([_excel_cell(v) for v in row])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
+    return _fixed_zip(buffer.getvalue())
+
+
+def _excel_cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, (int, float, str, bool)) else str(value)
+
+
 def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = False) -> Path:
     """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``."""
     suffix = path.suffix.lower()
@@ -61,5 +90,5 @@ def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = 
             )
             pq.write_table(table, temporary, compression="zstd", write_statistics=False)
         else:
-            temporary.write_bytes(workbook_bytes({"ranking": frame}))
+            temporary.write_bytes(frame_workbook_bytes({"ranking": frame}))
     return path
