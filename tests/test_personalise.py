@@ -61,7 +61,7 @@ def test_personalising_does_not_rerun_normalisation() -> None:
 
 
 def test_unknown_criterion_weight_or_attribute_is_refused_with_the_choices(result) -> None:
-    with pytest.raises(PersonalisationError, match="unknown criterion 's.zz'.*nodes: s,"):
+    with pytest.raises(PersonalisationError, match=r"unknown criterion 's\.zz'.*nodes: s,"):
         result.personalise(criteria=["s.zz"])
     with pytest.raises(PersonalisationError, match="weight on unknown node"):
         result.personalise(weights={"nope": 1.0})
