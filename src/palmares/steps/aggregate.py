@@ -104,7 +104,7 @@ def _aggregate(
     if per_institution or not positive.all():
         count = _sum(positive.astype(np.float64), m, per_institution)
     else:  # every weight positive: the count of present children is the same for every vector
-        count = np.broadcast_to(np.count_nonzero(ma, axis=1).astype(np.float64), total.shape)
+        count = np.broadcast_to(m.sum(axis=1), total.shape)
     if renormalise:
         weight_sum = present_weight
         complete = np.ones_like(total, dtype=np.bool_)
