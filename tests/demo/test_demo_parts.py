@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palmares.demo.names import french_name, slug, world_name
+from palmares.demo.participation import select_field
 from palmares.demo.systems import SYSTEMS, editions_frame, indicators_frame, sdg_exists
-from palmares.demo.values import select_field
 from palmares.schema import ID_PATTERN
 
 
