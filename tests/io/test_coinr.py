@@ -388,7 +388,7 @@ def coinr_datasets(draw: st.DrawFn) -> Dataset:
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(coinr_datasets(), st.sampled_from(["csv", "xlsx", "parquet"]))
 def test_coinr_write_read_keeps_data_and_is_a_fixed_point(ds: Dataset, format: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

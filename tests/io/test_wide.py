@@ -326,7 +326,7 @@ def wide_datasets(draw: st.DrawFn) -> Dataset:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wide_datasets(), st.sampled_from(["csv", "xlsx", "parquet"]))
 def test_read_of_write_is_identity(ds: Dataset, format: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
