@@ -68,7 +68,7 @@ def test_demo_refuses_a_folder_it_did_not_write(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
 
 
-def test_seed_world_is_not_available_yet(
+def test_bad_options_exit_2_before_writing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert run(monkeypatch, "--world", "seeds", "--out", str(tmp_path / "w")) == 2
@@ -76,3 +76,5 @@ def test_seed_world_is_not_available_yet(
     assert not (tmp_path / "w").exists()
     assert run(monkeypatch, "--world", "moon", "--out", str(tmp_path / "w")) == 2
     assert "--world 'moon'" in capsys.readouterr().err
+    assert run(monkeypatch, "--seed", "-3", "--out", str(tmp_path / "w")) == 2
+    assert "non-negative" in capsys.readouterr().err

@@ -13,7 +13,9 @@ from palmares.cli.app import UsageProblem, app, print_json
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
 
 
-def _check_world(world: str) -> None:
+def _check_options(world: str, seed: int) -> None:
+    if seed < 0:
+        raise UsageProblem(f"--seed {seed}: give a non-negative integer")
     if world == "seeds":
         raise UsageProblem(
             "--world seeds is not available yet (it comes with the seed claims); use --world demo"
@@ -32,7 +34,7 @@ def demo(
     json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Write the demo world as a canonical CSV bundle and print its summary."""
-    _check_world(world)
+    _check_options(world, seed)
     check_demo_target(out)
     ds = generate(seed)
     path = write_demo(ds, out, world=world, seed=seed)
