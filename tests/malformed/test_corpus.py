@@ -95,8 +95,7 @@ CASES = [
         "duplicate-header",
         {
             OBS: "\n".join(
-                [OBS_HEADER + ",value"]
-                + [line + ",1" for line in base_text(OBS).splitlines()[1:]]
+                [OBS_HEADER + ",value"] + [line + ",1" for line in base_text(OBS).splitlines()[1:]]
             )
         },
         {(OBS, None, 1, "value", "duplicate-column")},
@@ -180,17 +179,17 @@ CASES = [
     ),
     Case(
         "published-unknown-status",
-        {"published.csv": table_with("published.csv", replace={2: "007,sys,2021,sys,1,1,,,90.5,,,top"})},
+        {
+            "published.csv": table_with(
+                "published.csv", replace={2: "007,sys,2021,sys,1,1,,,90.5,,,top"}
+            )
+        },
         {("published.csv", None, 2, "status", "unknown-status")},
         {"unknown-status": ["'top'"]},
     ),
     Case(
         "value-status-mismatch",
-        {
-            OBS: obs_with(
-                replace={2: "007,t1,sys,2021,,reported", 4: "007,r1,sys,2021,3,missing"}
-            )
-        },
+        {OBS: obs_with(replace={2: "007,t1,sys,2021,,reported", 4: "007,r1,sys,2021,3,missing"})},
         {
             (OBS, None, 2, "value", "value-status-mismatch"),
             (OBS, None, 4, "value", "value-status-mismatch"),
@@ -205,7 +204,10 @@ CASES = [
                 replace={2: "007,Université de Nîmes,fr,Nîmes", 3: "nam,Namibia,XX,Windhoek"},
             )
         },
-        {(INST, None, 2, "country", "invalid-country"), (INST, None, 3, "country", "invalid-country")},
+        {
+            (INST, None, 2, "country", "invalid-country"),
+            (INST, None, 3, "country", "invalid-country"),
+        },
         {"invalid-country": ["ISO 3166-1"]},
     ),
     Case(
@@ -238,7 +240,10 @@ CASES = [
                 },
             )
         },
-        {(IND, None, 4, "decimals", "invalid-decimals"), (IND, None, 5, "decimals", "invalid-decimals")},
+        {
+            (IND, None, 4, "decimals", "invalid-decimals"),
+            (IND, None, 5, "decimals", "invalid-decimals"),
+        },
         {"invalid-decimals": ["decimals"]},
     ),
     Case(
@@ -455,7 +460,10 @@ def test_accepted_traps_bom_crlf_nfd_namibia_and_007(tmp_path: Path) -> None:
     )
     bundle = make_bundle(
         tmp_path,
-        {INST: b"\xef\xbb\xbf" + institutions.encode("utf-8"), OBS: base_text(OBS).replace("\n", "\r")},
+        {
+            INST: b"\xef\xbb\xbf" + institutions.encode("utf-8"),
+            OBS: base_text(OBS).replace("\n", "\r"),
+        },
     )
     typed, problems = read_tables(bundle)
     assert list(problems) == []

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
 from openpyxl.writer.excel import ExcelWriter
 
 from palmares.io.csv_bundle import sorted_table
@@ -30,11 +31,22 @@ _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, sheet: Any) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, float) and float("%.16g" % value) != value:  # noqa: UP031
+        # openpyxl writes 16 significant digits; some doubles need 17 to read back exactly.
+        cell = WriteOnlyCell(sheet)
+        cell._value = repr(value)
+        cell.data_type = "n"
+        return cell
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        # Text that openpyxl would store as a formula or an error cell: force a string cell.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
@@ -74,7 +86,7 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
             else:
                 columns.append(series.astype(object).tolist())
         for row in zip(*columns, strict=True):
-            sheet.append([_cell(v) for v in row])
+            sheet.append([_cell(v, sheet) for v in row])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
