@@ -9,7 +9,7 @@ indexing over a per-edition index computed once at construction.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +176,7 @@ class Dataset:
     """A validated, immutable bundle of ranking data."""
 
     __slots__ = (
+        "_cache",
         "_edition_rows",
         "_inst_codes",
         "_institution_ids",
@@ -193,6 +194,7 @@ class Dataset:
             for name in TABLE_ORDER
         }
         object.__setattr__(self, "_tables", normalised)
+        object.__setattr__(self, "_cache", {})
         self._build_index()
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -204,9 +206,7 @@ class Dataset:
         obs = self._tables["observations"]
         inst_codes = _codes_in(obs["institution"], institutions)
         node_codes = _codes_in(obs["indicator"], np.asarray(nodes))
-        status_codes = _codes_in(obs["status"], np.asarray(STATUSES, dtype=object)).astype(
-            np.int8
-        )
+        status_codes = _codes_in(obs["status"], np.asarray(STATUSES, dtype=object)).astype(np.int8)
         rows = _edition_rows(obs["system"], obs["year"])
         values = obs["value"].to_numpy(dtype=np.float64, na_value=np.nan)
         for array in (inst_codes, node_codes, status_codes, values):
@@ -220,10 +220,18 @@ class Dataset:
         set_(self, "_values", values)
         set_(self, "_edition_rows", rows)
 
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from this (immutable) Dataset, computed once (data hash, trees)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     # -- construction and export -------------------------------------------------------------
 
     @classmethod
-    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, origin: str = "<frames>") -> Dataset:
+    def from_frames(
+        cls, frames: Mapping[str, pd.DataFrame], *, origin: str = "<frames>"
+    ) -> Dataset:
         """Validate pandas tables (named as in the canonical bundle) and build a Dataset.
 
         Raises :class:`~palmares.problems.InvalidInput` listing every problem found.
@@ -330,9 +338,7 @@ class Dataset:
                 f"no observations for edition {system} {year} (editions with data: {known})"
             ) from None
 
-    def matrix(
-        self, system: str, year: int, nodes: Sequence[str] | None = None
-    ) -> EditionMatrix:
+    def matrix(self, system: str, year: int, nodes: Sequence[str] | None = None) -> EditionMatrix:
         """The institutions x nodes matrix of one edition, by integer indexing (no pivot).
 
         ``nodes`` defaults to the leaves of the system's tree. Rows are the edition's field
@@ -428,4 +434,3 @@ class Dataset:
 def empty_dataset() -> Dataset:
     """A Dataset with every table present and empty."""
     return Dataset({name: _empty_table(name) for name in TABLE_ORDER})
-

@@ -56,6 +56,7 @@ class _State:
     x: FloatArray  # (n, L) leaf values as transformed so far
     mask: BoolArray  # (n, L) value present (after imputation: filled cells too)
     imputed: BoolArray  # (n, L)
+    applicable: BoolArray  # (n, L) False where the indicator does not apply (never imputed)
     grades: npt.NDArray[np.int8] | None = None
     records: list[StepRecord] = field(default_factory=list)
 
@@ -130,6 +131,7 @@ def run(
         x=np.where(submitted, values, np.nan)[rows],
         mask=submitted[rows].copy(),
         imputed=np.zeros((rows.size, len(leaves)), dtype=bool),
+        applicable=applicable[rows],
     )
     sub_attributes = {k: v[rows] for k, v in attributes.items()}
     for index, step in enumerate(m.steps):
@@ -169,7 +171,9 @@ def run(
         edition=int(edition),
         methodology=m,
         methodology_hash=methodology_hash(m),
-        data_hash=data_hash if data_hash is not None else compute_data_hash(dataset),
+        data_hash=data_hash
+        if data_hash is not None
+        else dataset.memo("data_hash", lambda: compute_data_hash(dataset)),
         seed=seed,
         institutions=matrix.institutions,
         names=_names(dataset, matrix.institutions),
@@ -286,6 +290,9 @@ def _leaf_step(
                 value=params.get("value"),
                 groups=groups,
             )
+            # A value that does not apply is not missing: it is never filled.
+            imputed &= state.applicable[:, whole]
+            filled = np.where(imputed | mask, filled, np.nan)
             state.x[:, whole] = filled
             state.mask[:, whole] = mask | imputed
             state.imputed[:, whole] |= imputed
