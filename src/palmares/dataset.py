@@ -19,7 +19,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from palmares.problems import InvalidInput
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
 from palmares.tree import Tree
 
