@@ -488,7 +488,7 @@ def _type_numeric_text(
             if year_like:
                 table.report(mask, column, "invalid-year", "{v!r} is not a year" + hint, shown)
             elif column == "decimals":
-                message = "{v!r} is not a number of decimals (an integer 0 to %d)" % _MAX_DECIMALS
+                message = f"{{v!r}} is not a number of decimals (an integer 0 to {_MAX_DECIMALS})"
                 table.report(mask, column, "invalid-decimals", message, shown)
             else:
                 table.report(mask, column, "not-a-number", "{v!r} is not a number" + hint, shown)

@@ -101,7 +101,7 @@ def test_validate_options_delimiter_and_decimal(monkeypatch, capsys, tmp_path) -
     for path in BASE.iterdir():
         text = path.read_text(encoding="utf-8").replace(",", ";")
         (bundle / path.name).write_text(text.replace("12.5", "12,5"), encoding="utf-8")
-    code, out, err = run(monkeypatch, capsys, "validate", str(bundle))
+    code, _, err = run(monkeypatch, capsys, "validate", str(bundle))
     assert code == 2 and "pass --delimiter ';'" in err
     code, _out, err = run(
         monkeypatch, capsys, "validate", str(bundle), "--delimiter", ";", "--decimal", ","
