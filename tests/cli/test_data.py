@@ -40,8 +40,8 @@ def test_validate_ok(monkeypatch, capsys) -> None:
     code, out, err = run(monkeypatch, capsys, "validate", str(BASE))
     assert code == 0 and err == ""
     assert out.strip().splitlines()[-1] == (
-        "OK: 3 institutions, 1 aliases, 1 lineage, 1 networks, 5 indicators, 2 editions, "
-        "6 observations, 2 published"
+        "OK: institutions=3, aliases=1, lineage=1, networks=1, indicators=5, editions=2, "
+        "observations=6, published=2"
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -60,7 +59,7 @@ def _options(
 
 
 def _summary(tables: dict[str, pd.DataFrame]) -> str:
-    counts = [f"{len(frame)} {name}" for name, frame in tables.items() if len(frame)]
+    counts = [f"{name}={len(frame)}" for name, frame in tables.items() if len(frame)]
     return ", ".join(counts) if counts else "no rows"
 
 
@@ -153,6 +152,5 @@ def convert(
         err(warning.to_text())
     dataset = Dataset(tables)
     write_dataset(dataset, target, format=format, force=force, layout=to)  # type: ignore[arg-type]
-    kinds = Counter(name for name, frame in tables.items() if len(frame))
     written = format or ("xlsx" if target.suffix.lower() == ".xlsx" else "csv")
-    typer.echo(f"wrote {target} ({to} {written}: {_summary(tables)}; {len(kinds)} tables)")
+    typer.echo(f"wrote {target} ({to} {written}: {_summary(tables)})")
