@@ -37,7 +37,7 @@ def test_validate_valid_files(
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"OK: {EXAMPLES / 'asem.toml'} (asem, 4df133e9a5d4)",
-        f"OK: {EXAMPLES / 'composite.toml'} (composite-example, 4ffc29ad1131)",
+        f"OK: {EXAMPLES / 'composite.toml'} (composite-example, b7d4a69eee70)",
     ]
 
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import typer
 
 from palmares.problems import UsageProblem
@@ -55,3 +57,34 @@ def print_json(document: Any) -> None:
 
 def err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def print_table(rows: Any, title: str, caption: str) -> None:
+    """A table of records (a DataFrame or a list of dicts): rich on a terminal, wide plain text
+    otherwise."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    from rich.console import Console
+    from rich.table import Table
+
+    terminal = sys.stdout.isatty()
+    console = Console(no_color=not terminal, width=None if terminal else 160)
+    table = Table(title=title, caption=caption, show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if column in ("rank", "score") else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if _blank(v) else _cell(v) for v in row])
+    console.print(table)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        if value != 0 and abs(value) < 1e-2:
+            return f"{value:.3g}"
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import UsageProblem, app, print_json
+from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
+from palmares.demo.showcase import rank_latest, top_rows
 
 
 def _check_options(world: str, seed: int) -> None:
@@ -39,10 +40,39 @@ def demo(
     ds = generate(seed)
     path = write_demo(ds, out, world=world, seed=seed)
     summary = {"world": world, "seed": seed, "out": str(path), **summarise(ds)}
+    result = rank_latest(ds, seed=seed)
+    summary["ranking"] = {
+        "system": result.system,
+        "edition": result.edition,
+        "methodology": result.methodology.id,
+        "methodology_hash": result.methodology_hash,
+        "data_hash": result.data_hash,
+        "field_size": result.field_size,
+        "top": top_rows(result),
+    }
     if json:
         print_json(summary)
     else:
         print_summary(summary)
+        print_ranking(summary["ranking"], result.methodology.methodology.label_en, path)
+
+
+def print_ranking(ranking: dict[str, Any], label: str, out: Path) -> None:
+    """The top of the demo's ranking and the command that shows all of it."""
+    rows = [
+        {"rank": r["rank"], "name": r["name"], "country": r["country"], "score": r["score"]}
+        for r in ranking["top"]
+    ]
+    print_table(
+        rows,
+        f"{ranking['system']} {ranking['edition']}: {label} (top {len(rows)})",
+        f"{ranking['field_size']:,} ranked; methodology {ranking['methodology_hash'][:12]}, "
+        f"data {ranking['data_hash'][:12]}",
+    )
+    sys.stdout.write(
+        f"\nThe whole table: palmares rank --data {out} --method {ranking['methodology']} "
+        f"--edition {ranking['edition']}\n"
+    )
 
 
 def _percent(x: float) -> str:

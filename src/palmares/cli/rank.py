@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from palmares.cli.app import app, data_path, print_json
+from palmares.cli.app import app, data_path, print_json, print_table
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[
@@ -83,34 +80,6 @@ def compute(data: Path | None, ref: str, edition: int, seed: int) -> Any:
     return run(dataset, ref, edition, seed=seed)
 
 
-def _print_table(frame: pd.DataFrame, title: str, caption: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    terminal = sys.stdout.isatty()
-    console = Console(no_color=not terminal, width=None if terminal else 160)
-    table = Table(title=title, caption=caption, show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column), justify="right" if column in ("rank", "score") else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if _blank(v) else _cell(v) for v in row])
-    console.print(table)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, float):
-        if value != 0 and abs(value) < 1e-2:
-            return f"{value:.3g}"
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
 @app.command()
 def rank(
     data: DataOption = None,
@@ -176,7 +145,7 @@ def rank(
         f"{result.field_size} ranked; methodology {result.methodology_hash[:12]}, "
         f"data {result.data_hash[:12]}" + (f"\n{statement}" if statement else "")
     )
-    _print_table(shown[columns].rename(columns={"rank_display": "rank"}), title, caption)
+    print_table(shown[columns].rename(columns={"rank_display": "rank"}), title, caption)
 
 
 @app.command()
@@ -214,7 +183,7 @@ def explain(
         print_json({**head, "nodes": table.to_dict(orient="records")})
         return
     caption = f"rank {head['rank_display'] or 'unranked'}, score {head['score']:.4g}"
-    _print_table(
+    print_table(
         table.drop(columns=["parent"]),
         f"{result.names[i]} ({who}) - {result.system} {result.edition}",
         caption,

@@ -357,16 +357,22 @@ def _preset_lookup() -> Any:
 
 
 def resolve_methodology(ref: str, edition: int | None = None) -> md.Methodology:
-    """A methodology from a TOML path, else a preset id (``PRESET`` or ``PRESET@YEAR``).
+    """A methodology from a TOML path, a bundled example id (``umr-composite``), else a preset
+    id (``PRESET`` or ``PRESET@YEAR``).
 
     A preset id is looked up in :mod:`palmares.systems` (its ``preset_path(preset, year)``); a
     bare id picks the edition range containing ``edition``, ``PRESET@YEAR`` the one containing
     YEAR. The methodology must apply to ``edition`` when one is given.
     """
     path = Path(ref)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        from palmares.examples import EXAMPLES
+
+        if (EXAMPLES / f"{ref}.toml").exists():  # a bundled example methodology, by its id
+            path = EXAMPLES / f"{ref}.toml"
     if path.suffix.lower() == ".toml" or path.exists():
         methodology = load_methodology(path)
-        where = ref
+        where = str(path)
     else:
         preset, _, pinned = ref.partition("@")
         year = int(pinned) if pinned.isdigit() else edition
