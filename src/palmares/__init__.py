@@ -18,7 +18,7 @@ def load(path: str | Path, **options: object) -> Dataset:
     """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout)."""
     from palmares.io import read_dataset
 
-    return read_dataset(path, **options)  # type: ignore[arg-type]
+    return read_dataset(path, **options)
 
 
 __all__ = ["Dataset", "EditionMatrix", "InvalidInput", "Problem", "__version__", "load"]

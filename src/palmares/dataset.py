@@ -97,15 +97,15 @@ def _normalise_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if series.dtype == _KIND_DTYPE[column.kind]:
             continue  # already canonical (validated tables): skip a million-row no-op copy
         if column.kind == "int":
-            frame[column.name] = pd.array(pd.to_numeric(series), dtype="Int64")
+            frame[column.name] = pd.to_numeric(series).astype("Int64")
         elif column.kind == "float":
             frame[column.name] = pd.to_numeric(series).astype("float64")
         else:
             frame[column.name] = series.astype("str")
     extras = [c for c in frame.columns if c not in spec.column_names]
-    for column in extras:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].astype("str")
+    for extra in extras:
+        if not pd.api.types.is_numeric_dtype(frame[extra]):
+            frame[extra] = frame[extra].astype("str")
     return frame[[*spec.column_names, *extras]].reset_index(drop=True)
 
 
@@ -185,6 +185,16 @@ class Dataset:
         "_tables",
         "_values",
     )
+
+    _cache: dict[str, Any]
+    _edition_rows: dict[tuple[str, int], npt.NDArray[np.intp]]
+    _inst_codes: npt.NDArray[np.integer[Any]]
+    _institution_ids: tuple[str, ...]
+    _node_codes: npt.NDArray[np.integer[Any]]
+    _node_ids: tuple[str, ...]
+    _status_codes: npt.NDArray[np.int8]
+    _tables: dict[str, pd.DataFrame]
+    _values: npt.NDArray[np.float64]
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """Wrap already-validated tables. Use :meth:`from_frames` for user-built frames."""
@@ -353,7 +363,7 @@ class Dataset:
         inst = self._inst_codes[rows]
         # Codes are small integers: a presence table and its running count give each code its
         # row without sorting (np.unique would sort millions of codes).
-        in_field = np.zeros(len(self._institution_ids), dtype=bool)
+        in_field = np.zeros(len(self._institution_ids), dtype=np.bool_)
         in_field[inst] = True
         field_codes = np.flatnonzero(in_field)
         row_of = (np.cumsum(in_field) - 1)[inst]
