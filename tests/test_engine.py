@@ -15,9 +15,7 @@ from palmares.dataset import Dataset
 from palmares.engine import MethodologyDataError, run
 from palmares.methodology import load_methodology
 
-ASEM = Path(__file__).resolve().parents[2] / "shared" / "data" / "asem"
-if not ASEM.exists():  # the repository may sit elsewhere than /work/main
-    ASEM = Path("/work/shared/data/asem")
+ASEM = Path(__file__).resolve().parent / "data" / "asem"
 
 
 def dataset(values: dict[str, list[float | None]], *, lower: tuple[str, ...] = ()) -> Dataset:

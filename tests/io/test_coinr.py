@@ -19,7 +19,7 @@ from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
 from palmares.validation import validate_tables
 
-ASEM = Path(__file__).resolve().parents[3] / "shared" / "data" / "asem"
+ASEM = Path(__file__).resolve().parents[1] / "data" / "asem"
 IDATA = ASEM / "asem_idata.csv"
 IMETA = ASEM / "asem_imeta.csv"
 

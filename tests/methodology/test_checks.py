@@ -19,7 +19,7 @@ from palmares.problems import InvalidInput
 from palmares.tree import Tree
 
 EXAMPLES = Path(__file__).parent / "examples"
-ASEM_META = Path(__file__).resolve().parents[3] / "shared" / "data" / "asem" / "asem_imeta.csv"
+ASEM_META = Path(__file__).resolve().parents[1] / "data" / "asem" / "asem_imeta.csv"
 
 
 def asem_tree() -> Tree:
