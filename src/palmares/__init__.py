@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from palmares.dataset import Dataset, EditionMatrix
 from palmares.problems import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from palmares.methodology import Methodology
+    from palmares.result import Result
 
 try:
     __version__ = version("palmares")
@@ -21,4 +26,22 @@ def load(path: str | Path, **options: object) -> Dataset:
     return read_dataset(path, **options)
 
 
-__all__ = ["Dataset", "EditionMatrix", "InvalidInput", "Problem", "__version__", "load"]
+def rank(
+    dataset: Dataset, method: str | Path | Methodology, edition: int, *, seed: int = 0
+) -> Result:
+    """Rank one edition with a methodology (a path, an example id, a preset or a Methodology)."""
+    from palmares.engine import run
+
+    return run(dataset, method, edition, seed=seed)
+
+
+__all__ = [
+    "Dataset",
+    "EditionMatrix",
+    "InvalidInput",
+    "Problem",
+    "Result",
+    "__version__",
+    "load",
+    "rank",
+]

@@ -11,6 +11,7 @@ without rerunning the earlier steps.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +20,16 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.dataset import Dataset
-from palmares.methodology import Methodology, methodology_hash, resolve_methodology
+from palmares.methodology import (
+    Methodology,
+    load_methodology,
+    methodology_hash,
+    resolve_methodology,
+)
 from palmares.methodology.load import check_with_tree
 from palmares.methodology.model import StepBase
 from palmares.ranking_table import RankingTable, rank_scores
+from palmares.result import Result
 from palmares.steps import aggregate, eligibility, grade, impute, normalise, rescale, rounding
 from palmares.steps import treat as treat_step
 from palmares.steps import weight as weight_step
@@ -61,10 +68,13 @@ class _State:
     records: list[StepRecord] = field(default_factory=list)
 
 
-def resolve(method: Methodology | str, edition: int) -> Methodology:
-    """A Methodology from an object, a TOML path or a preset reference (``id`` or ``id@YEAR``)."""
+def resolve(method: Methodology | str | os.PathLike[str], edition: int) -> Methodology:
+    """A Methodology from an object, TOML text, a TOML path, a bundled example id or a preset
+    reference (``id`` or ``id@YEAR``)."""
     if isinstance(method, Methodology):
         return method
+    if isinstance(method, str) and "\n" in method:  # TOML text given directly
+        return load_methodology(method)
     return resolve_methodology(str(method), edition)
 
 
@@ -87,19 +97,18 @@ def methodology_tree(dataset: Dataset, method: Methodology) -> tuple[Tree, dict[
 
 def run(
     dataset: Dataset,
-    method: Methodology | str,
+    method: Methodology | str | os.PathLike[str],
     edition: int,
     *,
     seed: int = 0,
     data_hash: str | None = None,
-) -> Any:
+) -> Result:
     """Score, rank, band and group every institution of ``edition`` with ``method``.
 
     Returns a :class:`~palmares.result.Result` carrying the working of every step and the
     methodology hash, data hash, seed and palmares version.
     """
     from palmares.io import data_hash as compute_data_hash
-    from palmares.result import Result
 
     m = resolve(method, edition)
     if not m.applies_to(edition):
