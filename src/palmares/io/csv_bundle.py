@@ -105,9 +105,7 @@ def _invalid_byte(data: bytes, start: int) -> str:
     return f"0x{data[start]:02X}"
 
 
-def decode_bytes(
-    data: bytes, file: str, problems: Problems, encoding: str | None
-) -> bytes | None:
+def decode_bytes(data: bytes, file: str, problems: Problems, encoding: str | None) -> bytes | None:
     """The file as UTF-8 bytes without BOM (default input: UTF-8); report where decoding fails."""
     if encoding is not None and encoding.replace("-", "").replace("_", "").lower() not in (
         "utf8",
@@ -197,7 +195,9 @@ def read_csv_bytes(
     if any(blank in data for blank in (b"\n\n", b"\r\r", b"\r\n\r\n")):
         invalid.append(0)
     dictionary = pa.dictionary(pa.int32(), pa.string())
-    types = {n: dictionary if h in coded else pa.string() for n, h in zip(names, header, strict=True)}
+    types = {
+        n: dictionary if h in coded else pa.string() for n, h in zip(names, header, strict=True)
+    }
     try:
         if invalid:
             raise pa.ArrowInvalid("blank lines")
