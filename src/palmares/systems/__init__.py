@@ -1,0 +1,56 @@
+"""Presets: methodology files that reproduce real ranking systems, one folder per system.
+
+``systems/<preset>/*.toml`` are the preset's methodologies, one per edition range (the file's
+``editions`` says which). ``preset_path("letudiant", 2023)`` finds the file for an edition;
+:func:`palmares.methodology.resolve_methodology` uses it for ``--method PRESET[@YEAR]``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+SYSTEMS_DIR = Path(__file__).parent
+
+
+def preset_ids() -> tuple[str, ...]:
+    """Every preset shipped with palmares, sorted."""
+    return tuple(sorted(p.name for p in SYSTEMS_DIR.iterdir() if p.is_dir() and _files(p.name)))
+
+
+def _files(preset: str) -> tuple[Path, ...]:
+    folder = SYSTEMS_DIR / preset
+    return tuple(sorted(folder.glob("*.toml"))) if folder.is_dir() else ()
+
+
+@lru_cache(maxsize=256)
+def _covers(path: Path, year: int) -> bool:
+    """Whether a file's ``editions`` (a range or a list) holds ``year``; read without validating
+    the whole file (validation happens when the methodology is loaded)."""
+    editions = tomllib.loads(path.read_text(encoding="utf-8"))["methodology"]["editions"]
+    if isinstance(editions, dict):
+        end = editions.get("to")
+        return int(editions["from"]) <= year and (end is None or year <= int(end))
+    return year in {int(y) for y in editions}
+
+
+def preset_files(preset: str) -> tuple[Path, ...]:
+    """The methodology files of a preset, or LookupError naming the presets there are."""
+    files = _files(preset)
+    if not files:
+        known = ", ".join(preset_ids()) or "none yet"
+        raise LookupError(f"unknown preset {preset!r}; presets: {known}")
+    return files
+
+
+def preset_path(preset: str, year: int | None) -> Path:
+    """The file of ``preset`` whose editions contain ``year`` (the latest file when None)."""
+    files = preset_files(preset)
+    if year is None:
+        return files[-1]
+    for path in files:
+        if _covers(path, year):
+            return path
+    ranges = ", ".join(path.stem for path in files)
+    raise LookupError(f"preset {preset!r} has no methodology for {year} (files: {ranges})")
