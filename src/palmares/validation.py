@@ -717,11 +717,12 @@ def _check_references(tables: dict[str, _Table]) -> None:
             if table is None or not table.has(column):
                 continue
             text = table.text(column)
+            what = "network member" if code == "unknown-network-member" else "institution"
             table.report(
                 table.per_unique(column, _not_in(known_inst)),
                 column,
                 code,
-                "unknown institution {v!r} (not in institutions)",
+                f"unknown {what} {{v!r}} (not in institutions)",
                 text,
             )
     if known_ind is not None:
