@@ -47,3 +47,17 @@ def test_unknown_sheet_is_a_warning(tmp_path: Path) -> None:
     assert [(p.sheet, p.code, p.severity) for p in problems] == [
         ("notes", "unknown-table", "warning")
     ]
+
+
+def test_every_double_and_formula_like_text_survive(tmp_path: Path) -> None:
+    ds = read_dataset(BASE)
+    obs = ds.observations
+    obs["value"] = obs["value"].astype("float64")
+    exact = [0.1 + 0.2, -0.0, 14182035512427542.0]
+    rows = obs.index[obs["value"].notna()][:3]
+    obs.loc[rows, "value"] = exact
+    aliases = ds.aliases.assign(name=["=SUM(A1)"])
+    tricky = ds.with_tables(observations=obs, aliases=aliases)
+    back = read_dataset(write_dataset(tricky, tmp_path / "b.xlsx"))
+    assert data_hash(back) == data_hash(tricky)
+    assert back.aliases["name"].tolist() == ["=SUM(A1)"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,8 +37,10 @@ def _cell(value: Any, sheet: Any) -> Any:
         return None
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, float) and float("%.16g" % value) != value:  # noqa: UP031
-        # openpyxl writes 16 significant digits; some doubles need 17 to read back exactly.
+    if isinstance(value, float) and (
+        float("%.16g" % value) != value or (value == 0 and math.copysign(1.0, value) < 0)  # noqa: UP031
+    ):
+        # openpyxl writes 16 significant digits (and -0.0 as 0); some doubles need 17.
         cell = WriteOnlyCell(sheet)
         cell._value = repr(value)
         cell.data_type = "n"
@@ -123,7 +126,10 @@ def _text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+        negative_zero = value == 0 and math.copysign(1.0, value) < 0
+        if value.is_integer() and abs(value) < 2**53 and not negative_zero:
+            return str(int(value))
+        return repr(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return _date_text(value)
     return str(value)
