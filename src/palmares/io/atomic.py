@@ -26,10 +26,13 @@ def _remove(path: Path) -> None:
 def check_target(path: Path, *, force: bool) -> None:
     """Refuse an existing output unless ``force`` (a usage problem: the CLI exits 2)."""
     if (path.exists() or path.is_symlink()) and not force:
-        # Imported here: the CLI package imports writers, so a module-level import would cycle.
-        from palmares.cli.app import UsageProblem
+        raise OutputExists(f"{path} exists; pass --force to replace it")
 
-        raise UsageProblem(f"{path} exists; pass --force to replace it")
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 @contextmanager
@@ -48,8 +51,11 @@ def atomic_path(
     prefix = f".{target.name}.tmp-"
     if directory:
         temporary = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        # mkdtemp makes a private (0700) folder; the output gets the mode a plain mkdir would.
+        temporary.chmod(0o777 & ~_umask())
     else:
-        handle, name = tempfile.mkstemp(prefix=prefix, dir=parent)
+        # Keep the suffix: writers and viewers may go by it (.xlsx, .csv).
+        handle, name = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=parent)
         os.close(handle)
         temporary = Path(name)
         temporary.unlink()
