@@ -154,3 +154,24 @@ def test_usage_problems_exit_2(monkeypatch, capsys, tmp_path) -> None:
     assert code == 2 and "--to 'csv'" in err
     code, _out, err = run(monkeypatch, capsys, "validate", str(tmp_path / "absent"))
     assert code == 2 and "no such file or folder" in err
+
+
+def test_convert_dispatches_to_the_wide_layout(monkeypatch, capsys, tmp_path) -> None:
+    wide = tmp_path / "wide.csv"
+    code, out, err = run(monkeypatch, capsys, "convert", str(BASE), str(wide), "--to", "wide")
+    assert code == 0, err
+    assert wide.read_text(encoding="utf-8").startswith("institution,system,year,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.csv"]
+    code, out, err = run(monkeypatch, capsys, "validate", str(wide), "--bundle", str(BASE))
+    assert code == 0, err
+    assert out.startswith("OK: ")
+    back = tmp_path / "back"
+    code, _, err = run(monkeypatch, capsys, "convert", str(wide), str(back), "--bundle", str(BASE))
+    assert code == 0, err
+    values = read_dataset(back).observations.dropna(subset=["value"])
+    original = read_dataset(BASE).observations.dropna(subset=["value"])
+    key = ["system", "year", "institution", "indicator"]
+    merged = original.merge(values, on=key, suffixes=("", "_back"))
+    assert len(merged) == len(original)
+    assert (merged["value"] == merged["value_back"]).all()
+    assert (merged["status"] == merged["status_back"]).all()

@@ -152,5 +152,5 @@ def convert(
         err(warning.to_text())
     dataset = Dataset(tables)
     write_dataset(dataset, target, format=format, force=force, layout=to)  # type: ignore[arg-type]
-    written = format or ("xlsx" if target.suffix.lower() == ".xlsx" else "csv")
+    written = format or {".xlsx": "xlsx", ".parquet": "parquet"}.get(target.suffix.lower(), "csv")
     typer.echo(f"wrote {target} ({to} {written}: {_summary(tables)})")

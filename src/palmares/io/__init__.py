@@ -199,7 +199,8 @@ def read_dataset(paths: Paths, **options: Any) -> Dataset:
 
 
 def _infer_format(path: Path, format: str | None) -> Format:
-    chosen = format or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    by_suffix = {".xlsx": "xlsx", ".parquet": "parquet"}
+    chosen = format or by_suffix.get(path.suffix.lower(), "csv")
     if chosen not in FORMATS:
         raise ValueError(f"unknown format {chosen!r} (one of {', '.join(FORMATS)})")
     return chosen  # type: ignore[return-value]
