@@ -220,3 +220,15 @@ def test_published_table_types_and_vocabulary() -> None:
     assert [(p.row, p.column, p.code) for p in problems] == [(3, "rank", "invalid-value")]
     assert typed["published"]["rank"].dtype == "Int64"
     assert typed["published"]["score"][0] == 90.5
+
+
+def test_inputs_are_never_changed() -> None:
+    frames = string_frames()
+    frames["observations"].loc[0, "value"] = "abc"
+    before = {name: frame.copy(deep=True) for name, frame in frames.items()}
+    flagged = {"value": np.array([True, False, False])}
+    source = TableSource("obs.csv", flagged=flagged)
+    validate_tables(frames, sources={"observations": source})
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(frame, before[name])
+    assert source.flagged is flagged and list(source.flagged) == ["value"]

@@ -241,6 +241,8 @@ class _Table:
         self.name = name
         self.spec: TableSpec = TABLES[name]
         self.source = source
+        #: Cells the reader reported (a copy: the caller's source is never changed).
+        self.flagged = dict(source.flagged)
         self.problems = problems
         self.frame = frame
         self.n = len(frame)
@@ -277,7 +279,7 @@ class _Table:
     def skip(self, column: str) -> npt.NDArray[np.bool_]:
         """Cells not to report again in ``column``: flagged by the reader or already bad."""
         out = np.zeros(self.n, dtype=bool)
-        for mask in (self.source.flagged.get(column), self.bad.get(column)):
+        for mask in (self.flagged.get(column), self.bad.get(column)):
             if mask is not None:
                 out |= mask
         return out
@@ -413,7 +415,6 @@ def _check_header(table: _Table) -> bool:
         keep.append(position)
     if len(keep) != len(columns):
         table.frame = table.frame.iloc[:, keep]
-        table.source.flagged = {c: m for c, m in table.source.flagged.items() if c in seen}
     missing = [c for c in spec.required_columns if c not in seen]
     separator = next(
         (s for s in _SEPARATORS for c in columns if s in c and c not in spec.column_names), None
