@@ -308,6 +308,12 @@ CASES = [
         {"unknown-institution": ["'zzz'"]},
     ),
     Case(
+        "trailing-blank-lines-are-ignored",
+        {OBS: obs_with("zzz,t1,sys,2021,1,reported") + "\n\n"},
+        {(OBS, None, 8, "institution", "unknown-institution")},
+        {"unknown-institution": ["'zzz'"]},
+    ),
+    Case(
         "invalid-value",
         {"lineage.csv": table_with("lineage.csv", replace={2: "b,007,2017,acquisition"})},
         {("lineage.csv", None, 2, "kind", "invalid-value")},

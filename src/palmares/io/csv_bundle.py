@@ -190,6 +190,8 @@ def read_csv_bytes(
         invalid.append(row.number or 0)
         return "skip"
 
+    if data.endswith((b"\n\n", b"\r\r", b"\r\n\r\n")):
+        data = data.rstrip(b"\r\n") + b"\n"  # blank lines at the end hold no rows
     # Arrow turns a blank line into a row of empty cells; the stdlib path skips it and keeps
     # the numbering a spreadsheet shows, so take that path when the file has one.
     if any(blank in data for blank in (b"\n\n", b"\r\r", b"\r\n\r\n")):
