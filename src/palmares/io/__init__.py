@@ -95,7 +95,8 @@ def detect_layout(paths: Paths) -> Layout:
         raise InvalidInput(problems)
     if len(found) == 1 and found[0].is_dir():
         names = {p.stem for p in found[0].iterdir()}
-        if names & set(TABLES) or not names & {"iData", "iMeta"}:
+        coinr_names = {n for n in names if n.lower() in ("idata", "imeta")}  # write_coinr: idata
+        if names & set(TABLES) or not coinr_names:
             return "canonical"
         return "coinr"
     if len(found) == 1 and found[0].suffix.lower() in (".xlsx", ".xlsm"):
