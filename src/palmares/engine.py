@@ -3,9 +3,19 @@
 The pipeline follows the methodology's ``[[steps]]`` in order over the institutions x leaves
 matrix: eligibility (on what was submitted), imputation, outlier treatment, normalisation,
 points and grades act on leaves; weights and aggregation then build every inner node bottom-up;
-rescaling and rounding act on the root (or the nodes a step names); ranking, bands and groups
-come last. Every intermediate array is kept in the :class:`~palmares.result.Result` so each number
-can be explained, and the cached leaf values let :mod:`palmares.personalise` re-aggregate
+a rescale or round step naming inner nodes acts right after those nodes are aggregated and before
+their parents (THE Impact rescales each SDG, then keeps the best three); rescaling and rounding
+of the root, then ranking, bands and groups come last.
+
+Eligibility has two roles. A ``coverage`` rule screens out institutions with too little data:
+they are not scored at all and leaf statistics ignore them (the JRC screen). Every other rule
+(``required``, ``k_of``, ``where``) decides membership of the overall table only: the institution
+is still scored wherever it has data, so per-node tables (THE Impact's per-SDG tables) rank every
+submitter, while the root score, its rank and the statistics of inner rescale steps are taken
+over the overall table.
+
+Every intermediate array is kept in the :class:`~palmares.result.Result` so each number can be
+explained, and the cached leaf values let :mod:`palmares.personalise` re-aggregate
 without rerunning the earlier steps.
 """
 
@@ -134,8 +144,9 @@ def run(
     direction = np.array([directions.get(leaf, 1) for leaf in leaves], dtype=np.int8)
     attributes = _attributes(dataset, matrix.institutions)
 
-    eligible = _eligibility(m, tree, submitted, attributes)
-    rows = np.flatnonzero(eligible)
+    screened, eligible = _eligibility(m, tree, submitted, attributes)
+    rows = np.flatnonzero(screened)
+    in_table = eligible[rows]
     state = _State(
         x=np.where(submitted, values, np.nan)[rows],
         mask=submitted[rows].copy(),
@@ -146,21 +157,27 @@ def run(
     for index, step in enumerate(m.steps):
         if step.acts_on == "leaf" and step.type != "eligibility":
             _leaf_step(index, step, tree, state, direction, sub_attributes)
-    node_values, node_weights, counts = aggregate_tree(
-        m, tree, state.x, state.mask, state.grades, applicable[rows]
+    aggregated = aggregate_tree_full(
+        m, tree, state.x, state.mask, state.grades, applicable[rows], population=in_table
     )
+    node_values = aggregated.values
+    counts = aggregated.counts
+    state.records.extend(aggregated.records)
     root = tree.roots[0]
     root_column = tree.index(root)
+    # Only the overall table has a root score.
+    node_values[~in_table, root_column] = np.nan
     raw_score = node_values[:, root_column].copy()
     for index, step in enumerate(m.steps):
-        if step.acts_on == "root":
+        if step.acts_on == "root" and targets_root(step, root):
             state.records.append(root_step(index, step, tree, node_values, root))
     score = node_values[:, root_column]
 
+    key = ranking_key(m, score, counts, tree, root)
     table = rank_scores(
         m.ranking,
         edition,
-        ranking_key(m, score, counts, tree, root),
+        np.where(in_table, key, np.nan),
         score,
         decimals=published_decimals(m),
         rounded=ends_rounded(m),
@@ -198,8 +215,10 @@ def run(
         leaf_mask=widen(state.mask, False),
         grades=None if state.grades is None else widen(state.grades, np.int8(-1)),
         node_values=widen(node_values, np.nan),
-        node_weights=widen(node_weights, np.nan),
+        node_weights=widen(aggregated.weights, np.nan),
         grade_counts=None if counts is None else widen(counts, np.int64(0)),
+        unscaled=widen(aggregated.unscaled, np.nan),
+        scored=screened,
         raw_score=widen(raw_score, np.nan),
         score=widen(score, np.nan),
         ranking=table.widen(rows, n),
@@ -224,25 +243,48 @@ def _columns(tree: Tree, leaves: Sequence[str], nodes: Sequence[str] | None) -> 
     return sorted(set(out))
 
 
+def _node_submitted(
+    tree: Tree, leaves: Sequence[str], submitted: BoolArray, nodes: Sequence[str] | None
+) -> tuple[BoolArray, list[int]] | None:
+    """For rules naming inner nodes: (n, k) "submitted" per named node (any leaf below has a
+    value), and the columns; None when the step names leaves only (the leaf-wise rules apply)."""
+    if nodes is None or all(n not in tree or tree.is_leaf[tree.index(n)] for n in nodes):
+        return None
+    present = [n for n in nodes if n in tree]
+    position = {leaf: j for j, leaf in enumerate(leaves)}
+    out = np.zeros((submitted.shape[0], len(present)), dtype=bool)
+    for k, node in enumerate(present):
+        cols = [position[leaf] for leaf in tree.leaves_under(node)]
+        out[:, k] = submitted[:, cols].any(axis=1)
+    return out, list(range(len(present)))
+
+
 def _eligibility(
     m: Methodology, tree: Tree, submitted: BoolArray, attributes: Mapping[str, npt.NDArray[Any]]
-) -> BoolArray:
+) -> tuple[BoolArray, BoolArray]:
+    """(screened, eligible): who is scored at all (coverage rules), who enters the overall
+    table (every rule). A rule naming inner nodes counts a node as submitted when any leaf below
+    it has a value (THE Impact: SDG 17 plus three other SDGs submitted)."""
+    screened = np.ones(submitted.shape[0], dtype=bool)
     keep = np.ones(submitted.shape[0], dtype=bool)
     leaves = tree.leaves
     for step in m.steps_of("eligibility"):
         params = step.params()
-        cols = _columns(tree, leaves, step.nodes)
+        by_node = _node_submitted(tree, leaves, submitted, step.nodes)
+        mask, cols = by_node if by_node is not None else (submitted, None)
+        if cols is None:
+            cols = _columns(tree, leaves, step.nodes)
         if step.method == "coverage":
             if cols:
-                keep &= eligibility.coverage(submitted, params["min_share"], cols)
+                screened &= eligibility.coverage(mask, params["min_share"], cols)
         elif step.method == "required":
-            keep &= eligibility.required(submitted, cols) if cols else False
+            keep &= eligibility.required(mask, cols) if cols else False
         elif step.method == "k_of":
             k = int(params["k"])
-            keep &= eligibility.k_of(submitted, cols, k) if len(cols) >= k else False
+            keep &= eligibility.k_of(mask, cols, k) if len(cols) >= k else False
         elif step.method == "where":
             keep &= eligibility.where(attributes, params["equals"])
-    return keep
+    return screened, keep & screened
 
 
 # -- leaf steps ----------------------------------------------------------------------------------
@@ -386,6 +428,19 @@ def _step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase
     return found
 
 
+@dataclass
+class Aggregated:
+    """What aggregation produced: node values (n, N) as their parents consumed them, each
+    node's share of its parent, grade counts, node values before any inner rescale or round
+    (what per-node tables rank), and the records of the inner steps."""
+
+    values: FloatArray
+    weights: FloatArray
+    counts: npt.NDArray[np.int64] | None
+    unscaled: FloatArray
+    records: list[StepRecord]
+
+
 def aggregate_tree(
     m: Methodology,
     tree: Tree,
@@ -394,14 +449,56 @@ def aggregate_tree(
     grades: npt.NDArray[np.int8] | None,
     applicable: BoolArray,
     weight_overrides: Mapping[str, float] | None = None,
+    *,
+    population: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
     """Node values (n, N), each node's effective weight within its parent (n, N), grade counts.
 
     ``x``/``mask``/``grades``/``applicable`` are over ``tree.leaves``; ``weights`` overrides the
-    methodology's weights (``weight_overrides``: the personalised ranking).
+    methodology's weights (``weight_overrides``: the personalised ranking). ``population``
+    (default: every row) is whom inner rescale steps take their statistics over.
     """
+    out = aggregate_tree_full(
+        m, tree, x, mask, grades, applicable, weight_overrides, population=population
+    )
+    return out.values, out.weights, out.counts
+
+
+def inner_steps(m: Methodology, tree: Tree) -> list[tuple[int, StepBase, list[str]]]:
+    """Rescale and round steps naming inner nodes (not the root): (index, step, nodes)."""
+    root = tree.roots[0]
+    out: list[tuple[int, StepBase, list[str]]] = []
+    for index, step in enumerate(m.steps):
+        if step.acts_on != "root" or step.nodes is None:
+            continue
+        nodes = [
+            n for n in step.nodes if n in tree and n != root and not tree.is_leaf[tree.index(n)]
+        ]
+        if nodes:
+            out.append((index, step, nodes))
+    return out
+
+
+def targets_root(step: StepBase, root: str) -> bool:
+    return step.nodes is None or root in step.nodes
+
+
+def aggregate_tree_full(
+    m: Methodology,
+    tree: Tree,
+    x: FloatArray,
+    mask: BoolArray,
+    grades: npt.NDArray[np.int8] | None,
+    applicable: BoolArray,
+    weight_overrides: Mapping[str, float] | None = None,
+    *,
+    population: BoolArray | None = None,
+) -> Aggregated:
+    """Aggregate bottom-up, applying inner rescale/round steps between levels (see
+    :func:`aggregate_tree`)."""
     n = x.shape[0]
     overrides = dict(weight_overrides or {})
+    pop = np.ones(n, dtype=bool) if population is None else np.asarray(population, dtype=bool)
 
     def weight_of(node: str) -> float:
         return overrides.get(node, m.weight(node))
@@ -422,6 +519,9 @@ def aggregate_tree(
     if grades is not None:
         counts = np.zeros((size, n, 5), dtype=np.int64)
         counts[leaf_rows] = (grades.T[:, :, None] == np.arange(5)).astype(np.int64)
+    pending = inner_steps(m, tree)
+    unscaled_rows: dict[int, FloatArray] = {}
+    records: list[StepRecord] = []
     for level in tree.levels_bottom_up():
         fast: list[int] = []
         for parent in level.tolist():
@@ -448,7 +548,42 @@ def aggregate_tree(
                 counts[parent] = counts[children].sum(axis=0)
         if fast:
             _mean_level(m, tree, fast, weight_of, values, present, weights, node_applicable, counts)
-    return values.T, weights.T, None if counts is None else counts.transpose(1, 0, 2)
+        in_level = {tree.ids[i] for i in level.tolist()}
+        for index, step, nodes in pending:
+            here = [node for node in nodes if node in in_level]
+            for node in here:
+                row = tree.index(node)
+                unscaled_rows.setdefault(row, values[row].copy())
+                values[row] = _rescale_or_round(step, node, values[row], pop)
+                present[row] = ~np.isnan(values[row])
+            if here:
+                records.append(StepRecord(index, step.tag, tuple(here)))
+    unscaled = values.copy()
+    for row, original in unscaled_rows.items():
+        unscaled[row] = original
+    return Aggregated(
+        values=values.T,
+        weights=weights.T,
+        counts=None if counts is None else counts.transpose(1, 0, 2),
+        unscaled=unscaled.T,
+        records=sorted(records, key=lambda r: r.index),
+    )
+
+
+def _rescale_or_round(
+    step: StepBase, node: str, s: FloatArray, population: BoolArray
+) -> FloatArray:
+    """One node's scores through a rescale (statistics over ``population``) or a round."""
+    p = step.params_for(node)
+    valid = population & ~np.isnan(s)
+    if step.type == "rescale":
+        if step.method == "top100":
+            return rescale.top100(s, valid)
+        if step.method == "minmax":
+            lo, hi = p["range"]
+            return rescale.minmax(s, valid, lo, hi)
+        return rescale.affine_floor(s, valid, p["floor"], p["top"])
+    return rounding.round_half_up(s, int(p["decimals"]))
 
 
 def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
@@ -591,24 +726,12 @@ def _aggregate_node(
 
 
 def root_step(index: int, step: StepBase, tree: Tree, values: FloatArray, root: str) -> StepRecord:
-    """Apply a rescale or round step to the root (or its named nodes), in place on ``values``."""
-    targets = [root] if step.nodes is None else [n for n in step.nodes if n in tree]
-    for node in targets:
-        col = tree.index(node)
-        s = values[:, col]
-        valid = ~np.isnan(s)
-        p = step.params_for(node)
-        if step.type == "rescale":
-            if step.method == "top100":
-                values[:, col] = rescale.top100(s, valid)
-            elif step.method == "minmax":
-                lo, hi = p["range"]
-                values[:, col] = rescale.minmax(s, valid, lo, hi)
-            elif step.method == "affine":
-                values[:, col] = rescale.affine_floor(s, valid, p["floor"], p["top"])
-        elif step.type == "round":
-            values[:, col] = rounding.round_half_up(s, int(p["decimals"]))
-    return StepRecord(index, step.tag, tuple(targets))
+    """Apply a rescale or round step to the root, in place on ``values`` (steps naming inner
+    nodes act during aggregation, see :func:`aggregate_tree_full`)."""
+    col = tree.index(root)
+    s = values[:, col]
+    values[:, col] = _rescale_or_round(step, root, s, ~np.isnan(s))
+    return StepRecord(index, step.tag, (root,))
 
 
 def published_decimals(m: Methodology) -> int | None:
@@ -637,7 +760,9 @@ def ranking_key(
     if m.ranking.by == "grade_counts":
         if counts is None:
             raise MethodologyDataError('ranking by = "grade_counts" needs a grade step')
-        return counts[:, tree.index(root), 0].astype(float)
+        at_root = counts[:, tree.index(root)]
+        # The field is the institutions with at least one grade.
+        return np.where(at_root.sum(axis=1) > 0, at_root[:, 0], np.nan).astype(float)
     return score
 
 
@@ -657,4 +782,13 @@ def _names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(inst.reindex(list(ids))["name"].fillna("").tolist())
 
 
-__all__ = ["MethodologyDataError", "RankingTable", "StepRecord", "resolve", "run"]
+__all__ = [
+    "Aggregated",
+    "MethodologyDataError",
+    "RankingTable",
+    "StepRecord",
+    "aggregate_tree",
+    "aggregate_tree_full",
+    "resolve",
+    "run",
+]

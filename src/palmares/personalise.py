@@ -17,11 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.engine import (
-    aggregate_tree,
+    aggregate_tree_full,
     ends_rounded,
     published_decimals,
     ranking_key,
     root_step,
+    targets_root,
 )
 from palmares.ranking_table import rank_scores
 from palmares.result import Result
@@ -53,9 +54,21 @@ class Personalisation:
         return "re-ranked on " + "; ".join(parts) if parts else "the published method"
 
 
+def expand_criteria(result: Result, criteria: Sequence[str]) -> list[str]:
+    """Criteria as node ids: a readymade ranking's name (U-Multirank) stands for its set."""
+    from palmares.systems.readymade import readymade_sets
+
+    sets = readymade_sets(result.system, result.edition)
+    out: list[str] = []
+    for c in criteria:
+        out.extend(sets[c] if c in sets and c not in result.tree else [c])
+    return out
+
+
 def _selected_leaves(result: Result, criteria: Sequence[str] | None) -> list[str]:
     if not criteria:
         return list(result.leaves)
+    criteria = expand_criteria(result, criteria)
     unknown = [c for c in criteria if c not in result.tree]
     if unknown:
         known = ", ".join(result.tree.ids)
@@ -114,24 +127,43 @@ def personalise(
     tree = result.tree.restrict(leaves)
     leaves = list(tree.leaves)
     columns = np.array([result.leaves.index(leaf) for leaf in leaves], dtype=np.intp)
-    rows = np.flatnonzero(_filter_rows(result, where, network))
+    keep = _filter_rows(result, where, network)
+    # Aggregate over the whole overall table (inner rescale statistics stay those of the
+    # published table), then keep the filtered peers.
+    base = np.flatnonzero(result.eligible)
+    rows = np.flatnonzero(keep)
+    pick = np.searchsorted(base, rows)
 
     def cut(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return a[rows][:, columns]
 
     m = result.methodology
+    full = result.status[base][:, columns]
+    aggregated = aggregate_tree_full(
+        m,
+        tree,
+        result.leaf_values[base][:, columns],
+        result.leaf_mask[base][:, columns],
+        None if result.grades is None else result.grades[base][:, columns],
+        full != 2,  # not_applicable
+        weights,
+    )
     x = cut(result.leaf_values)
     mask = cut(result.leaf_mask)
     grades = None if result.grades is None else cut(result.grades)
     status = cut(result.status)
-    applicable = status != 2  # not_applicable
-    values, node_weights, counts = aggregate_tree(m, tree, x, mask, grades, applicable, weights)
+    values = aggregated.values[pick]
+    node_weights = aggregated.weights[pick]
+    counts = None if aggregated.counts is None else aggregated.counts[pick]
     root = tree.roots[0]
     raw_score = values[:, tree.index(root)].copy()
     records = [
-        root_step(i, step, tree, values, root)
-        for i, step in enumerate(m.steps)
-        if step.acts_on == "root"
+        *aggregated.records,
+        *(
+            root_step(i, step, tree, values, root)
+            for i, step in enumerate(m.steps)
+            if step.acts_on == "root" and targets_root(step, root)
+        ),
     ]
     score = values[:, tree.index(root)]
     plain = m.ranking.model_copy(update={"bands": {}, "groups": {}, "groups_by": None})
@@ -164,6 +196,8 @@ def personalise(
         raw_score=raw_score,
         score=score,
         ranking=table,
+        unscaled=aggregated.unscaled[pick],
+        scored=None,
         records=(*result.records, *records),
         personalisation=Personalisation(tuple(criteria or ()), weights, dict(where or {}), network),
     )

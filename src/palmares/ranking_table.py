@@ -103,8 +103,13 @@ def rank_scores(
     band_hi = np.zeros_like(rank)
     table = spec.band_table(edition)
     if table is not None:
+        # ARWU (bare ranks) widens a band so a tie never splits ("101-152"); THE and QS
+        # ("=" ties) print fixed band edges and band each institution by its competition rank.
         band_lo, band_hi = rk.assign_bands(
-            rank, table.bands, individual_until=table.individual_until, ties=ties
+            rank,
+            table.bands,
+            individual_until=table.individual_until,
+            ties=ties if spec.ties == "bare" else np.ones_like(ties),
         )
     group = np.full(rank.shape, None, dtype=object)
     groups = spec.group_table(edition)

@@ -65,6 +65,10 @@ class Result:
     #: What a personalised ranking was re-ranked on (None for the methodology's own table).
     personalisation: Any = None
     palmares_version: str = ""
+    #: (n, N) node values before inner rescale/round steps (what per-node tables rank).
+    unscaled: FloatArray | None = None
+    #: Institutions scored at all (not screened out by a coverage rule); None: every one.
+    scored: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         if not self.palmares_version:
@@ -96,7 +100,14 @@ class Result:
 
     @property
     def field_size(self) -> int:
+        """The institutions of the overall table (ranked)."""
         return self.ranking.field_size
+
+    @property
+    def submitters(self) -> int:
+        """The institutions with at least one value in this edition (THE Impact reports it
+        beside the overall table's size)."""
+        return int((~np.isnan(self.raw)).any(axis=1).sum())
 
     # -- node-level views ------------------------------------------------------------------------
 
@@ -111,6 +122,42 @@ class Result:
             key = self.node_scores(node)
         key = np.where(self.eligible, key, np.nan)
         return rk.competition_rank(key)
+
+    def node_key(self, node: str) -> FloatArray:
+        """What a per-node table ranks: the unscaled node score of every scored institution
+        (or its number of A grades for grade-count methodologies); NaN where it has none."""
+        j = self.tree.index(node)
+        if self.grade_counts is not None and self.methodology.ranking.by == "grade_counts":
+            counts = self.grade_counts[:, j]
+            key = np.where(counts.sum(axis=1) > 0, counts[:, 0], np.nan).astype(float)
+        else:
+            key = (self.unscaled if self.unscaled is not None else self.node_values)[:, j]
+        if self.scored is not None:
+            key = np.where(self.scored, key, np.nan)
+        return np.asarray(key, dtype=float)
+
+    def node_table(self, node: str) -> RankingTable:
+        """The per-node table: every institution with a score on ``node`` (submitters of an SDG
+        included when they are not in the overall table), competition ranks on the unscaled
+        score at the published precision, the edition's bands, no groups."""
+        from palmares.engine import published_decimals
+        from palmares.ranking_table import rank_scores
+
+        spec = self.methodology.ranking.model_copy(
+            update={"groups": {}, "groups_by": None, "cutoff": None}
+        )
+        key = self.node_key(node)
+        decimals = published_decimals(self.methodology)
+        return rank_scores(spec, self.edition, key, key, decimals=decimals)
+
+    def node_subset_ranks(self, node: str, by: str = "country") -> npt.NDArray[np.int64]:
+        """Competition ranks on one node's table inside each value of an attribute (national
+        standing in a dimension or an SDG); 0 outside the node's table."""
+        table = self.node_table(node)
+        codes = pd.Series(self.attributes[by]).astype("object")
+        labels, _ = pd.factorize(codes, use_na_sentinel=True)
+        key = np.where(table.rank > 0, table.key, np.nan)
+        return rk.subset_ranks_by_group(key, labels)
 
     def subset_ranks(self, by: str) -> npt.NDArray[np.int64]:
         """Competition ranks inside each value of an attribute (``country``, ``region_code``)."""
