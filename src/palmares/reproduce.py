@@ -1,0 +1,509 @@
+"""Rebuild a published league table from its published components (contracts section 5).
+
+A published total is a weighted sum of published component scores with the edition's weights
+(the preset's methodology), then, depending on the system, rescaled: ARWU and QS 2012-2023 so
+that the best total is 100, QS 2024+ by an affine map with an unpublished floor estimated here
+from the published totals. Components are taken as printed: they are already normalised, so a
+methodology's leaf ``normalise`` steps are not applied again.
+
+Ranks are checked against the published totals at published precision (never against totals
+rebuilt from rounded components, which create and break ties: THE 2015-16 =39), and bands
+against the place each banded row's rebuilt total earns among all rows.
+
+:func:`publish_table` does the reverse for tests and demonstrations: it prints a table from
+components the way the publisher prints it (rounded totals, "=" ties, bands, hidden totals).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from palmares.io.published_table import (
+    PublishedTable,
+    component_ids,
+    published_format,
+)
+from palmares.methodology import Methodology, methodology_hash
+from palmares.problems import UsageProblem
+from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
+from palmares.steps import aggregate, impute, rescale
+from palmares.steps.rounding import round_half_up
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+#: |rebuilt - published| within this counts as agreement (contracts section 5).
+TOLERANCE = 0.1 + 1e-9
+CAUSES: tuple[str, ...] = (
+    "total-mismatch",
+    "rank-mismatch",
+    "missing-component",
+    "rounding-tie",
+    "irregular-numbering",
+    "band-typo",
+    "unknown",
+)
+DIFF_COLUMNS: tuple[str, ...] = (
+    "row",
+    "institution",
+    "published_rank",
+    "published_total",
+    "rebuilt_total",
+    "rebuilt_rank",
+    "check",
+    "cause",
+)
+
+
+class NotRebuildable(UsageProblem):
+    """The preset's totals cannot be rebuilt from what its publisher prints (exit 2)."""
+
+
+# -- the rebuild -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """Rebuilt totals: ``total`` unrounded (NaN where it cannot be rebuilt), ``rounded`` at the
+    published precision; ``floor`` is the affine floor used (QS 2024+), else None."""
+
+    total: FloatArray
+    rounded: FloatArray
+    floor: float | None
+
+
+def _step(method: Methodology, step_type: str) -> Any:
+    steps = method.steps_of(step_type)
+    return steps[-1] if steps else None
+
+
+def published_decimals(method: Methodology) -> int:
+    """Decimals of the published total: the ranking's, else the root round step's (1)."""
+    if method.ranking.decimals is not None:
+        return int(method.ranking.decimals)
+    rounding = _step(method, "round")
+    return int(rounding.decimals) if rounding is not None else 1
+
+
+def estimate_floor(raw: FloatArray, published: FloatArray, best: float) -> float | None:
+    """The floor L of ``T = 100 (raw - L) / (best - L)`` fitted to published totals.
+
+    Each row gives ``L (100 - T) = 100 raw - T best``; least squares over the rows with both a
+    raw and a published total below 100. None when no row constrains L.
+    """
+    use = np.isfinite(raw) & np.isfinite(published) & (published < 100.0)
+    a = 100.0 - published[use]
+    b = 100.0 * raw[use] - published[use] * best
+    denominator = float(np.dot(a, a))
+    return float(np.dot(a, b)) / denominator if denominator > 0 else None
+
+
+def rebuild_totals(
+    method: Methodology,
+    components: FloatArray,
+    not_applicable: BoolArray | None = None,
+    published_total: FloatArray | None = None,
+    *,
+    floor: float | None = None,
+) -> Rebuilt:
+    """Rebuild totals from component scores (n, k) in the order of :func:`component_ids`.
+
+    NaN components are missing; ``not_applicable`` (n, k) marks components whose weight goes to
+    the others (ARWU's N&S). The methodology's imputation of missing components, its aggregate
+    (renormalised or not), its rescaling and its precision are applied. The affine floor is
+    ``floor`` when given, else estimated from ``published_total``, else the file's.
+    """
+    x = np.asarray(components, dtype=np.float64)
+    n, k = x.shape
+    na = np.zeros((n, k), dtype=bool) if not_applicable is None else np.asarray(not_applicable)
+    present = np.isfinite(x)
+    prefix = f"{method.system}."
+    names = [f"{prefix}{c}" for c in component_ids(method)]
+    weights = np.array([method.weight(c) for c in names], dtype=np.float64)
+    for step in method.steps_of("impute"):
+        if step.method == "redistribute":
+            continue
+        columns = [names.index(c) for c in (step.nodes or names) if c in names]
+        filled, imputed = impute.impute(
+            x[:, columns],
+            present[:, columns],
+            cast(impute.ImputeMethod, step.method),
+            **_impute_args(step),
+        )
+        imputed &= ~na[:, columns]
+        x = x.copy()
+        x[:, columns] = np.where(imputed, filled, x[:, columns])
+        present = np.isfinite(x)
+    agg = _step(method, "aggregate")
+    renormalise = bool(agg.renormalise) if agg is not None else True
+    redistribute = any(s.method == "redistribute" for s in method.steps_of("impute"))
+    mask = present & ~na
+    if redistribute and na.any():
+        per_row = impute.redistribute_weights(weights, ~na)
+        raw = aggregate.arithmetic(
+            np.where(mask, x, 0.0), mask, per_row, renormalise=renormalise, per_institution=True
+        )
+    else:
+        raw = aggregate.arithmetic(np.where(mask, x, 0.0), mask, weights, renormalise=renormalise)
+    valid = np.isfinite(raw)
+    used_floor: float | None = None
+    scaling = _step(method, "rescale")
+    total = raw
+    if scaling is not None and valid.any():
+        if scaling.method == "top100":
+            total = rescale.top100(raw, valid)
+        elif scaling.method == "minmax":
+            total = rescale.minmax(raw, valid, *scaling.range)
+        elif scaling.method == "affine":
+            best = float(np.max(raw[valid]))
+            used_floor = floor
+            if used_floor is None and published_total is not None:
+                used_floor = estimate_floor(raw, np.asarray(published_total, float), best)
+            if used_floor is None or not used_floor < best:
+                used_floor = float(scaling.floor)
+            total = rescale.affine_floor(raw, valid, used_floor, float(scaling.top))
+    decimals = published_decimals(method)
+    return Rebuilt(total, round_half_up(total, decimals), used_floor)
+
+
+def _impute_args(step: Any) -> dict[str, Any]:
+    params = step.params()
+    return {key: params[key] for key in ("q", "value") if key in params}
+
+
+# -- the comparison ----------------------------------------------------------------------------
+
+
+def _pct(hits: int, total: int) -> float | None:
+    return round(100.0 * hits / total, 2) if total else None
+
+
+def _runs_with_same_offset(offsets: IntArray) -> BoolArray:
+    """Entries belonging to a run (>= 2 consecutive) of the same nonzero offset."""
+    same_next = np.zeros(offsets.size, dtype=bool)
+    same_next[:-1] = (offsets[1:] == offsets[:-1]) & (offsets[:-1] != 0)
+    in_run = same_next.copy()
+    in_run[1:] |= same_next[:-1]
+    return in_run
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The agreement report (``summary``, the JSON of contracts section 5) and the ``--diff``
+    rows, one per mismatch, in table order."""
+
+    summary: dict[str, Any]
+    diff: pd.DataFrame
+    rebuilt: Rebuilt
+
+
+def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
+    """Rebuild ``table`` with ``method`` and compare totals, ranks and bands."""
+    require_rebuildable(table.system, table.edition)
+    ids = component_ids(method)
+    missing = [c for c in ids if c not in table.components]
+    if missing:
+        raise UsageProblem(
+            f"components not mapped: {', '.join(missing)} (pass --map FIELD=HEADER; "
+            f"headers: {', '.join(table.columns.values())})"
+        )
+    if table.total is None:
+        raise UsageProblem("no column for the total: pass --map total=HEADER")
+    n = len(table)
+    x = np.column_stack([table.components[c].value for c in ids]) if n else np.zeros((0, len(ids)))
+    na = (
+        np.column_stack([table.not_applicable.get(c, np.zeros(n, dtype=bool)) for c in ids])
+        if n
+        else np.zeros((0, len(ids)), dtype=bool)
+    )
+    published = table.total.value
+    rebuilt = rebuild_totals(method, x, na, published)
+    decimals = published_decimals(method)
+    unrounded = method.ranking.rank_on == "unrounded"
+
+    status = table.rank.status
+    pub_rank = table.rank.rank
+    scored = np.isfinite(published) & (status != "reporter")
+    all_components = (np.isfinite(x) | na).all(axis=1)
+    complete = scored & all_components
+    banded = status == "banded"
+    band_complete = banded & all_components
+    error = np.abs(rebuilt.total - published)
+    total_ok = error <= TOLERANCE
+
+    # Ranks implied by the published totals (at published precision).
+    shown = round_half_up(np.where(scored, published, np.nan), decimals)
+    implied = competition_rank(shown)
+    span_end = implied + tie_sizes(implied) - 1
+    ranked = scored & (pub_rank > 0)
+    if unrounded:
+        rank_ok = (pub_rank >= implied) & (pub_rank <= span_end)
+        offset = np.where(pub_rank < implied, implied - pub_rank, 0) + np.where(
+            pub_rank > span_end, span_end - pub_rank, 0
+        )
+    else:
+        rank_ok = pub_rank == implied
+        offset = implied - pub_rank
+    rank_ok &= ranked
+
+    # Ranks from rebuilt totals: complete rows by their rebuilt total, other scored rows by the
+    # published one.
+    key = np.where(complete, rebuilt.rounded, shown)
+    rebuilt_rank = competition_rank(np.where(scored, key, np.nan))
+    if unrounded:
+        rebuilt_end = rebuilt_rank + tie_sizes(rebuilt_rank) - 1
+        rebuilt_rank_ok = (pub_rank >= rebuilt_rank) & (pub_rank <= rebuilt_end)
+    else:
+        rebuilt_rank_ok = rebuilt_rank == pub_rank
+
+    # Bands: a banded row's place among all rows; a printed total wins a tie against a rebuilt
+    # one (the publisher printed that row above the band).
+    band_key = rebuilt.total if unrounded else rebuilt.rounded
+    band_key = np.where(banded & np.isfinite(band_key), band_key, np.nan)
+    above_scored = np.searchsorted(np.sort(shown[scored]), band_key, side="left")
+    above_scored = int(scored.sum()) - above_scored
+    placement = np.where(
+        np.isfinite(band_key), above_scored + competition_rank(band_key), 0
+    ).astype(np.int64)
+    hi = np.where(table.rank.band_hi == BAND_OPEN, np.iinfo(np.int64).max, table.rank.band_hi)
+    band_ok = band_complete & (placement >= table.rank.band_lo) & (placement <= hi)
+
+    summary = {
+        "system": table.system,
+        "edition": table.edition,
+        "methodology_hash": methodology_hash(method),
+        "rows": n,
+        "scored_rows": int(scored.sum()),
+        "complete_rows": int(complete.sum()),
+        "total_within_0_1_pct": _pct(int((total_ok & complete).sum()), int(complete.sum())),
+        "total_max_error": (round(float(error[complete].max()), 4) if complete.any() else None),
+        "rank_exact_pct": _pct(int(rank_ok.sum()), int(scored.sum())),
+        "rank_rebuilt_exact_pct": _pct(
+            int((complete & rebuilt_rank_ok).sum()), int(complete.sum())
+        ),
+        "banded_rows": int(banded.sum()),
+        "band_complete_rows": int(band_complete.sum()),
+        "band_agreement_pct": _pct(int(band_ok.sum()), int(band_complete.sum())),
+        "reporter_rows": int((status == "reporter").sum()),
+        "mismatches": 0,
+        "floor": rebuilt.floor,
+    }
+    diff = _diff(
+        table,
+        method,
+        rebuilt,
+        _Checks(
+            scored=scored,
+            complete=complete,
+            banded=banded,
+            all_components=all_components,
+            total_ok=total_ok,
+            ranked=ranked,
+            rank_ok=rank_ok,
+            offset=offset.astype(np.int64),
+            shown=shown,
+            rebuilt_rank=rebuilt_rank,
+            rebuilt_rank_ok=rebuilt_rank_ok,
+            placement=placement,
+            band_ok=band_ok,
+        ),
+    )
+    summary["mismatches"] = len(diff)
+    return Reproduction(summary, diff, rebuilt)
+
+
+def require_rebuildable(system: str, edition: int) -> None:
+    """NotRebuildable (exit 2) naming the unpublished inputs when a preset cannot be rebuilt."""
+    fmt = published_format(system)
+    if not fmt.rebuildable:
+        raise NotRebuildable(
+            f"{system} {edition} cannot be rebuilt from what it publishes: {fmt.reason}"
+        )
+
+
+@dataclass(frozen=True)
+class _Checks:
+    scored: BoolArray
+    complete: BoolArray
+    banded: BoolArray
+    all_components: BoolArray
+    total_ok: BoolArray
+    ranked: BoolArray
+    rank_ok: BoolArray
+    offset: IntArray
+    shown: FloatArray
+    rebuilt_rank: IntArray
+    rebuilt_rank_ok: BoolArray
+    placement: IntArray
+    band_ok: BoolArray
+
+
+def _irregular(c: _Checks) -> tuple[BoolArray, int]:
+    """Rows in a run of the same rank offset (an insertion without renumbering), and the
+    offset most such rows share (0 when there is none)."""
+    rows = np.flatnonzero(c.ranked)
+    order = rows[np.lexsort((rows, -c.shown[rows]))]
+    offsets = np.where(c.rank_ok[order], 0, c.offset[order])
+    in_run = np.zeros(c.ranked.size, dtype=bool)
+    in_run[order] = _runs_with_same_offset(offsets)
+    if not in_run.any():
+        return in_run, 0
+    values, counts = np.unique(c.offset[in_run], return_counts=True)
+    return in_run, int(values[np.argmax(counts)])
+
+
+def _band_table_pairs(method: Methodology, edition: int) -> set[tuple[int, int]]:
+    table = method.ranking.band_table(edition)
+    if table is None:
+        return set()
+    return {(lo, BAND_OPEN if hi is None else hi) for lo, hi in table.bands}
+
+
+def _near_band(lo: int, hi: int, bands: set[tuple[int, int]]) -> bool:
+    """A band one place away from one of the edition's bands (a typo such as "350-400")."""
+    return any(
+        abs(lo - blo) <= 1
+        and (hi == bhi or (hi != BAND_OPEN and bhi != BAND_OPEN and abs(hi - bhi) <= 1))
+        for blo, bhi in bands
+    )
+
+
+def _diff(table: PublishedTable, method: Methodology, rebuilt: Rebuilt, c: _Checks) -> pd.DataFrame:
+    in_run, run_offset = _irregular(c)
+    bands = _band_table_pairs(method, table.edition)
+    # Bands the table prints more than once are the edition's, even when widened by ties.
+    printed = pd.Series(
+        list(zip(table.rank.band_lo.tolist(), table.rank.band_hi.tolist(), strict=True))
+    )
+    counts = printed[c.banded].value_counts() if c.banded.any() else pd.Series(dtype=int)
+    records: list[dict[str, Any]] = []
+    decimals = published_decimals(method)
+    unit = 10.0**-decimals
+    for i in range(len(table)):
+        check, cause = "", ""
+        lo, hi = int(table.rank.band_lo[i]), int(table.rank.band_hi[i])
+        band_known = not bands or (lo, hi) in bands or counts.get((lo, hi), 0) > 1
+        if (c.scored[i] or c.banded[i]) and not c.all_components[i]:
+            check, cause = "components", "missing-component"
+        elif c.complete[i] and not c.total_ok[i]:
+            check, cause = "total", "total-mismatch"
+        elif c.ranked[i] and not c.rank_ok[i]:
+            check = "rank"
+            cause = "irregular-numbering" if in_run[i] else "rank-mismatch"
+        elif c.banded[i] and not band_known and _near_band(lo, hi, bands):
+            check, cause = "band", "band-typo"
+        elif c.banded[i] and not c.band_ok[i]:
+            check = "band"
+            place = int(c.placement[i])
+            top = np.iinfo(np.int64).max if hi == BAND_OPEN else hi
+            if run_offset and lo <= place - run_offset <= top:
+                cause = "irregular-numbering"
+            elif abs(place - lo) <= 1 or abs(place - top) <= 1:
+                cause = "rounding-tie"
+            else:
+                cause = "unknown"
+        elif c.complete[i] and not c.rebuilt_rank_ok[i]:
+            check = "rebuilt-rank"
+            close = abs(rebuilt.rounded[i] - c.shown[i]) <= unit + 1e-9
+            cause = "rounding-tie" if close else "unknown"
+        if not check:
+            continue
+        records.append(
+            {
+                "row": int(table.rows[i]),
+                "institution": str(table.institution[i]),
+                "published_rank": str(table.rank.display[i]),
+                "published_total": _number(c.shown[i]),
+                "rebuilt_total": _number(rebuilt.total[i], 4),
+                "rebuilt_rank": int(c.rebuilt_rank[i] or c.placement[i]) or None,
+                "check": check,
+                "cause": cause,
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=list(DIFF_COLUMNS))
+
+
+def _number(value: float, decimals: int | None = None) -> float | None:
+    if not math.isfinite(value):
+        return None
+    return round(float(value), decimals) if decimals is not None else float(value)
+
+
+# -- printing a table as its publisher does ---------------------------------------------------
+
+
+def publish_table(
+    method: Methodology,
+    edition: int,
+    names: list[str],
+    components: FloatArray,
+    *,
+    not_applicable: BoolArray | None = None,
+    component_decimals: int | None = 1,
+    floor: float | None = None,
+) -> pd.DataFrame:
+    """A table as the publisher prints it, from component scores (n, k).
+
+    Columns: ``rank``, ``institution``, ``total`` and the component ids (the canonical field
+    names, which every preset's aliases accept). Totals are rounded to the published precision
+    and hidden beyond the ranking's cut-off, where rows show their band; joint ranks carry "="
+    when the preset prints ties so. ``component_decimals=None`` prints components at full
+    precision; ``floor`` is the affine floor of presets that use one.
+    """
+    x = np.asarray(components, dtype=np.float64)
+    na = np.zeros(x.shape, dtype=bool) if not_applicable is None else np.asarray(not_applicable)
+    rebuilt = rebuild_totals(method, np.where(na, np.nan, x), na, floor=floor)
+    ranking = method.ranking
+    key = rebuilt.total if ranking.rank_on == "unrounded" else rebuilt.rounded
+    ranks = competition_rank(key)
+    tied = tie_sizes(ranks) > 1
+    cutoff = ranking.cutoff or len(names)
+    shown = ranks <= cutoff
+    display = np.where(
+        tied & (ranking.ties == "equals"), np.char.add("=", ranks.astype(str)), ranks.astype(str)
+    )
+    table = ranking.band_table(edition)
+    if table is not None:
+        band_lo, band_hi = assign_bands(ranks, table.bands, individual_until=table.individual_until)
+        labels = band_labels(band_lo, band_hi)
+        display = np.where(shown | (labels == ""), display, labels)
+    decimals = published_decimals(method)
+    totals = [f"{v:.{decimals}f}" for v in rebuilt.rounded.tolist()]
+    frame = pd.DataFrame(
+        {
+            "rank": display.astype(str),
+            "institution": names,
+            "total": np.where(shown, totals, "-"),
+        }
+    )
+    for j, name in enumerate(component_ids(method)):
+        column = x[:, j]
+        texts = (
+            [repr(float(v)) for v in column.tolist()]
+            if component_decimals is None
+            else [f"{v:.{component_decimals}f}" for v in round_half_up(column, component_decimals)]
+        )
+        frame[name] = np.where(na[:, j], "", texts)
+    order = np.lexsort((np.arange(len(names)), ranks))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+__all__ = [
+    "CAUSES",
+    "DIFF_COLUMNS",
+    "NotRebuildable",
+    "Rebuilt",
+    "Reproduction",
+    "estimate_floor",
+    "publish_table",
+    "rebuild_totals",
+    "reproduce",
+    "require_rebuildable",
+]
