@@ -5,30 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from palmares.cli import main
+from conftest import Cli
 
 EXAMPLES = Path(__file__).parents[1] / "methodology" / "examples"
 MALFORMED = Path(__file__).parents[1] / "methodology" / "malformed"
 
 
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
-
-
-def test_validate_valid_files(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = run(
-        monkeypatch,
-        capsys,
+def test_validate_valid_files(cli: Cli) -> None:
+    code, out, err = cli(
         "methodology",
         "validate",
         str(EXAMPLES / "asem.toml"),
@@ -41,13 +25,9 @@ def test_validate_valid_files(
     ]
 
 
-def test_validate_invalid_files_exit_2_with_located_lines(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_invalid_files_exit_2_with_located_lines(cli: Cli) -> None:
     bad = MALFORMED / "05_negative_decimals.toml"
-    code, out, err = run(
-        monkeypatch, capsys, "methodology", "validate", str(EXAMPLES / "asem.toml"), str(bad)
-    )
+    code, out, err = cli("methodology", "validate", str(EXAMPLES / "asem.toml"), str(bad))
     assert code == 2 and out == ""
     assert err.splitlines()[0] == (
         f"{bad}:-:19:steps[2].decimals: invalid-methodology: input should be greater than or "
@@ -55,9 +35,9 @@ def test_validate_invalid_files_exit_2_with_located_lines(
     )
 
 
-def test_validate_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_json(cli: Cli) -> None:
     bad = MALFORMED / "06_weight_unknown_node.toml"
-    code, out, _ = run(monkeypatch, capsys, "methodology", "validate", str(bad), "--json")
+    code, out, _ = cli("methodology", "validate", str(bad), "--json")
     assert code == 2
     document = json.loads(out)
     assert document["valid"] is False
@@ -77,35 +57,29 @@ def test_validate_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     ]
 
 
-def test_show_text_and_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_show_text_and_json(cli: Cli) -> None:
     path = str(EXAMPLES / "asem.toml")
-    code, out, _ = run(monkeypatch, capsys, "methodology", "show", path)
+    code, out, _ = cli("methodology", "show", path)
     assert code == 0
     assert "hash: 4df133e9a5d4d727d9977f43f1c356214fd213a312e188a4ab957f45bf5486a1" in out
     assert "  [0] normalise.minmax on leaves (range = (0.0, 100.0)) -> [0, 100] values" in out
-    code, out, _ = run(monkeypatch, capsys, "methodology", "show", path, "--json")
+    code, out, _ = cli("methodology", "show", path, "--json")
     document = json.loads(out)
     assert document["hash"].startswith("4df133e9")
     assert document["methodology"]["methodology"]["system"] == "Index"
     assert [s["output_range"] for s in document["steps"]] == [[0.0, 100.0], [0.0, 100.0]]
 
 
-def test_diff_text_and_json(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_diff_text_and_json(cli: Cli) -> None:
     a, b = str(EXAMPLES / "letudiant_2022.toml"), str(EXAMPLES / "letudiant_2023.toml")
-    code, out, _ = run(monkeypatch, capsys, "methodology", "diff", a, b)
+    code, out, _ = cli("methodology", "diff", a, b)
     assert code == 0
     assert "  steps[0] points.thresholds.max_points: 5 -> 10" in out.splitlines()
-    code, out, _ = run(monkeypatch, capsys, "methodology", "diff", a, b, "--json")
+    code, out, _ = cli("methodology", "diff", a, b, "--json")
     document = json.loads(out)
     assert document["indicators_added"] == [
         "letudiant.openness.social_engagement",
         "letudiant.openness.societal_responsibility",
     ]
-    code, out, err = run(
-        monkeypatch, capsys, "methodology", "diff", a, str(MALFORMED / "02_unknown_method.toml")
-    )
+    code, out, err = cli("methodology", "diff", a, str(MALFORMED / "02_unknown_method.toml"))
     assert code == 2 and "steps[0].method" in err

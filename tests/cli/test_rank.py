@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from palmares.cli import main
 from palmares.cli.rank import parse_edition
 from palmares.problems import UsageProblem
 
 ASEM = Path(__file__).parents[1] / "data" / "asem"
 METHOD = Path(__file__).parents[1] / "methodology" / "examples" / "asem.toml"
-
-
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +24,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_rank_json_has_meta_and_the_known_top(monkeypatch, capsys, bundle) -> None:
-    code, out, err = run(
-        monkeypatch,
-        capsys,
+def test_rank_json_has_meta_and_the_known_top(cli, bundle) -> None:
+    code, out, err = cli(
         "rank",
         "--data",
         str(bundle),
@@ -60,10 +47,8 @@ def test_rank_json_has_meta_and_the_known_top(monkeypatch, capsys, bundle) -> No
     assert document["personalisation"] is None
 
 
-def test_rank_personalised_states_what_it_reranked_on(monkeypatch, capsys, bundle) -> None:
-    code, out, _ = run(
-        monkeypatch,
-        capsys,
+def test_rank_personalised_states_what_it_reranked_on(cli, bundle) -> None:
+    code, out, _ = cli(
         "rank",
         "--data",
         str(bundle),
@@ -88,11 +73,9 @@ def test_rank_personalised_states_what_it_reranked_on(monkeypatch, capsys, bundl
     assert [r["rank"] for r in document["results"]][:3] == [1, 2, 3]
 
 
-def test_rank_text_table_and_output_file(monkeypatch, capsys, bundle, tmp_path) -> None:
+def test_rank_text_table_and_output_file(cli, bundle, tmp_path) -> None:
     target = tmp_path / "table.csv"
-    code, out, _ = run(
-        monkeypatch,
-        capsys,
+    code, out, _ = cli(
         "rank",
         "--data",
         str(bundle),
@@ -108,9 +91,7 @@ def test_rank_text_table_and_output_file(monkeypatch, capsys, bundle, tmp_path) 
     assert code == 0
     assert "France" in out and "filters country=FR" in out
     assert target.read_text(encoding="utf-8").splitlines()[1].startswith("FRA,France")
-    code, _, err = run(
-        monkeypatch,
-        capsys,
+    code, _, err = cli(
         "rank",
         "--data",
         str(bundle),
@@ -126,10 +107,8 @@ def test_rank_text_table_and_output_file(monkeypatch, capsys, bundle, tmp_path) 
     assert code == 2 and "exists; pass --force" in err
 
 
-def test_explain_by_name_with_contributions(monkeypatch, capsys, bundle) -> None:
-    code, out, err = run(
-        monkeypatch,
-        capsys,
+def test_explain_by_name_with_contributions(cli, bundle) -> None:
+    code, out, err = cli(
         "explain",
         "germany",
         "--data",
@@ -157,22 +136,20 @@ def test_explain_by_name_with_contributions(monkeypatch, capsys, bundle) -> None
         (["--method", str(METHOD), "--edition", "2018", "--criteria", "Nope"], "'Nope'"),
     ],
 )
-def test_bad_input_exits_2_with_a_message(monkeypatch, capsys, bundle, args, message) -> None:
-    code, out, err = run(monkeypatch, capsys, "rank", "--data", str(bundle), *args)
+def test_bad_input_exits_2_with_a_message(cli, bundle, args, message) -> None:
+    code, out, err = cli("rank", "--data", str(bundle), *args)
     assert code == 2
     assert message in err and out == ""
 
 
-def test_no_data_says_how_to_make_some(monkeypatch, capsys) -> None:
+def test_no_data_says_how_to_make_some(cli, monkeypatch) -> None:
     monkeypatch.delenv("PALMARES_DATA", raising=False)
-    code, _, err = run(monkeypatch, capsys, "rank", "--method", str(METHOD), "--edition", "2018")
+    code, _, err = cli("rank", "--method", str(METHOD), "--edition", "2018")
     assert code == 2 and "palmares demo --out DIR" in err
 
 
-def test_unknown_institution_lists_nothing_fuzzy(monkeypatch, capsys, bundle) -> None:
-    code, _, err = run(
-        monkeypatch,
-        capsys,
+def test_unknown_institution_lists_nothing_fuzzy(cli, bundle) -> None:
+    code, _, err = cli(
         "explain",
         "Germ",
         "--data",
