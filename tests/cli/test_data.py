@@ -107,9 +107,7 @@ def test_convert_between_formats_is_lossless(cli, tmp_path) -> None:
         assert via_excel == (tmp_path / "direct" / name).read_bytes()
 
 
-def test_convert_refuses_existing_output_and_bad_input_leaves_nothing(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_convert_refuses_existing_output_and_bad_input_leaves_nothing(cli, tmp_path: Path) -> None:
     existing = tmp_path / "out"
     existing.mkdir()
     code, _, err = cli("convert", str(BASE), str(existing))

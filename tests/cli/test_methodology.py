@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Cli
 
 EXAMPLES = Path(__file__).parents[1] / "methodology" / "examples"
 MALFORMED = Path(__file__).parents[1] / "methodology" / "malformed"
 
 
-def test_validate_valid_files(cli: Cli) -> None:
+def test_validate_valid_files(cli) -> None:
     code, out, err = cli(
         "methodology",
         "validate",
@@ -25,7 +24,7 @@ def test_validate_valid_files(cli: Cli) -> None:
     ]
 
 
-def test_validate_invalid_files_exit_2_with_located_lines(cli: Cli) -> None:
+def test_validate_invalid_files_exit_2_with_located_lines(cli) -> None:
     bad = MALFORMED / "05_negative_decimals.toml"
     code, out, err = cli("methodology", "validate", str(EXAMPLES / "asem.toml"), str(bad))
     assert code == 2 and out == ""
@@ -35,7 +34,7 @@ def test_validate_invalid_files_exit_2_with_located_lines(cli: Cli) -> None:
     )
 
 
-def test_validate_json(cli: Cli) -> None:
+def test_validate_json(cli) -> None:
     bad = MALFORMED / "06_weight_unknown_node.toml"
     code, out, _ = cli("methodology", "validate", str(bad), "--json")
     assert code == 2
@@ -57,7 +56,7 @@ def test_validate_json(cli: Cli) -> None:
     ]
 
 
-def test_show_text_and_json(cli: Cli) -> None:
+def test_show_text_and_json(cli) -> None:
     path = str(EXAMPLES / "asem.toml")
     code, out, _ = cli("methodology", "show", path)
     assert code == 0
@@ -70,7 +69,7 @@ def test_show_text_and_json(cli: Cli) -> None:
     assert [s["output_range"] for s in document["steps"]] == [[0.0, 100.0], [0.0, 100.0]]
 
 
-def test_diff_text_and_json(cli: Cli) -> None:
+def test_diff_text_and_json(cli) -> None:
     a, b = str(EXAMPLES / "letudiant_2022.toml"), str(EXAMPLES / "letudiant_2023.toml")
     code, out, _ = cli("methodology", "diff", a, b)
     assert code == 0
