@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 EXAMPLES = Path(__file__).parents[1] / "methodology" / "examples"
 MALFORMED = Path(__file__).parents[1] / "methodology" / "malformed"
 
