@@ -61,7 +61,11 @@ def expand_criteria(result: Result, criteria: Sequence[str]) -> list[str]:
     sets = readymade_sets(result.system, result.edition)
     out: list[str] = []
     for c in criteria:
-        out.extend(sets[c] if c in sets and c not in result.tree else [c])
+        if c in sets and c not in result.tree:
+            # indicators an edition lacks drop out of the set for that edition
+            out.extend(node for node in sets[c] if node in result.tree)
+        else:
+            out.append(c)
     return out
 
 
