@@ -50,6 +50,8 @@ CODES: tuple[str, ...] = (
     "invalid-methodology",
     "invalid-toml",
     "unknown-preset",
+    # Uncertainty specs (palmares.uncertainty).
+    "invalid-uncertainty",
 )
 
 

@@ -1,0 +1,380 @@
+"""The Monte Carlo run: draws in chunks, replayed per alternative, summed into rank histograms.
+
+Each combination of alternative options is one modified methodology, run once through
+:func:`palmares.engine.run` (the steps before aggregation run once per alternative); every draw
+then only re-aggregates that run's cached leaf values with its weights. A chunk's result is a
+rank histogram (integers), so chunks sum in any order, locally or on Dask workers, to the same
+totals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from palmares.dataset import Dataset
+from palmares.engine import resolve, run
+from palmares.methodology import Methodology
+from palmares.result import Result
+from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
+from palmares.uncertainty.outputs import Summary, move_signs, same_move_counts, summarise
+from palmares.uncertainty.replay import ReplayPlan, build_plan, replay_ranks
+from palmares.uncertainty.spec import (
+    LoadedSpec,
+    SpecSource,
+    UncertaintySpec,
+    check_spec,
+    option_methodology,
+)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[int, int], None]
+#: Combinations of alternative options run through the engine at most.
+MAX_COMBINATIONS = 512
+
+
+@dataclass(frozen=True)
+class Side:
+    """One edition's replay: a plan per combination of options, and the nominal result."""
+
+    result: Result
+    plans: tuple[ReplayPlan, ...]
+    exclude_columns: IntArray  # weight column of each excludable node (-1: not in this tree)
+
+    @property
+    def weights(self) -> WeightModel:
+        return self.plans[0].weights
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a chunk needs (shipped once to each Dask worker)."""
+
+    spec: UncertaintySpec
+    seed: int
+    counts: tuple[int, ...]  # options per alternative (the methodology's own included)
+    current: Side
+    previous: Side | None = None
+    previous_map: IntArray | None = None  # current institution -> previous position (-1 none)
+    published: FloatArray | None = None  # sign of each published move
+
+
+@dataclass(frozen=True)
+class ChunkCounts:
+    hist: IntArray  # (n, n + 1)
+    same_move: IntArray | None  # (n,)
+
+
+def _combos(counts: Sequence[int]) -> list[tuple[int, ...]]:
+    return list(itertools.product(*[range(c) for c in counts]))
+
+
+def build_side(
+    dataset: Dataset,
+    m: Methodology,
+    edition: int,
+    spec: UncertaintySpec,
+    seed: int,
+    data_hash: str | None,
+    source: SpecSource,
+) -> Side:
+    nominal = run(dataset, m, edition, seed=seed, data_hash=data_hash)
+    check_spec(LoadedSpec(spec, source), m, nominal.tree.ids)
+    counts = [len(a.options) + 1 for a in spec.alternatives]
+    plans = []
+    for combo in _combos(counts):
+        variant = m
+        for alt, option in zip(spec.alternatives, combo, strict=True):
+            variant = option_methodology(variant, alt, option)
+        result = (
+            nominal
+            if variant is m
+            else run(dataset, variant, edition, seed=seed, data_hash=data_hash)
+        )
+        plans.append(build_plan(result, spec.weights.parents))
+    nodes = plans[0].weights.nodes
+    excludable = spec.exclude.nodes if spec.exclude is not None else []
+    columns = np.array([nodes.index(x) if x in nodes else -1 for x in excludable], dtype=np.int64)
+    return Side(nominal, tuple(plans), columns)
+
+
+def ranks_of(side: Side, combo: IntArray, weights: FloatArray, excluded: IntArray) -> IntArray:
+    """Ranks (d, n) of a batch of draws: one vectorised replay per combination present."""
+    w = weights.copy()
+    drop = np.flatnonzero(excluded >= 0)
+    if drop.size and side.exclude_columns.size:
+        cols = side.exclude_columns[excluded[drop]]
+        keep = cols >= 0
+        w[drop[keep], cols[keep]] = 0.0
+    out = np.empty((w.shape[0], side.plans[0].n), dtype=np.int64)
+    for code in np.unique(combo).tolist():
+        rows = np.flatnonzero(combo == code)
+        out[rows] = replay_ranks(side.plans[code], w[rows])
+    return out
+
+
+def _paired_weights(current: WeightModel, previous: WeightModel, w: FloatArray) -> FloatArray:
+    """The previous edition's weights moved by the same relative factors as the current ones."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(current.nominal > 0, w / current.nominal, 1.0)
+    position = {node: k for k, node in enumerate(current.nodes)}
+    cols = np.array([position.get(node, -1) for node in previous.nodes], dtype=np.int64)
+    f = np.ones((w.shape[0], len(previous.nodes)))
+    f[:, cols >= 0] = factor[:, cols[cols >= 0]]
+    raw = previous.nominal * f
+    total = previous.group_sums(previous.nominal[None])
+    sums = previous.group_sums(raw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sums > 0, raw / sums * total, 0.0)
+
+
+def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCounts:
+    """Regenerate one chunk's draws from its stream, replay them, count ranks."""
+    spec = context.spec
+    cur = context.current
+    draws = draw_chunk(cur.weights, spec, context.seed, chunk, start, end - start)
+    combo = (
+        np.ravel_multi_index(tuple(draws.options.T), context.counts)
+        if context.counts
+        else np.zeros(draws.size, dtype=np.int64)
+    )
+    ranks = ranks_of(cur, combo, draws.weights, draws.excluded)
+    n = ranks.shape[1]
+    flat = (np.arange(n, dtype=np.int64) * (n + 1) + ranks).ravel()
+    hist = np.bincount(flat, minlength=n * (n + 1)).reshape(n, n + 1)
+    same = None
+    if context.previous is not None and context.previous_map is not None:
+        prev = context.previous
+        assert context.published is not None
+        wp = _paired_weights(cur.weights, prev.weights, draws.weights)
+        prev_ranks = ranks_of(prev, combo, wp, draws.excluded)
+        mapped = np.where(context.previous_map >= 0, prev_ranks[:, context.previous_map], 0)
+        same = same_move_counts(mapped, ranks, context.published)
+    return ChunkCounts(hist, same)
+
+
+@dataclass(frozen=True)
+class UncertaintyResult:
+    """Rank distributions of one edition under the spec's perturbations."""
+
+    nominal: Result
+    spec: UncertaintySpec
+    draws: int
+    seed: int
+    hist: IntArray  # (n, n + 1): column r counts the draws at rank r (0: unranked)
+    summary: Summary
+    p_move_real: FloatArray | None
+    previous_edition: int | None
+    methodology_changed: bool
+    weights: WeightModel
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def institutions(self) -> tuple[str, ...]:
+        return self.nominal.institutions
+
+    @property
+    def mean_abs_rank_shift(self) -> float:
+        shift = self.summary.mean_abs_shift
+        ok = ~np.isnan(shift)
+        return float(shift[ok].mean()) if ok.any() else float("nan")
+
+    def draw_parameters(self) -> Draws:
+        """Every draw's weights, options and exclusion (regenerated from the seed)."""
+        return all_draws(self.weights, self.spec, self.seed, self.draws)
+
+    def replay_draw(self, dataset: Dataset, index: int) -> Result:
+        """Run draw ``index`` through the whole engine (its weights and options in the file)."""
+        spec = self.spec
+        c, start = divmod(index, spec.chunk)
+        del start
+        chunk = draw_chunk(
+            self.weights,
+            spec,
+            self.seed,
+            c,
+            c * spec.chunk,
+            min(spec.chunk, self.draws - c * spec.chunk),
+        )
+        i = index - c * spec.chunk
+        m = self.nominal.methodology
+        for alt, option in zip(spec.alternatives, chunk.options[i].tolist(), strict=True):
+            m = option_methodology(m, alt, int(option))
+        weights = dict(zip(self.weights.nodes, chunk.weights[i].tolist(), strict=True))
+        if chunk.excluded[i] >= 0 and spec.exclude is not None:
+            weights[spec.exclude.nodes[int(chunk.excluded[i])]] = 0.0
+        steps = [s for s in m.steps if s.type != "weight"]
+        m = m.model_copy(update={"weights": {**dict(m.weights), **weights}, "steps": steps})
+        return run(
+            dataset, m, self.nominal.edition, seed=self.seed, data_hash=self.nominal.data_hash
+        )
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-ready row per ranked-or-scored institution (contracts section 8)."""
+        s = self.summary
+        rank = self.nominal.ranking.rank
+        rows = []
+        for i, inst in enumerate(self.institutions):
+            if rank[i] <= 0 and np.isnan(s.median[i]):
+                continue
+            rows.append(
+                {
+                    "institution": inst,
+                    "nominal_rank": int(rank[i]) if rank[i] > 0 else None,
+                    "median_rank": _num(s.median[i]),
+                    "mean_rank": _num(s.mean[i]),
+                    "q05": _num(s.q_low[i]),
+                    "q95": _num(s.q_high[i]),
+                    "p_top_k": _num(s.p_top_k[i]),
+                    "p_same_band": _num(s.p_same_band[i]),
+                    "p_move_real": None if self.p_move_real is None else _num(self.p_move_real[i]),
+                }
+            )
+        rows.sort(
+            key=lambda r: (r["nominal_rank"] is None, r["nominal_rank"] or 0, r["institution"])
+        )
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        results = self.records()
+        return {
+            "institutions": len(results),
+            "draws": self.draws,
+            "seed": self.seed,
+            "methodology_hash": self.nominal.methodology_hash,
+            "data_hash": self.nominal.data_hash,
+            "mean_abs_rank_shift": _num(self.mean_abs_rank_shift),
+            "top_k": self.spec.top_k,
+            "quantiles": list(self.spec.quantiles),
+            "previous_edition": self.previous_edition,
+            "methodology_changed": self.methodology_changed,
+            "results": results,
+        }
+
+
+def _num(value: Any) -> Any:
+    v = float(value)
+    if not np.isfinite(v):
+        return None
+    return int(v) if v.is_integer() and abs(v) < 2**53 else v
+
+
+def uncertainty(
+    dataset: Dataset,
+    method: Methodology | str,
+    edition: int,
+    draws: int,
+    *,
+    seed: int = 0,
+    spec: UncertaintySpec | LoadedSpec | None = None,
+    previous_edition: int | None = None,
+    previous_method: Methodology | str | None = None,
+    top_k: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    data_hash: str | None = None,
+) -> UncertaintyResult:
+    """Rank intervals of one edition under the spec's perturbations (``draws`` draws).
+
+    With ``previous_edition``, method parameters of the two editions are paired draw by draw
+    and ``p_move_real`` is the share of draws in which each published move keeps its sign.
+    ``workers`` starts a local Dask cluster, ``scheduler`` uses one; results are identical.
+    """
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    loaded = (
+        spec
+        if isinstance(spec, LoadedSpec)
+        else LoadedSpec(spec or UncertaintySpec(), SpecSource())
+    )
+    the_spec = loaded.spec
+    if top_k is not None:
+        the_spec = the_spec.model_copy(update={"top_k": top_k})
+    m = resolve(method, edition)
+    if data_hash is None:
+        from palmares.io import data_hash as compute
+
+        data_hash = dataset.memo("data_hash", lambda: compute(dataset))
+    current = build_side(dataset, m, edition, the_spec, seed, data_hash, loaded.source)
+    counts = tuple(len(a.options) + 1 for a in the_spec.alternatives)
+    if int(np.prod(counts)) > MAX_COMBINATIONS:
+        raise ValueError(f"more than {MAX_COMBINATIONS} combinations of alternatives")
+    context = Context(the_spec, seed, counts, current)
+    changed = False
+    if previous_edition is not None:
+        pm = resolve(
+            previous_method if previous_method is not None else _ref(method, m), previous_edition
+        )
+        prev = build_side(dataset, pm, previous_edition, the_spec, seed, data_hash, loaded.source)
+        position = {inst: i for i, inst in enumerate(prev.result.institutions)}
+        mapping = np.array(
+            [position.get(inst, -1) for inst in current.result.institutions], dtype=np.int64
+        )
+        prev_rank = np.where(mapping >= 0, prev.result.ranking.rank[mapping], 0)
+        published = move_signs(prev_rank, current.result.ranking.rank)
+        context = Context(the_spec, seed, counts, current, prev, mapping, published)
+        changed = prev.result.methodology_hash != current.result.methodology_hash
+    bounds = chunk_bounds(draws, the_spec.chunk)
+    n = len(current.result.institutions)
+    hist = np.zeros((n, n + 1), dtype=np.int64)
+    same = np.zeros(n, dtype=np.int64)
+
+    def add(part: ChunkCounts) -> None:
+        # Chunks are summed as they arrive: memory holds one histogram, not one per chunk.
+        np.add(hist, part.hist, out=hist)
+        if part.same_move is not None:
+            np.add(same, part.same_move, out=same)
+
+    if workers is not None or scheduler is not None:
+        from palmares.uncertainty.dask_backend import map_chunks
+
+        map_chunks(context, bounds, add, workers=workers, scheduler=scheduler, progress=progress)
+    else:
+        for done, (c, s, e) in enumerate(bounds, start=1):
+            add(chunk_counts(context, c, s, e))
+            if progress is not None:
+                progress(done, len(bounds))
+    table = current.result.ranking
+    summary = summarise(
+        hist,
+        table.rank,
+        table.band_lo,
+        table.band_hi,
+        quantiles=the_spec.quantiles,
+        top_k=the_spec.top_k,
+    )
+    p_move = None
+    if context.previous is not None and context.published is not None:
+        p_move = np.where(np.isnan(context.published), np.nan, same / draws)
+    return UncertaintyResult(
+        nominal=current.result,
+        spec=the_spec,
+        draws=draws,
+        seed=seed,
+        hist=hist,
+        summary=summary,
+        p_move_real=p_move,
+        previous_edition=previous_edition,
+        methodology_changed=changed,
+        weights=current.weights,
+    )
+
+
+def _ref(method: Methodology | str, resolved: Methodology) -> Methodology | str:
+    """The same methodology reference for another edition (a preset id re-resolves)."""
+    return method if isinstance(method, str) else resolved
+
+
+def stderr_progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\rchunks {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
