@@ -173,12 +173,12 @@ def run(
             state.records.append(root_step(index, step, tree, node_values, root))
     score = node_values[:, root_column]
 
-    key = ranking_key(m, score, counts, tree, root)
+    key = np.where(in_table, ranking_key(m, score, counts, tree, root), np.nan)
     table = rank_scores(
         m.ranking,
         edition,
-        np.where(in_table, key, np.nan),
-        score,
+        key,
+        key if m.ranking.by == "grade_counts" else score,  # U-Multirank shows its A count
         decimals=published_decimals(m),
         rounded=ends_rounded(m),
     )

@@ -171,11 +171,12 @@ def personalise(
     ]
     score = values[:, tree.index(root)]
     plain = m.ranking.model_copy(update={"bands": {}, "groups": {}, "groups_by": None})
+    key = ranking_key(m, score, counts, tree, root)
     table = rank_scores(
         plain,
         result.edition,
-        ranking_key(m, score, counts, tree, root),
-        score,
+        key,
+        key if m.ranking.by == "grade_counts" else score,
         decimals=published_decimals(m),
         rounded=ends_rounded(m),
     )

@@ -9,6 +9,7 @@ from palmares.cli import demo as _demo  # noqa: F401
 from palmares.cli import methodology as _methodology  # noqa: F401
 from palmares.cli import published as _published  # noqa: F401
 from palmares.cli import rank as _rank  # noqa: F401
+from palmares.cli import systems as _systems  # noqa: F401
 from palmares.cli.app import UsageProblem, app, err
 from palmares.problems import InvalidInput
 
