@@ -233,6 +233,7 @@ class EditionSeries:
         self._results: dict[int, Result | None] = {}
         self._standings: dict[int, pd.DataFrame] = {}
         self._nodes: dict[int, pd.DataFrame] = {}
+        self._histories: dict[str, History] = {}
         inst = dataset.institutions.set_index("id")
         self._institutions = inst
 
@@ -514,7 +515,10 @@ class EditionSeries:
 
     def history(self, institution: str) -> History:
         """The history of one institution (id or exact name/alias) in this series."""
-        return _build_history(self, self.dataset.resolve(institution))
+        key = self.dataset.resolve(institution)
+        if key not in self._histories:
+            self._histories[key] = _build_history(self, key)
+        return self._histories[key]
 
 
 # -- one institution ----------------------------------------------------------------------------
