@@ -238,9 +238,11 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
     error = np.abs(rebuilt.total - published)
     total_ok = error <= TOLERANCE
 
-    # Ranks implied by the published totals (at published precision).
+    # Ranks implied by the published totals (at published precision); a total that disagrees
+    # with its components is a misprint, so its rebuilt total places it, not to shift others.
     shown = round_half_up(np.where(scored, published, np.nan), decimals)
-    implied = competition_rank(shown)
+    misprinted = complete & ~total_ok
+    implied = competition_rank(np.where(misprinted, rebuilt.rounded, shown))
     span_end = implied + tie_sizes(implied) - 1
     ranked = scored & (pub_rank > 0)
     if unrounded:
@@ -265,15 +267,22 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
 
     # Bands: a banded row's place among all rows; a printed total wins a tie against a rebuilt
     # one (the publisher printed that row above the band).
-    band_key = rebuilt.total if unrounded else rebuilt.rounded
-    band_key = np.where(banded & np.isfinite(band_key), band_key, np.nan)
-    above_scored = np.searchsorted(np.sort(shown[scored]), band_key, side="left")
-    above_scored = int(scored.sum()) - above_scored
+    # Rows without a published total (banded, or ranked past the score cut-off) are placed by
+    # their rebuilt total.
+    unscored = ~scored & np.isfinite(rebuilt.total)
+    other_key = np.where(unscored, rebuilt.total, np.nan)
+    band_key = np.where(banded, other_key, np.nan)
+    above_scored = int(scored.sum()) - np.searchsorted(np.sort(shown[scored]), band_key)
     placement = np.where(
-        np.isfinite(band_key), above_scored + competition_rank(band_key), 0
+        np.isfinite(band_key), above_scored + competition_rank(other_key), 0
     ).astype(np.int64)
     hi = np.where(table.rank.band_hi == BAND_OPEN, np.iinfo(np.int64).max, table.rank.band_hi)
     band_ok = band_complete & (placement >= table.rank.band_lo) & (placement <= hi)
+    # The places a banded row could hold if its rebuilt total were off by the tolerance.
+    keys = np.sort(np.concatenate([shown[scored], other_key[unscored]]))
+    best_place = 1 + keys.size - np.searchsorted(keys, band_key + TOLERANCE, side="right")
+    worst_place = keys.size - np.searchsorted(keys, band_key - TOLERANCE, side="left")
+    band_close = (worst_place >= table.rank.band_lo) & (best_place <= hi)
 
     summary = {
         "system": table.system,
@@ -313,6 +322,7 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
             rebuilt_rank_ok=rebuilt_rank_ok,
             placement=placement,
             band_ok=band_ok,
+            band_close=band_close,
         ),
     )
     summary["mismatches"] = len(diff)
@@ -343,6 +353,7 @@ class _Checks:
     rebuilt_rank_ok: BoolArray
     placement: IntArray
     band_ok: BoolArray
+    band_close: BoolArray
 
 
 def _irregular(c: _Checks) -> tuple[BoolArray, int]:
@@ -375,21 +386,45 @@ def _near_band(lo: int, hi: int, bands: set[tuple[int, int]]) -> bool:
     )
 
 
+def _band_typos(
+    table: PublishedTable, banded: BoolArray, bands: set[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Printed bands that are not the edition's, one place off one of them, and that overlap
+    or leave a gap with their printed neighbours ("350-400" after "301-350"). A band widened
+    by a tie (ARWU's "101-152") stays contiguous with the next one and is not a typo."""
+    printed = sorted(
+        set(
+            zip(
+                table.rank.band_lo[banded].tolist(),
+                table.rank.band_hi[banded].tolist(),
+                strict=True,
+            )
+        ),
+        key=lambda b: (b[0], b[1] == BAND_OPEN, b[1]),
+    )
+    typos: set[tuple[int, int]] = set()
+    for j, (lo, hi) in enumerate(printed):
+        if not bands or (lo, hi) in bands or not _near_band(lo, hi, bands):
+            continue
+        before = printed[j - 1] if j else None
+        after = printed[j + 1] if j + 1 < len(printed) else None
+        joins_before = before is None or before[1] + 1 == lo
+        joins_after = after is None or hi == BAND_OPEN or after[0] == hi + 1
+        if not (joins_before and joins_after):
+            typos.add((lo, hi))
+    return typos
+
+
 def _diff(table: PublishedTable, method: Methodology, rebuilt: Rebuilt, c: _Checks) -> pd.DataFrame:
     in_run, run_offset = _irregular(c)
     bands = _band_table_pairs(method, table.edition)
-    # Bands the table prints more than once are the edition's, even when widened by ties.
-    printed = pd.Series(
-        list(zip(table.rank.band_lo.tolist(), table.rank.band_hi.tolist(), strict=True))
-    )
-    counts = printed[c.banded].value_counts() if c.banded.any() else pd.Series(dtype=int)
+    typos = _band_typos(table, c.banded, bands)
     records: list[dict[str, Any]] = []
     decimals = published_decimals(method)
     unit = 10.0**-decimals
     for i in range(len(table)):
         check, cause = "", ""
         lo, hi = int(table.rank.band_lo[i]), int(table.rank.band_hi[i])
-        band_known = not bands or (lo, hi) in bands or counts.get((lo, hi), 0) > 1
         if (c.scored[i] or c.banded[i]) and not c.all_components[i]:
             check, cause = "components", "missing-component"
         elif c.complete[i] and not c.total_ok[i]:
@@ -397,7 +432,7 @@ def _diff(table: PublishedTable, method: Methodology, rebuilt: Rebuilt, c: _Chec
         elif c.ranked[i] and not c.rank_ok[i]:
             check = "rank"
             cause = "irregular-numbering" if in_run[i] else "rank-mismatch"
-        elif c.banded[i] and not band_known and _near_band(lo, hi, bands):
+        elif c.banded[i] and (lo, hi) in typos:
             check, cause = "band", "band-typo"
         elif c.banded[i] and not c.band_ok[i]:
             check = "band"
@@ -405,7 +440,7 @@ def _diff(table: PublishedTable, method: Methodology, rebuilt: Rebuilt, c: _Chec
             top = np.iinfo(np.int64).max if hi == BAND_OPEN else hi
             if run_offset and lo <= place - run_offset <= top:
                 cause = "irregular-numbering"
-            elif abs(place - lo) <= 1 or abs(place - top) <= 1:
+            elif c.band_close[i]:
                 cause = "rounding-tie"
             else:
                 cause = "unknown"

@@ -343,7 +343,7 @@ def read_published_table(
                 problems.add(
                     file,
                     "invalid-year",
-                    "not an edition year (2011 or 2010-11)",
+                    f"not an edition year, such as 2011 or 2010-11 (value {text!r})",
                     sheet=sheet,
                     row=body_rows[i],
                     column=headers[found["year"]],
@@ -369,7 +369,7 @@ def read_published_table(
             problems.add(
                 file,
                 code,
-                reason,
+                f"{reason} (value {cells[i]!r})",
                 sheet=sheet,
                 row=int(rows[i]),
                 column=headers[found[name]],
