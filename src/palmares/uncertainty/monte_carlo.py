@@ -10,6 +10,7 @@ totals.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,13 +18,20 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from palmares.dataset import Dataset
 from palmares.engine import resolve, run
 from palmares.methodology import Methodology
 from palmares.result import Result
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
-from palmares.uncertainty.outputs import Summary, move_signs, same_move_counts, summarise
+from palmares.uncertainty.outputs import (
+    Summary,
+    move_signs,
+    same_move_counts,
+    summarise,
+    write_parquet,
+)
 from palmares.uncertainty.replay import ReplayPlan, build_plan, replay_ranks
 from palmares.uncertainty.spec import (
     LoadedSpec,
@@ -242,6 +250,26 @@ class UncertaintyResult:
         )
         return rows
 
+    def frame(self) -> pd.DataFrame:
+        """The JSON rows as a table, plus names, mean absolute shift and P(ranked)."""
+        rows = self.records()
+        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        position = {inst: i for i, inst in enumerate(self.institutions)}
+        index = np.array([position[r["institution"]] for r in rows], dtype=np.int64)
+        frame.insert(1, "name", [self.nominal.names[i] for i in index])
+        frame["mean_abs_shift"] = self.summary.mean_abs_shift[index]
+        frame["p_ranked"] = self.summary.p_ranked[index]
+        return frame
+
+    def write(self, path: str | os.PathLike[str], *, force: bool = False) -> Any:
+        """Write the table and the rank-acceptability matrix to Parquet (atomically)."""
+        frame = self.frame()
+        position = {inst: i for i, inst in enumerate(self.institutions)}
+        rows = np.array([position[i] for i in frame["institution"]], dtype=np.int64)
+        meta = {k: v for k, v in self.to_json().items() if k != "results"}
+        meta["spec"] = self.spec.model_dump(mode="json")
+        return write_parquet(path, frame, self.hist, rows, meta, force=force)
+
     def to_json(self) -> dict[str, Any]:
         results = self.records()
         return {
@@ -257,6 +285,19 @@ class UncertaintyResult:
             "methodology_changed": self.methodology_changed,
             "results": results,
         }
+
+
+_COLUMNS = (
+    "institution",
+    "nominal_rank",
+    "median_rank",
+    "mean_rank",
+    "q05",
+    "q95",
+    "p_top_k",
+    "p_same_band",
+    "p_move_real",
+)
 
 
 def _num(value: Any) -> Any:

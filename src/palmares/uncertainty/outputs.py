@@ -8,6 +8,7 @@ smallest rank whose cumulative share reaches q, so they are exact integers whate
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -101,3 +102,42 @@ def same_move_counts(previous: IntArray, current: IntArray, published: FloatArra
     both = (previous > 0) & (current > 0)
     same = both & (np.sign(previous - current) == published[None, :])
     return same.sum(axis=0, dtype=np.int64)
+
+
+def write_parquet(
+    path: Any,
+    frame: Any,
+    hist: IntArray,
+    rows: IntArray,
+    meta: dict[str, Any],
+    *,
+    force: bool = False,
+) -> Any:
+    """Write the per-institution table with its rank-acceptability counts, atomically.
+
+    ``acceptability`` holds, per institution, the number of draws at rank 1, 2, ..., n;
+    ``unranked_draws`` the draws where it had no rank. ``meta`` goes to the file's metadata.
+    """
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from palmares.io.atomic import atomic_path
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    counts = hist[rows]
+    width = counts.shape[1] - 1
+    offsets = np.arange(0, (len(rows) + 1) * width, width, dtype=np.int64)
+    acceptability = pa.LargeListArray.from_arrays(
+        pa.array(offsets), pa.array(counts[:, 1:].ravel())
+    )
+    table = table.append_column("unranked_draws", pa.array(counts[:, 0]))
+    table = table.append_column("acceptability", acceptability)
+    table = table.replace_schema_metadata(
+        {"palmares.uncertainty": json.dumps(meta, sort_keys=True, default=str)}
+    )
+    with atomic_path(Path(path), force=force) as temporary:
+        pq.write_table(table, temporary)
+    return Path(path)

@@ -1,0 +1,168 @@
+"""``palmares uncertainty`` (rank intervals, contracts section 8) and ``palmares sensitivity``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from palmares.cli.app import app, data_path, err, print_json, print_table
+from palmares.cli.rank import (
+    DataOption,
+    EditionOption,
+    JsonOption,
+    MethodOption,
+    SystemOption,
+    _method_ref,
+    parse_edition,
+)
+from palmares.problems import UsageProblem
+
+if TYPE_CHECKING:
+    from palmares.uncertainty.spec import LoadedSpec
+
+SpecOption = Annotated[
+    Path | None, typer.Option("--spec", help="Uncertainty spec TOML (default: Dirichlet weights).")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of every random draw.")]
+
+
+def _spec(path: Path | None) -> LoadedSpec:
+    from palmares.uncertainty.spec import LoadedSpec, SpecSource, UncertaintySpec, load_spec
+
+    return load_spec(path) if path is not None else LoadedSpec(UncertaintySpec(), SpecSource())
+
+
+@app.command()
+def uncertainty(
+    data: DataOption = None,
+    method: MethodOption = None,
+    system: SystemOption = None,
+    edition: EditionOption = "",
+    draws: Annotated[int, typer.Option("--draws", help="Number of Monte Carlo draws.")] = 0,
+    seed: SeedOption = 0,
+    spec: SpecOption = None,
+    previous_edition: Annotated[
+        str | None,
+        typer.Option("--previous-edition", help="Edition to compare moves with (paired draws)."),
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="K of P(top K) (default: the spec's).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Start a local Dask cluster of N workers.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Use a Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the table and rank histogram (.parquet).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Rank intervals under perturbed weights and method choices (Monte Carlo)."""
+    import palmares
+    from palmares.uncertainty import uncertainty as run_uncertainty
+    from palmares.uncertainty.monte_carlo import stderr_progress
+
+    if not edition:
+        raise UsageProblem("give --edition YEAR")
+    if draws < 1:
+        raise UsageProblem("give --draws N (N >= 1)")
+    if workers is not None and scheduler is not None:
+        raise UsageProblem("give --workers N or --scheduler ADDR, not both")
+    if workers is not None and workers < 1:
+        raise UsageProblem("--workers must be >= 1")
+    if top_k is not None and top_k < 1:
+        raise UsageProblem("--top-k must be >= 1")
+    if out is not None and out.suffix.lower() != ".parquet":
+        raise UsageProblem(f"--out {out}: the output is a .parquet file")
+    if out is not None and out.exists() and not force:
+        raise UsageProblem(f"{out} exists; pass --force to replace it")
+    year = parse_edition(edition)
+    previous = parse_edition(previous_edition) if previous_edition else None
+    loaded = _spec(spec)
+    dataset = palmares.load(data_path(data))
+    done = run_uncertainty(
+        dataset,
+        _method_ref(method, system),
+        year,
+        draws,
+        seed=seed,
+        spec=loaded,
+        previous_edition=previous,
+        top_k=top_k,
+        workers=workers,
+        scheduler=scheduler,
+        progress=stderr_progress,
+    )
+    if out is not None:
+        done.write(out, force=force)
+    document = done.to_json()
+    if done.methodology_changed:
+        err(
+            f"warning: the methodology changed between {previous} and {year}: "
+            "moves mix data and method changes"
+        )
+    if as_json:
+        print_json(document)
+        return
+    frame = done.frame()
+    columns = ["nominal_rank", "name", "median_rank", "q05", "q95", "p_top_k", "p_same_band"]
+    if previous is not None:
+        columns.append("p_move_real")
+    q_low, q_high = done.spec.quantiles
+    caption = (
+        f"{draws} draws, seed {seed}; q{q_low * 100:g}-q{q_high * 100:g} interval; "
+        f"mean absolute rank shift {document['mean_abs_rank_shift']}"
+    )
+    title = f"{done.nominal.system} {year}: rank uncertainty"
+    print_table(frame[columns].head(50), title, caption)
+
+
+@app.command()
+def sensitivity(
+    data: DataOption = None,
+    method: MethodOption = None,
+    system: SystemOption = None,
+    edition: EditionOption = "",
+    samples: Annotated[
+        int, typer.Option("--samples", help="Saltelli base samples N (a power of 2).")
+    ] = 256,
+    seed: SeedOption = 0,
+    spec: SpecOption = None,
+    institution: Annotated[
+        str | None,
+        typer.Option("--institution", help="Analyse one institution's rank (default: mean shift)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """First-order and total Sobol indices of ranks, with bootstrap intervals (SALib)."""
+    import palmares
+    from palmares.uncertainty.sensitivity import sensitivity as run_sensitivity
+
+    if not edition:
+        raise UsageProblem("give --edition YEAR")
+    if samples < 2 or samples & (samples - 1):
+        raise UsageProblem("--samples must be a power of 2 (>= 2)")
+    dataset = palmares.load(data_path(data))
+    who = dataset.resolve(institution) if institution else None
+    found = run_sensitivity(
+        dataset,
+        _method_ref(method, system),
+        parse_edition(edition),
+        samples,
+        seed=seed,
+        spec=_spec(spec),
+        institution=who,
+    )
+    if as_json:
+        print_json(found.to_json())
+        return
+    print_table(
+        found.to_frame(),
+        f"Sobol indices of {found.output}",
+        f"{found.runs} runs (N = {samples}), seed {seed}; intervals are bootstrap 95 %",
+    )
