@@ -144,7 +144,10 @@ def run(
     direction = np.array([directions.get(leaf, 1) for leaf in leaves], dtype=np.int8)
     attributes = _attributes(dataset, matrix.institutions)
 
-    screened, eligible = _eligibility(m, tree, submitted, attributes)
+    status = matrix.status[:, columns]
+    # An SDG is submitted when it has rows that apply, even if a metric is missing.
+    declared = (status >= 0) & applicable
+    screened, eligible = _eligibility(m, tree, submitted, attributes, declared)
     rows = np.flatnonzero(screened)
     in_table = eligible[rows]
     state = _State(
@@ -208,7 +211,7 @@ def run(
         leaves=tuple(leaves),
         direction=direction,
         raw=values,
-        status=matrix.status[:, columns],
+        status=status,
         eligible=eligible,
         imputed=widen(state.imputed, False),
         leaf_values=widen(state.x, np.nan),
@@ -246,8 +249,8 @@ def _columns(tree: Tree, leaves: Sequence[str], nodes: Sequence[str] | None) -> 
 def _node_submitted(
     tree: Tree, leaves: Sequence[str], submitted: BoolArray, nodes: Sequence[str] | None
 ) -> tuple[BoolArray, list[int]] | None:
-    """For rules naming inner nodes: (n, k) "submitted" per named node (any leaf below has a
-    value), and the columns; None when the step names leaves only (the leaf-wise rules apply)."""
+    """For rules naming inner nodes: (n, k) "submitted" per named node (any leaf below is
+    submitted), and the columns; None when the step names leaves only (leaf rules apply)."""
     if nodes is None or all(n not in tree or tree.is_leaf[tree.index(n)] for n in nodes):
         return None
     present = [n for n in nodes if n in tree]
@@ -260,17 +263,23 @@ def _node_submitted(
 
 
 def _eligibility(
-    m: Methodology, tree: Tree, submitted: BoolArray, attributes: Mapping[str, npt.NDArray[Any]]
+    m: Methodology,
+    tree: Tree,
+    submitted: BoolArray,
+    attributes: Mapping[str, npt.NDArray[Any]],
+    declared: BoolArray | None = None,
 ) -> tuple[BoolArray, BoolArray]:
     """(screened, eligible): who is scored at all (coverage rules), who enters the overall
-    table (every rule). A rule naming inner nodes counts a node as submitted when any leaf below
-    it has a value (THE Impact: SDG 17 plus three other SDGs submitted)."""
+    table (every rule). Leaf rules count values present; a rule naming inner nodes counts a
+    node as submitted when any leaf below it is ``declared`` (a row that applies, even with a
+    missing value: THE Impact's SDG 17 plus three other SDGs submitted)."""
+    declared = submitted if declared is None else declared
     screened = np.ones(submitted.shape[0], dtype=bool)
     keep = np.ones(submitted.shape[0], dtype=bool)
     leaves = tree.leaves
     for step in m.steps_of("eligibility"):
         params = step.params()
-        by_node = _node_submitted(tree, leaves, submitted, step.nodes)
+        by_node = _node_submitted(tree, leaves, declared, step.nodes)
         mask, cols = by_node if by_node is not None else (submitted, None)
         if cols is None:
             cols = _columns(tree, leaves, step.nodes)

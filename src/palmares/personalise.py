@@ -75,7 +75,12 @@ def _selected_leaves(result: Result, criteria: Sequence[str] | None) -> list[str
     criteria = expand_criteria(result, criteria)
     unknown = [c for c in criteria if c not in result.tree]
     if unknown:
+        from palmares.systems.readymade import readymade_sets
+
         known = ", ".join(result.tree.ids)
+        sets = readymade_sets(result.system, result.edition)
+        if sets:
+            known += "; readymade rankings: " + ", ".join(sets)
         raise PersonalisationError(
             f"unknown criterion {', '.join(map(repr, unknown))} in {result.system} "
             f"{result.edition}; nodes: {known}"

@@ -115,3 +115,20 @@ def test_2019_sets_only_the_top_of_each_sdg_to_100() -> None:
     np.testing.assert_allclose(s17[0], (23.5 + 0.53 * 80) / 76.5 * 100)
     np.testing.assert_allclose(s17[1], 23.5 / 76.5 * 100)  # the minimum is not set to 0
     assert result.methodology.methodology.version == "2019"
+
+
+def test_an_sdg_submitted_with_every_metric_missing_still_counts_for_eligibility() -> None:
+    ds = world()
+    obs = ds.observations.copy()
+    hit = (obs["institution"] == "i3") & obs["indicator"].str.startswith(f"{T}.sdg03.")
+    obs.loc[hit, "status"] = "missing"
+    tables = {
+        "institutions": ds.institutions,
+        "indicators": ds.indicators,
+        "editions": ds.editions,
+        "observations": obs,
+    }
+    result = run(Dataset(tables), T, 2022)
+    assert result.eligible[3]  # SDG 17 + SDGs 1, 2 and 3 (declared, every metric missing)
+    assert result.node_key(f"{T}.sdg03")[3] == 0.0  # three metrics counted 0
+    assert result.imputed[3].sum() == 3
