@@ -18,7 +18,8 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from palmares.demo import generate
@@ -38,6 +39,10 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
     return best, out
 
 
+def sdg_tables(result: Any, sdgs: Sequence[str]) -> list[Any]:
+    return [result.node_table(node) for node in sdgs]
+
+
 def measure(seed: int, repeat: int) -> dict[str, Any]:
     start = time.perf_counter()
     ds = generate(seed=seed)
@@ -48,9 +53,7 @@ def measure(seed: int, repeat: int) -> dict[str, Any]:
     rows = []
     for preset in PRESETS:
         for year in ds.edition_years(preset):
-            seconds, result = best_of(
-                repeat, lambda p=preset, y=year: run(ds, p, y, data_hash=digest)
-            )
+            seconds, result = best_of(repeat, partial(run, ds, preset, year, data_hash=digest))
             row: dict[str, Any] = {
                 "preset": preset,
                 "edition": year,
@@ -61,19 +64,19 @@ def measure(seed: int, repeat: int) -> dict[str, Any]:
             }
             if preset == "the-impact":
                 sdgs = list(result.tree.children(result.tree.roots[0]))
-                tables_s, _ = best_of(repeat, lambda r=result, s=sdgs: [r.node_table(n) for n in s])
+                tables_s, _ = best_of(repeat, partial(sdg_tables, result, sdgs))
                 row["submitters"] = result.submitters
                 row["sdg_tables_seconds"] = round(tables_s, 4)
             if preset == "u-multirank":
                 mine_s, _ = best_of(
-                    repeat, lambda r=result: r.personalise(["international-orientation"])
+                    repeat, partial(result.personalise, ["international-orientation"])
                 )
                 row["readymade_seconds"] = round(mine_s, 4)
             if preset == "letudiant":
                 mine_s, _ = best_of(
                     repeat,
-                    lambda r=result: r.personalise(
-                        ["letudiant.companies"], where={"intake": "post-bac"}
+                    partial(
+                        result.personalise, ["letudiant.companies"], where={"intake": "post-bac"}
                     ),
                 )
                 row["dynamic_seconds"] = round(mine_s, 4)
