@@ -129,3 +129,66 @@ def test_editions_outside_the_presets_are_refused() -> None:
         preset_path("the-wur", 2010)
     with pytest.raises(LookupError, match="no methodology for 2004"):
         preset_path("arwu", 2004)
+
+
+@pytest.mark.parametrize(
+    ("system", "year"), [("the-wur", 2011), ("the-wur", 2016), ("arwu", 2005), ("qs", 2020)]
+)
+def test_the_engine_runs_each_preset_as_reproduce_rebuilds_it(system: str, year: int) -> None:
+    """The preset files drive the engine on component observations; its scores equal the
+    rebuild of :mod:`palmares.reproduce` (ARWU with one N&S not applicable)."""
+    import numpy as np
+    import pandas as pd
+
+    from palmares.dataset import Dataset
+    from palmares.engine import run
+    from palmares.reproduce import rebuild_totals
+
+    method = resolve_methodology(system, year)
+    ids = component_ids(method)
+    rng = np.random.default_rng(year)
+    n = 40
+    x = rng.uniform(5, 100, size=(n, len(ids)))
+    x = x / x.max(axis=0) * 100 if system == "arwu" else x
+    na = np.zeros(x.shape, dtype=bool)
+    na[3, ids.index("ns") if system == "arwu" else 0] = system == "arwu"
+    nodes = method.tree.nodes
+    frames = {
+        "institutions": pd.DataFrame(
+            {
+                "id": [f"u{i}" for i in range(n)],
+                "name": [f"U{i}" for i in range(n)],
+                "country": "FR",
+            }
+        ),
+        "indicators": pd.DataFrame(
+            {
+                "id": [d.id for d in nodes],
+                "label_en": [d.id for d in nodes],
+                "label_fr": [d.id for d in nodes],
+                "parent": [d.parent for d in nodes],
+                "direction": [d.direction for d in nodes],
+            }
+        ),
+        "editions": pd.DataFrame({"system": [system], "year": [year]}),
+        "observations": pd.DataFrame(
+            [
+                (
+                    f"u{i}",
+                    f"{system}.{c}",
+                    system,
+                    year,
+                    None if na[i, j] else x[i, j],
+                    "not_applicable" if na[i, j] else "reported",
+                )
+                for i in range(n)
+                for j, c in enumerate(ids)
+            ],
+            columns=["institution", "indicator", "system", "year", "value", "status"],
+        ),
+    }
+    frame = run(Dataset.from_frames(frames), method, year).to_frame("en", nodes=False)
+    engine = frame.set_index("institution").loc[[f"u{i}" for i in range(n)], "score"]
+    rebuilt = rebuild_totals(method, np.where(na, np.nan, x), na)
+    expected = rebuilt.total if method.ranking.rank_on == "unrounded" else rebuilt.rounded
+    np.testing.assert_allclose(engine.to_numpy(float), expected, atol=1e-9)
