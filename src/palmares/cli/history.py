@@ -98,7 +98,12 @@ def history(
         print_json(hist.to_json(lang))
         return
     frame = hist.to_frame(lang)
-    columns = [c for c in HISTORY_COLUMNS if c in frame]
+    # Columns empty in every edition (no bands in a palmarès) say nothing.
+    columns = [
+        c
+        for c in HISTORY_COLUMNS
+        if c in frame and frame[c].map(lambda v: v not in (None, "", 0) and v == v).any()
+    ]
     caption = (
         f"first edition of {hist.system}: {hist.system_first_edition}; "
         f"{hist.participation} participation(s), first in {hist.first_edition}"
