@@ -11,7 +11,7 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
-from palmares.demo.showcase import rank_latest, top_rows
+from palmares.demo.showcase import rank_latest, side_by_side, top_rows
 
 
 def _check_options(world: str, seed: int) -> None:
@@ -50,11 +50,39 @@ def demo(
         "field_size": result.field_size,
         "top": top_rows(result),
     }
+    summary["side_by_side"] = side_by_side(ds, seed=seed)
     if json:
         print_json(summary)
     else:
         print_summary(summary)
         print_ranking(summary["ranking"], result.methodology.methodology.label_en, path)
+        print_side_by_side(summary["side_by_side"])
+
+
+def print_side_by_side(view: dict[str, Any]) -> None:
+    """The three seed systems in their latest common edition, for a few institutions."""
+    short = {"teaching": "T", "research": "R", "transfer": "K", "international": "I"}
+    rows = []
+    for row in view["institutions"]:
+        umr, pal, imp = row["u-multirank"], row["letudiant"], row["the-impact"]
+        per_dim = " ".join(f"{short.get(d, d[:2].capitalize())}{n}" for d, n in umr["A"].items())
+        rows.append(
+            {
+                "institution": row["name"],
+                "U-Multirank A grades": f"{umr['A_total']} ({per_dim})",
+                "national": str(umr["national_rank"] or ""),
+                "palmarès": f"{pal['points']} pts, {pal['group'] or '-'}, {pal['rank']}",
+                "THE Impact": f"{imp['band']} (FR {imp['national_rank']})",
+                "SDGs ranked": f"{imp['sdgs_ranked']}/{imp['sdgs']}",
+            }
+        )
+    sizes = view["field_sizes"]
+    print_table(
+        rows,
+        f"The three systems side by side, {view['edition']}",
+        f"fields: U-Multirank {sizes['u-multirank']:,}, L'Étudiant {sizes['letudiant']:,}, "
+        f"THE Impact {sizes['the-impact']:,} ({view['submitters']['the-impact']:,} submitters)",
+    )
 
 
 def print_ranking(ranking: dict[str, Any], label: str, out: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from palmares.dataset import Dataset
@@ -27,3 +28,83 @@ def top_rows(result: Result, k: int = 10, lang: str = "en") -> list[dict[str, An
     columns = ["rank_display", "institution", "name", "country", "score"]
     records = frame[columns].rename(columns={"rank_display": "rank"}).to_dict(orient="records")
     return [{str(key): value for key, value in record.items()} for record in records]
+
+
+#: The three systems of the seeds, shown side by side.
+SEED_SYSTEMS = ("u-multirank", "letudiant", "the-impact")
+NETWORK = "reseau-mines"
+
+
+def latest_common_edition(ds: Dataset, systems: tuple[str, ...] = SEED_SYSTEMS) -> int:
+    """The latest edition year every one of ``systems`` has in the dataset."""
+    common = set.intersection(*(set(ds.edition_years(s)) for s in systems))
+    if not common:
+        raise LookupError(f"no edition common to {', '.join(systems)}")
+    return max(common)
+
+
+def side_by_side(ds: Dataset, *, seed: int = 0, k: int = 5, lang: str = "en") -> dict[str, Any]:
+    """The three seed systems in their latest common edition, for ``k`` institutions present in
+    all three (the Réseau Mines schools first, then by id): A counts per U-Multirank dimension
+    with the national standing on the total, palmarès points, rank and group, THE Impact rank or
+    band, national rank and SDG coverage."""
+    year = latest_common_edition(ds)
+    results = {system: run(ds, system, year, seed=seed) for system in SEED_SYSTEMS}
+    umr, pal, imp = (results[s] for s in SEED_SYSTEMS)
+    present = set.intersection(*(set(r.institutions) for r in results.values()))
+    network = ds.networks
+    members = network.loc[network["network"] == NETWORK, "institution"].tolist()
+    chosen = [i for i in members if i in present]
+    chosen += sorted(i for i in present if i not in chosen)
+    chosen = chosen[:k]
+    dims = list(umr.tree.children(umr.tree.roots[0]))
+    sdgs = list(imp.tree.children(imp.tree.roots[0]))
+    sdg_ranked = {s: imp.node_table(s).rank for s in sdgs}
+    umr_display = umr.ranking.display(lang, umr.attributes.get("gender"))
+    umr_national = umr.subset_ranks("country")
+    pal_display = pal.ranking.display(lang, pal.attributes.get("gender"))
+    imp_display = imp.ranking.display(lang)
+    imp_bands = imp.ranking.bands()
+    imp_national = imp.subset_ranks("country")
+    rows = []
+    for inst in chosen:
+        u, p, t = umr.position(inst), pal.position(inst), imp.position(inst)
+        counts = umr.grade_counts
+        a_counts = (
+            {}
+            if counts is None
+            else {d.rsplit(".", 1)[-1]: int(counts[u, umr.tree.index(d), 0]) for d in dims}
+        )
+        ranked_in = [s for s in sdgs if sdg_ranked[s][t] > 0]
+        rows.append(
+            {
+                "institution": inst,
+                "name": umr.names[u],
+                "u-multirank": {
+                    "A": a_counts,
+                    "A_total": int(sum(a_counts.values())),
+                    "rank": umr_display[u],
+                    "tie_size": int(umr.ranking.tie_size[u]),
+                    "national_rank": int(umr_national[u]),
+                },
+                "letudiant": {
+                    "points": None if math.isnan(pal.score[p]) else int(pal.score[p]),
+                    "rank": pal_display[p],
+                    "group": pal.ranking.group[p],
+                },
+                "the-impact": {
+                    "rank": imp_display[t],
+                    "band": imp_bands[t] or imp_display[t],
+                    "national_rank": int(imp_national[t]),
+                    "sdgs_ranked": len(ranked_in),
+                    "sdgs": len(sdgs),
+                },
+            }
+        )
+    return {
+        "edition": year,
+        "field_sizes": {s: r.field_size for s, r in results.items()},
+        "submitters": {"the-impact": imp.submitters},
+        "methodology_hashes": {s: r.methodology_hash for s, r in results.items()},
+        "institutions": rows,
+    }
