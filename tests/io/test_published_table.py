@@ -472,3 +472,22 @@ def test_import_open_bands_and_reporters(tmp_path: Path) -> None:
     assert rows.loc["harvard", "status"] == "banded"
     assert rows.loc["harvard", "band_lo"] == 801 and pd.isna(rows.loc["harvard", "band_hi"])
     assert rows.loc["caltech", "status"] == "reporter"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_import_into_excel_and_parquet_bundles(tmp_path: Path, fmt: str) -> None:
+    from palmares.io import write_dataset
+    from palmares.io.published_table import import_published
+
+    dataset = palmares.load(_bundle(tmp_path / "csv"))
+    out = tmp_path / ("bundle.xlsx" if fmt == "xlsx" else "bundle")
+    write_dataset(dataset, out, format=fmt)  # type: ignore[arg-type]
+    loaded = palmares.load(out)
+    path = _the(tmp_path / "t.csv", "rank,name,total,teaching\n1,Harvard University,96.1,99.7\n")
+    method = resolve_methodology("the-wur", 2011)
+    table = read_published_table(path, "the-wur", 2011, method, dataset=loaded)
+    report = import_published(out, loaded, table, method)
+    assert report["published"] == str(out if fmt == "xlsx" else out / "published.parquet")
+    published = palmares.load(out).published
+    assert sorted(published["node"]) == ["the-wur", "the-wur.teaching"]
+    assert published.loc[published["node"] == "the-wur", "score"].tolist() == [96.1]
