@@ -190,3 +190,27 @@ def test_tree_of_unequal_depth() -> None:
     ranks = replay_ranks(build_plan(done.nominal), draws.weights)
     again = done.replay_draw(ds, 17)
     np.testing.assert_array_equal(again.ranking.rank, ranks[17])
+
+
+def test_data_noise_runs_the_engine_per_copy_and_replays(field, full_method) -> None:
+    loaded = parse_spec(
+        """
+[weights]
+method = "none"
+
+[noise]
+relative = 0.3
+per_indicator = { "s.a" = 0.0 }
+replicates = 4
+"""
+    )
+    done = uncertainty(field, full_method, 2024, 60, spec=loaded, seed=8, previous_edition=2023)
+    draws = done.draw_parameters()
+    assert set(draws.replicate.tolist()) == {0, 1, 2, 3}
+    assert (done.summary.q_high - done.summary.q_low).max() > 0
+    # every draw is the engine on one noisy copy: replay one and compare with the histogram
+    again = done.replay_draw(field, 5)
+    ranks = again.ranking.rank
+    assert all(done.hist[i, r] > 0 for i, r in enumerate(ranks.tolist()))
+    same = uncertainty(field, full_method, 2024, 60, spec=loaded, seed=8, previous_edition=2023)
+    np.testing.assert_array_equal(same.hist, done.hist)

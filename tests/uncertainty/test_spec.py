@@ -89,6 +89,9 @@ options = [{ method = "nonsense" }, { method = "zscore", sd = -1 }]
 
 [exclude]
 nodes = ["s.x"]
+
+[noise]
+per_indicator = { "s.zz" = 0.1 }
 """
     )
     with pytest.raises(InvalidInput) as error:
@@ -98,6 +101,7 @@ nodes = ["s.x"]
     assert any("alternatives[0].options[1].sd" in t for t in lines), lines
     assert any("weights.parents[0]" in t and "s.nowhere" in t for t in lines), lines
     assert any("exclude.nodes[0]" in t and "'s.x'" in t for t in lines), lines
+    assert any("noise.per_indicator" in t and "'s.zz'" in t for t in lines), lines
 
 
 def test_option_methodology_replaces_one_step() -> None:

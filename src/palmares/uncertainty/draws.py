@@ -46,6 +46,7 @@ class Draws:
     weights: FloatArray  # (d, K) drawn weights, aligned with WeightModel.nodes
     options: IntArray  # (d, A) option of each alternative (0 = the methodology's own)
     excluded: IntArray  # (d,) index into the spec's exclude nodes, -1 = none
+    replicate: IntArray  # (d,) noisy copy of the data used (0 without noise)
 
     @property
     def size(self) -> int:
@@ -103,7 +104,17 @@ def draw_chunk(
         excluded = rng.integers(-1, len(spec.exclude.nodes), size=size)
     else:
         excluded = np.full(size, -1, dtype=np.int64)
-    return Draws(start, weights, options.astype(np.int64), excluded.astype(np.int64))
+    if spec.noise is not None:
+        replicate = rng.integers(0, spec.noise.replicates, size=size)
+    else:
+        replicate = np.zeros(size, dtype=np.int64)
+    return Draws(
+        start,
+        weights,
+        options.astype(np.int64),
+        excluded.astype(np.int64),
+        replicate.astype(np.int64),
+    )
 
 
 def all_draws(model: WeightModel, spec: UncertaintySpec, seed: int, n_draws: int) -> Draws:
@@ -118,10 +129,12 @@ def all_draws(model: WeightModel, spec: UncertaintySpec, seed: int, n_draws: int
             np.zeros((0, k)),
             np.zeros((0, len(spec.alternatives)), np.int64),
             np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
         )
     return Draws(
         0,
         np.concatenate([p.weights for p in parts]),
         np.concatenate([p.options for p in parts]),
         np.concatenate([p.excluded for p in parts]),
+        np.concatenate([p.replicate for p in parts]),
     )

@@ -84,6 +84,39 @@ def _combos(counts: Sequence[int]) -> list[tuple[int, ...]]:
     return list(itertools.product(*[range(c) for c in counts]))
 
 
+#: Spawn-key tag of the data-noise streams (chunks use keys of length 1).
+NOISE_STREAM = 1 << 40
+
+
+def noisy_copies(
+    dataset: Dataset, m: Methodology, edition: int, spec: UncertaintySpec, seed: int, side: int
+) -> list[Dataset]:
+    """``replicates`` copies of the data with every present raw value of the edition times
+    exp(sigma e); copy r of side s (0 current, 1 previous edition) has its own stream."""
+    noise = spec.noise
+    if noise is None:
+        return [dataset]
+    obs = dataset.observations
+    rows = (
+        (obs["system"] == m.system) & (obs["year"] == edition) & obs["value"].notna()
+    ).to_numpy()
+    sigma = (
+        obs.loc[rows, "indicator"]
+        .map(lambda node: noise.per_indicator.get(str(node), noise.relative))
+        .to_numpy(dtype=np.float64)
+    )
+    values = obs["value"].to_numpy(dtype=np.float64)
+    copies = []
+    for r in range(noise.replicates):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(NOISE_STREAM, side, r)))
+        noisy = values.copy()
+        noisy[rows] = values[rows] * np.exp(sigma * rng.standard_normal(int(rows.sum())))
+        frames = dataset.to_frames()
+        frames["observations"] = obs.assign(value=noisy)
+        copies.append(Dataset(frames))
+    return copies
+
+
 def build_side(
     dataset: Dataset,
     m: Methodology,
@@ -92,21 +125,25 @@ def build_side(
     seed: int,
     data_hash: str | None,
     source: SpecSource,
+    side: int = 0,
 ) -> Side:
+    """The nominal run and one replay plan per (combination of options, noisy copy)."""
     nominal = run(dataset, m, edition, seed=seed, data_hash=data_hash)
     check_spec(LoadedSpec(spec, source), m, nominal.tree.ids)
     counts = [len(a.options) + 1 for a in spec.alternatives]
+    copies = noisy_copies(dataset, m, edition, spec, seed, side)
     plans = []
     for combo in _combos(counts):
         variant = m
         for alt, option in zip(spec.alternatives, combo, strict=True):
             variant = option_methodology(variant, alt, option)
-        result = (
-            nominal
-            if variant is m
-            else run(dataset, variant, edition, seed=seed, data_hash=data_hash)
-        )
-        plans.append(build_plan(result, spec.weights.parents))
+        for data in copies:
+            result = (
+                nominal
+                if variant is m and data is dataset
+                else run(data, variant, edition, seed=seed, data_hash=data_hash)
+            )
+            plans.append(build_plan(result, spec.weights.parents))
     nodes = plans[0].weights.nodes
     excludable = spec.exclude.nodes if spec.exclude is not None else []
     columns = np.array([nodes.index(x) if x in nodes else -1 for x in excludable], dtype=np.int64)
@@ -153,6 +190,8 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         if context.counts
         else np.zeros(draws.size, dtype=np.int64)
     )
+    if spec.noise is not None:
+        combo = combo * spec.noise.replicates + draws.replicate
     ranks = ranks_of(cur, combo, draws.weights, draws.excluded)
     n = ranks.shape[1]
     flat = (np.arange(n, dtype=np.int64) * (n + 1) + ranks).ravel()
@@ -201,8 +240,7 @@ class UncertaintyResult:
     def replay_draw(self, dataset: Dataset, index: int) -> Result:
         """Run draw ``index`` through the whole engine (its weights and options in the file)."""
         spec = self.spec
-        c, start = divmod(index, spec.chunk)
-        del start
+        c = index // spec.chunk
         chunk = draw_chunk(
             self.weights,
             spec,
@@ -220,6 +258,9 @@ class UncertaintyResult:
             weights[spec.exclude.nodes[int(chunk.excluded[i])]] = 0.0
         steps = [s for s in m.steps if s.type != "weight"]
         m = m.model_copy(update={"weights": {**dict(m.weights), **weights}, "steps": steps})
+        if spec.noise is not None:
+            copies = noisy_copies(dataset, m, self.nominal.edition, spec, self.seed, 0)
+            dataset = copies[int(chunk.replicate[i])]
         return run(
             dataset, m, self.nominal.edition, seed=self.seed, data_hash=self.nominal.data_hash
         )
@@ -354,7 +395,9 @@ def uncertainty(
         pm = resolve(
             previous_method if previous_method is not None else _ref(method, m), previous_edition
         )
-        prev = build_side(dataset, pm, previous_edition, the_spec, seed, data_hash, loaded.source)
+        prev = build_side(
+            dataset, pm, previous_edition, the_spec, seed, data_hash, loaded.source, side=1
+        )
         position = {inst: i for i, inst in enumerate(prev.result.institutions)}
         mapping = np.array(
             [position.get(inst, -1) for inst in current.result.institutions], dtype=np.int64

@@ -21,6 +21,11 @@ A spec is its own TOML file, either at top level or under an ``[uncertainty]`` t
     [uncertainty.exclude]         # each draw drops none or one of these nodes
     nodes = ["x.a", "x.b"]
 
+    [uncertainty.noise]           # data noise: raw values x exp(sigma e), whole engine per copy
+    relative = 0.05
+    per_indicator = { "x.a" = 0.2 }
+    replicates = 20
+
 Problems are located like methodology errors: ``FILE:-:LINE:alternatives[0].step: reason``.
 """
 
@@ -78,6 +83,18 @@ class Exclusion(_Strict):
     nodes: Annotated[list[str], Field(min_length=1)]
 
 
+class Noise(_Strict):
+    """Data noise: each present raw value times exp(sigma e), e ~ N(0, 1), per indicator.
+
+    ``replicates`` noisy copies of the data are run through the whole engine (every step, with
+    statistics on the noisy data); each draw uses one of them at random.
+    """
+
+    relative: Annotated[float, Field(ge=0, le=2)] = 0.05
+    per_indicator: dict[str, Annotated[float, Field(ge=0, le=2)]] = Field(default_factory=dict)
+    replicates: Annotated[int, Field(ge=1, le=1000)] = 20
+
+
 class UncertaintySpec(_Strict):
     """A validated uncertainty spec; build one with :func:`load_spec` or ``UncertaintySpec()``."""
 
@@ -87,6 +104,7 @@ class UncertaintySpec(_Strict):
     weights: WeightPerturbation = Field(default_factory=WeightPerturbation)
     alternatives: list[Alternative] = Field(default_factory=list)
     exclude: Exclusion | None = None
+    noise: Noise | None = None
 
     @field_validator("quantiles")
     @classmethod
@@ -251,6 +269,12 @@ def check_spec(loaded: LoadedSpec, m: Methodology, tree_ids: Sequence[str] | Non
                 if node not in known:
                     source.problem(
                         problems, ("weights", "parents", p), f"unknown node {node!r} in the tree"
+                    )
+        if spec.noise is not None:
+            for node in spec.noise.per_indicator:
+                if node not in known:
+                    source.problem(
+                        problems, ("noise", "per_indicator", node), f"unknown node {node!r}"
                     )
         if spec.exclude is not None:
             for p, node in enumerate(spec.exclude.nodes):
