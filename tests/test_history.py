@@ -227,3 +227,37 @@ def test_subset_ranks_of_exact_ranks_are_competition_ranks(rows: list[tuple[int,
         assert got.best[i] == got.worst[i] == 1 + int((same & (rank < r)).sum())
         assert got.tie[i] == int((same & (rank == r)).sum())
         assert got.field[i] == int(same.sum())
+
+
+def test_movement_since_an_earlier_edition(series: EditionSeries) -> None:
+    y = series.history("y")
+    # Two editions back from 2023 is 2021 (3rd), then joint 4th across the scale change.
+    since = y.movement_since(2023, back=2)
+    assert (since.from_edition, since.from_rank, since.to_rank, since.places) == (2021, 3, 4, -1)
+    assert since.flags == ("methodology", "scale")
+    # Five back reaches before the first edition: the first one is used.
+    assert y.movement_since(2023).from_edition == 2020
+    # x was absent in 2021: from its first ranked edition on or after the start.
+    assert series.history("x").movement_since(2022, back=1).from_edition == 2021
+
+
+def test_per_node_tables_and_their_coverage(series: EditionSeries) -> None:
+    y = series.history("y")
+    assert (y.row(2020)["nodes_ranked"], y.row(2020)["nodes_total"]) == (2, 2)
+    assert (y.row(2024)["nodes_ranked"], y.row(2024)["nodes_total"]) == (0, 0)
+    nodes = y.nodes.set_index(["edition", "node"])
+    # 2021: y's family p = mean(70, 60) = 65, third behind top (100) and old (75).
+    assert nodes.loc[(2021, "s.p"), "score"] == pytest.approx(65.0)
+    assert nodes.loc[(2021, "s.p"), "rank"] == 3
+    assert y.to_frame().set_index("edition").loc[2021, "rank:s.p"] == 3
+
+
+def test_trajectories_follow_lineage(series: EditionSeries) -> None:
+    frame = trajectories(series).set_index(["institution", "edition"])
+    assert frame.loc[("new", 2020), "via"] == "old"
+    assert frame.loc[("new", 2020), "rank_lo"] == 3
+    assert frame.loc[("mm", 2021), "via"] == "m1"
+    assert frame.loc[("mm", 2022), "movement"] == 0  # m1 5th in 2021, mm 5th in 2022
+    assert frame.loc[("new", 2022), "streak"] == 3
+    plain = trajectories(series, follow_lineage=False).set_index(["institution", "edition"])
+    assert plain.loc[("new", 2022), "streak"] == 1

@@ -179,10 +179,8 @@ def _methodologies(ref: MethodRef | Sequence[MethodRef]) -> tuple[Methodology, .
         return tuple(m for item in ref for m in _methodologies(item))
     text = os.fspath(ref)  # type: ignore[arg-type]
     path = Path(text)
-    if path.is_dir():
-        files = sorted(path.glob("*.toml"))
-        if not files:
-            raise LookupError(f"{text!r} holds no methodology file (*.toml)")
+    files = sorted(path.glob("*.toml")) if path.is_dir() else []
+    if files:
         return tuple(load_methodology(f) for f in files)
     if path.suffix.lower() == ".toml" or path.exists() or "@" in text or "\n" in text:
         return (load_methodology(text) if "\n" in text else resolve_methodology(text),)
@@ -234,6 +232,7 @@ class EditionSeries:
         self._standings: dict[int, pd.DataFrame] = {}
         self._nodes: dict[int, pd.DataFrame] = {}
         self._histories: dict[str, History] = {}
+        self._sources: dict[int, str | None] = {}
         inst = dataset.institutions.set_index("id")
         self._institutions = inst
 
@@ -255,13 +254,16 @@ class EditionSeries:
 
     def source_of(self, year: int) -> str | None:
         """``"published"``, ``"computed"`` or None (nothing to read for this edition)."""
-        has_published = bool((self._published["year"] == year).any())
-        computable = self.methodology(year) is not None and self._has_observations(year)
-        if self.source in ("auto", "published") and has_published:
-            return "published"
-        if self.source in ("auto", "computed") and computable:
-            return "computed"
-        return None
+        if year not in self._sources:
+            has_published = bool((self._published["year"] == year).any())
+            computable = self.methodology(year) is not None and self._has_observations(year)
+            source = None
+            if self.source in ("auto", "published") and has_published:
+                source = "published"
+            elif self.source in ("auto", "computed") and computable:
+                source = "computed"
+            self._sources[year] = source
+        return self._sources[year]
 
     def result(self, year: int) -> Result | None:
         """The computed Result of ``year`` (run once, then cached); None if not computable."""
@@ -668,6 +670,15 @@ class History:
             self.institution, self.rows, self.methodology_changes, from_edition, to_edition
         )
 
+    def movement_since(self, edition: int, back: int = 5) -> Movement:
+        """The movement to ``edition`` from ``back`` editions earlier (the system's editions,
+        not years), or from the institution's first ranked edition when that is later."""
+        years = list(self.rows)
+        self.row(edition)
+        start = years[max(years.index(edition) - back, 0)]
+        ranked = [y for y in self.ranked_editions if start <= y < edition]
+        return self.movement(ranked[0] if ranked else start, edition)
+
 
 def _movement(
     institution: str,
@@ -838,6 +849,17 @@ def _grade_counts(result: Result | None, entity: str) -> dict[str, dict[str, int
     }
 
 
+def _grade_changes(
+    before: Mapping[str, Mapping[str, int]], after: Mapping[str, Mapping[str, int]]
+) -> dict[str, dict[str, int]]:
+    """Per node present in both editions: current minus previous count of each grade."""
+    return {
+        node: {letter: after[node][letter] - before[node][letter] for letter in after[node]}
+        for node in after
+        if node in before
+    }
+
+
 def _leaf_measure(result: Result) -> tuple[npt.NDArray[np.float64], str]:
     """What per-indicator progress compares: grades (A best), criterion points, normalised
     values, or raw values oriented so that higher is better."""
@@ -922,10 +944,15 @@ def _build_history(series: EditionSeries, institution: str) -> History:
             nodes = series.node_standings(year)
             mine = nodes[nodes["institution"] == entity].drop(columns=["institution"])
             node_frames.append(mine.assign(edition=year))
+            # Coverage of the per-node tables (SDGs ranked out of those of the edition).
+            row["nodes_ranked"] = len(mine)
+            row["nodes_total"] = int(nodes["node"].nunique())
             participation += 1
             streak += 1
         else:
             streak = 0
+        row.setdefault("nodes_ranked", 0)
+        row.setdefault("nodes_total", 0)
         row["participation"] = participation
         row["streak"] = streak
         row["methodology_hash"] = None
@@ -943,6 +970,7 @@ def _build_history(series: EditionSeries, institution: str) -> History:
         row["group_change"] = None
         row["indicators_improved"] = []
         row["indicators_declined"] = []
+        row["grade_changes"] = {}
         if previous is not None:
             change = series.methodology_change(previous, year)
             methodology_changes[year] = change
@@ -969,6 +997,7 @@ def _build_history(series: EditionSeries, institution: str) -> History:
                     and rb is not None
                 ):
                     comparable = not row["scale_changed"]
+                    row["grade_changes"] = _grade_changes(before["grades"], row["grades"])
                     changes = _indicator_changes(
                         ra, rb, before["entity"], row["entity"], comparable
                     )
@@ -1030,10 +1059,31 @@ def history(
     return series.history(institution)
 
 
-def trajectories(series: EditionSeries) -> pd.DataFrame:
+def trajectories(series: EditionSeries, *, follow_lineage: bool = True) -> pd.DataFrame:
     """Every institution's ranks by edition at once, with movements against the previous
-    edition (rank intervals; ``movement`` only between two exact ranks), long format."""
+    edition (rank intervals; ``movement`` only between two exact ranks), long format.
+
+    ``follow_lineage``: a successor's editions before it existed take its best-ranked
+    predecessor's place (as in :func:`history`); ``via`` names that predecessor."""
     ids, lo, hi = series.rank_matrix()
+    via = np.full(lo.shape, None, dtype=object)
+    if follow_lineage and len(ids):
+        position = {i: k for k, i in enumerate(ids)}
+        lineage = series.dataset.lineage
+        for successor in sorted(set(lineage["successor"].tolist()) & set(ids)):
+            preds = [p for p in series.dataset.lineage_ids(successor)[1:] if p in position]
+            if not preds:
+                continue
+            rows = np.array([position[p] for p in preds])
+            # Per edition, the predecessor ranked best (unranked ones sort last).
+            starts = np.where(lo[rows] > 0, lo[rows], np.iinfo(np.int64).max)
+            best = rows[np.argmin(starts, axis=0)]
+            cols = np.arange(lo.shape[1])
+            fill = (lo[position[successor]] == 0) & (lo[best, cols] > 0)
+            k = position[successor]
+            lo[k, fill] = lo[best, cols][fill]
+            hi[k, fill] = hi[best, cols][fill]
+            via[k, fill] = np.asarray(ids, dtype=object)[best][fill]
     years = np.asarray(series.years, dtype=np.int64)
     exact = (lo > 0) & (lo == hi)
     prev_lo = np.zeros_like(lo)
@@ -1054,6 +1104,7 @@ def trajectories(series: EditionSeries) -> pd.DataFrame:
             "rank_lo": lo.ravel(),
             "rank_hi": hi.ravel(),
             "ranked": ranked.ravel(),
+            "via": via.ravel(),
             "movement": np.where((exact & prev_exact).ravel(), movement.ravel(), np.nan),
             "participation": participation.ravel(),
             "streak": streak.ravel(),
