@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from history_world import world, write_methods
 
+from palmares.dataset import Dataset
 from palmares.history import EditionSeries
 from palmares.networks import network_summary, peers
 
@@ -96,3 +97,43 @@ def test_network_summary_from_a_dataset_and_unknown_network(tmp_path: Path) -> N
     assert [m.institution for m in summary.members_ranked] == ["x", "new", "z", "w"]
     with pytest.raises(LookupError, match="networks: net"):
         network_summary(world(), "other", methods, 2023)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    from palmares.demo import generate
+
+    return generate(seed=0)
+
+
+def test_the_demo_network_in_the_impact_ranking(demo: Dataset) -> None:
+    # Fixed by the demo world (docs/demo-world.md): Valence enters in 2019, Rodez and Epinal
+    # in 2020, the business school in 2021, the fourth of the network.
+    summary = network_summary(demo, "reseau-mines", "the-impact", 2021)
+    assert summary.new_entrants == ("fr-mines-management",)
+    assert summary.join_order[0] == ("fr-mines-valence", 2019, 1)
+    assert summary.join_order[-1] == ("fr-mines-management", 2021, 4)
+    assert len(summary.members_ranked) == 4
+    assert summary.country_field["FR"] >= 4
+    assert set(summary.improved + summary.kept + summary.declined) == {
+        "fr-mines-valence",
+        "fr-mines-rodez",
+        "fr-mines-epinal",
+    }
+
+
+def test_demo_histories_through_lineage_and_streaks(demo: Dataset) -> None:
+    umr = EditionSeries(demo, "u-multirank")
+    rodez = umr.history("fr-mines-rodez")
+    assert rodez.first_edition == 2020
+    assert rodez.row(2021)["streak"] == 2  # second consecutive year
+    assert rodez.row(2021)["grades"]["u-multirank"]["A"] == sum(
+        counts["A"] for node, counts in rodez.row(2021)["grades"].items() if node != "u-multirank"
+    )
+    palmares = EditionSeries(demo, "letudiant")
+    auxerre = palmares.history("École des mines d'Auxerre")
+    assert auxerre.row(2016)["entity"] == "fr-eiy-auxerre"
+    assert auxerre.row(2021)["field_size"] == 168
+    perigueux = palmares.history("fr-mines-perigueux")
+    assert perigueux.row(2016)["merged_from"] == ["fr-esid-perigueux", "fr-imp-perigueux"]
+    assert perigueux.row(2023)["scale_changed"]  # criteria scored 0..10 instead of 0..5
