@@ -16,7 +16,6 @@ components the way the publisher prints it (rounded totals, "=" ties, bands, hid
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -416,59 +415,53 @@ def _band_typos(
 
 
 def _diff(table: PublishedTable, method: Methodology, rebuilt: Rebuilt, c: _Checks) -> pd.DataFrame:
+    """One row per mismatch: the first failing check of each row and its likeliest cause."""
     in_run, run_offset = _irregular(c)
     bands = _band_table_pairs(method, table.edition)
     typos = _band_typos(table, c.banded, bands)
-    records: list[dict[str, Any]] = []
-    decimals = published_decimals(method)
-    unit = 10.0**-decimals
-    for i in range(len(table)):
-        check, cause = "", ""
-        lo, hi = int(table.rank.band_lo[i]), int(table.rank.band_hi[i])
-        if (c.scored[i] or c.banded[i]) and not c.all_components[i]:
-            check, cause = "components", "missing-component"
-        elif c.complete[i] and not c.total_ok[i]:
-            check, cause = "total", "total-mismatch"
-        elif c.ranked[i] and not c.rank_ok[i]:
-            check = "rank"
-            cause = "irregular-numbering" if in_run[i] else "rank-mismatch"
-        elif c.banded[i] and (lo, hi) in typos:
-            check, cause = "band", "band-typo"
-        elif c.banded[i] and not c.band_ok[i]:
-            check = "band"
-            place = int(c.placement[i])
-            top = np.iinfo(np.int64).max if hi == BAND_OPEN else hi
-            if run_offset and lo <= place - run_offset <= top:
-                cause = "irregular-numbering"
-            elif c.band_close[i]:
-                cause = "rounding-tie"
-            else:
-                cause = "unknown"
-        elif c.complete[i] and not c.rebuilt_rank_ok[i]:
-            check = "rebuilt-rank"
-            close = abs(rebuilt.rounded[i] - c.shown[i]) <= unit + 1e-9
-            cause = "rounding-tie" if close else "unknown"
-        if not check:
-            continue
-        records.append(
-            {
-                "row": int(table.rows[i]),
-                "institution": str(table.institution[i]),
-                "published_rank": str(table.rank.display[i]),
-                "published_total": _number(c.shown[i]),
-                "rebuilt_total": _number(rebuilt.total[i], 4),
-                "rebuilt_rank": int(c.rebuilt_rank[i] or c.placement[i]) or None,
-                "check": check,
-                "cause": cause,
-            }
-        )
-    return pd.DataFrame.from_records(records, columns=list(DIFF_COLUMNS))
-
-
-def _number(value: float, decimals: int | None = None) -> float | None:
-    if not math.isfinite(value):
-        return None
-    return round(float(value), decimals) if decimals is not None else float(value)
+    lo, hi = table.rank.band_lo, table.rank.band_hi
+    top = np.where(hi == BAND_OPEN, np.iinfo(np.int64).max, hi)
+    typo = c.banded & np.isin(lo * (2**32) + hi, [a * (2**32) + b for a, b in typos])
+    unit = 10.0 ** -published_decimals(method)
+    shifted = c.placement - run_offset
+    failures = [
+        ((c.scored | c.banded) & ~c.all_components, "components", "missing-component"),
+        (c.complete & ~c.total_ok, "total", "total-mismatch"),
+        (c.ranked & ~c.rank_ok & in_run, "rank", "irregular-numbering"),
+        (c.ranked & ~c.rank_ok, "rank", "rank-mismatch"),
+        (typo, "band", "band-typo"),
+        (
+            c.banded & ~c.band_ok & (run_offset != 0) & (shifted >= lo) & (shifted <= top),
+            "band",
+            "irregular-numbering",
+        ),
+        (c.banded & ~c.band_ok & c.band_close, "band", "rounding-tie"),
+        (c.banded & ~c.band_ok, "band", "unknown"),
+        (
+            c.complete & ~c.rebuilt_rank_ok & (np.abs(rebuilt.rounded - c.shown) <= unit + 1e-9),
+            "rebuilt-rank",
+            "rounding-tie",
+        ),
+        (c.complete & ~c.rebuilt_rank_ok, "rebuilt-rank", "unknown"),
+    ]
+    conditions = [f[0] for f in failures]
+    check = np.select(conditions, [f[1] for f in failures], default="")
+    cause = np.select(conditions, [f[2] for f in failures], default="")
+    rows = check != ""
+    rank = np.where(c.rebuilt_rank > 0, c.rebuilt_rank, c.placement)[rows]
+    return pd.DataFrame(
+        {
+            "row": table.rows[rows],
+            "institution": table.institution[rows],
+            "published_rank": table.rank.display[rows],
+            "published_total": c.shown[rows],
+            "rebuilt_total": np.round(rebuilt.total[rows], 4),
+            "rebuilt_rank": pd.Series(rank, dtype="Int64").mask(rank == 0),
+            "check": check[rows],
+            "cause": cause[rows],
+        },
+        columns=list(DIFF_COLUMNS),
+    )
 
 
 # -- printing a table as its publisher does ---------------------------------------------------
