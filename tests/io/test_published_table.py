@@ -491,3 +491,52 @@ def test_import_into_excel_and_parquet_bundles(tmp_path: Path, fmt: str) -> None
     published = palmares.load(out).published
     assert sorted(published["node"]) == ["the-wur", "the-wur.teaching"]
     assert published.loc[published["node"] == "the-wur", "score"].tolist() == [96.1]
+
+
+def test_import_strict_refuses_unmatched_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = _bundle(tmp_path / "b")
+    before = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    path = _the(
+        tmp_path / "t.csv", "rank,name\n1,Harvard University\n2,Harvard Univ\n3,Beta University\n"
+    )
+    args = ["import", str(path), "--data", str(bundle), "--system", "the-wur", "--edition", "2011"]
+    code, _, err = cli(monkeypatch, capsys, *args, "--strict")
+    assert code == 2
+    assert (
+        "t.csv:-:3:name: unknown-institution: no institution with id, name or alias 'Harvard Univ'"
+        in err
+    )
+    assert "t.csv:-:4:name: unknown-institution" in err and "beta, beta2" in err
+    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
+
+
+def test_cli_malformed_corpus_exits_2_with_row_and_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = [
+        "rank",
+        "name",
+        "total",
+        "teaching",
+        "international",
+        "research",
+        "citations",
+        "income",
+    ]
+    good = ["1", "A", "96.1", "99.7", "72.4", "98.7", "98.8", "34.5"]
+    kept = [m for m in MALFORMED if m[0] != "year"]
+    lines = [",".join(header)]
+    for field, value, _, _ in kept:
+        row = list(good)
+        row[header.index(field)] = f'"{value}"'
+        lines.append(",".join(row))
+    path = _the(tmp_path / "bad.csv", "\n".join(lines) + "\n")
+    code, out, err = cli(
+        monkeypatch, capsys, "reproduce", str(path), "--system", "the-wur", "--edition", "2016"
+    )
+    assert code == 2 and out == ""
+    for row, (field, value, code_name, _) in enumerate(kept, start=2):
+        assert f"bad.csv:-:{row}:{field}: {code_name}:" in err
+        assert f"(value {value!r})" in err

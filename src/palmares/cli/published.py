@@ -11,7 +11,7 @@ import typer
 
 from palmares.cli.app import app, data_path, err, print_json
 from palmares.cli.rank import parse_edition
-from palmares.problems import UsageProblem
+from palmares.problems import InvalidInput, Problems, UsageProblem
 
 SystemOption = Annotated[str, typer.Option("--system", help="Preset id (PRESET or PRESET@YEAR).")]
 EditionOption = Annotated[
@@ -119,6 +119,12 @@ def import_table(
     force: Annotated[
         bool, typer.Option("--force", help="Replace rows the bundle already has for the edition.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse the table (exit 2) when a name matches no institution."
+        ),
+    ] = False,
     encoding: EncodingOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -143,6 +149,21 @@ def import_table(
         dataset=dataset,
     )
     _notes(parsed.notes)
+    if strict and parsed.unmatched:
+        problems = Problems()
+        for item in parsed.unmatched:
+            candidates = item["candidates"]
+            hint = f"; it names {', '.join(candidates)}: give an id" if candidates else ""  # type: ignore[arg-type]
+            problems.add(
+                parsed.file,
+                "unknown-institution",
+                f"no institution with id, name or alias {item['name']!r}{hint}",
+                sheet=parsed.sheet,
+                row=int(item["row"]),  # type: ignore[call-overload]
+                column=parsed.columns.get("institution"),
+                value=item["name"],
+            )
+        raise InvalidInput(problems)
     report = import_published(bundle, dataset, parsed, method, force=force)
     for item in report["unmatched"]:
         err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {item['name']!r}")
