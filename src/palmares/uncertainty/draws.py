@@ -33,6 +33,12 @@ class WeightModel:
 
     def group_sums(self, w: FloatArray) -> FloatArray:
         """(d, K) weights -> (d, K) sum of each node's sibling group."""
+        if self.nominal.size == 0:
+            return np.zeros_like(w)
+        if (np.diff(self.group) >= 0).all():  # siblings are contiguous: one reduceat
+            starts = np.flatnonzero(np.r_[True, np.diff(self.group) != 0])
+            sums = np.add.reduceat(w, starts, axis=1)
+            return np.repeat(sums, np.diff(np.r_[starts, self.group.size]), axis=1)
         onehot = np.zeros((self.nominal.size, self.n_groups))
         onehot[np.arange(self.nominal.size), self.group] = 1.0
         return (w @ onehot) @ onehot.T

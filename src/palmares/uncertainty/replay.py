@@ -33,7 +33,7 @@ IntArray = npt.NDArray[np.int64]
 
 MEANS = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Cells (draws x institutions x children) one block of the replay may hold.
-BLOCK_CELLS = 1_500_000
+BLOCK_CELLS = 1_000_000
 
 
 class ReplayUnsupported(ValueError):
@@ -94,6 +94,19 @@ class ReplayPlan:
     @cached_property
     def maskt(self) -> FloatArray:
         return np.ascontiguousarray(self.mask.T, dtype=np.float64)
+
+    def operands(self, parent: Parent) -> FloatArray:
+        """A parent's leaf values (k, n), with its presence mask (k, n) beside when it has gaps."""
+        cache: dict[int, FloatArray] = self.__dict__.setdefault("_operands", {})
+        if parent.node not in cache:
+            cols = self.leaf_columns[list(parent.children)]
+            xt = self.xt[cols]
+            cache[parent.node] = (
+                np.ascontiguousarray(xt)
+                if self.complete[cols].all()
+                else np.ascontiguousarray(np.concatenate([xt, self.maskt[cols]], axis=1))
+            )
+        return cache[parent.node]
 
     @cached_property
     def complete(self) -> BoolArray:
@@ -219,12 +232,14 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     present children, skipped when no child has a gap.
     """
     cols = plan.leaf_columns[list(parent.children)]
-    xt = plan.xt[cols]
-    total = w @ xt
-    if plan.complete[cols].all():
+    both = plan.operands(parent)
+    n = plan.n
+    if both.shape[1] == n:  # no gap among the children: the weight sum is the row sum
+        total = w @ both
         weight_sum = np.broadcast_to(w.sum(axis=1)[:, None], total.shape)
-    else:
-        weight_sum = w @ plan.maskt[cols]
+    else:  # one product gives [sum w x | sum w m] side by side
+        product = w @ both
+        total, weight_sum = product[:, :n], product[:, n:]
     ok = weight_sum > 0
     if parent.min_children <= 1 and parent.renormalise and ok.all():
         return total / weight_sum
@@ -289,12 +304,24 @@ def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
     return np.where(ok, out, np.nan)
 
 
+def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
+    """sum_j w_j c_j / sum_j w_j for gap-free (d, n) children, accumulated in place."""
+    total = children[0] * w[:, 0, None]
+    term = np.empty_like(total)
+    for j in range(1, len(children)):  # a few children: each pass is over every draw
+        np.multiply(children[j], w[:, j, None], out=term)
+        total += term
+    total /= w.sum(axis=1)[:, None]
+    return total
+
+
 def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
     """Root scores (d, n) for weights (d, K), before root steps, NaN outside the table."""
     d = w.shape[0]
     n = plan.n
     leaf_column = {int(row): j for j, row in enumerate(plan.leaf_rows)}
     values: dict[int, FloatArray] = {}
+    gap_free: set[int] = set()  # nodes known to have a value for every draw and institution
 
     def child_values(c: int) -> FloatArray:
         if c in values:
@@ -307,15 +334,28 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
             wp = w[:, parent.columns]
             if all(c in leaf_column for c in parent.children):
                 if parent.method == "arithmetic":
-                    values[parent.node] = _leaf_mean(parent, plan, wp)
+                    mean = _leaf_mean(parent, plan, wp)
+                    values[parent.node] = mean
+                    if not np.isnan(mean).any():
+                        gap_free.add(parent.node)
                     continue
                 cols = plan.leaf_columns[list(parent.children)]
                 values[parent.node] = _static_mean(parent, plan.x[:, cols], plan.mask[:, cols], wp)
                 continue
+            simple = (
+                parent.method == "arithmetic"
+                and parent.min_children <= 1
+                and all(c in gap_free for c in parent.children)
+                and bool((wp.sum(axis=1) > 0).all())
+            )
+            if simple:
+                values[parent.node] = _weighted_sum([values.pop(c) for c in parent.children], wp)
+                gap_free.add(parent.node)
+                continue
             v = np.stack([child_values(c) for c in parent.children], axis=1)
             values[parent.node] = _dynamic_mean(parent, v, wp)
     score = values[plan.root]
-    return np.where(plan.eligible, score, np.nan)
+    return score if plan.eligible.all() else np.where(plan.eligible, score, np.nan)
 
 
 # -- root steps and ranks ---------------------------------------------------------------------
@@ -436,9 +476,11 @@ def competition_ranks(scores: FloatArray) -> IntArray:
 
 def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
     """Competition ranks (d, n) of every draw, in blocks of bounded memory."""
+    # Only parents above the leaves hold (draws x institutions x children) arrays.
+    leaves = set(plan.leaf_rows.tolist())
     widest = max(
-        [len(p.children) for level in plan.levels for p in level]
-        + [len(level) for level in plan.levels]
+        [len(p.children) for lv in plan.levels for p in lv if not leaves.issuperset(p.children)]
+        + [len(lv) for lv in plan.levels]
         + [1]
     )
     block = max(1, BLOCK_CELLS // max(plan.n * widest, 1))
