@@ -193,6 +193,22 @@ def _runs_with_same_offset(offsets: IntArray) -> BoolArray:
     return in_run
 
 
+def _rank_agreement(
+    published_rank: IntArray, totals: FloatArray, unrounded: bool
+) -> tuple[BoolArray, IntArray]:
+    """Whether each published rank is the competition rank of ``totals`` (for presets ranking
+    on unrounded scores: inside the span of its tie), and by how many places it is off."""
+    implied = competition_rank(totals)
+    if not unrounded:
+        return published_rank == implied, (implied - published_rank).astype(np.int64)
+    span_end = implied + tie_sizes(implied) - 1
+    ok = (published_rank >= implied) & (published_rank <= span_end)
+    offset = np.where(published_rank < implied, implied - published_rank, 0) + np.where(
+        published_rank > span_end, span_end - published_rank, 0
+    )
+    return ok, offset.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Reproduction:
     """The agreement report (``summary``, the JSON of contracts section 5) and the ``--diff``
@@ -237,21 +253,17 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
     error = np.abs(rebuilt.total - published)
     total_ok = error <= TOLERANCE
 
-    # Ranks implied by the published totals (at published precision); a total that disagrees
-    # with its components is a misprint, so its rebuilt total places it, not to shift others.
+    # Ranks implied by the published totals at published precision (the contract's measure).
+    # To explain mismatches, a total that disagrees with its components is taken as a misprint
+    # and placed by its rebuilt total, so that one typo does not shift its neighbours' ranks.
     shown = round_half_up(np.where(scored, published, np.nan), decimals)
-    misprinted = complete & ~total_ok
-    implied = competition_rank(np.where(misprinted, rebuilt.rounded, shown))
-    span_end = implied + tie_sizes(implied) - 1
     ranked = scored & (pub_rank > 0)
-    if unrounded:
-        rank_ok = (pub_rank >= implied) & (pub_rank <= span_end)
-        offset = np.where(pub_rank < implied, implied - pub_rank, 0) + np.where(
-            pub_rank > span_end, span_end - pub_rank, 0
-        )
-    else:
-        rank_ok = pub_rank == implied
-        offset = implied - pub_rank
+    rank_exact, _ = _rank_agreement(pub_rank, shown, unrounded)
+    rank_exact &= ranked
+    misprinted = complete & ~total_ok
+    rank_ok, offset = _rank_agreement(
+        pub_rank, np.where(misprinted, rebuilt.rounded, shown), unrounded
+    )
     rank_ok &= ranked
 
     # Ranks from rebuilt totals: complete rows by their rebuilt total, other scored rows by the
@@ -292,7 +304,7 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
         "complete_rows": int(complete.sum()),
         "total_within_0_1_pct": _pct(int((total_ok & complete).sum()), int(complete.sum())),
         "total_max_error": (round(float(error[complete].max()), 4) if complete.any() else None),
-        "rank_exact_pct": _pct(int(rank_ok.sum()), int(scored.sum())),
+        "rank_exact_pct": _pct(int(rank_exact.sum()), int(scored.sum())),
         "rank_rebuilt_exact_pct": _pct(
             int((complete & rebuilt_rank_ok).sum()), int(complete.sum())
         ),
@@ -315,7 +327,7 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
             total_ok=total_ok,
             ranked=ranked,
             rank_ok=rank_ok,
-            offset=offset.astype(np.int64),
+            offset=offset,
             shown=shown,
             rebuilt_rank=rebuilt_rank,
             rebuilt_rank_ok=rebuilt_rank_ok,
