@@ -137,3 +137,18 @@ def test_demo_histories_through_lineage_and_streaks(demo: Dataset) -> None:
     perigueux = palmares.history("fr-mines-perigueux")
     assert perigueux.row(2016)["merged_from"] == ["fr-esid-perigueux", "fr-imp-perigueux"]
     assert perigueux.row(2023)["scale_changed"]  # criteria scored 0..10 instead of 0..5
+
+
+def test_leaders_and_a_change_of_leader(series: EditionSeries) -> None:
+    from palmares.networks import leader_change, leaders
+
+    # Île-de-France: old leads in 2020 and 2021, new (its new name) in 2022: no change.
+    assert leaders(series, None, 2020, region="FR-IDF") == ("old",)
+    same = leader_change(series, None, 2022, region="FR-IDF")
+    assert (same.previous_leaders, same.leaders, same.changed) == (("new",), ("new",), False)
+    # Germany: bottom leads in 2020, w from 2021.
+    german = leader_change(series, None, 2021, country="DE")
+    assert (german.previous_leaders, german.leaders, german.changed) == (("bottom",), ("w",), True)
+    assert german.to_json()["changed"] is True
+    # The published 2024 table: top is first of France for sure.
+    assert leaders(series, None, 2024, country="FR") == ("top",)

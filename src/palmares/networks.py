@@ -282,3 +282,58 @@ def network_summary(
         kept=tuple(m.institution for m in ranked_rows if m.status == "kept"),
         declined=tuple(m.institution for m in ranked_rows if m.status == "declined"),
     )
+
+
+@dataclass(frozen=True)
+class LeaderChange:
+    """Who led a subset (a country, a region, a network) in two editions. A leader is certain
+    only when no one can be ahead of it (``peer_rank_worst == 1``); ties share the lead."""
+
+    previous_edition: int | None
+    edition: int
+    previous_leaders: tuple[str, ...]
+    leaders: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.leaders) and set(self.leaders) != set(self.previous_leaders)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "previous_edition": self.previous_edition,
+            "edition": self.edition,
+            "previous_leaders": list(self.previous_leaders),
+            "leaders": list(self.leaders),
+            "changed": self.changed,
+        }
+
+
+def leaders(
+    source: Dataset | EditionSeries,
+    system_or_method: MethodRef | Sequence[MethodRef] | None,
+    edition: int,
+    **filters: Any,
+) -> tuple[str, ...]:
+    """The institutions certainly first inside a subset (``peers`` filters), sorted by id."""
+    table = peers(source, system_or_method, edition, **filters)
+    return tuple(sorted(table.loc[table["peer_rank_worst"] == 1, "institution"].tolist()))
+
+
+def leader_change(
+    source: Dataset | EditionSeries,
+    system_or_method: MethodRef | Sequence[MethodRef] | None,
+    edition: int,
+    *,
+    previous: int | None = None,
+    **filters: Any,
+) -> LeaderChange:
+    """The subset's leaders in ``edition`` and in ``previous`` (default: the edition before),
+    followed through lineage: a renamed leader is the same leader."""
+    series = _series(source, system_or_method)
+    before = series.previous(edition) if previous is None else previous
+    now = leaders(series, None, edition, **filters)
+    then = leaders(series, None, before, **filters) if before is not None else ()
+    # A predecessor that led last year is the same leader under its new name.
+    successor_of = {p: i for i in now for p in series.dataset.lineage_ids(i)[1:] if p in set(then)}
+    then = tuple(sorted({successor_of.get(p, p) for p in then}))
+    return LeaderChange(before, edition, then, now)
