@@ -248,10 +248,11 @@ def _year_of(text: str) -> int | None:
 
 
 def _second_header(cells: Sequence[str], found: Mapping[str, int]) -> bool:
-    """A row of short codes under the header: every mapped numeric cell is text, not a value."""
+    """A row of short codes under the header: at least two mapped numeric cells hold text, and
+    none holds a rank or a number."""
     numeric = [i for name, i in found.items() if name not in ("institution", "country")]
-    texts = [cells[i] if i < len(cells) else "" for i in numeric]
-    if not texts or not all(texts):
+    texts = [cells[i] for i in numeric if i < len(cells) and cells[i]]
+    if len(texts) < 2:
         return False
     ranks = parse_rank_column(texts)
     scores = parse_score_column(texts)
