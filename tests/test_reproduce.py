@@ -507,3 +507,35 @@ def test_cli_reproduce_bad_inputs_exit_2(
         monkeypatch, capsys, "reproduce", str(path), "--system", "nope", "--edition", "2016"
     )
     assert code == 2 and "unknown preset" in err
+
+
+def test_score_ranges_are_not_totals_and_reporters_are_counted(tmp_path: Path) -> None:
+    """THE 2017+ prints a score range for banded rows ("46.3—50.4") and lists reporters."""
+    path = write_table(
+        tmp_path / "the2020.csv",
+        [
+            "Rank",
+            "Name",
+            "Overall",
+            "Teaching",
+            "International Outlook",
+            "Research",
+            "Citations",
+            "Industry Income",
+        ],
+        [
+            ["1", "A", "90.0", "90.0", "90.0", "90.0", "90.0", "90.0"],
+            ["2", "B", "80.0", "80.0", "80.0", "80.0", "80.0", "80.0"],
+            ["201–250", "C", "46.3—50.4", "48.0", "48.0", "48.0", "48.0", "48.0"],
+            ["Reporter", "D", "", "10.0", "10.0", "10.0", "10.0", "10.0"],
+        ],
+    )
+    table, result = run(path, "the-wur", 2020)
+    assert (table.total.lo[2], table.total.hi[2]) == (46.3, 50.4)
+    s = result.summary
+    assert (s["rows"], s["scored_rows"], s["complete_rows"]) == (4, 2, 2)
+    assert (s["banded_rows"], s["band_complete_rows"], s["reporter_rows"]) == (1, 1, 1)
+    # C is placed third by its rebuilt total, outside 201-250: the excerpt has no rows between.
+    assert s["band_agreement_pct"] == 0.0
+    assert result.diff["institution"].tolist() == ["C"]
+    assert result.diff["check"].tolist() == ["band"]
