@@ -540,3 +540,13 @@ def test_cli_malformed_corpus_exits_2_with_row_and_value(
     for row, (field, value, code_name, _) in enumerate(kept, start=2):
         assert f"bad.csv:-:{row}:{field}: {code_name}:" in err
         assert f"(value {value!r})" in err
+
+
+def test_semicolon_tables_under_a_title_line(tmp_path: Path) -> None:
+    text = "Classement 2011\nRang;Établissement;Score\n1;Harvard University;96,1\n"
+    path = _the(tmp_path / "t.csv", text)
+    with pytest.raises(InvalidInput, match=r"decimal comma"):
+        _read(path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"})
+    path = _the(tmp_path / "t.csv", text.replace("96,1", "96.1"))
+    table = _read(path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"})
+    assert table.rows.tolist() == [3] and table.total.value.tolist() == [96.1]

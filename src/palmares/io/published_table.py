@@ -146,8 +146,9 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
 
 def _csv_grid(path: Path, encoding: str | None) -> tuple[list[list[str]], list[int], str]:
     text, used = _decode(path.read_bytes(), str(path), encoding)
-    first = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    delimiter = max((",", ";", "\t"), key=first.count)
+    # Sniffed over the first lines: a title row above the header may hold no separator.
+    head = "\n".join(text.splitlines()[:_HEADER_SEARCH])
+    delimiter = max((",", ";", "\t"), key=head.count)
     # newline="" keeps CR-only, LF and CRLF line ends for the csv module to split.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid: list[list[str]] = []
