@@ -650,7 +650,8 @@ def _write_tables(bundle: Path, dataset: Dataset, names: Sequence[str]) -> None:
             for name in names:
                 (staging / f"{name}.csv").write_bytes(table_csv_bytes(name, frames[name]))
         suffix = ".parquet" if parquet else ".csv"
-        for name in names:
+        # The published table last: the added nodes and edition alone leave a valid bundle.
+        for name in sorted(names, key=lambda n: n == "published"):
             os.replace(staging / f"{name}{suffix}", bundle / f"{name}{suffix}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
