@@ -159,6 +159,30 @@ class Result:
         key = np.where(table.rank > 0, table.key, np.nan)
         return rk.subset_ranks_by_group(key, labels)
 
+    def node_frame(self, node: str, lang: str = "en") -> pd.DataFrame:
+        """A per-node table as rows (THE Impact's per-SDG table): every institution ranked on
+        ``node``, in rank order, with its display rank, unscaled score, band, national rank and
+        whether it is in the overall table."""
+        table = self.node_table(node)
+        frame = pd.DataFrame(
+            {
+                "institution": list(self.institutions),
+                "name": list(self.names),
+                "country": self.attributes.get("country", np.full(len(self.institutions), None)),
+                "rank": table.rank,
+                "rank_display": table.display(lang, self.attributes.get("gender")),
+                "tie_size": table.tie_size,
+                "score": table.key,
+                "band": table.bands(),
+                "national_rank": self.node_subset_ranks(node, "country")
+                if "country" in self.attributes
+                else 0,
+                "in_overall_table": self.eligible,
+            }
+        )
+        frame = frame[frame["rank"] > 0].sort_values(["rank", "institution"], kind="stable")
+        return frame.reset_index(drop=True)
+
     def subset_ranks(self, by: str) -> npt.NDArray[np.int64]:
         """Competition ranks inside each value of an attribute (``country``, ``region_code``)."""
         codes = pd.Series(self.attributes[by]).astype("object")

@@ -132,3 +132,12 @@ def test_an_sdg_submitted_with_every_metric_missing_still_counts_for_eligibility
     assert result.eligible[3]  # SDG 17 + SDGs 1, 2 and 3 (declared, every metric missing)
     assert result.node_key(f"{T}.sdg03")[3] == 0.0  # three metrics counted 0
     assert result.imputed[3].sum() == 3
+
+
+def test_per_sdg_table_as_rows() -> None:
+    result = run(world(), T, 2022)
+    frame = result.node_frame(f"{T}.sdg01")
+    assert frame["institution"].tolist() == ["i3", "i2", "i0", "i4", "i1"]
+    assert frame["in_overall_table"].tolist() == [False, True, True, True, True]
+    assert frame["score"].tolist()[0] == 103.0  # 23.5 + 0.53 x 150 = 103 at one decimal
+    assert frame["national_rank"].tolist() == [1, 1, 2, 3, 4]
