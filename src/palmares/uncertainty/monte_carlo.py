@@ -13,6 +13,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -363,12 +364,14 @@ def uncertainty(
     scheduler: str | None = None,
     progress: Progress | None = None,
     data_hash: str | None = None,
+    threads: int | None = None,
 ) -> UncertaintyResult:
     """Rank intervals of one edition under the spec's perturbations (``draws`` draws).
 
     With ``previous_edition``, method parameters of the two editions are paired draw by draw
     and ``p_move_real`` is the share of draws in which each published move keeps its sign.
-    ``workers`` starts a local Dask cluster, ``scheduler`` uses one; results are identical.
+    ``workers`` starts a local Dask cluster, ``scheduler`` uses one; without them chunks run
+    on ``threads`` threads of this process (default: one per core). Results are identical.
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
@@ -422,10 +425,7 @@ def uncertainty(
 
         map_chunks(context, bounds, add, workers=workers, scheduler=scheduler, progress=progress)
     else:
-        for done, (c, s, e) in enumerate(bounds, start=1):
-            add(chunk_counts(context, c, s, e))
-            if progress is not None:
-                progress(done, len(bounds))
+        run_local(context, bounds, add, threads=threads, progress=progress)
     table = current.result.ranking
     summary = summarise(
         hist,
@@ -450,6 +450,39 @@ def uncertainty(
         methodology_changed=changed,
         weights=current.weights,
     )
+
+
+def run_local(
+    context: Context,
+    bounds: Sequence[tuple[int, int, int]],
+    add: Callable[[ChunkCounts], None],
+    *,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Chunks on a few threads (numpy releases the GIL); at most two chunks in flight per
+    thread, so memory stays bounded; counts are integers, so the order of sums is free."""
+    count = max(1, min(threads or os.cpu_count() or 1, len(bounds)))
+    if count == 1:
+        for done, (c, s, e) in enumerate(bounds, start=1):
+            add(chunk_counts(context, c, s, e))
+            if progress is not None:
+                progress(done, len(bounds))
+        return
+    pending = list(bounds)
+    done = 0
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        running: set[Future[ChunkCounts]] = set()
+        while pending or running:
+            while pending and len(running) < 2 * count:
+                c, s, e = pending.pop(0)
+                running.add(pool.submit(chunk_counts, context, c, s, e))
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                add(future.result())
+                done += 1
+                if progress is not None:
+                    progress(done, len(bounds))
 
 
 def _ref(method: Methodology | str, resolved: Methodology) -> Methodology | str:
