@@ -14,6 +14,7 @@ half-up rounding, competition ranks (contracts section 7).
 - ``loop_floor_s``: a Python loop over draws doing only a numpy weighted sum, rounding and
   competition ranking, timed and scaled the same way.
 - ``large_s`` / ``large_peak_rss_mb``: ``--large-draws`` draws in a fresh process.
+The vectorised call and the floor loop are each the best of 3 runs (the machine is shared).
 Targets: vectorised_s <= 5, ratio_floor >= 1.3, large_s <= 60, large_peak_rss_mb < 1024.
 """
 
@@ -40,6 +41,8 @@ from palmares.uncertainty.draws import all_draws
 
 TARGETS = {"vectorised_s": 5.0, "ratio_floor": 1.3, "large_s": 60.0, "large_peak_rss_mb": 1024}
 PILLARS = 5
+#: Timed runs of the vectorised call and of the floor loop; the best counts.
+REPEAT = 3
 
 
 def machine() -> dict[str, Any]:
@@ -179,9 +182,11 @@ def main() -> None:
 
     log(f"vectorised: {args.draws:,} draws ...\n")
     uncertainty(ds, method, 2024, 10, seed=args.seed, spec=SPEC, data_hash="pre-hashed")
-    start = time.perf_counter()
-    done = uncertainty(ds, method, 2024, args.draws, seed=args.seed, spec=SPEC, data_hash="x")
-    vectorised_s = time.perf_counter() - start
+    vectorised_s = float("inf")
+    for _ in range(REPEAT):  # the machine is shared: best of a few runs, like the floor
+        start = time.perf_counter()
+        done = uncertainty(ds, method, 2024, args.draws, seed=args.seed, spec=SPEC, data_hash="x")
+        vectorised_s = min(vectorised_s, time.perf_counter() - start)
     peak = peak_rss_mb()
 
     log(f"naive engine loop: {args.naive_draws} draws ...\n")
@@ -196,11 +201,14 @@ def main() -> None:
     log("numpy loop floor ...\n")
     x = np.nan_to_num(nominal.leaf_values)
     leaf_weight = np.full((args.naive_draws, x.shape[1]), 1.0 / x.shape[1])
-    start = time.perf_counter()
-    for i in range(args.naive_draws):
-        s = x @ leaf_weight[i]
-        competition_rank(np.round(s / s.max() * 100, 1))
-    loop_floor_s = (time.perf_counter() - start) / args.naive_draws * args.draws
+    loop_floor_s = float("inf")
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        for i in range(args.naive_draws):
+            s = x @ leaf_weight[i]
+            competition_rank(np.round(s / s.max() * 100, 1))
+        elapsed = (time.perf_counter() - start) / args.naive_draws * args.draws
+        loop_floor_s = min(loop_floor_s, elapsed)
 
     log(f"large: {args.large_draws:,} draws in a fresh process ...\n")
     command = [sys.executable, __file__, "--large-only", "--institutions", str(args.institutions)]
