@@ -17,17 +17,21 @@ TREE = {
     f"{U}.masters-graduation-rate": f"{U}.teaching",
     f"{U}.masters-on-time": f"{U}.teaching",
     f"{U}.student-mobility": f"{U}.international",
+    # in the bundle's tree (the preset's overrides name them) but without data this edition
+    f"{U}.bachelor-graduation-rate": f"{U}.teaching",
+    f"{U}.bachelor-on-time": f"{U}.teaching",
 }
 
 
 def world():
     # Eleven institutions: each column's median is 100.
     # graduation: +30 % (A) for i0..i4, at the median (C) for the others.
-    # on time: i0 +12 % (B), i5 +12 % (B), i10 -20 % (D), others at the median (C).
-    # mobility: i6 +30 % (A), i7 missing (no grade), i8 -30 % (E).
+    # on time (the teaching rates' cut-offs +/-10 %, +/-4 %): i0 and i5 +6 % (B), i10 -8 % (D).
+    # mobility (the default cut-offs +/-25 %, +/-10 %): i6 +30 % (A), i7 missing (no grade),
+    # i8 -30 % (E).
     values = {
         f"{U}.masters-graduation-rate": [130] * 5 + [100] * 6,
-        f"{U}.masters-on-time": [112, 100, 100, 100, 100, 112, 100, 100, 100, 100, 80],
+        f"{U}.masters-on-time": [106, 100, 100, 100, 100, 106, 100, 100, 100, 100, 92],
         f"{U}.student-mobility": [100, 100, 100, 100, 100, 100, 130, None, 70, 100, 100],
     }
     institutions = [
