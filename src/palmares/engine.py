@@ -722,6 +722,8 @@ def _aggregate_node(
     if method == "sum_points":
         bonus_ids = set(params.get("bonus") or [])
         bonus = [i for i, c in enumerate(children) if tree.ids[c] in bonus_ids]
+        if len(bonus) == len(children):
+            bonus = []  # a ranking on bonus criteria alone scores them as plain points
         weights = w if not per_institution else None
         return aggregate.sum_points(x, mask, weights, bonus or None, skip_missing=True)
     if method == "grade_counts":

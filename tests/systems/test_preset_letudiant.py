@@ -108,6 +108,10 @@ def test_until_2022_points_are_out_of_five_with_openness_as_bonus() -> None:
     bonus = [0, 0, 1, 2, 2, 3]
     np.testing.assert_array_equal(result.score, [8 * k + bonus[k] for k in range(6)])
     assert result.ranking.group[5] == "A+"  # 43 >= 33
+    # a dynamic ranking on the bonus family alone ranks on its points
+    bonus_only = result.personalise([f"{L}.openness"])
+    np.testing.assert_array_equal(bonus_only.score, bonus)
+    assert bonus_only.ranking.rank.tolist() == [5, 5, 4, 2, 2, 1]
     assert result.methodology.methodology.version == "2018-2022"
 
 
