@@ -195,10 +195,10 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         combo = combo * spec.noise.replicates + draws.replicate
     ranks = ranks_of(cur, combo, draws.weights, draws.excluded)
     n = ranks.shape[1]
-    # Institution-major order: one institution's draws land in one row of the table, which
-    # keeps the counting in cache.
-    flat = np.ascontiguousarray((ranks + np.arange(n, dtype=np.int64) * (n + 1)).T).ravel()
-    hist = np.bincount(flat, minlength=n * (n + 1)).reshape(n, n + 1)
+    hist = np.zeros((n, n + 1), dtype=np.int64)
+    # Unbuffered add of one per (institution, rank): cheaper than a bincount that allocates and
+    # zeroes a fresh table of n (n + 1) counts for every chunk.
+    np.add.at(hist.reshape(-1), (ranks + np.arange(n, dtype=np.int64) * (n + 1)).reshape(-1), 1)
     same = None
     if context.previous is not None and context.previous_map is not None:
         prev = context.previous

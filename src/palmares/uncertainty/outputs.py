@@ -31,13 +31,14 @@ class Summary:
     mean_abs_shift: FloatArray  # mean |draw rank - nominal rank| over ranked draws
 
 
-def rank_quantile(hist: IntArray, q: float) -> FloatArray:
-    """Smallest rank r with P(rank <= r | ranked) >= q, per institution (NaN if never ranked)."""
-    counts = hist[:, 1:]
-    total = counts.sum(axis=1)
-    cdf = np.cumsum(counts, axis=1)
-    reached = cdf >= q * total[:, None] - 1e-9 * np.maximum(total[:, None], 1)
-    reached &= cdf > 0
+def rank_quantile(hist: IntArray, q: float, cumulative: IntArray | None = None) -> FloatArray:
+    """Smallest rank r with P(rank <= r | ranked) >= q, per institution (NaN if never ranked).
+
+    ``cumulative`` (n, n) is ``cumsum(hist[:, 1:], axis=1)`` when the caller has it.
+    """
+    cdf = np.cumsum(hist[:, 1:], axis=1) if cumulative is None else cumulative
+    total = cdf[:, -1]
+    reached = cdf >= np.maximum(q * total - 1e-9 * np.maximum(total, 1), 1)[:, None]
     first = np.argmax(reached, axis=1) + 1
     return np.where(total > 0, first, np.nan).astype(np.float64)
 
@@ -58,32 +59,40 @@ def summarise(
     all draws (a draw where the institution is unranked counts against both).
     """
     n_draws = hist.sum(axis=1)
-    ranked = hist[:, 1:].sum(axis=1)
     width = hist.shape[1] - 1
+    rows = np.arange(hist.shape[0])
     ranks = np.arange(1, width + 1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(ranked > 0, hist[:, 1:] @ ranks / ranked, np.nan)
-        shift = np.abs(ranks[None, :] - nominal[:, None].astype(np.float64))
-        abs_shift = np.where(
-            (ranked > 0) & (nominal > 0), (hist[:, 1:] * shift).sum(axis=1) / ranked, np.nan
-        )
-        share = 1.0 / np.maximum(n_draws, 1)
+    # cumulative[i, r] = draws at rank <= r; weighted[i, r] = sum of those ranks (r = 0: none).
     cumulative = np.zeros((hist.shape[0], width + 1), dtype=np.int64)
-    cumulative[:, 1:] = np.cumsum(hist[:, 1:], axis=1)
+    np.cumsum(hist[:, 1:], axis=1, out=cumulative[:, 1:])
+    weighted = np.zeros((hist.shape[0], width + 1))
+    np.cumsum(hist[:, 1:] * ranks, axis=1, out=weighted[:, 1:])
+    ranked = cumulative[:, -1]
+    rank_sum = weighted[:, -1]
+    at = np.clip(nominal, 0, width)
+    below = cumulative[rows, np.maximum(at - 1, 0)]  # draws better than the nominal rank
+    below_sum = weighted[rows, np.maximum(at - 1, 0)]
+    upto = cumulative[rows, at]
+    upto_sum = weighted[rows, at]
+    shift_total = (at * below - below_sum) + ((rank_sum - upto_sum) - at * (ranked - upto))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ranked > 0, rank_sum / ranked, np.nan)
+        abs_shift = np.where((ranked > 0) & (nominal > 0), shift_total / ranked, np.nan)
+        share = 1.0 / np.maximum(n_draws, 1)
     k = min(top_k, width)
     p_top = cumulative[:, k] * share
     lo = np.where(band_lo > 0, band_lo, nominal)
     hi = np.where(band_lo > 0, np.where(band_hi < 0, width, band_hi), nominal)
     lo = np.clip(lo, 1, width)
     hi = np.clip(hi, 0, width)
-    rows = np.arange(hist.shape[0])
     in_band = cumulative[rows, hi] - cumulative[rows, lo - 1]
     p_band = np.where(nominal > 0, in_band * share, np.nan)
+    cdf = cumulative[:, 1:]
     return Summary(
-        median=rank_quantile(hist, 0.5),
+        median=rank_quantile(hist, 0.5, cdf),
         mean=mean,
-        q_low=rank_quantile(hist, quantiles[0]),
-        q_high=rank_quantile(hist, quantiles[1]),
+        q_low=rank_quantile(hist, quantiles[0], cdf),
+        q_high=rank_quantile(hist, quantiles[1], cdf),
         p_top_k=p_top,
         p_same_band=p_band,
         p_ranked=ranked * share,

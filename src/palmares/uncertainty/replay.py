@@ -33,7 +33,7 @@ IntArray = npt.NDArray[np.int64]
 
 MEANS = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Cells (draws x institutions x children) one block of the replay may hold.
-BLOCK_CELLS = 1_000_000
+BLOCK_CELLS = 500_000
 
 
 class ReplayUnsupported(ValueError):
@@ -106,6 +106,14 @@ class ReplayPlan:
                 if self.complete[cols].all()
                 else np.ascontiguousarray(np.concatenate([xt, self.maskt[cols]], axis=1))
             )
+        return cache[parent.node]
+
+    def covered(self, parent: Parent) -> bool:
+        """Whether every institution has at least one of the parent's (leaf) children."""
+        cache: dict[int, bool] = self.__dict__.setdefault("_covered", {})
+        if parent.node not in cache:
+            cols = self.leaf_columns[list(parent.children)]
+            cache[parent.node] = bool(self.mask[:, cols].any(axis=1).all())
         return cache[parent.node]
 
     @cached_property
@@ -228,10 +236,9 @@ def _static_mean(parent: Parent, x: FloatArray, mask: BoolArray, w: FloatArray) 
 def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     """Renormalised weighted arithmetic mean of leaf children for every draw: (d, n).
 
-    One matrix product (d, k) @ (k, n) for the weighted sums; a second for the weights of the
-    present children, skipped when no child has a gap.
+    One matrix product (d, k) @ (k, 2n) gives the weighted sums and the weights of the present
+    children side by side ((d, k) @ (k, n) when no child has a gap).
     """
-    cols = plan.leaf_columns[list(parent.children)]
     both = plan.operands(parent)
     n = plan.n
     if both.shape[1] == n:  # no gap among the children: the weight sum is the row sum
@@ -240,9 +247,14 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     else:  # one product gives [sum w x | sum w m] side by side
         product = w @ both
         total, weight_sum = product[:, :n], product[:, n:]
+    plain = parent.min_children <= 1 and parent.renormalise
+    if plain and plan.covered(parent) and bool((w > 0).all()):
+        # Every institution has a child present and every weight is positive: no empty mean.
+        return np.divide(total, weight_sum, out=total)  # total is this call's own array
     ok = weight_sum > 0
-    if parent.min_children <= 1 and parent.renormalise and ok.all():
+    if plain and ok.all():
         return total / weight_sum
+    cols = plan.leaf_columns[list(parent.children)]
     if parent.min_children > 1 or not parent.renormalise:
         positive = (w > 0).astype(np.float64)
         count = positive @ plan.maskt[cols]
