@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -224,7 +224,6 @@ class UncertaintyResult:
     previous_edition: int | None
     methodology_changed: bool
     weights: WeightModel
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def institutions(self) -> tuple[str, ...]:
