@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from palmares.dataset import Dataset
 from palmares.methodology import (
@@ -567,7 +568,7 @@ def aggregate_tree_full(
                 present[row] = ~np.isnan(values[row])
             if here:
                 records.append(StepRecord(index, step.tag, tuple(here)))
-    unscaled = values.copy()
+    unscaled = values.copy() if unscaled_rows else values
     for row, original in unscaled_rows.items():
         unscaled[row] = original
     return Aggregated(
@@ -618,14 +619,13 @@ def _mean_level(
 ) -> None:
     """Weighted arithmetic means of many parents of one level at once (node-major arrays).
 
-    Children are laid out parent by parent, so one ``reduceat`` per quantity sums every
-    parent's children: sum w x m, sum w m (the renormalising weight), the number of weighted
-    children present and the weight missing. Sums run in a fixed order (no BLAS), so results
-    do not depend on the machine's thread count.
+    A sparse (parents x children) matrix S holds each child's weight in its parent's row, so
+    S (X M) is every parent's sum w x over present children and S M its renormalising weight.
+    Sparse products sum each row's children in order (no BLAS), so results do not depend on
+    the machine or its thread count.
     """
     children = [c for p in parents for c in tree.child_index[p]]
     sizes = np.array([len(tree.child_index[p]) for p in parents])
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     owner_col = np.repeat(np.arange(len(parents)), sizes)
     w = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
     mins = np.ones(len(parents))
@@ -636,23 +636,26 @@ def _mean_level(
             params = agg.params_for(tree.ids[p])
             mins[j] = params.get("min_children", 1)
             renormalise[j] = params.get("renormalise", True)
-    w = w[:, None]
+    shape = (len(parents), len(children))
+    # Children are laid out parent by parent: the CSR row pointers are the running sizes.
+    structure = (np.arange(len(children)), np.concatenate(([0], np.cumsum(sizes))))
+    by_weight = sparse.csr_matrix((w, *structure), shape=shape)
     cx = values[children]
     cm = present[children]
-    weighted = cm * w
-    total = np.add.reduceat(np.where(cm, cx, 0.0) * w, starts, axis=0)
-    weight_sum = np.add.reduceat(weighted, starts, axis=0)
+    cmf = cm.astype(np.float64)
+    total = np.asarray(by_weight @ np.where(cm, cx, 0.0))  # NaN where absent: never summed
+    weight_sum = np.asarray(by_weight @ cmf)
     ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
     if (mins > 1).any():
-        count = np.add.reduceat(cm & (w > 0), starts, axis=0, dtype=np.int64)
-        ok &= count >= mins[:, None]
+        by_count = sparse.csr_matrix(((w > 0).astype(np.float64), *structure), shape=shape)
+        ok &= np.asarray(by_count @ cmf) >= mins[:, None]
     if not renormalise.all():
-        missing_weight = np.add.reduceat(~cm * w, starts, axis=0)
+        missing_weight = np.asarray(by_weight @ (1.0 - cmf))
         ok &= renormalise[:, None] | (missing_weight == 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scores = np.where(ok, total / weight_sum, np.nan)
-        owner_sum = weight_sum[owner_col]
-        shares = np.where(owner_sum > 0, weighted / owner_sum, np.nan)
+    inverse = np.divide(1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0)
+    scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
+    shares = (cmf * w[:, None]) * inverse[owner_col]  # NaN where the parent has no weight
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     parent_list = list(parents)
     values[parent_list] = scores
     present[parent_list] = ok
