@@ -118,3 +118,42 @@ def test_sensitivity_json(cli, files) -> None:
     doc = json.loads(stdout)
     assert doc["output"] == "mean_abs_rank_shift"
     assert {f["factor"] for f in doc["factors"]} >= {"weight:s.p", "weight:s.q"}
+
+
+def test_unsupported_methodology_and_empty_spec_exit_2(cli, files, tmp_path) -> None:
+    bundle, method = files
+    copeland = tmp_path / "c.toml"
+    copeland.write_text(
+        method.read_text("utf-8")
+        .replace('method = "arithmetic"', 'method = "copeland"')
+        .replace('method = "top100"', 'method = "minmax"'),
+        "utf-8",
+    )
+    code, _, err = cli(
+        "uncertainty",
+        "--data",
+        str(bundle),
+        "--method",
+        str(copeland),
+        "--edition",
+        "2024",
+        "--draws",
+        "10",
+    )
+    assert code == 2 and "aggregate.copeland" in err, err
+    spec = tmp_path / "none.toml"
+    spec.write_text('[weights]\nmethod = "none"\n', "utf-8")
+    code, _, err = cli(
+        "sensitivity",
+        "--data",
+        str(bundle),
+        "--method",
+        str(method),
+        "--edition",
+        "2024",
+        "--samples",
+        "8",
+        "--spec",
+        str(spec),
+    )
+    assert code == 2 and "varies nothing" in err, err

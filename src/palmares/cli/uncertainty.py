@@ -66,6 +66,7 @@ def uncertainty(
     import palmares
     from palmares.uncertainty import uncertainty as run_uncertainty
     from palmares.uncertainty.monte_carlo import stderr_progress
+    from palmares.uncertainty.replay import ReplayUnsupported
 
     if not edition:
         raise UsageProblem("give --edition YEAR")
@@ -85,19 +86,22 @@ def uncertainty(
     previous = parse_edition(previous_edition) if previous_edition else None
     loaded = _spec(spec)
     dataset = palmares.load(data_path(data))
-    done = run_uncertainty(
-        dataset,
-        _method_ref(method, system),
-        year,
-        draws,
-        seed=seed,
-        spec=loaded,
-        previous_edition=previous,
-        top_k=top_k,
-        workers=workers,
-        scheduler=scheduler,
-        progress=stderr_progress,
-    )
+    try:
+        done = run_uncertainty(
+            dataset,
+            _method_ref(method, system),
+            year,
+            draws,
+            seed=seed,
+            spec=loaded,
+            previous_edition=previous,
+            top_k=top_k,
+            workers=workers,
+            scheduler=scheduler,
+            progress=stderr_progress,
+        )
+    except ReplayUnsupported as error:
+        raise UsageProblem(f"uncertainty cannot replay this methodology: {error}") from error
     if out is not None:
         done.write(out, force=force)
     document = done.to_json()
@@ -141,6 +145,8 @@ def sensitivity(
 ) -> None:
     """First-order and total Sobol indices of ranks, with bootstrap intervals (SALib)."""
     import palmares
+    from palmares.uncertainty.replay import ReplayUnsupported
+    from palmares.uncertainty.sensitivity import NothingVaries
     from palmares.uncertainty.sensitivity import sensitivity as run_sensitivity
 
     if not edition:
@@ -149,15 +155,18 @@ def sensitivity(
         raise UsageProblem("--samples must be a power of 2 (>= 2)")
     dataset = palmares.load(data_path(data))
     who = dataset.resolve(institution) if institution else None
-    found = run_sensitivity(
-        dataset,
-        _method_ref(method, system),
-        parse_edition(edition),
-        samples,
-        seed=seed,
-        spec=_spec(spec),
-        institution=who,
-    )
+    try:
+        found = run_sensitivity(
+            dataset,
+            _method_ref(method, system),
+            parse_edition(edition),
+            samples,
+            seed=seed,
+            spec=_spec(spec),
+            institution=who,
+        )
+    except (ReplayUnsupported, NothingVaries) as error:
+        raise UsageProblem(f"sensitivity: {error}") from error
     if as_json:
         print_json(found.to_json())
         return

@@ -1,10 +1,11 @@
 """Sensitivity: first-order and total Sobol indices of rank outputs (SALib, Saltelli design).
 
-Factors are independent, as Sobol indices need: each varied weight gets a multiplier
-U(1 - spread, 1 + spread) (the spec's ``weights.spread``; siblings are then renormalised to their
-nominal sum), each alternative a uniform factor mapped to one of its options, the exclusion one
-factor mapped to "none" or a node. The N (D + 2) model runs are one vectorised replay. Intervals
-are SALib's bootstrap confidence intervals (``conf_level``, ``num_resamples``).
+Factors are independent, as Sobol indices need: each varied weight (unless the spec's weights
+method is "none") gets a multiplier U(1 - spread, 1 + spread) (the spec's ``weights.spread``;
+siblings are then renormalised to their nominal sum), each alternative a uniform factor mapped
+to one of its options, the exclusion one factor mapped to "none" or a node. The N (D + 2) model
+runs are one vectorised replay. Intervals are SALib's bootstrap confidence intervals
+(``conf_level``, ``num_resamples``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from palmares.uncertainty.monte_carlo import build_side, ranks_of
 from palmares.uncertainty.spec import LoadedSpec, SpecSource, UncertaintySpec
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class NothingVaries(ValueError):
+    """The spec varies no factor, or the output is undefined in some runs."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,8 @@ def sensitivity(
     m = resolve(method, edition)
     side = build_side(dataset, m, edition, the_spec, seed, data_hash, loaded.source)
     model = side.weights
-    varied = np.flatnonzero(model.varied & (model.nominal > 0))
+    weighted = the_spec.weights.method != "none"
+    varied = np.flatnonzero(model.varied & (model.nominal > 0) & weighted)
     names = [f"weight:{model.nodes[k]}" for k in varied]
     names += [
         f"alternative:{a.step}" + (f"[{a.index}]" if a.index is not None else "")
@@ -106,7 +112,7 @@ def sensitivity(
     if the_spec.exclude is not None:
         names.append("exclude")
     if not names:
-        raise ValueError("the spec varies nothing: no factor to analyse")
+        raise NothingVaries("the spec varies nothing: no factor to analyse")
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     u = sample.sample(problem, base_samples, calc_second_order=False, seed=seed)
     spread = the_spec.weights.spread
@@ -144,7 +150,7 @@ def sensitivity(
         y = shift.sum(axis=1) / np.maximum(ranked.sum(axis=1), 1)
         output = "mean_abs_rank_shift"
     if np.isnan(y).any():
-        raise ValueError(f"{output} is undefined in some runs (the institution goes unranked)")
+        raise NothingVaries(f"{output} is undefined in some runs (the institution goes unranked)")
     if np.ptp(y) == 0:
         zero = np.zeros(len(names))
         return SobolResult(tuple(names), zero, zero, zero, zero, output, base_samples, y.size, seed)
