@@ -86,8 +86,9 @@ def _selected_leaves(result: Result, criteria: Sequence[str] | None) -> list[str
             f"{result.edition}; nodes: {known}"
         )
     chosen: set[str] = set()
+    leaves = set(result.leaves)
     for c in criteria:
-        chosen.update(result.tree.leaves_under(c))
+        chosen.update((c,) if c in leaves else result.tree.leaves_under(c))
     return [leaf for leaf in result.leaves if leaf in chosen]
 
 
@@ -143,17 +144,23 @@ def personalise(
     rows = np.flatnonzero(keep)
     pick = np.searchsorted(base, rows)
 
+    n = len(result.institutions)
+
+    def take(a: npt.NDArray[Any], which: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+        # One gather: columns only when every row is kept (the common, unfiltered case).
+        return a[:, columns] if which.size == n else a[np.ix_(which, columns)]
+
     def cut(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return a[rows][:, columns]
+        return take(a, rows)
 
     m = result.methodology
-    full = result.status[base][:, columns]
+    full = take(result.status, base)
     aggregated = aggregate_tree_full(
         m,
         tree,
-        result.leaf_values[base][:, columns],
-        result.leaf_mask[base][:, columns],
-        None if result.grades is None else result.grades[base][:, columns],
+        take(result.leaf_values, base),
+        take(result.leaf_mask, base),
+        None if result.grades is None else take(result.grades, base),
         full != 2,  # not_applicable
         weights,
     )
@@ -161,9 +168,12 @@ def personalise(
     mask = cut(result.leaf_mask)
     grades = None if result.grades is None else cut(result.grades)
     status = cut(result.status)
-    values = aggregated.values[pick]
-    node_weights = aggregated.weights[pick]
-    counts = None if aggregated.counts is None else aggregated.counts[pick]
+    every = pick.size == base.size  # no filter: the aggregated rows are the peers
+    values = aggregated.values.copy() if every else aggregated.values[pick]
+    node_weights = aggregated.weights if every else aggregated.weights[pick]
+    counts = aggregated.counts
+    if counts is not None and not every:
+        counts = counts[pick]
     root = tree.roots[0]
     raw_score = values[:, tree.index(root)].copy()
     records = [
