@@ -95,18 +95,25 @@ class ReplayPlan:
     def maskt(self) -> FloatArray:
         return np.ascontiguousarray(self.mask.T, dtype=np.float64)
 
-    def operands(self, parent: Parent) -> FloatArray:
-        """A parent's leaf values (k, n), with its presence mask (k, n) beside when it has gaps."""
-        cache: dict[int, FloatArray] = self.__dict__.setdefault("_operands", {})
+    def operands(self, parent: Parent) -> tuple[FloatArray, FloatArray | None, IntArray]:
+        """A parent's leaf values (k, n); its gap patterns (k, u) and each institution's pattern.
+
+        Institutions share few patterns of present children, so the weight of the present
+        children is one small product per pattern, then a gather (None: no gap at all).
+        """
+        cache: dict[int, Any] = self.__dict__.setdefault("_operands", {})
         if parent.node not in cache:
             cols = self.leaf_columns[list(parent.children)]
-            xt = self.xt[cols]
-            cache[parent.node] = (
-                np.ascontiguousarray(xt)
-                if self.complete[cols].all()
-                else np.ascontiguousarray(np.concatenate([xt, self.maskt[cols]], axis=1))
-            )
-        return cache[parent.node]
+            present = self.mask[:, cols]
+            xt = np.ascontiguousarray(self.xt[cols])
+            if present.all():
+                cache[parent.node] = (xt, None, np.zeros(self.n, dtype=np.int64))
+            else:
+                patterns, index = np.unique(present, axis=0, return_inverse=True)
+                patterns_t = np.ascontiguousarray(patterns.T, dtype=np.float64)
+                cache[parent.node] = (xt, patterns_t, index.reshape(-1).astype(np.int64))
+        found: tuple[FloatArray, FloatArray | None, IntArray] = cache[parent.node]
+        return found
 
     def covered(self, parent: Parent) -> bool:
         """Whether every institution has at least one of the parent's (leaf) children."""
@@ -236,17 +243,15 @@ def _static_mean(parent: Parent, x: FloatArray, mask: BoolArray, w: FloatArray) 
 def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     """Renormalised weighted arithmetic mean of leaf children for every draw: (d, n).
 
-    One matrix product (d, k) @ (k, 2n) gives the weighted sums and the weights of the present
-    children side by side ((d, k) @ (k, n) when no child has a gap).
+    One matrix product (d, k) @ (k, n) gives the weighted sums; the weights of the present
+    children come from the few patterns of gaps (see :meth:`ReplayPlan.operands`).
     """
-    both = plan.operands(parent)
-    n = plan.n
-    if both.shape[1] == n:  # no gap among the children: the weight sum is the row sum
-        total = w @ both
+    xt, patterns, index = plan.operands(parent)
+    total = w @ xt
+    if patterns is None:  # no gap among the children: the weight sum is the row sum
         weight_sum = np.broadcast_to(w.sum(axis=1)[:, None], total.shape)
-    else:  # one product gives [sum w x | sum w m] side by side
-        product = w @ both
-        total, weight_sum = product[:, :n], product[:, n:]
+    else:  # the weight present in each gap pattern, gathered per institution
+        weight_sum = np.take(w @ patterns, index, axis=1)
     plain = parent.min_children <= 1 and parent.renormalise
     if plain and plan.covered(parent) and bool((w > 0).all()):
         # Every institution has a child present and every weight is positive: no empty mean.
