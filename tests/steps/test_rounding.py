@@ -83,3 +83,19 @@ def test_equals_decimal_reference_for_more_decimals_and_tiny_values() -> None:
         x = np.concatenate([x, [5e-11, 4.9999999999995e-11, 9.9999999999995e-11, 1e-12, 1e-300]])
         expected = np.array([reference(v, decimals) for v in x.tolist()])
         np.testing.assert_array_equal(round_half_up(x, decimals), expected)
+
+
+def test_screened_path_equals_the_exact_path_everywhere() -> None:
+    """Scalar decimals take a screened fast path; arrays of decimals always take the exact one."""
+    from palmares.steps.rounding import _round_exact
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate(
+        [
+            rng.normal(0, 100, 50_000),
+            np.round(rng.normal(0, 100, 50_000), 3) + rng.choice([-1, 0, 1], 50_000) * 1e-13,
+            rng.lognormal(0, 6, 50_000),
+        ]
+    )
+    for d in range(0, 6):
+        np.testing.assert_array_equal(round_half_up(x, d), _round_exact(x, d))
