@@ -532,14 +532,11 @@ def aggregate_tree_full(
     pending = inner_steps(m, tree)
     unscaled_rows: dict[int, FloatArray] = {}
     records: list[StepRecord] = []
-    for level in tree.levels_bottom_up():
-        fast: list[int] = []
-        for parent in level.tolist():
+    redistributes = any(step.method == "redistribute" for step in m.steps_of("impute"))
+    for level, (slow, fast) in zip(tree.levels_bottom_up(), _plan(m, tree), strict=True):
+        for parent in slow:
             node = tree.ids[parent]
             agg = _step_for(m, "aggregate", node, tree)
-            if _is_plain_mean(m, tree, node, agg):
-                fast.append(parent)
-                continue
             children = list(tree.child_index[parent])
             cx = values[children].T
             cmask = present[children].T
@@ -556,8 +553,18 @@ def aggregate_tree_full(
                 weights[children] = np.where(total > 0, shares / total, np.nan).T
             if counts is not None:
                 counts[parent] = counts[children].sum(axis=0)
-        if fast:
-            _mean_level(m, tree, fast, weight_of, values, present, weights, node_applicable, counts)
+        if fast is not None:
+            _mean_level(
+                fast,
+                tree,
+                weight_of,
+                values,
+                present,
+                weights,
+                node_applicable,
+                counts,
+                redistributes=redistributes,
+            )
         in_level = {tree.ids[i] for i in level.tolist()}
         for index, step, nodes in pending:
             here = [node for node in nodes if node in in_level]
@@ -596,6 +603,66 @@ def _rescale_or_round(
     return rounding.round_half_up(s, int(p["decimals"]))
 
 
+@dataclass(frozen=True)
+class _MeanLevel:
+    """What one level's weighted means need that depends only on the methodology and tree."""
+
+    parents: list[int]
+    children: list[int]
+    sizes: npt.NDArray[np.int64]
+    owner_col: npt.NDArray[np.int64]
+    indptr: npt.NDArray[np.int64]
+    mins: FloatArray
+    renormalise: npt.NDArray[np.bool_]
+
+
+#: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
+_PLANS: dict[tuple[int, Tree], tuple[Methodology, list[tuple[list[int], _MeanLevel | None]]]] = {}
+
+
+def _plan(m: Methodology, tree: Tree) -> list[tuple[list[int], _MeanLevel | None]]:
+    """Per level (deepest first): the parents aggregated one by one, and the plain weighted
+    means done together. Cached: personalised re-rankings replay the same plan many times."""
+    key = (id(m), tree)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is m:
+        return cached[1]
+    plan: list[tuple[list[int], _MeanLevel | None]] = []
+    for level in tree.levels_bottom_up():
+        slow: list[int] = []
+        fast: list[int] = []
+        for parent in level.tolist():
+            agg = _step_for(m, "aggregate", tree.ids[parent], tree)
+            (fast if _is_plain_mean(m, tree, tree.ids[parent], agg) else slow).append(parent)
+        plan.append((slow, _mean_level_plan(m, tree, fast) if fast else None))
+    if len(_PLANS) >= 64:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (m, plan)
+    return plan
+
+
+def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLevel:
+    children = [c for p in parents for c in tree.child_index[p]]
+    sizes = np.array([len(tree.child_index[p]) for p in parents], dtype=np.int64)
+    mins = np.ones(len(parents))
+    renormalise = np.ones(len(parents), dtype=bool)
+    for j, p in enumerate(parents):
+        agg = _step_for(m, "aggregate", tree.ids[p], tree)
+        if agg is not None:
+            params = agg.params_for(tree.ids[p])
+            mins[j] = params.get("min_children", 1)
+            renormalise[j] = params.get("renormalise", True)
+    return _MeanLevel(
+        parents=parents,
+        children=children,
+        sizes=sizes,
+        owner_col=np.repeat(np.arange(len(parents)), sizes),
+        indptr=np.concatenate(([0], np.cumsum(sizes))),
+        mins=mins,
+        renormalise=renormalise,
+    )
+
+
 def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
     """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
     if agg is not None and agg.method != "arithmetic":
@@ -607,15 +674,16 @@ def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) 
 
 
 def _mean_level(
-    m: Methodology,
+    plan: _MeanLevel,
     tree: Tree,
-    parents: Sequence[int],
     weight_of: Any,
     values: FloatArray,
     present: BoolArray,
     weights: FloatArray,
     applicable: BoolArray,
     counts: npt.NDArray[np.int64] | None,
+    *,
+    redistributes: bool,
 ) -> None:
     """Weighted arithmetic means of many parents of one level at once (node-major arrays).
 
@@ -624,21 +692,12 @@ def _mean_level(
     Sparse products sum each row's children in order (no BLAS), so results do not depend on
     the machine or its thread count.
     """
-    children = [c for p in parents for c in tree.child_index[p]]
-    sizes = np.array([len(tree.child_index[p]) for p in parents])
-    owner_col = np.repeat(np.arange(len(parents)), sizes)
+    parents, children = plan.parents, plan.children
+    owner_col, mins, renormalise = plan.owner_col, plan.mins, plan.renormalise
     w = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
-    mins = np.ones(len(parents))
-    renormalise = np.ones(len(parents), dtype=bool)
-    for j, p in enumerate(parents):
-        agg = _step_for(m, "aggregate", tree.ids[p], tree)
-        if agg is not None:
-            params = agg.params_for(tree.ids[p])
-            mins[j] = params.get("min_children", 1)
-            renormalise[j] = params.get("renormalise", True)
     shape = (len(parents), len(children))
     # Children are laid out parent by parent: the CSR row pointers are the running sizes.
-    structure = (np.arange(len(children)), np.concatenate(([0], np.cumsum(sizes))))
+    structure = (np.arange(len(children)), plan.indptr)
     by_weight = sparse.csr_matrix((w, *structure), shape=shape)
     cx = values[children]
     cm = present[children]
@@ -655,12 +714,12 @@ def _mean_level(
     inverse = np.divide(1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0)
     scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
     shares = (cmf * w[:, None]) * inverse[owner_col]  # NaN where the parent has no weight
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    starts = plan.indptr[:-1]
     parent_list = list(parents)
     values[parent_list] = scores
     present[parent_list] = ok
     weights[children] = shares
-    if any(step.method == "redistribute" for step in m.steps_of("impute")):
+    if redistributes:
         applicable[parent_list] = np.logical_or.reduceat(applicable[children], starts, axis=0)
     if counts is not None:
         counts[parent_list] = np.add.reduceat(counts[children], starts, axis=0)
