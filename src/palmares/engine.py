@@ -702,7 +702,8 @@ def _mean_level(
     cx = values[children]
     cm = present[children]
     cmf = cm.astype(np.float64)
-    total = np.asarray(by_weight @ np.where(cm, cx, 0.0))  # NaN where absent: never summed
+    # Absent children hold NaN (present is exactly ~isnan): zero them in the gathered copy.
+    total = np.asarray(by_weight @ np.nan_to_num(cx, copy=False, nan=0.0))
     weight_sum = np.asarray(by_weight @ cmf)
     ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
     if (mins > 1).any():
