@@ -306,3 +306,27 @@ method = "arithmetic"
     rows_up = [(29, 8, 0), (1, 6, 5), (3, 9, 0), (3, 8, 4)]
     after = run(dataset(_columns(rows_up)), m, 2024, data_hash="x")
     assert (before.ranking.rank[0], after.ranking.rank[0]) == (2, 3)
+
+
+def test_aggregation_without_working_gives_the_same_scores() -> None:
+    from palmares.engine import aggregate_tree
+
+    ds = dataset({"s.a": [0, None, 10, 4], "s.b": [10, 20, 30, 6], "s.c": [3, 1, 2, None]})
+    result = run(ds, methodology(MINMAX_MEAN), 2024, data_hash="x")
+    args = (
+        result.methodology,
+        result.tree,
+        result.leaf_values,
+        result.leaf_mask,
+        None,
+        result.status != 2,
+    )
+    with_working = aggregate_tree(*args)
+    scores_only = aggregate_tree(*args, working=False)
+    np.testing.assert_array_equal(scores_only[0], with_working[0])
+    leaf_columns = [result.tree.index(leaf) for leaf in result.leaves]
+    assert np.isnan(scores_only[1][:, leaf_columns]).all()
+    # shares within each parent sum to 1; a parent with no child present has NaN shares
+    np.testing.assert_allclose(
+        with_working[1][:, leaf_columns].sum(axis=1), [2.0, 2.0, 2.0, np.nan]
+    )

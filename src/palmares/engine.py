@@ -461,15 +461,26 @@ def aggregate_tree(
     weight_overrides: Mapping[str, float] | None = None,
     *,
     population: BoolArray | None = None,
+    working: bool = True,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
     """Node values (n, N), each node's effective weight within its parent (n, N), grade counts.
 
     ``x``/``mask``/``grades``/``applicable`` are over ``tree.leaves``; ``weights`` overrides the
     methodology's weights (``weight_overrides``: the personalised ranking). ``population``
-    (default: every row) is whom inner rescale steps take their statistics over.
+    (default: every row) is whom inner rescale steps take their statistics over. Without
+    ``working`` the plain weighted means skip each child's share of its parent (the weights
+    come back NaN there): scores and ranks only, for callers that explain nothing.
     """
     out = aggregate_tree_full(
-        m, tree, x, mask, grades, applicable, weight_overrides, population=population
+        m,
+        tree,
+        x,
+        mask,
+        grades,
+        applicable,
+        weight_overrides,
+        population=population,
+        working=working,
     )
     return out.values, out.weights, out.counts
 
@@ -503,6 +514,7 @@ def aggregate_tree_full(
     weight_overrides: Mapping[str, float] | None = None,
     *,
     population: BoolArray | None = None,
+    working: bool = True,
 ) -> Aggregated:
     """Aggregate bottom-up, applying inner rescale/round steps between levels (see
     :func:`aggregate_tree`)."""
@@ -516,13 +528,19 @@ def aggregate_tree_full(
     # Node-major storage (node, institution): a node's values are one contiguous row, so
     # gathering children and summing them per parent runs along the fast axis.
     size = len(tree)
+    plan = _plan(m, tree)
+    redistributes = any(step.method == "redistribute" for step in m.steps_of("impute"))
     values = np.full((size, n), np.nan)
     present = np.zeros((size, n), dtype=bool)
-    node_applicable = np.ones((size, n), dtype=bool)
     leaf_rows = [tree.index(leaf) for leaf in tree.leaves]
     values[leaf_rows] = np.where(mask, x, np.nan).T
     present[leaf_rows] = mask.T
-    node_applicable[leaf_rows] = applicable.T
+    # Applicability only matters to parents aggregated one by one (weight redistribution).
+    node_applicable = np.ones(
+        (size, n) if redistributes or any(s for s, _ in plan) else (0, n), dtype=bool
+    )
+    if node_applicable.size:
+        node_applicable[leaf_rows] = applicable.T
     weights = np.full((size, n), np.nan)
     weights[tree.index(tree.roots[0])] = 1.0
     counts: npt.NDArray[np.int64] | None = None
@@ -532,8 +550,7 @@ def aggregate_tree_full(
     pending = inner_steps(m, tree)
     unscaled_rows: dict[int, FloatArray] = {}
     records: list[StepRecord] = []
-    redistributes = any(step.method == "redistribute" for step in m.steps_of("impute"))
-    for level, (slow, fast) in zip(tree.levels_bottom_up(), _plan(m, tree), strict=True):
+    for level, (slow, fast) in zip(tree.levels_bottom_up(), plan, strict=True):
         for parent in slow:
             node = tree.ids[parent]
             agg = _step_for(m, "aggregate", node, tree)
@@ -556,14 +573,14 @@ def aggregate_tree_full(
         if fast is not None:
             _mean_level(
                 fast,
-                tree,
-                weight_of,
+                overrides,
                 values,
                 present,
                 weights,
                 node_applicable,
                 counts,
                 redistributes=redistributes,
+                working=working,
             )
         in_level = {tree.ids[i] for i in level.tolist()}
         for index, step, nodes in pending:
@@ -614,6 +631,8 @@ class _MeanLevel:
     indptr: npt.NDArray[np.int64]
     mins: FloatArray
     renormalise: npt.NDArray[np.bool_]
+    weights: FloatArray  # each child's weight in the methodology (overrides apply per call)
+    position: Mapping[str, int]  # child id -> its column
 
 
 #: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
@@ -660,6 +679,8 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
         indptr=np.concatenate(([0], np.cumsum(sizes))),
         mins=mins,
         renormalise=renormalise,
+        weights=np.array([m.weight(tree.ids[c]) for c in children], dtype=float),
+        position={tree.ids[c]: j for j, c in enumerate(children)},
     )
 
 
@@ -675,8 +696,7 @@ def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) 
 
 def _mean_level(
     plan: _MeanLevel,
-    tree: Tree,
-    weight_of: Any,
+    overrides: Mapping[str, float],
     values: FloatArray,
     present: BoolArray,
     weights: FloatArray,
@@ -684,6 +704,7 @@ def _mean_level(
     counts: npt.NDArray[np.int64] | None,
     *,
     redistributes: bool,
+    working: bool = True,
 ) -> None:
     """Weighted arithmetic means of many parents of one level at once (node-major arrays).
 
@@ -694,7 +715,13 @@ def _mean_level(
     """
     parents, children = plan.parents, plan.children
     owner_col, mins, renormalise = plan.owner_col, plan.mins, plan.renormalise
-    w = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
+    w = plan.weights
+    if overrides:
+        w = w.copy()
+        for node, value in overrides.items():
+            at = plan.position.get(node)
+            if at is not None:
+                w[at] = value
     shape = (len(parents), len(children))
     # Children are laid out parent by parent: the CSR row pointers are the running sizes.
     structure = (np.arange(len(children)), plan.indptr)
@@ -712,14 +739,16 @@ def _mean_level(
     if not renormalise.all():
         missing_weight = np.asarray(by_weight @ (1.0 - cmf))
         ok &= renormalise[:, None] | (missing_weight == 0)
-    inverse = np.divide(1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0)
     scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
-    shares = (cmf * w[:, None]) * inverse[owner_col]  # NaN where the parent has no weight
     starts = plan.indptr[:-1]
     parent_list = list(parents)
     values[parent_list] = scores
     present[parent_list] = ok
-    weights[children] = shares
+    if working:
+        inverse = np.divide(
+            1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0
+        )
+        weights[children] = (cmf * w[:, None]) * inverse[owner_col]  # NaN: parent unweighted
     if redistributes:
         applicable[parent_list] = np.logical_or.reduceat(applicable[children], starts, axis=0)
     if counts is not None:
