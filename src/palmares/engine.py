@@ -633,6 +633,9 @@ class _MeanLevel:
     renormalise: npt.NDArray[np.bool_]
     weights: FloatArray  # each child's weight in the methodology (overrides apply per call)
     position: Mapping[str, int]  # child id -> its column
+    #: (parents x children) weights; children are laid out parent by parent, so the CSR row
+    #: pointers are the running sizes. Read-only: a call with overrides builds its own.
+    by_weight: sparse.csr_matrix
 
 
 #: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
@@ -671,6 +674,7 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
             params = agg.params_for(tree.ids[p])
             mins[j] = params.get("min_children", 1)
             renormalise[j] = params.get("renormalise", True)
+    weights = np.array([m.weight(tree.ids[c]) for c in children], dtype=float)
     return _MeanLevel(
         parents=parents,
         children=children,
@@ -679,8 +683,12 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
         indptr=np.concatenate(([0], np.cumsum(sizes))),
         mins=mins,
         renormalise=renormalise,
-        weights=np.array([m.weight(tree.ids[c]) for c in children], dtype=float),
+        weights=weights,
         position={tree.ids[c]: j for j, c in enumerate(children)},
+        by_weight=sparse.csr_matrix(
+            (weights, np.arange(len(children)), np.concatenate(([0], np.cumsum(sizes)))),
+            shape=(len(parents), len(children)),
+        ),
     )
 
 
@@ -716,21 +724,21 @@ def _mean_level(
     parents, children = plan.parents, plan.children
     owner_col, mins, renormalise = plan.owner_col, plan.mins, plan.renormalise
     w = plan.weights
-    if overrides:
-        w = w.copy()
-        for node, value in overrides.items():
-            at = plan.position.get(node)
-            if at is not None:
-                w[at] = value
-    shape = (len(parents), len(children))
-    # Children are laid out parent by parent: the CSR row pointers are the running sizes.
+    by_weight = plan.by_weight
+    shape = by_weight.shape
     structure = (np.arange(len(children)), plan.indptr)
-    by_weight = sparse.csr_matrix((w, *structure), shape=shape)
+    touched = [(plan.position[node], v) for node, v in overrides.items() if node in plan.position]
+    if touched:
+        w = w.copy()
+        for at, value in touched:
+            w[at] = value
+        by_weight = sparse.csr_matrix((w, *structure), shape=shape)
     cx = values[children]
     cm = present[children]
     cmf = cm.astype(np.float64)
-    # Absent children hold NaN (present is exactly ~isnan): zero them in the gathered copy.
-    total = np.asarray(by_weight @ np.nan_to_num(cx, copy=False, nan=0.0))
+    # Absent children hold NaN: zero them in the gathered copy (np.nan_to_num is much slower).
+    np.copyto(cx, 0.0, where=~cm)
+    total = np.asarray(by_weight @ cx)
     weight_sum = np.asarray(by_weight @ cmf)
     ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
     if (mins > 1).any():
