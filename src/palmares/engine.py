@@ -541,8 +541,9 @@ def aggregate_tree_full(
     )
     if node_applicable.size:
         node_applicable[leaf_rows] = applicable.T
-    weights = np.full((size, n), np.nan)
-    weights[tree.index(tree.roots[0])] = 1.0
+    weights = np.full((size, n), np.nan) if working else np.empty((0, n))
+    if working:
+        weights[tree.index(tree.roots[0])] = 1.0
     counts: npt.NDArray[np.int64] | None = None
     if grades is not None:
         counts = np.zeros((size, n, 5), dtype=np.int64)
@@ -566,8 +567,9 @@ def aggregate_tree_full(
             node_applicable[parent] = node_applicable[children].any(axis=0)
             shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
             total = shares.sum(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                weights[children] = np.where(total > 0, shares / total, np.nan).T
+            if working:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    weights[children] = np.where(total > 0, shares / total, np.nan).T
             if counts is not None:
                 counts[parent] = counts[children].sum(axis=0)
         if fast is not None:
@@ -582,7 +584,7 @@ def aggregate_tree_full(
                 redistributes=redistributes,
                 working=working,
             )
-        in_level = {tree.ids[i] for i in level.tolist()}
+        in_level = {tree.ids[i] for i in level.tolist()} if pending else set()
         for index, step, nodes in pending:
             here = [node for node in nodes if node in in_level]
             for node in here:
@@ -597,7 +599,8 @@ def aggregate_tree_full(
         unscaled[row] = original
     return Aggregated(
         values=values.T,
-        weights=weights.T,
+        # Without the working, a read-only all-NaN view (no allocation).
+        weights=weights.T if working else np.broadcast_to(np.float64(np.nan), (n, size)),
         counts=None if counts is None else counts.transpose(1, 0, 2),
         unscaled=unscaled.T,
         records=sorted(records, key=lambda r: r.index),

@@ -149,6 +149,10 @@ class Tree:
 
     def levels_bottom_up(self) -> list[npt.NDArray[np.int64]]:
         """Inner-node indices grouped by depth, deepest first: the aggregation order."""
+        return list(self._levels)
+
+    @cached_property
+    def _levels(self) -> tuple[npt.NDArray[np.int64], ...]:
         inner = np.flatnonzero(~self.is_leaf)
         depths = self.depth[inner]
-        return [inner[depths == d] for d in sorted(set(depths.tolist()), reverse=True)]
+        return tuple(inner[depths == d] for d in sorted(set(depths.tolist()), reverse=True))
