@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from palmares.cli import charts as _charts  # noqa: F401
 from palmares.cli import data as _data  # noqa: F401  (registers commands)
 from palmares.cli import demo as _demo  # noqa: F401
 from palmares.cli import history as _history  # noqa: F401

@@ -1,0 +1,114 @@
+"""Compare: two to four institutions side by side on one system and edition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from palmares.charts.text import with_locale, word
+from palmares.lang import check_lang, format_decimal
+from palmares.result import Result
+
+WIDTH = 620
+MIN_INSTITUTIONS, MAX_INSTITUTIONS = 2, 4
+
+
+def compare_frame(
+    result: Result, institutions: Sequence[str], labels: dict[str, str], lang: str = "en"
+) -> pd.DataFrame:
+    """One row per institution and top-level node: the value compared (the A count for graded
+    systems, else the node score), its rank display in that node's table, and the overall rank."""
+    check_lang(lang)
+    if not MIN_INSTITUTIONS <= len(institutions) <= MAX_INSTITUTIONS:
+        raise ValueError(f"compare takes 2 to 4 institutions, got {len(institutions)}")
+    if len(set(institutions)) != len(institutions):
+        raise ValueError("compare needs distinct institutions")
+    positions = [result.position(i) for i in institutions]
+    tree = result.tree
+    overall = result.ranking.display(lang, None)
+    rows = []
+    for node in tree.children(tree.roots[0]):
+        table = result.node_table(node)
+        display = table.display(lang, None)
+        for inst, i in zip(institutions, positions, strict=True):
+            value = float(table.key[i])
+            rows.append(
+                {
+                    "node": node,
+                    "label": labels.get(node, node),
+                    "institution": inst,
+                    "name": result.names[i],
+                    "value": value if np.isfinite(value) else None,
+                    "value_text": format_decimal(value, lang, 1) if np.isfinite(value) else "",
+                    "rank_display": str(display[i]) if table.rank[i] > 0 else "",
+                    "overall": str(overall[i]) if result.ranking.rank[i] > 0 else "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def compare_chart(
+    result: Result, institutions: Sequence[str], labels: dict[str, str], *, lang: str = "en"
+) -> alt.LayerChart:
+    """Grouped bars: one group per dimension (or SDG), one bar per institution; the value is the
+    number of A grades for graded systems, else the node score. Overall ranks in the subtitle."""
+    data = compare_frame(result, institutions, labels, lang)
+    graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
+    measure = word("a_grades", lang) if graded else word("score", lang)
+    names = list(dict.fromkeys(data["name"]))
+    x = alt.X(
+        "label:N",
+        title=None,
+        sort=list(dict.fromkeys(data["label"])),
+        axis=alt.Axis(labelAngle=-35, labelLimit=180),
+    )
+    colour = alt.Color(
+        "name:N",
+        title=word("institution", lang),
+        sort=names,
+        legend=alt.Legend(orient="bottom", columns=2),
+    )
+    tooltip = [
+        alt.Tooltip("name:N", title=word("institution", lang)),
+        alt.Tooltip("label:N", title=word("dimension", lang)),
+        alt.Tooltip("value_text:N", title=measure),
+        alt.Tooltip("rank_display:N", title=word("rank", lang)),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("name:N", sort=names),
+            y=alt.Y("value:Q", title=measure),
+            color=colour,
+            tooltip=tooltip,
+        )
+        .properties(name="values")
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(dy=-5, fontSize=9)
+        .encode(
+            x=x,
+            xOffset=alt.XOffset("name:N", sort=names),
+            y="value:Q",
+            text="value_text:N",
+        )
+        .properties(name="value_labels")
+    )
+    overall = data.drop_duplicates("institution")
+    subtitle = " · ".join(
+        f"{n}: {o or word('not_ranked', lang)}"
+        for n, o in zip(overall["name"], overall["overall"], strict=True)
+    )
+    title = alt.TitleParams(
+        text=f"{word('compare_title', lang)}: {result.system} {result.edition}",
+        subtitle=f"{word('overall', lang)} · {subtitle}",
+        anchor="start",
+    )
+    chart = alt.LayerChart(layer=[bars, text], title=title, width=WIDTH, height=320)
+    return with_locale(chart, lang)

@@ -1,0 +1,170 @@
+"""Grade sunburst (U-Multirank): dimensions as sectors, one ray per indicator coloured A..E."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from palmares.charts.text import with_locale, word
+from palmares.lang import check_lang
+from palmares.result import Result
+
+GRADE_LETTERS = ("A", "B", "C", "D", "E")
+GRADE_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
+EMPTY_COLOUR = "#ffffff"
+DIMENSION_COLOUR = "#e8ecf2"
+INNER, MIDDLE, OUTER = 45.0, 120.0, 230.0
+SIZE = 520
+
+
+def sunburst_frame(
+    result: Result, institution: str, labels: dict[str, str], lang: str = "en"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rays, dimensions): one ray per indicator with its grade (empty when none) and angles in
+    radians; one sector per dimension with its A count and centre label."""
+    if result.grades is None or result.grade_counts is None:
+        raise ValueError(f"{result.system} grades nothing: the sunburst needs a graded system")
+    i = result.position(institution)
+    tree = result.tree
+    dimensions = tree.children(tree.roots[0])
+    leaf_index = {leaf: k for k, leaf in enumerate(result.leaves)}
+    per_dimension = [
+        [leaf for leaf in tree.leaves_under(d) if leaf in leaf_index] for d in dimensions
+    ]
+    total = sum(len(leaves) for leaves in per_dimension)
+    step = 2 * math.pi / max(total, 1)
+    no_grade = word("no_grade", lang)
+    rays, sectors = [], []
+    start = 0
+    for dimension, leaves in zip(dimensions, per_dimension, strict=True):
+        codes = result.grades[i, [leaf_index[leaf] for leaf in leaves]]
+        for k, (leaf, code) in enumerate(zip(leaves, codes, strict=True)):
+            rays.append(
+                {
+                    "indicator": leaf,
+                    "label": labels.get(leaf, leaf),
+                    "dimension": labels.get(dimension, dimension),
+                    "grade": GRADE_LETTERS[code] if code >= 0 else no_grade,
+                    "graded": bool(code >= 0),
+                    "theta": (start + k) * step,
+                    "theta2": (start + k + 1) * step,
+                }
+            )
+        a_count = int(result.grade_counts[i, tree.index(dimension), 0])
+        mid = (start + len(leaves) / 2) * step
+        sectors.append(
+            {
+                "dimension": labels.get(dimension, dimension),
+                "node": dimension,
+                "a_count": a_count,
+                "graded": int(np.sum(codes >= 0)),
+                "indicators": len(leaves),
+                "centre_label": f"{_short(labels.get(dimension, dimension))}\n{a_count} A",
+                "theta": start * step,
+                "theta2": (start + len(leaves)) * step,
+                "mid": mid,
+            }
+        )
+        start += len(leaves)
+    return pd.DataFrame(rays), pd.DataFrame(sectors)
+
+
+def _short(text: str, limit: int = 16) -> str:
+    """A dimension name that fits its sector: cut at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def grades_chart(
+    result: Result, institution: str, labels: dict[str, str], *, lang: str = "en"
+) -> alt.LayerChart:
+    """The sunburst of one institution in one graded edition. ``labels`` maps node ids to
+    names (:func:`palmares.charts.text.node_labels`)."""
+    check_lang(lang)
+    rays, sectors = sunburst_frame(result, institution, labels, lang)
+    no_grade = word("no_grade", lang)
+    colour = alt.Color(
+        "grade:N",
+        title=word("grade", lang),
+        scale=alt.Scale(domain=[*GRADE_LETTERS, no_grade], range=[*GRADE_COLOURS, EMPTY_COLOUR]),
+        legend=alt.Legend(symbolStrokeColor="#666666"),
+    )
+    theta = alt.Theta("theta:Q", scale=None)
+    ray_tooltip = [
+        alt.Tooltip("label:N", title=word("indicator", lang)),
+        alt.Tooltip("dimension:N", title=word("dimension", lang)),
+        alt.Tooltip("grade:N", title=word("grade", lang)),
+    ]
+    ray_layer = (
+        alt.Chart(rays)
+        .mark_arc(stroke="#ffffff", strokeWidth=1.5)
+        .encode(
+            theta=theta,
+            theta2="theta2:Q",
+            radius=alt.Radius("r0:Q", scale=None),
+            radius2="r1:Q",
+            color=colour,
+            tooltip=ray_tooltip,
+        )
+        .transform_calculate(r0=f"{MIDDLE + 3}", r1=f"{OUTER}")
+        .properties(name="rays")
+    )
+    # A missing grade stays visibly empty: a white ray with a dashed outline.
+    empty = (
+        alt.Chart(rays[~rays["graded"]])
+        .mark_arc(fill=EMPTY_COLOUR, stroke="#777777", strokeDash=[3, 3], strokeWidth=1)
+        .encode(
+            theta=theta,
+            theta2="theta2:Q",
+            radius=alt.Radius("r0:Q", scale=None),
+            radius2="r1:Q",
+            tooltip=ray_tooltip,
+        )
+        .transform_calculate(r0=f"{MIDDLE + 3}", r1=f"{OUTER}")
+        .properties(name="missing")
+    )
+    sector_layer = (
+        alt.Chart(sectors)
+        .mark_arc(fill=DIMENSION_COLOUR, stroke="#ffffff", strokeWidth=3)
+        .encode(
+            theta=theta,
+            theta2="theta2:Q",
+            radius=alt.Radius("r0:Q", scale=None),
+            radius2="r1:Q",
+            tooltip=[
+                alt.Tooltip("dimension:N", title=word("dimension", lang)),
+                alt.Tooltip("a_count:Q", title=word("a_grades", lang)),
+                alt.Tooltip("graded:Q", title=word("grade", lang)),
+            ],
+        )
+        .transform_calculate(r0=f"{INNER}", r1=f"{MIDDLE}")
+        .properties(name="dimensions")
+    )
+    centre = (
+        alt.Chart(sectors)
+        .mark_text(fontSize=11, fontWeight="bold", color="#1a3d1a", lineBreak="\n")
+        .encode(
+            theta=alt.Theta("mid:Q", scale=None),
+            radius=alt.Radius("r:Q", scale=None),
+            text="centre_label:N",
+        )
+        .transform_calculate(r=f"{(INNER + MIDDLE) / 2}")
+        .properties(name="a_counts")
+    )
+    name = result.names[result.position(institution)]
+    total_a = int(sectors["a_count"].sum())
+    title = alt.TitleParams(
+        text=f"{name}: {word('grades_title', lang)} ({result.system} {result.edition})",
+        subtitle=f"{total_a} {word('a_grades', lang)} · "
+        + f"{int(rays['graded'].sum())}/{len(rays)} {word('indicator', lang).lower()}s",
+        anchor="start",
+    )
+    chart = alt.LayerChart(
+        layer=[sector_layer, ray_layer, empty, centre], title=title, width=SIZE, height=SIZE
+    )
+    return with_locale(chart, lang)

@@ -1,0 +1,118 @@
+"""SDG profile (THE Impact): per-SDG score and band for one institution, the overall band, and
+the SDGs that count towards the overall score highlighted."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from palmares.charts.text import with_locale, word
+from palmares.lang import check_lang, format_decimal
+from palmares.result import Result
+
+ROLE_COLOURS = ("#1f6fb4", "#0b3c6b", "#b9c7d6")
+WIDTH = 520
+
+
+def sdg_frame(
+    result: Result, institution: str, labels: dict[str, str], lang: str = "en"
+) -> pd.DataFrame:
+    """One row per SDG the institution is ranked on: unscaled score, band, rank display, and
+    its role: SDG 17 (compulsory), counted (one of the best three), or not counted."""
+    check_lang(lang)
+    i = result.position(institution)
+    tree = result.tree
+    root = tree.roots[0]
+    compulsory = root + ".sdg17"
+    rows = []
+    for node in tree.children(root):
+        table = result.node_table(node)
+        if table.rank[i] <= 0:
+            continue
+        weight = result.node_weights[i, tree.index(node)]
+        counts = bool(result.eligible[i]) and np.isfinite(weight) and weight > 0
+        if node == compulsory:
+            role = word("compulsory", lang)
+        else:
+            role = word("counted", lang) if counts else word("not_counted", lang)
+        display = table.display(lang, None)[i]
+        rows.append(
+            {
+                "node": node,
+                "sdg": labels.get(node, node),
+                "score": float(table.key[i]),
+                "score_text": format_decimal(float(table.key[i]), lang, 1),
+                "rank_display": str(display),
+                "band": table.bands()[i],
+                "counted": bool(counts),
+                "role": role,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sdg_chart(
+    result: Result, institution: str, labels: dict[str, str], *, lang: str = "en"
+) -> alt.LayerChart:
+    """Horizontal bars of the per-SDG scores (0..100), the per-SDG band or rank printed at the
+    end of each bar, the SDGs that count coloured apart; the overall rank and band in the
+    subtitle."""
+    data = sdg_frame(result, institution, labels, lang)
+    i = result.position(institution)
+    roles = [word("counted", lang), word("compulsory", lang), word("not_counted", lang)]
+    y = alt.Y("sdg:N", title=None, sort=list(data["sdg"]), axis=alt.Axis(labelLimit=260))
+    tooltip = [
+        alt.Tooltip("sdg:N", title=word("sdg", lang)),
+        alt.Tooltip("score_text:N", title=word("score", lang)),
+        alt.Tooltip("rank_display:N", title=word("rank", lang)),
+        alt.Tooltip("band:N", title=word("band", lang)),
+        alt.Tooltip("role:N", title=word("role", lang)),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.75})
+        .encode(
+            x=alt.X("score:Q", title=word("score", lang), scale=alt.Scale(domain=[0, 100])),
+            y=y,
+            color=alt.Color(
+                "role:N",
+                title=None,
+                scale=alt.Scale(domain=roles, range=list(ROLE_COLOURS)),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            stroke=alt.condition("datum.counted", alt.value("#000000"), alt.value(None)),
+            tooltip=tooltip,
+        )
+        .properties(name="scores")
+    )
+    bands = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=11)
+        .encode(
+            x="score:Q",
+            y=y,
+            text="band_text:N",
+        )
+        .transform_calculate(
+            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.band"
+        )
+        .properties(name="bands")
+    )
+    name = result.names[i]
+    ranking = result.ranking
+    if result.eligible[i] and ranking.rank[i] > 0:
+        overall = ranking.display(lang, None)[i]
+        band = ranking.bands()[i]
+        overall_text = f"{word('overall', lang)}: {overall}" + (
+            f" ({word('band', lang).lower()} {band})" if band and band != overall else ""
+        )
+    else:
+        overall_text = f"{word('overall', lang)}: {word('not_ranked', lang)}"
+    title = alt.TitleParams(
+        text=f"{name}: {word('sdg_title', lang)} ({result.system} {result.edition})",
+        subtitle=overall_text,
+        anchor="start",
+    )
+    chart = alt.LayerChart(layer=[bars, bands], title=title, width=WIDTH, height=alt.Step(22))
+    return with_locale(chart, lang)

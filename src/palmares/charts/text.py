@@ -1,0 +1,79 @@
+"""Chart wording in French and English, and node labels from the dataset."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import altair as alt
+import pandas as pd
+
+from palmares.lang import NARROW_NBSP, check_lang, format_int
+
+#: d3 number locales, so axis numbers read "1 800" (U+202F) in French and "1,800" in English.
+NUMBER_LOCALES: dict[str, dict[str, Any]] = {
+    "fr": {"decimal": ",", "thousands": NARROW_NBSP, "grouping": [3], "currency": ["", "\u00a0€"]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+}
+
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
+
+#: Fixed chart words by key then language.
+WORDS: dict[str, dict[str, str]] = {
+    "edition": {"en": "Edition", "fr": "Édition"},
+    "rank": {"en": "Rank", "fr": "Rang"},
+    "band": {"en": "Band", "fr": "Tranche"},
+    "field_size": {"en": "Institutions ranked", "fr": "Établissements classés"},
+    "field": {"en": "Field", "fr": "Classés"},
+    "tie": {"en": "Tie", "fr": "Ex aequo"},
+    "tied": {"en": "tied", "fr": "ex aequo"},
+    "institution": {"en": "Institution", "fr": "Établissement"},
+    "methodology_change": {"en": "methodology changed", "fr": "méthodologie modifiée"},
+    "score": {"en": "Score", "fr": "Score"},
+    "grade": {"en": "Grade", "fr": "Groupe"},
+    "no_grade": {"en": "no grade", "fr": "sans groupe"},
+    "indicator": {"en": "Indicator", "fr": "Indicateur"},
+    "dimension": {"en": "Dimension", "fr": "Dimension"},
+    "a_grades": {"en": "A grades", "fr": "notes A"},
+    "sdg": {"en": "SDG", "fr": "ODD"},
+    "counted": {"en": "counts towards the overall score", "fr": "compte dans le score global"},
+    "compulsory": {"en": "SDG 17 (compulsory)", "fr": "ODD 17 (obligatoire)"},
+    "not_counted": {"en": "not counted", "fr": "non compté"},
+    "role": {"en": "Role", "fr": "Rôle"},
+    "overall": {"en": "Overall", "fr": "Classement général"},
+    "not_ranked": {"en": "not in the overall table", "fr": "absent du classement général"},
+    "trajectory_title": {"en": "Rank by edition", "fr": "Rang par édition"},
+    "grades_title": {"en": "Performance groups", "fr": "Groupes de performance"},
+    "sdg_title": {"en": "Score by SDG", "fr": "Score par ODD"},
+    "compare_title": {"en": "Side by side", "fr": "Côte à côte"},
+    "value": {"en": "Value", "fr": "Valeur"},
+}
+
+
+def word(key: str, lang: str) -> str:
+    return WORDS[key][check_lang(lang)]
+
+
+def node_labels(indicators: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Node id -> label in ``lang`` (the other language, then the id, when it is missing)."""
+    check_lang(lang)
+    other = "en" if lang == "fr" else "fr"
+    labels: dict[str, str] = {}
+    for row in indicators[["id", f"label_{lang}", f"label_{other}"]].itertuples(index=False):
+        node, first, second = row
+        labels[str(node)] = next((str(v) for v in (first, second) if _text(v)), str(node))
+    return labels
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def field_subtitle(years: list[int], sizes: list[int], lang: str) -> str:
+    """ "Field: 2020: 776 · 2021: 1,115" (French groups thousands with U+202F)."""
+    parts = [f"{y}: {format_int(int(n), lang)}" for y, n in zip(years, sizes, strict=True)]
+    return f"{word('field', lang)} " + " · ".join(parts)
+
+
+def with_locale(chart: ChartT, lang: str) -> ChartT:
+    """The chart with the number locale of ``lang`` (axes, tooltips) in its config."""
+    return chart.configure(locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]))

@@ -1,0 +1,168 @@
+"""``palmares chart trajectory|grades|sdg|compare``: write a chart as PNG, SVG or offline HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from palmares.cli.app import app, data_path
+from palmares.problems import UsageProblem
+
+chart_app = typer.Typer(
+    name="chart",
+    help="Charts: rank trajectory, grade sunburst, SDG profile, compare (PNG, SVG, HTML).",
+    no_args_is_help=True,
+)
+app.add_typer(chart_app, name="chart")
+
+InstitutionsArg = Annotated[list[str], typer.Argument(help="Institution ids, names or aliases.")]
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
+]
+SystemOption = Annotated[str, typer.Option("--system", help="Preset id or methodology TOML.")]
+EditionOption = Annotated[
+    str, typer.Option("--edition", help="Edition year (default: the latest).")
+]
+LangOption = Annotated[str, typer.Option("--lang", help="fr or en.")]
+OutOption = Annotated[Path, typer.Option("--out", help="FILE.png, FILE.svg or FILE.html.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+
+
+def _context(data: Path | None, system: str, lang: str, out: Path, force: bool) -> Any:
+    import palmares
+    from palmares.charts.render import chart_format
+    from palmares.history import EditionSeries
+    from palmares.io.atomic import check_target
+
+    if lang not in ("fr", "en"):
+        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
+    if not system:
+        raise UsageProblem("give --system PRESET (or a methodology TOML)")
+    chart_format(out)
+    check_target(out, force=force)
+    dataset = palmares.load(data_path(data))
+    try:
+        return dataset, EditionSeries(dataset, system)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+
+
+def _result(series: Any, edition: str) -> Any:
+    from palmares.cli.rank import parse_edition
+
+    year = parse_edition(edition) if edition else max(series.years)
+    if year not in series.years:
+        raise UsageProblem(f"--edition {year}: {series.system} has no such edition")
+    result = series.result(year)
+    if result is None:
+        raise UsageProblem(f"--edition {year}: no computed result for {series.system}")
+    return result
+
+
+def _one(institutions: list[str]) -> str:
+    if len(institutions) != 1:
+        raise UsageProblem(f"give one institution, got {len(institutions)}")
+    return institutions[0]
+
+
+def _write(chart: Any, out: Path, force: bool) -> None:
+    from palmares.charts.render import save_chart
+
+    save_chart(chart, out, force=force)
+    typer.echo(str(out))
+
+
+@chart_app.command()
+def trajectory(
+    institutions: InstitutionsArg,
+    out: OutOption,
+    data: DataOption = None,
+    system: SystemOption = "",
+    lang: LangOption = "en",
+    force: ForceOption = False,
+) -> None:
+    """Rank by edition for one or several institutions (bands, ties, methodology changes)."""
+    from palmares.charts.trajectory import trajectory_chart
+
+    dataset, series = _context(data, system, lang, out, force)
+    ids = [dataset.resolve(i) for i in institutions]
+    _write(trajectory_chart(series, ids, lang=lang), out, force)
+
+
+@chart_app.command()
+def grades(
+    institutions: InstitutionsArg,
+    out: OutOption,
+    data: DataOption = None,
+    system: SystemOption = "",
+    edition: EditionOption = "",
+    lang: LangOption = "en",
+    force: ForceOption = False,
+) -> None:
+    """Grade sunburst of one institution (a graded system such as u-multirank)."""
+    from palmares.charts.grades import grades_chart
+    from palmares.charts.text import node_labels
+
+    dataset, series = _context(data, system, lang, out, force)
+    result = _result(series, edition)
+    try:
+        chart = grades_chart(
+            result,
+            dataset.resolve(_one(institutions)),
+            node_labels(dataset.indicators, lang),
+            lang=lang,
+        )
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    _write(chart, out, force)
+
+
+@chart_app.command()
+def sdg(
+    institutions: InstitutionsArg,
+    out: OutOption,
+    data: DataOption = None,
+    system: SystemOption = "",
+    edition: EditionOption = "",
+    lang: LangOption = "en",
+    force: ForceOption = False,
+) -> None:
+    """Per-SDG scores and bands of one institution (the-impact), counted SDGs highlighted."""
+    from palmares.charts.sdg import sdg_chart
+    from palmares.charts.text import node_labels
+
+    dataset, series = _context(data, system, lang, out, force)
+    result = _result(series, edition)
+    chart = sdg_chart(
+        result,
+        dataset.resolve(_one(institutions)),
+        node_labels(dataset.indicators, lang),
+        lang=lang,
+    )
+    _write(chart, out, force)
+
+
+@chart_app.command()
+def compare(
+    institutions: InstitutionsArg,
+    out: OutOption,
+    data: DataOption = None,
+    system: SystemOption = "",
+    edition: EditionOption = "",
+    lang: LangOption = "en",
+    force: ForceOption = False,
+) -> None:
+    """Two to four institutions side by side on one system and edition."""
+    from palmares.charts.compare import compare_chart
+    from palmares.charts.text import node_labels
+
+    dataset, series = _context(data, system, lang, out, force)
+    result = _result(series, edition)
+    ids = [dataset.resolve(i) for i in institutions]
+    try:
+        chart = compare_chart(result, ids, node_labels(dataset.indicators, lang), lang=lang)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    _write(chart, out, force)
