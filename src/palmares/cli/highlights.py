@@ -1,0 +1,98 @@
+"""``palmares highlights`` (the facts of one institution in one edition, phrased) and
+``palmares check`` (is a claim true?): thin commands over :mod:`palmares.highlights`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from palmares.cli.app import app, data_path, print_json
+from palmares.problems import UsageProblem
+
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
+]
+SystemOption = Annotated[str, typer.Option("--system", help="Preset id or methodology TOML.")]
+EditionOption = Annotated[str, typer.Option("--edition", help="Edition year.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def _setup(data: Path | None, system: str, edition: str, institution: str) -> tuple[Any, ...]:
+    import palmares
+    from palmares.cli.rank import parse_edition
+    from palmares.history import EditionSeries
+    from palmares.io import data_hash
+
+    if not system:
+        raise UsageProblem("give --system PRESET")
+    if not edition:
+        raise UsageProblem("give --edition YEAR")
+    dataset = palmares.load(data_path(data))
+    try:
+        series = EditionSeries(dataset, system)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    year = parse_edition(edition)
+    if year not in series.years:
+        raise UsageProblem(f"--edition {edition}: {series.system} has no such edition")
+    ident = series.history(institution).institution
+    return dataset, series, year, ident, data_hash(dataset)
+
+
+@app.command()
+def highlights(
+    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
+    data: DataOption = None,
+    system: SystemOption = "",
+    edition: EditionOption = "",
+    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "en",
+    as_json: JsonOption = False,
+) -> None:
+    """The facts of one institution in one edition, most newsworthy first, with their numbers."""
+    from palmares.highlights import facts, render_all
+
+    if lang not in ("fr", "en"):
+        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
+    dataset, series, year, ident, digest = _setup(data, system, edition, institution)
+    found = facts(series, ident, year, data_hash=digest)
+    texts = render_all(found, dataset, lang)
+    if as_json:
+        print_json([f.to_json(lang, t) for f, t in zip(found, texts, strict=True)])
+        return
+    for text in texts:
+        typer.echo(f"- {text}")
+
+
+@app.command()
+def check(
+    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
+    data: DataOption = None,
+    system: SystemOption = "",
+    edition: EditionOption = "",
+    claim: Annotated[str, typer.Option("--claim", help="KIND=VALUE, e.g. percentile=15.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Whether a claim (KIND=VALUE) holds, with the proof and the correct phrasing."""
+    from palmares.highlights import check as check_claim
+    from palmares.highlights import parse_claim
+
+    if not claim:
+        raise UsageProblem("give --claim KIND=VALUE")
+    try:
+        parse_claim(claim)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    _, series, year, ident, digest = _setup(data, system, edition, institution)
+    try:
+        verdict = check_claim(series, ident, year, claim, data_hash=digest)
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    if as_json:
+        print_json(verdict.to_json())
+        return
+    typer.echo(f"{claim}: {'true' if verdict.holds else 'false'}")
+    typer.echo(f"proof: {verdict.proof}")
+    typer.echo(f"fr: {verdict.correct_text_fr}")
+    typer.echo(f"en: {verdict.correct_text_en}")

@@ -1,0 +1,673 @@
+"""Typed highlight facts for one institution in one edition, derived from its History.
+
+Every fact carries the numbers that prove it in ``values``. Ranks stated as "top X %", bands and
+"top N" always use the worse end of a rank interval (a printed band's upper bound): palmares
+never flatters.
+
+Priority (higher is more newsworthy): each kind has a base priority (:data:`BASE_PRIORITY`); a
+first place (overall, national, regional) adds 30; a movement adds its places (capped at 20)
+when it gains and subtracts 20 when it loses; a movement across a methodology change loses 10.
+Facts are sorted by priority, then by the order of :data:`BASE_PRIORITY`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from palmares.history import EditionSeries, History
+from palmares.networks import leader_change, network_summary
+from palmares.ranking import TOP_N_LADDER, top_n
+
+#: Base priority of each kind (higher first); also the tie-breaking order.
+BASE_PRIORITY: dict[str, int] = {
+    "rank": 90,
+    "band": 88,
+    "national_rank": 86,
+    "movement": 84,
+    "national_leader_change": 83,
+    "regional_rank": 82,
+    "percentile": 80,
+    "top_n": 78,
+    "top_n_change": 77,
+    "band_change": 76,
+    "group_position": 74,
+    "grade_count": 72,
+    "grade_count_change": 70,
+    "sdg_bands": 68,
+    "sdg_national_firsts": 67,
+    "sdg_coverage": 66,
+    "band_stability": 64,
+    "strongest_families": 62,
+    "indicator_changes": 60,
+    "network_summary": 58,
+    "network_movement": 56,
+    "network_entrant": 55,
+    "participation": 50,
+    "field_size": 48,
+    "field_growth": 46,
+    "trajectory": 44,
+    "methodology_change": 42,
+    "methodology_structure": 40,
+    "system_first_edition": 38,
+}
+KINDS: tuple[str, ...] = tuple(BASE_PRIORITY)
+_SDG = re.compile(r"sdg(\d+)$")
+_SDG_NODE = r"sdg\d+$"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One highlight: its kind, the numbers that prove it, and how newsworthy it is."""
+
+    kind: str
+    institution: str
+    institution_name: str
+    system: str
+    edition: int
+    values: Mapping[str, Any]
+    priority: int
+    methodology_hash: str | None = None
+    data_hash: str | None = None
+    gender: str | None = field(default=None, compare=False)
+
+    def to_json(self, lang: str, text: str) -> dict[str, Any]:
+        """The document of contracts section 6 for this fact."""
+        return {
+            "kind": self.kind,
+            "institution": self.institution,
+            "institution_name": self.institution_name,
+            "system": self.system,
+            "edition": self.edition,
+            "lang": lang,
+            "text": text,
+            "values": _plain(self.values),
+            "priority": self.priority,
+            "methodology_hash": self.methodology_hash,
+            "data_hash": self.data_hash,
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the builders share: the history, the edition, its row and the label lookup."""
+
+    series: EditionSeries
+    history: History
+    edition: int
+    row: Mapping[str, Any]
+    data_hash: str | None
+    gender: str | None
+    ladder: Sequence[int] = TOP_N_LADDER
+    back: int = 5
+
+    def fact(self, kind: str, values: dict[str, Any], bonus: int = 0) -> Fact:
+        return Fact(
+            kind=kind,
+            institution=self.history.institution,
+            institution_name=self.history.name,
+            system=self.history.system,
+            edition=self.edition,
+            values=values,
+            priority=BASE_PRIORITY[kind] + bonus,
+            methodology_hash=self.row.get("methodology_hash"),
+            data_hash=self.data_hash,
+            gender=self.gender,
+        )
+
+    def nodes(self, edition: int | None = None) -> pd.DataFrame:
+        nodes = self.history.nodes
+        return nodes[nodes["edition"] == (self.edition if edition is None else edition)]
+
+
+def worse_rank(row: Mapping[str, Any]) -> int:
+    """The worse end of the rank: the band's upper bound for a printed band, else the rank."""
+    if row.get("band"):
+        return int(row.get("band_hi") or row.get("rank_hi") or 0)
+    return int(row.get("rank_hi") or row.get("rank") or 0)
+
+
+def top_percent(rank: int, field_size: int) -> int:
+    """``ceil(100 x rank / field)``, exact in integers (27 of 168 -> 17, 16 of 169 -> 10)."""
+    return -(-100 * int(rank) // int(field_size))
+
+
+def _ladder(rank: int, ladder: Sequence[int]) -> int:
+    return int(top_n(np.array([rank]), ladder)[0])
+
+
+def _first_bonus(rank: int) -> int:
+    return 30 if rank == 1 else 0
+
+
+# -- builders, one per kind ---------------------------------------------------------------------
+
+
+def build_rank(c: Context) -> list[Fact]:
+    """Overall exact rank (not a printed band), then exact ranks in per-node tables."""
+    r = c.row
+    out: list[Fact] = []
+    if r["ranked"] and not r.get("band"):
+        values = {
+            "node": None,
+            "rank": int(r["rank"]),
+            "tie_size": int(r["tie_size"]),
+            "field_size": int(r["field_size"]),
+        }
+        out.append(c.fact("rank", values, _first_bonus(int(r["rank"]))))
+    nodes = c.nodes()
+    exact = nodes[(nodes["band_hi"] == 0) & (nodes["rank"] > 0)]
+    for node, rank, tie, size in zip(
+        exact["node"], exact["rank"], exact["tie_size"], exact["field_size"], strict=True
+    ):
+        values = {"node": node, "rank": int(rank), "tie_size": int(tie), "field_size": int(size)}
+        out.append(c.fact("rank", values, -20 + _first_bonus(int(rank)) // 2))
+    return out
+
+
+def _movement_fact(c: Context, previous: int) -> Fact | None:
+    m = c.history.movement(previous, c.edition)
+    if m.places is None or m.from_rank is None or m.to_rank is None:
+        return None
+    if m.from_band or m.to_band or "banded" in m.flags:
+        return None  # a printed band at either end: compare bands (band_change), not ranks
+    values = {
+        "previous_edition": previous,
+        "previous_rank": int(m.from_rank),
+        "rank": int(m.to_rank),
+        "places": int(m.places),
+        "flags": list(m.flags),
+    }
+    bonus = min(int(m.places), 20) if m.places > 0 else -20
+    if "methodology" in m.flags:
+        bonus -= 10
+    return c.fact("movement", values, bonus)
+
+
+def build_movement(c: Context, earlier: int | None = None) -> list[Fact]:
+    """Against the previous edition and, as a second fact, an earlier one (``back`` editions)."""
+    if not c.row["ranked"]:
+        return []
+    out: list[Fact] = []
+    previous = c.row.get("previous_edition")
+    if previous:
+        fact = _movement_fact(c, int(previous))
+        if fact:
+            out.append(fact)
+    if earlier is None:
+        earlier = c.history.movement_since(c.edition, back=c.back).from_edition
+    if earlier and earlier != previous and earlier < c.edition:
+        fact = _movement_fact(c, int(earlier))
+        if fact:
+            out.append(fact)
+    return out
+
+
+def build_percentile(c: Context) -> list[Fact]:
+    r = c.row
+    if not r["ranked"] or not r["field_size"]:
+        return []
+    rank = worse_rank(r)
+    values = {
+        "rank": rank,
+        "field_size": int(r["field_size"]),
+        "top_percent": top_percent(rank, int(r["field_size"])),
+        "band": r.get("band"),
+    }
+    return [c.fact("percentile", values)]
+
+
+def build_group_position(c: Context) -> list[Fact]:
+    r = c.row
+    if not r["ranked"] or not r.get("group") or not r["group_size"]:
+        return []
+    first = int(r["group_rank"]) * 2 <= int(r["group_size"])
+    values = {
+        "group": r["group"],
+        "half": "first" if first else "second",
+        "rank_in_group": int(r["group_rank"]),
+        "group_size": int(r["group_size"]),
+    }
+    return [c.fact("group_position", values, 0 if first else -10)]
+
+
+def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]:
+    r = c.row
+    if not r["ranked"] or not r[f"{prefix}_field_size"] or not scope:
+        return []
+    # The worse end: a rank derived from printed bands is a range.
+    rank = int(r[f"{prefix}_rank_worst"] or r[f"{prefix}_rank"])
+    values = {
+        "node": None,
+        "scope": scope,
+        "rank": rank,
+        "tie_size": int(r[f"{prefix}_tie_size"]),
+        "field_size": int(r[f"{prefix}_field_size"]),
+    }
+    if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
+        return []  # the whole field is one country: the national rank is the rank
+    return [c.fact(kind, values, _first_bonus(rank) * (2 if prefix == "national" else 1) // 3)]
+
+
+def _attribute(c: Context, name: str) -> str | None:
+    inst = c.series.dataset.institutions
+    entity = c.row.get("entity") or c.history.institution
+    value = inst.loc[inst["id"] == entity, name]
+    if value.empty or pd.isna(value.iloc[0]):
+        return None
+    return str(value.iloc[0])
+
+
+def build_national_rank(c: Context) -> list[Fact]:
+    return _scoped(c, "national_rank", "national", _attribute(c, "country"))
+
+
+def build_regional_rank(c: Context) -> list[Fact]:
+    return _scoped(c, "regional_rank", "regional", _attribute(c, "region"))
+
+
+def approximation(count: int) -> tuple[str, int] | None:
+    """``("near", N)`` when 0.97 N <= count < N, ``("more-than", N)`` when N < count <= 1.03 N;
+    N is the count rounded to hundreds (tens below 1,000); else None."""
+    unit = 100 if count >= 1000 else 10
+    n = math.floor(count / unit + 0.5) * unit
+    if n and 97 * n <= 100 * count < 100 * n:
+        return ("near", n)
+    if n and n < count and 100 * count <= 103 * n:
+        return ("more-than", n)
+    return None
+
+
+def build_band(c: Context) -> list[Fact]:
+    r = c.row
+    if not r["ranked"] or not r.get("band"):
+        return []
+    values = {
+        "band": r["band"],
+        "band_lo": int(r["band_lo"]),
+        "band_hi": int(r["band_hi"]),
+        "field_size": int(r["field_size"]),
+    }
+    return [c.fact("band", values)]
+
+
+def build_band_change(c: Context) -> list[Fact]:
+    change = c.row.get("band_change")
+    if not change:
+        return []
+    previous, _, band = str(change).partition(" -> ")
+    m = c.history.movement(int(c.row["previous_edition"]), c.edition)
+    values = {
+        "previous_edition": int(c.row["previous_edition"]),
+        "previous_band": previous,
+        "band": band,
+        "direction": m.band_change,
+    }
+    return [c.fact("band_change", values, 10 if m.band_change == "improved" else -20)]
+
+
+def build_top_n(c: Context) -> list[Fact]:
+    r = c.row
+    if not r["ranked"]:
+        return []
+    out: list[Fact] = []
+    rank = worse_rank(r)
+    n = _ladder(rank, c.ladder)
+    if n:
+        values = {"scope": "world", "n": n, "rank": rank, "band": r.get("band")}
+        out.append(c.fact("top_n", values))
+    country = _attribute(c, "country")
+    nat = int(r["national_rank_worst"] or r["national_rank"] or 0)
+    if country and nat and int(r["national_field_size"]) < int(r["field_size"]):
+        n = _ladder(nat, c.ladder)
+        if n and n < int(r["national_field_size"]):
+            values = {"scope": country, "n": n, "rank": nat, "band": None}
+            out.append(c.fact("top_n", values, -4))
+    return out
+
+
+def build_grade_count(c: Context) -> list[Fact]:
+    grades = c.row.get("grades") or {}
+    root = c.history.system
+    if root not in grades:
+        return []
+    by_dimension = {n: g["A"] for n, g in grades.items() if n != root and g.get("A")}
+    values = {"grade": "A", "total": int(grades[root]["A"]), "by_dimension": by_dimension}
+    return [c.fact("grade_count", values)]
+
+
+def build_grade_count_change(c: Context) -> list[Fact]:
+    changes = c.row.get("grade_changes") or {}
+    grades = c.row.get("grades") or {}
+    out: list[Fact] = []
+    for node, delta in changes.items():
+        if delta.get("A"):
+            current = int(grades[node]["A"])
+            values = {
+                "grade": "A",
+                "dimension": node,
+                "previous": current - int(delta["A"]),
+                "current": current,
+            }
+            out.append(c.fact("grade_count_change", values, 0 if delta["A"] > 0 else -20))
+    return out
+
+
+def build_participation(c: Context) -> list[Fact]:
+    if not c.row["ranked"]:
+        return []
+    values = {
+        "count": int(c.row["participation"]),
+        "streak": int(c.row["streak"]),
+        "first_edition": c.history.first_edition,
+    }
+    return [c.fact("participation", values)]
+
+
+def build_field_size(c: Context) -> list[Fact]:
+    count = int(c.row.get("field_size") or c.series.field_size(c.edition))
+    values: dict[str, Any] = {
+        "count": count,
+        "countries": int(c.row.get("countries") or c.series.countries(c.edition)),
+        "submitters": c.row.get("submitters"),
+    }
+    approx = approximation(count)
+    values["approximately"] = None if approx is None else {"word": approx[0], "n": approx[1]}
+    return [c.fact("field_size", values)] if count else []
+
+
+def build_field_growth(c: Context) -> list[Fact]:
+    previous = c.row.get("previous_edition")
+    if not previous or not c.row.get("field_growth"):
+        return []
+    values = {
+        "previous_edition": int(previous),
+        "previous": c.series.field_size(int(previous)),
+        "current": c.series.field_size(c.edition),
+    }
+    return [c.fact("field_growth", values)]
+
+
+def build_indicator_changes(c: Context) -> list[Fact]:
+    """Progress = more criterion points (or better grades, higher normalised values)."""
+    improved = list(c.row.get("indicators_improved") or [])
+    declined = list(c.row.get("indicators_declined") or [])
+    if not improved and not declined:
+        return []
+    values = {"improved": improved, "declined": declined}
+    return [c.fact("indicator_changes", values)]
+
+
+def build_trajectory(c: Context) -> list[Fact]:
+    ranks = {
+        year: int(c.history.row(year)["rank"])
+        for year in c.history.editions
+        if year <= c.edition
+        and c.history.row(year)["ranked"]
+        and not c.history.row(year).get("band")
+    }
+    return [c.fact("trajectory", {"ranks": ranks})] if len(ranks) >= 2 else []
+
+
+def build_methodology_structure(c: Context) -> list[Fact]:
+    method = c.series.methodology(c.edition)
+    if method is None:
+        return []
+    nodes = c.series.node_standings(c.edition)
+    names = sorted(nodes["node"].unique().tolist()) if "node" in nodes else []
+    return [c.fact("methodology_structure", {"level": 1, "names": names})] if names else []
+
+
+def build_methodology_change(c: Context) -> list[Fact]:
+    change = c.history.methodology_changes.get(c.edition)
+    if change is None or not (change.changed or change.added or change.removed):
+        return []
+    values = {
+        "previous_edition": change.previous_edition,
+        "added": list(change.added),
+        "removed": list(change.removed),
+        "scale_changes": list(change.scale_changes),
+    }
+    return [c.fact("methodology_change", values)]
+
+
+def build_strongest_families(c: Context) -> list[Fact]:
+    """Families whose rank is better than or equal to the overall rank (vectorised over nodes)."""
+    r = c.row
+    if not r["ranked"] or r.get("band"):
+        return []
+    nodes = c.nodes()
+    exact = nodes[(nodes["band_hi"] == 0) & (nodes["rank"] > 0)]
+    mask = exact["rank"].to_numpy() <= int(r["rank"])
+    families = exact["node"].to_numpy()[mask].tolist()
+    if not families:
+        return []
+    values = {"families": families, "rule": "family rank <= overall rank"}
+    return [c.fact("strongest_families", values)]
+
+
+def build_network_facts(c: Context) -> list[Fact]:
+    """network_summary, network_movement and network_entrant for each network of the school."""
+    out: list[Fact] = []
+    networks = c.row.get("networks") or {}
+    country = _attribute(c, "country")
+    for net in networks:
+        s = network_summary(c.series, net, None, c.edition)
+        ranked = [m.institution for m in s.members_ranked]
+        out.append(
+            c.fact(
+                "network_summary",
+                {
+                    "network": net,
+                    "network_name": s.network_name,
+                    "members_ranked": len(ranked),
+                    "country": country,
+                    "country_field": int(s.country_field.get(country or "", 0)),
+                    "first_member": s.first_member,
+                },
+                10 if s.first_member == c.history.institution else 0,
+            )
+        )
+        if s.previous_edition is not None and (s.improved or s.kept or s.declined):
+            values = {
+                "network": net,
+                "network_name": s.network_name,
+                "previous_edition": s.previous_edition,
+                "improved": list(s.improved),
+                "kept": list(s.kept),
+                "declined": list(s.declined),
+            }
+            out.append(c.fact("network_movement", values))
+        entity = c.row.get("entity") or c.history.institution
+        if entity in s.new_entrants:
+            order = next((o for i, _, o in s.join_order if i == entity), None)
+            values = {
+                "network": net,
+                "network_name": s.network_name,
+                "institution": entity,
+                "edition": c.edition,
+                "order": order,
+            }
+            out.append(c.fact("network_entrant", values))
+    return out
+
+
+def _sdg_nodes(c: Context) -> pd.DataFrame:
+    nodes = c.nodes()
+    return nodes[nodes["node"].str.contains(_SDG_NODE, regex=True)]
+
+
+def _sdg_number(node: str) -> int:
+    found = _SDG.search(node)
+    return int(found.group(1)) if found else 0
+
+
+def build_sdg_facts(c: Context) -> list[Fact]:
+    """sdg_coverage, sdg_bands (exclusive counts per ladder rung) and sdg_national_firsts."""
+    sdg = _sdg_nodes(c)
+    total = c.row.get("nodes_total") or 0
+    if sdg.empty or not c.row["ranked"]:
+        return []
+    out = [c.fact("sdg_coverage", {"ranked": len(sdg), "total": int(total)})]
+    # A printed band's upper end, else the smallest ladder rung >= the rank: never flattering.
+    worse = np.where(sdg["band_hi"] > 0, sdg["band_hi"], sdg["rank"]).astype(np.int64)
+    rungs = top_n(worse, c.ladder)
+    numbers = [_sdg_number(n) for n in sdg["node"]]
+    counts: dict[str, int] = {}
+    for rung in sorted(set(rungs.tolist()) - {0}):
+        counts[str(rung)] = int((rungs == rung).sum())
+    sdgs = {str(n): int(r) for n, r in zip(numbers, rungs, strict=True)}
+    out.append(c.fact("sdg_bands", {"counts_by_band": counts, "sdgs": sdgs}))
+    firsts = [n for n, nat in zip(numbers, sdg["national_rank"], strict=True) if nat == 1]
+    if firsts:
+        out.append(c.fact("sdg_national_firsts", {"sdgs": firsts}, 10))
+    return out
+
+
+def build_band_stability(c: Context) -> list[Fact]:
+    previous = c.row.get("previous_edition")
+    if not previous or not c.row.get("band") or c.row.get("band_change"):
+        return []
+    before = c.history.row(int(previous))
+    if before.get("band") != c.row["band"] or not c.row.get("field_growth"):
+        return []
+    if int(c.row["field_growth"]) <= 0:
+        return []
+    values = {
+        "band": c.row["band"],
+        "previous_edition": int(previous),
+        "previous_field": c.series.field_size(int(previous)),
+        "current_field": c.series.field_size(c.edition),
+    }
+    return [c.fact("band_stability", values)]
+
+
+def build_top_n_change(c: Context) -> list[Fact]:
+    previous = c.row.get("previous_edition")
+    if not previous or not c.row["ranked"]:
+        return []
+    before = c.history.row(int(previous))
+    if not before["ranked"]:
+        return []
+    n = _ladder(worse_rank(c.row), c.ladder)
+    previous_n = _ladder(worse_rank(before), c.ladder)
+    if not n or not previous_n or n == previous_n:
+        return []
+    values = {
+        "scope": "world",
+        "previous_edition": int(previous),
+        "previous_n": previous_n,
+        "n": n,
+    }
+    return [c.fact("top_n_change", values, 5 if n < previous_n else -20)]
+
+
+def build_national_leader_change(c: Context) -> list[Fact]:
+    country = _attribute(c, "country")
+    if not country or not c.row["ranked"] or not c.row.get("previous_edition"):
+        return []
+    change = leader_change(c.series, None, c.edition, country=country)
+    entity = c.row.get("entity") or c.history.institution
+    if not change.changed or entity not in change.leaders:
+        return []
+    values = {
+        "scope": country,
+        "previous_edition": change.previous_edition,
+        "previous_leader": list(change.previous_leaders),
+        "leader": list(change.leaders),
+    }
+    return [c.fact("national_leader_change", values)]
+
+
+def build_system_first_edition(c: Context) -> list[Fact]:
+    first = c.series.first_edition()
+    if first is None:
+        return []
+    return [c.fact("system_first_edition", {"system": c.history.system, "first_edition": first})]
+
+
+BUILDERS = (
+    build_rank,
+    build_movement,
+    build_percentile,
+    build_group_position,
+    build_national_rank,
+    build_regional_rank,
+    build_band,
+    build_band_change,
+    build_top_n,
+    build_grade_count,
+    build_grade_count_change,
+    build_participation,
+    build_field_size,
+    build_field_growth,
+    build_indicator_changes,
+    build_trajectory,
+    build_methodology_structure,
+    build_methodology_change,
+    build_strongest_families,
+    build_network_facts,
+    build_sdg_facts,
+    build_band_stability,
+    build_top_n_change,
+    build_national_leader_change,
+    build_system_first_edition,
+)
+
+
+def context(
+    series: EditionSeries,
+    institution: str,
+    edition: int,
+    *,
+    data_hash: str | None = None,
+    back: int = 5,
+    ladder: Sequence[int] = TOP_N_LADDER,
+) -> Context:
+    """What every builder reads for ``institution`` in ``edition``."""
+    if edition not in series.years:
+        raise ValueError(f"{series.system} has no edition {edition}")
+    hist = series.history(institution)
+    inst = series.dataset.institutions
+    gender = None
+    if "gender" in inst:
+        value = inst.loc[inst["id"] == hist.institution, "gender"]
+        if not value.empty and value.iloc[0] in ("f", "m"):
+            gender = str(value.iloc[0])
+    return Context(series, hist, edition, hist.row(edition), data_hash, gender, ladder, back)
+
+
+def facts(
+    series: EditionSeries,
+    institution: str,
+    edition: int,
+    *,
+    data_hash: str | None = None,
+    back: int = 5,
+    ladder: Sequence[int] = TOP_N_LADDER,
+) -> list[Fact]:
+    """Every fact about ``institution`` in ``edition``, most newsworthy first."""
+    ctx = context(series, institution, edition, data_hash=data_hash, back=back, ladder=ladder)
+    out = [f for build in BUILDERS for f in build(ctx)]
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(out, key=lambda f: (-f.priority, order[f.kind]))
