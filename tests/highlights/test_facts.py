@@ -4,7 +4,6 @@ lists every value), plus typography checked character by character."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from history_world import world, write_methods
@@ -87,8 +86,8 @@ def test_published_tie_and_national_rank(series: EditionSeries) -> None:
         "École X est le 1er établissement ex aequo, sur 7 établissements classés, "
         "à égalité avec un autre établissement."
     )
-    html = render(replace(rank, values={**rank.values, "rank": 1}), series.dataset, "fr")
-    assert "1re ex aequo" in html
+    gendered = render(replace(rank, values={**rank.values, "rank": 1}), series.dataset, "fr")
+    assert "École X est 1re ex aequo" in gendered
 
 
 def test_participation_trajectory_and_order(series: EditionSeries) -> None:
