@@ -149,3 +149,33 @@ def test_near_and_more_than() -> None:
     assert approximation(1500) is None  # exactly N: neither
     assert approximation(168) == ("near", 170)
     assert approximation(1200) is None
+
+
+def test_network_facts_by_hand(series: EditionSeries) -> None:
+    # 2021: network members ranked are z (FR, since 2020) and w (DE, first ranked in 2021);
+    # x (member) is absent that year. Germany has w and bottom ranked.
+    found = facts(series, "w", 2021)
+    (summary,) = by_kind(found, "network_summary")
+    assert dict(summary.values) == {
+        "network": "net",
+        "network_name": "The Network",
+        "members_ranked": 2,
+        "country": "DE",
+        "country_field": 2,
+        "members_in_country": 1,
+        "first_member": "z",
+    }
+    (entrant,) = by_kind(found, "network_entrant")
+    assert (entrant.values["edition"], entrant.values["order"]) == (2021, 3)
+    assert render(entrant, series.dataset, "fr") == (
+        "École W entre au classement en 2021, 3e établissement du réseau The Network à y figurer."
+    )
+    assert render(entrant, series.dataset, "en") == (
+        "École W entered the ranking in 2021, the 3rd institution of The Network to do so."
+    )
+    (moves,) = by_kind(found, "network_movement")
+    assert (moves.values["improved"], moves.values["kept"], moves.values["declined"]) == (
+        [],
+        ["z"],
+        [],
+    )

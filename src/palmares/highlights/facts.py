@@ -137,6 +137,12 @@ class Context:
 
     def nodes(self, edition: int | None = None) -> pd.DataFrame:
         nodes = self.history.nodes
+        if "edition" not in nodes or "band_hi" not in nodes:
+            # Never ranked in a per-node table: an empty frame with the columns builders read.
+            columns = ["edition", "node", "rank", "tie_size", "field_size", "band_hi"]
+            return pd.DataFrame({c: pd.Series([], dtype="int64") for c in columns}).assign(
+                node=pd.Series([], dtype="str"), national_rank=pd.Series([], dtype="int64")
+            )
         return nodes[nodes["edition"] == (self.edition if edition is None else edition)]
 
 
@@ -483,6 +489,7 @@ def build_network_facts(c: Context) -> list[Fact]:
                     "members_ranked": len(ranked),
                     "country": country,
                     "country_field": int(s.country_field.get(country or "", 0)),
+                    "members_in_country": sum(m.country == country for m in s.members_ranked),
                     "first_member": s.first_member,
                 },
                 10 if s.first_member == c.history.institution else 0,

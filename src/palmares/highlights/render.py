@@ -105,6 +105,11 @@ def _network_fr(name: str) -> str:
     return name if name.lower().startswith("réseau") else f"Réseau {name}"
 
 
+def _network_en(name: str) -> str:
+    """ "the X network", or the name alone when it starts with "The"."""
+    return name if name.lower().startswith("the ") else f"the {name} network"
+
+
 def _classed(noun: Noun) -> str:
     return "classées" if noun.gender == "f" else "classés"
 
@@ -480,23 +485,24 @@ class Renderer:
     def network_summary(self, f: Fact) -> str:
         v = f.values
         net = v.get("network_name") or v["network"]
-        members = self.n(v["members_ranked"])
-        noun = self.plural(f, v["members_ranked"])
+        here = int(v.get("members_in_country", v["members_ranked"]))
+        total = int(v["members_ranked"])
+        noun = self.plural(f, here)
         first = self.labels.institution(v.get("first_member"))
         country = _scope(v.get("country"), "national_rank", self.lang)
+        field = self.n(v["country_field"])
         if self.lang == "fr":
-            classed = _classed(self.noun(f))
-            verb, classed = ("est", classed[:-1]) if v["members_ranked"] == 1 else ("sont", classed)
             text = (
-                f"{members} {noun} {_of_network(net)} {verb} {classed}, parmi les "
-                f"{self.n(v['country_field'])} {self.noun(f).plural} {_classed(self.noun(f))} "
-                f"{country}"
+                f"{self.n(here)} {noun} {_of_network(net)} parmi les {field} "
+                f"{self.noun(f).plural} {_classed(self.noun(f))} {country}"
             )
+            if total != here:
+                text += f" ({self.n(total)} membres classés au total)"
             return text + (f"{NARROW_NBSP}; {first} est en tête du réseau." if first else ".")
-        text = (
-            f"{members} {noun} of the {net} network are ranked, among the "
-            f"{self.n(v['country_field'])} {self.noun(f).plural} ranked {country}"
-        )
+        text = f"{self.n(here)} {noun} of {_network_en(net)} among the {field} "
+        text += f"{self.noun(f).plural} ranked {country}"
+        if total != here:
+            text += f" ({self.n(total)} members ranked in all)"
         return text + (f"; {first} leads the network." if first else ".")
 
     def network_movement(self, f: Fact) -> str:
@@ -508,9 +514,10 @@ class Renderer:
                 f"{_network_fr(net)} depuis {v['previous_edition']}{NBSP}: {up} en progrès, "
                 f"{kept} {'stables' if len(v['kept']) > 1 else 'stable'}, {down} en recul."
             )
+        lead = _network_en(net)
         return (
-            f"{net} network since {v['previous_edition']}: {up} improved, {kept} kept their "
-            f"position, {down} declined."
+            f"{lead[0].upper()}{lead[1:]} since {v['previous_edition']}: {up} improved, "
+            f"{kept} kept their position, {down} declined."
         )
 
     def network_entrant(self, f: Fact) -> str:
@@ -519,9 +526,9 @@ class Renderer:
         noun = self.noun(f)
         order = self.ord(v["order"], noun.gender) if v.get("order") else ""
         if self.lang == "fr":
-            tail = f", {order} {noun.singular} du réseau {net} à y figurer" if order else ""
+            tail = f", {order} {noun.singular} {_of_network(net)} à y figurer" if order else ""
             return f"{self.name(f)} entre au classement en {v['edition']}{tail}."
-        tail = f", the {order} {noun.singular} of the {net} network to do so" if order else ""
+        tail = f", the {order} {noun.singular} of {_network_en(net)} to do so" if order else ""
         return f"{self.name(f)} entered the ranking in {v['edition']}{tail}."
 
     def sdg_coverage(self, f: Fact) -> str:
