@@ -272,7 +272,10 @@ def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]
     }
     if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
         return []  # the whole field is one country: the national rank is the rank
-    return [c.fact(kind, values, _first_bonus(rank) * (2 if prefix == "national" else 1) // 3)]
+    # A first place among fewer than five is worth little more than any other rank.
+    big = int(r[f"{prefix}_field_size"]) >= 5
+    weight = (2 if prefix == "national" else 1) if big else 0
+    return [c.fact(kind, values, _first_bonus(rank) * weight // 3)]
 
 
 def _attribute(c: Context, name: str) -> str | None:

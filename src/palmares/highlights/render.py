@@ -493,13 +493,15 @@ class Renderer:
         field = self.n(v["country_field"])
         if self.lang == "fr":
             text = (
-                f"{self.n(here)} {noun} {_of_network(net)} parmi les {field} "
+                f"{self.n(here)} {noun} {_of_network(net)} {'figure' if here == 1 else 'figurent'} "
+                f"parmi les {field} "
                 f"{self.noun(f).plural} {_classed(self.noun(f))} {country}"
             )
             if total != here:
                 text += f" ({self.n(total)} membres classés au total)"
             return text + (f"{NARROW_NBSP}; {first} est en tête du réseau." if first else ".")
-        text = f"{self.n(here)} {noun} of {_network_en(net)} among the {field} "
+        verb = "is" if here == 1 else "are"
+        text = f"{self.n(here)} {noun} of {_network_en(net)} {verb} among the {field} "
         text += f"{self.noun(f).plural} ranked {country}"
         if total != here:
             text += f" ({self.n(total)} members ranked in all)"
