@@ -3,9 +3,12 @@ fields: 27th of 168 is top 17 % (not 15 %), joint 16th of 169 is top 10 %."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palmares.highlights import check, facts, parse_claim, render, top_percent
 from palmares.history import EditionSeries
@@ -80,3 +83,14 @@ def test_malformed_claims() -> None:
         parse_claim("percentile")
     with pytest.raises(ValueError, match="KIND must be one of"):
         parse_claim("prestige=1")
+
+
+@given(st.integers(1, 5000), st.integers(1, 5000), st.integers(1, 100))
+@settings(max_examples=200, deadline=None)
+def test_top_percent_never_flatters(rank: int, extra: int, claimed: int) -> None:
+    field = rank + extra - 1
+    x = top_percent(rank, field)
+    assert x == math.ceil(100 * rank / field) or abs(100 * rank / field - x) < 1e-9
+    assert 100 * rank <= x * field  # the stated top X % holds
+    assert x == 1 or 100 * rank > (x - 1) * field  # and no smaller X does
+    assert (100 * rank <= claimed * field) == (claimed >= x)

@@ -88,6 +88,10 @@ def test_published_tie_and_national_rank(series: EditionSeries) -> None:
     )
     gendered = render(replace(rank, values={**rank.values, "rank": 1}), series.dataset, "fr")
     assert "École X est 1re ex aequo" in gendered
+    first = replace(rank, values={**rank.values, "rank": 1})
+    assert render(first, series.dataset, "fr", html=True).startswith(
+        "École X est 1<sup>re</sup> ex aequo"
+    )
 
 
 def test_participation_trajectory_and_order(series: EditionSeries) -> None:
