@@ -183,3 +183,16 @@ def test_network_facts_by_hand(series: EditionSeries) -> None:
         ["z"],
         [],
     )
+
+
+def test_regional_rank_falls_back_to_the_region_code(series: EditionSeries) -> None:
+    # 2020, FR-OCC: top (100) and x (80) before z (60): 3rd of 3, and a field under five.
+    (regional,) = by_kind(facts(series, "z", 2020), "regional_rank")
+    assert dict(regional.values) == {
+        "node": None,
+        "scope": "FR-OCC",
+        "rank": 3,
+        "tie_size": 1,
+        "field_size": 3,
+    }
+    assert regional.priority == 82

@@ -292,7 +292,8 @@ def build_national_rank(c: Context) -> list[Fact]:
 
 
 def build_regional_rank(c: Context) -> list[Fact]:
-    return _scoped(c, "regional_rank", "regional", _attribute(c, "region"))
+    region = _attribute(c, "region") or _attribute(c, "region_code")
+    return _scoped(c, "regional_rank", "regional", region)
 
 
 def approximation(count: int) -> tuple[str, int] | None:
