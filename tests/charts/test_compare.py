@@ -48,6 +48,7 @@ def test_graded_system_compares_a_counts(umr: EditionSeries, world: Dataset) -> 
     i = r.position(SCHOOL)
     a = int(r.grade_counts[i, r.tree.index("u-multirank.research"), 0])  # type: ignore[index]
     assert research["value"].iloc[0] == a
+    assert research["value_text"].iloc[0] == str(a)
     spec = compare_chart(
         r, [SCHOOL, "us-isros-houston"], node_labels(world.indicators, "fr"), lang="fr"
     ).to_dict()

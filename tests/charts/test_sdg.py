@@ -8,6 +8,7 @@ from palmares.charts.sdg import sdg_chart, sdg_frame
 from palmares.charts.text import node_labels
 from palmares.dataset import Dataset
 from palmares.history import EditionSeries
+from palmares.lang import NBSP
 from palmares.result import Result
 from tests.charts.spec import SCHOOL, layers, mark, rows, texts
 
@@ -63,7 +64,7 @@ def test_overall_band_in_the_subtitle(spec_fr: dict, result: Result) -> None:
     i = result.position(SCHOOL)
     band = result.ranking.bands()[i]
     assert band == "401–600"
-    assert spec_fr["title"]["subtitle"] == f"Classement général: =477 (tranche {band})"
+    assert spec_fr["title"]["subtitle"] == f"Classement général{NBSP}: =477 (tranche {band})"
 
 
 def test_labels_follow_the_language(result: Result, world: Dataset) -> None:

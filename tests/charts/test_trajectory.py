@@ -6,7 +6,7 @@ import pytest
 
 from palmares.charts.trajectory import trajectory_chart, trajectory_frame
 from palmares.history import EditionSeries
-from palmares.lang import NARROW_NBSP
+from palmares.lang import NARROW_NBSP, NBSP
 from tests.charts.spec import SCHOOL, layers, mark, rows, texts
 
 
@@ -59,8 +59,8 @@ def test_field_size_is_in_tooltip_and_subtitle(spec_fr: dict, impact: EditionSer
     ranks = layers(spec_fr)["ranks"]
     assert "field_size" in [t["field"] for t in ranks["encoding"]["tooltip"]]
     subtitle = spec_fr["title"]["subtitle"][0]
-    assert subtitle.startswith("Classés 2019: 462")
-    assert f"2021: 1{NARROW_NBSP}115" in subtitle
+    assert subtitle.startswith(f"Classés 2019{NBSP}: 462")
+    assert f"2021{NBSP}: 1{NARROW_NBSP}115" in subtitle
     assert len(rows(spec_fr, layers(spec_fr)["field"])) == len(impact.years)
 
 

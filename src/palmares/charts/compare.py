@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import with_locale, word
+from palmares.charts.text import colon, with_locale, word
 from palmares.lang import check_lang, format_decimal
 from palmares.result import Result
 
@@ -27,6 +27,7 @@ def compare_frame(
     if len(set(institutions)) != len(institutions):
         raise ValueError("compare needs distinct institutions")
     positions = [result.position(i) for i in institutions]
+    graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
     tree = result.tree
     overall = result.ranking.display(lang, None)
     rows = []
@@ -35,6 +36,7 @@ def compare_frame(
         display = table.display(lang, None)
         for inst, i in zip(institutions, positions, strict=True):
             value = float(table.key[i])
+            decimals = 0 if graded else 1
             rows.append(
                 {
                     "node": node,
@@ -42,7 +44,9 @@ def compare_frame(
                     "institution": inst,
                     "name": result.names[i],
                     "value": value if np.isfinite(value) else None,
-                    "value_text": format_decimal(value, lang, 1) if np.isfinite(value) else "",
+                    "value_text": format_decimal(value, lang, decimals)
+                    if np.isfinite(value)
+                    else "",
                     "rank_display": str(display[i]) if table.rank[i] > 0 else "",
                     "overall": str(overall[i]) if result.ranking.rank[i] > 0 else "",
                 }
@@ -83,7 +87,9 @@ def compare_chart(
         .encode(
             x=x,
             xOffset=alt.XOffset("name:N", sort=names),
-            y=alt.Y("value:Q", title=measure),
+            y=alt.Y(
+                "value:Q", title=measure, axis=alt.Axis(tickMinStep=1) if graded else alt.Undefined
+            ),
             color=colour,
             tooltip=tooltip,
         )
@@ -102,11 +108,11 @@ def compare_chart(
     )
     overall = data.drop_duplicates("institution")
     subtitle = " · ".join(
-        f"{n}: {o or word('not_ranked', lang)}"
+        f"{n}{colon(lang)}{o or word('not_ranked', lang)}"
         for n, o in zip(overall["name"], overall["overall"], strict=True)
     )
     title = alt.TitleParams(
-        text=f"{word('compare_title', lang)}: {result.system} {result.edition}",
+        text=f"{word('compare_title', lang)}{colon(lang)}{result.system} {result.edition}",
         subtitle=f"{word('overall', lang)} · {subtitle}",
         anchor="start",
     )

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import with_locale, word
+from palmares.charts.text import colon, with_locale, word
 from palmares.lang import check_lang
 from palmares.result import Result
 
@@ -159,7 +159,7 @@ def grades_chart(
     name = result.names[result.position(institution)]
     total_a = int(sectors["a_count"].sum())
     title = alt.TitleParams(
-        text=f"{name}: {word('grades_title', lang)} ({result.system} {result.edition})",
+        text=f"{name}{colon(lang)}{word('grades_title', lang)} ({result.system} {result.edition})",
         subtitle=f"{total_a} {word('a_grades', lang)} · "
         + f"{int(rays['graded'].sum())}/{len(rays)} {word('indicator', lang).lower()}s",
         anchor="start",

@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import with_locale, word
+from palmares.charts.text import colon, with_locale, word
 from palmares.lang import check_lang, format_decimal
 from palmares.result import Result
 
@@ -104,13 +104,13 @@ def sdg_chart(
     if result.eligible[i] and ranking.rank[i] > 0:
         overall = ranking.display(lang, None)[i]
         band = ranking.bands()[i]
-        overall_text = f"{word('overall', lang)}: {overall}" + (
+        overall_text = f"{word('overall', lang)}{colon(lang)}{overall}" + (
             f" ({word('band', lang).lower()} {band})" if band and band != overall else ""
         )
     else:
-        overall_text = f"{word('overall', lang)}: {word('not_ranked', lang)}"
+        overall_text = f"{word('overall', lang)}{colon(lang)}{word('not_ranked', lang)}"
     title = alt.TitleParams(
-        text=f"{name}: {word('sdg_title', lang)} ({result.system} {result.edition})",
+        text=f"{name}{colon(lang)}{word('sdg_title', lang)} ({result.system} {result.edition})",
         subtitle=overall_text,
         anchor="start",
     )

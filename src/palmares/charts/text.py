@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import altair as alt
 import pandas as pd
 
-from palmares.lang import NARROW_NBSP, check_lang, format_int
+from palmares.lang import NARROW_NBSP, NBSP, check_lang, format_int
 
 #: d3 number locales, so axis numbers read "1 800" (U+202F) in French and "1,800" in English.
 NUMBER_LOCALES: dict[str, dict[str, Any]] = {
@@ -68,9 +68,16 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
+def colon(lang: str) -> str:
+    """ ": " in English, " : " with a no-break space before the colon in French."""
+    return f"{NBSP}: " if check_lang(lang) == "fr" else ": "
+
+
 def field_subtitle(years: list[int], sizes: list[int], lang: str) -> str:
     """ "Field: 2020: 776 · 2021: 1,115" (French groups thousands with U+202F)."""
-    parts = [f"{y}: {format_int(int(n), lang)}" for y, n in zip(years, sizes, strict=True)]
+    parts = [
+        f"{y}{colon(lang)}{format_int(int(n), lang)}" for y, n in zip(years, sizes, strict=True)
+    ]
     return f"{word('field', lang)} " + " · ".join(parts)
 
 

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import field_subtitle, with_locale, word
+from palmares.charts.text import colon, field_subtitle, with_locale, word
 from palmares.history import EditionSeries, History
 from palmares.lang import check_lang
 
@@ -145,7 +145,7 @@ def trajectory_chart(
     )
     names = " · ".join(dict.fromkeys(h.name for h in histories))
     title = alt.TitleParams(
-        text=f"{names}: {word('trajectory_title', lang)} ({series.system})",
+        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({series.system})",
         subtitle=[
             field_subtitle(
                 [int(e) for e in fields["edition"]], [int(n) for n in fields["field_size"]], lang
