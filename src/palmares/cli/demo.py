@@ -11,7 +11,7 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
-from palmares.demo.showcase import rank_latest, side_by_side, top_rows
+from palmares.demo.showcase import demo_highlights, rank_latest, side_by_side, top_rows
 
 
 def _check_options(world: str, seed: int) -> None:
@@ -51,12 +51,28 @@ def demo(
         "top": top_rows(result),
     }
     summary["side_by_side"] = side_by_side(ds, seed=seed)
+    summary["highlights"] = demo_highlights(ds)
     if json:
         print_json(summary)
     else:
         print_summary(summary)
         print_ranking(summary["ranking"], result.methodology.methodology.label_en, path)
         print_side_by_side(summary["side_by_side"])
+        print_highlights(summary["highlights"], path)
+
+
+def print_highlights(found: dict[str, Any], out: Path) -> None:
+    """The demo institution's highlights, as a communication office would read them."""
+    sys.stdout.write(
+        f"\nHighlights of {found['institution']} ({found['system']} {found['edition']}, "
+        f"{found['lang']}):\n"
+    )
+    for fact in found["facts"]:
+        sys.stdout.write(f"- {fact['text']}\n")
+    sys.stdout.write(
+        f"More: palmares highlights {found['institution']} --data {out} --system "
+        f"{found['system']} --edition {found['edition']} --lang en\n"
+    )
 
 
 def print_side_by_side(view: dict[str, Any]) -> None:

@@ -108,3 +108,26 @@ def side_by_side(ds: Dataset, *, seed: int = 0, k: int = 5, lang: str = "en") ->
         "methodology_hashes": {s: r.methodology_hash for s, r in results.items()},
         "institutions": rows,
     }
+
+
+#: The demo institution whose highlights the demo prints (fixed for every seed).
+DEMO_INSTITUTION = "fr-mines-rodez"
+HIGHLIGHTS_SYSTEM = "letudiant"
+
+
+def demo_highlights(ds: Dataset, *, lang: str = "fr", limit: int = 8) -> dict[str, Any]:
+    """The most newsworthy facts of the demo institution in the latest L'Étudiant edition."""
+    from palmares.highlights import facts, render_all
+    from palmares.history import EditionSeries
+
+    year = max(ds.edition_years(HIGHLIGHTS_SYSTEM))
+    series = EditionSeries(ds, HIGHLIGHTS_SYSTEM)
+    found = facts(series, DEMO_INSTITUTION, year)[:limit]
+    texts = render_all(found, ds, lang)
+    return {
+        "institution": DEMO_INSTITUTION,
+        "system": HIGHLIGHTS_SYSTEM,
+        "edition": year,
+        "lang": lang,
+        "facts": [f.to_json(lang, t) for f, t in zip(found, texts, strict=True)],
+    }
