@@ -7,8 +7,8 @@ import sys
 from palmares.cli import charts as _charts  # noqa: F401
 from palmares.cli import data as _data  # noqa: F401  (registers commands)
 from palmares.cli import demo as _demo  # noqa: F401
-from palmares.cli import history as _history  # noqa: F401
 from palmares.cli import highlights as _highlights  # noqa: F401
+from palmares.cli import history as _history  # noqa: F401
 from palmares.cli import methodology as _methodology  # noqa: F401
 from palmares.cli import published as _published  # noqa: F401
 from palmares.cli import rank as _rank  # noqa: F401
