@@ -11,7 +11,13 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
-from palmares.demo.showcase import demo_highlights, rank_latest, side_by_side, top_rows
+from palmares.demo.showcase import (
+    demo_charts,
+    demo_highlights,
+    rank_latest,
+    side_by_side,
+    top_rows,
+)
 
 
 def _check_options(world: str, seed: int) -> None:
@@ -52,6 +58,7 @@ def demo(
     }
     summary["side_by_side"] = side_by_side(ds, seed=seed)
     summary["highlights"] = demo_highlights(ds)
+    summary["charts"] = [str(p) for p in demo_charts(ds, path)]
     if json:
         print_json(summary)
     else:
@@ -59,6 +66,7 @@ def demo(
         print_ranking(summary["ranking"], result.methodology.methodology.label_en, path)
         print_side_by_side(summary["side_by_side"])
         print_highlights(summary["highlights"], path)
+        sys.stdout.write("Charts: " + ", ".join(summary["charts"]) + "\n")
 
 
 def print_highlights(found: dict[str, Any], out: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from palmares.dataset import Dataset
@@ -131,3 +132,25 @@ def demo_highlights(ds: Dataset, *, lang: str = "fr", limit: int = 8) -> dict[st
         "lang": lang,
         "facts": [f.to_json(lang, t) for f, t in zip(found, texts, strict=True)],
     }
+
+
+def demo_charts(ds: Dataset, out: Path, *, lang: str = "fr") -> list[Path]:
+    """The demo institution's charts, written as PNG into ``out/charts``: its L'Étudiant
+    trajectory and its latest U-Multirank grade sunburst."""
+    from palmares.charts import grades_chart, node_labels, save_chart, trajectory_chart
+    from palmares.history import EditionSeries
+
+    folder = out / "charts"
+    folder.mkdir(exist_ok=True)
+    written = []
+    trajectory = trajectory_chart(
+        EditionSeries(ds, HIGHLIGHTS_SYSTEM), [DEMO_INSTITUTION], lang=lang
+    )
+    written.append(
+        save_chart(trajectory, folder / f"trajectory-{HIGHLIGHTS_SYSTEM}.png", force=True)
+    )
+    year = max(ds.edition_years(EXAMPLE_SYSTEM))
+    result = run(ds, EXAMPLE_SYSTEM, year)
+    sunburst = grades_chart(result, DEMO_INSTITUTION, node_labels(ds.indicators, lang), lang=lang)
+    written.append(save_chart(sunburst, folder / f"grades-{EXAMPLE_SYSTEM}-{year}.png", force=True))
+    return written
