@@ -14,6 +14,11 @@ ASEM = Path(__file__).parents[1] / "data" / "asem"
 METHOD = Path(__file__).parents[1] / "methodology" / "examples" / "asem.toml"
 
 
+def on_asem(bundle: Path) -> tuple[str, ...]:
+    """The options every command here shares: the ASEM bundle, its methodology, 2018."""
+    return ("--data", str(bundle), "--method", str(METHOD), "--edition", "2018")
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import palmares
@@ -27,12 +32,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_rank_json_has_meta_and_the_known_top(cli, bundle) -> None:
     code, out, err = cli(
         "rank",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
         "--top",
         "3",
         "--json",
@@ -50,12 +50,7 @@ def test_rank_json_has_meta_and_the_known_top(cli, bundle) -> None:
 def test_rank_personalised_states_what_it_reranked_on(cli, bundle) -> None:
     code, out, _ = cli(
         "rank",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
         "--criteria",
         "Sust",
         "--where",
@@ -77,12 +72,7 @@ def test_rank_text_table_and_output_file(cli, bundle, tmp_path) -> None:
     target = tmp_path / "table.csv"
     code, out, _ = cli(
         "rank",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
         "--country",
         "FR",
         "--out",
@@ -93,12 +83,7 @@ def test_rank_text_table_and_output_file(cli, bundle, tmp_path) -> None:
     assert target.read_text(encoding="utf-8").splitlines()[1].startswith("FRA,France")
     code, _, err = cli(
         "rank",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
         "--country",
         "FR",
         "--out",
@@ -111,12 +96,7 @@ def test_explain_by_name_with_contributions(cli, bundle) -> None:
     code, out, err = cli(
         "explain",
         "germany",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
         "--json",
     )
     assert code == 0, err
@@ -152,12 +132,7 @@ def test_unknown_institution_lists_nothing_fuzzy(cli, bundle) -> None:
     code, _, err = cli(
         "explain",
         "Germ",
-        "--data",
-        str(bundle),
-        "--method",
-        str(METHOD),
-        "--edition",
-        "2018",
+        *on_asem(bundle),
     )
     assert code == 2
     assert "no institution with id, name or alias 'Germ'" in err
