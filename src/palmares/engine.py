@@ -529,16 +529,23 @@ def aggregate_tree_full(
     # gathering children and summing them per parent runs along the fast axis.
     size = len(tree)
     plan = _plan(m, tree)
-    redistributes = any(step.method == "redistribute" for step in m.steps_of("impute"))
-    values = np.full((size, n), np.nan)
-    present = np.zeros((size, n), dtype=bool)
-    leaf_rows = [tree.index(leaf) for leaf in tree.leaves]
-    values[leaf_rows] = np.where(mask, x, np.nan).T
-    present[leaf_rows] = mask.T
+    redistributes = plan.redistributes
+    leaf_rows = plan.leaf_rows
+    # Every row is written below (leaves here, each inner node by its level), so no fill.
+    values = np.empty((size, n))
+    present = np.empty((size, n), dtype=bool)
+    # Rows present for every institution: their parents' means skip the masks altogether.
+    full = np.zeros(size, dtype=bool)
+    if mask.all():
+        values[leaf_rows] = x.T
+        present[leaf_rows] = True
+        full[leaf_rows] = True
+    else:
+        values[leaf_rows] = np.where(mask, x, np.nan).T
+        present[leaf_rows] = mask.T
+        full[leaf_rows] = mask.all(axis=0)
     # Applicability only matters to parents aggregated one by one (weight redistribution).
-    node_applicable = np.ones(
-        (size, n) if redistributes or any(s for s, _ in plan) else (0, n), dtype=bool
-    )
+    node_applicable = np.ones((size, n) if redistributes or plan.any_slow else (0, n), dtype=bool)
     if node_applicable.size:
         node_applicable[leaf_rows] = applicable.T
     weights = np.full((size, n), np.nan) if working else np.empty((0, n))
@@ -548,10 +555,10 @@ def aggregate_tree_full(
     if grades is not None:
         counts = np.zeros((size, n, 5), dtype=np.int64)
         counts[leaf_rows] = (grades.T[:, :, None] == np.arange(5)).astype(np.int64)
-    pending = inner_steps(m, tree)
+    pending = plan.pending
     unscaled_rows: dict[int, FloatArray] = {}
     records: list[StepRecord] = []
-    for level, (slow, fast) in zip(tree.levels_bottom_up(), plan, strict=True):
+    for level, slow, fast in plan.levels:
         for parent in slow:
             node = tree.ids[parent]
             agg = _step_for(m, "aggregate", node, tree)
@@ -564,6 +571,7 @@ def aggregate_tree_full(
             params = {} if agg is None else agg.params_for(node)
             values[parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
             present[parent] = ~np.isnan(values[parent])
+            full[parent] = present[parent].all()
             node_applicable[parent] = node_applicable[children].any(axis=0)
             shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
             total = shares.sum(axis=1, keepdims=True)
@@ -581,6 +589,7 @@ def aggregate_tree_full(
                 weights,
                 node_applicable,
                 counts,
+                full,
                 redistributes=redistributes,
                 working=working,
             )
@@ -592,6 +601,7 @@ def aggregate_tree_full(
                 unscaled_rows.setdefault(row, values[row].copy())
                 values[row] = _rescale_or_round(step, node, values[row], pop)
                 present[row] = ~np.isnan(values[row])
+                full[row] = present[row].all()
             if here:
                 records.append(StepRecord(index, step.tag, tuple(here)))
     unscaled = values.copy() if unscaled_rows else values
@@ -624,6 +634,26 @@ def _rescale_or_round(
 
 
 @dataclass(frozen=True)
+class _Weighted:
+    """One level's weights once a call's overrides apply (cached: a personalised ranking
+    replays the same weights many times)."""
+
+    weights: FloatArray
+    #: (parents x children) weights; children are laid out parent by parent, so the CSR row
+    #: pointers are the running sizes.
+    by_weight: sparse.csr_matrix
+    #: (parents x children) 1 where a child's weight is positive (``min_children`` counts them).
+    by_count: sparse.csr_matrix
+    #: (parents, 1) each parent's weight sum when every child is present, summed child by child
+    #: from 0 as the sparse product sums them (so both paths give the same bits).
+    full_sum: FloatArray
+    #: (parents,) whether a parent is scored when every child is present.
+    full_ok: npt.NDArray[np.bool_]
+    #: (children, 1) each child's share of its parent when every child is present.
+    full_share: FloatArray
+
+
+@dataclass(frozen=True)
 class _MeanLevel:
     """What one level's weighted means need that depends only on the methodology and tree."""
 
@@ -636,30 +666,91 @@ class _MeanLevel:
     renormalise: npt.NDArray[np.bool_]
     weights: FloatArray  # each child's weight in the methodology (overrides apply per call)
     position: Mapping[str, int]  # child id -> its column
-    #: (parents x children) weights; children are laid out parent by parent, so the CSR row
-    #: pointers are the running sizes. Read-only: a call with overrides builds its own.
-    by_weight: sparse.csr_matrix
+    parent_rows: npt.NDArray[np.intp]
+    child_rows: npt.NDArray[np.intp]
+    #: Weighted forms by the overrides touching this level ((column, weight) pairs).
+    weighted: dict[tuple[tuple[int, float], ...], _Weighted] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def weigh(self, overrides: Mapping[str, float]) -> _Weighted:
+        """This level's weights with ``overrides`` applied."""
+        position = self.position
+        key = tuple((position[node], v) for node, v in overrides.items() if node in position)
+        found = self.weighted.get(key)
+        if found is not None:
+            return found
+        w = self.weights.copy()
+        for at, value in key:
+            w[at] = value
+        structure = (np.arange(len(self.children)), self.indptr)
+        shape = (len(self.parents), len(self.children))
+        positive = (w > 0).astype(np.float64)
+        sums = np.zeros(len(self.parents))
+        counts = np.zeros(len(self.parents))
+        for j in range(len(self.parents)):
+            total = 0.0
+            for value in w[self.indptr[j] : self.indptr[j + 1]].tolist():
+                total += value  # in child order, as the sparse row sums add them
+            sums[j] = total
+            counts[j] = positive[self.indptr[j] : self.indptr[j + 1]].sum()
+        # Every child present: no missing weight, so ``renormalise`` cannot fail a parent.
+        ok = (sums > 0) & (counts >= self.mins)
+        with np.errstate(divide="ignore"):
+            inverse = np.where(sums > 0, 1.0 / np.where(sums > 0, sums, 1.0), np.nan)
+        out = _Weighted(
+            weights=w,
+            by_weight=sparse.csr_matrix((w, *structure), shape=shape),
+            by_count=sparse.csr_matrix((positive, *structure), shape=shape),
+            full_sum=sums[:, None],
+            full_ok=ok,
+            full_share=(w * inverse[self.owner_col])[:, None],
+        )
+        if len(self.weighted) >= 32:
+            self.weighted.pop(next(iter(self.weighted)))
+        self.weighted[key] = out
+        return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What aggregating a tree with a methodology needs, whatever the data: per level (deepest
+    first) its nodes, the parents aggregated one by one and the plain weighted means done
+    together; the leaves' rows; the inner rescale/round steps."""
+
+    levels: list[tuple[npt.NDArray[np.int64], list[int], _MeanLevel | None]]
+    leaf_rows: npt.NDArray[np.intp]
+    pending: list[tuple[int, StepBase, list[str]]]
+    redistributes: bool
+    any_slow: bool
 
 
 #: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
-_PLANS: dict[tuple[int, Tree], tuple[Methodology, list[tuple[list[int], _MeanLevel | None]]]] = {}
+_PLANS: dict[tuple[int, Tree], tuple[Methodology, _Plan]] = {}
 
 
-def _plan(m: Methodology, tree: Tree) -> list[tuple[list[int], _MeanLevel | None]]:
-    """Per level (deepest first): the parents aggregated one by one, and the plain weighted
-    means done together. Cached: personalised re-rankings replay the same plan many times."""
+def _plan(m: Methodology, tree: Tree) -> _Plan:
+    """The aggregation plan of a methodology over a tree. Cached: personalised re-rankings
+    replay the same plan many times."""
     key = (id(m), tree)
     cached = _PLANS.get(key)
     if cached is not None and cached[0] is m:
         return cached[1]
-    plan: list[tuple[list[int], _MeanLevel | None]] = []
+    levels: list[tuple[npt.NDArray[np.int64], list[int], _MeanLevel | None]] = []
     for level in tree.levels_bottom_up():
         slow: list[int] = []
         fast: list[int] = []
         for parent in level.tolist():
             agg = _step_for(m, "aggregate", tree.ids[parent], tree)
             (fast if _is_plain_mean(m, tree, tree.ids[parent], agg) else slow).append(parent)
-        plan.append((slow, _mean_level_plan(m, tree, fast) if fast else None))
+        levels.append((level, slow, _mean_level_plan(m, tree, fast) if fast else None))
+    plan = _Plan(
+        levels=levels,
+        leaf_rows=np.array([tree.index(leaf) for leaf in tree.leaves], dtype=np.intp),
+        pending=inner_steps(m, tree),
+        redistributes=any(step.method == "redistribute" for step in m.steps_of("impute")),
+        any_slow=any(slow for _, slow, _ in levels),
+    )
     if len(_PLANS) >= 64:
         _PLANS.pop(next(iter(_PLANS)))
     _PLANS[key] = (m, plan)
@@ -688,10 +779,8 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
         renormalise=renormalise,
         weights=weights,
         position={tree.ids[c]: j for j, c in enumerate(children)},
-        by_weight=sparse.csr_matrix(
-            (weights, np.arange(len(children)), np.concatenate(([0], np.cumsum(sizes)))),
-            shape=(len(parents), len(children)),
-        ),
+        parent_rows=np.array(parents, dtype=np.intp),
+        child_rows=np.array(children, dtype=np.intp),
     )
 
 
@@ -713,6 +802,7 @@ def _mean_level(
     weights: FloatArray,
     applicable: BoolArray,
     counts: npt.NDArray[np.int64] | None,
+    full: npt.NDArray[np.bool_],
     *,
     redistributes: bool,
     working: bool = True,
@@ -722,48 +812,57 @@ def _mean_level(
     A sparse (parents x children) matrix S holds each child's weight in its parent's row, so
     S (X M) is every parent's sum w x over present children and S M its renormalising weight.
     Sparse products sum each row's children in order (no BLAS), so results do not depend on
-    the machine or its thread count.
+    the machine or its thread count. When every child is present for every institution
+    (``full``: the usual case once missing values are imputed), M is all ones: the weight sums
+    and shares are the level's constants and only S X is computed.
     """
-    parents, children = plan.parents, plan.children
-    owner_col, mins, renormalise = plan.owner_col, plan.mins, plan.renormalise
-    w = plan.weights
-    by_weight = plan.by_weight
-    shape = by_weight.shape
-    structure = (np.arange(len(children)), plan.indptr)
-    touched = [(plan.position[node], v) for node, v in overrides.items() if node in plan.position]
-    if touched:
-        w = w.copy()
-        for at, value in touched:
-            w[at] = value
-        by_weight = sparse.csr_matrix((w, *structure), shape=shape)
-    cx = values[children]
-    cm = present[children]
-    cmf = cm.astype(np.float64)
-    # Absent children hold NaN: zero them in the gathered copy (np.nan_to_num is much slower).
-    np.copyto(cx, 0.0, where=~cm)
-    total = np.asarray(by_weight @ cx)
-    weight_sum = np.asarray(by_weight @ cmf)
-    ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
-    if (mins > 1).any():
-        by_count = sparse.csr_matrix(((w > 0).astype(np.float64), *structure), shape=shape)
-        ok &= np.asarray(by_count @ cmf) >= mins[:, None]
-    if not renormalise.all():
-        missing_weight = np.asarray(by_weight @ (1.0 - cmf))
-        ok &= renormalise[:, None] | (missing_weight == 0)
-    scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
+    parents, children = plan.parent_rows, plan.child_rows
+    mins, renormalise = plan.mins, plan.renormalise
+    level = plan.weigh(overrides)
+    w = level.weights
+    by_weight = level.by_weight
     starts = plan.indptr[:-1]
-    parent_list = list(parents)
-    values[parent_list] = scores
-    present[parent_list] = ok
-    if working:
-        inverse = np.divide(
-            1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0
-        )
-        weights[children] = (cmf * w[:, None]) * inverse[owner_col]  # NaN: parent unweighted
+    cx = values[children]
+    if full[children].all():
+        total = np.asarray(by_weight @ cx)
+        ok_rows = level.full_ok
+        if ok_rows.all():
+            scores = np.divide(total, level.full_sum, out=total)
+        else:
+            scores = np.divide(
+                total, level.full_sum, out=np.full_like(total, np.nan), where=ok_rows[:, None]
+            )
+        values[parents] = scores
+        present[parents] = ok_rows[:, None]
+        full[parents] = ok_rows
+        if working:
+            weights[children] = level.full_share  # NaN: parent unweighted
+    else:
+        cm = present[children]
+        cmf = cm.astype(np.float64)
+        # Absent children hold NaN: zero them in the gathered copy (np.nan_to_num is slower).
+        np.copyto(cx, 0.0, where=~cm)
+        total = np.asarray(by_weight @ cx)
+        weight_sum = np.asarray(by_weight @ cmf)
+        ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
+        if (mins > 1).any():
+            ok &= np.asarray(level.by_count @ cmf) >= mins[:, None]
+        if not renormalise.all():
+            missing_weight = np.asarray(by_weight @ (1.0 - cmf))
+            ok &= renormalise[:, None] | (missing_weight == 0)
+        scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
+        values[parents] = scores
+        present[parents] = ok
+        full[parents] = ok.all(axis=1)
+        if working:
+            inverse = np.divide(
+                1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0
+            )
+            weights[children] = (cmf * w[:, None]) * inverse[plan.owner_col]
     if redistributes:
-        applicable[parent_list] = np.logical_or.reduceat(applicable[children], starts, axis=0)
+        applicable[parents] = np.logical_or.reduceat(applicable[children], starts, axis=0)
     if counts is not None:
-        counts[parent_list] = np.add.reduceat(counts[children], starts, axis=0)
+        counts[parents] = np.add.reduceat(counts[children], starts, axis=0)
 
 
 def _node_weights(
