@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -38,6 +39,13 @@ def texts(spec: dict[str, Any]) -> str:
 
     walk({k: v for k, v in spec.items() if k != "datasets"})
     return "\n".join(out)
+
+
+def external_urls(html: str) -> list[str]:
+    """Scripts and stylesheets an HTML page would fetch from the network."""
+    scripts = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']([^\"']*)", html, flags=re.I)
+    links = re.findall(r"<link[^>]*href\s*=\s*[\"']([^\"']*)", html, flags=re.I)
+    return [u for u in scripts + links if u.startswith(("http://", "https://", "//"))]
 
 
 #: A demo-world school of the network reseau-mines (docs/demo-world.md).

@@ -46,6 +46,15 @@ WORDS: dict[str, dict[str, str]] = {
     "sdg_title": {"en": "Score by SDG", "fr": "Score par ODD"},
     "compare_title": {"en": "Side by side", "fr": "Côte à côte"},
     "value": {"en": "Value", "fr": "Valeur"},
+    "note": {"en": "Note", "fr": "Note"},
+    "band_only": {
+        "en": "band only: no rank published",
+        "fr": "tranche seule\u00a0: aucun rang publié",
+    },
+    "band_only_legend": {
+        "en": "dashed rule: band only (no rank published)",
+        "fr": "trait pointillé\u00a0: tranche seule (aucun rang publié)",
+    },
 }
 
 

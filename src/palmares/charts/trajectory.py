@@ -14,31 +14,45 @@ from palmares.lang import check_lang
 
 WIDTH = 560
 HEIGHT = 340
+#: Least vertical distance between two rank labels of one edition (pixels).
+LABEL_GAP = 13.0
+#: Horizontal distance between band-only rules of one band and edition (pixels).
+BAND_SPREAD = 7.0
+PADDING_INNER = 0.1
+PADDING_OUTER = 0.05
 
 
 def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataFrame:
-    """One row per institution and edition: rank (NaN when unranked), display, band interval
-    clipped to the field, tie size, field size, methodology change."""
+    """One row per institution and edition: rank (NaN unless an exact rank is known), display,
+    band interval clipped to the field, tie size, field size, methodology change; ``band_only``
+    marks an edition known only by its printed band (a published table of bands, no rank) and
+    ``segment`` numbers the runs of consecutive exact ranks (the line breaks between them)."""
     frames = []
     for hist in histories:
         frame = hist.to_frame(lang)
         field = frame["field_size"].astype("int64")
-        ranked = frame["ranked"].astype(bool) & (frame["rank"].astype("int64") > 0)
+        listed = frame["ranked"].astype(bool)
+        exact = listed & (frame["rank"].astype("int64") > 0)
         band_lo = frame["band_lo"].astype("int64")
         # An open band ("1001+") runs to the bottom of that edition's table.
-        band_hi = np.minimum(frame["band_hi"].astype("int64"), field)
+        band_hi = np.maximum(np.minimum(frame["band_hi"].astype("int64"), field), band_lo)
+        band_only = listed & ~exact & (band_lo > 0)
+        shown = (exact & (band_hi > band_lo)) | band_only
         frames.append(
             pd.DataFrame(
                 {
                     "edition": frame["edition"].astype("int64"),
                     "institution": hist.institution,
                     "name": hist.name,
-                    "rank": frame["rank"].where(ranked).astype("float64"),
-                    "rank_display": frame["rank_display"].where(ranked, "").astype(str),
+                    "rank": frame["rank"].where(exact).astype("float64"),
+                    "rank_display": frame["rank_display"].where(exact | band_only, "").astype(str),
                     "tie_size": frame["tie_size"].astype("int64"),
-                    "band": frame["band"].where(ranked & (band_hi > band_lo), "").astype(str),
+                    "band": frame["band"].where(shown, "").fillna("").astype(str),
                     "band_lo": band_lo,
                     "band_hi": band_hi,
+                    "band_only": band_only,
+                    "note": np.where(band_only, word("band_only", lang), ""),
+                    "segment": (~exact).cumsum().astype("int64"),
                     "field_size": field,
                     "methodology_changed": frame["methodology_changed"].astype(bool),
                 }
@@ -47,12 +61,30 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
     return pd.concat(frames, ignore_index=True)
 
 
+def label_positions(data: pd.DataFrame, deepest: int, gap_px: float = LABEL_GAP) -> pd.DataFrame:
+    """The rank labels (exact ranks, and bands at their middle) with ``label_y``: the label's
+    position in rank units, pushed down so that labels of one edition are at least ``gap_px``
+    pixels apart on a rank axis of ``HEIGHT`` pixels from 1 to ``deepest``."""
+    rows = data[data["rank"].notna() | data["band_only"]].copy()
+    rows["anchor"] = rows["rank"].fillna((rows["band_lo"] + rows["band_hi"]) / 2.0)
+    rows = rows.sort_values(["edition", "anchor", "name"], kind="stable")
+    gap = gap_px * max(deepest - 1, 1) / HEIGHT
+    i = rows.groupby("edition").cumcount().to_numpy(dtype=np.float64)
+    # label_y_i = max over j <= i of (anchor_j + (i - j) gap): each label at least one gap
+    # below the previous one, and never above its own anchor.
+    pushed = pd.Series(rows["anchor"].to_numpy() - i * gap, index=rows.index)
+    rows["label_y"] = pushed.groupby(rows["edition"]).cummax().to_numpy() + i * gap
+    return rows.drop(columns="anchor")
+
+
 def trajectory_chart(
     series: EditionSeries, institutions: Sequence[str], *, lang: str = "en"
 ) -> alt.LayerChart:
     """Rank by edition (1 at the top) for each institution: printed bands as shaded layers, ties
     marked by a diamond, the field size per edition in the tooltip, subtitle and as a dashed
-    bottom line, and methodology changes as rules on the time axis."""
+    bottom line, and methodology changes as rules on the time axis. An edition known only by
+    its band (no rank printed) is a dashed rule from the band's start to its end, capped by
+    ticks; the line joins consecutive exact ranks only. Labels of close ranks are spread."""
     check_lang(lang)
     if not institutions:
         raise ValueError("give at least one institution")
@@ -66,10 +98,15 @@ def trajectory_chart(
         "edition:O",
         title=word("edition", lang),
         sort=years,
-        scale=alt.Scale(domain=years),
+        # A band scale (explicit paddings) so that the pixel offsets of band-only rules below
+        # can be placed from the band's start; band centres fall where a point scale puts them.
+        scale=alt.Scale(
+            domain=years, type="band", paddingInner=PADDING_INNER, paddingOuter=PADDING_OUTER
+        ),
         axis=alt.Axis(labelAngle=0),
     )
     y_scale = alt.Scale(reverse=True, domain=[1, deepest], nice=False, zero=False)
+    y_axis = alt.Axis(tickMinStep=1)  # ranks are whole numbers, even in a field of six
     colour = alt.Color("name:N", title=word("institution", lang))
     tooltip = [
         alt.Tooltip("name:N", title=word("institution", lang)),
@@ -80,13 +117,13 @@ def trajectory_chart(
         alt.Tooltip("field_size:Q", title=word("field_size", lang), format=","),
     ]
 
-    banded = data[data["band"] != ""]
+    banded = data[(data["band"] != "") & data["rank"].notna()]
     bands = (
         alt.Chart(banded)
         .mark_bar(opacity=0.18, width={"band": 0.7})
         .encode(
             x=x,
-            y=alt.Y("band_lo:Q", scale=y_scale, title=word("rank", lang)),
+            y=alt.Y("band_lo:Q", scale=y_scale, title=word("rank", lang), axis=y_axis),
             y2="band_hi:Q",
             color=colour,
             tooltip=tooltip,
@@ -125,11 +162,57 @@ def trajectory_chart(
         .mark_line(point=alt.OverlayMarkDef(size=60, filled=True), strokeWidth=2.5)
         .encode(
             x=x,
-            y=alt.Y("rank:Q", scale=y_scale, title=word("rank", lang)),
+            y=alt.Y("rank:Q", scale=y_scale, title=word("rank", lang), axis=y_axis),
             color=colour,
+            # One path per run of consecutive exact ranks: never a line through a band.
+            detail="segment:N",
             tooltip=tooltip,
         )
         .properties(name="ranks")
+    )
+    band_only = data[data["band_only"]].copy()
+    # Institutions printed in the same band of an edition would draw one rule over another:
+    # spread them a few pixels apart along the edition axis.
+    same = band_only.groupby(["edition", "band_lo", "band_hi"])["name"]
+    step = WIDTH / (len(years) - PADDING_INNER + 2 * PADDING_OUTER)
+    centre = (1 - PADDING_INNER) * step / 2  # an offset counts from the band's start
+    spread = (same.cumcount() - (same.transform("size") - 1) / 2.0) * BAND_SPREAD
+    band_only["offset"] = centre + spread
+    offset = alt.XOffset("offset:Q", scale=None)
+    band_tooltip = [*tooltip, alt.Tooltip("note:N", title=word("note", lang))]
+    band_rules = (
+        alt.Chart(band_only)
+        .mark_rule(strokeWidth=3, strokeDash=[5, 3])
+        .encode(
+            x=x,
+            y=alt.Y("band_lo:Q", scale=y_scale),
+            y2="band_hi:Q",
+            xOffset=offset,
+            color=colour,
+            tooltip=band_tooltip,
+        )
+        .properties(name="band_only")
+    )
+    ends = band_only.melt(
+        id_vars=["edition", "name", "band", "note", "offset"],
+        value_vars=["band_lo", "band_hi"],
+        value_name="end",
+    )
+    band_ends = (
+        alt.Chart(ends)
+        .mark_tick(orient="horizontal", thickness=2.5, size=16)
+        .encode(
+            x=x,
+            y=alt.Y("end:Q", scale=y_scale),
+            xOffset=offset,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("name:N", title=word("institution", lang)),
+                alt.Tooltip("band:N", title=word("band", lang)),
+                alt.Tooltip("note:N", title=word("note", lang)),
+            ],
+        )
+        .properties(name="band_only_ends")
     )
     ties = (
         alt.Chart(ranked[ranked["tie_size"] > 1])
@@ -138,9 +221,9 @@ def trajectory_chart(
         .properties(name="ties")
     )
     labels = (
-        alt.Chart(ranked)
+        alt.Chart(label_positions(data, deepest))
         .mark_text(align="left", dx=8, dy=-8, fontSize=11)
-        .encode(x=x, y=alt.Y("rank:Q", scale=y_scale), text="rank_display:N", color=colour)
+        .encode(x=x, y=alt.Y("label_y:Q", scale=y_scale), text="rank_display:N", color=colour)
         .properties(name="rank_labels")
     )
     names = " · ".join(dict.fromkeys(h.name for h in histories))
@@ -150,12 +233,23 @@ def trajectory_chart(
             field_subtitle(
                 [int(e) for e in fields["edition"]], [int(n) for n in fields["field_size"]], lang
             ),
-            f"◇ {word('tied', lang)} · ▭ {word('band', lang).lower()}",
+            f"◇ {word('tied', lang)} · ▭ {word('band', lang).lower()}"
+            + (f" · {word('band_only_legend', lang)}" if len(band_only) else ""),
         ],
         anchor="start",
     )
     chart = alt.LayerChart(
-        layer=[bands, field, change_rules, change_labels, line, ties, labels],
+        layer=[
+            bands,
+            field,
+            change_rules,
+            change_labels,
+            band_rules,
+            band_ends,
+            line,
+            ties,
+            labels,
+        ],
         title=title,
         width=WIDTH,
         height=HEIGHT,
