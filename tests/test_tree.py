@@ -42,6 +42,17 @@ def test_subtree_restrict_and_leaves_under():
     assert tree.leaves_under("b1") == ("b1",)
 
 
+def test_restrict_is_memoised_by_the_set_of_nodes():
+    tree = three_level()
+    first = tree.restrict(["a2", "b1"])
+    # Same set in another order (a generator too): the very same tree, its caches kept.
+    assert tree.restrict(n for n in ["b1", "a2"]) is first
+    assert tree.restrict(["a1"]).ids == ("idx", "a", "a1")
+    assert tree.restrict(["a2", "b1"]) is first
+    with pytest.raises(KeyError):
+        tree.restrict(["nowhere"])
+
+
 def test_empty_string_parent_is_a_root():
     tree = Tree.from_parents([("r", ""), ("x", "r")])
     assert tree.roots == ("r",)

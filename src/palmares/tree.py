@@ -138,14 +138,30 @@ class Tree:
         return Tree.from_parents((n, None if n == root else self.parent_of(n)) for n in keep)
 
     def restrict(self, nodes: Iterable[str]) -> Tree:
-        """The tree over ``nodes`` plus their ancestors (used for personalised subsets)."""
+        """The tree over ``nodes`` plus their ancestors (used for personalised subsets).
+
+        Memoised by the set of nodes: a personalised ranking restricts to the same criteria
+        again and again, and the same Tree object keeps its cached levels and plans.
+        """
+        wanted = frozenset(nodes)
+        found = self._restricted.get(wanted)
+        if found is not None:
+            return found
         keep: set[str] = set()
-        for node in nodes:
+        for node in wanted:
             current: str | None = node
             while current is not None and current not in keep:
                 keep.add(current)
                 current = self.parent_of(current)
-        return Tree.from_parents((n, self.parent_of(n)) for n in self.ids if n in keep)
+        out = Tree.from_parents((n, self.parent_of(n)) for n in self.ids if n in keep)
+        if len(self._restricted) >= 64:
+            self._restricted.pop(next(iter(self._restricted)))
+        self._restricted[wanted] = out
+        return out
+
+    @cached_property
+    def _restricted(self) -> dict[frozenset[str], Tree]:
+        return {}
 
     def levels_bottom_up(self) -> list[npt.NDArray[np.int64]]:
         """Inner-node indices grouped by depth, deepest first: the aggregation order."""
