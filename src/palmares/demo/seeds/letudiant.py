@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 import palmares
+from palmares.methodology import load_methodology
+from palmares.systems import preset_path
 from palmares.demo.seeds.edition import Edition, World
 from palmares.demo.seeds.identities import ALES
 from palmares.demo.seeds.placing import (
@@ -117,10 +121,36 @@ def place(world: World) -> None:
         below_only = np.zeros(len(ids), dtype=bool)
         if year == 2023:
             below_only = regions.reindex(ids).to_numpy() == REGION_2023
-        for x, y, j in settle_totals(q, total, rank - 1, tie - 1, below_only):
+        bounds, window = _group_rule(world, year, total, rank)
+        swaps = settle_totals(
+            q, total, rank - 1, tie - 1, below_only, bounds=bounds, window=window
+        )
+        for x, y, j in swaps:
             edition.swap(ids[x], ids[y], leaves[j])
         _check(world, year, rank, tie, parent)
         previous = plan
+
+
+def _group_rule(
+    world: World, year: int, total: int, rank: int
+) -> tuple[list[float], Callable[[npt.NDArray[np.float64]], tuple[float, float] | None] | None]:
+    """C9 (2021): in group A and in its first half: rank in group <= group size / 2."""
+    if year != 2021:
+        return [], None
+    groups = load_methodology(preset_path(SYSTEM, year)).ranking.group_table(year) or {}
+    lower_a, lower_top = float(groups["A"]), float(groups["A+"])
+    if not lower_a <= total < lower_top:
+        raise TargetError(f"{year}: {total} points is not group A [{lower_a}, {lower_top})")
+
+    def window(t: npt.NDArray[np.float64]) -> tuple[float, float] | None:
+        in_top = int((t >= lower_top).sum())
+        below_in_a = int(((t >= lower_a) & (t < total)).sum())
+        # rank in group = rank - in_top; group size = 1 + (rank - 1 - in_top) + below_in_a
+        if 2 * (rank - in_top) <= 1 + (rank - 1 - in_top) + below_in_a:
+            return None
+        return lower_a, total - 1
+
+    return sorted(float(v) for v in groups.values()), window
 
 
 def _check(world: World, year: int, rank: int, tie: int, parent: dict[str, str]) -> None:

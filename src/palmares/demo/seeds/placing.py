@@ -10,6 +10,7 @@ two schools' points: swaps move points between schools without touching anyone e
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -109,21 +110,30 @@ def settle_totals(
     equal: int,
     below_only: npt.NDArray[np.bool_],
     *,
+    bounds: Sequence[float] = (),
+    window: Callable[[FloatArray], tuple[float, float] | None] | None = None,
     max_steps: int = 400,
 ) -> list[tuple[int, int, int]]:
     """Swaps ``(x, y, criterion)`` between other schools after which exactly ``above`` of them
     total more than ``score``, ``equal`` total exactly ``score``, and none of ``below_only``
     reaches it. ``points`` is others x criteria (NaN = no value, never swapped)."""
     q = points.copy()
+    cuts = np.asarray(sorted(bounds), dtype=float)
     swaps: list[tuple[int, int, int]] = []
     for _ in range(max_steps):
         t = np.nansum(q, axis=1)
         side = _side(t, score)
         n_above, n_equal = int((side > 0).sum()), int((side == 0).sum())
         stray = np.flatnonzero(below_only & (side >= 0))
-        if n_above == above and n_equal == equal and not len(stray):
+        settled = n_above == above and n_equal == equal and not len(stray)
+        extra = window(t) if settled and window is not None else None
+        if settled and extra is None:
             return swaps
-        if len(stray):
+        if extra is not None:
+            lo_w, hi_w = extra
+            cands = np.flatnonzero((t < lo_w) & ~below_only)
+            mover, want = int(cands[np.argmax(t[cands])]), 2
+        elif len(stray):
             mover, want = int(stray[0]), -1
         elif n_above > above:
             cands = np.flatnonzero((side > 0) & ~below_only)
@@ -145,11 +155,15 @@ def settle_totals(
         d = q[mover][None, :] - q
         new_mover = t[mover] - d
         new_other = t[:, None] + d
-        if want == 0:
+        if want == 2:
+            ok_mover = (new_mover >= lo_w) & (new_mover <= hi_w)
+        elif want == 0:
             ok_mover = new_mover == score
         else:
             ok_mover = np.sign(new_mover - score) == want
         ok_other = np.sign(new_other - score) == side[:, None]
+        group = np.searchsorted(cuts, t, side="right")
+        ok_other &= np.searchsorted(cuts, new_other, side="right") == group[:, None]
         ok_other &= ~(below_only[:, None] & (new_other >= score))
         ok = ok_mover & ok_other & ~np.isnan(d) & (d != 0)
         ok[mover] = False
@@ -159,7 +173,7 @@ def settle_totals(
         else:
             # no single swap reaches the side: take the largest step towards it that keeps
             # the mover on the near side of the goal
-            step = d if want < side[mover] else -d
+            step = -d if want == 2 or want > side[mover] else d
             goal_side = np.sign(new_mover - score)
             toward = (step > 0) & ((goal_side == side[mover]) | (goal_side == want))
             ok = toward & ok_other & ~np.isnan(d)
