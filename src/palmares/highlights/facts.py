@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from palmares.history import EditionSeries, History
+from palmares.methodology import diff_methodologies
 from palmares.networks import leader_change, network_summary
 from palmares.ranking import TOP_N_LADDER, top_n
 
@@ -52,6 +53,7 @@ BASE_PRIORITY: dict[str, int] = {
     "participation": 50,
     "field_size": 48,
     "field_growth": 46,
+    "field_composition": 45,
     "trajectory": 44,
     "methodology_change": 42,
     "methodology_structure": 40,
@@ -120,6 +122,7 @@ class Context:
     gender: str | None
     ladder: Sequence[int] = TOP_N_LADDER
     back: int = 5
+    attributes: Sequence[str] | None = None
 
     def fact(self, kind: str, values: dict[str, Any], bonus: int = 0) -> Fact:
         return Fact(
@@ -296,6 +299,67 @@ def build_regional_rank(c: Context) -> list[Fact]:
     return _scoped(c, "regional_rank", "regional", region)
 
 
+def _ranked_by_grade_counts(c: Context) -> bool:
+    method = c.series.methodology(c.edition)
+    return (
+        method is not None
+        and method.ranking.by == "grade_counts"
+        and c.series.source_of(c.edition) == "computed"
+    )
+
+
+def build_dimension_ranks(c: Context) -> list[Fact]:
+    """National and regional ranks inside each dimension where the institution has A grades,
+    for systems ranked on grade counts (U-Multirank): the competition rank of its A count in
+    the dimension among the scope's institutions of the overall table (no grade there counts
+    as no A). Priority: the overall scoped rank's, 20 below."""
+    r = c.row
+    grades = r.get("grades") or {}
+    if not r["ranked"] or not grades or not _ranked_by_grade_counts(c):
+        return []
+    dims = [n for n, g in grades.items() if n != c.history.system and g.get("A")]
+    if not dims:
+        return []
+    entity = r.get("entity") or c.history.institution
+    standings = c.series.standings(c.edition)
+    nodes = c.series.node_standings(c.edition)
+    counts = (
+        nodes[nodes["node"].isin(dims)]
+        .pivot(index="institution", columns="node", values="score")
+        .reindex(index=standings.index, columns=dims)
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
+    mine = counts[standings.index.get_loc(entity)]
+    region = _attribute(c, "region") or _attribute(c, "region_code")
+    out: list[Fact] = []
+    for kind, column, scope, weight in (
+        ("national_rank", "country", _attribute(c, "country"), 2),
+        ("regional_rank", "region_code", region, 1),
+    ):
+        code = standings.at[entity, column]
+        if not scope or code is None or code == "":
+            continue
+        peers = counts[(standings[column] == code).to_numpy(dtype=bool, na_value=False)]
+        if len(peers) == len(standings):
+            continue  # the whole field is one country: the dimension's rank says it
+        ranks = 1 + (peers > mine).sum(axis=0)
+        ties = (peers == mine).sum(axis=0)
+        # A first place among fewer than five is worth little more than any other rank.
+        w = weight if len(peers) >= 5 else 0
+        for node, rank, tie in zip(dims, ranks.tolist(), ties.tolist(), strict=True):
+            values = {
+                "node": node,
+                "scope": scope,
+                "rank": int(rank),
+                "tie_size": int(tie),
+                "field_size": len(peers),
+                "grade": "A",
+            }
+            out.append(c.fact(kind, values, -20 + _first_bonus(int(rank)) * w // 3))
+    return out
+
+
 def approximation(count: int) -> tuple[str, int] | None:
     """``("near", N)`` when 0.97 N <= count < N, ``("more-than", N)`` when N < count <= 1.03 N;
     N is the count rounded to hundreds (tens below 1,000); else None."""
@@ -418,6 +482,50 @@ def build_field_growth(c: Context) -> list[Fact]:
     return [c.fact("field_growth", values)]
 
 
+#: Attributes a field composition never counts: the national and regional facts cover them.
+PLACE_ATTRIBUTES = frozenset({"country", "region", "region_code"})
+
+
+def composition_attributes(c: Context) -> list[str]:
+    """The attributes a field composition counts: ``attributes`` when given, else the keys the
+    methodology's subsets filter on (``[subsets.*] where``), places aside, in their order."""
+    if c.attributes is not None:
+        return list(c.attributes)
+    method = c.series.methodology(c.edition)
+    if method is None:
+        return []
+    keys = [k for subset in method.subsets.values() for k in subset.where]
+    return [k for k in dict.fromkeys(keys) if k not in PLACE_ATTRIBUTES]
+
+
+def build_field_composition(c: Context) -> list[Fact]:
+    """How many institutions of the edition's field have each value of the attributes (values
+    the subsets name first, in their order, then by count); missing values are not counted."""
+    standings = c.series.standings(c.edition)
+    inst = c.series.dataset.institutions.set_index("id").reindex(standings.index)
+    named: dict[str, list[str]] = {}
+    method = c.series.methodology(c.edition)
+    for subset in method.subsets.values() if method is not None else ():
+        for key, wanted in subset.where.items():
+            listed = [wanted] if isinstance(wanted, str | int | float) else list(wanted)
+            named.setdefault(key, []).extend(str(w) for w in listed)
+    by_attribute: dict[str, dict[str, int]] = {}
+    for attribute in composition_attributes(c):
+        if attribute not in inst.columns:
+            continue
+        labels = inst[attribute].dropna().astype(str)
+        counts = labels[labels != ""].value_counts()
+        if counts.empty:
+            continue
+        order = list(dict.fromkeys(v for v in named.get(attribute, []) if v in counts.index))
+        rest = sorted(set(counts.index) - set(order), key=lambda v: (-counts[v], v))
+        by_attribute[attribute] = {v: int(counts[v]) for v in [*order, *rest]}
+    if not by_attribute:
+        return []
+    values = {"by_attribute": by_attribute, "field_size": len(standings)}
+    return [c.fact("field_composition", values)]
+
+
 def build_indicator_changes(c: Context) -> list[Fact]:
     """Progress = more criterion points (or better grades, higher normalised values)."""
     improved = list(c.row.get("indicators_improved") or [])
@@ -448,6 +556,25 @@ def build_methodology_structure(c: Context) -> list[Fact]:
     return [c.fact("methodology_structure", {"level": 1, "names": names})] if names else []
 
 
+def scale_changes(series: EditionSeries, previous: int, edition: int) -> dict[str, Any]:
+    """The scale changes of the methodology diff, ``{place: {from, to, parameter}}``: the place
+    is the node of a per-node override, else ``criteria`` (every criterion of the step); a
+    second parameter at the same place is keyed ``place:parameter``. Empty when either edition
+    has no methodology (a published table)."""
+    if series.source_of(previous) != "computed" or series.source_of(edition) != "computed":
+        return {}
+    before, after = series.methodology(previous), series.methodology(edition)
+    if before is None or after is None:
+        return {}
+    out: dict[str, Any] = {}
+    for change in diff_methodologies(before, after).scales:
+        parameter = change.key.rsplit(".", 1)[-1]
+        place = change.node or "criteria"
+        key = place if place not in out else f"{place}:{parameter}"
+        out[key] = {"from": change.old, "to": change.new, "parameter": parameter}
+    return out
+
+
 def build_methodology_change(c: Context) -> list[Fact]:
     change = c.history.methodology_changes.get(c.edition)
     if change is None or not (change.changed or change.added or change.removed):
@@ -456,7 +583,8 @@ def build_methodology_change(c: Context) -> list[Fact]:
         "previous_edition": change.previous_edition,
         "added": list(change.added),
         "removed": list(change.removed),
-        "scale_changes": list(change.scale_changes),
+        "scale_changes": scale_changes(c.series, change.previous_edition, c.edition),
+        "scores_comparable": not change.scale_changed,
     }
     return [c.fact("methodology_change", values)]
 
@@ -624,6 +752,7 @@ BUILDERS = (
     build_group_position,
     build_national_rank,
     build_regional_rank,
+    build_dimension_ranks,
     build_band,
     build_band_change,
     build_top_n,
@@ -632,6 +761,7 @@ BUILDERS = (
     build_participation,
     build_field_size,
     build_field_growth,
+    build_field_composition,
     build_indicator_changes,
     build_trajectory,
     build_methodology_structure,
@@ -654,8 +784,10 @@ def context(
     data_hash: str | None = None,
     back: int = 5,
     ladder: Sequence[int] = TOP_N_LADDER,
+    attributes: Sequence[str] | None = None,
 ) -> Context:
-    """What every builder reads for ``institution`` in ``edition``."""
+    """What every builder reads for ``institution`` in ``edition`` (``attributes``: those a
+    field composition counts; default: the keys the methodology's subsets filter on)."""
     if edition not in series.years:
         raise ValueError(f"{series.system} has no edition {edition}")
     hist = series.history(institution)
@@ -665,7 +797,8 @@ def context(
         value = inst.loc[inst["id"] == hist.institution, "gender"]
         if not value.empty and value.iloc[0] in ("f", "m"):
             gender = str(value.iloc[0])
-    return Context(series, hist, edition, hist.row(edition), data_hash, gender, ladder, back)
+    row = hist.row(edition)
+    return Context(series, hist, edition, row, data_hash, gender, ladder, back, attributes)
 
 
 def facts(
@@ -676,9 +809,18 @@ def facts(
     data_hash: str | None = None,
     back: int = 5,
     ladder: Sequence[int] = TOP_N_LADDER,
+    attributes: Sequence[str] | None = None,
 ) -> list[Fact]:
     """Every fact about ``institution`` in ``edition``, most newsworthy first."""
-    ctx = context(series, institution, edition, data_hash=data_hash, back=back, ladder=ladder)
+    ctx = context(
+        series,
+        institution,
+        edition,
+        data_hash=data_hash,
+        back=back,
+        ladder=ladder,
+        attributes=attributes,
+    )
     out = [f for build in BUILDERS for f in build(ctx)]
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(out, key=lambda f: (-f.priority, order[f.kind]))

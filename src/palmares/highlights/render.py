@@ -40,6 +40,29 @@ COUNTRIES: dict[str, tuple[str, str]] = {
 }
 #: The noun for the institutions a system ranks.
 SYSTEM_NOUNS: dict[str, str] = {"letudiant": "school"}
+#: What the press calls a system's edition ("Le palmarès 2023"); else "L'édition 2023".
+SYSTEM_EDITIONS: dict[str, tuple[str, str]] = {
+    "letudiant": ("Le palmarès {year}", "The {year} palmarès")
+}
+#: Attribute values in a field composition, French then English. French adjectives agree with
+#: the noun: ``{gender: (singular, plural)}``; a verb leads the first value of an attribute.
+ATTRIBUTE_VALUES: dict[str, dict[str, tuple[Any, Any]]] = {
+    "intake": {
+        "post-bac": (
+            "après le bac (cursus en cinq ans)",
+            "after the baccalauréat (five-year programme)",
+        ),
+        "post-prepa": (
+            "après une classe préparatoire (cursus en trois ans)",
+            "after preparatory classes (three-year programme)",
+        ),
+    },
+    "status": {
+        "public": ({"f": ("publique", "publiques"), "m": ("public", "publics")}, "public"),
+        "private": ({"f": ("privée", "privées"), "m": ("privé", "privés")}, "private"),
+    },
+}
+ATTRIBUTE_VERBS: dict[str, tuple[str, str]] = {"intake": ("recrutant", "recruiting")}
 MAX_NAMED = 6
 
 
@@ -185,14 +208,28 @@ class Renderer:
             scope = ""
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
 
+    def _in_node(self, v: Any) -> str:
+        """ " pour « Recherche » (nombre de notes A)" after a scope, for a rank inside a node."""
+        if not v.get("node"):
+            return ""
+        label = _guillemets(self.labels.node(v["node"]), self.lang)
+        text = f" pour {label}" if self.lang == "fr" else f" for {label}"
+        if v.get("grade"):
+            text += (
+                f" (nombre de notes {v['grade']})"
+                if self.lang == "fr"
+                else f" (number of {v['grade']} grades)"
+            )
+        return text
+
     def national_rank(self, f: Fact) -> str:
         v = f.values
-        scope = _scope(v["scope"], "national_rank", self.lang)
+        scope = _scope(v["scope"], "national_rank", self.lang) + self._in_node(v)
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
 
     def regional_rank(self, f: Fact) -> str:
         v = f.values
-        scope = _scope(v["scope"], "regional_rank", self.lang)
+        scope = _scope(v["scope"], "regional_rank", self.lang) + self._in_node(v)
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
 
     def movement(self, f: Fact) -> str:
@@ -396,6 +433,39 @@ class Renderer:
             f"in {f.edition}."
         )
 
+    def _attribute_value(self, f: Fact, attribute: str, value: str, count: int) -> str:
+        """ "après le bac (cursus en cinq ans)", "publiques"; an unknown value as it is."""
+        label = ATTRIBUTE_VALUES.get(attribute, {}).get(value)
+        if label is None:
+            return value
+        text = label[0] if self.lang == "fr" else label[1]
+        if isinstance(text, dict):
+            singular, plural = text[self.noun(f).gender]
+            return singular if count == 1 else plural
+        return str(text)
+
+    def field_composition(self, f: Fact) -> str:
+        v = f.values
+        groups = []
+        for attribute, counts in v["by_attribute"].items():
+            parts = [
+                f"{self.n(n)} {self._attribute_value(f, attribute, value, n)}"
+                for value, n in counts.items()
+            ]
+            verb = ATTRIBUTE_VERBS.get(attribute)
+            if verb and parts:
+                head, _, tail = parts[0].partition(" ")
+                parts[0] = f"{head} {verb[0] if self.lang == 'fr' else verb[1]} {tail}"
+            groups.append(_join(parts, self.lang))
+        field, plural = self.n(v["field_size"]), self.plural(f, v["field_size"])
+        fr, en = SYSTEM_EDITIONS.get(f.system, ("L'édition {year}", "The {year} edition"))
+        if self.lang == "fr":
+            detail = f"{NARROW_NBSP}; ".join(groups)
+            lead = fr.format(year=f.edition)
+            return f"{lead} classe {field} {plural}{NBSP}: {detail}."
+        lead = en.format(year=f.edition)
+        return f"{lead} ranks {field} {plural}: {'; '.join(groups)}."
+
     def indicator_changes(self, f: Fact) -> str:
         v = f.values
         up = [self.labels.node(i) for i in v["improved"]]
@@ -451,10 +521,9 @@ class Renderer:
             if removed:
                 gone = "indicateur retiré" if len(removed) == 1 else "indicateurs retirés"
                 parts.append(f"{self.n(len(removed))} {gone} ({_join(removed, 'fr')})")
-            if v["scale_changes"]:
-                parts.append(
-                    f"un barème modifié (scores non comparables avec {v['previous_edition']})"
-                )
+            scale = self._scale_note(v)
+            if scale:
+                parts.append(f"un barème modifié ({scale})")
             if not parts:
                 parts.append(f"une méthodologie modifiée depuis {v['previous_edition']}")
             return f"Édition {f.edition}{NBSP}: {_join(parts, 'fr')}."
@@ -464,11 +533,63 @@ class Renderer:
         if removed:
             gone = "indicator removed" if len(removed) == 1 else "indicators removed"
             parts.append(f"{self.n(len(removed))} {gone} ({_join(removed, 'en')})")
-        if v["scale_changes"]:
-            parts.append(f"a changed scale (scores not comparable with {v['previous_edition']})")
+        scale = self._scale_note(v)
+        if scale:
+            parts.append(f"a changed scale ({scale})")
         if not parts:
             parts.append(f"a methodology changed since {v['previous_edition']}")
         return f"{f.edition} edition: {_join(parts, 'en')}."
+
+    def _value(self, value: Any) -> str:
+        """A scale parameter's value: ``0–10`` for a range, grouped integers, French commas."""
+        if isinstance(value, list | tuple):
+            return "–".join(self._value(x) for x in value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.n(value)
+        text = str(value)
+        return text.replace(".", ",") if self.lang == "fr" else text
+
+    def _scale_change(self, place: str, change: Any) -> str:
+        """ "critères notés sur 10 points au lieu de 5" / "criteria scored out of 10 points
+        instead of 5"; a per-node override names the node."""
+        fr = self.lang == "fr"
+        parameter, new = change.get("parameter"), self._value(change.get("to"))
+        old = None if change.get("from") is None else self._value(change.get("from"))
+        node = place.split(":", 1)[0]
+        label = "" if node == "criteria" else self.labels.node(node)
+        if parameter == "max_points":
+            if label:
+                what = f"{label} sur" if fr else f"{label} out of"
+            else:
+                what = "critères notés sur" if fr else "criteria scored out of"
+            text = f"{what} {new} points"
+        elif parameter == "range":
+            text = f"échelle {new}" if fr else f"scale {new}"
+            text = f"{label}, {text}" if label else text
+        else:
+            text = f"{label}, {parameter} {new}" if label else f"{parameter} {new}"
+        if old is not None:
+            text += f" au lieu de {old}" if fr else f" instead of {old}"
+        return text
+
+    def _scale_note(self, v: Any) -> str:
+        """What changed in the scales, then the flag that scores are not comparable."""
+        changes = v.get("scale_changes") or {}
+        details = ", ".join(self._scale_change(k, c) for k, c in changes.items())
+        comparable = v.get("scores_comparable", not changes)
+        prev = v["previous_edition"]
+        if comparable:
+            return details
+        flag = (
+            f"scores non comparables avec {prev}"
+            if self.lang == "fr"
+            else f"scores not comparable with {prev}"
+        )
+        if not details:
+            return flag
+        return f"{details}{NARROW_NBSP}; {flag}" if self.lang == "fr" else f"{details}; {flag}"
 
     def strongest_families(self, f: Fact) -> str:
         names = [self.labels.node(n) for n in f.values["families"]]
