@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from palmares.cli import charts as _charts  # noqa: F401
+from palmares.cli import communique as _communique  # noqa: F401
 from palmares.cli import data as _data  # noqa: F401  (registers commands)
 from palmares.cli import demo as _demo  # noqa: F401
 from palmares.cli import highlights as _highlights  # noqa: F401
