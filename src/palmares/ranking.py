@@ -132,8 +132,12 @@ def _ends(new: BoolArray) -> IntArray:
 def _sort(key: FloatArray, codes: IntArray | None = None, has: BoolArray | None = None) -> _Sorted:
     if codes is None:
         # argsort puts NaN last, so unranked rows end the order and ranked ones form one group.
-        order = np.argsort(key, axis=-1, kind="stable")
-        s_key = np.take_along_axis(key, order, axis=-1)
+        # Every rank and tie size depends on the sorted values only, not on the order inside a
+        # tie, so the sort need not be stable: the unstable one is twice as fast, except with
+        # NaN (where it leaves its vectorised path).
+        kind = "stable" if np.isnan(key).any() else "quicksort"
+        order = np.argsort(key, axis=-1, kind=kind)
+        s_key = key[order] if key.ndim == 1 else np.take_along_axis(key, order, axis=-1)
         s_valid = ~np.isnan(s_key)
         new_tie = np.ones(key.shape, dtype=bool)
         # NaN != NaN, so every unranked row is its own tie.
@@ -160,7 +164,10 @@ def _sort(key: FloatArray, codes: IntArray | None = None, has: BoolArray | None 
 
 def _unsort(order: IntArray, sorted_values: NDArray[np.generic]) -> NDArray[np.generic]:
     out = np.empty_like(sorted_values)
-    np.put_along_axis(out, order, sorted_values, axis=-1)
+    if order.ndim == 1:
+        out[order] = sorted_values  # one scatter, without put_along_axis's index building
+    else:
+        np.put_along_axis(out, order, sorted_values, axis=-1)
     return out
 
 
