@@ -253,8 +253,8 @@ def test_charts_are_written_and_embedded(fr2023: Communique) -> None:
         assert "2023" in chart.alt
     (sdg,) = [c for c in fr2023.charts if c.kind == "sdg"]
     assert sdg.alt == (
-        f"Score et tranche d'École des mines de Rodez pour chaque ODD, « Classement THE Impact "
-        "», édition 2023".replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»")
+        f"Score et tranche d'École des mines de Rodez pour chaque ODD, «{NBSP}Classement THE "
+        f"Impact{NBSP}», édition 2023"
     )
 
 
