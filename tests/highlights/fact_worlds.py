@@ -235,14 +235,17 @@ def points_world() -> Dataset:
     )
 
 
-def grades_world() -> Dataset:
+def grades_world(without_region_code: tuple[str, ...] = ()) -> Dataset:
+    """``without_region_code``: institutions that keep their region name but lose its code."""
     ids = [f"f{k}" for k in range(1, 7)] + [f"d{k}" for k in range(1, 8)]
     institutions = pd.DataFrame(
         {
             "id": ids,
             "name": [f"École {i.upper()}" for i in ids],
             "country": ["FR" if i.startswith("f") else "DE" for i in ids],
-            "region_code": [REGIONS.get(i, ("", ""))[0] for i in ids],
+            "region_code": [
+                "" if i in without_region_code else REGIONS.get(i, ("", ""))[0] for i in ids
+            ],
             "region": [REGIONS.get(i, ("", ""))[1] for i in ids],
             "gender": "f",
         }

@@ -101,3 +101,11 @@ def test_a_system_not_ranked_on_grades_has_none(tmp_path: Path) -> None:
     assert not [
         f for f in found if f.kind in ("national_rank", "regional_rank") and f.values["node"]
     ]
+
+
+def test_no_region_code_no_regional_rank(tmp_path: Path) -> None:
+    # f1 keeps its region name (Occitanie) but has no region code: no regional field.
+    series = EditionSeries(grades_world(("f1",)), write_grades_method(tmp_path))
+    found = facts(series, "f1", 2021)
+    assert not [f for f in found if f.kind == "regional_rank"]
+    assert set(scoped(found, "national_rank")) == {"g.t", "g.r"}

@@ -337,9 +337,9 @@ def build_dimension_ranks(c: Context) -> list[Fact]:
         ("national_rank", "country", _attribute(c, "country"), 2),
         ("regional_rank", "region_code", region, 1),
     ):
-        code = standings.at[entity, column]
-        if not scope or code is None or code == "":
-            continue
+        code = standings[column].get(entity)
+        if not scope or not isinstance(code, str) or not code:
+            continue  # e.g. a region name without a region code: no regional field
         peers = counts[(standings[column] == code).to_numpy(dtype=bool, na_value=False)]
         if len(peers) == len(standings):
             continue  # the whole field is one country: the dimension's rank says it
