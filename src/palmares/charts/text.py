@@ -47,6 +47,20 @@ WORDS: dict[str, dict[str, str]] = {
     "compare_title": {"en": "Side by side", "fr": "Côte à côte"},
     "value": {"en": "Value", "fr": "Valeur"},
     "note": {"en": "Note", "fr": "Note"},
+    "named": {"en": "named", "fr": "nommés"},
+    "nominal_rank": {"en": "Nominal rank", "fr": "Rang nominal"},
+    "median_rank": {"en": "Median rank", "fr": "Rang médian"},
+    "interval": {"en": "{level}% interval", "fr": "Intervalle à {level}\u00a0%"},
+    "uncertainty_title": {
+        "en": "nominal rank and {level}% interval",
+        "fr": "rang nominal et intervalle à {level}\u00a0%",
+    },
+    "draws": {"en": "draws", "fr": "tirages"},
+    "seed": {"en": "seed", "fr": "graine"},
+    "uncertainty_legend": {
+        "en": "● nominal rank · | {level}% interval ({low}–{high}) · — median rank",
+        "fr": "● rang nominal · | intervalle à {level}\u00a0% ({low}–{high}) · — rang médian",
+    },
     "band_only": {
         "en": "band only: no rank published",
         "fr": "tranche seule\u00a0: aucun rang publié",

@@ -1,4 +1,5 @@
-"""``palmares chart trajectory|grades|sdg|compare``: write a chart as PNG, SVG or offline HTML."""
+"""``palmares chart trajectory|grades|sdg|compare|uncertainty``: write a chart as PNG, SVG or
+offline HTML."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from palmares.problems import UsageProblem
 
 chart_app = typer.Typer(
     name="chart",
-    help="Charts: rank trajectory, grade sunburst, SDG profile, compare (PNG, SVG, HTML).",
+    help="Charts: rank trajectory, grade sunburst, SDG profile, compare, rank uncertainty.",
     no_args_is_help=True,
 )
 app.add_typer(chart_app, name="chart")
@@ -164,5 +165,79 @@ def compare(
     try:
         chart = compare_chart(result, ids, node_labels(dataset.indicators, lang), lang=lang)
     except ValueError as error:
+        raise UsageProblem(str(error)) from None
+    _write(chart, out, force)
+
+
+@chart_app.command("uncertainty")
+def uncertainty_command(
+    out: OutOption,
+    institutions: Annotated[
+        list[str] | None,
+        typer.Argument(help="Institutions to show besides the top N (ids, names or aliases)."),
+    ] = None,
+    data: DataOption = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="Methodology TOML path or preset id.")
+    ] = None,
+    system: Annotated[str | None, typer.Option("--system", help="Alias of --method.")] = None,
+    edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
+    intervals: Annotated[
+        Path | None,
+        typer.Option("--intervals", help="FILE.parquet from palmares uncertainty --out."),
+    ] = None,
+    draws: Annotated[
+        int, typer.Option("--draws", help="Draws to compute when no --intervals is given.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws (no --intervals).")] = 0,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Uncertainty spec TOML (no --intervals).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Show the institutions ranked <= N.")] = 20,
+    lang: LangOption = "en",
+    force: ForceOption = False,
+) -> None:
+    """Nominal rank against its Monte Carlo interval (q05-q95) and median, top N + named."""
+    import dataclasses
+
+    import palmares
+    from palmares.charts.render import chart_format
+    from palmares.charts.uncertainty import uncertainty_chart
+    from palmares.cli.rank import _method_ref, parse_edition
+    from palmares.engine import run
+    from palmares.io.atomic import check_target
+    from palmares.uncertainty.intervals import IntervalsError, intervals_of, read_intervals
+
+    if lang not in ("fr", "en"):
+        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
+    if not edition:
+        raise UsageProblem("give --edition YEAR")
+    if top < 0:
+        raise UsageProblem("--top must be >= 0")
+    ref = _method_ref(method, system)
+    year = parse_edition(edition)
+    chart_format(out)
+    check_target(out, force=force)
+    dataset = palmares.load(data_path(data))
+    ids = [dataset.resolve(i) for i in institutions or []]
+    try:
+        if intervals is not None:
+            found = read_intervals(intervals)
+            nominal = run(dataset, ref, year)
+            found.check_ranks(nominal.institutions, nominal.ranking.rank, f"{ref} {year}")
+            found = dataclasses.replace(found, system=nominal.system, edition=year)
+        else:
+            from palmares.cli.uncertainty import _spec
+            from palmares.uncertainty import uncertainty
+            from palmares.uncertainty.monte_carlo import stderr_progress
+
+            if draws < 1:
+                raise UsageProblem("--draws must be >= 1")
+            done = uncertainty(
+                dataset, ref, year, draws, seed=seed, spec=_spec(spec), progress=stderr_progress
+            )
+            found = intervals_of(done)
+        chart = uncertainty_chart(found, ids, top=top, lang=lang)
+    except (IntervalsError, ValueError) as error:
         raise UsageProblem(str(error)) from None
     _write(chart, out, force)
