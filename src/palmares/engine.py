@@ -707,7 +707,7 @@ class _MeanLevel:
             full_share=(w * inverse[self.owner_col])[:, None],
         )
         if len(self.weighted) >= 32:
-            self.weighted.pop(next(iter(self.weighted)))
+            self.weighted.pop(next(iter(self.weighted)), None)
         self.weighted[key] = out
         return out
 

@@ -135,8 +135,7 @@ def _sort(key: FloatArray, codes: IntArray | None = None, has: BoolArray | None 
         # Every rank and tie size depends on the sorted values only, not on the order inside a
         # tie, so the sort need not be stable: the unstable one is twice as fast, except with
         # NaN (where it leaves its vectorised path).
-        kind = "stable" if np.isnan(key).any() else "quicksort"
-        order = np.argsort(key, axis=-1, kind=kind)
+        order = np.argsort(key, axis=-1, kind="stable" if np.isnan(key).any() else "quicksort")
         s_key = key[order] if key.ndim == 1 else np.take_along_axis(key, order, axis=-1)
         s_valid = ~np.isnan(s_key)
         new_tie = np.ones(key.shape, dtype=bool)

@@ -155,7 +155,7 @@ class Tree:
                 current = self.parent_of(current)
         out = Tree.from_parents((n, self.parent_of(n)) for n in self.ids if n in keep)
         if len(self._restricted) >= 64:
-            self._restricted.pop(next(iter(self._restricted)))
+            self._restricted.pop(next(iter(self._restricted)), None)
         self._restricted[wanted] = out
         return out
 
