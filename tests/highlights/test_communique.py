@@ -14,6 +14,7 @@ from palmares.demo import generate
 from palmares.highlights import Fact
 from palmares.highlights.communique import (
     Communique,
+    Phrasing,
     communique,
     numbers_in,
     unaccounted_in,
@@ -271,3 +272,48 @@ def test_explicit_system_must_rank_the_institution_that_edition(world: Dataset) 
         communique(world, RODEZ, 2023, systems=["u-multirank"])
     with pytest.raises(ValueError, match="not ranked in any"):
         communique(world, RODEZ, 2015)
+
+
+# -- phrasing within the rule -------------------------------------------------------------------
+
+
+def umr_fact(kind: str, values: dict[str, object]) -> Fact:
+    return Fact(
+        kind, RODEZ, "École des mines de Rodez", "u-multirank", 2022, values, 50, None, None, "f"
+    )
+
+
+def test_derived_counts_are_rephrased(world: Dataset) -> None:
+    fr, en = Phrasing(world, "fr"), Phrasing(world, "en")
+    change = umr_fact(
+        "grade_count_change",
+        {"grade": "A", "dimension": "u-multirank", "previous": 8, "current": 9},
+    )
+    # The renderer says "1 note A de plus" (9 - 8 is no value): the communiqué states both ends.
+    assert fr.sentence(change) == (
+        "École des mines de Rodez passe de 8 à 9 notes A au total depuis l'édition précédente."
+    )
+    assert en.sentence(change) == (
+        "Rodez School of Mines went from 8 to 9 A grades in total since the previous edition."
+    )
+    moves = umr_fact(
+        "network_movement",
+        {
+            "network": "reseau-mines",
+            "network_name": "Réseau Mines & Industrie",
+            "previous_edition": 2021,
+            "improved": ["fr-mines-auxerre", "fr-mines-niort"],
+            "kept": ["fr-mines-rodez"],
+            "declined": [],
+        },
+    )
+    assert fr.sentence(moves) == (
+        f"Réseau Mines & Industrie depuis 2021 — en progrès{NBSP}: École des mines d'Auxerre et "
+        f"École des mines de Niort{NNBSP}; stable{NBSP}: École des mines de Rodez."
+    )
+    firsts = umr_fact("sdg_national_firsts", {"sdgs": [4, 9]})
+    assert fr.sentence(firsts) == (
+        "École des mines de Rodez est au premier rang national pour les ODD 4 et 9."
+    )
+    # A kind nobody phrases is left out rather than guessed.
+    assert fr.sentence(umr_fact("made_up", {"x": 1})) is None

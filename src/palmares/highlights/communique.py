@@ -373,6 +373,13 @@ class Phrasing(Renderer):
             label = _quoted(self.labels.node(v["node"]), self.lang)
             node = f" pour {label}" if self.lang == "fr" else f" in {label}"
             where += node if not where or self.lang == "fr" else node.replace(" in ", " for ", 1)
+            if v.get("grade") and where != node:  # a national rank on a count of grades
+                grade = v["grade"]
+                where += (
+                    f" (nombre de notes {grade})"
+                    if self.lang == "fr"
+                    else f" (number of {grade} grades)"
+                )
         return where
 
     def own_rank(self, f: Fact) -> str:
@@ -390,6 +397,8 @@ class Phrasing(Renderer):
             )
         label = ("joint " if tie > 1 else "") + self.ord(rank)
         tied = f" ({self.n(tie)} share this rank)" if tie > 1 else ""
+        if tied and where.endswith(")"):  # one parenthesis: "(number of A grades; 36 share ...)"
+            where, tied = where[:-1], f"; {tied[2:]}"
         return (
             f"{self.name(f)} is {label} of the {self.n(size)} {self.plural(f, size)} "
             f"ranked{where}{tied}."
@@ -425,6 +434,18 @@ class Phrasing(Renderer):
             return f"Depuis l'édition précédente, {self.name(f)} {joined}."
         return f"Since the previous edition, {self.name(f)} {'; '.join(parts)}."
 
+    def _scale_words(self, v: Mapping[str, Any]) -> str:
+        """The renderer's note on scale changes (its numbers are values), else the flag."""
+        note = getattr(super(), "_scale_note", None)
+        if note is not None:
+            return str(note(v))
+        if not v.get("scale_changes"):
+            return ""
+        prev = v["previous_edition"]
+        if self.lang == "fr":
+            return f"scores non comparables avec {prev}"
+        return f"scores not comparable with {prev}"
+
     def own_methodology_change(self, f: Fact) -> str:
         v = f.values
         added = [self.labels.node(i) for i in v["added"]]
@@ -438,8 +459,9 @@ class Phrasing(Renderer):
             if removed:
                 word = "indicateur retiré" if len(removed) == 1 else "indicateurs retirés"
                 parts.append(f"{word} ({_join_all(removed, 'fr')})")
-            if v["scale_changes"]:
-                parts.append(f"barème modifié (scores non comparables avec {prev})")
+            scale = self._scale_words(v)
+            if scale:
+                parts.append(f"barème modifié ({scale})")
             if not parts:
                 parts.append(f"méthodologie modifiée depuis {prev}")
             return f"Édition {f.edition}{NBSP}: " + f"{NARROW_NBSP}; ".join(parts) + "."
@@ -449,8 +471,9 @@ class Phrasing(Renderer):
         if removed:
             word = "an indicator removed" if len(removed) == 1 else "indicators removed"
             parts.append(f"{word} ({_join_all(removed, 'en')})")
-        if v["scale_changes"]:
-            parts.append(f"a changed scale (scores not comparable with {prev})")
+        scale = self._scale_words(v)
+        if scale:
+            parts.append(f"a changed scale ({scale})")
         if not parts:
             parts.append(f"a methodology changed since {prev}")
         return f"{f.edition} edition: " + "; ".join(parts) + "."
