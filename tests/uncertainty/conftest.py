@@ -131,3 +131,11 @@ def field() -> Dataset:
 @pytest.fixture
 def full_method() -> Methodology:
     return make_methodology(FULL, '"s.p" = 0.6\n"s.q" = 0.4', 'ties = "equals"')
+
+
+@pytest.fixture(scope="session")
+def demo_world() -> Dataset:
+    """The default demo world (seed 0), generated once per test session."""
+    from palmares.demo import generate
+
+    return generate(0)

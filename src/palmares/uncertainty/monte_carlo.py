@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +23,9 @@ import pandas as pd
 
 from palmares.dataset import Dataset
 from palmares.engine import resolve, run
-from palmares.methodology import Methodology
+from palmares.methodology import Methodology, StepBase
 from palmares.result import Result
+from palmares.tree import Tree
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
 from palmares.uncertainty.outputs import (
     Summary,
@@ -134,6 +135,7 @@ def build_side(
     counts = [len(a.options) + 1 for a in spec.alternatives]
     copies = noisy_copies(dataset, m, edition, spec, seed, side)
     plans = []
+    perturbed = spec.weights.method != "none"
     for combo in _combos(counts):
         variant = m
         for alt, option in zip(spec.alternatives, combo, strict=True):
@@ -144,7 +146,7 @@ def build_side(
                 if variant is m and data is dataset
                 else run(data, variant, edition, seed=seed, data_hash=data_hash)
             )
-            plans.append(build_plan(result, spec.weights.parents))
+            plans.append(build_plan(result, spec.weights.parents, perturbed=perturbed))
     nodes = plans[0].weights.nodes
     excludable = spec.exclude.nodes if spec.exclude is not None else []
     columns = np.array([nodes.index(x) if x in nodes else -1 for x in excludable], dtype=np.int64)
@@ -263,11 +265,11 @@ class UncertaintyResult:
         weights = dict(zip(self.weights.nodes, chunk.weights[i].tolist(), strict=True))
         if chunk.excluded[i] >= 0 and spec.exclude is not None:
             weights[spec.exclude.nodes[int(chunk.excluded[i])]] = 0.0
-        steps = [s for s in m.steps if s.type != "weight"]
-        m = m.model_copy(update={"weights": {**dict(m.weights), **weights}, "steps": steps})
         if spec.noise is not None:
             copies = noisy_copies(dataset, m, self.nominal.edition, spec, self.seed, 0)
             dataset = copies[int(chunk.replicate[i])]
+        dataset = drawn_data(dataset, m, self.nominal.tree, self.nominal.edition, weights)
+        m = drawn_methodology(m, weights)
         return run(
             dataset, m, self.nominal.edition, seed=self.seed, data_hash=self.nominal.data_hash
         )
@@ -489,6 +491,41 @@ def run_local(
                 done += 1
                 if progress is not None:
                     progress(done, len(bounds))
+
+
+def drawn_methodology(m: Methodology, weights: Mapping[str, float]) -> Methodology:
+    """The methodology with a draw's weights in its ``[weights]`` table.
+
+    Weight steps that only name weights go (their tables would override the draw); a best-k
+    step stays without its table (it still picks the best children).
+    """
+    steps: list[StepBase] = []
+    for step in m.steps:
+        if step.type == "weight":
+            if step.method == "best_k":
+                steps.append(step.model_copy(update={"weights": None}))
+            continue
+        steps.append(step)
+    return m.model_copy(update={"weights": {**dict(m.weights), **weights}, "steps": steps})
+
+
+def drawn_data(
+    dataset: Dataset, m: Methodology, tree: Tree, edition: int, weights: Mapping[str, float]
+) -> Dataset:
+    """The data a draw ranks on. A ranking on grade counts ignores weights: the indicators
+    under a node the draw sets to 0 (an exclusion) lose their values in the edition instead,
+    so they get no grade and count nowhere, as in the replay."""
+    dropped = [n for n, w in weights.items() if w <= 0 and m.weight(n) > 0 and n in tree]
+    if m.ranking.by != "grade_counts" or not dropped:
+        return dataset
+    gone = {leaf for node in dropped for leaf in tree.leaves_under(node)}
+    frames = dataset.to_frames()
+    obs = frames["observations"]
+    rows = (obs["system"] == m.system) & (obs["year"] == edition) & obs["indicator"].isin(gone)
+    frames["observations"] = obs.assign(
+        value=obs["value"].where(~rows), status=obs["status"].where(~rows, "missing")
+    )
+    return Dataset(frames)
 
 
 def _ref(method: Methodology | str, resolved: Methodology) -> Methodology | str:

@@ -3,14 +3,19 @@
 Nothing before aggregation reruns: the leaf values the engine cached are aggregated level by
 level with batched weights (d, k) -> (d, n); nodes whose children are all leaves use
 :mod:`palmares.steps.aggregate` (one matrix product per parent), higher nodes combine (d, n)
-children elementwise. The methodology's root steps (rescale, round half-up) and competition
-ranks then apply to every draw. Loops run over tree levels and parents, never over draws or
-institutions.
+children elementwise. As in the engine, rescale and round steps naming inner nodes act on
+every draw right after their level (THE Impact's per-SDG min-max over the overall table); the
+best-k weights (THE Impact's SDG 17 + best three), weight redistribution (ARWU) and sums of
+points with bonus children (L'Etudiant) are per draw and per institution, on (d, k, n) arrays.
+The methodology's root steps (rescale, round half-up) and competition ranks then apply to
+every draw. A ranking on grade counts (U-Multirank) has no composite: its replay counts the A
+grades of the indicators a draw keeps. Loops run over tree levels and parents, never over
+draws or institutions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -18,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from palmares.engine import ends_rounded, published_decimals
+from palmares.engine import ends_rounded, inner_steps, published_decimals, targets_root
 from palmares.methodology import Methodology, StepBase
 from palmares.result import Result
 from palmares.steps import aggregate, rescale
@@ -34,22 +39,32 @@ IntArray = npt.NDArray[np.int64]
 MEANS = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Cells (draws x institutions x children) one block of the replay may hold.
 BLOCK_CELLS = 500_000
+#: Status code of a value that does not apply (palmares.schema.STATUSES).
+NOT_APPLICABLE = 2
 
 
 class ReplayUnsupported(ValueError):
-    """A methodology feature the vectorised replay does not re-aggregate."""
+    """A methodology feature (or a perturbation of it) the vectorised replay does not replay."""
 
 
 def step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
     """The last step of a type whose scope covers an inner node (as the engine reads it)."""
     found: StepBase | None = None
-    for step in m.steps_of(step_type):
+    for step in m.steps:
+        if step.type != step_type:
+            continue
         if step.nodes is not None and node not in step.nodes:
             continue
         if step.level is not None and int(tree.depth[tree.index(node)]) != step.level:
             continue
         found = step
     return found
+
+
+def step_label(m: Methodology, step: StepBase) -> str:
+    """``steps[i] (type.method)``: how errors name a step of the methodology."""
+    index = next(i for i, s in enumerate(m.steps) if s is step)
+    return f"steps[{index}] ({step.tag})"
 
 
 @dataclass(frozen=True)
@@ -59,10 +74,44 @@ class Parent:
     node: int
     children: tuple[int, ...]
     columns: IntArray  # positions of the children in WeightModel.nodes
-    method: str
+    method: str  # one of MEANS, or "sum_points"
     p: float
     renormalise: bool
     min_children: int
+    best_k: int = 0  # > 0: only the best k children (plus ``always``) count, per institution
+    always: BoolArray | None = None  # (k,) children best-k always keeps
+    bonus: BoolArray | None = None  # (k,) sum_points children added with weight 1
+    #: (k, n) children a mean without renormalisation needs present: with weight
+    #: redistribution, only those that apply (None: every child with a positive weight).
+    required: BoolArray | None = None
+
+    @property
+    def plain(self) -> bool:
+        """A weighted mean with shared weights (the fast paths)."""
+        return self.method in MEANS and self.best_k == 0 and self.required is None
+
+
+@dataclass(frozen=True)
+class InnerStep:
+    """A rescale or round step the engine applies to an inner node right after its level."""
+
+    node: int
+    step: StepBase
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class GradePlan:
+    """A ranking on the number of A grades (U-Multirank): no weights, no composite.
+
+    A draw keeps the leaves none of whose weight columns (the leaf's and its ancestors') it
+    sets to 0 (an excluded indicator or dimension); the key is the A count over the kept
+    leaves, for institutions with at least one kept grade.
+    """
+
+    a_grades: FloatArray  # (L, n) 1.0 where the leaf's grade is A
+    graded: FloatArray  # (L, n) 1.0 where the leaf has a grade
+    paths: FloatArray  # (K, L) 1.0 where weight column K is the leaf or one of its ancestors
 
 
 @dataclass(frozen=True)
@@ -79,6 +128,9 @@ class ReplayPlan:
     root_steps: tuple[StepBase, ...]
     rank_decimals: int | None  # round the key to this before ranking (published precision)
     weights: WeightModel
+    #: Per level, the inner rescale and round steps applied after it (in methodology order).
+    after: tuple[tuple[InnerStep, ...], ...] = ()
+    grades: GradePlan | None = None  # ranking by grade counts
 
     @cached_property
     def leaf_columns(self) -> IntArray:
@@ -140,66 +192,193 @@ def _nominal_weights(m: Methodology, tree: Tree, parent: str) -> list[float]:
         return [m.weight(c) for c in children]
     if step.method == "equal":
         return [1.0] * len(children)
-    if step.method in ("fixed", "renormalise"):
+    if step.method in ("fixed", "renormalise", "best_k"):
         table = step.params_for(parent).get("weights") or {}
         return [float(table.get(c, m.weight(c))) for c in children]
-    raise ReplayUnsupported(f"weight method {step.method!r} (node {parent!r})")
+    raise ReplayUnsupported(f"{step_label(m, step)} on node {parent!r}")
 
 
-def build_plan(result: Result, varied_parents: list[str] | None = None) -> ReplayPlan:
+def _inner_after(m: Methodology, tree: Tree) -> tuple[tuple[InnerStep, ...], ...]:
+    """Per level (bottom-up), the inner rescale/round steps of its nodes (engine order)."""
+    pending = inner_steps(m, tree)
+    out = []
+    for level in tree.levels_bottom_up():
+        here = {int(i) for i in level.tolist()}
+        out.append(
+            tuple(
+                InnerStep(tree.index(node), step, step.params_for(node))
+                for _, step, nodes in pending
+                for node in nodes
+                if tree.index(node) in here
+            )
+        )
+    return tuple(out)
+
+
+def _applicable(result: Result) -> BoolArray:
+    """(N, n) whether each tree node applies to each institution (any leaf below applies)."""
+    tree = result.tree
+    out = np.zeros((len(tree), len(result.institutions)), dtype=bool)
+    out[[tree.index(leaf) for leaf in result.leaves]] = (result.status != NOT_APPLICABLE).T
+    for level in tree.levels_bottom_up():
+        for index in level.tolist():
+            out[index] = out[list(tree.child_index[index])].any(axis=0)
+    return out
+
+
+def _grade_plan(result: Result, nodes: list[str]) -> GradePlan:
+    tree, leaves = result.tree, result.leaves
+    if result.grades is None:
+        raise ReplayUnsupported('ranking by = "grade_counts" needs a grade step')
+    paths = np.zeros((len(nodes), len(leaves)))
+    for k, node in enumerate(nodes):
+        under = set(tree.leaves_under(node))
+        paths[k] = [leaf in under for leaf in leaves]
+    grades = np.asarray(result.grades)
+    return GradePlan(
+        a_grades=np.ascontiguousarray((grades == 0).T, dtype=np.float64),
+        graded=np.ascontiguousarray((grades >= 0).T, dtype=np.float64),
+        paths=paths,
+    )
+
+
+def _parent(
+    m: Methodology,
+    tree: Tree,
+    index: int,
+    position: Mapping[str, int],
+    applicable: Any,
+) -> Parent:
+    """How the engine aggregates one inner node, or :class:`ReplayUnsupported`."""
+    node = tree.ids[index]
+    children = tree.child_index[index]
+    ids = [tree.ids[c] for c in children]
+    agg = step_for(m, "aggregate", node, tree)
+    method = "arithmetic" if agg is None else agg.method
+    if agg is not None and method not in (*MEANS, "sum_points"):
+        raise ReplayUnsupported(f"{step_label(m, agg)} on node {node!r}")
+    params: Mapping[str, Any] = {} if agg is None else agg.params_for(node)
+    weight = step_for(m, "weight", node, tree)
+    best_k, always = 0, None
+    if weight is not None and weight.method == "best_k":
+        if method == "sum_points":
+            raise ReplayUnsupported(f"{step_label(m, weight)} with sum_points on node {node!r}")
+        wp = weight.params_for(node)
+        best_k = int(wp["k"])
+        kept = set(wp.get("always") or [])
+        always = np.array([c in kept for c in ids], dtype=bool)
+    bonus = None
+    if method == "sum_points":
+        named = set(params.get("bonus") or [])
+        flags = np.array([c in named for c in ids], dtype=bool)
+        # As the engine: a ranking on bonus criteria alone scores them as plain points.
+        bonus = flags if flags.any() and not flags.all() else np.zeros(len(ids), dtype=bool)
+    required = None
+    redistribute = step_for(m, "impute", node, tree)
+    if (
+        redistribute is not None
+        and redistribute.method == "redistribute"
+        and best_k == 0  # the engine redistributes shared weights only
+        and method in MEANS
+        and not params.get("renormalise", True)
+    ):
+        # A renormalised mean already ignores children that do not apply (they have no value);
+        # without renormalisation, redistribution excuses them from being present.
+        required = np.asarray(applicable()[list(children)], dtype=bool)
+    return Parent(
+        node=index,
+        children=tuple(children),
+        columns=np.array([position[c] for c in ids], dtype=np.int64),
+        method=method,
+        p=float(params.get("p", 1.0)),
+        renormalise=bool(params.get("renormalise", True)),
+        min_children=int(params.get("min_children", 1)),
+        best_k=best_k,
+        always=always,
+        bonus=bonus,
+        required=required,
+    )
+
+
+def build_plan(
+    result: Result, varied_parents: list[str] | None = None, *, perturbed: bool = True
+) -> ReplayPlan:
     """Read a Result into a replay plan; raise :class:`ReplayUnsupported` for what it cannot
-    re-aggregate (best-k weights, redistribution, Copeland, points sums, grade counts,
-    inner-node rescaling)."""
+    replay (Copeland aggregation, best-k weights on sums of points, ranking methods other than
+    competition) or what makes no sense: ``perturbed`` weights of a ranking on grade counts."""
     m, tree = result.methodology, result.tree
-    if m.ranking.by != "score":
-        raise ReplayUnsupported("ranking by grade counts does not depend on weights")
-    if any(s.method == "redistribute" for s in m.steps_of("impute")):
-        raise ReplayUnsupported("impute.redistribute")
+    if m.ranking.method not in ("competition", "fractional"):
+        raise ReplayUnsupported(f'[ranking] method = "{m.ranking.method}"')
     root_id = tree.roots[0]
-    root_steps = []
-    for step in m.steps:
-        if step.acts_on != "root":
-            continue
-        if step.nodes is not None and root_id not in step.nodes:
-            raise ReplayUnsupported(f"{step.tag} on inner nodes {step.nodes}")
-        root_steps.append(step)
+    root_steps = tuple(s for s in m.steps if s.acts_on == "root" and targets_root(s, root_id))
     nodes: list[str] = []
     group: list[int] = []
     nominal: list[float] = []
     varied: list[bool] = []
-    levels: list[tuple[Parent, ...]] = []
     inner = [tree.ids[i] for level in tree.levels_bottom_up() for i in level.tolist()]
     chosen = set(inner if varied_parents is None else varied_parents)
+    by_grades = m.ranking.by == "grade_counts"
     for g, parent_id in enumerate(inner):
         base = _nominal_weights(m, tree, parent_id)
+        agg = step_for(m, "aggregate", parent_id, tree)
+        bonus = set(agg.params_for(parent_id).get("bonus") or []) if agg is not None else set()
+        if agg is not None and agg.method == "sum_points" and bonus:
+            children = tree.children(parent_id)
+            if not bonus.issuperset(children):
+                # A bonus child counts with weight 1 whatever its weight: it does not vary, and
+                # its siblings keep their own nominal sum.
+                base = [0.0 if c in bonus else w for c, w in zip(children, base, strict=True)]
         for child, w in zip(tree.children(parent_id), base, strict=True):
             nodes.append(child)
             group.append(g)
             nominal.append(w)
             varied.append(parent_id in chosen)
     position = {node: k for k, node in enumerate(nodes)}
-    for level in tree.levels_bottom_up():
-        parents = []
-        for index in level.tolist():
-            node = tree.ids[index]
-            agg = step_for(m, "aggregate", node, tree)
-            method = "arithmetic" if agg is None else agg.method
-            if method not in MEANS:
-                raise ReplayUnsupported(f"aggregate.{method} (node {node!r})")
-            params: Mapping[str, Any] = {} if agg is None else agg.params_for(node)
-            children = tree.child_index[index]
-            parents.append(
-                Parent(
-                    node=index,
-                    children=tuple(children),
-                    columns=np.array([position[tree.ids[c]] for c in children], dtype=np.int64),
-                    method=method,
-                    p=float(params.get("p", 1.0)),
-                    renormalise=bool(params.get("renormalise", True)),
-                    min_children=int(params.get("min_children", 1)),
-                )
+    model = WeightModel(
+        nodes=tuple(nodes),
+        group=np.array(group, dtype=np.int64),
+        nominal=np.array(nominal, dtype=np.float64),
+        varied=np.array(varied, dtype=bool),
+    )
+    eligible = np.asarray(result.eligible, dtype=bool)
+    common: dict[str, Any] = {
+        "tree": tree,
+        "leaf_rows": np.array([tree.index(leaf) for leaf in result.leaves], dtype=np.int64),
+        "x": np.where(result.leaf_mask, result.leaf_values, 0.0),
+        "mask": np.asarray(result.leaf_mask, dtype=bool),
+        "eligible": eligible,
+        "root": tree.index(root_id),
+        "weights": model,
+    }
+    if by_grades:
+        if perturbed:
+            counts = next((s for s in m.steps_of("aggregate") if s.method == "grade_counts"), None)
+            named = step_label(m, counts) if counts is not None else "[ranking]"
+            raise ReplayUnsupported(
+                f'{named}: the ranking is on grade counts ([ranking] by = "grade_counts"), '
+                "no weighted composite, so there are no weights to perturb; set "
+                '[uncertainty.weights] method = "none" and vary the data ([uncertainty.noise]), '
+                "the grade thresholds (an alternative on the grade step) or the indicators "
+                "([uncertainty.exclude])"
             )
-        levels.append(tuple(parents))
+        return ReplayPlan(
+            levels=(),
+            root_steps=(),
+            rank_decimals=None,
+            grades=_grade_plan(result, nodes),
+            **common,
+        )
+    applicable: dict[str, BoolArray] = {}
+
+    def node_applicable() -> BoolArray:
+        if "a" not in applicable:
+            applicable["a"] = _applicable(result)
+        return applicable["a"]
+
+    levels = tuple(
+        tuple(_parent(m, tree, index, position, node_applicable) for index in level.tolist())
+        for level in tree.levels_bottom_up()
+    )
     decimals = published_decimals(m)
     rank_decimals = (
         decimals
@@ -207,21 +386,11 @@ def build_plan(result: Result, varied_parents: list[str] | None = None) -> Repla
         else None
     )
     return ReplayPlan(
-        tree=tree,
-        leaf_rows=np.array([tree.index(leaf) for leaf in result.leaves], dtype=np.int64),
-        x=np.where(result.leaf_mask, result.leaf_values, 0.0),
-        mask=np.asarray(result.leaf_mask, dtype=bool),
-        eligible=np.asarray(result.eligible, dtype=bool),
-        levels=tuple(levels),
-        root=tree.index(root_id),
-        root_steps=tuple(root_steps),
+        levels=levels,
+        root_steps=root_steps,
         rank_decimals=rank_decimals,
-        weights=WeightModel(
-            nodes=tuple(nodes),
-            group=np.array(group, dtype=np.int64),
-            nominal=np.array(nominal, dtype=np.float64),
-            varied=np.array(varied, dtype=bool),
-        ),
+        after=_inner_after(m, tree),
+        **common,
     )
 
 
@@ -271,11 +440,13 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
 
 
 def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
-    """Children with one value per draw: v (d, k, n) NaN where absent, weights (d, k) -> (d, n)."""
-    wk = w[:, :, None]
+    """Children with one value per draw: v (d, k, n) NaN where absent, weights (d, k), or
+    (d, k, n) per draw and institution (best k) -> (d, n)."""
+    wk = w[:, :, None] if w.ndim == 2 else w
     present = ~np.isnan(v)
     if (
-        parent.method == "arithmetic"
+        w.ndim == 2
+        and parent.method == "arithmetic"
         and parent.min_children <= 1
         and present.all()
         and (w.sum(axis=1) > 0).all()
@@ -305,8 +476,13 @@ def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
         if parent.renormalise:
             weight_sum = present_weight
             ok = np.ones(total.shape, dtype=bool)
+        elif parent.required is not None:
+            # Redistribution: the weight of children that do not apply goes to the others, so
+            # only the applicable ones must be present, and the mean is over those.
+            weight_sum = present_weight
+            ok = np.asarray(~(positive & ~present & parent.required[None]).any(axis=1))
         else:
-            weight_sum = np.broadcast_to(w.sum(axis=1)[:, None], total.shape)
+            weight_sum = np.broadcast_to(wk.sum(axis=1), total.shape)
             ok = count == positive.sum(axis=1)
         ok &= (count >= parent.min_children) & (weight_sum > 0)
         mean = total / weight_sum
@@ -321,6 +497,137 @@ def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
     return np.where(ok, out, np.nan)
 
 
+def best_k_top(
+    parent: Parent, children: list[FloatArray]
+) -> tuple[list[FloatArray], list[IntArray]]:
+    """Each draw's and institution's best k candidates: values and child positions, best first.
+
+    As :func:`palmares.steps.weight.best_k` for every draw: candidates are the present children
+    not always kept, ordered by value then by child order (a stable sort of -v); absent ones
+    are never chosen (position -1, value -inf where fewer than k are present). An insertion
+    into k sorted (d, n) arrays, child by child: a child enters after the equal values already
+    in place, and everything below it moves down one place.
+    """
+    d, n = children[0].shape
+    always = parent.always
+    top = [np.full((d, n), -np.inf) for _ in range(parent.best_k)]
+    index = [np.full((d, n), -1, dtype=np.int64) for _ in range(parent.best_k)]
+    for j, v in enumerate(children):
+        if always is not None and always[j]:
+            continue
+        x = np.where(np.isnan(v), -np.inf, v)
+        at = np.full((d, n), j, dtype=np.int64)
+        moving = np.zeros((d, n), dtype=bool)
+        for r in range(parent.best_k):
+            swap = moving | (x > top[r])
+            top[r], x = np.where(swap, x, top[r]), np.where(swap, top[r], x)
+            index[r], at = np.where(swap, at, index[r]), np.where(swap, index[r], at)
+            moving = swap
+    return top, index
+
+
+def _best_k_mean(parent: Parent, children: list[FloatArray], w: FloatArray) -> FloatArray:
+    """A mean over each institution's best k children (plus ``always``), (d, k) weights."""
+    top, index = best_k_top(parent, children)
+    k = len(children)
+    always = np.zeros(k, dtype=bool) if parent.always is None else parent.always
+    if parent.method != "arithmetic":  # (d, k, n) weights for the general means
+        chosen = np.zeros((w.shape[0], k, children[0].shape[1]), dtype=bool)
+        chosen[:, always] = True
+        for at in index:
+            np.put_along_axis(chosen, np.maximum(at, 0)[:, None, :], (at >= 0)[:, None, :], axis=1)
+            chosen[:, always] = True
+        wk = np.where(chosen, w[:, :, None], 0.0)
+        return _dynamic_mean(parent, np.stack(children, axis=1), wk)
+    total = np.zeros(top[0].shape)
+    present_weight = np.zeros(top[0].shape)
+    count = np.zeros(top[0].shape, dtype=np.int64)
+    kept_weight = np.zeros(top[0].shape)  # every kept child's weight, present or not
+    kept_count = np.zeros(top[0].shape, dtype=np.int64)  # kept children with a weight
+    for value, at in zip(top, index, strict=True):
+        found = at >= 0
+        weight = np.where(found, np.take_along_axis(w, np.maximum(at, 0), axis=1), 0.0)
+        used = found & (weight > 0)
+        total += np.where(used, value, 0.0) * weight
+        present_weight += weight
+        count += used
+        kept_weight += weight
+        kept_count += used
+    for j in np.flatnonzero(always).tolist():
+        v = children[j]
+        present = ~np.isnan(v)
+        wj = w[:, j, None]
+        used = present & (wj > 0)
+        total += np.where(used, v, 0.0) * wj
+        present_weight += np.where(present, wj, 0.0)
+        count += used
+        kept_weight += wj
+        kept_count += wj > 0
+    if parent.renormalise:
+        weight_sum = present_weight
+        ok = np.ones(total.shape, dtype=bool)
+    else:  # every kept child with a weight must be present
+        weight_sum = kept_weight
+        ok = count == kept_count
+    ok &= (count >= parent.min_children) & (weight_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, total / weight_sum, np.nan)
+
+
+def _leaf_points(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
+    """Sums of points of leaf children, (d, k) weights -> (d, n): one product per draw block.
+
+    As :func:`palmares.steps.aggregate.sum_points` with ``skip_missing``: a missing child adds
+    nothing, bonus children add their points with weight 1, and at least one weighted child
+    must be present.
+    """
+    assert parent.bonus is not None
+    cols = plan.leaf_columns[list(parent.children)]
+    wb = np.where(parent.bonus, 0.0, w)
+    total = wb @ plan.xt[cols]  # plan.x holds 0 where a value is absent
+    count = (wb > 0).astype(np.float64) @ plan.maskt[cols]
+    extra = plan.x[:, cols[parent.bonus]].sum(axis=1)
+    return np.where(count >= 0.5, total + extra, np.nan)
+
+
+def _dynamic_points(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
+    """Sums of points of children with one value per draw, v (d, k, n) -> (d, n)."""
+    assert parent.bonus is not None
+    present = ~np.isnan(v)
+    wb = np.where(parent.bonus, 0.0, w)[:, :, None]
+    values = np.where(present, v, 0.0)
+    total = (values * wb).sum(axis=1)
+    count = (present & (wb > 0)).sum(axis=1)
+    extra = (values * parent.bonus[None, :, None]).sum(axis=1)
+    return np.where(count >= 1, total + extra, np.nan)
+
+
+def _inner_step(inner: InnerStep, s: FloatArray, population: BoolArray) -> FloatArray:
+    """An inner node's scores (d, n) through a rescale (statistics over ``population``, per
+    draw) or a half-up rounding, as the engine's ``_rescale_or_round``."""
+    step, p = inner.step, inner.params
+    if step.type == "round":
+        return fast_round_half_up(s, int(p["decimals"]))
+    valid = population & ~np.isnan(s)
+    if step.method == "top100":
+        return rescale.top100(s, valid)
+    if step.method == "minmax":
+        lo, hi = p["range"]
+        return _minmax(s, valid, lo, hi)
+    return rescale.affine_floor(s, valid, p["floor"], p["top"])
+
+
+def _minmax(s: FloatArray, valid: BoolArray, lo: float, hi: float) -> FloatArray:
+    """:func:`~palmares.steps.rescale.minmax` along the last axis, the same arithmetic, with
+    plain reductions (a ``where=`` reduction is several times slower)."""
+    low = np.where(valid, s, np.inf).min(axis=-1, keepdims=True)
+    high = np.where(valid, s, -np.inf).max(axis=-1, keepdims=True)
+    span = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(span > 0, lo + (s - low) / span * (hi - lo), (lo + hi) / 2.0)
+    return np.where(valid, out, np.nan)
+
+
 def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
     """sum_j w_j c_j / sum_j w_j for gap-free (d, n) children, accumulated in place."""
     total = children[0] * w[:, 0, None]
@@ -330,6 +637,25 @@ def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
         total += term
     total /= w.sum(axis=1)[:, None]
     return total
+
+
+def _special(
+    parent: Parent,
+    plan: ReplayPlan,
+    w: FloatArray,
+    child_values: Callable[[int], FloatArray],
+    leaf_column: Mapping[int, int],
+) -> FloatArray:
+    """Sums of points, best-k weights and redistribution: (d, k, n) children, per draw."""
+    if parent.method == "sum_points" and all(c in leaf_column for c in parent.children):
+        return _leaf_points(parent, plan, w)
+    children = [child_values(c) for c in parent.children]
+    if parent.best_k:
+        return _best_k_mean(parent, children, w)
+    v = np.stack(children, axis=1)
+    if parent.method == "sum_points":
+        return _dynamic_points(parent, v, w)
+    return _dynamic_mean(parent, v, w)
 
 
 def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
@@ -346,9 +672,13 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
         j = leaf_column[c]
         return np.broadcast_to(np.where(plan.mask[:, j], plan.x[:, j], np.nan), (d, n))
 
-    for level in plan.levels:
+    after = plan.after or ((),) * len(plan.levels)
+    for level, steps in zip(plan.levels, after, strict=True):
         for parent in level:
             wp = w[:, parent.columns]
+            if not parent.plain:
+                values[parent.node] = _special(parent, plan, wp, child_values, leaf_column)
+                continue
             if all(c in leaf_column for c in parent.children):
                 if parent.method == "arithmetic":
                     mean = _leaf_mean(parent, plan, wp)
@@ -371,6 +701,11 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
                 continue
             v = np.stack([child_values(c) for c in parent.children], axis=1)
             values[parent.node] = _dynamic_mean(parent, v, wp)
+        for inner in steps:  # inner rescale / round, after the whole level as in the engine
+            s = _inner_step(inner, values[inner.node], plan.eligible)
+            values[inner.node] = s
+            if np.isnan(s).any():
+                gap_free.discard(inner.node)
     score = values[plan.root]
     return score if plan.eligible.all() else np.where(plan.eligible, score, np.nan)
 
@@ -491,20 +826,50 @@ def competition_ranks(scores: FloatArray) -> IntArray:
     return out
 
 
+def grade_keys(plan: ReplayPlan, w: FloatArray) -> FloatArray:
+    """A counts (d, n) over the leaves each draw keeps (NaN: no grade kept, or off the table).
+
+    A draw drops a leaf when it sets the weight of the leaf or of one of its ancestors to 0
+    (an excluded indicator or dimension); grade counts add up 0/1 cells, exact in floats.
+    """
+    g = plan.grades
+    assert g is not None
+    dropped = ((w <= 0) & (plan.weights.nominal > 0)).astype(np.float64)
+    kept = ((dropped @ g.paths) < 0.5).astype(np.float64)  # (d, L)
+    a_count = kept @ g.a_grades
+    graded = kept @ g.graded
+    return np.where((graded > 0.5) & plan.eligible, a_count, np.nan)
+
+
+def ranking_keys(plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
+    """The ranking key (d, n) of a block of draws, and whether it is on an integer grid."""
+    if plan.grades is not None:
+        return grade_keys(plan, w), True
+    return apply_root_steps(plan, aggregate_draws(plan, w))
+
+
+def _block(plan: ReplayPlan) -> int:
+    """Draws per block: (draws x institutions x children) arrays stay within BLOCK_CELLS."""
+    leaves = set(plan.leaf_rows.tolist())
+    wide = [
+        len(p.children)
+        for lv in plan.levels
+        for p in lv
+        if not leaves.issuperset(p.children) or (not p.plain and p.method != "sum_points")
+    ]
+    widest = max(wide + [len(lv) for lv in plan.levels] + [1])
+    if plan.grades is not None:
+        widest = max(widest, plan.grades.paths.shape[1] // 8)
+    return max(1, BLOCK_CELLS // max(plan.n * widest, 1))
+
+
 def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
     """Competition ranks (d, n) of every draw, in blocks of bounded memory."""
-    # Only parents above the leaves hold (draws x institutions x children) arrays.
-    leaves = set(plan.leaf_rows.tolist())
-    widest = max(
-        [len(p.children) for lv in plan.levels for p in lv if not leaves.issuperset(p.children)]
-        + [len(lv) for lv in plan.levels]
-        + [1]
-    )
-    block = max(1, BLOCK_CELLS // max(plan.n * widest, 1))
+    block = _block(plan)
     out = np.empty((w.shape[0], plan.n), dtype=np.int64)
     with single_thread():
         for start in range(0, w.shape[0], block):
             part = slice(start, min(start + block, w.shape[0]))
-            key, grid = apply_root_steps(plan, aggregate_draws(plan, w[part]))
+            key, grid = ranking_keys(plan, w[part])
             out[part] = grid_ranks(key) if grid else competition_ranks(key)
     return out

@@ -138,6 +138,8 @@ def sensitivity(
         if counts
         else np.zeros(u.shape[0], dtype=np.int64)
     )
+    if the_spec.noise is not None:  # plans are per (combination, replicate): the nominal data
+        combo = combo * the_spec.noise.replicates
     ranks = ranks_of(side, combo, weights, excluded).astype(np.float64)
     nominal = side.result.ranking.rank
     if institution is not None:

@@ -46,7 +46,7 @@ from palmares.problems import InvalidInput, Problems
 
 CODE = "invalid-uncertainty"
 #: Step types an alternative may replace (the ones whose choice the JRC audits vary).
-VARIABLE_STEPS = ("impute", "treat", "normalise", "aggregate", "weight", "points")
+VARIABLE_STEPS = ("impute", "treat", "normalise", "aggregate", "weight", "points", "grade")
 
 
 class _Strict(BaseModel):
