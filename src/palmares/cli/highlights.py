@@ -49,6 +49,13 @@ def highlights(
     edition: EditionOption = "",
     lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "en",
     as_json: JsonOption = False,
+    uncertainty: Annotated[
+        Path | None,
+        typer.Option("--uncertainty", help="Add rank-interval facts (palmares uncertainty --out)."),
+    ] = None,
+    robust: Annotated[
+        float, typer.Option("--robust", help="P(move keeps its direction) called robust.")
+    ] = 0.95,
 ) -> None:
     """The facts of one institution in one edition, most newsworthy first, with their numbers."""
     from palmares.highlights import facts, render_all
@@ -57,12 +64,31 @@ def highlights(
         raise UsageProblem(f"--lang {lang!r}: expected fr or en")
     dataset, series, year, ident, digest = _setup(data, system, edition, institution)
     found = facts(series, ident, year, data_hash=digest)
+    if uncertainty is not None:
+        found = _with_intervals(found, series, ident, year, uncertainty, digest, robust)
     texts = render_all(found, dataset, lang)
     if as_json:
         print_json([f.to_json(lang, t) for f, t in zip(found, texts, strict=True)])
         return
     for text in texts:
         typer.echo(f"- {text}")
+
+
+def _with_intervals(
+    found: Any, series: Any, ident: str, year: int, path: Path, digest: str, robust: float
+) -> Any:
+    from palmares.highlights.uncertainty import with_uncertainty
+    from palmares.uncertainty.intervals import read_intervals
+
+    if not 0 < robust <= 1:
+        raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
+    try:
+        intervals = read_intervals(path)
+        return with_uncertainty(
+            found, series, ident, year, intervals, data_hash=digest, robust=robust
+        )
+    except ValueError as error:  # IntervalsError: not a table of this edition
+        raise UsageProblem(f"--uncertainty {path}: {error}") from None
 
 
 @app.command()

@@ -58,6 +58,9 @@ BASE_PRIORITY: dict[str, int] = {
     "methodology_change": 42,
     "methodology_structure": 40,
     "system_first_edition": 38,
+    # With --uncertainty (palmares.highlights.uncertainty); last, so ties sort after the others.
+    "rank_interval": 89,
+    "movement_robustness": 84,
 }
 KINDS: tuple[str, ...] = tuple(BASE_PRIORITY)
 _SDG = re.compile(r"sdg(\d+)$")

@@ -719,6 +719,16 @@ class Renderer:
             return f"Le classement {label} existe depuis {first}."
         return f"The {label} ranking has existed since {first}."
 
+    def rank_interval(self, f: Fact) -> str:
+        from palmares.highlights.uncertainty import render_rank_interval
+
+        return render_rank_interval(self, f)
+
+    def movement_robustness(self, f: Fact) -> str:
+        from palmares.highlights.uncertainty import render_movement_robustness
+
+        return render_movement_robustness(self, f)
+
     def render(self, fact: Fact) -> str:
         method: Callable[[Fact], str] = getattr(self, fact.kind)
         return method(fact)

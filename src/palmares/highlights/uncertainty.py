@@ -1,0 +1,262 @@
+"""Highlights from rank intervals (``palmares highlights ... --uncertainty FILE.parquet``).
+
+Two kinds, built from the table of ``palmares uncertainty --out`` for the same edition:
+
+- ``rank_interval``: the nominal rank with its q05-q95 interval over the draws ("rang 16e
+  (intervalle 14e–19e sur 1 000 tirages, niveau 90 %)"). For a rank the publisher prints inside
+  a band, the band and the share of draws that stay in it: a rank below the cut-off is never
+  stated, not even as an interval.
+- ``movement_robustness``: whether the published move since the run's previous edition keeps its
+  direction in the draws (``p_move_real``); robust when p >= the threshold (0.95). Only for a
+  move between exact ranks of two computed editions, the one the ``movement`` fact states.
+
+Never flatter: both ends of the interval are stated, shares of draws are rounded down, and a
+move that is not robust is called so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from palmares.highlights.facts import BASE_PRIORITY, KINDS, Context, Fact, context
+from palmares.history import EditionSeries
+from palmares.lang import NARROW_NBSP, NBSP, format_percent
+
+if TYPE_CHECKING:
+    from palmares.highlights.render import Renderer
+    from palmares.uncertainty.intervals import Intervals
+
+#: P(the published move keeps its direction) at or above which a move is called robust.
+ROBUST = 0.95
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(float(value))
+
+
+def floor_percent(p: float) -> int:
+    """A share of draws in whole percent, rounded down (0.979 -> 97): never flatters."""
+    return math.floor(100 * float(p) + 1e-9)
+
+
+def check_edition(series: EditionSeries, edition: int, intervals: Intervals) -> None:
+    """Refuse intervals that are not those of ``edition``'s computed table."""
+    from palmares.uncertainty.intervals import IntervalsError
+
+    if series.source_of(edition) != "computed":
+        raise IntervalsError(
+            f"{series.system} {edition} is read from a published table: intervals of computed "
+            "ranks do not apply to it"
+        )
+    standings = series.standings(edition)
+    intervals.check_ranks(
+        standings.index, standings["rank"].to_numpy(), f"{series.system} {edition}"
+    )
+
+
+def _rank_interval(c: Context, row: Mapping[str, Any], intervals: Intervals) -> list[Fact]:
+    r = c.row
+    if not r["ranked"] or not _finite(row.get("q05")) or not _finite(row.get("q95")):
+        return []
+    values: dict[str, Any] = {
+        "rank": int(r["rank"]),
+        "tie_size": int(r["tie_size"] or 1),
+        "q05": int(row["q05"]),
+        "q95": int(row["q95"]),
+        "median": int(row["median_rank"]) if _finite(row.get("median_rank")) else None,
+        "draws": intervals.draws,
+        "level": intervals.level,
+    }
+    if r.get("band"):
+        values["band"] = str(r["band"])
+        share = row.get("p_same_band")
+        values["p_same_band"] = float(share) if _finite(share) else None
+        values["p_same_band_percent"] = floor_percent(share) if _finite(share) else None
+    return [c.fact("rank_interval", values)]
+
+
+def _movement_robustness(
+    c: Context,
+    row: Mapping[str, Any],
+    intervals: Intervals,
+    found: Sequence[Fact],
+    robust: float,
+) -> list[Fact]:
+    previous = intervals.previous_edition
+    p = row.get("p_move_real")
+    if previous is None or not _finite(p) or previous not in c.history.rows:
+        return []
+    # The draws compare the engine's ranks: a published previous table is another move.
+    if c.series.source_of(previous) != "computed":
+        return []
+    m = c.history.movement(previous, c.edition)
+    if m.places is None or m.from_rank is None or m.to_rank is None:
+        return []
+    if m.from_band or m.to_band or "banded" in m.flags:
+        return []  # a rank inside a printed band is never stated, nor its move
+    flags = list(m.flags)
+    if intervals.methodology_changed and "methodology" not in flags:
+        flags.append("methodology")
+    values = {
+        "previous_edition": previous,
+        "previous_rank": m.from_rank,
+        "rank": m.to_rank,
+        "places": m.places,
+        "p_move_real": float(p),
+        "p_move_real_percent": floor_percent(p),
+        "robust": float(p) >= robust,
+        "threshold": robust,
+        "threshold_percent": floor_percent(robust),
+        "draws": intervals.draws,
+        "flags": flags,
+    }
+    # Right after the movement it qualifies: the same priority, and a later kind.
+    same = [
+        f.priority
+        for f in found
+        if f.kind == "movement" and f.values.get("previous_edition") == previous
+    ]
+    bonus = (same[0] if same else BASE_PRIORITY["movement"]) - BASE_PRIORITY["movement_robustness"]
+    return [c.fact("movement_robustness", values, bonus)]
+
+
+def uncertainty_facts(
+    series: EditionSeries,
+    institution: str,
+    edition: int,
+    intervals: Intervals,
+    *,
+    found: Sequence[Fact] = (),
+    data_hash: str | None = None,
+    robust: float = ROBUST,
+) -> list[Fact]:
+    """The ``rank_interval`` and ``movement_robustness`` facts of ``institution``.
+
+    ``found`` are the edition's other facts (the robustness of a move takes its movement's
+    priority). Raises :class:`~palmares.uncertainty.intervals.IntervalsError` when the
+    intervals are not those of this edition's computed table.
+    """
+    if not 0 < robust <= 1:
+        raise ValueError(f"the robustness threshold must be in (0, 1], got {robust}")
+    check_edition(series, edition, intervals)
+    c = context(series, institution, edition, data_hash=data_hash)
+    entity = c.row.get("entity") or c.history.institution
+    row = intervals.row(str(entity))
+    if row is None:
+        return []
+    return _rank_interval(c, row, intervals) + _movement_robustness(
+        c, row, intervals, found, robust
+    )
+
+
+def with_uncertainty(
+    found: Sequence[Fact],
+    series: EditionSeries,
+    institution: str,
+    edition: int,
+    intervals: Intervals,
+    *,
+    data_hash: str | None = None,
+    robust: float = ROBUST,
+) -> list[Fact]:
+    """``found`` plus the interval facts, sorted like :func:`palmares.highlights.facts`."""
+    extra = uncertainty_facts(
+        series,
+        institution,
+        edition,
+        intervals,
+        found=found,
+        data_hash=data_hash,
+        robust=robust,
+    )
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted([*found, *extra], key=lambda f: (-f.priority, order[f.kind]))
+
+
+# -- sentences ----------------------------------------------------------------------------------
+
+
+def render_rank_interval(r: Renderer, f: Fact) -> str:
+    """ "X : rang 16e (intervalle 14e–19e sur 1 000 tirages, niveau 90 %)." and English."""
+    v = f.values
+    name, draws, level = r.name(f), r.n(v["draws"]), format_percent(v["level"], r.lang)
+    if v.get("band"):
+        share = v.get("p_same_band_percent")
+        stay = "" if share is None else format_percent(share, r.lang)
+        if r.lang == "fr":
+            text = f"{name}{NBSP}: tranche {v['band']}"
+            if share is not None:
+                text += (
+                    f"{NARROW_NBSP}; le rang reste dans cette tranche dans {stay} des {draws} "
+                    "tirages"
+                )
+            return text + "."
+        text = f"{name} is in the {v['band']} band"
+        if share is not None:
+            text += f"; the rank stays in this band in {stay} of {draws} draws"
+        return text + "."
+    tied = int(v.get("tie_size") or 1) > 1
+    rank, low, high = r.ord(v["rank"]), r.ord(v["q05"]), r.ord(v["q95"])
+    if r.lang == "fr":
+        head = f"{name}{NBSP}: rang {rank}{' ex aequo' if tied else ''}"
+        if v["q05"] == v["q95"]:
+            return f"{head} (le même rang dans au moins {level} des {draws} tirages)."
+        return f"{head} (intervalle {low}–{high} sur {draws} tirages, niveau {level})."
+    head = f"{name} is ranked {'joint ' if tied else ''}{rank}"
+    if v["q05"] == v["q95"]:
+        return f"{head} (the same rank in at least {level} of {draws} draws)."
+    return f"{head} (interval {low}–{high} over {draws} draws, {level} level)."
+
+
+def render_movement_robustness(r: Renderer, f: Fact) -> str:
+    """The move, then whether it keeps its direction in the draws (robust or not)."""
+    v = f.values
+    places, name, prev = int(v["places"]), r.name(f), v["previous_edition"]
+    before, after = r.ord(v["previous_rank"]), r.ord(v["rank"])
+    count, draws = r.n(abs(places)), r.n(v["draws"])
+    share = format_percent(v["p_move_real_percent"], r.lang)
+    threshold = format_percent(v["threshold_percent"], r.lang)
+    changed = "methodology" in v.get("flags", ())
+    if r.lang == "fr":
+        word = "place" if abs(places) == 1 else "places"
+        if places:
+            verb = "gagne" if places > 0 else "perd"
+            move = f"{name} {verb} {count} {word} depuis l'édition {prev} ({before} → {after})"
+            what, kept = "ce mouvement", "même sens"
+        else:
+            move = f"{name} garde le même rang qu'en {prev} ({after})"
+            what, kept = "ce maintien", "rang inchangé"
+        verdict = "est robuste" if v["robust"] else "n'est pas robuste"
+        only = "" if v["robust"] else " seulement"
+        text = (
+            f"{move}{NARROW_NBSP}; {what} {verdict} ({kept} dans{only} {share} des {draws} "
+            f"tirages, seuil {threshold})"
+        )
+        if changed:
+            text += (
+                f"{NARROW_NBSP}; la méthodologie a changé entre {prev} et {f.edition}, le "
+                "mouvement mêle données et méthode"
+            )
+        return text + "."
+    word = "place" if abs(places) == 1 else "places"
+    if places:
+        way = "up" if places > 0 else "down"
+        move = f"{name} is {way} {count} {word} since the {prev} edition ({before} → {after})"
+        what, kept = "this move", "the same direction"
+    else:
+        move = f"{name} holds the same rank as in {prev} ({after})"
+        what, kept = "this", "the same rank"
+    verdict = "is robust" if v["robust"] else "is not robust"
+    only = "" if v["robust"] else "only "
+    text = (
+        f"{move}; {what} {verdict} ({kept} in {only}{share} of {draws} draws, "
+        f"threshold {threshold})"
+    )
+    if changed:
+        text += (
+            f"; the methodology changed between {prev} and {f.edition}, so the move mixes data "
+            "and method"
+        )
+    return text + "."
