@@ -330,3 +330,49 @@ def test_aggregation_without_working_gives_the_same_scores() -> None:
     np.testing.assert_allclose(
         with_working[1][:, leaf_columns].sum(axis=1), [2.0, 2.0, 2.0, np.nan]
     )
+
+
+def test_level_means_with_every_child_present_and_with_gaps() -> None:
+    """Hand-computed means over s -> p (a, b), q (c): every child present (the level's constant
+    weight sums), a gap (renormalised), weights overridden to zero (parent unscored), then the
+    first call again (cached weighted levels keep calls apart)."""
+    from palmares.engine import aggregate_tree
+    from palmares.tree import Tree
+
+    tree = Tree.from_parents(
+        [("s", ""), ("s.p", "s"), ("s.q", "s"), ("s.a", "s.p"), ("s.b", "s.p"), ("s.c", "s.q")]
+    )
+    m = methodology(MINMAX_MEAN, weights='"s.a" = 1\n"s.b" = 3')
+    x = np.array([[10.0, 20.0, 30.0], [40.0, 0.0, 50.0]])
+    every = np.ones((2, 3), dtype=bool)
+    gap = every.copy()
+    gap[1, 1] = False  # i1 has no s.b
+    applicable = np.ones((2, 3), dtype=bool)
+    col = {node: tree.index(node) for node in tree.ids}
+
+    def mean(mask: np.ndarray, overrides: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        values, shares, _ = aggregate_tree(m, tree, x, mask, None, applicable, overrides)
+        return values, shares
+
+    values, shares = mean(every, {"s.q": 3.0})
+    # p = (1 a + 3 b) / 4; root = (1 p + 3 q) / 4
+    np.testing.assert_array_equal(values[:, col["s.p"]], [17.5, 10.0])
+    np.testing.assert_array_equal(values[:, col["s"]], [26.875, 40.0])
+    np.testing.assert_array_equal(
+        shares[0, [col[n] for n in ("s.a", "s.b", "s.p", "s.q")]], [0.25, 0.75, 0.25, 0.75]
+    )
+
+    values, shares = mean(gap, {"s.q": 3.0})
+    # i1: p = a alone = 40; root = (40 + 3 x 50) / 4
+    np.testing.assert_array_equal(values[:, col["s"]], [26.875, 47.5])
+    np.testing.assert_array_equal(shares[1, [col["s.a"], col["s.b"]]], [1.0, 0.0])
+
+    values, shares = mean(every, {"s.a": 0.0, "s.b": 0.0, "s.q": 3.0})
+    # p has no weighted child: unscored, and the root is q alone
+    assert np.isnan(values[:, col["s.p"]]).all()
+    np.testing.assert_array_equal(values[:, col["s"]], [30.0, 50.0])
+    assert np.isnan(shares[:, col["s.a"]]).all()
+    np.testing.assert_array_equal(shares[:, col["s.q"]], [1.0, 1.0])
+
+    values, _ = mean(every, {"s.q": 3.0})
+    np.testing.assert_array_equal(values[:, col["s"]], [26.875, 40.0])
