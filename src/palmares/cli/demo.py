@@ -11,6 +11,7 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
+from palmares.demo.seeds import generate_seeds
 from palmares.demo.showcase import (
     demo_charts,
     demo_highlights,
@@ -23,17 +24,19 @@ from palmares.demo.showcase import (
 def _check_options(world: str, seed: int) -> None:
     if seed < 0:
         raise UsageProblem(f"--seed {seed}: give a non-negative integer")
-    if world == "seeds":
-        raise UsageProblem(
-            "--world seeds is not available yet (it comes with the seed claims); use --world demo"
-        )
     if world not in WORLDS:
         raise UsageProblem(f"--world {world!r}: give one of {', '.join(WORLDS)}")
 
 
 @app.command()
 def demo(
-    world: Annotated[str, typer.Option("--world", help="demo (a synthetic world).")] = "demo",
+    world: Annotated[
+        str,
+        typer.Option(
+            "--world",
+            help="demo (a synthetic world) or seeds (the press releases' schools).",
+        ),
+    ] = "demo",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generator.")] = 0,
     out: Annotated[
         Path, typer.Option("--out", help="Output folder (replaces a previous demo output only).")
@@ -43,7 +46,7 @@ def demo(
     """Write the demo world as a canonical CSV bundle and print its summary."""
     _check_options(world, seed)
     check_demo_target(out)
-    ds = generate(seed)
+    ds = generate_seeds(seed) if world == "seeds" else generate(seed)
     path = write_demo(ds, out, world=world, seed=seed)
     summary = {"world": world, "seed": seed, "out": str(path), **summarise(ds)}
     result = rank_latest(ds, seed=seed)

@@ -54,7 +54,7 @@ def side_by_side(ds: Dataset, *, seed: int = 0, k: int = 5, lang: str = "en") ->
     umr, pal, imp = (results[s] for s in SEED_SYSTEMS)
     present = set.intersection(*(set(r.institutions) for r in results.values()))
     network = ds.networks
-    members = network.loc[network["network"] == NETWORK, "institution"].tolist()
+    members = network.loc[network["network"] == showcase_network(ds), "institution"].tolist()
     chosen = [i for i in members if i in present]
     chosen += sorted(i for i in present if i not in chosen)
     chosen = chosen[:k]
@@ -113,7 +113,19 @@ def side_by_side(ds: Dataset, *, seed: int = 0, k: int = 5, lang: str = "en") ->
 
 #: The demo institution whose highlights the demo prints (fixed for every seed).
 DEMO_INSTITUTION = "fr-mines-rodez"
+SEEDS_INSTITUTION = "imt-mines-ales"
+SEEDS_NETWORK = "imt"
 HIGHLIGHTS_SYSTEM = "letudiant"
+
+
+def showcase_institution(ds: Dataset) -> str:
+    """The institution the demo shows: the demo world's Rodez, the seed world's IMT Mines Alès."""
+    ids = set(ds.institutions["id"])
+    return DEMO_INSTITUTION if DEMO_INSTITUTION in ids else SEEDS_INSTITUTION
+
+
+def showcase_network(ds: Dataset) -> str:
+    return NETWORK if (ds.networks["network"] == NETWORK).any() else SEEDS_NETWORK
 
 
 def demo_highlights(ds: Dataset, *, lang: str = "fr", limit: int = 8) -> dict[str, Any]:
@@ -123,10 +135,11 @@ def demo_highlights(ds: Dataset, *, lang: str = "fr", limit: int = 8) -> dict[st
 
     year = max(ds.edition_years(HIGHLIGHTS_SYSTEM))
     series = EditionSeries(ds, HIGHLIGHTS_SYSTEM)
-    found = facts(series, DEMO_INSTITUTION, year)[:limit]
+    institution = showcase_institution(ds)
+    found = facts(series, institution, year)[:limit]
     texts = render_all(found, ds, lang)
     return {
-        "institution": DEMO_INSTITUTION,
+        "institution": institution,
         "system": HIGHLIGHTS_SYSTEM,
         "edition": year,
         "lang": lang,
@@ -143,14 +156,13 @@ def demo_charts(ds: Dataset, out: Path, *, lang: str = "fr") -> list[Path]:
     folder = out / "charts"
     folder.mkdir(exist_ok=True)
     written = []
-    trajectory = trajectory_chart(
-        EditionSeries(ds, HIGHLIGHTS_SYSTEM), [DEMO_INSTITUTION], lang=lang
-    )
+    institution = showcase_institution(ds)
+    trajectory = trajectory_chart(EditionSeries(ds, HIGHLIGHTS_SYSTEM), [institution], lang=lang)
     written.append(
         save_chart(trajectory, folder / f"trajectory-{HIGHLIGHTS_SYSTEM}.png", force=True)
     )
     year = max(ds.edition_years(EXAMPLE_SYSTEM))
     result = run(ds, EXAMPLE_SYSTEM, year)
-    sunburst = grades_chart(result, DEMO_INSTITUTION, node_labels(ds.indicators, lang), lang=lang)
+    sunburst = grades_chart(result, institution, node_labels(ds.indicators, lang), lang=lang)
     written.append(save_chart(sunburst, folder / f"grades-{EXAMPLE_SYSTEM}-{year}.png", force=True))
     return written

@@ -69,7 +69,7 @@ class Edition:
         self.status = self.status[keep]
 
     def swap(self, a: str, b: str, leaf: str) -> None:
-        """Exchange two institutions' observations of one leaf (the column's values stay the same)."""
+        """Exchange two institutions' observations of one leaf (the column keeps its values)."""
         i, k, j = self.row(a), self.row(b), self.col(leaf)
         self.values[[i, k], j] = self.values[[k, i], j]
         self.status[[i, k], j] = self.status[[k, i], j]

@@ -8,7 +8,7 @@ that the presets reproduce the press releases' facts; they are not the schools' 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -38,31 +38,40 @@ class Identity:
     until: int | None = None
 
 
-_OCC = ("Occitanie", "FR-OCC")
-_IDF = ("Île-de-France", "FR-IDF")
-_HDF = ("Hauts-de-France", "FR-HDF")
-_BRE = ("Bretagne", "FR-BRE")
+# old id | id | name | English name | gender | region | region code | city | acronym | role
+# | since | until ("*": a generated school, see _sudparis_source)
+_TABLE = """
+fr-mines-rodez | imt-mines-ales | IMT Mines Alès | IMT Mines Alès | f | Occitanie | FR-OCC | Alès | Mines Alès | member | 2017 |
+fr-mines-niort | imt-mines-albi | IMT Mines Albi | IMT Mines Albi | f | Occitanie | FR-OCC | Albi | Mines Albi | member | 2017 |
+fr-mines-valence | mines-saint-etienne | Mines Saint-Étienne | Mines Saint-Étienne | f | Auvergne-Rhône-Alpes | FR-ARA | Saint-Étienne | EMSE | member | 2019 |
+fr-mines-epinal | telecom-paris | Télécom Paris | Télécom Paris | f | Île-de-France | FR-IDF | Palaiseau | TP | member | 2012 |
+fr-mines-management | imt-business-school | Institut Mines-Télécom Business School | Institut Mines-Télécom Business School | m | Île-de-France | FR-IDF | Évry | IMT-BS | member | 2012 |
+fr-eiy-auxerre | mines-douai | École des mines de Douai | Mines Douai | f | Hauts-de-France | FR-HDF | Douai | Mines Douai | affiliate | 2012 | 2016
+fr-mines-auxerre | imt-lille-douai | IMT Lille Douai | IMT Lille Douai | f | Hauts-de-France | FR-HDF | Douai | IMT LD | member | 2017 |
+fr-imp-perigueux | mines-nantes | École des mines de Nantes | Mines Nantes | f | Pays de la Loire | FR-PDL | Nantes | Mines Nantes | affiliate | 2012 | 2016
+fr-esid-perigueux | telecom-bretagne | Télécom Bretagne | Télécom Bretagne | f | Bretagne | FR-BRE | Brest | TB | member | 2012 | 2016
+fr-mines-perigueux | imt-atlantique | IMT Atlantique | IMT Atlantique | f | Bretagne | FR-BRE | Brest | IMTA | member | 2017 |
+fr-institut-oceanique-lorient | eurecom | EURECOM | EURECOM | f | Provence-Alpes-Côte d'Azur | FR-PAC | Biot | EURECOM | affiliate | 2012 |
+fr-ecole-alpine-gap | insic | Institut national supérieur des industries de Saint-Dié | INSIC | m | Grand Est | FR-GES | Saint-Dié-des-Vosges | INSIC | affiliate | 2012 |
+* | telecom-sudparis | Télécom SudParis | Télécom SudParis | f | Île-de-France | FR-IDF | Évry | TSP | member | 2012 |
+"""  # noqa: E501  (one school per line reads better than wrapped tuples)
 
-IDENTITIES: tuple[Identity, ...] = (
-    Identity("fr-mines-rodez", ALES, "IMT Mines Alès", "IMT Mines Alès", "f", *_OCC, "Alès", "Mines Alès", "member", 2017),
-    Identity("fr-mines-niort", ALBI, "IMT Mines Albi", "IMT Mines Albi", "f", *_OCC, "Albi", "Mines Albi", "member", 2017),
-    Identity("fr-mines-valence", SAINT_ETIENNE, "Mines Saint-Étienne", "Mines Saint-Étienne", "f", "Auvergne-Rhône-Alpes", "FR-ARA", "Saint-Étienne", "EMSE", "member", 2019),
-    Identity("fr-mines-epinal", "telecom-paris", "Télécom Paris", "Télécom Paris", "f", *_IDF, "Palaiseau", "TP", "member", 2012),
-    Identity("fr-mines-management", BUSINESS_SCHOOL, "Institut Mines-Télécom Business School", "Institut Mines-Télécom Business School", "m", *_IDF, "Évry", "IMT-BS", "member", 2012),
-    Identity("fr-eiy-auxerre", "mines-douai", "École des mines de Douai", "Mines Douai", "f", *_HDF, "Douai", "Mines Douai", "affiliate", 2012, 2016),
-    Identity("fr-mines-auxerre", "imt-lille-douai", "IMT Lille Douai", "IMT Lille Douai", "f", *_HDF, "Douai", "IMT LD", "member", 2017),
-    Identity("fr-imp-perigueux", "mines-nantes", "École des mines de Nantes", "Mines Nantes", "f", "Pays de la Loire", "FR-PDL", "Nantes", "Mines Nantes", "affiliate", 2012, 2016),
-    Identity("fr-esid-perigueux", "telecom-bretagne", "Télécom Bretagne", "Télécom Bretagne", "f", *_BRE, "Brest", "TB", "member", 2012, 2016),
-    Identity("fr-mines-perigueux", ATLANTIQUE, "IMT Atlantique", "IMT Atlantique", "f", *_BRE, "Brest", "IMTA", "member", 2017),
-    Identity("fr-institut-oceanique-lorient", "eurecom", "EURECOM", "EURECOM", "f", "Provence-Alpes-Côte d'Azur", "FR-PAC", "Biot", "EURECOM", "affiliate", 2012),
-    Identity("fr-ecole-alpine-gap", "insic", "Institut national supérieur des industries de Saint-Dié", "INSIC", "m", "Grand Est", "FR-GES", "Saint-Dié-des-Vosges", "INSIC", "affiliate", 2012),
-)  # fmt: skip
 
-SUDPARIS = Identity("", "telecom-sudparis", "Télécom SudParis", "Télécom SudParis", "f", *_IDF, "Évry", "TSP", "member", 2012)  # fmt: skip
+def _identities() -> tuple[Identity, ...]:
+    out = []
+    for line in _TABLE.strip().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        until = int(cells[11]) if cells[11] else None
+        out.append(Identity(*cells[:10], int(cells[10]), until))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+IDENTITIES = _identities()
 
 
 def _sudparis_source(tables: dict[str, pd.DataFrame]) -> str:
-    """A generated Île-de-France engineering school, without lineage, that becomes Télécom SudParis."""
+    """A generated Île-de-France engineering school without lineage: it becomes Télécom SudParis
+    (the demo network has no school for it)."""
     inst = tables["institutions"]
     lineage = set(tables["lineage"]["predecessor"]) | set(tables["lineage"]["successor"])
     taken = {i.old for i in IDENTITIES} | lineage
@@ -76,7 +85,9 @@ def _sudparis_source(tables: dict[str, pd.DataFrame]) -> str:
 
 def apply_identities(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The demo world's tables with the network's schools renamed into the IMT schools."""
-    identities = (*IDENTITIES, Identity(_sudparis_source(tables), *list(SUDPARIS.__dict__.values())[1:]))
+    identities = tuple(
+        replace(i, old=_sudparis_source(tables)) if i.old == "*" else i for i in IDENTITIES
+    )
     rename = {i.old: i.id for i in identities}
     out = {name: frame.copy() for name, frame in tables.items()}
 
@@ -105,11 +116,21 @@ def apply_identities(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     extra = extra[~extra["name"].isin(set(aliases["name"]))]
     out["aliases"] = pd.concat([aliases, extra], ignore_index=True)
 
-    for name, columns in (("lineage", ("predecessor", "successor")), ("observations", ("institution",))):
+    for name, columns in (
+        ("lineage", ("predecessor", "successor")),
+        ("observations", ("institution",)),
+    ):
         frame = out[name]
         for column in columns:
             frame[column] = frame[column].replace(rename)
         out[name] = frame
+
+    # IMT Atlantique, not Télécom Paris, takes part in THE Impact from 2020 (seed 004)
+    obs = out["observations"]
+    impact = obs["system"] == "the-impact"
+    if (impact & (obs["institution"] == ATLANTIQUE)).any():
+        raise ValueError("the demo world changed: IMT Atlantique's source takes part in THE Impact")
+    obs.loc[impact & (obs["institution"] == "telecom-paris"), "institution"] = ATLANTIQUE
 
     out["networks"] = pd.DataFrame(
         {

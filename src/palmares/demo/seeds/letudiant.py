@@ -1,4 +1,4 @@
-"""L'Étudiant in the seed world: IMT Mines Alès's ranks 2016-2023 as the press releases give them."""
+"""L'Étudiant in the seed world: IMT Mines Alès's ranks 2016-2023 as its press releases say."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import numpy.typing as npt
 import pandas as pd
 
 import palmares
-from palmares.methodology import load_methodology
-from palmares.systems import preset_path
 from palmares.demo.seeds.edition import Edition, World
 from palmares.demo.seeds.identities import ALES
 from palmares.demo.seeds.placing import (
@@ -21,6 +19,8 @@ from palmares.demo.seeds.placing import (
     settle_totals,
     shaped,
 )
+from palmares.methodology import load_methodology
+from palmares.systems import preset_path
 
 SYSTEM = "letudiant"
 # rank (competition) and size of the tie: seed 001 (C8, C11), seed 002 (C13, C18, C32)
@@ -113,7 +113,9 @@ def place(world: World) -> None:
             set_points(edition, ALES, leaf, p, max_points(year, leaf), int(decimals[leaf] or 0))
         frame = _frame(world, year).set_index("institution")
         if int(frame.loc[ALES, "score"]) != total:
-            raise TargetError(f"{year}: IMT Mines Alès totals {frame.loc[ALES, 'score']}, not {total}")
+            raise TargetError(
+                f"{year}: IMT Mines Alès totals {frame.loc[ALES, 'score']}, not {total}"
+            )
         ids = [i for i in edition.institutions if i != ALES]
         q = frame.loc[ids, [f"score:{leaf}" for leaf in leaves]].to_numpy(dtype=float)
         rows = [edition.row(i) for i in ids]
@@ -122,9 +124,7 @@ def place(world: World) -> None:
         if year == 2023:
             below_only = regions.reindex(ids).to_numpy() == REGION_2023
         bounds, window = _group_rule(world, year, total, rank)
-        swaps = settle_totals(
-            q, total, rank - 1, tie - 1, below_only, bounds=bounds, window=window
-        )
+        swaps = settle_totals(q, total, rank - 1, tie - 1, below_only, bounds=bounds, window=window)
         for x, y, j in swaps:
             edition.swap(ids[x], ids[y], leaves[j])
         _check(world, year, rank, tie, parent)
@@ -166,7 +166,10 @@ def _check(world: World, year: int, rank: int, tie: int, parent: dict[str, str])
     if year != 2023:
         return
     region = frame[frame["region_code"] == REGION_2023]
-    if int(region["score"].idxmax() != ALES) or (region["score"] == frame.loc[ALES, "score"]).sum() != 1:
+    if (
+        int(region["score"].idxmax() != ALES)
+        or (region["score"] == frame.loc[ALES, "score"]).sum() != 1
+    ):
         raise TargetError("2023: IMT Mines Alès is not the only first of Occitanie")
     for family in {*STRONG_2023, *WEAK_2023}:
         column = frame[f"score:{family}"]

@@ -1,4 +1,4 @@
-"""U-Multirank in the seed world: IMT Mines Alès's grades of 2020-2021 and the 2021 field (seed 000)."""
+"""U-Multirank in the seed world: IMT Mines Alès's grades 2020-2021, the 2021 field (seed 000)."""
 
 from __future__ import annotations
 
@@ -131,14 +131,17 @@ def _teaching_tie(world: World, countries: pd.Series) -> None:
         ]
         complete = french.index[~np.isnan(values).any(axis=1)]
         ranked = sorted(complete.difference(full), key=lambda i: (-int(count[i]), i))
-        for ident in ranked[: -extra]:
+        for ident in ranked[:-extra]:
             for leaf in TEACHING:
                 edition.set(ident, leaf, _grade_value(edition, leaf, 2021, True))
     raise TargetError("2021: the teaching tie did not settle")
 
 
 def _check(world: World, countries: pd.Series) -> None:
-    expected = {2020: {"research": 1}, 2021: {"teaching": 4, "research": 2, "transfer": 3, "international": 1, "regional": 0}}  # fmt: skip
+    expected = {
+        2020: {"research": 1},
+        2021: {"teaching": 4, "research": 2, "transfer": 3, "international": 1, "regional": 0},
+    }
     for year, counts in expected.items():
         frame, columns = _grades(world, year)
         row = frame.loc[ALES]
