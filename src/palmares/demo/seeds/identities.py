@@ -62,7 +62,13 @@ def _identities() -> tuple[Identity, ...]:
     for line in _TABLE.strip().splitlines():
         cells = [c.strip() for c in line.split("|")]
         until = int(cells[11]) if cells[11] else None
-        out.append(Identity(*cells[:10], int(cells[10]), until))  # type: ignore[arg-type]
+        old, ident, name, name_en, gender, region, code, city, acronym, role = cells[:10]
+        out.append(
+            Identity(
+                old, ident, name, name_en, gender, region, code, city, acronym, role,
+                int(cells[10]), until,
+            )
+        )  # fmt: skip
     return tuple(out)
 
 

@@ -314,7 +314,7 @@ def _misses(world: World, year: int) -> list[str]:
     frame = result.to_frame().set_index("institution")
     problems = []
     for ident, target in TARGETS[year].items():
-        row = frame.loc[ident]
+        row = frame.loc[ident].to_dict()
         band = (int(row["band_lo"]), int(row["band_hi"]))
         if band != target.band:
             problems.append(f"{ident} band {band} not {target.band}")
@@ -324,7 +324,7 @@ def _misses(world: World, year: int) -> list[str]:
                 problems.append(f"{ident} national rank {nat} not {target.national}")
     if year == 2021:
         problems += _sdg_misses(result)
-    if year == 2020 and int(frame.loc[ATLANTIQUE, "national_rank"]) == 1:
+    if year == 2020 and int(frame.loc[ATLANTIQUE].to_dict()["national_rank"]) == 1:
         problems.append("IMT Atlantique already leads France in 2020")
     return problems
 

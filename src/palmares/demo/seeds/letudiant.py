@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +56,10 @@ def max_points(year: int, leaf: str) -> int:
 
 def _frame(world: World, year: int) -> pd.DataFrame:
     return palmares.rank(world.dataset(SYSTEM, year), SYSTEM, year).to_frame()
+
+
+def _row(frame: pd.DataFrame, institution: str) -> dict[str, Any]:
+    return {str(k): v for k, v in frame.loc[institution].to_dict().items()}
 
 
 def _others(edition: Edition, leaf: str) -> npt.NDArray[np.float64]:
@@ -112,10 +117,9 @@ def place(world: World) -> None:
         for leaf, p in plan.items():
             set_points(edition, ALES, leaf, p, max_points(year, leaf), int(decimals[leaf] or 0))
         frame = _frame(world, year).set_index("institution")
-        if int(frame.loc[ALES, "score"]) != total:
-            raise TargetError(
-                f"{year}: IMT Mines Alès totals {frame.loc[ALES, 'score']}, not {total}"
-            )
+        got_total = _row(frame, ALES)["score"]
+        if int(got_total) != total:
+            raise TargetError(f"{year}: IMT Mines Alès totals {got_total}, not {total}")
         ids = [i for i in edition.institutions if i != ALES]
         q = frame.loc[ids, [f"score:{leaf}" for leaf in leaves]].to_numpy(dtype=float)
         rows = [edition.row(i) for i in ids]
@@ -155,7 +159,8 @@ def _group_rule(
 
 def _check(world: World, year: int, rank: int, tie: int, parent: dict[str, str]) -> None:
     frame = _frame(world, year).set_index("institution")
-    got = (int(frame.loc[ALES, "rank"]), int(frame.loc[ALES, "tie_size"]))
+    ales = _row(frame, ALES)
+    got = (int(ales["rank"]), int(ales["tie_size"]))
     if got != (rank, tie):
         raise TargetError(f"{year}: IMT Mines Alès is {got}, not {(rank, tie)}")
     if year == 2021 and (frame.loc[ALES, "group"], bool(frame.loc[ALES, "group_first_half"])) != (

@@ -129,7 +129,7 @@ def _teaching_tie(world: World, countries: pd.Series) -> None:
         values = edition.values[[edition.row(i) for i in french.index]][
             :, [edition.col(leaf) for leaf in TEACHING]
         ]
-        complete = french.index[~np.isnan(values).any(axis=1)]
+        complete = french.index[np.flatnonzero(~np.isnan(values).any(axis=1))]
         ranked = sorted(complete.difference(full), key=lambda i: (-int(count[i]), i))
         for ident in ranked[:-extra]:
             for leaf in TEACHING:
