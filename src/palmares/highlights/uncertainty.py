@@ -36,6 +36,11 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(float(value))
 
 
+def _share(value: Any) -> float | None:
+    """A probability read from the table, None when absent (NaN, null)."""
+    return float(value) if _finite(value) else None
+
+
 def floor_percent(p: float) -> int:
     """A share of draws in whole percent, rounded down (0.979 -> 97): never flatters."""
     return math.floor(100 * float(p) + 1e-9)
@@ -71,9 +76,9 @@ def _rank_interval(c: Context, row: Mapping[str, Any], intervals: Intervals) -> 
     }
     if r.get("band"):
         values["band"] = str(r["band"])
-        share = row.get("p_same_band")
-        values["p_same_band"] = float(share) if _finite(share) else None
-        values["p_same_band_percent"] = floor_percent(share) if _finite(share) else None
+        share = _share(row.get("p_same_band"))
+        values["p_same_band"] = share
+        values["p_same_band_percent"] = None if share is None else floor_percent(share)
     return [c.fact("rank_interval", values)]
 
 
@@ -85,8 +90,8 @@ def _movement_robustness(
     robust: float,
 ) -> list[Fact]:
     previous = intervals.previous_edition
-    p = row.get("p_move_real")
-    if previous is None or not _finite(p) or previous not in c.history.rows:
+    p = _share(row.get("p_move_real"))
+    if previous is None or p is None or previous not in c.history.rows:
         return []
     # The draws compare the engine's ranks: a published previous table is another move.
     if c.series.source_of(previous) != "computed":
@@ -104,9 +109,9 @@ def _movement_robustness(
         "previous_rank": m.from_rank,
         "rank": m.to_rank,
         "places": m.places,
-        "p_move_real": float(p),
+        "p_move_real": p,
         "p_move_real_percent": floor_percent(p),
-        "robust": float(p) >= robust,
+        "robust": p >= robust,
         "threshold": robust,
         "threshold_percent": floor_percent(robust),
         "draws": intervals.draws,
