@@ -237,7 +237,10 @@ def uncertainty_command(
                 dataset, ref, year, draws, seed=seed, spec=_spec(spec), progress=stderr_progress
             )
             found = intervals_of(done)
-        chart = uncertainty_chart(found, ids, top=top, lang=lang)
+        # The title names what the user ranked: a preset or example id, else the system.
+        by_file = ref.lower().endswith(".toml") or Path(ref).exists()
+        label = found.system if by_file else ref.split("@")[0]
+        chart = uncertainty_chart(dataclasses.replace(found, system=label), ids, top=top, lang=lang)
     except (IntervalsError, ValueError) as error:
         raise UsageProblem(str(error)) from None
     _write(chart, out, force)
