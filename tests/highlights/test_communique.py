@@ -317,3 +317,14 @@ def test_derived_counts_are_rephrased(world: Dataset) -> None:
     )
     # A kind nobody phrases is left out rather than guessed.
     assert fr.sentence(umr_fact("made_up", {"x": 1})) is None
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("institution", ["fr-mines-auxerre", "fr-mines-valence"])
+def test_the_rule_holds_for_other_schools_of_the_network(
+    world: Dataset, institution: str, lang: str
+) -> None:
+    draft = communique(world, institution, 2021, lang=lang, data_hash="0" * 64)
+    assert {"letudiant", "u-multirank"} <= {s.system for s in draft.sections}
+    assert unaccounted_numbers(draft) == [] and draft.omitted == []
+    assert draft.markdown.count(f"`{'0' * 64}`") == 1  # the data hash given, in the footer
