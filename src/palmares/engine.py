@@ -113,11 +113,16 @@ def run(
     *,
     seed: int = 0,
     data_hash: str | None = None,
+    reference: npt.ArrayLike | None = None,
 ) -> Result:
     """Score, rank, band and group every institution of ``edition`` with ``method``.
 
     Returns a :class:`~palmares.result.Result` carrying the working of every step and the
-    methodology hash, data hash, seed and palmares version.
+    methodology hash, data hash, seed and palmares version. ``reference``: one non-negative
+    integer per institution of the edition (in the Result's order), the multiplicity of its
+    row in the population whose values define the statistics of the leaf steps (imputation,
+    treatment, normalisation, points, grades): a bootstrap resample. Every institution is
+    still scored; None (default) is every row once, and all ones gives the same result.
     """
     from palmares.io import data_hash as compute_data_hash
 
@@ -151,6 +156,14 @@ def run(
     screened, eligible = _eligibility(m, tree, submitted, attributes, declared)
     rows = np.flatnonzero(screened)
     in_table = eligible[rows]
+    if reference is not None:
+        reference = np.asarray(reference)
+        if reference.shape != (len(matrix.institutions),):
+            raise ValueError(
+                f"reference needs one multiplicity per institution of {edition} "
+                f"({len(matrix.institutions)}), got shape {reference.shape}"
+            )
+        reference = reference[rows]  # screened-out institutions are in no statistic
     state = _State(
         x=np.where(submitted, values, np.nan)[rows],
         mask=submitted[rows].copy(),
@@ -160,7 +173,7 @@ def run(
     sub_attributes = {k: v[rows] for k, v in attributes.items()}
     for index, step in enumerate(m.steps):
         if step.acts_on == "leaf" and step.type != "eligibility":
-            _leaf_step(index, step, tree, state, direction, sub_attributes)
+            _leaf_step(index, step, tree, state, direction, sub_attributes, reference)
     aggregated = aggregate_tree_full(
         m, tree, state.x, state.mask, state.grades, applicable[rows], population=in_table
     )
@@ -328,6 +341,7 @@ def _leaf_step(
     state: _State,
     direction: npt.NDArray[np.int8],
     attributes: Mapping[str, npt.NDArray[Any]],
+    reference: npt.ArrayLike | None = None,
 ) -> None:
     scope = _leaf_scope(step, tree)
     if not scope:
@@ -350,6 +364,7 @@ def _leaf_step(
                 q=params.get("q", 25.0),
                 value=params.get("value"),
                 groups=groups,
+                reference=reference,
             )
             # A value that does not apply is not missing: it is never filled.
             imputed &= state.applicable[:, whole]
@@ -366,6 +381,7 @@ def _leaf_step(
                 params["kurtosis"],
                 params["max_winsorised"],
                 log=params["log"],
+                reference=reference,
             )
             state.x[:, whole] = treated.x
             for i, c in enumerate(cols):
@@ -374,11 +390,11 @@ def _leaf_step(
                     "logged": bool(treated.logged[i]),
                 }
         elif step.type == "normalise":
-            state.x[:, whole] = _normalise(step.method, x, mask, d, params)
+            state.x[:, whole] = _normalise(step.method, x, mask, d, params, reference)
         elif step.type == "points":
-            state.x[:, whole] = _points(step.method, x, mask, d, params)
+            state.x[:, whole] = _points(step.method, x, mask, d, params, reference)
         elif step.type == "grade":
-            grades = grade.median_distance(x, mask, d, params["thresholds"])
+            grades = grade.median_distance(x, mask, d, params["thresholds"], reference=reference)
             if state.grades is None:
                 state.grades = np.full(state.x.shape, -1, dtype=np.int8)
             state.grades[:, whole] = grades
@@ -386,25 +402,31 @@ def _leaf_step(
 
 
 def _normalise(
-    method: str, x: FloatArray, mask: BoolArray, d: npt.NDArray[np.int8], p: Mapping[str, Any]
+    method: str,
+    x: FloatArray,
+    mask: BoolArray,
+    d: npt.NDArray[np.int8],
+    p: Mapping[str, Any],
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
+    ref = reference
     if method == "minmax":
         lo, hi = p["range"]
-        return normalise.minmax(x, mask, d, lo, hi)
+        return normalise.minmax(x, mask, d, lo, hi, reference=ref)
     if method == "zscore":
-        return normalise.zscore(x, mask, d, p["mean"], p["sd"])
+        return normalise.zscore(x, mask, d, p["mean"], p["sd"], reference=ref)
     if method == "zcdf":
-        return normalise.zcdf(x, mask, d, p["scale"])
+        return normalise.zcdf(x, mask, d, p["scale"], reference=ref)
     if method == "percent_of_best":
-        return normalise.percent_of_best(x, mask, d, p["scale"])
+        return normalise.percent_of_best(x, mask, d, p["scale"], reference=ref)
     if method == "percentile_rank":
-        return normalise.percentile_rank(x, mask, d, p["scale"])
+        return normalise.percentile_rank(x, mask, d, p["scale"], reference=ref)
     if method == "rank":
-        return normalise.rank(x, mask, d)
+        return normalise.rank(x, mask, d, reference=ref)
     if method == "target":
         if p.get("target") is None:
             raise MethodologyDataError("normalise 'target' needs a target for every node")
-        return normalise.distance_to_target(x, mask, d, p["target"], p["scale"])
+        return normalise.distance_to_target(x, mask, d, p["target"], p["scale"], reference=ref)
     if method == "goalposts":
         if p.get("low") is None or p.get("high") is None:
             raise MethodologyDataError("normalise 'goalposts' needs low and high for every node")
@@ -413,14 +435,19 @@ def _normalise(
 
 
 def _points(
-    method: str, x: FloatArray, mask: BoolArray, d: npt.NDArray[np.int8], p: Mapping[str, Any]
+    method: str,
+    x: FloatArray,
+    mask: BoolArray,
+    d: npt.NDArray[np.int8],
+    p: Mapping[str, Any],
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     if method == "thresholds":
         if p.get("thresholds") is None:
             raise MethodologyDataError("points 'thresholds' needs thresholds for every node")
         thresholds = np.tile(np.asarray(p["thresholds"], dtype=float), (x.shape[1], 1))
         return normalise.points_by_thresholds(x, mask, d, thresholds)
-    return normalise.points_by_quantiles(x, mask, d, int(p["max_points"]))
+    return normalise.points_by_quantiles(x, mask, d, int(p["max_points"]), reference=reference)
 
 
 # -- weights and aggregation ---------------------------------------------------------------------

@@ -174,6 +174,49 @@ def column_percentile(x: FloatArray, mask: BoolArray, q: float) -> FloatArray:
     return np.where(count > 0, value, np.nan)
 
 
+def reference_sample(
+    x: FloatArray, mask: BoolArray, reference: npt.ArrayLike | None
+) -> tuple[FloatArray, BoolArray]:
+    """The rows column statistics are taken on: row i repeated ``reference[i]`` times.
+
+    ``reference`` holds non-negative integer multiplicities, one per row (a bootstrap
+    resample of the population: 0 = not drawn, 2 = drawn twice); None is every row once, the
+    arrays themselves. Statistics of the sample then apply to every row, so an institution
+    outside the sample is still scored (it may fall outside the sample's range).
+    """
+    if reference is None:
+        return x, mask
+    rows = reference_rows(reference, x.shape[0])
+    if x.flags.f_contiguous and not x.flags.c_contiguous:
+        # Same memory order as x, so column sums add in the same order (all ones: same bits).
+        return np.asfortranarray(x[rows]), np.asfortranarray(mask[rows])
+    return x[rows], mask[rows]
+
+
+def reference_rows(reference: npt.ArrayLike, n: int) -> IntArray:
+    """Row positions of a reference sample given by multiplicities (validated)."""
+    counts = np.asarray(reference)
+    if counts.shape != (n,):
+        raise ValueError(f"reference must have one multiplicity per row ({n},), got {counts.shape}")
+    if counts.dtype.kind == "f" and np.isfinite(counts).all() and (counts == np.rint(counts)).all():
+        counts = counts.astype(np.int64)
+    if counts.dtype.kind not in "iub" or (counts < 0).any():
+        raise ValueError("reference multiplicities must be non-negative integers")
+    return np.repeat(np.arange(n), counts.astype(np.int64))
+
+
+def count_below(
+    keys: FloatArray, mask: BoolArray, ref_keys: FloatArray, ref_mask: BoolArray
+) -> FloatArray:
+    """Per column, the number of present reference keys strictly below each present key (NaN
+    where absent). One sort and one binary search per column."""
+    out = np.full(keys.shape, np.nan)
+    for j in range(keys.shape[1]):  # columns (indicators), never rows
+        ref = np.sort(ref_keys[ref_mask[:, j], j])
+        out[mask[:, j], j] = np.searchsorted(ref, keys[mask[:, j], j], side="left")
+    return out
+
+
 def competition_rank_worst_first(keys: FloatArray, mask: BoolArray) -> FloatArray:
     """Per column, 1 + the number of present values strictly below each present value.
 
@@ -212,6 +255,9 @@ __all__ = [
     "column_sd",
     "column_selector",
     "competition_rank_worst_first",
+    "count_below",
     "masked",
     "per_column",
+    "reference_rows",
+    "reference_sample",
 ]

@@ -15,6 +15,7 @@ from palmares.steps import (
     check_direction,
     check_matrix,
     column_percentile,
+    reference_sample,
 )
 
 #: Default relative deviations from the median: A >= +25 %, B >= +10 %, C >= -10 %, D >= -25 %.
@@ -32,6 +33,8 @@ def median_distance(
     mask: npt.ArrayLike,
     direction: npt.ArrayLike,
     thresholds: npt.ArrayLike = DEFAULT_THRESHOLDS,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> Int8Array:
     """Grade each value by its relative deviation from its column's median.
 
@@ -40,7 +43,8 @@ def median_distance(
     D if >= -0.25, else E. ``thresholds`` is strictly descending, shape (t,) for every node or
     (k, t) per node. A zero median makes any deviation infinite: values at the median get the
     grade containing 0 (C by default), others the extreme grade on their side. A single
-    institution, or a constant column, is all at the median.
+    institution, or a constant column, is all at the median. ``reference``: multiplicities of
+    the rows whose median counts (a bootstrap resample; None = every row once).
     """
     xa, ma = check_matrix(x, mask)
     k = xa.shape[1]
@@ -54,7 +58,7 @@ def median_distance(
         raise ValueError("grade thresholds must be finite and strictly descending")
     if thr.shape[1] > 126:
         raise ValueError("at most 126 grade thresholds fit int8 codes")
-    median = column_percentile(xa, ma, 50.0)
+    median = column_percentile(*reference_sample(xa, ma, reference), 50.0)
     diff = d * (xa - median)
     # A tiny median can overflow the quotient to +/-inf, which is the right limit.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

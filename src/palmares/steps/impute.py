@@ -22,6 +22,8 @@ from palmares.steps import (
     column_percentile,
     masked,
     per_column,
+    reference_rows,
+    reference_sample,
 )
 
 ImputeMethod = Literal["none", "mean", "median", "zero", "constant", "percentile", "group_mean"]
@@ -35,6 +37,7 @@ def impute(
     q: float = 25.0,
     value: float | npt.ArrayLike | None = None,
     groups: npt.ArrayLike | None = None,
+    reference: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Fill missing cells column by column; return ``(x_filled, imputed_mask)``.
 
@@ -42,11 +45,14 @@ def impute(
     interpolation) of the column's present values; ``zero`` (THE Impact: missing = 0, marked as
     imputed); ``constant`` (``value``, a scalar or one per column); ``group_mean`` (mean of the
     column's present values in the institution's group, ``groups`` an (n,) array of labels;
-    institutions without a label are not imputed).
+    institutions without a label are not imputed). ``reference``: multiplicities of the rows
+    whose values define the mean, median, percentile or group means (a bootstrap resample;
+    None = every row once); every missing cell is still filled.
     """
     xa, ma = check_matrix(x, mask)
     n, k = xa.shape
     out = masked(xa, ma)
+    xr, mr = reference_sample(xa, ma, reference)
     if method == "none":
         return out, np.zeros((n, k), dtype=np.bool_)
     if method == "zero":
@@ -58,25 +64,28 @@ def impute(
         if not np.isfinite(fill).all():
             raise ValueError("impute method 'constant' needs a finite value")
     elif method == "mean":
-        fill = np.broadcast_to(column_mean(xa, ma), (n, k))
+        fill = np.broadcast_to(column_mean(xr, mr), (n, k))
     elif method == "median":
-        fill = np.broadcast_to(column_percentile(xa, ma, 50.0), (n, k))
+        fill = np.broadcast_to(column_percentile(xr, mr, 50.0), (n, k))
     elif method == "percentile":
-        fill = np.broadcast_to(column_percentile(xa, ma, q), (n, k))
+        fill = np.broadcast_to(column_percentile(xr, mr, q), (n, k))
     elif method == "group_mean":
         if groups is None:
             raise ValueError(
                 "impute method 'group_mean' needs groups (an attribute per institution)"
             )
-        fill = _group_means(xa, ma, groups)
+        fill = _group_means(xa, ma, groups, reference)
     else:
         raise ValueError(f"unknown impute method {method!r}")
     imputed = ~ma & np.isfinite(fill)
     return np.where(imputed, fill, out), imputed
 
 
-def _group_means(x: FloatArray, mask: BoolArray, groups: npt.ArrayLike) -> FloatArray:
-    """(n, k) array: each institution's group mean per column (NaN without group or values)."""
+def _group_means(
+    x: FloatArray, mask: BoolArray, groups: npt.ArrayLike, reference: npt.ArrayLike | None = None
+) -> FloatArray:
+    """(n, k) array: each institution's group mean per column (NaN without group or values),
+    over the reference sample's rows when given."""
     labels = np.asarray(groups, dtype=object)
     n, k = x.shape
     if labels.shape != (n,):
@@ -86,9 +95,10 @@ def _group_means(x: FloatArray, mask: BoolArray, groups: npt.ArrayLike) -> Float
     code = np.where(labelled, codes, 0)
     totals = np.zeros((len(uniques), k))
     counts = np.zeros((len(uniques), k))
-    present = mask & labelled[:, None]
-    np.add.at(totals, code, np.where(present, x, 0.0))
-    np.add.at(counts, code, present.astype(np.float64))
+    rows = slice(None) if reference is None else reference_rows(reference, n)
+    present = (mask & labelled[:, None])[rows]
+    np.add.at(totals, code[rows], np.where(present, x[rows], 0.0))
+    np.add.at(counts, code[rows], present.astype(np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         means = totals / counts
     return np.where(labelled[:, None], means[code], np.nan)

@@ -4,6 +4,12 @@ Every function takes ``(x, mask, direction, ...)`` and returns an (n, k) float64
 where the mask is False. Formulas follow COINr ``R/normalise.R`` (methodologies.md section 8.2)
 unless stated. Degenerate columns give documented values, never errors: an all-missing column
 stays NaN; a constant column or a single institution is covered on each function.
+
+``reference`` (keyword, every function): multiplicities of the rows whose values define the
+statistics (min, max, mean, sd, ranks), a bootstrap resample of the population; every row is
+still normalised with them. None (default) is every row once; all ones gives the same result.
+A value outside the sample's range may then map outside the scale (min-max below ``lo``,
+percentile ranks above ``scale``); points by quantiles are capped at ``max_points``.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from palmares.steps import (
     column_max,
     column_min,
     competition_rank_worst_first,
+    count_below,
     per_column,
+    reference_sample,
 )
 
 
@@ -40,6 +48,7 @@ def minmax(
     hi: float = 100.0,
     *,
     constant: float | None = None,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Min-max to [lo, hi]: the best value maps to ``hi``, the worst to ``lo``.
 
@@ -49,8 +58,9 @@ def minmax(
     xa, ma, d = _prepare(x, mask, direction)
     if not hi > lo:
         raise ValueError(f"minmax needs hi > lo, got [{lo}, {hi}]")
-    low = column_min(xa, ma)
-    high = column_max(xa, ma)
+    xr, mr = reference_sample(xa, ma, reference)
+    low = column_min(xr, mr)
+    high = column_max(xr, mr)
     span = high - low
     with np.errstate(invalid="ignore", divide="ignore"):
         unit = np.where(d > 0, xa - low, high - xa) / span
@@ -65,28 +75,44 @@ def zscore(
     direction: npt.ArrayLike,
     mean: float = 0.0,
     sd: float = 1.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Standardise with the sample sd (ddof = 1), then ``* sd + mean``; lower-better flips sign.
 
     A column with zero spread, or a single value, puts every present value at ``mean``.
     """
     xa, ma, d = _prepare(x, mask, direction)
-    _, dev, spread = centred(xa, ma)
+    if reference is None:
+        _, dev, spread = centred(xa, ma)
+    else:  # the sample's mean and sd, every row's deviation from that mean
+        centre, _, spread = centred(*reference_sample(xa, ma, reference))
+        dev = np.where(ma, xa - centre, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(spread > 0, d * sd / spread, 0.0)
     return np.where(ma, dev * factor + mean, np.nan)
 
 
 def zcdf(
-    x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike, scale: float = 100.0
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    direction: npt.ArrayLike,
+    scale: float = 100.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """z-score, then the standard normal CDF, times ``scale`` (QS). Constant column: scale / 2."""
-    z = zscore(x, mask, direction)
+    z = zscore(x, mask, direction, reference=reference)
     return np.asarray(ndtr(z) * scale)
 
 
 def percent_of_best(
-    x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike, scale: float = 100.0
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    direction: npt.ArrayLike,
+    scale: float = 100.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Percent of the best value (ARWU): x / max for higher-better, min / x for lower-better.
 
@@ -102,7 +128,8 @@ def percent_of_best(
         raise ValueError(
             f"percent_of_best needs non-negative values; negative in columns {columns}"
         )
-    best = np.where(higher, column_max(xa, ma), column_min(xa, ma))
+    xr, mr = reference_sample(xa, ma, reference)
+    best = np.where(higher, column_max(xr, mr), column_min(xr, mr))
     # Both branches are computed; the one a column uses is a ratio <= 1 and cannot overflow.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         up = np.where(best > 0, xa / best, 0.0)
@@ -110,15 +137,29 @@ def percent_of_best(
     return np.where(ma, np.where(higher, up, down) * scale, np.nan)
 
 
-def rank(x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike) -> FloatArray:
+def rank(
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    direction: npt.ArrayLike,
+    *,
+    reference: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Competition rank within each column, 1 = best, ties share the best rank ("1224")."""
     xa, ma, d = _prepare(x, mask, direction)
+    if reference is not None:  # 1 + the sample's values strictly better
+        xr, mr = reference_sample(xa, ma, reference)
+        return count_below(-(d * xa), ma, -(d * xr), mr) + 1.0
     # Ranking the negated goodness worst-first counts the values strictly better.
     return competition_rank_worst_first(-(d * xa), ma)
 
 
 def percentile_rank(
-    x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike, scale: float = 100.0
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    direction: npt.ArrayLike,
+    scale: float = 100.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Share of the other present values strictly worse, times ``scale``.
 
@@ -126,8 +167,8 @@ def percentile_rank(
     of ties is all 0; a single institution (no others) also gets 0.
     """
     xa, ma, d = _prepare(x, mask, direction)
-    below = competition_rank_worst_first(d * xa, ma) - 1.0
-    others = column_count(ma) - 1
+    below, others = _below(xa, ma, d, reference)
+    others = others - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(others > 0, below / np.maximum(others, 1), 0.0)
     return np.where(ma, share * scale, np.nan)
@@ -139,6 +180,8 @@ def distance_to_target(
     direction: npt.ArrayLike,
     target: float | npt.ArrayLike,
     scale: float = 100.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Progress from the worst value towards a per-node ``target``, capped at the target.
 
@@ -148,8 +191,9 @@ def distance_to_target(
     """
     xa, ma, d = _prepare(x, mask, direction)
     t = per_column(target, xa.shape[1], "target")
-    low = column_min(xa, ma)
-    high = column_max(xa, ma)
+    xr, mr = reference_sample(xa, ma, reference)
+    low = column_min(xr, mr)
+    high = column_max(xr, mr)
     reached = np.where(d > 0, xa >= t, xa <= t)
     # Cells at or beyond the target never use the quotient, whatever it gives.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -165,10 +209,13 @@ def goalposts(
     low: float | npt.ArrayLike,
     high: float | npt.ArrayLike,
     scale: float = 100.0,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Fixed goalposts (HDI style): (x - low) / (high - low) clipped to [0, 1], times ``scale``.
 
     Lower-better columns use (high - x) / (high - low). Needs high > low for every column.
+    No statistic: ``reference`` changes nothing.
     """
     xa, ma, d = _prepare(x, mask, direction)
     k = xa.shape[1]
@@ -185,8 +232,11 @@ def points_by_thresholds(
     mask: npt.ArrayLike,
     direction: npt.ArrayLike,
     thresholds: npt.ArrayLike,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
-    """Points = number of a node's thresholds passed, on a 0..t scale.
+    """Points = number of a node's thresholds passed, on a 0..t scale (no statistic:
+    ``reference`` changes nothing).
 
     ``thresholds`` is (k, t), each row ascending and NaN-padded at the end (nodes may have fewer
     thresholds). Higher-better: a value passes a threshold when x >= it; lower-better when
@@ -211,7 +261,12 @@ def points_by_thresholds(
 
 
 def points_by_quantiles(
-    x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike, max_points: int = 5
+    x: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    direction: npt.ArrayLike,
+    max_points: int = 5,
+    *,
+    reference: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Points 0..max_points from ``max_points + 1`` equal-count classes within each column.
 
@@ -222,8 +277,23 @@ def points_by_quantiles(
     xa, ma, d = _prepare(x, mask, direction)
     if max_points < 1:
         raise ValueError(f"max_points must be >= 1, got {max_points}")
-    below = competition_rank_worst_first(d * xa, ma) - 1.0
-    m = np.maximum(column_count(ma), 1)
+    below, count = _below(xa, ma, d, reference)
+    m = np.maximum(count, 1)
     r = np.where(ma, below, 0.0).astype(np.int64)
-    points = (r * (max_points + 1)) // m
+    # Only a value above the whole reference sample could pass max_points.
+    points = np.minimum((r * (max_points + 1)) // m, max_points)
     return np.where(ma, points.astype(np.float64), np.nan)
+
+
+def _below(
+    xa: FloatArray,
+    ma: npt.NDArray[np.bool_],
+    d: npt.NDArray[np.int64],
+    reference: npt.ArrayLike | None,
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Per column: the values strictly worse than each (NaN where absent), and how many values
+    the population (the reference sample) has."""
+    if reference is None:
+        return competition_rank_worst_first(d * xa, ma) - 1.0, column_count(ma)
+    xr, mr = reference_sample(xa, ma, reference)
+    return count_below(d * xa, ma, d * xr, mr), column_count(mr)

@@ -29,6 +29,7 @@ from palmares.steps import (
     column_max,
     column_mean,
     column_min,
+    reference_sample,
 )
 
 LogMethod = Literal["log_ct", "log_shift1"]
@@ -114,8 +115,15 @@ def jrc(
     max_winsorised: int = 5,
     *,
     log: LogMethod = "log_ct",
+    reference: npt.ArrayLike | None = None,
 ) -> TreatResult:
     """Apply the JRC outlier rule to every column at once (loops over steps, not columns).
+
+    ``reference``: multiplicities of the rows whose values decide the treatment (a bootstrap
+    resample; None = every row once). The rule runs on that sample; every row is then clipped
+    to the bounds the sample's winsorisation reached (a side it did not touch stays open), or
+    log-transformed with the sample's min and max (values outside them are first brought to
+    them, or they would have no log).
 
     ``log``: ``log_ct`` (COINr's ``log_CT``, log(x - min + 0.01 (max - min))) or ``log_shift1``
     (log(x - min + 1)). A negatively skewed column is log-transformed as its mirror image,
@@ -131,6 +139,8 @@ def jrc(
         raise ValueError(f"max_winsorised must be >= 0, got {max_winsorised}")
     if log not in ("log_ct", "log_shift1"):
         raise ValueError(f"unknown log method {log!r}")
+    if reference is not None:
+        return _jrc_from_sample(xa, ma, skew_max, kurt_max, max_winsorised, log, reference)
     n, k = xa.shape
     # Columns as contiguous rows: the steps gather whole columns of the failing indicators.
     by_column = np.where(ma.T, xa.T, np.nan)
@@ -218,6 +228,45 @@ def jrc(
     )
 
 
+def _jrc_from_sample(
+    xa: FloatArray,
+    ma: BoolArray,
+    skew_max: float,
+    kurt_max: float,
+    max_winsorised: int,
+    log: LogMethod,
+    reference: npt.ArrayLike,
+) -> TreatResult:
+    """:func:`jrc` decided on a reference sample, applied to every row."""
+    xr, mr = reference_sample(xa, ma, reference)
+    sample = jrc(xr, mr, skew_max, kurt_max, max_winsorised, log=log)
+    lo, hi = column_min(xr, mr), column_max(xr, mr)
+    treated_lo = column_min(sample.x, mr)
+    treated_hi = column_max(sample.x, mr)
+    clipped = (sample.steps > 0) & ~sample.logged
+    # The bounds winsorisation moved; a side it left alone stays open.
+    floor = np.where(clipped & (treated_lo > lo), treated_lo, -np.inf)
+    cap = np.where(clipped & (treated_hi < hi), treated_hi, np.inf)
+    x = np.where(ma, xa, np.nan)
+    out = np.where(clipped, np.clip(x, floor, cap), x)
+    winsorised = ma & clipped & ((x > cap) | (x < floor))
+    first_skew = skewness(xr, mr)
+    for mirrored in (False, True):
+        cols = np.flatnonzero(sample.logged & ((first_skew < 0) == mirrored))
+        if cols.size:
+            inside = np.clip(x[:, cols], lo[cols], hi[cols]).T
+            out[:, cols] = _log_transform(inside, mirrored, log, lo[cols], hi[cols]).T
+    n_winsorised = winsorised.sum(axis=0, dtype=np.int64)
+    return TreatResult(
+        x=out,
+        winsorised=winsorised,
+        n_winsorised=n_winsorised,
+        steps=sample.steps,
+        logged=sample.logged,
+        treated=(n_winsorised > 0) | sample.logged,
+    )
+
+
 def _oriented(rows: FloatArray, side: int) -> FloatArray:
     """Rows (columns of x) turned so the tail to winsorise is the top; missing = -inf."""
     return np.where(np.isnan(rows), -np.inf, side * rows)
@@ -238,10 +287,18 @@ def _step_inward(rows: FloatArray, bound: FloatArray) -> tuple[FloatArray, Float
     return inward, moved
 
 
-def _log_transform(rows: FloatArray, mirrored: bool, method: LogMethod) -> FloatArray:
-    """Log of NaN-filled columns given as rows (NaN stays NaN); mirrored for negative skew."""
-    lo = np.fmin.reduce(rows, axis=1)[:, None]
-    hi = np.fmax.reduce(rows, axis=1)[:, None]
+def _log_transform(
+    rows: FloatArray,
+    mirrored: bool,
+    method: LogMethod,
+    low: FloatArray | None = None,
+    high: FloatArray | None = None,
+) -> FloatArray:
+    """Log of NaN-filled columns given as rows (NaN stays NaN); mirrored for negative skew.
+
+    ``low``/``high`` (one per row): the range the shift is taken from (default: the rows')."""
+    lo = (np.fmin.reduce(rows, axis=1) if low is None else low)[:, None]
+    hi = (np.fmax.reduce(rows, axis=1) if high is None else high)[:, None]
     shift = 0.01 * (hi - lo) if method == "log_ct" else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         return -np.log(hi - rows + shift) if mirrored else np.log(rows - lo + shift)
