@@ -98,6 +98,8 @@ def noisy_copies(
     noise = spec.noise
     if noise is None:
         return [dataset]
+    if not noise.perturbs_values:  # the bootstrap alone: the data as they are
+        return [dataset] * noise.replicates
     obs = dataset.observations
     rows = (
         (obs["system"] == m.system) & (obs["year"] == edition) & obs["value"].notna()
@@ -119,6 +121,53 @@ def noisy_copies(
     return copies
 
 
+#: Spawn-key tag of the bootstrap streams of the population behind leaf statistics.
+BOOTSTRAP_STREAM = NOISE_STREAM + 1
+#: Leaf steps whose result depends on statistics of the population (what a bootstrap moves).
+STATISTIC_STEPS = {
+    "impute": {"mean", "median", "percentile", "group_mean"},
+    "treat": {"jrc"},
+    "normalise": {"minmax", "zscore", "zcdf", "percent_of_best", "percentile_rank", "rank"},
+    "points": {"quantiles"},
+    "grade": {"median_distance"},
+}
+
+
+def uses_statistics(m: Methodology) -> bool:
+    """Whether a leaf step of ``m`` takes statistics of the population (min, max, mean, sd,
+    median, quantiles, ranks): the steps a bootstrap of that population changes. Targets,
+    goalposts and point thresholds are fixed numbers."""
+    return any(s.method in STATISTIC_STEPS.get(s.type, ()) for s in m.steps)
+
+
+def bootstrap_references(
+    scored: npt.NDArray[np.bool_], spec: UncertaintySpec, seed: int, side: int
+) -> list[IntArray | None]:
+    """One reference population per replicate: how many times each institution is drawn
+    when the scored institutions are resampled with replacement (None: no bootstrap).
+
+    Replicate r of side s has its own stream, apart from the data noise's."""
+    noise = spec.noise
+    if noise is None or not noise.bootstrap:
+        return [None] * (1 if noise is None else noise.replicates)
+    rows = np.flatnonzero(scored)
+    out: list[IntArray | None] = []
+    for r in range(noise.replicates):
+        stream = np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_STREAM, side, r))
+        drawn = np.random.default_rng(stream).integers(0, rows.size, size=rows.size)
+        counts = np.zeros(scored.size, dtype=np.int64)
+        counts[rows] = np.bincount(drawn, minlength=rows.size)
+        out.append(counts)
+    return out
+
+
+def _scored(result: Result) -> npt.NDArray[np.bool_]:
+    """The institutions the engine scored (whose values enter leaf statistics)."""
+    if result.scored is None:
+        return np.ones(len(result.institutions), dtype=bool)
+    return np.asarray(result.scored, dtype=bool)
+
+
 def build_side(
     dataset: Dataset,
     m: Methodology,
@@ -129,24 +178,37 @@ def build_side(
     source: SpecSource,
     side: int = 0,
 ) -> Side:
-    """The nominal run and one replay plan per (combination of options, noisy copy)."""
+    """The nominal run and one replay plan per (combination of options, replicate).
+
+    A replicate is a noisy copy of the data and, with the bootstrap, a resampled reference
+    population. The engine runs once per combination and distinct replicate: a methodology
+    whose leaf steps take no statistic ignores the resample, and without value noise the
+    copies are the data themselves, so such replicates share one run.
+    """
     nominal = run(dataset, m, edition, seed=seed, data_hash=data_hash)
     check_spec(LoadedSpec(spec, source), m, nominal.tree.ids)
     counts = [len(a.options) + 1 for a in spec.alternatives]
     copies = noisy_copies(dataset, m, edition, spec, seed, side)
+    references = bootstrap_references(_scored(nominal), spec, seed, side)
     plans = []
     perturbed = spec.weights.method != "none"
     for combo in _combos(counts):
         variant = m
         for alt, option in zip(spec.alternatives, combo, strict=True):
             variant = option_methodology(variant, alt, option)
-        for data in copies:
-            result = (
-                nominal
-                if variant is m and data is dataset
-                else run(data, variant, edition, seed=seed, data_hash=data_hash)
-            )
-            plans.append(build_plan(result, spec.weights.parents, perturbed=perturbed))
+        resampled = uses_statistics(variant)
+        done: dict[tuple[int, int], ReplayPlan] = {}
+        for r, (data, reference) in enumerate(zip(copies, references, strict=True)):
+            ref = reference if resampled else None
+            key = (id(data), r if ref is not None else -1)
+            if key not in done:
+                result = (
+                    nominal
+                    if variant is m and data is dataset and ref is None
+                    else run(data, variant, edition, seed=seed, data_hash=data_hash, reference=ref)
+                )
+                done[key] = build_plan(result, spec.weights.parents, perturbed=perturbed)
+            plans.append(done[key])
     nodes = plans[0].weights.nodes
     excludable = spec.exclude.nodes if spec.exclude is not None else []
     columns = np.array([nodes.index(x) if x in nodes else -1 for x in excludable], dtype=np.int64)
@@ -265,13 +327,20 @@ class UncertaintyResult:
         weights = dict(zip(self.weights.nodes, chunk.weights[i].tolist(), strict=True))
         if chunk.excluded[i] >= 0 and spec.exclude is not None:
             weights[spec.exclude.nodes[int(chunk.excluded[i])]] = 0.0
+        reference = None
         if spec.noise is not None:
-            copies = noisy_copies(dataset, m, self.nominal.edition, spec, self.seed, 0)
-            dataset = copies[int(chunk.replicate[i])]
+            r = int(chunk.replicate[i])
+            dataset = noisy_copies(dataset, m, self.nominal.edition, spec, self.seed, 0)[r]
+            reference = bootstrap_references(_scored(self.nominal), spec, self.seed, 0)[r]
         dataset = drawn_data(dataset, m, self.nominal.tree, self.nominal.edition, weights)
         m = drawn_methodology(m, weights)
         return run(
-            dataset, m, self.nominal.edition, seed=self.seed, data_hash=self.nominal.data_hash
+            dataset,
+            m,
+            self.nominal.edition,
+            seed=self.seed,
+            data_hash=self.nominal.data_hash,
+            reference=reference,
         )
 
     def records(self) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ A spec is its own TOML file, either at top level or under an ``[uncertainty]`` t
     relative = 0.05
     per_indicator = { "x.a" = 0.2 }
     replicates = 20
+    bootstrap = false             # also resample the population of the leaf statistics
 
 Problems are located like methodology errors: ``FILE:-:LINE:alternatives[0].step: reason``.
 """
@@ -87,12 +88,22 @@ class Noise(_Strict):
     """Data noise: each present raw value times exp(sigma e), e ~ N(0, 1), per indicator.
 
     ``replicates`` noisy copies of the data are run through the whole engine (every step, with
-    statistics on the noisy data); each draw uses one of them at random.
+    statistics on the noisy data); each draw uses one of them at random. With ``bootstrap``,
+    each replicate also resamples, with replacement, the institutions whose values define the
+    statistics of the leaf steps (min, max, mean, sd, median, quantiles of imputation,
+    treatment, normalisation, points and grades); every institution is still scored. Set
+    ``relative = 0`` for the bootstrap alone.
     """
 
     relative: Annotated[float, Field(ge=0, le=2)] = 0.05
     per_indicator: dict[str, Annotated[float, Field(ge=0, le=2)]] = Field(default_factory=dict)
     replicates: Annotated[int, Field(ge=1, le=1000)] = 20
+    bootstrap: bool = False
+
+    @property
+    def perturbs_values(self) -> bool:
+        """Whether the copies' values differ from the data (a sigma above 0)."""
+        return self.relative > 0 or any(v > 0 for v in self.per_indicator.values())
 
 
 class UncertaintySpec(_Strict):
