@@ -28,10 +28,15 @@ from palmares.result import Result
 from palmares.tree import Tree
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
 from palmares.uncertainty.outputs import (
+    MOMENTS,
     Summary,
+    bucket_columns,
     move_signs,
+    rank_bucket,
+    rank_moments,
     same_move_counts,
     summarise,
+    summarise_buckets,
     write_parquet,
 )
 from palmares.uncertainty.replay import ReplayPlan, build_plan, replay_ranks
@@ -74,12 +79,14 @@ class Context:
     previous: Side | None = None
     previous_map: IntArray | None = None  # current institution -> previous position (-1 none)
     published: FloatArray | None = None  # sign of each published move
+    bucket: int = 1  # ranks per histogram column (1: exact; large fields, see rank_bucket)
 
 
 @dataclass(frozen=True)
 class ChunkCounts:
-    hist: npt.NDArray[np.int32]  # (n, n + 1) counts of one chunk
+    hist: npt.NDArray[np.int32]  # (n, columns + 1) counts of one chunk
     same_move: IntArray | None  # (n,)
+    moments: IntArray | None = None  # (n, 4) exact sums when ranks are bucketed
 
 
 def _combos(counts: Sequence[int]) -> list[tuple[int, ...]]:
@@ -263,11 +270,17 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         combo = combo * spec.noise.replicates + draws.replicate
     ranks = ranks_of(cur, combo, draws.weights, draws.excluded)
     n = ranks.shape[1]
+    width = -(-n // context.bucket)
     # Unbuffered add of one per (institution, rank) into 32-bit counts (a chunk holds far fewer
     # than 2^31 draws): half the table a bincount would allocate, so more of it stays in cache.
-    hist = np.zeros((n, n + 1), dtype=np.int32)
-    flat = (ranks + np.arange(n, dtype=np.int64) * (n + 1)).reshape(-1)
+    hist = np.zeros((n, width + 1), dtype=np.int32)
+    columns = bucket_columns(ranks, context.bucket)
+    flat = (columns + np.arange(n, dtype=np.int64) * (width + 1)).reshape(-1)
     np.add.at(hist.reshape(-1), flat, np.int32(1))  # a typed one keeps the fast path
+    moments = None
+    if context.bucket > 1:  # what the buckets lose, summed exactly
+        table = cur.result.ranking
+        moments = rank_moments(ranks, table.rank, table.band_lo, table.band_hi, spec.top_k)
     same = None
     if context.previous is not None and context.previous_map is not None:
         prev = context.previous
@@ -276,7 +289,7 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         prev_ranks = ranks_of(prev, combo, wp, draws.excluded)
         mapped = np.where(context.previous_map >= 0, prev_ranks[:, context.previous_map], 0)
         same = same_move_counts(mapped, ranks, context.published)
-    return ChunkCounts(hist, same)
+    return ChunkCounts(hist, same, moments)
 
 
 @dataclass(frozen=True)
@@ -287,12 +300,15 @@ class UncertaintyResult:
     spec: UncertaintySpec
     draws: int
     seed: int
-    hist: IntArray  # (n, n + 1): column r counts the draws at rank r (0: unranked)
+    #: (n, n + 1): column r counts the draws at rank r (0: unranked); for fields too large
+    #: for that table, column c counts ranks (c - 1) rank_bucket + 1 .. c rank_bucket.
+    hist: IntArray
     summary: Summary
     p_move_real: FloatArray | None
     previous_edition: int | None
     methodology_changed: bool
     weights: WeightModel
+    rank_bucket: int = 1
 
     @property
     def institutions(self) -> tuple[str, ...]:
@@ -387,6 +403,7 @@ class UncertaintyResult:
         rows = np.array([position[i] for i in frame["institution"]], dtype=np.int64)
         meta = {k: v for k, v in self.to_json().items() if k != "results"}
         meta["spec"] = self.spec.model_dump(mode="json")
+        meta["rank_bucket"] = self.rank_bucket
         return write_parquet(path, frame, self.hist, rows, meta, force=force)
 
     def to_json(self) -> dict[str, Any]:
@@ -469,7 +486,9 @@ def uncertainty(
     counts = tuple(len(a.options) + 1 for a in the_spec.alternatives)
     if int(np.prod(counts)) > MAX_COMBINATIONS:
         raise ValueError(f"more than {MAX_COMBINATIONS} combinations of alternatives")
-    context = Context(the_spec, seed, counts, current)
+    n = len(current.result.institutions)
+    bucket = rank_bucket(n)
+    context = Context(the_spec, seed, counts, current, bucket=bucket)
     changed = False
     if previous_edition is not None:
         pm = resolve(
@@ -484,18 +503,20 @@ def uncertainty(
         )
         prev_rank = np.where(mapping >= 0, prev.result.ranking.rank[mapping], 0)
         published = move_signs(prev_rank, current.result.ranking.rank)
-        context = Context(the_spec, seed, counts, current, prev, mapping, published)
+        context = Context(the_spec, seed, counts, current, prev, mapping, published, bucket)
         changed = prev.result.methodology_hash != current.result.methodology_hash
     bounds = chunk_bounds(draws, the_spec.chunk)
-    n = len(current.result.institutions)
-    hist = np.zeros((n, n + 1), dtype=np.int64)
+    hist = np.zeros((n, -(-n // bucket) + 1), dtype=np.int64)
     same = np.zeros(n, dtype=np.int64)
+    moments = np.zeros((n, len(MOMENTS)), dtype=np.int64)
 
     def add(part: ChunkCounts) -> None:
         # Chunks are summed as they arrive: memory holds one histogram, not one per chunk.
         np.add(hist, part.hist, out=hist)
         if part.same_move is not None:
             np.add(same, part.same_move, out=same)
+        if part.moments is not None:
+            np.add(moments, part.moments, out=moments)
 
     if workers is not None or scheduler is not None:
         from palmares.uncertainty.dask_backend import map_chunks
@@ -504,14 +525,19 @@ def uncertainty(
     else:
         run_local(context, bounds, add, threads=threads, progress=progress)
     table = current.result.ranking
-    summary = summarise(
-        hist,
-        table.rank,
-        table.band_lo,
-        table.band_hi,
-        quantiles=the_spec.quantiles,
-        top_k=the_spec.top_k,
-    )
+    if bucket == 1:
+        summary = summarise(
+            hist,
+            table.rank,
+            table.band_lo,
+            table.band_hi,
+            quantiles=the_spec.quantiles,
+            top_k=the_spec.top_k,
+        )
+    else:
+        summary = summarise_buckets(
+            hist, bucket, moments, table.rank, n=n, quantiles=the_spec.quantiles
+        )
     p_move = None
     if context.previous is not None and context.published is not None:
         p_move = np.where(np.isnan(context.published), np.nan, same / draws)
@@ -526,6 +552,7 @@ def uncertainty(
         previous_edition=previous_edition,
         methodology_changed=changed,
         weights=current.weights,
+        rank_bucket=bucket,
     )
 
 
