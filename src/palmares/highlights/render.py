@@ -663,18 +663,27 @@ class Renderer:
 
     def sdg_bands(self, f: Fact) -> str:
         counts = sorted(f.values["counts_by_band"].items(), key=lambda kv: int(kv[0]))
+        by_goal = {int(goal): int(rung) for goal, rung in f.values.get("sdgs", {}).items()}
         parts = []
         for i, (rung, count) in enumerate(counts):
             n = self.n(count)
+            # a few SDGs in a rung are named (seed 004: "top 200 for SDGs 11 and 12")
+            goals = sorted(g for g, r in by_goal.items() if r == int(rung))
+            named = ""
+            if 0 < len(goals) <= 3 and len(goals) == count:
+                named = f" ({_join([str(g) for g in goals], self.lang)})"
             if self.lang == "fr":
                 more = " de plus" if i else ""
-                parts.append(f"top {self.n(int(rung))} pour {n} ODD{more}")
+                parts.append(f"top {self.n(int(rung))} pour {n} ODD{more}{named}")
             else:
                 more = " more" if i else (" SDG" if count == 1 else " SDGs")
-                parts.append(f"top {self.n(int(rung))} in {n}{more}")
+                parts.append(f"top {self.n(int(rung))} in {n}{more}{named}")
+        # every rung is stated: a shortened list would hide the counts of the last ones
+        word = " et " if self.lang == "fr" else " and "
+        joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + word + parts[-1]
         if self.lang == "fr":
-            return f"{self.name(f)} par ODD{NBSP}: {_join(parts, 'fr')}."
-        return f"{self.name(f)} by SDG: {_join(parts, 'en')}."
+            return f"{self.name(f)} par ODD{NBSP}: {joined}."
+        return f"{self.name(f)} by SDG: {joined}."
 
     def sdg_national_firsts(self, f: Fact) -> str:
         sdgs = [str(s) for s in f.values["sdgs"]]
@@ -690,15 +699,16 @@ class Renderer:
     def band_stability(self, f: Fact) -> str:
         v = f.values
         prev, cur = self.n(v["previous_field"]), self.n(v["current_field"])
-        plural = self.plural(f, v["current_field"])
+        plural = self.plural(f, v["previous_field"])
+        then, now = v["previous_edition"], f.edition
         if self.lang == "fr":
             return (
                 f"{self.name(f)} reste dans la tranche {v['band']} alors que le classement passe "
-                f"de {prev} à {cur} {plural}."
+                f"de {prev} {plural} en {then} à {cur} en {now}."
             )
         return (
-            f"{self.name(f)} kept its {v['band']} band while the ranking grew from {prev} to "
-            f"{cur} {plural}."
+            f"{self.name(f)} kept its {v['band']} band while the ranking grew from {prev} "
+            f"{plural} in {then} to {cur} in {now}."
         )
 
     def national_leader_change(self, f: Fact) -> str:

@@ -140,7 +140,12 @@ def _weights(result: Result) -> tuple[float, float]:
 
 
 def _steer(
-    edition: Edition, result: Result, institution: str, band: tuple[int, int], after: int = 0
+    edition: Edition,
+    result: Result,
+    institution: str,
+    band: tuple[int, int],
+    after: int = 0,
+    may_shift: bool = True,
 ) -> None:
     """Choose the SDG 17 donor that puts the institution's overall rank mid-band."""
     i = result.position(institution)
@@ -170,10 +175,25 @@ def _steer(
     middle = (band[0] + band[1]) / 2
     k = int(np.argmin(np.abs(ranks - middle)))
     if not band[0] <= ranks[k] <= band[1]:
-        raise TargetError(
-            f"{result.edition}: {institution} reaches rank {ranks[k]} at best, not {band}"
-        )
+        if not may_shift:
+            raise TargetError(f"{result.edition}: {institution} reaches {ranks[k]}, not {band}")
+        # SDG 17 alone cannot reach the band: move the three best other SDGs, then steer again
+        _shift_best(edition, result, institution, 0.5 if ranks[k] > band[1] else 2.0)
+        return
     _copy(edition, institution, order[k], 17)
+
+
+def _shift_best(edition: Edition, result: Result, institution: str, factor: float) -> None:
+    """The institution's three best SDGs besides 17 move to ``factor`` x their table rank."""
+    i = result.position(institution)
+    ranks = {}
+    for goal in range(1, 17):
+        if sdg(goal) in result.tree:
+            rank = int(result.node_table(sdg(goal)).rank[i])
+            if rank:
+                ranks[goal] = rank
+    for goal in sorted(ranks, key=lambda g: ranks[g])[:3]:
+        _place_sdg(edition, result, institution, goal, max(1, int(ranks[goal] * factor)))
 
 
 def _french(result: Result) -> npt.NDArray[np.bool_]:
@@ -292,7 +312,14 @@ def place(world: World) -> None:
                 _french_count(edition, result, fixed)
                 result = _run(world, year)
             for ident, target in targets.items():
-                _steer(edition, result, ident, target.band, target.sdg17_after)
+                _steer(
+                    edition,
+                    result,
+                    ident,
+                    target.band,
+                    target.sdg17_after,
+                    may_shift=not target.sdg_ranks,
+                )
             result = _run(world, year)
             settled = all(
                 target.national is None or _national(edition, result, ident, target.national, fixed)
