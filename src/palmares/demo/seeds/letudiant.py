@@ -128,7 +128,11 @@ def place(world: World) -> None:
         if year == 2023:
             below_only = regions.reindex(ids).to_numpy() == REGION_2023
         bounds, window = _group_rule(world, year, total, rank)
-        swaps = settle_totals(q, total, rank - 1, tie - 1, below_only, bounds=bounds, window=window)
+        # 2021: one school one point behind, so losing points costs exactly one place (issue 7)
+        exact = {total - 1: 1} if year == 2021 else None
+        swaps = settle_totals(
+            q, total, rank - 1, tie - 1, below_only, bounds=bounds, window=window, exact=exact
+        )
         for x, y, j in swaps:
             edition.swap(ids[x], ids[y], leaves[j])
         _check(world, year, rank, tie, parent)
@@ -163,6 +167,8 @@ def _check(world: World, year: int, rank: int, tie: int, parent: dict[str, str])
     got = (int(ales["rank"]), int(ales["tie_size"]))
     if got != (rank, tie):
         raise TargetError(f"{year}: IMT Mines Alès is {got}, not {(rank, tie)}")
+    if year == 2021 and int((frame["score"] == frame.loc[ALES, "score"] - 1).sum()) != 1:
+        raise TargetError("2021: not exactly one school one point behind IMT Mines Alès")
     if year == 2021 and (frame.loc[ALES, "group"], bool(frame.loc[ALES, "group_first_half"])) != (
         "A",
         True,

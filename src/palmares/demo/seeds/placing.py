@@ -10,7 +10,7 @@ two schools' points: swaps move points between schools without touching anyone e
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -112,11 +112,16 @@ def settle_totals(
     *,
     bounds: Sequence[float] = (),
     window: Callable[[FloatArray], tuple[float, float] | None] | None = None,
+    exact: Mapping[float, int] | None = None,
     max_steps: int = 400,
 ) -> list[tuple[int, int, int]]:
     """Swaps ``(x, y, criterion)`` between other schools after which exactly ``above`` of them
     total more than ``score``, ``equal`` total exactly ``score``, and none of ``below_only``
-    reaches it. ``points`` is others x criteria (NaN = no value, never swapped)."""
+    reaches it. ``points`` is others x criteria (NaN = no value, never swapped). A swap never
+    moves the partner across ``score``, a group bound of ``bounds`` or onto or off a level of
+    ``exact``; once the counts hold, ``window(totals)`` may name a range of totals that needs one
+    more school (groups), and ``exact`` gives how many schools total exactly some lower levels."""
+    levels = dict(exact or {})
     q = points.copy()
     cuts = np.asarray(sorted(bounds), dtype=float)
     swaps: list[tuple[int, int, int]] = []
@@ -127,9 +132,20 @@ def settle_totals(
         stray = np.flatnonzero(below_only & (side >= 0))
         settled = n_above == above and n_equal == equal and not len(stray)
         extra = window(t) if settled and window is not None else None
+        level = None
         if settled and extra is None:
-            return swaps
-        if extra is not None:
+            level = next((v for v, n in levels.items() if int((t == v).sum()) != n), None)
+            if level is None:
+                return swaps
+        if level is not None:
+            at_level = np.flatnonzero(t == level)
+            if len(at_level) > levels[level]:
+                mover, want = int(at_level[0]), 3
+            else:
+                free = (t < level) & ~np.isin(t, list(levels))
+                cands = np.flatnonzero(free)
+                mover, want = int(cands[np.argmax(t[cands])]), 4
+        elif extra is not None:
             lo_w, hi_w = extra
             cands = np.flatnonzero((t < lo_w) & ~below_only)
             mover, want = int(cands[np.argmax(t[cands])]), 2
@@ -155,15 +171,22 @@ def settle_totals(
         d = q[mover][None, :] - q
         new_mover = t[mover] - d
         new_other = t[:, None] + d
+        group = np.searchsorted(cuts, t, side="right")
         if want == 2:
             ok_mover = (new_mover >= lo_w) & (new_mover <= hi_w)
+        elif want == 3:  # off its level, still below the score and in its group
+            ok_mover = (new_mover < score) & ~np.isin(new_mover, list(levels))
+            ok_mover &= np.searchsorted(cuts, new_mover, side="right") == group[mover]
+        elif want == 4:
+            ok_mover = new_mover == level
         elif want == 0:
             ok_mover = new_mover == score
         else:
             ok_mover = np.sign(new_mover - score) == want
         ok_other = np.sign(new_other - score) == side[:, None]
-        group = np.searchsorted(cuts, t, side="right")
         ok_other &= np.searchsorted(cuts, new_other, side="right") == group[:, None]
+        for v in levels:
+            ok_other &= (new_other == v) == (t == v)[:, None]
         ok_other &= ~(below_only[:, None] & (new_other >= score))
         ok = ok_mover & ok_other & ~np.isnan(d) & (d != 0)
         ok[mover] = False
@@ -173,6 +196,8 @@ def settle_totals(
         else:
             # no single swap reaches the side: take the largest step towards it that keeps
             # the mover on the near side of the goal
+            if want in (3, 4):
+                raise TargetError(f"no swap moves school {mover} to level {level}")
             step = -d if want == 2 or want > side[mover] else d
             goal_side = np.sign(new_mover - score)
             toward = (step > 0) & ((goal_side == side[mover]) | (goal_side == want))
