@@ -71,10 +71,23 @@ def test_demo_refuses_a_folder_it_did_not_write(
 def test_bad_options_exit_2_before_writing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert run(monkeypatch, "--world", "seeds", "--out", str(tmp_path / "w")) == 2
-    assert "not available yet" in capsys.readouterr().err
-    assert not (tmp_path / "w").exists()
     assert run(monkeypatch, "--world", "moon", "--out", str(tmp_path / "w")) == 2
     assert "--world 'moon'" in capsys.readouterr().err
     assert run(monkeypatch, "--seed", "-3", "--out", str(tmp_path / "w")) == 2
     assert "non-negative" in capsys.readouterr().err
+
+
+def test_seed_world_is_observations_only_and_shows_imt_mines_ales(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "seeds"
+    assert run(monkeypatch, "--world", "seeds", "--out", str(out), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["world"] == "seeds"
+    assert json.loads((out / MARKER).read_text())["world"] == "seeds"
+    assert summary["highlights"]["institution"] == "imt-mines-ales"
+    # no rank, band, group or grade is stored: palmares computes them
+    published = (out / "published.csv").read_text(encoding="utf-8").splitlines()
+    assert len(published) == 1
+    networks = (out / "networks.csv").read_text(encoding="utf-8")
+    assert "imt-atlantique" in networks and "Institut Mines-Télécom" in networks
