@@ -499,7 +499,7 @@ def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
 
 def best_k_top(
     parent: Parent, children: list[FloatArray]
-) -> tuple[list[FloatArray], list[IntArray]]:
+) -> tuple[list[FloatArray], list[npt.NDArray[np.int16]]]:
     """Each draw's and institution's best k candidates: values and child positions, best first.
 
     As :func:`palmares.steps.weight.best_k` for every draw: candidates are the present children
@@ -508,18 +508,23 @@ def best_k_top(
     into k sorted (d, n) arrays, child by child: a child enters after the equal values already
     in place, and everything below it moves down one place.
     """
-    d, n = children[0].shape
+    shape = children[0].shape
     always = parent.always
-    top = [np.full((d, n), -np.inf) for _ in range(parent.best_k)]
-    index = [np.full((d, n), -1, dtype=np.int64) for _ in range(parent.best_k)]
+    k = parent.best_k
+    top = [np.full(shape, -np.inf) for _ in range(k)]
+    index = [np.full(shape, -1, dtype=np.int16) for _ in range(k)]
     for j, v in enumerate(children):
         if always is not None and always[j]:
             continue
-        x = np.where(np.isnan(v), -np.inf, v)
-        at = np.full((d, n), j, dtype=np.int64)
-        moving = np.zeros((d, n), dtype=bool)
-        for r in range(parent.best_k):
-            swap = moving | (x > top[r])
+        x = np.fmax(v, -np.inf)  # absent (NaN) -> -inf: never above anything
+        at = np.int16(j)
+        moving: BoolArray | None = None
+        for r in range(k):
+            swap = x > top[r] if moving is None else moving | (x > top[r])
+            if r == k - 1:  # what falls off the end is not needed
+                top[r] = np.where(swap, x, top[r])
+                index[r] = np.where(swap, at, index[r])
+                break
             top[r], x = np.where(swap, x, top[r]), np.where(swap, top[r], x)
             index[r], at = np.where(swap, at, index[r]), np.where(swap, index[r], at)
             moving = swap
@@ -860,7 +865,11 @@ def _block(plan: ReplayPlan) -> int:
     widest = max(wide + [len(lv) for lv in plan.levels] + [1])
     if plan.grades is not None:
         widest = max(widest, plan.grades.paths.shape[1] // 8)
-    return max(1, BLOCK_CELLS // max(plan.n * widest, 1))
+    special = any(not p.plain for lv in plan.levels for p in lv) or any(plan.after)
+    # Best-k, inner rescaling and the like run many small passes per block: larger blocks
+    # spend less per call (measured on THE Impact: 13 % less time at 4x the cells).
+    cells = 4 * BLOCK_CELLS if special else BLOCK_CELLS
+    return max(1, cells // max(plan.n * widest, 1))
 
 
 def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
