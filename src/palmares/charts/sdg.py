@@ -104,9 +104,9 @@ def sdg_chart(
     if result.eligible[i] and ranking.rank[i] > 0:
         overall = ranking.display(lang, None)[i]
         band = ranking.bands()[i]
-        overall_text = f"{word('overall', lang)}{colon(lang)}{overall}" + (
-            f" ({word('band', lang).lower()} {band})" if band and band != overall else ""
-        )
+        # inside a printed band the rank is never stated (the publisher does not print it)
+        shown = f"{word('band', lang).lower()} {band}" if band and band != overall else overall
+        overall_text = f"{word('overall', lang)}{colon(lang)}{shown}"
     else:
         overall_text = f"{word('overall', lang)}{colon(lang)}{word('not_ranked', lang)}"
     title = alt.TitleParams(
