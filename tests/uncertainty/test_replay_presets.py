@@ -23,6 +23,7 @@ from palmares.uncertainty.replay import (
 PRESETS = [
     ("the-impact", 2024),  # best three SDGs + SDG 17, per-SDG min-max over the overall table
     ("the-impact", 2019),  # per-SDG top = 100
+    ("the-impact", 2021),
     ("letudiant", 2024),  # points summed
     ("letudiant", 2022),  # points summed, openness as a bonus
     ("u-multirank", 2022),  # A counts
@@ -179,6 +180,34 @@ def test_inner_rescale_per_draw_over_the_overall_table() -> None:
     np.testing.assert_allclose(aggregate_draws(plan, w), expected, rtol=1e-14)
     for i in range(2):
         np.testing.assert_allclose(engine_ranks(ds, m, plan, w[i]).score, expected[i])
+
+
+def test_inner_round_per_draw_by_hand() -> None:
+    """p is rounded half up to whole units in every draw before the root averages it."""
+    ds = make_dataset(
+        {"s": "", "s.p": "s", "s.q": "s", "s.a": "s.p", "s.b": "s.p", "s.c": "s.q"},
+        {2024: {"s.a": [1.0, 3.0], "s.b": [2.0, 2.0], "s.c": [10.0, 20.0]}},
+    )
+    steps = """
+[[steps]]
+type = "aggregate"
+method = "arithmetic"
+
+[[steps]]
+type = "round"
+method = "half_up"
+decimals = 0
+nodes = ["s.p"]
+"""
+    m = make_methodology(steps, "", 'rank_on = "unrounded"')
+    plan = build_plan(run(ds, m, 2024, data_hash="x"))
+    w = weights_of(plan, [{}, {"s.a": 3.0, "s.b": 1.0}])
+    # draw 0: p = 1.5, 2.5 -> 2, 3; s = (2 + 10) / 2, (3 + 20) / 2
+    # draw 1: p = 1.25, 2.75 -> 1, 3; s = 5.5, 11.5
+    expected = [[6.0, 11.5], [5.5, 11.5]]
+    np.testing.assert_array_equal(aggregate_draws(plan, w), expected)
+    for i in range(2):
+        np.testing.assert_array_equal(engine_ranks(ds, m, plan, w[i]).score, expected[i])
 
 
 POINTS = """
