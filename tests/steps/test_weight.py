@@ -101,3 +101,11 @@ def test_best_k_permutes_with_rows() -> None:
     np.testing.assert_array_equal(
         w[perm], weight.best_k(x[perm], mask[perm], np.arange(1.0, 7.0), 3, always=[0])
     )
+
+
+def test_best_k_never_picks_a_node_of_weight_zero() -> None:
+    """b is best for the first row but weighs 0 (left out): c is kept instead."""
+    x = np.array([[1.0, 9.0, 5.0, 2.0], [1.0, 1.0, 2.0, 3.0]])
+    mask = np.ones(x.shape, dtype=bool)
+    w = weight.best_k(x, mask, [1.0, 0.0, 1.0, 1.0], 1, always=[0])
+    assert w.tolist() == [[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]]

@@ -131,13 +131,17 @@ def test_best_k_by_hand() -> None:
     )
     m = make_methodology(BEST_K, "", 'rank_on = "unrounded"')
     plan = build_plan(run(ds, m, 2024, data_hash="x"))
-    w = weights_of(plan, [{"s.a": 1, "s.b": 3, "s.c": 1}, {"s.a": 2, "s.b": 1, "s.c": 1}])
+    w = weights_of(
+        plan,
+        [{"s.a": 1, "s.b": 3, "s.c": 1}, {"s.a": 2, "s.b": 1, "s.c": 1}, {"s.b": 0, "s.c": 2}],
+    )
     # draw 0: i0 (10 + 8) / 2; i1 b=c=9, b kept: (6 + 3 x 9) / 4; i2 b missing: (2 + 5) / 2
     # draw 1: i0 (20 + 8) / 3; i1 (12 + 9) / 3; i2 (4 + 5) / 3
-    expected = [[9.0, 8.25, 3.5], [28 / 3, 7.0, 3.0]]
+    # draw 2: b left out (weight 0) is no candidate: c everywhere, (a + 2 c) / 3
+    expected = [[9.0, 8.25, 3.5], [28 / 3, 7.0, 3.0], [26 / 3, 8.0, 4.0]]
     np.testing.assert_allclose(aggregate_draws(plan, w), expected, rtol=1e-15)
-    np.testing.assert_array_equal(replay_ranks(plan, w), [[1, 2, 3], [1, 2, 3]])
-    for i in range(2):
+    np.testing.assert_array_equal(replay_ranks(plan, w), [[1, 2, 3], [1, 2, 3], [1, 2, 3]])
+    for i in range(3):
         np.testing.assert_allclose(engine_ranks(ds, m, plan, w[i]).score, expected[i])
 
 

@@ -78,9 +78,10 @@ def best_k(
     THE Impact: SDG 17 always counts, plus the three best other SDGs on their *scaled* scores
     (pass the scaled matrix). Missing values are never chosen; an institution with fewer than
     ``k`` present candidates keeps those it has. Equal values are chosen by column order (the
-    score is the same whichever is kept). ``always`` nodes keep their weight even when missing
-    (aggregation then decides what a missing child means). Weights off the chosen nodes are 0;
-    nothing is renormalised.
+    score is the same whichever is kept). A node of weight 0 (an indicator left out) is never a
+    candidate: it would take a place and count nothing. ``always`` nodes keep their weight
+    even when missing (aggregation then decides what a missing child means). Weights off the
+    chosen nodes are 0; nothing is renormalised.
     """
     xa, ma = check_matrix(x, mask)
     n, ncol = xa.shape
@@ -92,7 +93,7 @@ def best_k(
     fixed_nodes = (
         np.zeros(ncol, dtype=np.bool_) if always is None else column_selector(always, ncol)
     )
-    candidate = ma & ~fixed_nodes
+    candidate = ma & ~fixed_nodes & (w > 0)
     keys = np.where(candidate, -xa, np.inf)
     order = np.argsort(keys, axis=1, kind="stable")
     position = np.empty((n, ncol), dtype=np.int64)

@@ -498,13 +498,14 @@ def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
 
 
 def best_k_top(
-    parent: Parent, children: list[FloatArray]
+    parent: Parent, children: list[FloatArray], w: FloatArray
 ) -> tuple[list[FloatArray], list[npt.NDArray[np.int16]]]:
     """Each draw's and institution's best k candidates: values and child positions, best first.
 
     As :func:`palmares.steps.weight.best_k` for every draw: candidates are the present children
-    not always kept, ordered by value then by child order (a stable sort of -v); absent ones
-    are never chosen (position -1, value -inf where fewer than k are present). An insertion
+    not always kept and of positive weight in the draw (``w``, (d, k)), ordered by value then by
+    child order (a stable sort of -v); absent ones are never chosen (position -1, value -inf
+    where fewer than k are present). An insertion
     into k sorted (d, n) arrays, child by child: a child enters after the equal values already
     in place, and everything below it moves down one place.
     """
@@ -517,6 +518,8 @@ def best_k_top(
         if always is not None and always[j]:
             continue
         x = np.fmax(v, -np.inf)  # absent (NaN) -> -inf: never above anything
+        if (w[:, j] <= 0).any():  # a child left out of a draw is no candidate in it
+            x = np.where(w[:, j, None] > 0, x, -np.inf)
         at = np.int16(j)
         moving: BoolArray | None = None
         for r in range(k):
@@ -533,7 +536,7 @@ def best_k_top(
 
 def _best_k_mean(parent: Parent, children: list[FloatArray], w: FloatArray) -> FloatArray:
     """A mean over each institution's best k children (plus ``always``), (d, k) weights."""
-    top, index = best_k_top(parent, children)
+    top, index = best_k_top(parent, children, w)
     k = len(children)
     always = np.zeros(k, dtype=bool) if parent.always is None else parent.always
     if parent.method != "arithmetic":  # (d, k, n) weights for the general means
