@@ -51,8 +51,23 @@ def test_ties_are_marked_with_a_diamond_on_tied_editions_only(
     assert ties["mark"]["shape"] == "diamond"
     tied = {r["edition"] for r in rows(spec_fr, ties)}
     frame = impact.history(SCHOOL).to_frame("fr")
-    assert tied == set(frame.loc[frame["ranked"] & (frame["tie_size"] > 1), "edition"].tolist())
+    # a tie inside a printed band is not stated: the band is
+    exact = frame["ranked"] & (frame["band"].fillna("") == "")
+    assert tied == set(frame.loc[exact & (frame["tie_size"] > 1), "edition"].tolist())
     assert all(r["tie_size"] > 1 for r in rows(spec_fr, ties))
+
+
+def test_a_rank_inside_a_printed_band_is_labelled_with_the_band(
+    spec_fr: dict, impact: EditionSeries
+) -> None:
+    frame = impact.history(SCHOOL).to_frame("fr")
+    banded = frame[frame["ranked"] & (frame["band"].fillna("") != "")]
+    assert len(banded) > 0
+    labels = {
+        r["edition"]: r["rank_display"] for r in rows(spec_fr, layers(spec_fr)["rank_labels"])
+    }
+    for r in banded.itertuples():
+        assert labels[int(r.edition)] == r.band
 
 
 def test_field_size_is_in_tooltip_and_subtitle(spec_fr: dict, impact: EditionSeries) -> None:

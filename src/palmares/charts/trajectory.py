@@ -37,7 +37,10 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
         # An open band ("1001+") runs to the bottom of that edition's table.
         band_hi = np.maximum(np.minimum(frame["band_hi"].astype("int64"), field), band_lo)
         band_only = listed & ~exact & (band_lo > 0)
-        shown = (exact & (band_hi > band_lo)) | band_only
+        # past the publisher's cut-off only the band is printed: the label, the tooltip and
+        # the tie mark never state the rank inside it (the point still sits at the rank)
+        in_band = exact & (band_hi > band_lo)
+        shown = in_band | band_only
         frames.append(
             pd.DataFrame(
                 {
@@ -45,8 +48,11 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
                     "institution": hist.institution,
                     "name": hist.name,
                     "rank": frame["rank"].where(exact).astype("float64"),
-                    "rank_display": frame["rank_display"].where(exact | band_only, "").astype(str),
-                    "tie_size": frame["tie_size"].astype("int64"),
+                    "rank_display": frame["rank_display"]
+                    .where(exact | band_only, "")
+                    .where(~in_band, frame["band"])
+                    .astype(str),
+                    "tie_size": frame["tie_size"].astype("int64").where(~in_band, 1),
                     "band": frame["band"].where(shown, "").fillna("").astype(str),
                     "band_lo": band_lo,
                     "band_hi": band_hi,
@@ -59,6 +65,13 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _label(series: EditionSeries, lang: str) -> str:
+    """The system's name in ``lang`` (its latest methodology's label), else its id."""
+    method = series.methodologies[-1].methodology
+    label = method.label_fr if lang == "fr" else method.label_en
+    return label or method.label_en or series.system
 
 
 def label_positions(data: pd.DataFrame, deepest: int, gap_px: float = LABEL_GAP) -> pd.DataFrame:
@@ -228,7 +241,7 @@ def trajectory_chart(
     )
     names = " · ".join(dict.fromkeys(h.name for h in histories))
     title = alt.TitleParams(
-        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({series.system})",
+        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({_label(series, lang)})",
         subtitle=[
             field_subtitle(
                 [int(e) for e in fields["edition"]], [int(n) for n in fields["field_size"]], lang
