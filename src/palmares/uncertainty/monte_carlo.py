@@ -270,13 +270,6 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         combo = combo * spec.noise.replicates + draws.replicate
     ranks = ranks_of(cur, combo, draws.weights, draws.excluded)
     n = ranks.shape[1]
-    width = -(-n // context.bucket)
-    # Unbuffered add of one per (institution, rank) into 32-bit counts (a chunk holds far fewer
-    # than 2^31 draws): half the table a bincount would allocate, so more of it stays in cache.
-    hist = np.zeros((n, width + 1), dtype=np.int32)
-    columns = bucket_columns(ranks, context.bucket)
-    flat = (columns + np.arange(n, dtype=np.int64) * (width + 1)).reshape(-1)
-    np.add.at(hist.reshape(-1), flat, np.int32(1))  # a typed one keeps the fast path
     moments = None
     if context.bucket > 1:  # what the buckets lose, summed exactly
         table = cur.result.ranking
@@ -289,6 +282,13 @@ def chunk_counts(context: Context, chunk: int, start: int, end: int) -> ChunkCou
         prev_ranks = ranks_of(prev, combo, wp, draws.excluded)
         mapped = np.where(context.previous_map >= 0, prev_ranks[:, context.previous_map], 0)
         same = same_move_counts(mapped, ranks, context.published)
+    width = -(-n // context.bucket)
+    # Unbuffered add of one per (institution, rank) into 32-bit counts (a chunk holds far fewer
+    # than 2^31 draws): half the table a bincount would allocate, so more of it stays in cache.
+    hist = np.zeros((n, width + 1), dtype=np.int32)
+    flat = bucket_columns(ranks, context.bucket)
+    flat += np.arange(n, dtype=np.int64) * (width + 1)  # in place: the ranks are done with
+    np.add.at(hist.reshape(-1), flat.reshape(-1), np.int32(1))  # a typed one: the fast path
     return ChunkCounts(hist, same, moments)
 
 
