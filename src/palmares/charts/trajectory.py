@@ -39,7 +39,7 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
         band_only = listed & ~exact & (band_lo > 0)
         # past the publisher's cut-off only the band is printed: the label, the tooltip and
         # the tie mark never state the rank inside it (the point still sits at the rank)
-        in_band = exact & (band_hi > band_lo)
+        in_band = exact & (frame["band"].fillna("").astype(str) != "")  # "1001+" included
         shown = in_band | band_only
         frames.append(
             pd.DataFrame(
