@@ -324,3 +324,23 @@ def test_u_multirank_grade_thresholds_as_an_alternative(demo_world) -> None:
     again = done.replay_draw(demo_world, index)
     assert again.ranking.rank.tolist() != done.nominal.ranking.rank.tolist()
     assert all(done.hist[i, r] > 0 for i, r in enumerate(again.ranking.rank.tolist()))
+
+
+def test_best_k_with_a_geometric_mean_by_hand() -> None:
+    """The best of b and c with a, geometrically: b for i0 (child 0 of the candidates kept)."""
+    ds = make_dataset(
+        {"s": "", "s.a": "s", "s.b": "s", "s.c": "s"},
+        {2024: {"s.a": [4.0, 1.0], "s.b": [9.0, 2.0], "s.c": [1.0, 8.0]}},
+    )
+    m = make_methodology(
+        BEST_K.replace('method = "arithmetic"', 'method = "geometric"'),
+        "",
+        'rank_on = "unrounded"',
+    )
+    plan = build_plan(run(ds, m, 2024, data_hash="x"))
+    w = weights_of(plan, [{}, {"s.b": 0.0}])
+    # draw 0: i0 sqrt(4 x 9) = 6, i1 sqrt(1 x 8); draw 1 (b out): sqrt(4 x 1), sqrt(8)
+    expected = [[6.0, np.sqrt(8.0)], [2.0, np.sqrt(8.0)]]
+    np.testing.assert_allclose(aggregate_draws(plan, w), expected, rtol=1e-14)
+    for i in range(2):
+        np.testing.assert_allclose(engine_ranks(ds, m, plan, w[i]).score, expected[i])

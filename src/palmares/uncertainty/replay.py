@@ -505,9 +505,9 @@ def best_k_top(
     As :func:`palmares.steps.weight.best_k` for every draw: candidates are the present children
     not always kept and of positive weight in the draw (``w``, (d, k)), ordered by value then by
     child order (a stable sort of -v); absent ones are never chosen (position -1, value -inf
-    where fewer than k are present). An insertion
-    into k sorted (d, n) arrays, child by child: a child enters after the equal values already
-    in place, and everything below it moves down one place.
+    where fewer than k are present). An insertion into k sorted (d, n) arrays, child by child:
+    a child enters after the equal values already in place, and everything below it moves
+    down one place.
     """
     shape = children[0].shape
     always = parent.always
@@ -543,8 +543,8 @@ def _best_k_mean(parent: Parent, children: list[FloatArray], w: FloatArray) -> F
         chosen = np.zeros((w.shape[0], k, children[0].shape[1]), dtype=bool)
         chosen[:, always] = True
         for at in index:
-            np.put_along_axis(chosen, np.maximum(at, 0)[:, None, :], (at >= 0)[:, None, :], axis=1)
-            chosen[:, always] = True
+            for j in range(k):
+                chosen[:, j] |= at == j
         wk = np.where(chosen, w[:, :, None], 0.0)
         return _dynamic_mean(parent, np.stack(children, axis=1), wk)
     total = np.zeros(top[0].shape)
