@@ -520,7 +520,7 @@ def best_k_top(
         x = np.fmax(v, -np.inf)  # absent (NaN) -> -inf: never above anything
         if (w[:, j] <= 0).any():  # a child left out of a draw is no candidate in it
             x = np.where(w[:, j, None] > 0, x, -np.inf)
-        at = np.int16(j)
+        at: Any = np.int16(j)  # a scalar, then (d, n) positions once it moves
         moving: BoolArray | None = None
         for r in range(k):
             swap = x > top[r] if moving is None else moving | (x > top[r])
