@@ -155,7 +155,9 @@ class Context:
 def worse_rank(row: Mapping[str, Any]) -> int:
     """The worse end of the rank: the band's upper bound for a printed band, else the rank."""
     if row.get("band"):
-        return int(row.get("band_hi") or row.get("rank_hi") or 0)
+        hi = int(row.get("band_hi") or row.get("rank_hi") or 0)
+        # an open band ("1001+") ends at the foot of the table
+        return hi if hi > 0 else int(row.get("field_size") or 0)
     return int(row.get("rank_hi") or row.get("rank") or 0)
 
 
@@ -240,10 +242,13 @@ def build_percentile(c: Context) -> list[Fact]:
     if not r["ranked"] or not r["field_size"]:
         return []
     rank = worse_rank(r)
+    top = top_percent(rank, int(r["field_size"]))
+    if top >= 100:  # "top 100 %" says nothing
+        return []
     values = {
         "rank": rank,
         "field_size": int(r["field_size"]),
-        "top_percent": top_percent(rank, int(r["field_size"])),
+        "top_percent": top,
         "band": r.get("band"),
     }
     return [c.fact("percentile", values)]
