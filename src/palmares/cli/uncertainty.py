@@ -120,7 +120,7 @@ def uncertainty(
     q_low, q_high = done.spec.quantiles
     caption = (
         f"{draws} draws, seed {seed}; q{q_low * 100:g}-q{q_high * 100:g} interval; "
-        f"mean absolute rank shift {document['mean_abs_rank_shift']}"
+        f"mean absolute rank shift {document['mean_abs_rank_shift']:.2f}"
     )
     title = f"{done.nominal.system} {year}: rank uncertainty"
     print_table(frame[columns].head(50), title, caption)
