@@ -344,3 +344,20 @@ def test_best_k_with_a_geometric_mean_by_hand() -> None:
     np.testing.assert_allclose(aggregate_draws(plan, w), expected, rtol=1e-14)
     for i in range(2):
         np.testing.assert_allclose(engine_ranks(ds, m, plan, w[i]).score, expected[i])
+
+
+def test_fast_minmax_equals_the_rescale_step() -> None:
+    from palmares.steps import rescale
+    from palmares.uncertainty.replay import _minmax
+
+    rng = np.random.default_rng(3)
+    s = rng.normal(size=(5, 30)) * 10
+    s[0, :4] = np.nan
+    s[1] = 7.0  # one score for everyone: the middle of the range
+    s[2, 5:] = np.nan
+    s[2, :5] = 1.0
+    population = rng.random(30) > 0.2
+    valid = population & ~np.isnan(s)
+    np.testing.assert_array_equal(_minmax(s, valid, 0, 100), rescale.minmax(s, valid, 0, 100))
+    none = np.zeros(s.shape, dtype=bool)
+    np.testing.assert_array_equal(_minmax(s, none, 1, 2), rescale.minmax(s, none, 1, 2))
