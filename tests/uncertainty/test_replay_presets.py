@@ -359,5 +359,6 @@ def test_fast_minmax_equals_the_rescale_step() -> None:
     population = rng.random(30) > 0.2
     valid = population & ~np.isnan(s)
     np.testing.assert_array_equal(_minmax(s, valid, 0, 100), rescale.minmax(s, valid, 0, 100))
+    np.testing.assert_array_equal(_minmax(s, population, 0, 100), rescale.minmax(s, valid, 0, 100))
     none = np.zeros(s.shape, dtype=bool)
     np.testing.assert_array_equal(_minmax(s, none, 1, 2), rescale.minmax(s, none, 1, 2))

@@ -622,19 +622,24 @@ def _inner_step(inner: InnerStep, s: FloatArray, population: BoolArray) -> Float
     step, p = inner.step, inner.params
     if step.type == "round":
         return fast_round_half_up(s, int(p["decimals"]))
+    if step.method == "minmax":
+        lo, hi = p["range"]
+        return _minmax(s, population, lo, hi)
     valid = population & ~np.isnan(s)
     if step.method == "top100":
         return rescale.top100(s, valid)
-    if step.method == "minmax":
-        lo, hi = p["range"]
-        return _minmax(s, valid, lo, hi)
     return rescale.affine_floor(s, valid, p["floor"], p["top"])
 
 
-def _minmax(s: FloatArray, valid: BoolArray, lo: float, hi: float) -> FloatArray:
-    """:func:`~palmares.steps.rescale.minmax` along the last axis, the same arithmetic, with
-    plain reductions and no three-array selections (several times slower here)."""
-    ignored = np.where(valid, s, np.nan)  # NaN: outside the population, or no score
+def _minmax(s: FloatArray, population: BoolArray, lo: float, hi: float) -> FloatArray:
+    """:func:`~palmares.steps.rescale.minmax` along the last axis over ``population`` ((n,) or
+    the shape of ``s``) and the scores present, the same arithmetic, with plain reductions and
+    no three-array selections (several times slower here)."""
+    if population.ndim == 1:  # NaN: outside the population, or no score
+        ignored = s.copy()
+        ignored[..., ~population] = np.nan
+    else:
+        ignored = np.where(population, s, np.nan)
     low = np.fmin.reduce(ignored, axis=-1, keepdims=True)  # fmin skips NaN; all NaN -> NaN
     high = np.fmax.reduce(ignored, axis=-1, keepdims=True)
     span = high - low
