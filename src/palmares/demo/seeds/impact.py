@@ -37,6 +37,8 @@ class Target:
     sdg_ranks: dict[int, int] = field(default_factory=dict)  # goal -> wanted table rank
     submitted: tuple[int, ...] | None = None  # exactly these goals (None: keep as drawn)
     sdg17_after: int = 0  # SDG 17 donors ranked past this (keeps SDG 17 out of a band count)
+    # with sdg_ranks: the SDGs that may move to steer the overall rank, and their rank ranges
+    flexible: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 # 2021 (seed 004): IMT Mines Alès: 16 SDGs (not 14), 7 in the top 200, 4 more in the top 300,
@@ -63,7 +65,12 @@ TARGETS: dict[int, dict[str, Target]] = {
     },
     2021: {
         ATLANTIQUE: Target(
-            (101, 200), (1, 1), _atlantique_2021(), tuple(range(1, 18)), sdg17_after=115
+            (101, 200),
+            (1, 1),
+            _atlantique_2021(),
+            tuple(range(1, 18)),
+            sdg17_after=115,
+            flexible=dict.fromkeys(ATL_100, (5, 95)),
         ),
         ALES: Target(
             (301, 400),
@@ -145,9 +152,11 @@ def _steer(
     institution: str,
     band: tuple[int, int],
     after: int = 0,
-    may_shift: bool = True,
+    flexible: dict[int, tuple[int, int]] | None = None,
 ) -> None:
-    """Choose the SDG 17 donor that puts the institution's overall rank mid-band."""
+    """Choose the SDG 17 donor that puts the institution's overall rank mid-band; when SDG 17
+    alone cannot, move its best SDGs (those of ``flexible``, within their rank ranges; None:
+    any SDG) and let the next round steer again."""
     i = result.position(institution)
     w17, w = _weights(result)
     assert result.unscaled is not None
@@ -175,25 +184,37 @@ def _steer(
     middle = (band[0] + band[1]) / 2
     k = int(np.argmin(np.abs(ranks - middle)))
     if not band[0] <= ranks[k] <= band[1]:
-        if not may_shift:
+        factor = 0.5 if ranks[k] > band[1] else 2.0
+        if not _shift_best(edition, result, institution, factor, flexible):
             raise TargetError(f"{result.edition}: {institution} reaches {ranks[k]}, not {band}")
-        # SDG 17 alone cannot reach the band: move the three best other SDGs, then steer again
-        _shift_best(edition, result, institution, 0.5 if ranks[k] > band[1] else 2.0)
         return
     _copy(edition, institution, order[k], 17)
 
 
-def _shift_best(edition: Edition, result: Result, institution: str, factor: float) -> None:
-    """The institution's three best SDGs besides 17 move to ``factor`` x their table rank."""
+def _shift_best(
+    edition: Edition,
+    result: Result,
+    institution: str,
+    factor: float,
+    flexible: dict[int, tuple[int, int]] | None,
+) -> bool:
+    """The institution's three best SDGs besides 17 (of ``flexible``) move to ``factor`` x
+    their table rank, kept inside their allowed ranges; False when none can move."""
     i = result.position(institution)
     ranks = {}
     for goal in range(1, 17):
-        if sdg(goal) in result.tree:
+        if sdg(goal) in result.tree and (flexible is None or goal in flexible):
             rank = int(result.node_table(sdg(goal)).rank[i])
             if rank:
                 ranks[goal] = rank
+    moved = False
     for goal in sorted(ranks, key=lambda g: ranks[g])[:3]:
-        _place_sdg(edition, result, institution, goal, max(1, int(ranks[goal] * factor)))
+        lo, hi = (flexible or {}).get(goal, (1, 10**6))
+        wanted = min(hi, max(lo, int(ranks[goal] * factor)))
+        if wanted != ranks[goal]:
+            _place_sdg(edition, result, institution, goal, wanted)
+            moved = True
+    return moved
 
 
 def _french(result: Result) -> npt.NDArray[np.bool_]:
@@ -318,7 +339,7 @@ def place(world: World) -> None:
                     ident,
                     target.band,
                     target.sdg17_after,
-                    may_shift=not target.sdg_ranks,
+                    flexible=target.flexible if target.sdg_ranks else None,
                 )
             result = _run(world, year)
             settled = all(
