@@ -409,8 +409,9 @@ def _static_mean(parent: Parent, x: FloatArray, mask: BoolArray, w: FloatArray) 
     return aggregate.generalised(x, mask, w, parent.p, renormalise=renormalise, min_children=least)
 
 
-def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
-    """Renormalised weighted arithmetic mean of leaf children for every draw: (d, n).
+def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
+    """Renormalised weighted arithmetic mean of leaf children for every draw: (d, n), and
+    whether it is known to have no gap (then nobody needs to look for NaN in it).
 
     One matrix product (d, k) @ (k, n) gives the weighted sums; the weights of the present
     children come from the few patterns of gaps (see :meth:`ReplayPlan.operands`).
@@ -424,10 +425,10 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     plain = parent.min_children <= 1 and parent.renormalise
     if plain and plan.covered(parent) and bool((w > 0).all()):
         # Every institution has a child present and every weight is positive: no empty mean.
-        return np.divide(total, weight_sum, out=total)  # total is this call's own array
+        return np.divide(total, weight_sum, out=total), True  # total is this call's own array
     ok = weight_sum > 0
     if plain and ok.all():
-        return total / weight_sum
+        return total / weight_sum, True
     cols = plan.leaf_columns[list(parent.children)]
     if parent.min_children > 1 or not parent.renormalise:
         positive = (w > 0).astype(np.float64)
@@ -436,7 +437,8 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
         if not parent.renormalise:
             ok &= count >= positive.sum(axis=1)[:, None] - 0.5
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, total / weight_sum, np.nan)
+        mean = np.where(ok, total / weight_sum, np.nan)
+    return mean, not np.isnan(mean).any()
 
 
 def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
@@ -704,9 +706,9 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
                 continue
             if all(c in leaf_column for c in parent.children):
                 if parent.method == "arithmetic":
-                    mean = _leaf_mean(parent, plan, wp)
+                    mean, whole = _leaf_mean(parent, plan, wp)
                     values[parent.node] = mean
-                    if not np.isnan(mean).any():
+                    if whole:
                         gap_free.add(parent.node)
                     continue
                 cols = plan.leaf_columns[list(parent.children)]
@@ -745,11 +747,14 @@ def round_units(s: FloatArray, decimals: int) -> FloatArray:
     """
     scale = 10.0**decimals
     y = s * scale
-    units = np.floor(y + 0.5)
-    t = y + 0.5 - units
+    t = y + 0.5
+    units = np.floor(t)
+    t -= units  # y + 0.5 - units, the same operations in place
     with np.errstate(invalid="ignore"):
-        tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(y), initial=0.0)))
-        near = (t < tol) | (t > 1.0 - tol)
+        top = max(abs(float(np.nanmax(y, initial=0.0))), abs(float(np.nanmin(y, initial=0.0))))
+        tol = 1e-9 * max(1.0, top)
+        near = t < tol
+        near |= t > 1.0 - tol
     if near.any():
         units[near] = np.rint(round_half_up(s[near], decimals) * scale)
     return units
@@ -766,9 +771,11 @@ def _top100(s: FloatArray) -> FloatArray:
     if np.isnan(s).any():
         return rescale.top100(s, ~np.isnan(s))
     hi = s.max(axis=-1, keepdims=True)
-    if (hi <= 0).any() or (s < 0).any():
+    if (hi <= 0).any() or s.min() < 0:
         return rescale.top100(s, np.ones(s.shape, dtype=bool))
-    return s / hi * 100.0
+    out = np.divide(s, hi)
+    out *= 100.0  # s / hi * 100, the same operations, one array
+    return out
 
 
 def apply_root_steps(plan: ReplayPlan, score: FloatArray) -> tuple[FloatArray, bool]:
