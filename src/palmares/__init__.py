@@ -6,10 +6,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from palmares.dataset import Dataset, EditionMatrix
 from palmares.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
+    from palmares.dataset import Dataset, EditionMatrix
     from palmares.methodology import Methodology
     from palmares.result import Result
 
@@ -17,6 +17,16 @@ try:
     __version__ = version("palmares")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
+
+
+def __getattr__(name: str) -> object:
+    # Dataset and EditionMatrix import pandas: only when asked, so `palmares --help` and answers
+    # kept in a store start fast.
+    if name in ("Dataset", "EditionMatrix"):
+        from palmares import dataset
+
+        return getattr(dataset, name)
+    raise AttributeError(f"module 'palmares' has no attribute {name!r}")
 
 
 def load(path: str | Path, **options: object) -> Dataset:

@@ -184,3 +184,28 @@ def test_newer_schema_is_refused_naming_both(store_url: str, bundle: Path) -> No
 def test_empty_or_absent_store_says_how_to_fill_it(store_url: str, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="palmares db load"):
         open_store(store_url).close()
+
+
+def test_cli_demo_constants_match_the_generator() -> None:
+    """cli/demo.py keeps copies (so `palmares --help` imports no generator): the same values."""
+    from palmares.cli import demo as cli_demo
+    from palmares.demo import DEFAULT_OUT, WORLDS
+
+    assert cli_demo.WORLDS == WORLDS
+    assert cli_demo.DEFAULT_OUT == DEFAULT_OUT
+
+
+def test_help_imports_no_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['palmares', '--help']\n"
+        "from palmares.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'pyarrow', 'altair', 'dask', 'SALib')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
