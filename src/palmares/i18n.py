@@ -17,7 +17,7 @@ import gettext as _gettext
 import io
 import os
 import threading
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -59,7 +59,7 @@ def languages() -> tuple[str, ...]:
     return (*first, *sorted(found - set(first)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(lang: str) -> _gettext.NullTranslations:
     path = _catalogue_path(lang)
     if path is None:
@@ -111,7 +111,10 @@ def ngettext(lang: str, singular: str, plural: str, n: int, /, **values: object)
 
 
 def country_name(code: str, lang: str) -> str:
-    """The CLDR name of ISO 3166-1 ``code`` in ``lang`` (English for a pseudo-locale), else the code."""
+    """The CLDR name of ISO 3166-1 ``code`` in ``lang`` (English for a pseudo-locale).
+
+    An unknown code comes back as given.
+    """
     locale_name = _babel_locale_name(lang) or SOURCE_LANGUAGE
     territories = Locale.parse(locale_name).territories
     return str(territories.get(code.upper(), code))
