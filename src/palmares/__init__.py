@@ -32,14 +32,19 @@ def __getattr__(name: str) -> object:
 def load(path: str | Path, **options: object) -> Dataset:
     """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout).
 
-    A path carrying a ``store_url`` (the command line's ``--db``) reads the whole store.
+    A path carrying a ``store_url`` (the command line's ``--db``) reads the store: the whole
+    bundle, or one system's observations and published rows (``store_system``) when the store
+    holds that system.
     """
     store_url = getattr(path, "store_url", None)
     if store_url is not None:
         from palmares.store import open_store
 
         with open_store(store_url) as store:
-            return store.dataset()
+            system = getattr(path, "store_system", None)
+            if system is not None and not store.edition_years(system):
+                system = None  # not a system of the store: read everything
+            return store.dataset(system)
     from palmares.io import read_dataset
 
     return read_dataset(path, **options)

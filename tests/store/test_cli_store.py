@@ -157,3 +157,29 @@ def test_store_precedence(
     monkeypatch.setenv("PALMARES_DATA", bundle)
     code, out, err = run(*args)
     assert code == 0 and "cached" not in json.loads(out)
+
+
+def test_system_hint_reads_one_system(store_url: str, tmp_path: Path) -> None:
+    """A preset id names the system whose rows are read; a file, a folder or an unknown
+    system reads everything; the data hash is always the stored bundle's."""
+    import palmares
+    from palmares.cli.db import SYSTEM_HINT, _system_hint, store_location
+    from palmares.io import data_hash
+    from palmares.store import open_store, parse_url
+
+    assert _system_hint({"system": "the-wur@2023"}) == "the-wur"
+    assert _system_hint({"method": "letudiant", "system": None}) == "letudiant"
+    assert _system_hint({"system": str(tmp_path)}) is None
+    assert _system_hint({"system": ["a", "b"]}) is None
+    bundle = write_bundle(tmp_path / "bundle")
+    full = palmares.load(bundle)
+    with open_store(store_url, write=True) as store:
+        store.load(full)
+    for hint, rows in (("s", 9), ("absent", 9), (None, 9)):
+        token = SYSTEM_HINT.set(hint)
+        try:
+            ds = palmares.load(store_location(parse_url(store_url)))
+        finally:
+            SYSTEM_HINT.reset(token)
+        assert len(ds.observations) == rows
+        assert data_hash(ds) == data_hash(full)

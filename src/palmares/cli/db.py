@@ -48,17 +48,49 @@ CHOSEN_DB: ContextVar[str | None] = ContextVar("palmares_db", default=None)
 CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlights", "check"})
 
 
+#: The system the running command asks about (its --system/--method preset id), if any.
+SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
+
+
 class StoreLocation(PosixPath):
     """What ``data_path`` returns when the data comes from a store: ``palmares.load`` of it
-    reads the store (see :func:`palmares.load`)."""
+    reads the store (see :func:`palmares.load`), only ``store_system``'s observations and
+    published rows when the command names a preset of a system the store holds."""
 
     store_url: StoreUrl
+    store_system: str | None
 
 
 def store_location(url: StoreUrl) -> StoreLocation:
     location = StoreLocation(url.target)
     location.store_url = url
+    location.store_system = SYSTEM_HINT.get()
     return location
+
+
+def _system_hint(params: dict[str, Any]) -> str | None:
+    """The system id of a ``--system``/``--method`` preset id (``PRESET`` or ``PRESET@YEAR``);
+    None for a methodology file or folder, or several systems."""
+    from palmares.schema import ID_PATTERN
+
+    for key in ("system", "method"):
+        value = params.get(key)
+        if isinstance(value, str):
+            preset = value.split("@", 1)[0]
+            if ID_PATTERN.fullmatch(preset) and not Path(value).exists():
+                return preset
+    return None
+
+
+def _hinted_callback(callback: Any) -> Any:
+    def run(**params: Any) -> Any:
+        token = SYSTEM_HINT.set(_system_hint(params))
+        try:
+            return callback(**params)
+        finally:
+            SYSTEM_HINT.reset(token)
+
+    return run
 
 
 def _open(db: str | None, *, write: bool = False) -> Any:
@@ -383,6 +415,8 @@ def command_tree() -> Any:
         names = {p.name for p in command.params}
         if "data" in names and "db" not in names:
             command.params.append(_db_parameter())
+            if command.callback is not None:
+                command.callback = _hinted_callback(command.callback)
         if name in CACHED_COMMANDS and command.callback is not None:
             command.callback = _cached_callback(name, command.callback)
 

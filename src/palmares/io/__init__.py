@@ -260,7 +260,12 @@ def canonical_csv(ds: Dataset) -> dict[str, bytes]:
 
 def data_hash(ds: Dataset) -> str:
     """SHA-256 (hex) of the canonical CSV bundle: for each table in schema order, its name,
-    a newline, then its CSV bytes."""
+    a newline, then its CSV bytes. Computed once per Dataset; a Dataset read from a store
+    (possibly one system's part of it) carries the hash of the whole stored bundle."""
+    return str(ds.memo("data_hash", lambda: _computed_data_hash(ds)))
+
+
+def _computed_data_hash(ds: Dataset) -> str:
     digest = hashlib.sha256()
     for name, data in canonical_csv(ds).items():
         digest.update(name.encode("utf-8") + b"\n")
