@@ -160,13 +160,18 @@ def test_results_and_answers_are_kept_per_data(
         store.put_answer("k", "rank", "answer text")
         assert store.get_result("m1", "s", 2023) == {"ranks": [1, 2]}
         assert store.get_answer("k") == "answer text"
-        assert store.info()["cached_results"] == 2
+        payload = bytes(range(256))  # any bytes, NUL included
+        store.put_uncertainty("m1", "s", 2023, payload, spec_hash="sp", draws=100, seed=0)
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=0) == payload
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=1) is None
+        assert store.info()["cached_results"] == 3
     other = write_bundle(tmp_path / "other")
     (other / "published.csv").unlink()
     _load(store_url, other, replace=True)
     with open_store(store_url) as store:  # new data: never a stale answer
         assert store.get_result("m1", "s", 2023) is None
         assert store.get_answer("k") is None
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=0) is None
 
 
 def test_newer_schema_is_refused_naming_both(store_url: str, bundle: Path) -> None:
