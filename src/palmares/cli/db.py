@@ -93,7 +93,7 @@ def _hinted_callback(callback: Any) -> Any:
     return run
 
 
-def _open(db: str | None, *, write: bool = False) -> Any:
+def _open(db: str | StoreUrl | None, *, write: bool = False) -> Any:
     from palmares.store import open_store
 
     return open_store(db, write=write)
@@ -220,11 +220,14 @@ def search(
     json_: JsonOption = False,
 ) -> None:
     """Institutions by id, name or alias: case- and accent-insensitive, typo-tolerant."""
-    if data is not None and db is None:
-        hits = _search_bundle(data, text, country, limit)
-    else:
-        with _open(db if db is not None else _default_db()) as store:
+    from palmares.store import parse_url
+
+    source: Path = store_location(parse_url(db)) if db is not None else data_source(data)
+    if isinstance(source, StoreLocation):
+        with _open(source.store_url) as store:
             hits = store.search(text, country=country, limit=limit)
+    else:
+        hits = _search_bundle(source, text, country, limit)
     if json_:
         print_json([h.to_json() for h in hits])
         return
@@ -233,13 +236,6 @@ def search(
     for hit in hits:
         via = "" if hit.matched in (hit.name, hit.id) else f"  (as {hit.matched!r})"
         typer.echo(f"{hit.score:5.1f}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")
-
-
-def _default_db() -> str | None:
-    """The store search reads when no --db is given: $PALMARES_DB, else ./palmares.duckdb."""
-    import os
-
-    return os.environ.get("PALMARES_DB") or None
 
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:
