@@ -130,6 +130,14 @@ def wide_inputs(folder: Path, rows: int = 20_000, columns: int = 300) -> tuple[P
     return wide, bundle
 
 
+class _Progress(dict[str, Any]):
+    """The figures, each also shown on stderr as soon as measured."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        sys.stderr.write(f"{key}: {value}\n")
+        super().__setitem__(key, value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=Path, help="the seed world bundle (made when absent)")
@@ -141,7 +149,8 @@ def main() -> None:
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="palmares-bench-store-"))
     server = None
-    figures: dict[str, Any] = {
+    figures: dict[str, Any] = _Progress()
+    figures |= {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "load_average": os.getloadavg()[0],
     }
@@ -260,6 +269,9 @@ range = [0, 100]
 [[steps]]
 type = "aggregate"
 method = "arithmetic"
+
+[ranking]
+rank_on = "unrounded"
 """
 
 if __name__ == "__main__":
