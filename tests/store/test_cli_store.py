@@ -169,7 +169,12 @@ def test_system_hint_reads_one_system(store_url: str, tmp_path: Path) -> None:
 
     assert _system_hint({"system": "the-wur@2023"}) == "the-wur"
     assert _system_hint({"method": "letudiant", "system": None}) == "letudiant"
-    assert _system_hint({"system": str(tmp_path)}) is None
+    assert _system_hint({"system": str(tmp_path)}) is None  # a folder without methodologies
+    (tmp_path / "m.toml").write_text('[methodology]\nsystem = "s"\n', encoding="utf-8")
+    assert _system_hint({"method": str(tmp_path / "m.toml")}) == "s"
+    assert _system_hint({"system": str(tmp_path)}) == "s"  # the folder's one system
+    (tmp_path / "n.toml").write_text('[methodology]\nsystem = "t"\n', encoding="utf-8")
+    assert _system_hint({"system": str(tmp_path)}) is None  # two systems: read everything
     assert _system_hint({"system": ["a", "b"]}) is None
     bundle = write_bundle(tmp_path / "bundle")
     full = palmares.load(bundle)

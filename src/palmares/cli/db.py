@@ -68,16 +68,38 @@ def store_location(url: StoreUrl) -> StoreLocation:
     return location
 
 
+def _declared_system(path: Path) -> str | None:
+    """The ``methodology.system`` of a methodology file, or the one system of a folder's."""
+    import tomllib
+
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    systems = set()
+    for file in files:
+        try:
+            with file.open("rb") as handle:
+                declared = tomllib.load(handle).get("methodology", {}).get("system")
+        except (OSError, ValueError):
+            return None
+        if not isinstance(declared, str):
+            return None
+        systems.add(declared)
+    return systems.pop() if len(systems) == 1 else None
+
+
 def _system_hint(params: dict[str, Any]) -> str | None:
-    """The system id of a ``--system``/``--method`` preset id (``PRESET`` or ``PRESET@YEAR``);
-    None for a methodology file or folder, or several systems."""
+    """The system a command's ``--system``/``--method`` names: a preset id (``PRESET`` or
+    ``PRESET@YEAR``), or the system a methodology file (or every file of a folder) declares;
+    None for several systems or anything else."""
     from palmares.schema import ID_PATTERN
 
     for key in ("system", "method"):
         value = params.get(key)
-        if isinstance(value, str):
-            preset = value.split("@", 1)[0]
-            if ID_PATTERN.fullmatch(preset) and not Path(value).exists():
+        if isinstance(value, (str, Path)):
+            text = str(value)
+            if Path(text).exists():
+                return _declared_system(Path(text))
+            preset = text.split("@", 1)[0]
+            if ID_PATTERN.fullmatch(preset):
                 return preset
     return None
 
