@@ -50,13 +50,18 @@ TARGETS = {
 }
 
 
+#: CPU seconds (user + system) of each measured process, by the order they ran.
+CPU: list[float] = []
+
+
 def run_measured(args: list[str]) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB, stdout) of one palmares process, which runs under
-    ``/usr/bin/time -f %M`` for its own peak RSS; fails on a non-zero exit."""
+    ``/usr/bin/time`` for its own peak RSS and CPU time (kept in :data:`CPU`: on a shared,
+    busy machine the CPU time is the steadier figure); fails on a non-zero exit."""
     timer = shutil.which("time") or "/usr/bin/time"
     started = time.perf_counter()
     process = subprocess.run(
-        [timer, "-f", "%M", *PALMARES, *args],
+        [timer, "-f", "%M %U %S", *PALMARES, *args],
         capture_output=True,
         stdin=subprocess.DEVNULL,
         check=False,
@@ -64,17 +69,29 @@ def run_measured(args: list[str]) -> tuple[float, float, str]:
     wall = time.perf_counter() - started
     if process.returncode:
         raise SystemExit(f"palmares {' '.join(args)} failed:\n{process.stderr.decode()[-2000:]}")
-    rss_kb = float(process.stderr.decode().strip().splitlines()[-1])
-    return wall, rss_kb / 1024, process.stdout.decode()
+    rss_kb, user, system = process.stderr.decode().strip().splitlines()[-1].split()
+    CPU.append(float(user) + float(system))
+    return wall, float(rss_kb) / 1024, process.stdout.decode()
 
 
 def best_of(args: list[str], repeats: int) -> dict[str, float]:
-    runs = [run_measured(args) for _ in range(repeats)]
+    runs = []
+    cpu = []
+    for _ in range(repeats):
+        runs.append(run_measured(args))
+        cpu.append(CPU[-1])
     return {
         "first_s": round(runs[0][0], 3),
         "best_s": round(min(r[0] for r in runs), 3),
+        "first_cpu_s": round(cpu[0], 2),
+        "best_cpu_s": round(min(cpu), 2),
         "peak_rss_mb": round(max(r[1] for r in runs), 1),
     }
+
+
+def once(args: list[str]) -> dict[str, float]:
+    wall, rss, _ = run_measured(args)
+    return {"s": round(wall, 3), "cpu_s": round(CPU[-1], 2), "peak_rss_mb": round(rss, 1)}
 
 
 def seeds_bundle(folder: Path) -> Path:
@@ -157,11 +174,11 @@ def main() -> None:
     try:
         seeds = seeds_bundle(options.seeds or work / "seeds")
         store = str(work / "seeds.duckdb")
-        wall, rss, _ = run_measured(["db", "load", str(seeds), "--db", store, "--json"])
-        figures["load_seeds_duckdb"] = {"s": round(wall, 3), "peak_rss_mb": round(rss, 1)}
+        figures["load_seeds_duckdb"] = once(["db", "load", str(seeds), "--db", store])
         million = parquet_million(work)
-        wall, rss, _ = run_measured(["db", "load", str(million), "--db", str(work / "m.duckdb")])
-        figures["load_1m_parquet_duckdb"] = {"s": round(wall, 3), "peak_rss_mb": round(rss, 1)}
+        figures["load_1m_parquet_duckdb"] = once(
+            ["db", "load", str(million), "--db", str(work / "m.duckdb")]
+        )
         figures["help"] = best_of(["--help"], options.repeats)
         queries = {
             "history": ["history", "imt-mines-ales", "--system", "letudiant", "--json"],
@@ -194,8 +211,9 @@ def main() -> None:
 
                 server = start_server()
                 url = server.url
-            wall, rss, _ = run_measured(["db", "load", str(seeds), "--db", url, "--replace"])
-            figures["load_seeds_postgresql"] = {"s": round(wall, 3), "peak_rss_mb": round(rss, 1)}
+            figures["load_seeds_postgresql"] = once(
+                ["db", "load", str(seeds), "--db", url, "--replace"]
+            )
             backends["postgresql"] = url
         for backend, db in backends.items():
             for name, args in queries.items():
@@ -210,37 +228,12 @@ def main() -> None:
         if not options.skip_wide:
             wide, bundle = wide_inputs(work)
             wide_store = str(work / "wide.duckdb")
-            wall, rss, _ = run_measured(
-                [
-                    "db",
-                    "load",
-                    str(wide),
-                    "--layout",
-                    "wide",
-                    "--bundle",
-                    str(bundle),
-                    "--db",
-                    wide_store,
-                ]
-            )
-            figures["wide_load"] = {"s": round(wall, 3), "peak_rss_mb": round(rss, 1)}
+            load_args = ["db", "load", str(wide), "--layout", "wide", "--bundle", str(bundle)]
+            figures["wide_load"] = once([*load_args, "--db", wide_store])
             method = work / "wide.toml"
             method.write_text(WIDE_METHOD, encoding="utf-8")
-            wall, rss, _ = run_measured(
-                [
-                    "rank",
-                    "--method",
-                    str(method),
-                    "--edition",
-                    "2024",
-                    "--top",
-                    "20",
-                    "--db",
-                    wide_store,
-                    "--json",
-                ]
-            )
-            figures["wide_rank"] = {"first_s": round(wall, 3), "peak_rss_mb": round(rss, 1)}
+            rank_args = ["rank", "--method", str(method), "--edition", "2024", "--top", "20"]
+            figures["wide_rank"] = once([*rank_args, "--db", wide_store, "--json"])
     finally:
         if server is not None:
             server.stop()
