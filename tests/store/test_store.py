@@ -214,3 +214,29 @@ def test_help_imports_no_pandas() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout
+
+
+def test_data_hash_in_chunks_equals_the_whole_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data hash fed chunk by chunk is the SHA-256 of the canonical CSV bytes."""
+    import hashlib
+
+    import palmares.io as pio
+    from store.bundles import big_bundle
+
+    ds = palmares.load(big_bundle(tmp_path / "b", institutions=50, years=3))
+    monkeypatch.setattr(pio, "_HASH_CHUNK_ROWS", 7)  # chunks that cut the tables anywhere
+    whole = hashlib.sha256()
+    for name, data in pio.canonical_csv(ds).items():
+        whole.update(name.encode("utf-8") + b"\n" + data)
+    assert pio._computed_data_hash(ds) == whole.hexdigest()
+    assert (
+        pio._computed_data_hash(palmares.load(write_bundle(tmp_path / "s")))
+        == hashlib.sha256(
+            b"".join(
+                n.encode() + b"\n" + d
+                for n, d in pio.canonical_csv(palmares.load(tmp_path / "s")).items()
+            )
+        ).hexdigest()
+    )
