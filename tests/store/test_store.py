@@ -240,3 +240,12 @@ def test_data_hash_in_chunks_equals_the_whole_csv(
             )
         ).hexdigest()
     )
+
+
+def test_dataset_resolve_names_the_closest(bundle: Path) -> None:
+    """Did-you-mean from a bundle too (contracts section 9), never a fuzzy pick."""
+    ds = palmares.load(bundle)
+    with pytest.raises(LookupError, match=r"closest: nam \(University of Namibia\)"):
+        ds.resolve("Universty of Namibia")
+    assert ds.closest_institutions("mines ales")[0] == ("007", "École des Mines d'Alès")
+    assert ds.closest_institutions("qqqqqqqq") == []
