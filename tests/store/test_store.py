@@ -248,4 +248,4 @@ def test_dataset_resolve_names_the_closest(bundle: Path) -> None:
     with pytest.raises(LookupError, match=r"closest: nam \(University of Namibia\)"):
         ds.resolve("Universty of Namibia")
     assert ds.closest_institutions("mines ales")[0] == ("007", "École des Mines d'Alès")
-    assert ds.closest_institutions("qqqqqqqq") == []
+    assert ds.closest_institutions("!!!") == []  # nothing alike
