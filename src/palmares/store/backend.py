@@ -71,6 +71,7 @@ class Connection(Protocol):
     def arrow(self, sql: str, schema: pa.Schema) -> pa.Table: ...
     def literal(self, value: object) -> str: ...
     def begin(self) -> None: ...
+    def begin_snapshot(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def lock_for_load(self) -> None: ...
@@ -139,6 +140,9 @@ class DuckDBConnection:
         return _sql_literal(value)
 
     def begin(self) -> None:
+        self._con.execute("BEGIN TRANSACTION")
+
+    def begin_snapshot(self) -> None:
         self._con.execute("BEGIN TRANSACTION")
 
     def commit(self) -> None:
@@ -224,6 +228,10 @@ class PostgresConnection:
     def begin(self) -> None:
         self._con.execute("BEGIN")
 
+    def begin_snapshot(self) -> None:
+        """Reads that see one state of the store, even while a load commits."""
+        self._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
     def commit(self) -> None:
         self._con.execute("COMMIT")
 
@@ -246,6 +254,16 @@ def connect(url: StoreUrl, *, write: bool) -> Connection:
     if url.backend == "postgresql":
         return PostgresConnection(url.target)
     return DuckDBConnection(url.target, write=write)
+
+
+@contextmanager
+def snapshot(con: Connection) -> Iterator[None]:
+    """Several reads of one consistent state of the store."""
+    con.begin_snapshot()
+    try:
+        yield
+    finally:
+        con.rollback()
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from palmares.store.backend import (
     StoreUrl,
     connect,
     parse_url,
+    snapshot,
     transaction,
 )
 from palmares.store.schema import (
@@ -278,13 +279,15 @@ class Store:
                 listed = ", ".join(str(int(y)) for y in years) or "NULL"
                 where += f" AND year IN ({listed})"
         tables = {}
-        for table in BUNDLE_COLUMNS:
-            filtered = table in ("observations", "published") or (
-                table == "editions" and system is not None
-            )
-            tables[table] = self._table(table, where if filtered else "")
+        with snapshot(self._con):  # tables and hash of one state, even while a load commits
+            for table in BUNDLE_COLUMNS:
+                filtered = table in ("observations", "published") or (
+                    table == "editions" and system is not None
+                )
+                tables[table] = self._table(table, where if filtered else "")
+            self._meta_cache = None
+            stored = self.data_hash
         ds = Dataset(tables)
-        stored = self.data_hash
         if stored is not None:
             ds.memo("data_hash", lambda: stored)
         return ds
