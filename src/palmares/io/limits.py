@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from palmares.problems import InvalidInput, Problems
+from palmares.validation import MAX_TREE_DEPTH
+
+__all__ = ["MAX_TREE_DEPTH"]
 
 #: Characters in one CSV field (a name, a cell). Python's csv default is 131,072.
 MAX_FIELD_CHARS = 1 << 20
@@ -26,8 +29,6 @@ MAX_HEADER_BYTES = 1 << 20
 MAX_COLUMNS = 16_384
 #: Nesting depth of a methodology or spec TOML (tables and arrays).
 MAX_TOML_DEPTH = 32
-#: Levels of an indicator tree, root included.
-MAX_TREE_DEPTH = 64
 #: Bytes of a path and of one path component (Linux PATH_MAX and NAME_MAX).
 MAX_PATH_BYTES = 4096
 MAX_NAME_BYTES = 255
