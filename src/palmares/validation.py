@@ -569,6 +569,12 @@ def _blank(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
     return np.array([not str(v).strip() for v in values], dtype=bool)
 
 
+def _control_message(value: Any) -> str:
+    found = _CONTROL.search(str(value))
+    code = f" (U+{ord(found.group()):04X})" if found else ""
+    return f"{value!r} holds a control character{code}"
+
+
 def _check_text(table: _Table) -> None:
     """No control character in any text cell; no whitespace-only name (once per value)."""
     for column in list(table.texts):
@@ -577,9 +583,7 @@ def _check_text(table: _Table) -> None:
             control,
             column,
             "invalid-value",
-            lambda v: (
-                f"{v!r} holds a control character (U+{ord(_CONTROL.search(str(v)).group()):04X})"
-            ),  # type: ignore[union-attr]
+            _control_message,
             table.typed[column],
         )
         if column in _NAME_COLUMNS:
