@@ -316,14 +316,10 @@ def _records(reader: Any, file: str, problems: Problems) -> Iterator[tuple[int, 
     except csv.Error as error:
         line = reader.line_num
         message = str(error)
+        code = "field-count"
         if "field larger than field limit" in message:
-            message = f"a field is over {MAX_FIELD_CHARS:,} characters"
-        problems.add(
-            file,
-            "limit-exceeded" if "limit" in message else "field-count",
-            f"cannot parse the CSV record on line {line}: {message}",
-            row=line,
-        )
+            code, message = "limit-exceeded", f"a field is over {MAX_FIELD_CHARS:,} characters"
+        problems.add(file, code, f"cannot parse the CSV record on line {line}: {message}", row=line)
         raise _Unparsable from None
 
 

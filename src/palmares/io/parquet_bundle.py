@@ -76,7 +76,8 @@ def read_parquet_folder(
             # million strings and hands validation its distinct values directly.
             names = set(pq.read_schema(path).names)
             table = pq.read_table(path, read_dictionary=sorted(names & coded_columns(name)))
-            # Converting decodes every string page: a corrupt one fails here, not later.
+            # A full validation checks every string is UTF-8: a corrupt page fails here.
+            table.validate(full=True)
             frames[name] = table.to_pandas()
         if len(problems) > before:
             sources[name].unusable = True
