@@ -81,7 +81,7 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
 #: Control characters no text cell may hold (NUL breaks XLSX output; tab, LF and CR are kept).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Columns a person reads as a name: never whitespace only.
-_NAME_COLUMNS = frozenset(("name", "name_en", "name_fr", "label_en", "label_fr", "network_name"))
+_NAME_COLUMNS = frozenset(("name", "name_en", "name_fr", "network_name"))
 #: Integer columns that count positions: 1 or more.
 _POSITIVE_COLUMNS = frozenset(("rank", "band_lo", "band_hi"))
 #: Integers beyond 2**53 are not exact as doubles (and beyond int64 overflow).
