@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from palmares.dataset import Dataset, EditionMatrix
+from palmares.methodology import Methodology
 from palmares.problems import InvalidInput, Problem
-
-if TYPE_CHECKING:
-    from palmares.methodology import Methodology
-    from palmares.result import Result
+from palmares.result import Result
 
 try:
     __version__ = version("palmares")
@@ -39,6 +36,7 @@ __all__ = [
     "Dataset",
     "EditionMatrix",
     "InvalidInput",
+    "Methodology",
     "Problem",
     "Result",
     "__version__",

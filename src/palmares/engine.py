@@ -22,6 +22,7 @@ without rerunning the earlier steps.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -704,7 +705,8 @@ class _MeanLevel:
         """This level's weights with ``overrides`` applied."""
         position = self.position
         key = tuple((position[node], v) for node, v in overrides.items() if node in position)
-        found = self.weighted.get(key)
+        with _PLANS_LOCK:
+            found = self.weighted.get(key)
         if found is not None:
             return found
         w = self.weights.copy()
@@ -733,10 +735,10 @@ class _MeanLevel:
             full_ok=ok,
             full_share=(w * inverse[self.owner_col])[:, None],
         )
-        if len(self.weighted) >= 32:
-            self.weighted.pop(next(iter(self.weighted)), None)
-        self.weighted[key] = out
-        return out
+        with _PLANS_LOCK:
+            if len(self.weighted) >= 32:
+                self.weighted.pop(next(iter(self.weighted)), None)
+            return self.weighted.setdefault(key, out)
 
 
 @dataclass(frozen=True)
@@ -752,17 +754,20 @@ class _Plan:
     any_slow: bool
 
 
-#: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
-_PLANS: dict[tuple[int, Tree], tuple[Methodology, _Plan]] = {}
+#: Plans by (methodology hash, tree): equal methodologies share a plan, whatever the object.
+_PLANS: dict[tuple[str, Tree], _Plan] = {}
+#: Guards the plan cache and each level's weighted forms (the API calls the engine from threads).
+_PLANS_LOCK = threading.Lock()
 
 
 def _plan(m: Methodology, tree: Tree) -> _Plan:
     """The aggregation plan of a methodology over a tree. Cached: personalised re-rankings
     replay the same plan many times."""
-    key = (id(m), tree)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is m:
-        return cached[1]
+    key = (m.digest(), tree)
+    with _PLANS_LOCK:
+        cached = _PLANS.get(key)
+    if cached is not None:
+        return cached
     levels: list[tuple[npt.NDArray[np.int64], list[int], _MeanLevel | None]] = []
     for level in tree.levels_bottom_up():
         slow: list[int] = []
@@ -778,10 +783,10 @@ def _plan(m: Methodology, tree: Tree) -> _Plan:
         redistributes=any(step.method == "redistribute" for step in m.steps_of("impute")),
         any_slow=any(slow for _, slow, _ in levels),
     )
-    if len(_PLANS) >= 64:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[key] = (m, plan)
-    return plan
+    with _PLANS_LOCK:
+        if len(_PLANS) >= 64:
+            _PLANS.pop(next(iter(_PLANS)))
+        return _PLANS.setdefault(key, plan)
 
 
 def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLevel:

@@ -9,9 +9,12 @@ range propagation, ranking against the steps) live in :mod:`palmares.methodology
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
-from typing import Annotated, Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -719,6 +722,25 @@ class Methodology(Strict):
     # Where the file came from, to locate later problems (not part of the model or its hash).
     _origin: str = PrivateAttr(default="<methodology>")
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+    # The methodology hash once computed (the model is frozen); a copy computes its own.
+    _digest: str | None = PrivateAttr(default=None)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        copy._digest = None
+        return copy
+
+    def canonical_json(self) -> str:
+        """Every field with its default filled, keys sorted, no whitespace (what is hashed)."""
+        document = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of :meth:`canonical_json`, computed once (the model is frozen). Caches
+        of compiled plans are keyed by it, so equal methodologies share their plans."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        return self._digest
 
     @property
     def origin(self) -> str:
