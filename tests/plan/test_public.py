@@ -56,7 +56,7 @@ def test_best_k_and_redistribute_on_different_nodes_are_accepted() -> None:
 
 def test_an_unscoped_redistribution_covers_the_best_k_node() -> None:
     text = with_steps(BEST_K.replace("nodes = {nodes}\n", ""))
-    with pytest.raises(InvalidInput, match="'composite.research' takes best-k"):
+    with pytest.raises(InvalidInput, match=r"'composite\.research' takes best-k"):
         load_methodology(text)
 
 
