@@ -42,20 +42,25 @@ from palmares.methodology.load import check_with_tree
 from palmares.methodology.model import StepBase
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.result import Result
-from palmares.steps import aggregate, eligibility, grade, impute, normalise, rescale, rounding
-from palmares.steps import treat as treat_step
-from palmares.steps import weight as weight_step
+from palmares.steps.registry import (
+    AGGREGATE,
+    REDISTRIBUTE,
+    SCORES,
+    WEIGHT,
+    LeafBatch,
+    MethodologyDataError,
+    eligibility_operation,
+    is_redistribution,
+    leaf_operation,
+    rounds,
+)
 from palmares.tree import Tree
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Aggregation used for inner nodes no aggregate step covers (the JRC default).
-DEFAULT_AGGREGATION = "arithmetic"
-
-
-class MethodologyDataError(ValueError):
-    """The methodology cannot run on this dataset (a node it names has no data, ...)."""
+DEFAULT_AGGREGATION = AGGREGATE.DEFAULT
 
 
 @dataclass(frozen=True)
@@ -173,7 +178,7 @@ def run(
     )
     sub_attributes = {k: v[rows] for k, v in attributes.items()}
     for index, step in enumerate(m.steps):
-        if step.acts_on == "leaf" and step.type != "eligibility":
+        if leaf_operation(step) is not None:
             _leaf_step(index, step, tree, state, direction, sub_attributes, reference)
     aggregated = aggregate_tree_full(
         m, tree, state.x, state.mask, state.grades, applicable[rows], population=in_table
@@ -292,22 +297,19 @@ def _eligibility(
     screened = np.ones(submitted.shape[0], dtype=bool)
     keep = np.ones(submitted.shape[0], dtype=bool)
     leaves = tree.leaves
-    for step in m.steps_of("eligibility"):
+    for step in m.steps:
+        rule = eligibility_operation(step)
+        if rule is None:
+            continue
         params = step.params()
         by_node = _node_submitted(tree, leaves, declared, step.nodes)
         mask, cols = by_node if by_node is not None else (submitted, None)
         if cols is None:
             cols = _columns(tree, leaves, step.nodes)
-        if step.method == "coverage":
-            if cols:
-                screened &= eligibility.coverage(mask, params["min_share"], cols)
-        elif step.method == "required":
-            keep &= eligibility.required(mask, cols) if cols else False
-        elif step.method == "k_of":
-            k = int(params["k"])
-            keep &= eligibility.k_of(mask, cols, k) if len(cols) >= k else False
-        elif step.method == "where":
-            keep &= eligibility.where(attributes, params["equals"])
+        if rule.screens:
+            screened &= rule.apply(params, mask, cols, attributes)
+        else:
+            keep &= rule.apply(params, mask, cols, attributes)
     return screened, keep & screened
 
 
@@ -344,8 +346,9 @@ def _leaf_step(
     attributes: Mapping[str, npt.NDArray[Any]],
     reference: npt.ArrayLike | None = None,
 ) -> None:
+    op = leaf_operation(step)
     scope = _leaf_scope(step, tree)
-    if not scope:
+    if op is None or not scope:
         return
     leaves = tree.leaves
     facts: dict[str, Any] = {}
@@ -353,102 +356,26 @@ def _leaf_step(
     for params, cols in _param_groups(step, [leaves[c] for c in scope], scope):
         # One group over every column (the common case) works on whole arrays, not copies.
         whole: slice | list[int] = slice(None) if everything and len(cols) == len(leaves) else cols
-        x, mask, d = state.x[:, whole], state.mask[:, whole], direction[whole]
-        if step.type == "impute":
-            groups = attributes.get(params["by"]) if step.method == "group_mean" else None
-            if step.method == "group_mean" and groups is None:
-                raise MethodologyDataError(f"no institution attribute {params['by']!r}")
-            filled, imputed = impute.impute(
-                x,
-                mask,
-                step.method,  # type: ignore[arg-type]
-                q=params.get("q", 25.0),
-                value=params.get("value"),
-                groups=groups,
-                reference=reference,
-            )
-            # A value that does not apply is not missing: it is never filled.
-            imputed &= state.applicable[:, whole]
-            filled = np.where(imputed | mask, filled, np.nan)
-            state.x[:, whole] = filled
-            state.mask[:, whole] = mask | imputed
-            state.imputed[:, whole] |= imputed
-            facts.update({leaves[c]: int(imputed[:, i].sum()) for i, c in enumerate(cols)})
-        elif step.type == "treat":
-            treated = treat_step.jrc(
-                x,
-                mask,
-                params["skew"],
-                params["kurtosis"],
-                params["max_winsorised"],
-                log=params["log"],
-                reference=reference,
-            )
-            state.x[:, whole] = treated.x
-            for i, c in enumerate(cols):
-                facts[leaves[c]] = {
-                    "winsorised": int(treated.n_winsorised[i]),
-                    "logged": bool(treated.logged[i]),
-                }
-        elif step.type == "normalise":
-            state.x[:, whole] = _normalise(step.method, x, mask, d, params, reference)
-        elif step.type == "points":
-            state.x[:, whole] = _points(step.method, x, mask, d, params, reference)
-        elif step.type == "grade":
-            grades = grade.median_distance(x, mask, d, params["thresholds"], reference=reference)
+        batch = LeafBatch(
+            x=state.x[:, whole],
+            mask=state.mask[:, whole],
+            direction=direction[whole],
+            applicable=state.applicable[:, whole],
+            attributes=attributes,
+            reference=reference,
+        )
+        done = op.apply(step, params, batch)
+        if done.x is not None:
+            state.x[:, whole] = done.x
+        if done.imputed is not None:
+            state.mask[:, whole] = batch.mask | done.imputed
+            state.imputed[:, whole] |= done.imputed
+        if done.grades is not None:
             if state.grades is None:
                 state.grades = np.full(state.x.shape, -1, dtype=np.int8)
-            state.grades[:, whole] = grades
+            state.grades[:, whole] = done.grades
+        facts.update({leaves[c]: f for c, f in zip(cols, done.facts, strict=False)})
     state.records.append(StepRecord(index, step.tag, tuple(leaves[c] for c in scope), facts))
-
-
-def _normalise(
-    method: str,
-    x: FloatArray,
-    mask: BoolArray,
-    d: npt.NDArray[np.int8],
-    p: Mapping[str, Any],
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
-    ref = reference
-    if method == "minmax":
-        lo, hi = p["range"]
-        return normalise.minmax(x, mask, d, lo, hi, reference=ref)
-    if method == "zscore":
-        return normalise.zscore(x, mask, d, p["mean"], p["sd"], reference=ref)
-    if method == "zcdf":
-        return normalise.zcdf(x, mask, d, p["scale"], reference=ref)
-    if method == "percent_of_best":
-        return normalise.percent_of_best(x, mask, d, p["scale"], reference=ref)
-    if method == "percentile_rank":
-        return normalise.percentile_rank(x, mask, d, p["scale"], reference=ref)
-    if method == "rank":
-        return normalise.rank(x, mask, d, reference=ref)
-    if method == "target":
-        if p.get("target") is None:
-            raise MethodologyDataError("normalise 'target' needs a target for every node")
-        return normalise.distance_to_target(x, mask, d, p["target"], p["scale"], reference=ref)
-    if method == "goalposts":
-        if p.get("low") is None or p.get("high") is None:
-            raise MethodologyDataError("normalise 'goalposts' needs low and high for every node")
-        return normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
-    raise MethodologyDataError(f"unknown normalisation {method!r}")
-
-
-def _points(
-    method: str,
-    x: FloatArray,
-    mask: BoolArray,
-    d: npt.NDArray[np.int8],
-    p: Mapping[str, Any],
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
-    if method == "thresholds":
-        if p.get("thresholds") is None:
-            raise MethodologyDataError("points 'thresholds' needs thresholds for every node")
-        thresholds = np.tile(np.asarray(p["thresholds"], dtype=float), (x.shape[1], 1))
-        return normalise.points_by_thresholds(x, mask, d, thresholds)
-    return normalise.points_by_quantiles(x, mask, d, int(p["max_points"]), reference=reference)
 
 
 # -- weights and aggregation ---------------------------------------------------------------------
@@ -595,9 +522,9 @@ def aggregate_tree_full(
             cmask = present[children].T
             base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
             w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[children].T)
-            method = DEFAULT_AGGREGATION if agg is None else agg.method
             params = {} if agg is None else agg.params_for(node)
-            values[parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
+            names = [tree.ids[c] for c in children]
+            values[parent] = AGGREGATE.apply(agg, params, names, cx, cmask, w)
             present[parent] = ~np.isnan(values[parent])
             full[parent] = present[parent].all()
             node_applicable[parent] = node_applicable[children].any(axis=0)
@@ -646,19 +573,10 @@ def aggregate_tree_full(
 
 
 def _rescale_or_round(
-    step: StepBase, node: str, s: FloatArray, population: BoolArray
+    step: StepBase, node: str, s: FloatArray, population: BoolArray | None
 ) -> FloatArray:
     """One node's scores through a rescale (statistics over ``population``) or a round."""
-    p = step.params_for(node)
-    valid = population & ~np.isnan(s)
-    if step.type == "rescale":
-        if step.method == "top100":
-            return rescale.top100(s, valid)
-        if step.method == "minmax":
-            lo, hi = p["range"]
-            return rescale.minmax(s, valid, lo, hi)
-        return rescale.affine_floor(s, valid, p["floor"], p["top"])
-    return rounding.round_half_up(s, int(p["decimals"]))
+    return SCORES.apply(step, step.params_for(node), s, population)
 
 
 @dataclass(frozen=True)
@@ -780,7 +698,7 @@ def _plan(m: Methodology, tree: Tree) -> _Plan:
         levels=levels,
         leaf_rows=np.array([tree.index(leaf) for leaf in tree.leaves], dtype=np.intp),
         pending=inner_steps(m, tree),
-        redistributes=any(step.method == "redistribute" for step in m.steps_of("impute")),
+        redistributes=any(is_redistribution(step) for step in m.steps),
         any_slow=any(slow for _, slow, _ in levels),
     )
     with _PLANS_LOCK:
@@ -818,12 +736,11 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
 
 def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
     """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
-    if agg is not None and agg.method != "arithmetic":
+    if not AGGREGATE.plain_mean(agg):
         return False
     if _step_for(m, "weight", node, tree) is not None:
         return False
-    redistribute = _step_for(m, "impute", node, tree)
-    return redistribute is None or redistribute.method != "redistribute"
+    return not is_redistribution(_step_for(m, "impute", node, tree))
 
 
 def _mean_level(
@@ -910,61 +827,12 @@ def _node_weights(
     w: FloatArray = base
     step = _step_for(m, "weight", node, tree)
     if step is not None:
-        params = step.params_for(node)
-        children = tree.children(node)
-        table = params.get("weights") or {}
-        if step.method == "equal":
-            w = weight_step.equal(len(children))
-        elif table:
-            w = np.array([table.get(c, m.weight(c)) for c in children], dtype=float)
-        if step.method == "best_k":
-            always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
-            w = weight_step.best_k(x, mask, w, int(params["k"]), always=always or None)
+        w = WEIGHT.apply(step, step.params_for(node), tree.children(node), base, x, mask)
     redistribute = _step_for(m, "impute", node, tree)
-    if redistribute is not None and redistribute.method == "redistribute":
-        shared = w if w.ndim == 1 else None
-        if shared is not None:
-            w = impute.redistribute_weights(shared, applicable)
+    if is_redistribution(redistribute) and w.ndim == 1:
+        # Best-k weights (per institution) with a redistribution are refused at validation.
+        w = REDISTRIBUTE.weights(w, applicable)
     return w
-
-
-def _aggregate_node(
-    method: str,
-    params: Mapping[str, Any],
-    x: FloatArray,
-    mask: BoolArray,
-    w: FloatArray,
-    children: Sequence[int],
-    tree: Tree,
-) -> FloatArray:
-    per_institution = w.ndim == 2
-    if per_institution:
-        w = np.where(np.isnan(w), 0.0, w) if not np.isnan(w).all(axis=1).any() else w
-    options = {
-        "renormalise": params.get("renormalise", True),
-        "min_children": params.get("min_children", 1),
-        "per_institution": per_institution,
-    }
-    if method == "arithmetic":
-        return aggregate.arithmetic(x, mask, w, **options)
-    if method == "geometric":
-        return aggregate.geometric(x, mask, w, **options)
-    if method == "harmonic":
-        return aggregate.harmonic(x, mask, w, **options)
-    if method == "generalised":
-        return aggregate.generalised(x, mask, w, params["p"], **options)
-    if method == "sum_points":
-        bonus_ids = set(params.get("bonus") or [])
-        bonus = [i for i, c in enumerate(children) if tree.ids[c] in bonus_ids]
-        if len(bonus) == len(children):
-            bonus = []  # a ranking on bonus criteria alone scores them as plain points
-        weights = w if not per_institution else None
-        return aggregate.sum_points(x, mask, weights, bonus or None, skip_missing=True)
-    if method == "grade_counts":
-        return np.where(mask, 1.0, 0.0).sum(axis=1)  # values are not used; counts are kept apart
-    if method == "copeland":
-        return aggregate.copeland(x, mask, w if not per_institution else w.mean(axis=0))
-    raise MethodologyDataError(f"unknown aggregation {method!r}")
 
 
 # -- root steps ----------------------------------------------------------------------------------
@@ -989,7 +857,7 @@ def published_decimals(m: Methodology) -> int | None:
 def ends_rounded(m: Methodology) -> bool:
     """Whether the root's last step rounds it to the published precision."""
     root_steps = [s for s in m.steps if s.acts_on == "root" and s.nodes is None]
-    if not root_steps or root_steps[-1].type != "round":
+    if not root_steps or not rounds(root_steps[-1]):
         return False
     return int(root_steps[-1].params()["decimals"]) == published_decimals(m)
 
