@@ -32,14 +32,18 @@ import numpy.typing as npt
 from scipy import sparse
 
 from palmares.dataset import Dataset
-from palmares.methodology import (
-    Methodology,
-    load_methodology,
-    methodology_hash,
-    resolve_methodology,
-)
+from palmares.methodology import Methodology, methodology_hash
 from palmares.methodology.load import check_with_tree
 from palmares.methodology.model import StepBase
+from palmares.plan import (
+    ends_rounded,
+    inner_steps,
+    published_decimals,
+    ranking_key,
+    resolve,
+    step_for,
+    targets_root,
+)
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.result import Result
 from palmares.steps.registry import (
@@ -52,7 +56,6 @@ from palmares.steps.registry import (
     eligibility_operation,
     is_redistribution,
     leaf_operation,
-    rounds,
 )
 from palmares.tree import Tree
 
@@ -83,16 +86,6 @@ class _State:
     applicable: BoolArray  # (n, L) False where the indicator does not apply (never imputed)
     grades: npt.NDArray[np.int8] | None = None
     records: list[StepRecord] = field(default_factory=list)
-
-
-def resolve(method: Methodology | str | os.PathLike[str], edition: int) -> Methodology:
-    """A Methodology from an object, TOML text, a TOML path, a bundled example id or a preset
-    reference (``id`` or ``id@YEAR``)."""
-    if isinstance(method, Methodology):
-        return method
-    if isinstance(method, str) and "\n" in method:  # TOML text given directly
-        return load_methodology(method)
-    return resolve_methodology(str(method), edition)
 
 
 def methodology_tree(dataset: Dataset, method: Methodology) -> tuple[Tree, dict[str, int]]:
@@ -381,18 +374,6 @@ def _leaf_step(
 # -- weights and aggregation ---------------------------------------------------------------------
 
 
-def _step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
-    """The last step of a type whose scope covers an inner node (later steps win)."""
-    found: StepBase | None = None
-    for step in m.steps_of(step_type):
-        if step.nodes is not None and node not in step.nodes:
-            continue
-        if step.level is not None and tree.depth[tree.index(node)] != step.level:
-            continue
-        found = step
-    return found
-
-
 @dataclass
 class Aggregated:
     """What aggregation produced: node values (n, N) as their parents consumed them, each
@@ -438,25 +419,6 @@ def aggregate_tree(
         working=working,
     )
     return out.values, out.weights, out.counts
-
-
-def inner_steps(m: Methodology, tree: Tree) -> list[tuple[int, StepBase, list[str]]]:
-    """Rescale and round steps naming inner nodes (not the root): (index, step, nodes)."""
-    root = tree.roots[0]
-    out: list[tuple[int, StepBase, list[str]]] = []
-    for index, step in enumerate(m.steps):
-        if step.acts_on != "root" or step.nodes is None:
-            continue
-        nodes = [
-            n for n in step.nodes if n in tree and n != root and not tree.is_leaf[tree.index(n)]
-        ]
-        if nodes:
-            out.append((index, step, nodes))
-    return out
-
-
-def targets_root(step: StepBase, root: str) -> bool:
-    return step.nodes is None or root in step.nodes
 
 
 def aggregate_tree_full(
@@ -516,7 +478,7 @@ def aggregate_tree_full(
     for level, slow, fast in plan.levels:
         for parent in slow:
             node = tree.ids[parent]
-            agg = _step_for(m, "aggregate", node, tree)
+            agg = step_for(m, "aggregate", node, tree)
             children = list(tree.child_index[parent])
             cx = values[children].T
             cmask = present[children].T
@@ -691,7 +653,7 @@ def _plan(m: Methodology, tree: Tree) -> _Plan:
         slow: list[int] = []
         fast: list[int] = []
         for parent in level.tolist():
-            agg = _step_for(m, "aggregate", tree.ids[parent], tree)
+            agg = step_for(m, "aggregate", tree.ids[parent], tree)
             (fast if _is_plain_mean(m, tree, tree.ids[parent], agg) else slow).append(parent)
         levels.append((level, slow, _mean_level_plan(m, tree, fast) if fast else None))
     plan = _Plan(
@@ -713,7 +675,7 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
     mins = np.ones(len(parents))
     renormalise = np.ones(len(parents), dtype=bool)
     for j, p in enumerate(parents):
-        agg = _step_for(m, "aggregate", tree.ids[p], tree)
+        agg = step_for(m, "aggregate", tree.ids[p], tree)
         if agg is not None:
             params = agg.params_for(tree.ids[p])
             mins[j] = params.get("min_children", 1)
@@ -738,9 +700,9 @@ def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) 
     """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
     if not AGGREGATE.plain_mean(agg):
         return False
-    if _step_for(m, "weight", node, tree) is not None:
+    if step_for(m, "weight", node, tree) is not None:
         return False
-    return not is_redistribution(_step_for(m, "impute", node, tree))
+    return not is_redistribution(step_for(m, "impute", node, tree))
 
 
 def _mean_level(
@@ -825,10 +787,10 @@ def _node_weights(
 ) -> FloatArray:
     """Children weights for one parent: (c,) shared, or (n, c) per institution."""
     w: FloatArray = base
-    step = _step_for(m, "weight", node, tree)
+    step = step_for(m, "weight", node, tree)
     if step is not None:
         w = WEIGHT.apply(step, step.params_for(node), tree.children(node), base, x, mask)
-    redistribute = _step_for(m, "impute", node, tree)
+    redistribute = step_for(m, "impute", node, tree)
     if is_redistribution(redistribute) and w.ndim == 1:
         # Best-k weights (per institution) with a redistribution are refused at validation.
         w = REDISTRIBUTE.weights(w, applicable)
@@ -843,40 +805,8 @@ def root_step(index: int, step: StepBase, tree: Tree, values: FloatArray, root: 
     nodes act during aggregation, see :func:`aggregate_tree_full`)."""
     col = tree.index(root)
     s = values[:, col]
-    values[:, col] = _rescale_or_round(step, root, s, ~np.isnan(s))
+    values[:, col] = _rescale_or_round(step, root, s, None)
     return StepRecord(index, step.tag, (root,))
-
-
-def published_decimals(m: Methodology) -> int | None:
-    if m.ranking.decimals is not None:
-        return m.ranking.decimals
-    rounds = m.steps_of("round")
-    return int(rounds[-1].params()["decimals"]) if rounds else None
-
-
-def ends_rounded(m: Methodology) -> bool:
-    """Whether the root's last step rounds it to the published precision."""
-    root_steps = [s for s in m.steps if s.acts_on == "root" and s.nodes is None]
-    if not root_steps or not rounds(root_steps[-1]):
-        return False
-    return int(root_steps[-1].params()["decimals"]) == published_decimals(m)
-
-
-def ranking_key(
-    m: Methodology,
-    score: FloatArray,
-    counts: npt.NDArray[np.int64] | None,
-    tree: Tree,
-    root: str,
-) -> FloatArray:
-    """What ranks are computed on: the score, or the number of A grades at the root."""
-    if m.ranking.by == "grade_counts":
-        if counts is None:
-            raise MethodologyDataError('ranking by = "grade_counts" needs a grade step')
-        at_root = counts[:, tree.index(root)]
-        # The field is the institutions with at least one grade.
-        return np.where(at_root.sum(axis=1) > 0, at_root[:, 0], np.nan).astype(float)
-    return score
 
 
 # -- institutions ----------------------------------------------------------------------------
@@ -902,6 +832,11 @@ __all__ = [
     "StepRecord",
     "aggregate_tree",
     "aggregate_tree_full",
+    "ends_rounded",
+    "inner_steps",
+    "published_decimals",
+    "ranking_key",
     "resolve",
     "run",
+    "targets_root",
 ]

@@ -440,9 +440,10 @@ class Scores(Operation):
             return rescale.minmax(s, valid, lo, hi)
         return rescale.affine_floor(s, valid, params["floor"], params["top"])
 
-    def units(self, step: md.StepBase, params: Mapping[str, Any], s: FloatArray) -> FloatArray:
-        """A round step's output in units of its last decimal (integers, same order)."""
-        return rounding.round_units(s, int(params["decimals"]))
+    def round_units(self, s: FloatArray, decimals: int) -> FloatArray:
+        """Scores rounded half-up in units of their last decimal (integers, same order): what
+        ranks on the rounded scores are counted on."""
+        return rounding.round_units(s, decimals)
 
     def rounds(self, step: md.StepBase) -> bool:
         return isinstance(step, md.RoundHalfUp)
