@@ -41,6 +41,7 @@ from palmares.plan import (
     published_decimals,
     ranking_key,
     resolve,
+    root_steps,
     step_for,
     targets_root,
 )
@@ -184,9 +185,8 @@ def run(
     # Only the overall table has a root score.
     node_values[~in_table, root_column] = np.nan
     raw_score = node_values[:, root_column].copy()
-    for index, step in enumerate(m.steps):
-        if step.acts_on == "root" and targets_root(step, root):
-            state.records.append(root_step(index, step, tree, node_values, root))
+    for index, root_scaling in root_steps(m, root):
+        state.records.append(root_step(index, root_scaling, tree, node_values, root))
     score = node_values[:, root_column]
 
     key = np.where(in_table, ranking_key(m, score, counts, tree, root), np.nan)

@@ -16,14 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from palmares.engine import (
-    aggregate_tree_full,
-    ends_rounded,
-    published_decimals,
-    ranking_key,
-    root_step,
-    targets_root,
-)
+from palmares.engine import aggregate_tree_full, root_step
+from palmares.plan import ends_rounded, published_decimals, ranking_key, root_steps
 from palmares.ranking_table import rank_scores
 from palmares.result import Result
 
@@ -178,11 +172,7 @@ def personalise(
     raw_score = values[:, tree.index(root)].copy()
     records = [
         *aggregated.records,
-        *(
-            root_step(i, step, tree, values, root)
-            for i, step in enumerate(m.steps)
-            if step.acts_on == "root" and targets_root(step, root)
-        ),
+        *(root_step(i, step, tree, values, root) for i, step in root_steps(m, root)),
     ]
     score = values[:, tree.index(root)]
     plain = m.ranking.model_copy(update={"bands": {}, "groups": {}, "groups_by": None})
