@@ -22,9 +22,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.engine import resolve, run
+from palmares.engine import run
 from palmares.methodology import Methodology, StepBase
+from palmares.plan import resolve
 from palmares.result import Result
+from palmares.steps.registry import takes_statistics
 from palmares.tree import Tree
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
 from palmares.uncertainty.outputs import (
@@ -130,21 +132,13 @@ def noisy_copies(
 
 #: Spawn-key tag of the bootstrap streams of the population behind leaf statistics.
 BOOTSTRAP_STREAM = NOISE_STREAM + 1
-#: Leaf steps whose result depends on statistics of the population (what a bootstrap moves).
-STATISTIC_STEPS = {
-    "impute": {"mean", "median", "percentile", "group_mean"},
-    "treat": {"jrc"},
-    "normalise": {"minmax", "zscore", "zcdf", "percent_of_best", "percentile_rank", "rank"},
-    "points": {"quantiles"},
-    "grade": {"median_distance"},
-}
 
 
 def uses_statistics(m: Methodology) -> bool:
     """Whether a leaf step of ``m`` takes statistics of the population (min, max, mean, sd,
     median, quantiles, ranks): the steps a bootstrap of that population changes. Targets,
     goalposts and point thresholds are fixed numbers."""
-    return any(s.method in STATISTIC_STEPS.get(s.type, ()) for s in m.steps)
+    return any(takes_statistics(s) for s in m.steps)
 
 
 def bootstrap_references(

@@ -18,8 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.engine import resolve
 from palmares.methodology import Methodology
+from palmares.plan import resolve
 from palmares.uncertainty.monte_carlo import build_side, ranks_of
 from palmares.uncertainty.spec import LoadedSpec, SpecSource, UncertaintySpec
 
