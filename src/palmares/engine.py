@@ -44,6 +44,7 @@ from palmares.plan import (
     root_steps,
     step_for,
     targets_root,
+    with_bundle_weights,
 )
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.result import Result
@@ -133,6 +134,7 @@ def run(
             f"not {edition}"
         )
     full_tree, directions = methodology_tree(dataset, m)
+    m = with_bundle_weights(dataset, m, full_tree)
     check_with_tree(m, full_tree if m.tree.source == "bundle" else dataset.tree())
     matrix = dataset.matrix(m.system, edition, full_tree.leaves)
     # Leaves without a single row in this edition (criteria introduced later) drop out.

@@ -9,13 +9,16 @@ each step is in :mod:`palmares.steps.registry`.
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from palmares.dataset import Dataset
 from palmares.methodology import Methodology, load_methodology, resolve_methodology
 from palmares.methodology.model import StepBase
 from palmares.steps.registry import SCORES, MethodologyDataError, rounds
@@ -33,6 +36,78 @@ def resolve(method: Methodology | str | os.PathLike[str], edition: int | None) -
     if isinstance(method, str) and "\n" in method:  # TOML text given directly
         return load_methodology(method)
     return resolve_methodology(str(method), edition)
+
+
+#: The column COINr's iMeta ``Weight`` is kept in (the indicators table of a COINr bundle).
+BUNDLE_WEIGHT_COLUMN = "coinr_Weight"
+
+
+class BundleWeightsIgnored(UserWarning):
+    """A bundle carries its own weights (COINr's ``Weight``) that the methodology does not use."""
+
+
+def bundle_weights(dataset: Dataset) -> dict[str, float]:
+    """Node id -> weight as the bundle gives them (COINr's ``Weight`` column; empty cells are
+    no weight). Raises MethodologyDataError listing every weight that is not a number >= 0."""
+    table = dataset.indicators
+    if BUNDLE_WEIGHT_COLUMN not in table.columns:
+        return {}
+    out: dict[str, float] = {}
+    bad: list[str] = []
+    for node, text in zip(table["id"].tolist(), table[BUNDLE_WEIGHT_COLUMN].tolist(), strict=True):
+        if (
+            text is None
+            or (isinstance(text, float) and math.isnan(text))
+            or str(text).strip()
+            in (
+                "",
+                "NA",
+            )
+        ):
+            continue
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            bad.append(f"{node} ({text!r})")
+        else:
+            out[str(node)] = value
+    if bad:
+        raise MethodologyDataError(
+            "the bundle's weights (COINr's Weight column) must be numbers >= 0: " + ", ".join(bad)
+        )
+    return out
+
+
+def with_bundle_weights(dataset: Dataset, m: Methodology, tree: Tree) -> Methodology:
+    """The methodology with the tree's weights it runs with.
+
+    ``[weights] source = "bundle"``: the bundle's own weights (COINr's ``Weight`` column) for
+    the nodes of ``tree``, the file's ``[weights]`` entries overriding them. A methodology with
+    no ``[weights]`` at all, on a bundle whose weights are not all 1, warns
+    (:class:`BundleWeightsIgnored`): a COINr user's index would otherwise be equal-weighted
+    without a word.
+    """
+    root = tree.roots[0]
+    found = {n: w for n, w in bundle_weights(dataset).items() if n in tree and n != root}
+    if m.weights_source == "bundle":
+        if not found:
+            raise MethodologyDataError(
+                '[weights] source = "bundle", but the bundle gives no weight for the nodes of '
+                f"{m.system!r} (no COINr Weight column)"
+            )
+        return m.model_copy(update={"weights": {**found, **m.weights}})
+    if not m.weights and any(w != 1.0 for w in found.values()):
+        warnings.warn(
+            BundleWeightsIgnored(
+                f"the bundle gives its own weights ({len(found)} nodes of {m.system!r}, COINr's "
+                f"Weight column) and methodology {m.id!r} ignores them: add [weights] source = "
+                '"bundle" to use them'
+            ),
+            stacklevel=3,
+        )
+    return m
 
 
 def step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
@@ -123,7 +198,10 @@ def ranking_key(
 
 
 __all__ = [
+    "BUNDLE_WEIGHT_COLUMN",
+    "BundleWeightsIgnored",
     "apply_score_steps",
+    "bundle_weights",
     "ends_rounded",
     "grade_count_key",
     "inner_steps",
@@ -133,4 +211,5 @@ __all__ = [
     "root_steps",
     "step_for",
     "targets_root",
+    "with_bundle_weights",
 ]

@@ -715,6 +715,9 @@ class Methodology(Strict):
     methodology: Header
     tree: TreeSpec = Field(default_factory=TreeSpec)
     weights: dict[Id, Weight] = Field(default_factory=dict)
+    #: Where the tree's weights come from: this file's ``[weights]`` table, or the bundle's own
+    #: (``[weights] source = "bundle"``: COINr's ``Weight`` column), the table's entries winning.
+    weights_source: Literal["file", "bundle"] = "file"
     steps: Annotated[list[Step], Field(min_length=1)]
     ranking: Ranking = Field(default_factory=Ranking)
     subsets: dict[Id, Subset] = Field(default_factory=dict)
@@ -730,9 +733,22 @@ class Methodology(Strict):
         copy._digest = None
         return copy
 
+    @model_validator(mode="before")
+    @classmethod
+    def _weights_source(cls, data: Any) -> Any:
+        """``[weights] source = "bundle"`` is the one key of the table that is not a node."""
+        if isinstance(data, dict) and isinstance(data.get("weights"), dict):
+            weights = dict(data["weights"])
+            if "source" in weights:
+                source = weights.pop("source")
+                return {**data, "weights": weights, "weights_source": source}
+        return data
+
     def canonical_json(self) -> str:
-        """Every field with its default filled, keys sorted, no whitespace (what is hashed)."""
-        document = self.model_dump(mode="json", by_alias=True)
+        """Every field with its default filled, keys sorted, no whitespace (what is hashed).
+        A file's own weights (the default source) leave the document as it always was."""
+        same = {"weights_source"} if self.weights_source == "file" else None
+        document = self.model_dump(mode="json", by_alias=True, exclude=same)
         return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def digest(self) -> str:
