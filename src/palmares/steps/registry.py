@@ -205,6 +205,16 @@ class Impute(LeafStep):
         counts = imputed.sum(axis=0).tolist()
         return LeafOutcome(x=filled, imputed=imputed, facts=tuple(int(c) for c in counts))
 
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        # Statistics of the present values lie within them; a fixed fill widens the hull.
+        fill = 0.0 if "q" not in params and "by" not in params and "value" not in params else None
+        value = params.get("value", fill)
+        if value is None:
+            return given
+        if isinstance(value, (list, tuple)):
+            return None  # one value per column
+        return (min(given[0], float(value)), max(given[1], float(value)))
+
 
 class Redistribute(Operation):
     """Weights of children that do not apply go to the others (applied while aggregating)."""
@@ -313,9 +323,9 @@ class Points(LeafStep):
         )
 
     def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if "max_points" in params:
-            return (0.0, float(params["max_points"]))
-        return (0.0, float(len(params["thresholds"])))
+        if params.get("thresholds") is not None:
+            return (0.0, float(len(params["thresholds"])))  # one point per threshold passed
+        return (0.0, float(params["max_points"]))
 
 
 class Grade(LeafStep):
