@@ -16,8 +16,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from palmares.engine import aggregate_tree_full, root_step
-from palmares.plan import ends_rounded, published_decimals, ranking_key, root_steps
+from palmares.plan import (
+    aggregate_tree_full,
+    ends_rounded,
+    published_decimals,
+    ranking_key,
+    root_step,
+    root_steps,
+)
 from palmares.ranking_table import rank_scores
 from palmares.result import Result
 

@@ -26,9 +26,14 @@ GRADE_LETTERS = ("A", "B", "C", "D", "E")
 
 
 def _version() -> str:
-    from palmares import __version__
+    # The installed distribution's version, as palmares.__version__ reads it (importing the
+    # package root from here would make a cycle).
+    from importlib.metadata import PackageNotFoundError, version
 
-    return __version__
+    try:
+        return version("palmares")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +145,7 @@ class Result:
         """The per-node table: every institution with a score on ``node`` (submitters of an SDG
         included when they are not in the overall table), competition ranks on the unscaled
         score at the published precision, the edition's bands, no groups."""
-        from palmares.engine import published_decimals
+        from palmares.plan import published_decimals
         from palmares.ranking_table import rank_scores
 
         spec = self.methodology.ranking.model_copy(

@@ -515,7 +515,15 @@ def uncertainty(
     if workers is not None or scheduler is not None:
         from palmares.uncertainty.dask_backend import map_chunks
 
-        map_chunks(context, bounds, add, workers=workers, scheduler=scheduler, progress=progress)
+        map_chunks(
+            chunk_counts,
+            context,
+            bounds,
+            add,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
     else:
         run_local(context, bounds, add, threads=threads, progress=progress)
     table = current.result.ranking
