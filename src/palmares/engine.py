@@ -28,34 +28,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from palmares import plan
 from palmares.dataset import Dataset
 from palmares.methodology import Methodology, methodology_hash
 from palmares.methodology.load import check_with_tree
-from palmares.plan import (
-    Aggregated,
-    LeafState,
-    StepRecord,
-    aggregate_tree,
-    aggregate_tree_full,
-    apply_leaf_step,
-    eligibility_masks,
-    ends_rounded,
-    inner_steps,
-    published_decimals,
-    ranking_key,
-    resolve,
-    root_step,
-    root_steps,
-    targets_root,
-    with_bundle_weights,
-)
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.result import Result
 from palmares.steps.registry import AGGREGATE, MethodologyDataError, leaf_operation
 from palmares.tree import Tree
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 #: Aggregation used for inner nodes no aggregate step covers (the JRC default).
 DEFAULT_AGGREGATION = AGGREGATE.DEFAULT
@@ -98,14 +78,14 @@ def run(
     """
     from palmares.io import data_hash as compute_data_hash
 
-    m = resolve(method, edition)
+    m = plan.resolve(method, edition)
     if not m.applies_to(edition):
         raise MethodologyDataError(
             f"methodology {m.id!r} applies to editions {m.methodology.describe_editions()}, "
             f"not {edition}"
         )
     full_tree, directions = methodology_tree(dataset, m)
-    m = with_bundle_weights(dataset, m, full_tree)
+    m = plan.with_bundle_weights(dataset, m, full_tree)
     check_with_tree(m, full_tree if m.tree.source == "bundle" else dataset.tree())
     matrix = dataset.matrix(m.system, edition, full_tree.leaves)
     # Leaves without a single row in this edition (criteria introduced later) drop out.
@@ -126,7 +106,7 @@ def run(
     status = matrix.status[:, columns]
     # An SDG is submitted when it has rows that apply, even if a metric is missing.
     declared = (status >= 0) & applicable
-    screened, eligible = eligibility_masks(m, tree, submitted, attributes, declared)
+    screened, eligible = plan.eligibility_masks(m, tree, submitted, attributes, declared)
     rows = np.flatnonzero(screened)
     in_table = eligible[rows]
     if reference is not None:
@@ -137,7 +117,7 @@ def run(
                 f"({len(matrix.institutions)}), got shape {reference.shape}"
             )
         reference = reference[rows]  # screened-out institutions are in no statistic
-    state = LeafState(
+    state = plan.LeafState(
         x=np.where(submitted, values, np.nan)[rows],
         mask=submitted[rows].copy(),
         imputed=np.zeros((rows.size, len(leaves)), dtype=bool),
@@ -146,8 +126,8 @@ def run(
     sub_attributes = {k: v[rows] for k, v in attributes.items()}
     for index, step in enumerate(m.steps):
         if leaf_operation(step) is not None:
-            apply_leaf_step(index, step, tree, state, direction, sub_attributes, reference)
-    aggregated = aggregate_tree_full(
+            plan.apply_leaf_step(index, step, tree, state, direction, sub_attributes, reference)
+    aggregated = plan.aggregate_tree_full(
         m, tree, state.x, state.mask, state.grades, applicable[rows], population=in_table
     )
     node_values = aggregated.values
@@ -158,18 +138,18 @@ def run(
     # Only the overall table has a root score.
     node_values[~in_table, root_column] = np.nan
     raw_score = node_values[:, root_column].copy()
-    for index, root_scaling in root_steps(m, root):
-        state.records.append(root_step(index, root_scaling, tree, node_values, root))
+    for index, root_scaling in plan.root_steps(m, root):
+        state.records.append(plan.root_step(index, root_scaling, tree, node_values, root))
     score = node_values[:, root_column]
 
-    key = np.where(in_table, ranking_key(m, score, counts, tree, root), np.nan)
+    key = np.where(in_table, plan.ranking_key(m, score, counts, tree, root), np.nan)
     table = rank_scores(
         m.ranking,
         edition,
         key,
         key if m.ranking.by == "grade_counts" else score,  # U-Multirank shows its A count
-        decimals=published_decimals(m),
-        rounded=ends_rounded(m),
+        decimals=plan.published_decimals(m),
+        rounded=plan.ends_rounded(m),
     )
 
     n = len(matrix.institutions)
@@ -232,19 +212,28 @@ def _names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(inst.reindex(list(ids))["name"].fillna("").tolist())
 
 
-__all__ = [
-    "Aggregated",
-    "MethodologyDataError",
-    "RankingTable",
-    "StepRecord",
-    "aggregate_tree",
-    "aggregate_tree_full",
-    "ends_rounded",
-    "inner_steps",
-    "published_decimals",
-    "ranking_key",
-    "resolve",
-    "root_step",
-    "run",
-    "targets_root",
-]
+#: Names the plan now holds, still importable from here (old import paths keep working).
+_FROM_PLAN = frozenset(
+    {
+        "Aggregated",
+        "StepRecord",
+        "aggregate_tree",
+        "aggregate_tree_full",
+        "ends_rounded",
+        "inner_steps",
+        "published_decimals",
+        "ranking_key",
+        "resolve",
+        "root_step",
+        "targets_root",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_PLAN:
+        return getattr(plan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["MethodologyDataError", "RankingTable", "methodology_tree", "run"]

@@ -33,15 +33,7 @@ from palmares.methodology.model import RescaleAffine
 from palmares.plan import published_decimals as plan_decimals
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
-from palmares.steps.registry import (
-    AGGREGATE,
-    REDISTRIBUTE,
-    SCORES,
-    Impute,
-    LeafBatch,
-    is_redistribution,
-    leaf_operation,
-)
+from palmares.steps import registry as ops
 from palmares.steps.rounding import round_half_up
 
 FloatArray = npt.NDArray[np.float64]
@@ -137,11 +129,11 @@ def rebuild_totals(
     # The methodology's own operations, in its order: imputation of missing components, the
     # aggregate (redistributing the weight of components that do not apply), the rescaling.
     for step in method.steps:
-        op = leaf_operation(step)
-        if not isinstance(op, Impute):
+        op = ops.leaf_operation(step)
+        if not isinstance(op, ops.Impute):
             continue
         columns = [names.index(c) for c in (step.nodes or names) if c in names]
-        batch = LeafBatch(
+        batch = ops.LeafBatch(
             x=x[:, columns],
             mask=present[:, columns],
             direction=np.ones(len(columns), dtype=np.int8),
@@ -154,10 +146,10 @@ def rebuild_totals(
         present = np.isfinite(x)
     agg = _step(method, "aggregate")
     params = {"renormalise": True} if agg is None else agg.params()
-    redistribute = any(is_redistribution(s) for s in method.steps)
+    redistribute = any(ops.is_redistribution(s) for s in method.steps)
     mask = present & ~na
-    w = REDISTRIBUTE.weights(weights, ~na) if redistribute and na.any() else weights
-    raw = AGGREGATE.apply(agg, params, names, np.where(mask, x, 0.0), mask, w)
+    w = ops.REDISTRIBUTE.weights(weights, ~na) if redistribute and na.any() else weights
+    raw = ops.AGGREGATE.apply(agg, params, names, np.where(mask, x, 0.0), mask, w)
     valid = np.isfinite(raw)
     used_floor: float | None = None
     scaling = _step(method, "rescale")
@@ -172,7 +164,7 @@ def rebuild_totals(
             if used_floor is None or not used_floor < best:
                 used_floor = float(scaling.floor)
             scale_params = {**scale_params, "floor": used_floor}
-        total = SCORES.apply(scaling, scale_params, raw, valid)
+        total = ops.SCORES.apply(scaling, scale_params, raw, valid)
     decimals = published_decimals(method)
     return Rebuilt(total, round_half_up(total, decimals), used_floor)
 

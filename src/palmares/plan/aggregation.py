@@ -21,13 +21,7 @@ from scipy import sparse
 from palmares.methodology import Methodology
 from palmares.methodology.model import StepBase
 from palmares.plan.queries import inner_steps, step_for
-from palmares.steps.registry import (
-    AGGREGATE,
-    REDISTRIBUTE,
-    SCORES,
-    WEIGHT,
-    is_redistribution,
-)
+from palmares.steps import registry as ops
 from palmares.tree import Tree
 
 FloatArray = npt.NDArray[np.float64]
@@ -58,18 +52,10 @@ class Aggregated:
 
 
 def aggregate_tree(
-    m: Methodology,
-    tree: Tree,
-    x: FloatArray,
-    mask: BoolArray,
-    grades: npt.NDArray[np.int8] | None,
-    applicable: BoolArray,
-    weight_overrides: Mapping[str, float] | None = None,
-    *,
-    population: BoolArray | None = None,
-    working: bool = True,
+    *args: Any, **options: Any
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
-    """Node values (n, N), each node's effective weight within its parent (n, N), grade counts.
+    """Node values (n, N), each node's effective weight within its parent (n, N), grade counts:
+    :func:`aggregate_tree_full` (same arguments) as a tuple.
 
     ``x``/``mask``/``grades``/``applicable`` are over ``tree.leaves``; ``weights`` overrides the
     methodology's weights (``weight_overrides``: the personalised ranking). ``population``
@@ -77,17 +63,7 @@ def aggregate_tree(
     ``working`` the plain weighted means skip each child's share of its parent (the weights
     come back NaN there): scores and ranks only, for callers that explain nothing.
     """
-    out = aggregate_tree_full(
-        m,
-        tree,
-        x,
-        mask,
-        grades,
-        applicable,
-        weight_overrides,
-        population=population,
-        working=working,
-    )
+    out = aggregate_tree_full(*args, **options)
     return out.values, out.weights, out.counts
 
 
@@ -156,7 +132,7 @@ def aggregate_tree_full(
             w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[children].T)
             params = {} if agg is None else agg.params_for(node)
             names = [tree.ids[c] for c in children]
-            values[parent] = AGGREGATE.apply(agg, params, names, cx, cmask, w)
+            values[parent] = ops.AGGREGATE.apply(agg, params, names, cx, cmask, w)
             present[parent] = ~np.isnan(values[parent])
             full[parent] = present[parent].all()
             node_applicable[parent] = node_applicable[children].any(axis=0)
@@ -208,7 +184,7 @@ def rescale_or_round(
     step: StepBase, node: str, s: FloatArray, population: BoolArray | None
 ) -> FloatArray:
     """One node's scores through a rescale (statistics over ``population``) or a round."""
-    return SCORES.apply(step, step.params_for(node), s, population)
+    return ops.SCORES.apply(step, step.params_for(node), s, population)
 
 
 @dataclass(frozen=True)
@@ -330,7 +306,7 @@ def _plan(m: Methodology, tree: Tree) -> _Plan:
         levels=levels,
         leaf_rows=np.array([tree.index(leaf) for leaf in tree.leaves], dtype=np.intp),
         pending=inner_steps(m, tree),
-        redistributes=any(is_redistribution(step) for step in m.steps),
+        redistributes=any(ops.is_redistribution(step) for step in m.steps),
         any_slow=any(slow for _, slow, _ in levels),
     )
     with _PLANS_LOCK:
@@ -368,11 +344,11 @@ def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLev
 
 def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
     """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
-    if not AGGREGATE.plain_mean(agg):
+    if not ops.AGGREGATE.plain_mean(agg):
         return False
     if step_for(m, "weight", node, tree) is not None:
         return False
-    return not is_redistribution(step_for(m, "impute", node, tree))
+    return not ops.is_redistribution(step_for(m, "impute", node, tree))
 
 
 def _mean_level(
@@ -459,9 +435,9 @@ def _node_weights(
     w: FloatArray = base
     step = step_for(m, "weight", node, tree)
     if step is not None:
-        w = WEIGHT.apply(step, step.params_for(node), tree.children(node), base, x, mask)
+        w = ops.WEIGHT.apply(step, step.params_for(node), tree.children(node), base, x, mask)
     redistribute = step_for(m, "impute", node, tree)
-    if is_redistribution(redistribute) and w.ndim == 1:
+    if ops.is_redistribution(redistribute) and w.ndim == 1:
         # Best-k weights (per institution) with a redistribution are refused at validation.
-        w = REDISTRIBUTE.weights(w, applicable)
+        w = ops.REDISTRIBUTE.weights(w, applicable)
     return w

@@ -97,10 +97,10 @@ def eligibility_masks(
         mask, cols = by_node if by_node is not None else (submitted, None)
         if cols is None:
             cols = _columns(tree, leaves, step.nodes)
-        if rule.screens:
-            screened &= rule.apply(params, mask, cols, attributes)
+        if rule.screens(step):
+            screened &= rule.apply(step, params, mask, cols, attributes)
         else:
-            keep &= rule.apply(params, mask, cols, attributes)
+            keep &= rule.apply(step, params, mask, cols, attributes)
     return screened, keep & screened
 
 

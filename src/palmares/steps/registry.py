@@ -96,79 +96,58 @@ class Operation:
         return given
 
 
+def _coverage(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    if not cols:
+        return np.ones(mask.shape[0], dtype=bool)
+    return eligibility.coverage(mask, p["min_share"], cols)
+
+
+def _required(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    if not cols:
+        return np.zeros(mask.shape[0], dtype=bool)
+    return eligibility.required(mask, cols)
+
+
+def _k_of(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    k = int(p["k"])
+    if len(cols) < k:
+        return np.zeros(mask.shape[0], dtype=bool)
+    return eligibility.k_of(mask, cols, k)
+
+
+def _where(p: Mapping[str, Any], _: BoolArray, __: Sequence[int], attributes: Any) -> BoolArray:
+    return eligibility.where(attributes, p["equals"])
+
+
 class Eligibility(Operation):
-    """Who is scored at all (``screens``) and who enters the overall table."""
+    """Who is scored at all (a coverage rule ``screens``) and who enters the overall table."""
 
-    screens: ClassVar[bool] = False
+    classes = (
+        md.EligibilityCoverage,
+        md.EligibilityRequired,
+        md.EligibilityKOf,
+        md.EligibilityWhere,
+    )
+    RULES: ClassVar[dict[type[md.StepBase], Callable[..., BoolArray]]] = {
+        md.EligibilityCoverage: _coverage,
+        md.EligibilityRequired: _required,
+        md.EligibilityKOf: _k_of,
+        md.EligibilityWhere: _where,
+    }
+
+    def screens(self, step: md.StepBase) -> bool:
+        return isinstance(step, md.EligibilityCoverage)
 
     def apply(
         self,
+        step: md.StepBase,
         params: Mapping[str, Any],
         submitted: BoolArray,
         columns: Sequence[int],
         attributes: Mapping[str, npt.NDArray[Any]],
     ) -> BoolArray:
-        raise NotImplementedError
-
-
-class Coverage(Eligibility):
-    classes = (md.EligibilityCoverage,)
-    screens = True
-
-    def apply(
-        self,
-        params: Mapping[str, Any],
-        submitted: BoolArray,
-        columns: Sequence[int],
-        attributes: Mapping[str, npt.NDArray[Any]],
-    ) -> BoolArray:
-        if not columns:
-            return np.ones(submitted.shape[0], dtype=bool)
-        return eligibility.coverage(submitted, params["min_share"], columns)
-
-
-class Required(Eligibility):
-    classes = (md.EligibilityRequired,)
-
-    def apply(
-        self,
-        params: Mapping[str, Any],
-        submitted: BoolArray,
-        columns: Sequence[int],
-        attributes: Mapping[str, npt.NDArray[Any]],
-    ) -> BoolArray:
-        if not columns:
-            return np.zeros(submitted.shape[0], dtype=bool)
-        return eligibility.required(submitted, columns)
-
-
-class KOf(Eligibility):
-    classes = (md.EligibilityKOf,)
-
-    def apply(
-        self,
-        params: Mapping[str, Any],
-        submitted: BoolArray,
-        columns: Sequence[int],
-        attributes: Mapping[str, npt.NDArray[Any]],
-    ) -> BoolArray:
-        k = int(params["k"])
-        if len(columns) < k:
-            return np.zeros(submitted.shape[0], dtype=bool)
-        return eligibility.k_of(submitted, columns, k)
-
-
-class Where(Eligibility):
-    classes = (md.EligibilityWhere,)
-
-    def apply(
-        self,
-        params: Mapping[str, Any],
-        submitted: BoolArray,
-        columns: Sequence[int],
-        attributes: Mapping[str, npt.NDArray[Any]],
-    ) -> BoolArray:
-        return eligibility.where(attributes, params["equals"])
+        """Per institution, whether it passes the rule (``columns``: the ones it counts)."""
+        return self.RULES[type(step)](params, submitted, columns, attributes)
 
 
 class LeafStep(Operation):
@@ -476,10 +455,7 @@ REDISTRIBUTE = Redistribute()
 
 #: Every operation, one instance each.
 OPERATIONS: tuple[Operation, ...] = (
-    Coverage(),
-    Required(),
-    KOf(),
-    Where(),
+    Eligibility(),
     Impute(),
     REDISTRIBUTE,
     Treat(),

@@ -24,14 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.methodology import Methodology, StepBase
-from palmares.plan import (
-    ends_rounded,
-    grade_count_key,
-    inner_steps,
-    published_decimals,
-    step_for,
-    targets_root,
-)
+from palmares.plan import queries
 from palmares.ranking import competition_rank
 from palmares.result import Result
 from palmares.steps import aggregate
@@ -181,7 +174,7 @@ class ReplayPlan:
 
 def _nominal_weights(m: Methodology, tree: Tree, parent: str) -> list[float]:
     children = tree.children(parent)
-    step = step_for(m, "weight", parent, tree)
+    step = queries.step_for(m, "weight", parent, tree)
     if step is None:
         return [m.weight(c) for c in children]
     if step.method == "equal":
@@ -194,7 +187,7 @@ def _nominal_weights(m: Methodology, tree: Tree, parent: str) -> list[float]:
 
 def _inner_after(m: Methodology, tree: Tree) -> tuple[tuple[InnerStep, ...], ...]:
     """Per level (bottom-up), the inner rescale/round steps of its nodes (engine order)."""
-    pending = inner_steps(m, tree)
+    pending = queries.inner_steps(m, tree)
     out = []
     for level in tree.levels_bottom_up():
         here = {int(i) for i in level.tolist()}
@@ -247,12 +240,12 @@ def _parent(
     node = tree.ids[index]
     children = tree.child_index[index]
     ids = [tree.ids[c] for c in children]
-    agg = step_for(m, "aggregate", node, tree)
+    agg = queries.step_for(m, "aggregate", node, tree)
     method = "arithmetic" if agg is None else agg.method
     if agg is not None and method not in (*MEANS, "sum_points"):
         raise ReplayUnsupported(f"{step_label(m, agg)} on node {node!r}")
     params: Mapping[str, Any] = {} if agg is None else agg.params_for(node)
-    weight = step_for(m, "weight", node, tree)
+    weight = queries.step_for(m, "weight", node, tree)
     best_k, always = 0, None
     if weight is not None and weight.method == "best_k":
         if method == "sum_points":
@@ -268,7 +261,7 @@ def _parent(
         # As the engine: a ranking on bonus criteria alone scores them as plain points.
         bonus = flags if flags.any() and not flags.all() else np.zeros(len(ids), dtype=bool)
     required = None
-    redistribute = step_for(m, "impute", node, tree)
+    redistribute = queries.step_for(m, "impute", node, tree)
     if (
         redistribute is not None
         and redistribute.method == "redistribute"
@@ -304,7 +297,7 @@ def build_plan(
     if m.ranking.method not in ("competition", "fractional"):
         raise ReplayUnsupported(f'[ranking] method = "{m.ranking.method}"')
     root_id = tree.roots[0]
-    root_steps = tuple(s for s in m.steps if s.acts_on == "root" and targets_root(s, root_id))
+    root_steps = tuple(step for _, step in queries.root_steps(m, root_id))
     nodes: list[str] = []
     group: list[int] = []
     nominal: list[float] = []
@@ -314,7 +307,7 @@ def build_plan(
     by_grades = m.ranking.by == "grade_counts"
     for g, parent_id in enumerate(inner):
         base = _nominal_weights(m, tree, parent_id)
-        agg = step_for(m, "aggregate", parent_id, tree)
+        agg = queries.step_for(m, "aggregate", parent_id, tree)
         bonus = set(agg.params_for(parent_id).get("bonus") or []) if agg is not None else set()
         if agg is not None and agg.method == "sum_points" and bonus:
             children = tree.children(parent_id)
@@ -373,10 +366,10 @@ def build_plan(
         tuple(_parent(m, tree, index, position, node_applicable) for index in level.tolist())
         for level in tree.levels_bottom_up()
     )
-    decimals = published_decimals(m)
+    decimals = queries.published_decimals(m)
     rank_decimals = (
         decimals
-        if m.ranking.rank_on == "published" and decimals is not None and not ends_rounded(m)
+        if m.ranking.rank_on == "published" and decimals is not None and not queries.ends_rounded(m)
         else None
     )
     return ReplayPlan(
@@ -764,7 +757,7 @@ def grade_keys(plan: ReplayPlan, w: FloatArray) -> FloatArray:
     kept = ((dropped @ g.paths) < 0.5).astype(np.float64)  # (d, L)
     a_count = kept @ g.a_grades
     graded = kept @ g.graded
-    return grade_count_key(np.where(plan.eligible, a_count, np.nan), graded > 0.5)
+    return queries.grade_count_key(np.where(plan.eligible, a_count, np.nan), graded > 0.5)
 
 
 def ranking_keys(plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
