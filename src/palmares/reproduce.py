@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from palmares.io.published_table import (
@@ -33,12 +32,9 @@ from palmares.methodology.model import RescaleAffine
 from palmares.plan import published_decimals as plan_decimals
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
+from palmares.steps import BoolArray, FloatArray, IntArray
 from palmares.steps import registry as ops
 from palmares.steps.rounding import round_half_up
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 #: |rebuilt - published| within this counts as agreement (contracts section 5).
 TOLERANCE = 0.1 + 1e-9

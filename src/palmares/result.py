@@ -27,9 +27,9 @@ from palmares.plan import (
     root_steps,
 )
 from palmares.ranking_table import RankingTable, rank_scores
+from palmares.steps import FloatArray
 from palmares.tree import Tree
 
-FloatArray = npt.NDArray[np.float64]
 GRADE_LETTERS = ("A", "B", "C", "D", "E")
 
 

@@ -21,11 +21,9 @@ from scipy import sparse
 from palmares.methodology import Methodology
 from palmares.methodology.model import StepBase
 from palmares.plan.queries import inner_steps, step_for
+from palmares.steps import BoolArray, FloatArray
 from palmares.steps import registry as ops
 from palmares.tree import Tree
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,9 @@ import numpy.typing as npt
 from palmares.dataset import Dataset
 from palmares.methodology import Methodology, load_methodology, resolve_methodology
 from palmares.methodology.model import StepBase
+from palmares.steps import BoolArray, FloatArray
 from palmares.steps.registry import SCORES, MethodologyDataError, rounds
 from palmares.tree import Tree
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def resolve(method: Methodology | str | os.PathLike[str], edition: int | None) -> Methodology:

@@ -18,15 +18,13 @@ import numpy.typing as npt
 from palmares.methodology import Methodology
 from palmares.methodology.model import StepBase
 from palmares.plan.aggregation import StepRecord, rescale_or_round
+from palmares.steps import BoolArray, FloatArray
 from palmares.steps.registry import (
     LeafBatch,
     eligibility_operation,
     leaf_operation,
 )
 from palmares.tree import Tree
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass

@@ -26,11 +26,13 @@ from palmares.engine import run
 from palmares.methodology import Methodology, StepBase
 from palmares.plan import resolve
 from palmares.result import Result
+from palmares.steps import FloatArray, IntArray
 from palmares.steps.registry import takes_statistics
 from palmares.tree import Tree
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
 from palmares.uncertainty.outputs import (
     MOMENTS,
+    RESULT_COLUMNS,
     Summary,
     bucket_columns,
     move_signs,
@@ -50,8 +52,6 @@ from palmares.uncertainty.spec import (
     option_methodology,
 )
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 #: Combinations of alternative options run through the engine at most.
 MAX_COMBINATIONS = 512
@@ -382,7 +382,7 @@ class UncertaintyResult:
     def frame(self) -> pd.DataFrame:
         """The JSON rows as a table, plus names, mean absolute shift and P(ranked)."""
         rows = self.records()
-        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
         position = {inst: i for i, inst in enumerate(self.institutions)}
         index = np.array([position[r["institution"]] for r in rows], dtype=np.int64)
         frame.insert(1, "name", [self.nominal.names[i] for i in index])
@@ -415,19 +415,6 @@ class UncertaintyResult:
             "methodology_changed": self.methodology_changed,
             "results": results,
         }
-
-
-_COLUMNS = (
-    "institution",
-    "nominal_rank",
-    "median_rank",
-    "mean_rank",
-    "q05",
-    "q95",
-    "p_top_k",
-    "p_same_band",
-    "p_move_real",
-)
 
 
 def _num(value: Any) -> Any:

@@ -27,15 +27,11 @@ from palmares.methodology import Methodology, StepBase
 from palmares.plan import queries
 from palmares.ranking import competition_rank
 from palmares.result import Result
-from palmares.steps import aggregate
+from palmares.steps import BoolArray, FloatArray, IntArray, aggregate
 from palmares.steps.registry import SCORES
 from palmares.tree import Tree
 from palmares.uncertainty.blas import single_thread
 from palmares.uncertainty.draws import WeightModel
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 MEANS = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Cells (draws x institutions x children) one block of the replay may hold.
