@@ -329,6 +329,25 @@ class Weight(Operation):
     def per_institution(self, step: md.StepBase) -> bool:
         return isinstance(step, md.WeightBestK)
 
+    def nominal(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        base: FloatArray,
+    ) -> FloatArray:
+        """The shared weights (c,) before any per-institution choice: equal weights, the
+        step's own table (missing children keep ``base``, the file's), else ``base``."""
+        if step.method == "equal":
+            return weight.equal(len(children))
+        table = params.get("weights") or {}
+        if table:
+            return np.array(
+                [table.get(c, b) for c, b in zip(children, base.tolist(), strict=True)],
+                dtype=float,
+            )
+        return base
+
     def apply(
         self,
         step: md.StepBase,
@@ -338,15 +357,7 @@ class Weight(Operation):
         x: FloatArray,
         mask: BoolArray,
     ) -> FloatArray:
-        w = base
-        table = params.get("weights") or {}
-        if step.method == "equal":
-            w = weight.equal(len(children))
-        elif table:
-            w = np.array(
-                [table.get(c, b) for c, b in zip(children, base.tolist(), strict=True)],
-                dtype=float,
-            )
+        w = self.nominal(step, params, children, base)
         if isinstance(step, md.WeightBestK):
             always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
             w = weight.best_k(x, mask, w, int(params["k"]), always=always or None)

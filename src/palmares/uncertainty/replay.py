@@ -28,7 +28,7 @@ from palmares.plan import queries
 from palmares.ranking import competition_rank
 from palmares.result import Result
 from palmares.steps import BoolArray, FloatArray, IntArray, aggregate
-from palmares.steps.registry import SCORES
+from palmares.steps import registry as ops
 from palmares.tree import Tree
 from palmares.uncertainty.blas import single_thread
 from palmares.uncertainty.draws import WeightModel
@@ -173,12 +173,8 @@ def _nominal_weights(m: Methodology, tree: Tree, parent: str) -> list[float]:
     step = queries.step_for(m, "weight", parent, tree)
     if step is None:
         return [m.weight(c) for c in children]
-    if step.method == "equal":
-        return [1.0] * len(children)
-    if step.method in ("fixed", "renormalise", "best_k"):
-        table = step.params_for(parent).get("weights") or {}
-        return [float(table.get(c, m.weight(c))) for c in children]
-    raise ReplayUnsupported(f"{step_label(m, step)} on node {parent!r}")
+    base = np.array([m.weight(c) for c in children], dtype=float)
+    return [float(v) for v in ops.WEIGHT.nominal(step, step.params_for(parent), children, base)]
 
 
 def _inner_after(m: Methodology, tree: Tree) -> tuple[tuple[InnerStep, ...], ...]:
@@ -243,7 +239,8 @@ def _parent(
     params: Mapping[str, Any] = {} if agg is None else agg.params_for(node)
     weight = queries.step_for(m, "weight", node, tree)
     best_k, always = 0, None
-    if weight is not None and weight.method == "best_k":
+    if ops.is_best_k(weight):
+        assert weight is not None
         if method == "sum_points":
             raise ReplayUnsupported(f"{step_label(m, weight)} with sum_points on node {node!r}")
         wp = weight.params_for(node)
@@ -259,8 +256,7 @@ def _parent(
     required = None
     redistribute = queries.step_for(m, "impute", node, tree)
     if (
-        redistribute is not None
-        and redistribute.method == "redistribute"
+        ops.is_redistribution(redistribute)
         and best_k == 0  # the engine redistributes shared weights only
         and method in MEANS
         and not params.get("renormalise", True)
@@ -383,13 +379,12 @@ def build_plan(
 def _static_mean(parent: Parent, x: FloatArray, mask: BoolArray, w: FloatArray) -> FloatArray:
     """Children all leaves: the step functions with (d, k) weights give (d, n)."""
     renormalise, least = parent.renormalise, parent.min_children
-    if parent.method == "arithmetic":
-        return aggregate.arithmetic(x, mask, w, renormalise=renormalise, min_children=least)
-    if parent.method == "geometric":
-        return aggregate.geometric(x, mask, w, renormalise=renormalise, min_children=least)
-    if parent.method == "harmonic":
-        return aggregate.harmonic(x, mask, w, renormalise=renormalise, min_children=least)
-    return aggregate.generalised(x, mask, w, parent.p, renormalise=renormalise, min_children=least)
+    if parent.method == "generalised":
+        return aggregate.generalised(
+            x, mask, w, parent.p, renormalise=renormalise, min_children=least
+        )
+    mean: aggregate.Mean = getattr(aggregate, parent.method)
+    return mean(x, mask, w, renormalise=renormalise, min_children=least)
 
 
 def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
@@ -604,7 +599,7 @@ def _dynamic_points(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
 def _inner_step(inner: InnerStep, s: FloatArray, population: BoolArray) -> FloatArray:
     """An inner node's scores (d, n) through a rescale (statistics over ``population``, per
     draw) or a half-up rounding, the engine's operation on a batch of draws."""
-    return SCORES.apply(inner.step, inner.params, s, population)
+    return ops.SCORES.apply(inner.step, inner.params, s, population)
 
 
 def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
@@ -703,14 +698,14 @@ def apply_root_steps(plan: ReplayPlan, score: FloatArray) -> tuple[FloatArray, b
     last_round = None
     if plan.rank_decimals is not None:
         last_round = plan.rank_decimals
-    elif steps and SCORES.rounds(steps[-1]):
+    elif steps and ops.SCORES.rounds(steps[-1]):
         last_round = int(steps[-1].params()["decimals"])
         steps = steps[:-1]
     for step in steps:
-        s = SCORES.apply(step, step.params(), s)
+        s = ops.SCORES.apply(step, step.params(), s)
     if last_round is None:
         return s, False
-    return SCORES.round_units(s, last_round), True
+    return ops.SCORES.round_units(s, last_round), True
 
 
 #: Largest (draws x distinct scores) table the counting ranks may build.
