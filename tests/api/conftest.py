@@ -12,9 +12,9 @@ import pytest
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from palmares.api import ServiceContext, create_app
-from palmares.dataset import Dataset
-from palmares.demo import generate
+from palmares.api import ServiceContext, create_app  # noqa: E402
+from palmares.dataset import Dataset  # noqa: E402
+from palmares.demo import generate  # noqa: E402
 
 TOKEN = "test-token-4f2a"
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
