@@ -52,6 +52,13 @@ def test_published_view_shows_only_the_band_past_the_cutoff(
     # THE Impact prints ranks up to 100, then bands (101-200, ...)
     assert individual and banded
     assert max(r["rank"] for r in individual) <= 100
+    assert all(r["band_lo"] is None and r["band_hi"] is None for r in individual)
+    tail = client.get(url.replace("page=1", "page=4")).json()["results"]
+    open_band = [r for r in tail if r["band_lo"] == 1001]
+    assert open_band and all(
+        r["band_hi"] is None and r["rank"] is None and r["rank_display"] == "1001+"
+        for r in open_band
+    )
     assert all(
         r["band_lo"] >= 101 and r["rank_display"] == f"{r['band_lo']}–{r['band_hi']}"
         for r in banded

@@ -66,7 +66,8 @@ def ranking_rows(result: Any, lang: str, view: str) -> pd.DataFrame:
             "rank_is_computed": hidden,
         }
     )
-    out.loc[lo <= 0, ["band_lo", "band_hi", "band"]] = None
+    # An individually shown rank is a one-rank "band" in the table: no band for it here.
+    out.loc[~in_band, ["band_lo", "band_hi", "band"]] = None
     out.loc[hi == rk.BAND_OPEN, "band_hi"] = None
     if view == "published":
         out.loc[hidden, "rank"] = None
