@@ -1,0 +1,26 @@
+// palmares: render the Vega-Lite specs the server embedded, as SVG, with tooltips and legends.
+// Without JavaScript the <noscript> image (the same chart, rendered by the server) stands in.
+(function () {
+  "use strict";
+  function renderCharts(root) {
+    if (typeof window.vegaEmbed !== "function") return;
+    root.querySelectorAll(".vega[data-spec-id]").forEach(function (el) {
+      if (el.dataset.rendered) return;
+      var source = document.getElementById(el.dataset.specId);
+      if (!source) return;
+      el.dataset.rendered = "1";
+      var spec = JSON.parse(source.textContent);
+      window.vegaEmbed(el, spec, { renderer: "svg", actions: false }).then(function (view) {
+        var svg = el.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("role", "img");
+          var title = el.closest("figure").querySelector("figcaption");
+          if (title) svg.setAttribute("aria-label", title.firstChild.textContent.trim());
+        }
+        el.dataset.ready = "1";
+      }).catch(function (err) { el.dataset.error = String(err); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { renderCharts(e.target); });
+})();
