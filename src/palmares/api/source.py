@@ -81,29 +81,65 @@ class BundleSource:
         return len(old.series) + len(old.cache)
 
 
+
+def is_store_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://", "duckdb://")) or url.endswith(
+        (".duckdb", ".db")
+    )
+
+
 def open_source(url: str) -> DataSource:
-    """A data source from ``--db URL`` or a bundle path.
-
-    The store (``palmares.store``) serves DuckDB files and PostgreSQL URLs once it is
-    available; a bundle folder or workbook is read once into memory.
-    """
-    path = Path(url)
-    if url.startswith(("postgresql://", "postgres://", "duckdb://")) or url.endswith(".duckdb"):
-        try:
-            from palmares.store import open_store
-        except ImportError:
-            from palmares.problems import UsageProblem
-
-            raise UsageProblem(f"{url}: this palmares has no store yet; serve --data DIR") from None
-        return StoreSource(open_store(url))
-    return BundleSource(path)
+    """A data source from ``--db URL`` (a DuckDB file or a PostgreSQL URL) or a bundle path."""
+    if is_store_url(url):
+        return StoreSource(url)
+    return BundleSource(Path(url))
 
 
 class StoreSource(BundleSource):
-    """A store opened by URL: its dataset is read once, computed results come from it."""
+    """A store (``palmares.store``): read once at start, opened briefly for each write so a
+    DuckDB file is never held open; several workers share a PostgreSQL store (each reloads
+    when the store's data hash changes under it)."""
 
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self.description = f"store {store}"
+    def __init__(self, url: str) -> None:
+        from palmares.store import open_store
+
+        self.url = url
         self._lock = threading.Lock()
-        self._current = _snapshot(store.dataset())
+        with open_store(url) as store:
+            self.description = f"{store.backend} store"
+            self.backend = store.backend
+            self._current = _snapshot(store.dataset())
+
+    def stored_hash(self) -> str | None:
+        from palmares.store import open_store
+
+        with open_store(self.url) as store:
+            return store.data_hash
+
+    def refresh(self) -> Snapshot:
+        """Reload when another worker replaced the data."""
+        from palmares.store import open_store
+
+        if self.stored_hash() != self._current.data_hash:
+            with open_store(self.url) as store:
+                fresh = _snapshot(store.dataset())
+            with self._lock:
+                self._current = fresh
+        return self._current
+
+    def replace(self, dataset: Dataset) -> Snapshot:
+        from palmares.store import open_store
+
+        with self._lock:
+            with open_store(self.url, write=True) as store:
+                store.load(dataset, replace=True)
+            self._current = _snapshot(dataset)
+        return self._current
+
+    def purge(self) -> int:
+        from palmares.store import open_store
+
+        dropped = super().purge()
+        with open_store(self.url, write=True) as store:
+            dropped += store.clear_cache()
+        return dropped

@@ -428,10 +428,25 @@ def write_workbook(
                 sheet=name,
                 value=len(rows),
             )
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+    from palmares.io.safe_text import xlsx_cell
+
     book = Workbook(write_only=True)
+    # Fixed document times and zip entry times: the same data gives the same bytes.
+    book.properties.creator = "palmares"
+    book.properties.created = _FIXED_TIME
+    book.properties.modified = _FIXED_TIME
     for name, (header, rows) in sheets.items():
         sheet = book.create_sheet(name)
-        sheet.append(list(header))
+        sheet.append([xlsx_cell(v, sheet) for v in header])
         for row in rows:
-            sheet.append(row)
-    book.save(path)
+            sheet.append([xlsx_cell(v, sheet) for v in row])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    path.write_bytes(_fixed_zip(buffer.getvalue()))
