@@ -81,7 +81,6 @@ class BundleSource:
         return len(old.series) + len(old.cache)
 
 
-
 def is_store_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://", "duckdb://")) or url.endswith(
         (".duckdb", ".db")

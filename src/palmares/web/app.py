@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -58,9 +59,14 @@ def number(value: float | int | None, lang: str, decimals: int = 1) -> str:
 class Pages:
     """The web app over one :class:`WebData`."""
 
-    def __init__(self, data: WebData) -> None:
-        self.data = data
+    def __init__(self, data: Callable[[], WebData]) -> None:
+        self._data = data
         self.env = _env()
+
+    @property
+    def data(self) -> WebData:
+        """The current snapshot's data (a bundle loaded through the API is seen at once)."""
+        return self._data()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -469,18 +475,33 @@ def _title(spec: dict[str, Any] | None) -> str:
 
 
 def create_web_app(context: Any) -> Starlette:
-    """The web app over ``context``: a :class:`WebData`, a Dataset, or an object with
-    ``.dataset`` (the API's ServiceContext)."""
+    """The web app over ``context``: the API's ServiceContext (its current snapshot), a
+    :class:`WebData` or a Dataset."""
     from palmares.dataset import Dataset
 
+    provider: Callable[[], WebData]
     if isinstance(context, WebData):
-        data = context
+        fixed = context
+        provider = lambda: fixed  # noqa: E731
     elif isinstance(context, Dataset):
-        data = WebData(context)
+        fixed = WebData(context)
+        provider = lambda: fixed  # noqa: E731
     else:
-        found = getattr(context, "web_data", None)
-        data = found if isinstance(found, WebData) else WebData(context.dataset)
-    pages = Pages(data)
+
+        def provider() -> WebData:
+            # One WebData per snapshot, sharing the context's EditionSeries (Results computed once).
+            snap = context.snapshot
+            found = snap.cache.get("web-data")
+            if found is None:
+                with snap.lock:
+                    found = snap.cache.get("web-data")
+                    if found is None:
+                        found = WebData(snap.dataset, series=context.series)
+                        snap.cache["web-data"] = found
+            data: WebData = found
+            return data
+
+    pages = Pages(provider)
 
     def guarded(handler: Any) -> Any:
         async def run(request: Request) -> Response:
@@ -507,5 +528,4 @@ def create_web_app(context: Any) -> Starlette:
         Route("/{lang}/charts/{kind}.{fmt}", guarded(pages.chart)),
     ]
     app = Starlette(routes=routes)
-    app.state.web_data = data
     return app

@@ -10,6 +10,7 @@ band is never shown, and U-Multirank has no overall rank, only A counts.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -87,8 +88,11 @@ def _text(value: Any) -> str | None:
 class WebData:
     """One dataset's pages data, with the slow parts (results, charts) cached per key."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(
+        self, dataset: Dataset, *, series: Callable[[str], EditionSeries] | None = None
+    ) -> None:
         self.dataset = dataset
+        self._series_of = series
         self._series: dict[str, EditionSeries] = {}
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.RLock()
@@ -130,7 +134,8 @@ class WebData:
         self.system(system)
         with self._lock:
             if system not in self._series:
-                self._series[system] = EditionSeries(self.dataset, system)
+                make = self._series_of or (lambda s: EditionSeries(self.dataset, s))
+                self._series[system] = make(system)
             return self._series[system]
 
     def check_edition(self, system: str, year: int) -> EditionSeries:
@@ -565,7 +570,7 @@ class WebData:
     def data_hash(self) -> str:
         from palmares.io import data_hash
 
-        return str(data_hash(self.dataset))
+        return str(self.dataset.memo("data_hash", lambda: data_hash(self.dataset)))
 
     def check(self, ident: str, system: str, year: int, claim: str) -> Any:
         """The verdict on a claim in KIND=VALUE form (see :mod:`palmares.web.claims`)."""
