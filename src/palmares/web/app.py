@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from palmares.i18n import country_name, gettext
+from palmares.i18n import country_name, gettext, ngettext
 from palmares.web.claims import claim_of
 from palmares.web.data import PER_PAGE, WebData, WebError
 
@@ -85,12 +85,16 @@ class Pages:
         def t(message: str, /, **kw: Any) -> str:
             return gettext(lang, message, **kw)
 
+        def nt(singular: str, plural: str, n: int, /, **kw: Any) -> str:
+            return ngettext(lang, singular, plural, n, **kw)
+
         def system_label(system: dict[str, Any]) -> str:
             return str(system.get(f"label_{lang}") or system["id"])
 
         started = time.perf_counter()
         html = self.env.get_template(template).render(
             t=t,
+            nt=nt,
             lang=lang,
             other=other,
             switch_url=switch,

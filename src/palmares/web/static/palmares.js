@@ -10,6 +10,8 @@
       if (!source) return;
       el.dataset.rendered = "1";
       var spec = JSON.parse(source.textContent);
+      // One accessible name for the whole chart (set below) rather than unnamed mark groups.
+      spec.config = Object.assign({}, spec.config, { aria: false });
       window.vegaEmbed(el, spec, { renderer: "svg", actions: false }).then(function (view) {
         var svg = el.querySelector("svg");
         if (svg) {
