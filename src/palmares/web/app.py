@@ -77,7 +77,7 @@ class Pages:
         return lang
 
     def render(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
-        lang = values.get("lang") or self.lang_of(request)
+        lang = values.pop("lang", None) or self.lang_of(request)
         other = "en" if lang == "fr" else "fr"
         path = request.url.path
         switch = f"/{other}{path[3:]}" + (f"?{request.url.query}" if request.url.query else "")
@@ -262,7 +262,7 @@ class Pages:
         top = [c.id for c in criteria]
         # Nothing picked, or every family: the publisher's own criteria.
         selected = chosen if submitted and set(chosen) != set(top) else []
-        shown = set(chosen) if submitted else set(top)
+        shown = set(chosen) if chosen else set(top)
         for c in criteria:
             c.selected = c.id in shown
             if c.id in weights:
