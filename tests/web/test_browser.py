@@ -161,6 +161,9 @@ PAGES = [
 def test_no_serious_accessibility_violation(page, path: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(path)
     page.wait_for_load_state("networkidle")
+    charts = page.locator(".vega")
+    for i in range(charts.count()):  # axe checks the charts as drawn, not before
+        page.locator(".vega[data-ready='1']").nth(i).wait_for()
     assert axe_violations(page) == []
 
 

@@ -15,6 +15,13 @@
       window.vegaEmbed(el, spec, { renderer: "svg", actions: false }).then(function (view) {
         var svg = el.querySelector("svg");
         if (svg) {
+          // The chart is one image with one name (its caption); its marks are not separate
+          // images for assistive technology (the table and the caption carry the figures).
+          svg.querySelectorAll("[role], [aria-roledescription]").forEach(function (node) {
+            node.removeAttribute("role");
+            node.removeAttribute("aria-roledescription");
+            node.removeAttribute("aria-label");
+          });
           svg.setAttribute("role", "img");
           var title = el.closest("figure").querySelector("figcaption");
           if (title) svg.setAttribute("aria-label", title.firstChild.textContent.trim());
