@@ -42,8 +42,9 @@ types: $(STAMP)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# loadgroup: tests marked xdist_group share one worker (the web tests: one server, one browser).
 test: lint types chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 # Screenshots of every page, desktop and 375 px, into docs/screenshots/ (seed world).
 screenshots: $(STAMP) chromium

@@ -17,6 +17,9 @@ from palmares.web.app import _inert, number
 TEMPLATES = Path(__file__).parents[2] / "src/palmares/web/templates"
 WEB = Path(__file__).parents[2] / "src/palmares/web"
 
+# One worker for the web tests: one seed world, one server and one browser per session.
+pytestmark = pytest.mark.xdist_group("web")
+
 
 @pytest.fixture(scope="module")
 def client(seed_dataset) -> TestClient:  # type: ignore[no-untyped-def]

@@ -12,6 +12,9 @@ from tests.web.conftest import axe_violations
 
 ALES = "imt-mines-ales"
 
+# One worker for the web tests: one seed world, one server and one browser per session.
+pytestmark = pytest.mark.xdist_group("web")
+
 
 def _marks(page, testid: str) -> int:  # type: ignore[no-untyped-def]
     chart = page.get_by_test_id(testid).first
