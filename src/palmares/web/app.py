@@ -11,6 +11,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -102,7 +103,7 @@ class Pages:
             request=request,
             systems=self.data.systems,
             system_label=system_label,
-            country=lambda code: country_name(code, lang) if code else "",
+            country=lambda code: _country(code, lang) if code else "",
             number=lambda v, d=1: number(v, lang, d),
             nbsp=NBSP,
             **values,
@@ -458,6 +459,11 @@ class Pages:
         return self.render(
             request, "methodology.html", system=info, year=year, diff_year=diff_year, page=page
         )
+
+
+@cache
+def _country(code: str, lang: str) -> str:
+    return country_name(code, lang)
 
 
 def _inert(value: Any) -> Any:

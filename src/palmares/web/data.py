@@ -163,20 +163,29 @@ class WebData:
     @cached_property
     def _search_index(self) -> tuple[list[str], list[str]]:
         inst = self.dataset.institutions
-        keys: list[str] = []
-        ids: list[str] = []
+        pairs: dict[tuple[str, str], None] = {}  # (folded name, id), each once
         for column in ("id", "name", "name_en", "name_fr"):
             values = inst[column].fillna("").astype(str).tolist()
             for ident, value in zip(inst["id"].tolist(), values, strict=True):
                 if value:
-                    keys.append(fold_name(value))
-                    ids.append(str(ident))
+                    pairs[(fold_name(value), str(ident))] = None
         aliases = self.dataset.aliases
         for ident, value in zip(aliases["institution"], aliases["name"], strict=True):
             if _text(value):
-                keys.append(fold_name(str(value)))
-                ids.append(str(ident))
-        return keys, ids
+                pairs[(fold_name(str(value)), str(ident))] = None
+        return [k for k, _ in pairs], [i for _, i in pairs]
+
+    @cached_property
+    def _identity(self) -> dict[str, tuple[str, str | None]]:
+        inst = self.dataset.institutions
+        return {
+            str(i): (str(n), _text(c))
+            for i, n, c in zip(inst["id"], inst["name"], inst["country"], strict=True)
+        }
+
+    @cached_property
+    def _institutions(self) -> pd.DataFrame:
+        return self.dataset.institutions.set_index("id")
 
     def search(self, query: str, *, limit: int = 10, country: str | None = None) -> list[dict]:
         """Institutions by id, name or alias, accent-insensitive and typo-tolerant, best first."""
@@ -187,7 +196,7 @@ class WebData:
             return []
         keys, ids = self._search_index
         found = process.extract(wanted, keys, scorer=fuzz.WRatio, limit=limit * 8, score_cutoff=60)
-        inst = self.dataset.institutions.set_index("id")
+        identity = self._identity
         best: dict[str, tuple[float, str]] = {}
         for key, score, position in found:
             ident = ids[position]
@@ -198,14 +207,14 @@ class WebData:
                 best[ident] = (total, key)
         out = []
         for ident, (score, key) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0])):
-            row = inst.loc[ident]
-            if country and row["country"] != country.upper():
+            name, code = identity[ident]
+            if country and code != country.upper():
                 continue
             out.append(
                 {
                     "id": ident,
-                    "name": str(row["name"]),
-                    "country": _text(row["country"]),
+                    "name": name,
+                    "country": code,
                     "matched": key,
                     "score": round(min(score, 100.0), 1),
                 }
@@ -213,7 +222,7 @@ class WebData:
         return out[:limit]
 
     def institution(self, ident: str) -> dict[str, Any]:
-        inst = self.dataset.institutions.set_index("id")
+        inst = self._institutions
         if ident not in inst.index:
             close = self.search(ident, limit=3)
             hint = ", ".join(c["id"] for c in close)
@@ -245,7 +254,7 @@ class WebData:
         key = ("filters", system, year)
         if key not in self._cache:
             standings = self.series(system).standings(year)
-            inst = self.dataset.institutions.set_index("id").reindex(standings.index)
+            inst = self._institutions.reindex(standings.index)
             members = self.dataset.networks
             nets = members[members["institution"].isin(standings.index)]
             self._cache[key] = {
@@ -260,12 +269,12 @@ class WebData:
         return values
 
     def _mask(self, ids: pd.Index, filters: dict[str, str]) -> np.ndarray:
-        inst = self.dataset.institutions.set_index("id").reindex(ids)
         keep = np.ones(len(ids), dtype=bool)
         problems = []
-        for name, value in filters.items():
-            if not value:
-                continue
+        active = {k: v for k, v in filters.items() if v}
+        inst = self._institutions.reindex(ids) if active else None
+        for name, value in active.items():
+            assert inst is not None
             if name == "country":
                 keep &= (inst["country"].astype(str) == value.upper()).to_numpy()
             elif name == "region":
