@@ -93,3 +93,25 @@ def test_every_word_of_the_pages_has_a_french_translation() -> None:
     same_in_french = {"Pages", "Type", "Score"}
     missing = sorted(m for m in found if gettext("fr", m) == m and m not in same_in_french)
     assert missing == []
+
+
+def test_the_communique_downloads_as_markdown(client: TestClient) -> None:
+    got = client.get("/fr/institutions/imt-mines-ales/communique.md?edition=2024")
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("text/markdown")
+    assert got.text.startswith("# ") and "IMT Mines Alès" in got.text
+
+
+def test_a_chart_is_served_as_svg_for_the_page_without_javascript(client: TestClient) -> None:
+    got = client.get("/en/charts/sdg.svg?ids=imt-mines-ales&system=the-impact&edition=2024")
+    assert got.status_code == 200 and got.headers["content-type"] == "image/svg+xml"
+    assert got.text.lstrip().startswith("<svg") and "mark-rect" in got.text
+
+
+def test_the_claim_box_answers_with_the_verdict_alone_for_htmx(client: TestClient) -> None:
+    got = client.get(
+        "/en/institutions/imt-mines-ales?system=letudiant&edition=2021&claim=16e+ex+aequo",
+        headers={"hx-request": "true", "hx-target": "claim-result"},
+    )
+    assert got.text.lstrip().startswith('<div id="claim-result"')
+    assert "<html" not in got.text
