@@ -170,7 +170,7 @@ def test_no_serious_accessibility_violation(page, path: str) -> None:  # type: i
     assert axe_violations(page) == []
 
 
-@pytest.mark.parametrize("path", PAGES[2:9:2])
+@pytest.mark.parametrize("path", [*PAGES[2:9:2], PAGES[9], PAGES[10]])
 def test_usable_at_375_px(phone, path: str) -> None:  # type: ignore[no-untyped-def]
     phone.goto(path)
     width = phone.evaluate("document.documentElement.scrollWidth")

@@ -234,7 +234,13 @@ class Pages:
         year = self.year(request)
         criteria = self.data.criteria(system, year, lang)
         q = request.query_params
-        chosen = q.getlist("criteria")
+        chosen = [c for c in q.getlist("criteria") if c]
+        from palmares.systems.readymade import readymade_label, readymade_sets
+
+        readymade = [
+            {"id": name, "label": readymade_label(system, name)}
+            for name in readymade_sets(system, year)
+        ]
         submitted = "go" in q or bool(chosen) or any(k.startswith("w.") for k in q)
         weights: dict[str, float] = {}
         problems = []
@@ -287,6 +293,8 @@ class Pages:
             year=year,
             table=table,
             criteria=criteria,
+            readymade=readymade,
+            chosen=chosen,
             filters=filters,
             choices=self.data.filter_values(system, year),
         )

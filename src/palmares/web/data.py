@@ -513,13 +513,17 @@ class WebData:
             per_page=per_page,
             rows=rows,
             by_grades=by_grades,
-            reranked_on=self.describe(mine.personalisation, lang),
-            moved=moved,
+            reranked_on=self.describe(mine.personalisation, lang, system),
+            # U-Multirank prints no overall table to differ from (published view).
+            moved=None if by_grades else moved,
         )
 
-    def describe(self, how: Any, lang: str) -> str:
+    def describe(self, how: Any, lang: str, system: str) -> str:
         """What a personalised table was re-ranked on, in words of ``lang``."""
-        labels = self.labels(lang)
+        from palmares.systems.readymade import readymade_label, readymade_sets
+
+        labels = dict(self.labels(lang))
+        labels.update({n: readymade_label(system, n) for n in readymade_sets(system)})
         parts = []
         if how.criteria:
             names = ", ".join(labels.get(c, c) for c in how.criteria)
