@@ -20,7 +20,16 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 
 def load(path: str | Path, **options: object) -> Dataset:
-    """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout)."""
+    """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout).
+
+    A path carrying a ``store_url`` (the command line's ``--db``) reads the whole store.
+    """
+    store_url = getattr(path, "store_url", None)
+    if store_url is not None:
+        from palmares.store import open_store
+
+        with open_store(store_url) as store:
+            return store.dataset()
     from palmares.io import read_dataset
 
     return read_dataset(path, **options)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from palmares.api.errors import ApiError, bad_request, not_found
@@ -25,6 +26,7 @@ View = Literal["published", "producer"]
 LANGS: tuple[str, ...] = ("fr", "en")
 VIEWS: tuple[str, ...] = ("published", "producer")
 MAX_PER_PAGE = 500
+_EMPTY = pd.DataFrame()
 
 
 def check_lang(lang: str | None) -> Lang:
@@ -319,6 +321,16 @@ class ServiceContext:
 
         return ranking_rows(result, lang, view)
 
+    def ranked_rows(self, system: str, edition: int, lang: Lang, view: View) -> Any:
+        """The table ready for pages (:class:`palmares.api.view.RankedRows`), cached."""
+        from palmares.api.view import ranked_rows
+
+        snap = self.snapshot
+        key = ("ranked-rows", system, edition, lang, view)
+        return self._memo(
+            snap, key, lambda: ranked_rows(self.ranking_frame(system, edition, lang, view))
+        )
+
     def ranking(
         self,
         system: str,
@@ -336,41 +348,52 @@ class ServiceContext:
         system = self.check_system(system)
         year = self.check_edition(system, edition)
         result = self.result(system, year)
-        frame = self.ranking_frame(system, year, lang, view)
-        rows = self._filter(frame, result, filters or Filters(), q)
-        rows = _sorted(rows, sort)
-        return self._page(result, year, rows, page, per_page, lang, view)
+        table = self.ranked_rows(system, year, lang, view)
+        chosen = _ordered(table, self._select(table, filters or Filters(), q), sort)
+        if page < 1:
+            raise bad_request("page", "pages start at 1", page)
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise bad_request("per_page", f"between 1 and {MAX_PER_PAGE}", per_page)
+        document = self._page(result, year, _EMPTY, page, per_page, lang, view)
+        start = (page - 1) * per_page
+        document["total"] = int(chosen.size)
+        document["results"] = [table.records[i] for i in chosen[start : start + per_page]]
+        return document
 
-    def _filter(
-        self, frame: pd.DataFrame, result: Any, filters: Filters, q: str | None
-    ) -> pd.DataFrame:
-        keep = np.ones(len(frame), dtype=bool)
+    def _select(self, table: Any, filters: Filters, q: str | None) -> npt.NDArray[np.intp]:
+        """Positions of the rows that pass the filters, in table order."""
+        keep = np.ones(len(table.ids), dtype=bool)
         if filters.country:
-            known = sorted(set(frame["country"].dropna()))
-            if filters.country not in known:
+            if filters.country not in table.countries:
+                known = sorted(table.countries)
                 raise not_found("country", filters.country, closest(filters.country, known))
-            keep &= (frame["country"] == filters.country).to_numpy()
+            keep &= table.country == filters.country
         if filters.region:
-            known = sorted(set(frame["region_code"].dropna()))
-            if filters.region not in known:
+            if filters.region not in table.regions:
+                known = sorted(table.regions)
                 raise not_found("region", filters.region, closest(filters.region, known))
-            keep &= (frame["region_code"] == filters.region).to_numpy()
+            keep &= table.region == filters.region
         if filters.network:
             members = self.network_members(filters.network)
-            keep &= frame["institution"].isin(members).to_numpy()
+            keep &= np.fromiter((i in members for i in table.ids), bool, len(table.ids))
         for key, value in filters.where.items():
             attributes = self.attribute_names()
             if key not in attributes:
                 raise not_found("attribute", key, closest(key, attributes))
-            column = self.attribute_column(key).reindex(frame["institution"])
-            keep &= (column.astype("string") == str(value)).fillna(False).to_numpy(dtype=bool)
+            column = table.derived.get(("attribute", key))
+            if column is None:
+                values = self.attribute_column(key).reindex(list(table.ids))
+                column = np.array([str(v) if isinstance(v, str) else None for v in values])
+                table.derived[("attribute", key)] = column
+            keep &= column == str(value)
         if q:
             folded = fold_name(q)
-            names = frame["name"].map(fold_name)
-            keep &= (
-                names.str.contains(folded, regex=False) | frame["institution"].str.contains(q)
-            ).to_numpy()
-        return frame[keep]
+            keep &= np.fromiter(
+                (folded in n or q in i for n, i in zip(table.folded, table.ids, strict=True)),
+                bool,
+                len(table.ids),
+            )
+        return np.flatnonzero(keep)
 
     def _page(
         self,
@@ -417,9 +440,10 @@ class ServiceContext:
         system = self.check_system(system)
         year = self.check_edition(system, edition)
         result = self.result(system, year)
-        frame = self.ranking_frame(system, year, lang, view)
-        rows = _sorted(self._filter(frame, result, filters or Filters(), q), sort)
-        head = self._page(result, year, rows.iloc[:0], 1, 1, lang, view)
+        table = self.ranked_rows(system, year, lang, view)
+        chosen = _ordered(table, self._select(table, filters or Filters(), q), sort)
+        rows = table.frame.iloc[chosen]
+        head = self._page(result, year, _EMPTY, 1, 1, lang, view)
         head["total"] = len(rows)
         return head, rows
 
@@ -460,7 +484,7 @@ class ServiceContext:
         per_page: int = 50,
     ) -> dict[str, Any]:
         """The engine's personalised re-ranking from the cached leaf values (no engine rerun)."""
-        from palmares.api.view import personalised_rows
+        from palmares.api.view import personalised_page
         from palmares.personalise import PersonalisationError
 
         system = self.check_system(system)
@@ -520,10 +544,14 @@ class ServiceContext:
             )
         except PersonalisationError as error:
             raise ApiError(422, str(error.args[0] if error.args else error)) from None
-        rows = personalised_rows(mine, lang)
-        document = self._page(mine, year, rows, page, per_page, lang, "producer")
-        document["field_size"] = int(mine.field_size)
-        document["reranked_on"] = mine.personalisation.describe()
+        total, rows = personalised_page(mine, lang, page, per_page)
+        document = self._page(mine, year, _EMPTY, page, per_page, lang, "producer")
+        document.update(
+            field_size=int(mine.field_size),
+            total=total,
+            results=rows,
+            reranked_on=mine.personalisation.describe(),
+        )
         return document
 
     def readymade(self, system: str, edition: int) -> list[str]:
@@ -764,12 +792,20 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 SORT_KEYS = ("rank", "-rank", "name", "-name", "score", "-score", "country", "-country")
 
 
-def _sorted(rows: pd.DataFrame, sort: str | None) -> pd.DataFrame:
+def _ordered(table: Any, chosen: npt.NDArray[np.intp], sort: str | None) -> npt.NDArray[np.intp]:
+    """The chosen rows in the order asked (the table's own order by default)."""
     if not sort or sort == "rank":
-        return rows
+        return chosen
     if sort not in SORT_KEYS:
         raise bad_request("sort", f"{sort!r}: expected one of {', '.join(SORT_KEYS)}", sort)
-    column = sort.lstrip("-")
-    return rows.sort_values(
-        column, ascending=not sort.startswith("-"), kind="stable", na_position="last"
-    )
+    position = table.derived.get(("sort", sort))
+    if position is None:
+        frame = table.frame.reset_index(drop=True)
+        column = sort.lstrip("-")
+        order = frame.sort_values(
+            column, ascending=not sort.startswith("-"), kind="stable", na_position="last"
+        ).index.to_numpy()
+        position = np.empty(len(order), dtype=np.intp)
+        position[order] = np.arange(len(order))
+        table.derived[("sort", sort)] = position
+    return chosen[np.argsort(position[chosen], kind="stable")]

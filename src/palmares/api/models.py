@@ -67,7 +67,20 @@ def _no_filters() -> PersonaliseFilters:
 
 
 class PersonaliseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "system": "u-multirank",
+                    "edition": 2022,
+                    "criteria": ["u-multirank.research", "u-multirank.international"],
+                    "weights": {"u-multirank.research": 2},
+                    "filters": {"country": "FR"},
+                }
+            ]
+        },
+    )
     system: str = Field(max_length=200)
     edition: int
     criteria: list[str] = Field(default_factory=list, max_length=500)
@@ -260,7 +273,12 @@ class CompareDocument(BaseModel):
 
 
 class UncertaintyJobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"system": "letudiant", "edition": 2024, "draws": 1000, "seed": 0}]
+        },
+    )
     system: str = Field(max_length=200)
     edition: int
     draws: int = Field(1000, ge=1, le=100_000)

@@ -17,11 +17,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}} for code in (400, 404, 422)
 }
 
-SystemPath = Annotated[str, Path(max_length=200, description="A system id such as u-multirank.")]
-Year = Annotated[str | None, Query(max_length=20, description="Edition year (default: latest).")]
+SystemPath = Annotated[
+    str,
+    Path(max_length=200, description="A system id such as u-multirank.", examples=["letudiant"]),
+]
+Year = Annotated[
+    str | None,
+    Query(max_length=20, description="Edition year (default: latest).", examples=["2024"]),
+]
 Lang = Annotated[str | None, Query(max_length=5, description="fr or en (default en).")]
 ViewQ = Annotated[str | None, Query(max_length=20, description="published (default) or producer.")]
 Text = Annotated[str | None, Query(max_length=200)]
+SystemQ = Annotated[
+    str | None, Query(max_length=200, description="A system id.", examples=["letudiant"])
+]
 
 
 def context(request: Request) -> ServiceContext:
@@ -58,7 +67,7 @@ RANKING_FORMATS = ("json", "csv", "xlsx")
 def ranking(
     ctx: Ctx,
     system: SystemPath,
-    year: Annotated[str, Path(max_length=20)],
+    year: Annotated[str, Path(max_length=20, examples=["2024"])],
     lang: Lang = None,
     view: ViewQ = None,
     country: Text = None,
@@ -96,7 +105,7 @@ def ranking(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                     "schema": {"type": "string", "format": "binary"}
                 },
-                "application/json": {"schema": m.RankingPage.model_json_schema()},
+                "application/json": {"schema": {"$ref": "#/components/schemas/RankingPage"}},
             },
         },
     },
@@ -105,7 +114,7 @@ def ranking(
 def ranking_export(
     ctx: Ctx,
     system: SystemPath,
-    year: Annotated[str, Path(max_length=20)],
+    year: Annotated[str, Path(max_length=20, examples=["2024"])],
     fmt: Annotated[str, Path(max_length=10, description="csv, xlsx or json")],
     lang: Lang = None,
     view: ViewQ = None,
@@ -188,7 +197,10 @@ def institutions(
     return ctx.search(q, country=country, limit=limit)
 
 
-Ident = Annotated[str, Path(max_length=300, description="Institution id, name or alias.")]
+Ident = Annotated[
+    str,
+    Path(max_length=300, description="Institution id, name or alias.", examples=["fr-mines-rodez"]),
+]
 
 
 @router.get("/institutions/{id}", response_model=m.InstitutionDocument, responses=ERRORS)
@@ -198,14 +210,14 @@ def institution(ctx: Ctx, id: Ident) -> Any:
 
 
 @router.get("/institutions/{id}/history", response_model=m.HistoryDocument, responses=ERRORS)
-def history(ctx: Ctx, id: Ident, system: Text = None, lang: Lang = None) -> Any:
+def history(ctx: Ctx, id: Ident, system: SystemQ = None, lang: Lang = None) -> Any:
     """The institution's editions in one system (published view)."""
     return ctx.history(id, system or "", check_lang(lang))
 
 
 @router.get("/institutions/{id}/highlights", response_model=list[m.Fact], responses=ERRORS)
 def highlights(
-    ctx: Ctx, id: Ident, system: Text = None, edition: Year = None, lang: Lang = None
+    ctx: Ctx, id: Ident, system: SystemQ = None, edition: Year = None, lang: Lang = None
 ) -> Any:
     """The facts of one institution in one edition, most newsworthy first."""
     return ctx.highlights(id, system or "", edition, check_lang(lang))
@@ -215,9 +227,11 @@ def highlights(
 def check(
     ctx: Ctx,
     id: Ident,
-    system: Text = None,
+    system: SystemQ = None,
     edition: Year = None,
-    claim: Annotated[str, Query(max_length=200, description="KIND=VALUE")] = "",
+    claim: Annotated[
+        str, Query(max_length=200, description="KIND=VALUE", examples=["rank=10"])
+    ] = "",
 ) -> Any:
     """Whether a claim holds, with the proof and the correct phrasing in French and English."""
     return ctx.check(id, system or "", edition, claim)
@@ -225,7 +239,7 @@ def check(
 
 @router.get("/institutions/{id}/explain", response_model=m.ExplainDocument, responses=ERRORS)
 def explain(
-    ctx: Ctx, id: Ident, system: Text = None, edition: Year = None, lang: Lang = None
+    ctx: Ctx, id: Ident, system: SystemQ = None, edition: Year = None, lang: Lang = None
 ) -> Any:
     """How the institution's score was built: each node's value, share and contribution."""
     return ctx.explain(id, system or "", edition, check_lang(lang))
@@ -245,8 +259,13 @@ def communique(ctx: Ctx, id: Ident, edition: Year = None, lang: Lang = None) -> 
 @router.get("/compare", response_model=m.CompareDocument, responses=ERRORS)
 def compare(
     ctx: Ctx,
-    institutions: Annotated[str, Query(max_length=1000, description="A,B[,C,D]")] = "",
-    system: Text = None,
+    institutions: Annotated[
+        str,
+        Query(
+            max_length=1000, description="A,B[,C,D]", examples=["fr-mines-rodez,fr-mines-epinal"]
+        ),
+    ] = "",
+    system: SystemQ = None,
     edition: Year = None,
     lang: Lang = None,
 ) -> Any:
@@ -270,9 +289,16 @@ def compare(
 )
 def chart(
     ctx: Ctx,
-    kind: Annotated[str, Path(description="trajectory, grades, sdg, compare or uncertainty")],
-    institutions: Annotated[str, Query(max_length=1000)] = "",
-    system: Text = None,
+    kind: Annotated[
+        str,
+        Path(
+            max_length=20,
+            description="trajectory, grades, sdg, compare or uncertainty",
+            examples=["trajectory"],
+        ),
+    ],
+    institutions: Annotated[str, Query(max_length=1000, examples=["fr-mines-rodez"])] = "",
+    system: SystemQ = None,
     edition: Year = None,
     lang: Lang = None,
     format: Annotated[str, Query(max_length=10, description="svg, png or vega")] = "svg",

@@ -25,14 +25,19 @@ class SearchIndex:
         wanted = fold_name(text or "")
         if not wanted:
             return []
+        choices: Any = self.keys
+        if country:
+            choices = {
+                k: key
+                for k, key in enumerate(self.keys)
+                if self.countries.get(self.owners[k]) == country
+            }
         found = process.extract(
-            wanted, self.keys, scorer=fuzz.WRatio, limit=max(limit * 8, 50), score_cutoff=60
+            wanted, choices, scorer=fuzz.WRatio, limit=max(limit * 8, 50), score_cutoff=60
         )
         best: dict[str, tuple[float, str]] = {}
         for _, score, k in found:
             owner = self.owners[k]
-            if country and self.countries.get(owner) != country:
-                continue
             exact = 100.0 if self.keys[k] == wanted else float(score)
             if owner not in best or exact > best[owner][0]:
                 best[owner] = (exact, self.shown[k])

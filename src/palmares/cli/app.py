@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from palmares.problems import UsageProblem
+from palmares.problems import UsageProblem  # noqa: F401  (re-exported to commands)
 
 app = typer.Typer(
     name="palmares",
@@ -24,18 +23,18 @@ app = typer.Typer(
 )
 
 NO_DATA_MESSAGE = (
-    "no dataset: pass --data DIR or set PALMARES_DATA (make one with: palmares demo --out DIR)"
+    "no dataset: pass --data DIR or --db URL, or set PALMARES_DB or PALMARES_DATA (make one "
+    "with: palmares demo --out DIR; load it with: palmares db load DIR)"
 )
 
 
 def data_path(data: Path | None) -> Path:
-    """The bundle path from --data, else $PALMARES_DATA, else a usage problem."""
-    if data is not None:
-        return data
-    env = os.environ.get("PALMARES_DATA")
-    if env:
-        return Path(env)
-    raise UsageProblem(NO_DATA_MESSAGE)
+    """Where the data comes from: --data, else --db, else $PALMARES_DB, else $PALMARES_DATA,
+    else ./palmares.duckdb when present (contracts section 9), else a usage problem. A store is
+    returned as a :class:`palmares.cli.db.StoreLocation`, which :func:`palmares.load` reads."""
+    from palmares.cli.db import data_source
+
+    return data_source(data)
 
 
 def _json_safe(value: Any) -> Any:
