@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint types bench lock clean
+.PHONY: demo test lint types bench lock clean chromium screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,18 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@touch $(STAMP)
 
+# In a terminal, the demo ends by serving what it wrote (Ctrl-C stops); SERVE=0 or no terminal
+# on stdin: it prints the command and exits.
+SERVE ?= 1
+PORT ?= 8000
 demo: $(STAMP)
 	$(VENV)/bin/palmares demo
+	@if [ -t 0 ] && [ "$(SERVE)" != "0" ]; then \
+	  echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"; \
+	  $(VENV)/bin/palmares serve --data palmares-demo --port $(PORT) --log-level warning; \
+	else \
+	  echo "Serve it: $(VENV)/bin/palmares serve --data palmares-demo --port $(PORT), then open http://127.0.0.1:$(PORT)/"; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -27,8 +37,18 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint types
-	$(PY) -m pytest -n auto
+# The browser tests drive Debian's Chromium; install it with the system package manager when
+# absent (never a browser download).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# loadgroup: tests marked xdist_group share one worker (the web tests: one server, one browser).
+test: lint types chromium
+	$(PY) -m pytest -n auto --dist loadgroup
+
+# Screenshots of every page, desktop and 375 px, into docs/screenshots/ (seed world).
+screenshots: $(STAMP) chromium
+	$(PY) tests/web/screenshots.py docs/screenshots
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
