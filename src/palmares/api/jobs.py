@@ -192,7 +192,7 @@ def _clean(value: Any) -> Any:
     return _json_safe(value)
 
 
-def queue(request: Request) -> JobQueue:
+async def queue(request: Request) -> JobQueue:
     return request.app.state.context.jobs
 
 

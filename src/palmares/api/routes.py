@@ -35,7 +35,7 @@ SystemQ = Annotated[
 ]
 
 
-def context(request: Request) -> ServiceContext:
+async def context(request: Request) -> ServiceContext:
     return request.app.state.context
 
 
