@@ -248,9 +248,11 @@ def warm(url: str) -> None:
     """Compute once what the scenarios read (tables, highlights): they are kept after that."""
     import httpx
 
-    # A new connection each round: the kernel spreads connections over the workers, so a few
-    # rounds reach every worker (each keeps its own computed answers).
-    for _ in range(6):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one_round(_: int) -> None:
+        # A new connection each round: connections spread over the workers, and each worker
+        # keeps its own computed answers; parallel rounds reach every worker.
         with httpx.Client(base_url=url, timeout=300) as http:
             http.post("/api/v1/personalise", json={"system": "u-multirank", "edition": 2022})
             http.get("/api/v1/systems/u-multirank/editions/2022/ranking?view=producer")
@@ -259,6 +261,9 @@ def warm(url: str) -> None:
                 http.get(
                     f"/api/v1/institutions/{who}/highlights?system=the-impact&edition=2024&lang=fr"
                 )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one_round, range(16)))
 
 
 def measure(url: str, duration: int, connections: int, wrk: str | None) -> dict[str, Any]:
