@@ -246,9 +246,9 @@ def run_python(url: str, scenario: str, duration: int, connections: int) -> dict
 
 def warm(url: str) -> None:
     """Compute once what the scenarios read (tables, highlights): they are kept after that."""
-    import httpx
-
     from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
 
     def one_round(_: int) -> None:
         # A new connection each round: connections spread over the workers, and each worker
