@@ -313,8 +313,16 @@ def main() -> None:
         with served(db, workers=1) as url:
             report["duckdb_1_worker"] = measure(url, args.duration, args.connections, wrk)
     if not args.skip_postgres:
-        from store.postgres import start_server
+        from store.postgres import server_binaries, start_server
 
+        if server_binaries() is None and os.geteuid() == 0 and shutil.which("apt-get"):
+            print("installing PostgreSQL (apt-get install -y postgresql)", file=sys.stderr)
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            subprocess.run(["apt-get", "update"], env=env, check=False, **quiet)
+            subprocess.run(
+                ["apt-get", "install", "-y", "postgresql"], env=env, check=False, **quiet
+            )
         server = start_server()
         try:
             with open_store(server.url, write=True) as store:
