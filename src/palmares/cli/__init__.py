@@ -14,6 +14,7 @@ from palmares.cli import history as _history  # noqa: F401
 from palmares.cli import methodology as _methodology  # noqa: F401
 from palmares.cli import published as _published  # noqa: F401
 from palmares.cli import rank as _rank  # noqa: F401
+from palmares.cli import serve as _serve  # noqa: F401
 from palmares.cli import systems as _systems  # noqa: F401
 from palmares.cli import uncertainty as _uncertainty  # noqa: F401
 from palmares.cli.app import UsageProblem, app, err
@@ -32,6 +33,23 @@ def main() -> None:
         sys.exit(2)
     except (UsageProblem, LookupError) as problem:
         err(f"error: {problem.args[0] if problem.args else problem}")
+        sys.exit(2)
+    except ValueError as problem:
+        # A methodology that validates but names what this bundle lacks (an attribute, a
+        # system): bad input for this bundle, said at rank time (exit 2), not a traceback.
+        from palmares.engine import MethodologyDataError
+
+        if not isinstance(problem, MethodologyDataError):
+            raise
+        err(f"error: the methodology cannot run on this bundle: {problem}")
+        sys.exit(2)
+    except OSError as problem:
+        # A path the user gave cannot be read or written (permission, missing folder, busy,
+        # name too long): bad input, located by the path; other OS errors stay internal.
+        if problem.filename is None:
+            raise
+        where = problem.filename if len(str(problem.filename)) < 300 else "the path given"
+        err(f"error: {where}: {problem.strerror or problem}; nothing was written")
         sys.exit(2)
 
 
