@@ -407,8 +407,12 @@ class Dataset:
             raise LookupError(
                 f"{query!r} is ambiguous: it names {', '.join(sorted(hits))}; give an id"
             )
-        closest = self.closest_institutions(query)
-        hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest) if closest else ""
+        near = inst.loc[inst["name"].map(fold_name).str.contains(wanted, regex=False), "id"]
+        if len(near):
+            hint = f"; names containing it: {', '.join(near.head(10))}"
+        else:  # a typo: the closest names (typo-tolerant), never picked
+            closest = self.closest_institutions(query)
+            hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest) if closest else ""
         raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
 
     def closest_institutions(self, query: str, limit: int = 5) -> list[tuple[str, str]]:
