@@ -434,7 +434,9 @@ class Dataset:
         ):
             if isinstance(known, str) and ident in names:
                 rows.append((ident, names[ident], country[ident], known))
-        return [(h.id, h.name) for h in rank_names(query, rows, limit=limit)]
+        hits = rank_names(query, rows, limit=limit)
+        # Only names about as close as the best: a typo names its institution, not a crowd.
+        return [(h.id, h.name) for h in hits if h.score >= hits[0].score - 5]
 
     def lineage_ids(self, institution: str) -> tuple[str, ...]:
         """The institution and every predecessor it descends from (renames and mergers)."""
