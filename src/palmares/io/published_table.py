@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +30,18 @@ import pandas as pd
 
 from palmares.dataset import Dataset, fold_name
 from palmares.io._cells import _cell_text, nfc
+from palmares.io.countries import country_code
+from palmares.io.publisher_json import JsonFormat, detect_json, json_grid, load_json, strip_html
 from palmares.methodology import Methodology, methodology_hash
-from palmares.problems import InvalidInput, Problems, UsageProblem
-from palmares.published import RankColumn, ScoreColumn, parse_rank_column, parse_score_column
+from palmares.problems import InvalidInput, Problem, Problems, UsageProblem
+from palmares.published import (
+    RankColumn,
+    ScoreColumn,
+    _clean,
+    parse_rank_column,
+    parse_score_column,
+    shown,
+)
 from palmares.ranking import BAND_OPEN
 from palmares.systems import SYSTEMS_DIR
 
@@ -48,16 +57,71 @@ def normalise_header(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """Printed values that mean "not published" (``values``, compared after folding case and
+    spaces, numbers by value: "0" matches "0.0") in some columns (``fields``; empty for every
+    score column: the total and the components), on some rows (``rows``: ``any`` or ``banded``,
+    rows whose rank is a band or absent) of some editions (inclusive ``first``..``last``)."""
+
+    values: frozenset[str]
+    fields: frozenset[str] = frozenset()
+    rows: Literal["any", "banded"] = "any"
+    first: int | None = None
+    last: int | None = None
+    source: str = "format"
+
+    def applies(self, name: str, edition: int) -> bool:
+        if self.fields and name not in self.fields and "*" not in self.fields:
+            return False
+        return (self.first is None or edition >= self.first) and (
+            self.last is None or edition <= self.last
+        )
+
+
+def placeholder_key(text: str) -> str:
+    """The form a cell is compared in against placeholders: a number by its value, else the
+    text folded (case, non-breaking spaces)."""
+    cell = _clean(text).casefold()
+    try:
+        return f"#{float(cell.replace(',', '')):.12g}"
+    except ValueError:
+        return cell
+
+
+@dataclass(frozen=True)
 class PublishedFormat:
-    """How a preset's tables are printed: header aliases and the kind of component cells."""
+    """How a preset's tables are printed: header aliases, the kind of component cells and the
+    values that stand for "not published"."""
 
     preset: str
     aliases: Mapping[str, tuple[str, ...]]
-    component_kind: Literal["score", "rank"] = "score"
+    component_kind: Literal["score", "rank", "grade"] = "score"
     #: Components whose blank cell means "does not apply" (ARWU's N&S), not "missing".
     not_applicable_when_blank: frozenset[str] = frozenset()
     rebuildable: bool = True
     reason: str = ""
+    placeholders: tuple[Placeholder, ...] = ()
+    #: False where the publisher prints no overall rank (U-Multirank).
+    ranked: bool = True
+    #: Components the format names itself, for presets whose tree comes from the bundle.
+    components: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _placeholders(items: Sequence[Mapping[str, Any]]) -> tuple[Placeholder, ...]:
+    out = []
+    for item in items:
+        editions = item.get("editions", [None, None])
+        out.append(
+            Placeholder(
+                values=frozenset(placeholder_key(str(v)) for v in item["values"]),
+                fields=frozenset(item.get("fields", [])),
+                rows=item.get("rows", "any"),
+                first=editions[0],
+                last=editions[1],
+            )
+        )
+    return tuple(out)
 
 
 @lru_cache(maxsize=32)
@@ -69,17 +133,28 @@ def published_format(preset: str) -> PublishedFormat:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     published = data.get("published", {})
     reproduce = data.get("reproduce", {})
+    labels = data.get("labels", {})
     return PublishedFormat(
         preset=preset,
         aliases={
-            name: tuple(normalise_header(a) for a in names)
+            name: tuple(normalise_header(a) for a in (name, *names))
             for name, names in data["fields"].items()
         },
         component_kind=published.get("components", "score"),
         not_applicable_when_blank=frozenset(published.get("not_applicable_when_blank", [])),
         rebuildable=bool(reproduce.get("rebuildable", True)),
         reason=str(reproduce.get("reason", "")),
+        placeholders=_placeholders(data.get("placeholders", [])),
+        ranked=bool(published.get("ranked", True)),
+        components=tuple(published.get("own_components", [])),
+        labels={k: (str(v[0]), str(v[-1])) for k, v in labels.items()},
     )
+
+
+def table_components(method: Methodology, fmt: PublishedFormat) -> tuple[str, ...]:
+    """The component fields of a preset's table: its methodology's leaves, else (a tree taken
+    from the bundle) the components its format names."""
+    return component_ids(method) or fmt.components
 
 
 def component_ids(method: Methodology) -> tuple[str, ...]:
@@ -119,6 +194,24 @@ class PublishedTable:
     notes: tuple[str, ...] = ()
     institution_ids: npt.NDArray[np.str_] | None = None
     unmatched: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    #: Printed grades per component (U-Multirank): "A".."E", "" (no data), "n/a" (not applicable).
+    grades: Mapping[str, npt.NDArray[np.str_]] = field(default_factory=dict)
+    #: ISO alpha-2 code of each row's printed country ("" when none or not recognised).
+    country_code: npt.NDArray[np.str_] | None = None
+    #: Cells read as "not published" (declared placeholders and ``--missing``), per column.
+    placeholders: Mapping[str, int] = field(default_factory=dict)
+    #: Rows left out, each ``{"row", "reason", ...}`` (no name, identical duplicate, note).
+    skipped: tuple[dict[str, object], ...] = ()
+    #: Problems worth a warning that did not stop the reading (homonyms, unknown countries).
+    warnings: tuple[Problem, ...] = ()
+    #: Institutions ``--create`` makes (``{"row", "id", "name", "country"}``), in table order.
+    created: tuple[dict[str, object], ...] = ()
+    #: The table's format: ``csv``, ``xlsx``, ``the-json`` or ``qs-json``.
+    table_format: str = "csv"
+
+    @property
+    def placeholder_cells(self) -> int:
+        return int(sum(self.placeholders.values()))
 
     def __len__(self) -> int:
         return int(self.rows.size)
@@ -144,8 +237,7 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes every byte string")
 
 
-def _csv_grid(path: Path, encoding: str | None) -> tuple[list[list[str]], list[int], str]:
-    text, used = _decode(path.read_bytes(), str(path), encoding)
+def _csv_grid(text: str) -> tuple[list[list[str]], list[int]]:
     # Sniffed over the first lines: a title row above the header may hold no separator.
     head = "\n".join(text.splitlines()[:_HEADER_SEARCH])
     delimiter = max((",", ";", "\t"), key=head.count)
@@ -154,11 +246,49 @@ def _csv_grid(path: Path, encoding: str | None) -> tuple[list[list[str]], list[i
     grid: list[list[str]] = []
     numbers: list[int] = []
     for number, record in enumerate(reader, start=1):
-        cells = [nfc(c).strip() for c in record]
+        # Copies pasted from web pages keep HTML in their cells.
+        cells = [strip_html(nfc(c)) if "<" in c or "&" in c else nfc(c).strip() for c in record]
         if any(cells):
             grid.append(cells)
             numbers.append(number)
-    return grid, numbers, used
+    return grid, numbers
+
+
+TableFormat = Literal["csv", "xlsx", "the-json", "qs-json"]
+TABLE_FORMATS: tuple[str, ...] = ("csv", "xlsx", "the-json", "qs-json")
+
+
+def _read_grid(
+    source: Path, encoding: str | None, table_format: str | None
+) -> tuple[list[list[str]], list[int], str | None, str, str]:
+    """Rows of text cells of a table file, their row numbers, the sheet, the encoding used and
+    the format (detected when not given: .xlsx by its suffix, JSON by its first character)."""
+    file = str(source)
+    if table_format not in (None, *TABLE_FORMATS):
+        raise UsageProblem(
+            f"--format {table_format}: unknown table format (formats: {', '.join(TABLE_FORMATS)})"
+        )
+    if table_format == "xlsx" or (
+        table_format is None and source.suffix.lower() in (".xlsx", ".xlsm")
+    ):
+        grid, numbers, sheet = _excel_grid(source)
+        return grid, numbers, sheet, "xlsx", "xlsx"
+    text, used = _decode(source.read_bytes(), file, encoding)
+    looks_json = text.lstrip()[:1] in ("{", "[")
+    if table_format in ("the-json", "qs-json") or (table_format is None and looks_json):
+        document = load_json(text, file)
+        kind = table_format or detect_json(document)
+        if kind is None:
+            raise InvalidInput.single(
+                file,
+                "missing-column",
+                "a JSON document in neither THE's nor QS's ranking shape: pass --format "
+                "the-json or --format qs-json, or give the table as CSV",
+            )
+        grid, numbers = json_grid(document, file, cast(JsonFormat, kind))
+        return grid, numbers, None, used, kind
+    grid, numbers = _csv_grid(text)
+    return grid, numbers, None, used, "csv"
 
 
 def _excel_grid(path: Path) -> tuple[list[list[str]], list[int], str | None]:
@@ -175,7 +305,7 @@ def _excel_grid(path: Path) -> tuple[list[list[str]], list[int], str | None]:
             grid: list[list[str]] = []
             numbers: list[int] = []
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v).strip() for v in row]
+                cells = [strip_html(_cell_text(v)) for v in row]
                 if any(cells):
                     grid.append(cells)
                     numbers.append(number)
@@ -260,6 +390,47 @@ def _second_header(cells: Sequence[str], found: Mapping[str, int]) -> bool:
     return all(i in ranks.errors and i in scores.errors for i in range(len(texts)))
 
 
+def _combine_columns(grid: list[list[str]], mapping: dict[str, str], search: int) -> None:
+    """``--map rank=rank_prefix+Rank``: a field read from several columns joined (a tie mark
+    kept in a column of its own). The joined column is appended to every row, named as given;
+    a header that itself holds "+" is taken as it is."""
+    for _name, header in list(mapping.items()):
+        if "+" not in header:
+            continue
+        parts = [normalise_header(p) for p in header.split("+")]
+        for r in range(min(search, len(grid))):
+            normalised = [normalise_header(h) for h in grid[r]]
+            if normalise_header(header) in normalised:
+                break
+            if all(p in normalised for p in parts):
+                at = [normalised.index(p) for p in parts]
+                width = len(grid[r])
+                for k, row in enumerate(grid):
+                    if k == r:
+                        row.append(header)
+                        continue
+                    padded = row + [""] * (width - len(row))
+                    row[:] = [*padded[:width], "".join(padded[i].strip() for i in at)]
+                break
+
+
+def _is_note(cells: Sequence[str], width: int, name_column: int) -> bool:
+    """A footnote or source line below (or inside) a table: one cell of text on a wide row,
+    outside the name column."""
+    filled = [i for i, c in enumerate(cells) if c]
+    return width >= 3 and len(filled) == 1 and filled[0] != name_column
+
+
+def _user_placeholders(missing: Mapping[str, Sequence[str]]) -> dict[str, Placeholder]:
+    """``--missing HEADER=VALUE``, keyed by the normalised header ("*": every parsed column)."""
+    return {
+        normalise_header(header) if header != "*" else "*": Placeholder(
+            values=frozenset(placeholder_key(v) for v in values), source="--missing"
+        )
+        for header, values in missing.items()
+    }
+
+
 def read_published_table(
     path: str | Path,
     system: str,
@@ -270,16 +441,24 @@ def read_published_table(
     required: Sequence[str] = ("institution", "rank"),
     encoding: str | None = None,
     dataset: Dataset | None = None,
+    missing: Mapping[str, Sequence[str]] | None = None,
+    table_format: str | None = None,
+    strict: bool = False,
+    create: bool = False,
 ) -> PublishedTable:
     """Read and parse one edition of a published table; InvalidInput lists every problem.
 
     ``method`` is the preset's methodology for the edition (its leaves are the components);
-    ``required`` fields must be found; ``dataset`` matches institution names to its ids.
+    ``required`` fields must be found; ``dataset`` matches institution names to its ids (and,
+    with ``create``, names the institutions it lacks); ``missing`` adds the user's placeholders
+    per header; ``strict`` makes a row without a name an error. Only the fields a command uses
+    are parsed: the institution, country, year, rank, total and components (never the
+    national rank, which neither ``import`` nor ``reproduce`` needs).
     """
     source = Path(path)
     file = str(source)
     fmt = published_format(system)
-    components = component_ids(method)
+    components = table_components(method, fmt)
     fields = (*BASE_FIELDS, *components)
     mapping = dict(mapping or {})
     unknown = sorted(set(mapping) - set(fields))
@@ -290,14 +469,10 @@ def read_published_table(
         )
     if not source.is_file():
         raise UsageProblem(f"no such table: {file}")
-    sheet: str | None = None
-    if source.suffix.lower() in (".xlsx", ".xlsm"):
-        grid, numbers, sheet = _excel_grid(source)
-        used = "xlsx"
-    else:
-        grid, numbers, used = _csv_grid(source, encoding)
+    grid, numbers, sheet, used, kind = _read_grid(source, encoding, table_format)
     if not grid:
         raise InvalidInput.single(file, "empty-file", "the table is empty")
+    _combine_columns(grid, mapping, _HEADER_SEARCH)
 
     # The header: the row (among the first few) naming the most fields.
     mapped_headers = {normalise_header(h) for h in mapping.values()}
@@ -310,13 +485,15 @@ def read_published_table(
     header_row = numbers[at]
     problems = Problems()
     found = _locate(headers, fields, fmt, mapping, file, sheet, header_row, problems)
+    if not fmt.ranked:
+        required = tuple(r for r in required if r not in ("rank", "total"))
     for name in required:
         if name not in found and name not in mapping:
             problems.add(
                 file,
                 "missing-column",
                 f"no column for the required field {name!r}: pass --map {name}=HEADER "
-                f"(headers: {', '.join(headers)})",
+                f"(headers: {_headers_list(headers)})",
                 sheet=sheet,
                 row=header_row,
                 column=name,
@@ -326,6 +503,8 @@ def read_published_table(
     body = grid[at + 1 :]
     body_rows = numbers[at + 1 :]
     notes: list[str] = []
+    warnings = Problems()
+    skipped: list[dict[str, object]] = []
     if used not in ("utf-8", "xlsx"):
         notes.append(f"{file}: not UTF-8; read as {used}")
     if body and _second_header(body[0], found):
@@ -333,6 +512,18 @@ def read_published_table(
         body, body_rows = body[1:], body_rows[1:]
     width = len(headers)
     body = [(r + [""] * width)[:width] for r in body]
+    name_at = found.get("institution", -1)
+    notes_rows = [i for i, r in enumerate(body) if _is_note(r, width, name_at)]
+    for i in notes_rows:
+        cell = next(c for c in body[i] if c)
+        skipped.append({"row": body_rows[i], "reason": "note", "text": cell[:80]})
+    if notes_rows:
+        notes.append(
+            f"{file}: {len(notes_rows)} row(s) holding one cell of text (notes, sources) skipped"
+        )
+        drop = set(notes_rows)
+        body = [r for i, r in enumerate(body) if i not in drop]
+        body_rows = [n for i, n in enumerate(body_rows) if i not in drop]
 
     def column(name: str) -> list[str]:
         return [r[found[name]] for r in body]
@@ -345,11 +536,11 @@ def read_published_table(
                 problems.add(
                     file,
                     "invalid-year",
-                    f"not an edition year, such as 2011 or 2010-11 (value {text!r})",
+                    f"not an edition year, such as 2011 or 2010-11 (value {shown(text)})",
                     sheet=sheet,
                     row=body_rows[i],
                     column=headers[found["year"]],
-                    value=text,
+                    value=text[:80],
                 )
         keep = np.array([y == edition for y in years], dtype=bool)
         problems.raise_if_errors()
@@ -363,53 +554,121 @@ def read_published_table(
                 column=headers[found["year"]],
                 value=edition,
             )
+    # A row without a name is reported and skipped (an error with --strict): nothing else of
+    # it is parsed, so a total line or a footnote under the table never stops the reading.
+    if "institution" in found:
+        named = np.array([r[found["institution"]] != "" for r in body], dtype=bool)
+        for i in np.flatnonzero(keep & ~named).tolist():
+            (problems if strict else warnings).add(
+                file,
+                "missing-value",
+                "no institution name: row skipped",
+                sheet=sheet,
+                row=body_rows[i],
+                column=headers[found["institution"]],
+                value="",
+                severity="error" if strict else "warning",
+            )
+            skipped.append({"row": body_rows[i], "reason": "no-name"})
+        keep &= named
+    problems.raise_if_errors()
     body = [r for r, k in zip(body, keep.tolist(), strict=True) if k]
-    rows = np.asarray([n for n, k in zip(body_rows, keep.tolist(), strict=True) if k])
+    rows = np.asarray(
+        [n for n, k in zip(body_rows, keep.tolist(), strict=True) if k], dtype=np.int64
+    )
+
+    # Identical duplicate rows: the first is kept, the others reported.
+    first_of: dict[tuple[str, ...], int] = {}
+    duplicate = np.zeros(len(body), dtype=bool)
+    for i, r in enumerate(body):
+        key = tuple(r)
+        if key in first_of:
+            duplicate[i] = True
+            kept = int(rows[first_of[key]])
+            warnings.add(
+                file,
+                "duplicate-id",
+                f"row {int(rows[i])} repeats row {kept} cell for cell: the first is kept",
+                sheet=sheet,
+                row=int(rows[i]),
+                column=headers[found["institution"]] if "institution" in found else None,
+                value=r[found["institution"]][:80] if "institution" in found else None,
+                severity="warning",
+            )
+            skipped.append({"row": int(rows[i]), "reason": "duplicate", "kept": kept})
+        else:
+            first_of[key] = i
+    if duplicate.any():
+        body = [r for r, d in zip(body, duplicate.tolist(), strict=True) if not d]
+        rows = rows[~duplicate]
 
     def report(name: str, errors: Mapping[int, str], code: str, cells: list[str]) -> None:
         for i, reason in errors.items():
             problems.add(
                 file,
                 code,
-                f"{reason} (value {cells[i]!r})",
+                f"{reason} (value {shown(cells[i])})",
                 sheet=sheet,
                 row=int(rows[i]),
                 column=headers[found[name]],
-                value=cells[i],
+                value=cells[i][:80],
             )
 
     institution = np.asarray(column("institution"), dtype=str)
-    for i in np.flatnonzero(institution == "").tolist():
-        problems.add(
-            file,
-            "missing-value",
-            "no institution name",
-            sheet=sheet,
-            row=int(rows[i]),
-            column=headers[found["institution"]],
-            value="",
-        )
-    rank = parse_rank_column(column("rank"))
-    report("rank", rank.errors, "invalid-value", column("rank"))
-    national = None
-    if "national_rank" in found:
-        national = parse_rank_column(column("national_rank"))
-        report("national_rank", national.errors, "invalid-value", column("national_rank"))
+    if fmt.ranked and "rank" in found:
+        rank = parse_rank_column(column("rank"))
+        report("rank", rank.errors, "invalid-value", column("rank"))
+    else:
+        rank = parse_rank_column([""] * len(body))
+    without_rank = (rank.status == "banded") | (rank.status == "unranked")
+
+    # Placeholders: a printed value meaning "not published" becomes an empty cell.
+    user = _user_placeholders(missing or {})
+    counts: dict[str, int] = {}
+
+    def cells_of(name: str, score: bool) -> list[str]:
+        cells = column(name)
+        header = normalise_header(headers[found[name]])
+        rules = [p for p in fmt.placeholders if score and p.applies(name, edition)]
+        rules += [p for key, p in user.items() if key in ("*", header, normalise_header(name))]
+        if not rules:
+            return cells
+        keys = [placeholder_key(c) for c in cells]
+        hit = np.zeros(len(cells), dtype=bool)
+        for rule in rules:
+            match = np.array([k in rule.values for k in keys], dtype=bool)
+            if rule.rows == "banded":
+                match &= without_rank
+            hit |= match
+        # A cell already printed empty is not a placeholder.
+        hit &= np.array([c.strip() != "" for c in cells], dtype=bool)
+        if hit.any():
+            counts[headers[found[name]]] = int(hit.sum())
+        return [("" if h else c) for c, h in zip(cells, hit.tolist(), strict=True)]
+
     total = None
     if "total" in found:
-        total = parse_score_column(column("total"))
-        report("total", total.errors, "not-a-number", column("total"))
+        total_cells = cells_of("total", True)
+        total = parse_score_column(total_cells)
+        report("total", total.errors, "not-a-number", total_cells)
     parsed: dict[str, ScoreColumn] = {}
     ranked: dict[str, RankColumn] = {}
+    grades: dict[str, npt.NDArray[np.str_]] = {}
     not_applicable: dict[str, npt.NDArray[np.bool_]] = {}
     for name in components:
         if name not in found:
             continue
-        cells = column(name)
         if fmt.component_kind == "rank":
+            cells = cells_of(name, False)
             ranked[name] = parse_rank_column(cells)
             report(name, ranked[name].errors, "invalid-value", cells)
+        elif fmt.component_kind == "grade":
+            cells = cells_of(name, False)
+            grades[name], na, errors = parse_grade_column(cells)
+            not_applicable[name] = na
+            report(name, errors, "invalid-value", cells)
         else:
+            cells = cells_of(name, True)
             parsed[name] = parse_score_column(cells)
             report(name, parsed[name].errors, "not-a-number", cells)
             if name in fmt.not_applicable_when_blank:
@@ -418,8 +677,32 @@ def read_published_table(
     problems.raise_if_errors()
 
     country = np.asarray(column("country") if "country" in found else [""] * len(body), dtype=str)
-    ids, unmatched = (None, ()) if dataset is None else match_institutions(institution, dataset)
-    unmatched_rows = tuple({"row": int(rows[i]), **u} for i, u in unmatched)
+    codes = np.asarray([country_code(c) or "" for c in country.tolist()], dtype=str)
+    if "country" in found:
+        unknown_countries = sorted({c for c, k in zip(country, codes, strict=True) if c and not k})
+        if unknown_countries:
+            warnings.add(
+                file,
+                "invalid-country",
+                f"{len(unknown_countries)} country name(s) not recognised, left empty: "
+                + ", ".join(shown(c) for c in unknown_countries[:10]),
+                sheet=sheet,
+                column=headers[found["country"]],
+                value=unknown_countries[0][:80],
+                severity="warning",
+            )
+    occurrence = _homonyms(institution, country, codes, rows, file, sheet, warnings, found, headers)
+    ids: npt.NDArray[np.str_] | None = None
+    unmatched_rows: tuple[dict[str, object], ...] = ()
+    created: tuple[dict[str, object], ...] = ()
+    if dataset is not None:
+        ids, unmatched = match_institutions(
+            institution, dataset, countries=codes, occurrence=occurrence
+        )
+        if create:
+            ids, created = _create_ids(institution, codes, occurrence, ids, dataset, rows)
+            unmatched = [(i, u) for i, u in unmatched if ids[i] == ""]
+        unmatched_rows = tuple({"row": int(rows[i]), **u} for i, u in unmatched)
     return PublishedTable(
         file=file,
         sheet=sheet,
@@ -431,7 +714,7 @@ def read_published_table(
         institution=institution,
         country=country,
         rank=rank,
-        national_rank=national,
+        national_rank=None,
         total=total,
         components=parsed,
         component_ranks=ranked,
@@ -439,15 +722,164 @@ def read_published_table(
         notes=tuple(notes),
         institution_ids=ids,
         unmatched=unmatched_rows,
+        grades=grades,
+        country_code=codes,
+        placeholders=counts,
+        skipped=tuple(sorted(skipped, key=lambda s: int(cast(int, s["row"])))),
+        warnings=tuple(warnings.warnings),
+        created=created,
+        table_format=kind,
     )
 
 
+def _headers_list(headers: Sequence[str]) -> str:
+    """Headers named in a message: each cut to 80 characters, at most 40 of them."""
+    cut = [h if len(h) <= 80 else h[:79] + "…" for h in headers[:40]]
+    more = f", ... ({len(headers) - 40} more)" if len(headers) > 40 else ""
+    return ", ".join(cut) + more
+
+
+#: Grades U-Multirank prints, best first; "no data" is missing, "not applicable" does not apply.
+GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E")
+_NO_DATA = frozenset({"", "no data", "-", "–", "—", "nd", "n.d."})
+_NOT_APPLICABLE = frozenset({"not applicable", "n/a", "na", "n.a."})
+
+
+def parse_grade_column(
+    cells: Sequence[str],
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_], dict[int, str]]:
+    """Grades "A".."E" (empty for "no data"), whether each cell is "not applicable", and the
+    refused cells with their reason."""
+    out: list[str] = []
+    na: list[bool] = []
+    errors: dict[int, str] = {}
+    for i, text in enumerate(cells):
+        cell = _clean(text)
+        folded = cell.casefold()
+        if cell.upper() in GRADES:
+            out.append(cell.upper())
+            na.append(False)
+        elif folded in _NO_DATA:
+            out.append("")
+            na.append(False)
+        elif folded in _NOT_APPLICABLE:
+            out.append("")
+            na.append(True)
+        else:
+            out.append("")
+            na.append(False)
+            errors[i] = "not a grade (expected A to E, 'no data' or 'not applicable')"
+    return np.asarray(out, dtype=str), np.asarray(na, dtype=bool), errors
+
+
+def _homonyms(
+    institution: npt.NDArray[np.str_],
+    country: npt.NDArray[np.str_],
+    codes: npt.NDArray[np.str_],
+    rows: npt.NDArray[np.int64],
+    file: str,
+    sheet: str | None,
+    warnings: Problems,
+    found: Mapping[str, int],
+    headers: Sequence[str],
+) -> npt.NDArray[np.int64]:
+    """Occurrence of each row among the rows that nothing in the table tells apart (same name,
+    ignoring case and accents, and same country): 1 for the first, 2, 3... for the others,
+    each warned about with the first row it shares its name with."""
+    first: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    occurrence = np.ones(institution.size, dtype=np.int64)
+    for i, (name, printed, code) in enumerate(
+        zip(institution.tolist(), country.tolist(), codes.tolist(), strict=True)
+    ):
+        key = (fold_name(name), code or fold_name(printed))
+        seen[key] = seen.get(key, 0) + 1
+        occurrence[i] = seen[key]
+        if seen[key] == 1:
+            first[key] = i
+            continue
+        where = f" ({printed})" if printed else ""
+        warnings.add(
+            file,
+            "duplicate-id",
+            f"rows {int(rows[first[key]])} and {int(rows[i])} both name {shown(name)}{where} "
+            f"and nothing in the table tells them apart: two institutions (id suffix "
+            f"-{seen[key]} for row {int(rows[i])})",
+            sheet=sheet,
+            row=int(rows[i]),
+            column=headers[found["institution"]],
+            value=name[:80],
+            severity="warning",
+        )
+    return occurrence
+
+
+def slug(text: str) -> str:
+    """An id from a name: ASCII letters and digits in lower case joined by "-" (60 at most)."""
+    folded = fold_name(text)
+    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[a-z0-9]+", ascii_only)
+    out = "-".join(words)[:60].strip("-")
+    return out or "institution"
+
+
+def _create_ids(
+    institution: npt.NDArray[np.str_],
+    codes: npt.NDArray[np.str_],
+    occurrence: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.str_],
+    dataset: Dataset,
+    rows: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.str_], tuple[dict[str, object], ...]]:
+    """Ids for the rows no institution matched: the name's slug; with the country's code when
+    names in several countries share the slug; ``-2``, ``-3``... for a homonym the table does
+    not tell apart, or when the id is taken. Deterministic for a bundle and a table."""
+    out = ids.copy()
+    taken = set(dataset.institution_ids) | set(ids[ids != ""].tolist())
+    todo = np.flatnonzero(ids == "").tolist()
+    bases = {i: slug(str(institution[i])) for i in todo}
+    countries_of: dict[str, set[str]] = {}
+    for i in todo:
+        countries_of.setdefault(bases[i], set()).add(str(codes[i]))
+    made: dict[tuple[str, str], str] = {
+        (fold_name(str(institution[i])), str(codes[i])): str(ids[i])
+        for i in np.flatnonzero((ids != "") & (occurrence == 1)).tolist()
+    }
+    created: list[dict[str, object]] = []
+    for i in todo:
+        base, code = bases[i], str(codes[i])
+        if len(countries_of[base]) > 1 and code:
+            base = f"{base}-{code.lower()}"
+        key = (fold_name(str(institution[i])), code)
+        if occurrence[i] > 1 and key in made:
+            base = f"{made[key]}-{int(occurrence[i])}"
+        ident, n = base, 1
+        while ident in taken:
+            n += 1
+            ident = f"{base}-{n}"
+        taken.add(ident)
+        if occurrence[i] == 1:
+            made[key] = ident
+        out[i] = ident
+        created.append(
+            {"row": int(rows[i]), "id": ident, "name": str(institution[i]), "country": code}
+        )
+    return out, tuple(created)
+
+
 def match_institutions(
-    names: Sequence[str] | npt.NDArray[np.str_], dataset: Dataset
+    names: Sequence[str] | npt.NDArray[np.str_],
+    dataset: Dataset,
+    *,
+    countries: Sequence[str] | npt.NDArray[np.str_] | None = None,
+    occurrence: Sequence[int] | npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.str_], list[tuple[int, dict[str, object]]]]:
     """Bundle ids for published names: an exact id, else a case- and accent-insensitive exact
-    name or alias (never fuzzy). Returns the ids ("" when unmatched) and, per unmatched row,
-    ``{"name", "candidates"}`` (candidates: the ids an ambiguous name could be)."""
+    name or alias (never fuzzy), narrowed by the printed country (alpha-2 codes, "" unknown)
+    when several institutions share the name. A name printed in another country than the one
+    institution bearing it is another institution. A homonym the table does not tell apart
+    (``occurrence`` k >= 2) is ``<id>-k`` when the bundle has it. Returns the ids ("" when
+    unmatched) and, per unmatched row, ``{"name", "candidates"}``."""
     inst = dataset.institutions
     index: dict[str, set[str]] = {}
     for column in ("name", "name_en", "name_fr"):
@@ -459,11 +891,25 @@ def match_institutions(
     aliases = dataset.aliases
     for key, ident in zip(aliases["name"].tolist(), aliases["institution"].tolist(), strict=True):
         index.setdefault(fold_name(str(key)), set()).add(ident)
+    country_of: dict[str, str] = {}
+    if "country" in inst:
+        country_of = dict(
+            zip(inst["id"].tolist(), inst["country"].fillna("").astype(str).tolist(), strict=True)
+        )
     known = set(dataset.institution_ids)
+    texts = np.asarray(names, dtype=str).tolist()
+    codes = [""] * len(texts) if countries is None else np.asarray(countries, dtype=str).tolist()
+    seq = [1] * len(texts) if occurrence is None else [int(k) for k in occurrence]
     ids: list[str] = []
     unmatched: list[tuple[int, dict[str, object]]] = []
-    for i, name in enumerate(np.asarray(names, dtype=str).tolist()):
+    for i, (name, code, k) in enumerate(zip(texts, codes, seq, strict=True)):
         hits = {name} if name in known else index.get(fold_name(name), set())
+        if code and hits:
+            same = {h for h in hits if country_of.get(h, "") in (code, "")}
+            hits = same
+        if len(hits) == 1 and k > 1:
+            suffixed = f"{next(iter(hits))}-{k}"
+            hits = {suffixed} if suffixed in known else set()
         if len(hits) == 1:
             ids.append(next(iter(hits)))
             continue
@@ -475,12 +921,21 @@ def match_institutions(
 # -- import into a bundle ----------------------------------------------------------------------
 
 
-def published_rows(table: PublishedTable, method: Methodology) -> pd.DataFrame:
+def published_rows(
+    table: PublishedTable,
+    method: Methodology,
+    *,
+    node: str | None = None,
+    keep: npt.NDArray[np.bool_] | None = None,
+) -> pd.DataFrame:
     """Rows of ``published.csv`` for the matched rows of a table: the overall result (node =
-    the system) and each printed component (node ``<system>.<id>``, same status)."""
+    the system, or ``<system>.<node>`` for a table of one node such as a THE Impact SDG) and
+    each printed component (node ``<system>.<id>``, same status). A grade (U-Multirank) is
+    stored as printed in ``rank_display``, with no rank and no score."""
     if table.institution_ids is None:
         raise ValueError("match the table's names to a bundle first (dataset=...)")
-    keep = table.institution_ids != ""
+    if keep is None:
+        keep = table.institution_ids != ""
     ids = table.institution_ids[keep]
     rank = table.rank
     status = rank.status[keep]
@@ -493,7 +948,7 @@ def published_rows(table: PublishedTable, method: Methodology) -> pd.DataFrame:
             "institution": ids,
             "system": table.system,
             "year": table.edition,
-            "node": table.system,
+            "node": f"{method.system}.{node}" if node else table.system,
             "rank": pd.array(np.where(rank.rank[keep] > 0, rank.rank[keep], 0), dtype="Int64"),
             "rank_display": rank.display[keep],
             "band_lo": pd.array(rank.band_lo[keep], dtype="Int64"),
@@ -508,7 +963,26 @@ def published_rows(table: PublishedTable, method: Methodology) -> pd.DataFrame:
     overall.loc[~band, ["band_lo", "band_hi"]] = pd.NA
     overall.loc[overall["band_hi"] == BAND_OPEN, "band_hi"] = pd.NA
     parts = [overall]
-    for name in (*table.components, *table.component_ranks):
+    for name, grade in table.grades.items():
+        printed = grade[keep] != ""
+        part = pd.DataFrame(
+            {
+                "institution": ids,
+                "system": table.system,
+                "year": table.edition,
+                "node": f"{method.system}.{name}",
+                "rank_display": grade[keep],
+                "score": nan,
+                "score_lo": nan,
+                "score_hi": nan,
+                "status": status,
+            }
+        )[printed]
+        for column in ("rank", "band_lo", "band_hi"):
+            part[column] = pd.array([pd.NA] * len(part), dtype="Int64")
+        parts.append(part[overall.columns])
+    stored = () if node else (*table.components, *table.component_ranks)
+    for name in stored:
         score = table.components.get(name)
         ranks = table.component_ranks.get(name)
         value = score.value[keep] if score is not None else nan
@@ -540,6 +1014,8 @@ def published_rows(table: PublishedTable, method: Methodology) -> pd.DataFrame:
 
 def _tree_rows(method: Methodology) -> pd.DataFrame:
     nodes = method.tree.nodes
+    if not nodes:
+        return _format_tree_rows(method)
     return pd.DataFrame(
         {
             "id": [n.id for n in nodes],
@@ -551,6 +1027,30 @@ def _tree_rows(method: Methodology) -> pd.DataFrame:
     )
 
 
+def _format_tree_rows(method: Methodology) -> pd.DataFrame:
+    """The root and the components a format names, for presets whose tree is the bundle's:
+    added only where a bundle lacks them (an empty bundle filled by ``import --create``)."""
+    fmt = published_format(method.system)
+    root = method.system
+    ids = [root, *(f"{root}.{c}" for c in fmt.components)]
+    label = method.methodology.label_en
+    labels = [(label, method.methodology.label_fr or label)] + [
+        fmt.labels.get(c, (c, c)) for c in fmt.components
+    ]
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "label_en": [en for en, _ in labels],
+            "label_fr": [fr for _, fr in labels],
+            "parent": [None, *([root] * len(fmt.components))],
+            "direction": [None, *(["higher"] * len(fmt.components))],
+        }
+    )
+
+
+_KEY = ["institution", "system", "year", "node"]
+
+
 def import_published(
     bundle: str | Path,
     dataset: Dataset,
@@ -558,42 +1058,70 @@ def import_published(
     method: Methodology,
     *,
     force: bool = False,
+    node: str | None = None,
 ) -> dict[str, Any]:
     """Append a parsed table's matched rows to the bundle's published table, atomically.
 
-    The preset's nodes and the edition are added to ``indicators`` and ``editions`` when the
-    bundle lacks them (published rows must name known nodes and editions). Rows the bundle
-    already has for this system and edition are refused unless ``force`` (they are replaced).
-    Every changed file is written to a temporary sibling first and renamed only once all are
-    written and the new bundle validates, so a failure leaves the bundle as it was.
+    The institutions ``--create`` made (``table.created``), the preset's nodes and the edition
+    are added to ``institutions``, ``indicators`` and ``editions`` when the bundle lacks them.
+    Rows the bundle already has for this system and edition (for ``node``: that node's table)
+    are refused unless ``force`` (they are replaced). Two rows naming one institution never
+    stop an import: the first is kept and the others reported. Every changed file is written
+    to a temporary sibling first and renamed only once all are written, so a failure leaves
+    the bundle as it was.
     """
     target = Path(bundle)
     tables = dataset.to_frames()
     published = tables["published"]
-    same = (published["system"] == table.system) & (published["year"] == table.edition)
+    edition_rows = (published["system"] == table.system) & (published["year"] == table.edition)
+    fmt = published_format(table.system)
+    # Rows of a one-node table (a THE Impact SDG): a node other than the root, with a printed
+    # rank, in a format whose components are scores.
+    node_table = (
+        (published["node"] != table.system)
+        & published["rank_display"].notna()
+        & (fmt.component_kind == "score")
+    )
+    if node:
+        node_rows = edition_rows & (published["node"] == f"{method.system}.{node}")
+        same = node_rows & node_table
+        replaced = node_rows
+    else:
+        same = edition_rows & ~node_table
+        replaced = same
     if same.any() and not force:
+        scope = f"{table.system} {table.edition}" + (f" node {node}" if node else "")
         raise UsageProblem(
-            f"{target} already has {int(same.sum())} published rows for {table.system} "
-            f"{table.edition}; pass --force to replace them"
+            f"{target} already has {int(same.sum())} published rows for {scope}; "
+            "pass --force to replace them"
         )
-    problems = Problems()
     ids = table.institution_ids if table.institution_ids is not None else np.zeros(0, dtype=str)
-    matched = ids[ids != ""]
-    values, counts = np.unique(matched, return_counts=True)
-    for ident in values[counts > 1].tolist():
-        rows = table.rows[ids == ident].tolist()
-        problems.add(
-            table.file,
-            "duplicate-id",
-            f"rows {', '.join(map(str, rows))} all name institution {ident!r}",
-            sheet=table.sheet,
-            row=int(rows[1]),
-            column=table.columns.get("institution"),
-            value=ident,
+    keep = ids != ""
+    repeated: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for i in np.flatnonzero(keep).tolist():
+        ident = str(ids[i])
+        if ident in seen:
+            keep[i] = False
+            repeated.append({"row": int(table.rows[i]), "id": ident, "kept_row": seen[ident]})
+        else:
+            seen[ident] = int(table.rows[i])
+    new_rows = published_rows(table, method, node=node, keep=keep)
+    merged = pd.concat([published[~replaced], new_rows], ignore_index=True)
+    # A one-node table already imported holds that node's score: the overall table's copy of
+    # it is not stored twice.
+    merged = merged.drop_duplicates(subset=_KEY, keep="first", ignore_index=True)
+    changed = {"published": merged}
+    if table.created:
+        institutions = tables["institutions"]
+        made = pd.DataFrame(
+            {
+                "id": [c["id"] for c in table.created],
+                "name": [c["name"] for c in table.created],
+                "country": [c["country"] for c in table.created],
+            }
         )
-    problems.raise_if_errors()
-    new_rows = published_rows(table, method)
-    changed = {"published": pd.concat([published[~same], new_rows], ignore_index=True)}
+        changed["institutions"] = pd.concat([institutions, made], ignore_index=True)
     indicators = tables["indicators"]
     tree = _tree_rows(method)
     absent = ~tree["id"].isin(indicators["id"])
@@ -606,18 +1134,28 @@ def import_published(
         changed["editions"] = pd.concat([editions, row], ignore_index=True)
     updated = dataset.with_tables(**changed)
     _write_tables(target, updated, tuple(changed))
+    created_ids = {c["id"] for c in table.created}
     return {
         "system": table.system,
         "edition": table.edition,
+        "node": f"{method.system}.{node}" if node else method.system,
         "methodology_hash": methodology_hash(method),
         "published": str(_published_path(target)),
+        "format": table.table_format,
         "rows": len(table),
-        "imported": int(matched.size),
+        "imported": int(keep.sum()),
         "records": len(new_rows),
-        "replaced": int(same.sum()),
+        "replaced": int(replaced.sum()),
+        "matched": int(sum(1 for i in ids[keep].tolist() if i not in created_ids)),
+        "created": [dict(c) for c in table.created],
         "added_nodes": tree.loc[absent, "id"].tolist(),
         "added_edition": not has_edition,
         "unmatched": list(table.unmatched),
+        "repeated": repeated,
+        "skipped": [dict(s) for s in table.skipped],
+        "placeholder_cells": table.placeholder_cells,
+        "placeholders": dict(table.placeholders),
+        "warnings": [w.to_json() for w in table.warnings],
         "encoding": table.encoding,
         "columns": dict(table.columns),
     }
