@@ -834,7 +834,7 @@ def _create_ids(
     """Ids for the rows no institution matched: the name's slug; with the country's code when
     names in several countries share the slug; ``-2``, ``-3``... for a homonym the table does
     not tell apart, or when the id is taken. Deterministic for a bundle and a table."""
-    out = ids.copy()
+    out = ids.astype(object)  # a fixed-width copy would cut the new ids
     taken = set(dataset.institution_ids) | set(ids[ids != ""].tolist())
     todo = np.flatnonzero(ids == "").tolist()
     bases = {i: slug(str(institution[i])) for i in todo}
@@ -864,7 +864,7 @@ def _create_ids(
         created.append(
             {"row": int(rows[i]), "id": ident, "name": str(institution[i]), "country": code}
         )
-    return out, tuple(created)
+    return np.asarray(out.tolist(), dtype=str), tuple(created)
 
 
 def match_institutions(
@@ -896,6 +896,11 @@ def match_institutions(
         country_of = dict(
             zip(inst["id"].tolist(), inst["country"].fillna("").astype(str).tolist(), strict=True)
         )
+    name_of: dict[str, str] = {}
+    if "name" in inst:
+        name_of = dict(
+            zip(inst["id"].tolist(), inst["name"].fillna("").astype(str).tolist(), strict=True)
+        )
     known = set(dataset.institution_ids)
     texts = np.asarray(names, dtype=str).tolist()
     codes = [""] * len(texts) if countries is None else np.asarray(countries, dtype=str).tolist()
@@ -907,7 +912,17 @@ def match_institutions(
         if code and hits:
             same = {h for h in hits if country_of.get(h, "") in (code, "")}
             hits = same
-        if len(hits) == 1 and k > 1:
+        exact = {h for h in hits if name_of.get(h) == name}
+        if len(hits) > 1 and len(exact) == 1:
+            # Names differing only by case or accents: the one printed exactly.
+            hits = exact
+        elif len(hits) > 1:
+            # Homonyms ``--create`` made (``<id>``, ``<id>-2``...), taken by occurrence.
+            base = min(hits, key=lambda h: (len(h), h))
+            target = base if k == 1 else f"{base}-{k}"
+            if target in hits and all(h == base or h.startswith(f"{base}-") for h in hits):
+                hits = {target}
+        elif len(hits) == 1 and k > 1:
             suffixed = f"{next(iter(hits))}-{k}"
             hits = {suffixed} if suffixed in known else set()
         if len(hits) == 1:
@@ -1193,3 +1208,94 @@ def _write_tables(bundle: Path, dataset: Dataset, names: Sequence[str]) -> None:
             os.replace(staging / f"{name}{suffix}", bundle / f"{name}{suffix}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- a table already imported --------------------------------------------------------------------
+
+
+def imported_table(
+    dataset: Dataset, bundle: str, system: str, edition: int, method: Methodology
+) -> PublishedTable:
+    """The table of one edition as ``import`` stored it in a bundle's published table, read
+    back for ``reproduce --data``: the overall rows (node = the system) with their printed rank
+    and total, and each component's score (a component an N&S-like format leaves blank when it
+    does not apply, and absent here, does not apply). Rows are numbered 2, 3... in the stored
+    order."""
+    fmt = published_format(system)
+    published = dataset.published
+    rows = published[(published["system"] == system) & (published["year"] == edition)]
+    overall = rows[rows["node"] == system].sort_values(
+        ["rank", "band_lo", "institution"], kind="stable", na_position="last"
+    )
+    if overall.empty:
+        raise InvalidInput.single(
+            bundle,
+            "unknown-edition",
+            f"no published table of {system} {edition} was imported into this bundle "
+            "(palmares import TABLE --data DIR ...)",
+            value=edition,
+        )
+    ids = overall["institution"].astype(str).to_numpy()
+    n = ids.size
+    rank_text = [
+        str(d) if isinstance(d, str) and d else ("" if pd.isna(r) else str(int(r)))
+        for d, r in zip(overall["rank_display"].tolist(), overall["rank"].tolist(), strict=True)
+    ]
+    rank = parse_rank_column(rank_text)
+    # A reporter keeps its status even though it prints no rank.
+    status = np.where(
+        overall["status"].astype(str).to_numpy() == "reporter", "reporter", rank.status
+    )
+    rank = RankColumn(
+        status=status.astype(str),
+        rank=rank.rank,
+        tied=rank.tied,
+        band_lo=rank.band_lo,
+        band_hi=rank.band_hi,
+        display=rank.display,
+        errors=rank.errors,
+    )
+
+    def score(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
+        return frame[column].to_numpy(dtype=float, na_value=np.nan)
+
+    total = ScoreColumn(
+        score(overall, "score"), score(overall, "score_lo"), score(overall, "score_hi"), {}
+    )
+    components: dict[str, ScoreColumn] = {}
+    not_applicable: dict[str, npt.NDArray[np.bool_]] = {}
+    nan = np.full(n, np.nan)
+    for name in table_components(method, fmt):
+        part = rows[rows["node"] == f"{method.system}.{name}"].drop_duplicates("institution")
+        values = part.set_index("institution")["score"].reindex(ids)
+        value = values.to_numpy(dtype=float, na_value=np.nan)
+        components[name] = ScoreColumn(value, nan, nan, {})
+        if name in fmt.not_applicable_when_blank:
+            not_applicable[name] = np.isnan(value)
+    inst = dataset.institutions.set_index("id")
+    names = inst["name"].reindex(ids).fillna("").astype(str).to_numpy() if "name" in inst else ids
+    country = (
+        inst["country"].reindex(ids).fillna("").astype(str).to_numpy()
+        if "country" in inst
+        else np.full(n, "")
+    )
+    return PublishedTable(
+        file=bundle,
+        sheet=None,
+        system=system,
+        edition=edition,
+        encoding="bundle",
+        columns={"institution": "institution", "rank": "rank", "total": "score"},
+        rows=np.arange(2, n + 2, dtype=np.int64),
+        institution=np.asarray(names, dtype=str),
+        country=np.asarray(country, dtype=str),
+        rank=rank,
+        national_rank=None,
+        total=total,
+        components=components,
+        component_ranks={},
+        not_applicable=not_applicable,
+        institution_ids=np.asarray(ids, dtype=str),
+        country_code=np.asarray(country, dtype=str),
+        table_format="bundle",
+    )
