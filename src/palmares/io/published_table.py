@@ -347,7 +347,7 @@ def _locate(
             problems.add(
                 file,
                 "missing-column",
-                f"--map {name}={header}: no such header (headers: {', '.join(headers)})",
+                f"--map {name}={header}: no such header (headers: {_headers_list(headers)})",
                 sheet=sheet,
                 row=header_row,
                 value=header,
@@ -507,7 +507,13 @@ def read_published_table(
     skipped: list[dict[str, object]] = []
     if used not in ("utf-8", "xlsx"):
         notes.append(f"{file}: not UTF-8; read as {used}")
-    if body and _second_header(body[0], found):
+    # Grades ("A") are text too: only the number and rank columns tell a second header.
+    numeric = (
+        found
+        if fmt.component_kind != "grade"
+        else {k: v for k, v in found.items() if k not in components}
+    )
+    if body and _second_header(body[0], numeric):
         notes.append(f"{file}: row {body_rows[0]} is a second header row; skipped")
         body, body_rows = body[1:], body_rows[1:]
     width = len(headers)
@@ -733,10 +739,18 @@ def read_published_table(
 
 
 def _headers_list(headers: Sequence[str]) -> str:
-    """Headers named in a message: each cut to 80 characters, at most 40 of them."""
-    cut = [h if len(h) <= 80 else h[:79] + "…" for h in headers[:40]]
-    more = f", ... ({len(headers) - 40} more)" if len(headers) > 40 else ""
-    return ", ".join(cut) + more
+    """Headers named in a message: each cut to 80 characters, about 300 characters in all
+    (a whole file read as one header line must not flood the terminal)."""
+    shown_headers: list[str] = []
+    size = 0
+    for header in headers:
+        cut = header if len(header) <= 80 else header[:79] + "…"
+        if shown_headers and size + len(cut) > 300:
+            break
+        shown_headers.append(cut)
+        size += len(cut) + 2
+    more = len(headers) - len(shown_headers)
+    return ", ".join(shown_headers) + (f", ... ({more} more)" if more else "")
 
 
 #: Grades U-Multirank prints, best first; "no data" is missing, "not applicable" does not apply.
@@ -1100,7 +1114,9 @@ def import_published(
     if node:
         node_rows = edition_rows & (published["node"] == f"{method.system}.{node}")
         same = node_rows & node_table
-        replaced = node_rows
+        # The overall table's copy of a node's score gives way to the node's own table.
+        named = table.institution_ids if table.institution_ids is not None else []
+        replaced = same | (node_rows & published["institution"].isin(list(named)))
     else:
         same = edition_rows & ~node_table
         replaced = same

@@ -125,6 +125,9 @@ def json_grid(document: Any, file: str, kind: JsonFormat) -> tuple[list[list[str
                 headers.append(_QS_FIELDS[key])
             elif key.isdigit() and titles.get(key) and titles[key].casefold() not in taken:
                 headers.append(titles[key])
+            elif key.casefold() in taken or key.casefold() in ("name", "score", "overall score"):
+                # Another key read as a canonical column would shadow the one above.
+                headers.append(f"json {key}")
             else:
                 headers.append(key)
     grid = [headers] + [[_text(r.get(k)) for k in keys] for r in records]
