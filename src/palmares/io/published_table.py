@@ -1115,8 +1115,10 @@ def import_published(
         node_rows = edition_rows & (published["node"] == f"{method.system}.{node}")
         same = node_rows & node_table
         # The overall table's copy of a node's score gives way to the node's own table.
-        named = table.institution_ids if table.institution_ids is not None else []
-        replaced = same | (node_rows & published["institution"].isin(list(named)))
+        named: list[str] = (
+            table.institution_ids.tolist() if table.institution_ids is not None else []
+        )
+        replaced = same | (node_rows & published["institution"].isin(named))
     else:
         same = edition_rows & ~node_table
         replaced = same
