@@ -118,15 +118,23 @@ def json_grid(document: Any, file: str, kind: JsonFormat) -> tuple[list[list[str
             for c in document.get("columns", [])
             if isinstance(c, dict) and "data" in c
         }
-        taken = set(_QS_FIELDS.values())
+        # Keys that would read as a canonical column and shadow the ones named above.
+        reserved = {*_QS_FIELDS.values(), "name", "score", "overall score", "rank", "title"}
         headers = []
         for key in keys:
+            title = titles.get(key, "")
             if key in _QS_FIELDS and _QS_FIELDS[key] not in headers:
                 headers.append(_QS_FIELDS[key])
-            elif key.isdigit() and titles.get(key) and titles[key].casefold() not in taken:
-                headers.append(titles[key])
-            elif key.casefold() in taken or key.casefold() in ("name", "score", "overall score"):
-                # Another key read as a canonical column would shadow the one above.
+            elif (
+                title
+                and key not in _QS_FIELDS
+                and not key.endswith(("_rank", "_rank_d", "_rank_dis"))
+                and title.casefold() not in reserved
+                and title.casefold() not in {h.casefold() for h in headers}
+            ):
+                # An indicator (a numeric id) is named by its column's title.
+                headers.append(title)
+            elif key.casefold() in reserved:
                 headers.append(f"json {key}")
             else:
                 headers.append(key)
