@@ -631,3 +631,27 @@ def test_an_assumed_edition_says_so(tmp_path: Path) -> None:
     frame16 = the_2016_frame(n=5)
     frame16.to_csv(path, index=False)
     assert reproduce(_read(path, "the-wur", 2016), old).summary["assumed"] is False
+
+
+def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -> None:
+    path = tmp_path / "copy.csv"
+    path.write_text(
+        "World University Rankings 2015-2016,,,,,,,,\n"
+        "Rank,Name,Country,Overall score*,Teaching¹,International outlook,Research,Citations,"
+        "Industry income,Year\n"
+        "=1,<b>Uni&nbsp;A</b>,United Kingdom,95.2,95.6,64.0,97.6,99.8,97.8,2016\n"
+        "=1,Uni B,United Kingdom,95.2,95.6,64.0,97.6,99.8,97.8,2016\n"
+        "201\u2013250,Uni C,Spain,0,40.0,50.0,30.0,60.0,0,2016\n"
+        ",* Institutions in a band are listed alphabetically,,,,,,,,\n"
+        ",,,,,,,,,\n"
+        "Total,,,,,,,,,\n"
+        "Source: THE,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    table = _read(path, "the-wur", 2016)
+    assert table.institution.tolist() == ["Uni A", "Uni B", "Uni C"]
+    assert table.columns["total"] == "Overall score*" and table.columns["teaching"] == "Teaching¹"
+    assert table.rank.tied.tolist() == [True, True, False]
+    assert np.isnan(table.total.value[2]) and np.isnan(table.components["income"].value[2])
+    assert table.placeholders == {"Overall score*": 1, "Industry income": 1}
+    assert [s["reason"] for s in table.skipped] == ["note", "note", "note"]

@@ -51,9 +51,14 @@ BASE_FIELDS: tuple[str, ...] = ("institution", "country", "year", "rank", "natio
 _HEADER_SEARCH = 10
 
 
+#: Footnote marks printed after a header ("Overall score*", "Teaching¹").
+_FOOTNOTE_MARKS = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+
+
 def normalise_header(text: str) -> str:
-    """Header text compared ignoring case, accents, spaces and underscores."""
-    return " ".join(fold_name(text).replace("_", " ").split())
+    """Header text compared ignoring case, accents, spaces, underscores, non-breaking spaces
+    and footnote marks."""
+    return " ".join(fold_name(_FOOTNOTE_MARKS.sub("", text)).replace("_", " ").split())
 
 
 @dataclass(frozen=True)
@@ -518,7 +523,8 @@ def read_published_table(
         body, body_rows = body[1:], body_rows[1:]
     width = len(headers)
     body = [(r + [""] * width)[:width] for r in body]
-    name_at = found.get("institution", -1)
+    # In a ranked table a row holding a name alone is a note too ("* listed alphabetically").
+    name_at = found.get("institution", -1) if not fmt.ranked else -1
     notes_rows = [i for i, r in enumerate(body) if _is_note(r, width, name_at)]
     for i in notes_rows:
         cell = next(c for c in body[i] if c)
@@ -535,10 +541,18 @@ def read_published_table(
         return [r[found[name]] for r in body]
 
     keep = np.ones(len(body), dtype=bool)
+    named = np.array(
+        [r[found["institution"]] != "" if "institution" in found else True for r in body],
+        dtype=bool,
+    )
     if "year" in found:
         years = [_year_of(t) for t in column("year")]
         for i, (text, year) in enumerate(zip(column("year"), years, strict=True)):
-            if year is None:
+            # A nameless row's year is not read either: with an empty year it belongs to every
+            # edition (and is skipped below).
+            if year is None and not named[i] and not text.strip():
+                years[i] = edition
+            elif year is None:
                 problems.add(
                     file,
                     "invalid-year",
@@ -563,7 +577,6 @@ def read_published_table(
     # A row without a name is reported and skipped (an error with --strict): nothing else of
     # it is parsed, so a total line or a footnote under the table never stops the reading.
     if "institution" in found:
-        named = np.array([r[found["institution"]] != "" for r in body], dtype=bool)
         for i in np.flatnonzero(keep & ~named).tolist():
             (problems if strict else warnings).add(
                 file,
