@@ -247,6 +247,7 @@ def test_country_names_as_publishers_print_them() -> None:
         for c in ("United States of America", "China (Mainland)", "Hong Kong SAR", "Türkiye")
     ] == ["US", "CN", "HK", "TR"]
     assert country_code("NA") == "NA" and country_code("Atlantis") is None
+    assert country_code("Allemagne") == "DE"  # CLDR French names
     assert slug("Université Paris-Saclay (ex. Paris-Sud)") == "universite-paris-saclay-ex-paris-sud"
 
 

@@ -1,6 +1,7 @@
 """Country names as league tables print them, to ISO 3166-1 alpha-2 codes.
 
-ISO names (pycountry: official, common and short names, alpha-2 and alpha-3 codes) plus the
+ISO names (pycountry: official, common and short names, alpha-2 and alpha-3 codes), CLDR's
+English and French names (Babel: "Allemagne", "Corée du Sud"), plus the
 forms publishers use that ISO does not ("China (Mainland)", "Hong Kong SAR", "Türkiye",
 "South Korea", "Republic of Ireland", "USA", "UK"...). Compared ignoring case, accents and
 punctuation. An unknown name gives None: palmares never guesses a country.
@@ -12,6 +13,7 @@ import re
 from functools import lru_cache
 
 import pycountry
+from babel import Locale
 
 from palmares.dataset import fold_name
 
@@ -111,6 +113,11 @@ def _index() -> dict[str, str]:
         # Short forms such as "Korea, Republic of" and "Bolivia, Plurinational State of".
         short = country.name.split(",")[0]
         index.setdefault(_key(short), country.alpha_2)
+    # CLDR names in English and French ("Hong Kong SAR China", "Allemagne", "Corée du Sud").
+    for lang in ("en", "fr"):
+        for code, name in Locale(lang).territories.items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                index.setdefault(_key(name), code)
     index.update(_PRINTED)
     return index
 
