@@ -112,7 +112,7 @@ def reproduce(
     require_rebuildable(method.system, year)
     if diff is not None:
         check_target(diff, force=force)
-    if (table is None) == (data is None):
+    if table is not None and data is not None:
         raise UsageProblem("give either a TABLE file or --data DIR (a bundle it was imported into)")
     if table is not None:
         parsed = read_published_table(
@@ -130,6 +130,8 @@ def reproduce(
         import palmares
         from palmares.io.published_table import imported_table
 
+        # Without a TABLE, the data source of every command: --data, else (with the store)
+        # --db, else the environment's.
         bundle = data_path(data)
         parsed = imported_table(palmares.load(bundle), str(bundle), method.system, year, method)
     _notes(parsed.notes, parsed.warnings)
