@@ -208,6 +208,7 @@ def import_table(
     """Append a published table to the bundle's published.csv (names matched to institutions)."""
     import palmares
     from palmares.io.published_table import import_published, read_published_table
+    from palmares.published import shown
     from palmares.methodology import resolve_methodology
 
     if not system or not edition:
@@ -238,16 +239,16 @@ def import_table(
             problems.add(
                 parsed.file,
                 "unknown-institution",
-                f"no institution with id, name or alias {item['name']!r}{hint}",
+                f"no institution with id, name or alias {shown(item['name'])}{hint}",
                 sheet=parsed.sheet,
                 row=int(item["row"]),  # type: ignore[call-overload]
                 column=parsed.columns.get("institution"),
-                value=item["name"],
+                value=str(item["name"])[:80],
             )
         raise InvalidInput(problems)
     report = import_published(bundle, dataset, parsed, method, force=force, node=node)
     for item in report["unmatched"]:
-        err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {item['name']!r}")
+        err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {shown(item['name'])}")
     for item in report["repeated"]:
         err(
             f"{parsed.file}:-:{item['row']}:-: names institution {item['id']!r} "
