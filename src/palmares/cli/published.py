@@ -208,8 +208,8 @@ def import_table(
     """Append a published table to the bundle's published.csv (names matched to institutions)."""
     import palmares
     from palmares.io.published_table import import_published, read_published_table
-    from palmares.published import shown
     from palmares.methodology import resolve_methodology
+    from palmares.published import shown
 
     if not system or not edition:
         raise UsageProblem("give --system PRESET and --edition YEAR")
