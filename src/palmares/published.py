@@ -7,8 +7,9 @@ The forms accepted (methodologies.md, addendum on published tables):
   (``201-250``, ``201–250``, ``301—350``), open bands (``801+``, ``1,001+``), ``Reporter``, and
   no rank (empty, ``-``, ``n/a``, ``N/A``);
 - scores: numbers (``96.1``), thousands separators (``20,152``), percentages (``25%``), points
-  out of a maximum (``17/30``: 17), score ranges (``46.3—50.4``: a range, never a total) and no
-  score (empty, ``-``, ``n/a``).
+  (``17/30`` and ``96 pts`` read 17 and 96), score ranges (``46.3—50.4``: a range, never a
+  total) and no score (empty, ``-``, ``n/a``);
+- trailing footnote marks (``12*``, ``96.1†``) and non-breaking spaces are ignored.
 
 Everything else is refused with the reason (a ratio ``33 : 67``, a decimal comma ``72,2``, a
 reversed band, rank 0, ``inf``). Columns are parsed once per distinct cell text, so a table of
@@ -32,8 +33,9 @@ RankStatus = Literal["ranked", "banded", "reporter", "unranked"]
 
 _DASHES: Final = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _DASH: Final = f"[{re.escape(_DASHES)}]"
-_INT: Final = r"\d{1,3}(?:,\d{3})+|\d+"
-_DECIMAL: Final = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+#: Thousands separated by commas or (non-breaking) spaces: "1,001", "1 001".
+_INT: Final = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+"
+_DECIMAL: Final = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\d+)?|\.\d+"
 #: Cells meaning "nothing printed here" (compared after folding case and spaces).
 EMPTY_FORMS: Final = frozenset({"", "n/a", "na", "n.a.", "..."} | set(_DASHES))
 
@@ -49,7 +51,7 @@ _RANK_OPEN = re.compile(rf"({_INT})\s*\+")
 _SCORE = re.compile(rf"([+-]?)({_DECIMAL})")
 _PERCENT = re.compile(rf"({_DECIMAL})\s*%")
 #: Points out of a maximum, as L'Étudiant prints a family ("17/30"): the points.
-_OUT_OF = re.compile(rf"({_DECIMAL})\s*/\s*\d+")
+_OUT_OF = re.compile(rf"({_DECIMAL})\s*(?:/\s*\d+|pts\.?|points?)", re.IGNORECASE)
 _SCORE_RANGE = re.compile(rf"({_DECIMAL})\s*{_DASH}\s*({_DECIMAL})")
 _RATIO = re.compile(r"\d+(?:\.\d+)?\s*:\s*\d+(?:\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,(?:\d{1,2}|\d{4,})")
@@ -67,16 +69,17 @@ def shown(value: object) -> str:
 
 
 def _clean(text: str) -> str:
-    """Strip ordinary and non-breaking spaces around a cell."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    """Strip ordinary and non-breaking spaces and trailing footnote marks ("12*", "96.1†")
+    around a cell."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip().rstrip("*†‡§").strip()
 
 
 def _int(text: str) -> int:
-    return int(text.replace(",", ""))
+    return int(text.replace(",", "").replace(" ", ""))
 
 
 def _float(text: str) -> float:
-    return float(text.replace(",", ""))
+    return float(text.replace(",", "").replace(" ", ""))
 
 
 @dataclass(frozen=True)

@@ -656,3 +656,14 @@ def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -
     assert np.isnan(table.total.value[2]) and np.isnan(table.components["income"].value[2])
     assert table.placeholders == {"Overall score*": 1, "Industry income": 1}
     assert [s["reason"] for s in table.skipped] == ["note", "note", "note"]
+
+
+def test_cells_as_copies_print_them() -> None:
+    from palmares.published import parse_rank, parse_score
+
+    assert parse_rank("12*").rank == 12 and parse_rank("1.0").display == "1"
+    assert (parse_rank("4e ex aequo").rank, parse_rank("4e ex aequo").tied) == (4, True)
+    assert parse_rank("1re").rank == 1 and parse_rank("1\u00a0001+").band_lo == 1001
+    assert parse_score("20\u202f152").value == 20152.0
+    assert parse_score("96.1\u2020").value == 96.1 and parse_score("96 pts").value == 96.0
+    assert parse_score("17/30").value == 17.0 and parse_score("\u00a072.3\u00a0").value == 72.3
