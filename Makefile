@@ -28,7 +28,7 @@ types: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint types
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
