@@ -667,3 +667,45 @@ def test_cells_as_copies_print_them() -> None:
     assert parse_score("20\u202f152").value == 20152.0
     assert parse_score("96.1\u2020").value == 96.1 and parse_score("96 pts").value == 96.0
     assert parse_score("17/30").value == 17.0 and parse_score("\u00a072.3\u00a0").value == 72.3
+
+
+def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
+    tmp_path: Path,
+) -> None:
+    from palmares.io.published_table import import_published
+
+    def qs(names: list[str]) -> Path:
+        records = [
+            {
+                "uni": f'<div class="td-wrap"><a href="/universities/u{i}">{name}</a></div>',
+                "location": "India",
+                "overall_rank_dis": _wrap(i + 1),
+                "overall": _wrap(90 - i),
+            }
+            for i, name in enumerate(names)
+        ]
+        path = tmp_path / f"qs{len(list(tmp_path.iterdir()))}.json"
+        path.write_text(json.dumps({"columns": [], "data": records}), encoding="utf-8")
+        return path
+
+    bundle = empty_bundle(tmp_path / "b")
+    method = resolve_methodology("qs", 2025)
+    first = qs(["Indian Institute of Technology", "Indian Institute of Technology"])
+    table = _read(first, "qs", 2025, dataset=palmares.load(bundle), create=True)
+    # Same name, same country, different pages: two institutions, no homonym warning.
+    assert [(c["id"], c["url"]) for c in table.created] == [
+        ("indian-institute-of-technology", "/universities/u0"),
+        ("indian-institute-of-technology-2", "/universities/u1"),
+    ]
+    assert table.warnings == ()
+    import_published(bundle, palmares.load(bundle), table, method)
+    institutions = pd.read_csv(bundle / "institutions.csv", dtype=str, keep_default_na=False)
+    assert institutions["url"].tolist() == ["/universities/u0", "/universities/u1"]
+    # A later table printing another name for the same page finds the institution.
+    later = qs(["IIT Bombay", "IIT Delhi"])
+    again = _read(later, "qs", 2025, dataset=palmares.load(bundle))
+    assert again.institution_ids is not None
+    assert again.institution_ids.tolist() == [
+        "indian-institute-of-technology",
+        "indian-institute-of-technology-2",
+    ]

@@ -47,6 +47,12 @@ from palmares.systems import SYSTEMS_DIR
 
 #: Fields every preset knows, before its component ids.
 BASE_FIELDS: tuple[str, ...] = ("institution", "country", "year", "rank", "national_rank", "total")
+#: Fields naming an institution beside its name, read when a table has them (THE's JSON, QS's).
+IDENTITY_FIELDS: tuple[str, ...] = ("url", "publisher_id")
+_IDENTITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "url": ("url", "link", "profile", "profile url", "web page"),
+    "publisher_id": ("publisher id", "nid", "core id", "institution id"),
+}
 #: Rows searched for the header (title rows may sit above it).
 _HEADER_SEARCH = 10
 
@@ -142,8 +148,11 @@ def published_format(preset: str) -> PublishedFormat:
     return PublishedFormat(
         preset=preset,
         aliases={
-            name: tuple(normalise_header(a) for a in (name, *names))
-            for name, names in data["fields"].items()
+            **{k: tuple(normalise_header(a) for a in v) for k, v in _IDENTITY_ALIASES.items()},
+            **{
+                name: tuple(normalise_header(a) for a in (name, *names))
+                for name, names in data["fields"].items()
+            },
         },
         component_kind=published.get("components", "score"),
         not_applicable_when_blank=frozenset(published.get("not_applicable_when_blank", [])),
@@ -464,7 +473,7 @@ def read_published_table(
     file = str(source)
     fmt = published_format(system)
     components = table_components(method, fmt)
-    fields = (*BASE_FIELDS, *components)
+    fields = (*BASE_FIELDS, *components, *IDENTITY_FIELDS)
     mapping = dict(mapping or {})
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
@@ -710,16 +719,38 @@ def read_published_table(
                 value=unknown_countries[0][:80],
                 severity="warning",
             )
-    occurrence = _homonyms(institution, country, codes, rows, file, sheet, warnings, found, headers)
+    identity = {
+        name: [r[found[name]].strip() for r in body] if name in found else [""] * len(body)
+        for name in IDENTITY_FIELDS
+    }
+    # A URL or a publisher id tells apart rows a name and a country do not.
+    marks = np.asarray(
+        [f"{u}\x00{p}" for u, p in zip(identity["url"], identity["publisher_id"], strict=True)],
+        dtype=str,
+    )
+    occurrence = _homonyms(
+        institution, country, codes, rows, file, sheet, warnings, found, headers, marks
+    )
     ids: npt.NDArray[np.str_] | None = None
     unmatched_rows: tuple[dict[str, object], ...] = ()
     created: tuple[dict[str, object], ...] = ()
     if dataset is not None:
         ids, unmatched = match_institutions(
-            institution, dataset, countries=codes, occurrence=occurrence
+            institution,
+            dataset,
+            countries=codes,
+            occurrence=occurrence,
+            identity={
+                "url": identity["url"],
+                identity_column(system): identity["publisher_id"],
+            },
         )
         if create:
             ids, created = _create_ids(institution, codes, occurrence, ids, dataset, rows)
+            created = tuple(
+                {**c, **_identity_of(identity, system, rows, int(cast(int, c["row"])))}
+                for c in created
+            )
             unmatched = [(i, u) for i, u in unmatched if ids[i] == ""]
         unmatched_rows = tuple({"row": int(rows[i]), **u} for i, u in unmatched)
     return PublishedTable(
@@ -809,6 +840,7 @@ def _homonyms(
     warnings: Problems,
     found: Mapping[str, int],
     headers: Sequence[str],
+    marks: npt.NDArray[np.str_] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Occurrence of each row among the rows that nothing in the table tells apart (same name,
     ignoring case and accents, and same country): 1 for the first, 2, 3... for the others,
@@ -816,10 +848,11 @@ def _homonyms(
     first: dict[tuple[str, str], int] = {}
     seen: dict[tuple[str, str], int] = {}
     occurrence = np.ones(institution.size, dtype=np.int64)
-    for i, (name, printed, code) in enumerate(
-        zip(institution.tolist(), country.tolist(), codes.tolist(), strict=True)
+    extra = marks.tolist() if marks is not None else [""] * institution.size
+    for i, (name, printed, code, mark) in enumerate(
+        zip(institution.tolist(), country.tolist(), codes.tolist(), extra, strict=True)
     ):
-        key = (fold_name(name), code or fold_name(printed))
+        key = (fold_name(name), (code or fold_name(printed)) + "\x00" + mark)
         seen[key] = seen.get(key, 0) + 1
         occurrence[i] = seen[key]
         if seen[key] == 1:
@@ -894,12 +927,36 @@ def _create_ids(
     return np.asarray(out.tolist(), dtype=str), tuple(created)
 
 
+def identity_column(system: str) -> str:
+    """The institutions' column keeping a system's publisher id (``the_wur_id``, ``qs_id``)."""
+    return f"{system.replace('-', '_')}_id"
+
+
+def _identity_key(value: str) -> str:
+    """A URL or an id compared ignoring case, spaces and a trailing slash."""
+    return value.strip().rstrip("/").casefold()
+
+
+def _identity_of(
+    identity: Mapping[str, Sequence[str]], system: str, rows: npt.NDArray[np.int64], row: int
+) -> dict[str, str]:
+    """The URL and publisher id a created institution keeps (only those printed)."""
+    i = int(np.flatnonzero(rows == row)[0])
+    out = {}
+    if identity["url"][i]:
+        out["url"] = identity["url"][i]
+    if identity["publisher_id"][i]:
+        out[identity_column(system)] = identity["publisher_id"][i]
+    return out
+
+
 def match_institutions(
     names: Sequence[str] | npt.NDArray[np.str_],
     dataset: Dataset,
     *,
     countries: Sequence[str] | npt.NDArray[np.str_] | None = None,
     occurrence: Sequence[int] | npt.NDArray[np.int64] | None = None,
+    identity: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[npt.NDArray[np.str_], list[tuple[int, dict[str, object]]]]:
     """Bundle ids for published names: an exact id, else a case- and accent-insensitive exact
     name or alias (never fuzzy), narrowed by the printed country (alpha-2 codes, "" unknown)
@@ -932,9 +989,27 @@ def match_institutions(
     texts = np.asarray(names, dtype=str).tolist()
     codes = [""] * len(texts) if countries is None else np.asarray(countries, dtype=str).tolist()
     seq = [1] * len(texts) if occurrence is None else [int(k) for k in occurrence]
+    # A URL or publisher id the bundle keeps (columns ``url``, ``<system>_id``) names one
+    # institution whatever the name printed.
+    by_identity: list[dict[str, str]] = []
+    given: list[Sequence[str]] = []
+    for column, values in (identity or {}).items():
+        if column in inst and any(values):
+            keys = inst[column].fillna("").astype(str).map(_identity_key).tolist()
+            by_identity.append(
+                {k: ident for k, ident in zip(keys, inst["id"].tolist(), strict=True) if k}
+            )
+            given.append(values)
     ids: list[str] = []
     unmatched: list[tuple[int, dict[str, object]]] = []
     for i, (name, code, k) in enumerate(zip(texts, codes, seq, strict=True)):
+        found_by_identity = [
+            table.get(_identity_key(values[i]), "")
+            for table, values in zip(by_identity, given, strict=True)
+        ]
+        if any(found_by_identity):
+            ids.append(next(h for h in found_by_identity if h))
+            continue
         hits = {name} if name in known else index.get(fold_name(name), set())
         if code and hits:
             same = {h for h in hits if country_of.get(h, "") in (code, "")}
@@ -1160,13 +1235,9 @@ def import_published(
     changed = {"published": merged}
     if table.created:
         institutions = tables["institutions"]
-        made = pd.DataFrame(
-            {
-                "id": [c["id"] for c in table.created],
-                "name": [c["name"] for c in table.created],
-                "country": [c["country"] for c in table.created],
-            }
-        )
+        # The URL and publisher id printed are kept (columns ``url``, ``<system>_id``), so a
+        # later table finds the institution by them.
+        made = pd.DataFrame([{k: v for k, v in c.items() if k != "row"} for c in table.created])
         changed["institutions"] = pd.concat([institutions, made], ignore_index=True)
     indicators = tables["indicators"]
     tree = _tree_rows(method)

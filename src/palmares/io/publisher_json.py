@@ -30,6 +30,7 @@ JsonFormat = Literal["the-json", "qs-json"]
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _SPACES = re.compile(r"\s+")
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 #: Record keys of QS's JSON and the canonical field each one holds.
 _QS_FIELDS = {
     "uni": "institution",
@@ -139,4 +140,10 @@ def json_grid(document: Any, file: str, kind: JsonFormat) -> tuple[list[list[str
             else:
                 headers.append(key)
     grid = [headers] + [[_text(r.get(k)) for k in keys] for r in records]
+    if kind == "qs-json" and "uni" in keys and "url" not in keys:
+        # The name sits inside a link to the institution's page: its URL names it too.
+        grid[0].append("url")
+        for row, record in zip(grid[1:], records, strict=True):
+            match = _HREF.search(str(record.get("uni") or ""))
+            row.append(html.unescape(match.group(1)) if match else "")
     return grid, list(range(1, len(grid) + 1))
