@@ -68,7 +68,7 @@ def shown(value: object) -> str:
     return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
 
 
-def _clean(text: str) -> str:
+def clean_cell(text: str) -> str:
     """Strip ordinary and non-breaking spaces and trailing footnote marks ("12*", "96.1†")
     around a cell."""
     return text.replace("\u00a0", " ").replace("\u202f", " ").strip().rstrip("*†‡§").strip()
@@ -122,7 +122,7 @@ def _ranked(number: str, tied: bool, display: str) -> Rank:
 
 def parse_rank(text: str) -> Rank:
     """A rank cell in any printed form; :class:`CellError` when it is in none."""
-    cell = _clean(text)
+    cell = clean_cell(text)
     if cell.casefold() in EMPTY_FORMS:
         return Rank("unranked", display=cell)
     if cell.casefold() == "reporter":
@@ -160,7 +160,7 @@ def parse_rank(text: str) -> Rank:
 
 def parse_score(text: str) -> Score:
     """A score cell in any printed form; :class:`CellError` when it is in none."""
-    cell = _clean(text)
+    cell = clean_cell(text)
     if cell.casefold() in EMPTY_FORMS:
         return Score()
     match = _SCORE.fullmatch(cell)
@@ -233,7 +233,7 @@ def parse_rank_column(cells: Iterable[str]) -> RankColumn:
             parsed.append(parse_rank(text))
             reasons.append("")
         except CellError as error:
-            parsed.append(Rank("unranked", display=_clean(text)))
+            parsed.append(Rank("unranked", display=clean_cell(text)))
             reasons.append(str(error))
 
     def field(name: str, dtype: type) -> npt.NDArray[Any]:

@@ -37,7 +37,7 @@ from palmares.problems import InvalidInput, Problem, Problems, UsageProblem
 from palmares.published import (
     RankColumn,
     ScoreColumn,
-    _clean,
+    clean_cell,
     parse_rank_column,
     parse_score_column,
     shown,
@@ -92,7 +92,7 @@ class Placeholder:
 def placeholder_key(text: str) -> str:
     """The form a cell is compared in against placeholders: a number by its value, else the
     text folded (case, non-breaking spaces)."""
-    cell = _clean(text).casefold()
+    cell = clean_cell(text).casefold()
     try:
         return f"#{float(cell.replace(',', '')):.12g}"
     except ValueError:
@@ -812,7 +812,7 @@ def parse_grade_column(
     na: list[bool] = []
     errors: dict[int, str] = {}
     for i, text in enumerate(cells):
-        cell = _clean(text)
+        cell = clean_cell(text)
         folded = cell.casefold()
         if cell.upper() in GRADES:
             out.append(cell.upper())
