@@ -709,3 +709,37 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
         "indian-institute-of-technology",
         "indian-institute-of-technology-2",
     ]
+
+
+def test_import_options_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = empty_bundle(tmp_path / "b")
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "Prefix,Rank,Name,Overall\n,1,A,n.p.\n=,2,B,80.0\n=,2,C,80.0\n,,,\n,4,,70.0\n",
+        encoding="utf-8",
+    )
+    common = ("--data", str(bundle), "--system", "the-wur", "--edition", "2016", "--create")
+    code, out, err = cli(monkeypatch, capsys, "import", str(path), *common, "--strict")
+    assert code == 2 and ":6:Name: missing-value: no institution name" in err
+    assert not (bundle / "published.csv").exists()
+    code, out, err = cli(
+        monkeypatch,
+        capsys,
+        "import",
+        str(path),
+        *common,
+        "--missing",
+        "Overall=n.p.",
+        "--map",
+        "rank=Prefix+Rank",
+        "--json",
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["placeholder_cells"] == 1 and report["placeholders"] == {"Overall": 1}
+    assert report["skipped"] == [{"row": 6, "reason": "no-name"}]
+    published = pd.read_csv(bundle / "published.csv", dtype=str, keep_default_na=False)
+    overall = published.set_index("institution")
+    assert overall.loc["a", "score"] == "" and overall.loc["b", "rank_display"] == "=2"

@@ -246,6 +246,15 @@ def import_table(
                 value=str(item["name"])[:80],
             )
         raise InvalidInput(problems)
+    if node is not None:
+        from palmares.io.published_table import published_format, table_components
+
+        known = table_components(method, published_format(method.system))
+        in_bundle = f"{method.system}.{node}" in set(dataset.indicators["id"].astype(str))
+        if node not in known and not in_bundle:
+            raise UsageProblem(
+                f"--node {node}: no such node of {method.system} (nodes: {', '.join(known)})"
+            )
     report = import_published(bundle, dataset, parsed, method, force=force, node=node)
     for item in report["unmatched"]:
         err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {shown(item['name'])}")
