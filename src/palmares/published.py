@@ -5,7 +5,7 @@ The forms accepted (methodologies.md, addendum on published tables):
 - ranks: ``39``, ``1.0`` (a spreadsheet's whole number), ``=39`` and ``15=`` (joint), `` =193``
   (stray spaces), French ordinals (``1er``, ``2e``, ``4e ex aequo``), bands with any dash
   (``201-250``, ``201–250``, ``301—350``), open bands (``801+``, ``1,001+``), ``Reporter``, and
-  no rank (empty, ``-``, ``n/a``, ``N/A``);
+  no rank (empty, ``-``, ``n/a``, ``N/A``, ``NR``, ``not ranked``);
 - scores: numbers (``96.1``), thousands separators (``20,152``), percentages (``25%``), points
   (``17/30`` and ``96 pts`` read 17 and 96), score ranges (``46.3—50.4``: a range, never a
   total) and no score (empty, ``-``, ``n/a``);
@@ -38,6 +38,8 @@ _INT: Final = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+"
 _DECIMAL: Final = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\d+)?|\.\d+"
 #: Cells meaning "nothing printed here" (compared after folding case and spaces).
 EMPTY_FORMS: Final = frozenset({"", "n/a", "na", "n.a.", "..."} | set(_DASHES))
+#: Rank cells meaning "not ranked" (compared after folding case).
+_NOT_RANKED: Final = frozenset({"nr", "n.r.", "not ranked", "unranked", "non classé", "nc"})
 
 _RANK_JOINT_BEFORE = re.compile(rf"=\s*({_INT})")
 _RANK_JOINT_AFTER = re.compile(rf"({_INT})\s*=")
@@ -123,7 +125,7 @@ def _ranked(number: str, tied: bool, display: str) -> Rank:
 def parse_rank(text: str) -> Rank:
     """A rank cell in any printed form; :class:`CellError` when it is in none."""
     cell = clean_cell(text)
-    if cell.casefold() in EMPTY_FORMS:
+    if cell.casefold() in EMPTY_FORMS or cell.casefold() in _NOT_RANKED:
         return Rank("unranked", display=cell)
     if cell.casefold() == "reporter":
         return Rank("reporter", display=cell)

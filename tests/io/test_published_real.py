@@ -743,3 +743,14 @@ def test_import_options_from_the_command_line(
     published = pd.read_csv(bundle / "published.csv", dtype=str, keep_default_na=False)
     overall = published.set_index("institution")
     assert overall.loc["a", "score"] == "" and overall.loc["b", "rank_display"] == "=2"
+
+
+def test_an_excel_separator_line_and_not_ranked_cells(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("sep=;\nRank;Name;Overall\n1;A;90,5\nNR;B;-\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="decimal comma"):
+        _read(path, "the-wur", 2016)
+    path.write_text("sep=;\nRank;Name;Overall\n1;A;90.5\nNR;B;-\n", encoding="utf-8")
+    table = _read(path, "the-wur", 2016)
+    assert table.rows.tolist() == [3, 4] and table.rank.status.tolist() == ["ranked", "unranked"]
+    assert table.total.value[0] == 90.5

@@ -253,8 +253,14 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
 
 def _csv_grid(text: str) -> tuple[list[list[str]], list[int]]:
     # Sniffed over the first lines: a title row above the header may hold no separator.
-    head = "\n".join(text.splitlines()[:_HEADER_SEARCH])
+    lines = text.splitlines()
+    head = "\n".join(lines[:_HEADER_SEARCH])
     delimiter = max((",", ";", "\t"), key=head.count)
+    # Excel's "sep=;" first line names the separator (it is then an empty row).
+    hint = re.fullmatch(r"sep=(.)", lines[0].strip()) if lines else None
+    if hint:
+        delimiter = hint.group(1)
+        text = text.replace(lines[0], "", 1)
     # newline="" keeps CR-only, LF and CRLF line ends for the csv module to split.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     grid: list[list[str]] = []
