@@ -401,7 +401,8 @@ def _year_of(text: str) -> int | None:
 def _second_header(cells: Sequence[str], found: Mapping[str, int]) -> bool:
     """A row of short codes under the header: at least two mapped numeric cells hold text, and
     none holds a rank or a number."""
-    numeric = [i for name, i in found.items() if name not in ("institution", "country")]
+    unparsed = ("institution", "country", "national_rank", *IDENTITY_FIELDS)
+    numeric = [i for name, i in found.items() if name not in unparsed]
     texts = [cells[i] for i in numeric if i < len(cells) and cells[i]]
     if len(texts) < 2:
         return False
