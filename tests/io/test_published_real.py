@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import palmares
 from palmares.cli import main
@@ -754,3 +756,49 @@ def test_an_excel_separator_line_and_not_ranked_cells(tmp_path: Path) -> None:
     table = _read(path, "the-wur", 2016)
     assert table.rows.tolist() == [3, 4] and table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.total.value[0] == 90.5
+
+
+_CELLS = [
+    "",
+    "-",
+    "0",
+    "=12",
+    "12*",
+    "1.0",
+    "201\u2013250",
+    "1,001+",
+    "Reporter",
+    "NR",
+    "96.1",
+    "50.1\u201353.7",
+    "20\u00a0152",
+    "<b>7</b>",
+    "n/a",
+    "x",
+    "33 : 67",
+    "Uni \u00c9",
+    "uni e",
+    "=",
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(st.sampled_from(_CELLS), min_size=5, max_size=5), min_size=1, max_size=8))
+def test_any_table_reads_or_is_refused_with_located_problems(
+    tmp_path: Path, body: list[list[str]]
+) -> None:
+    path = tmp_path / "fuzz.csv"
+    frame = pd.DataFrame(body, columns=["Rank", "Name", "Country", "Overall", "Teaching"])
+    frame.to_csv(path, index=False)
+    try:
+        table = _read(path, "the-wur", 2016)
+    except InvalidInput as refused:
+        assert all(p.row is not None and p.row >= 2 for p in refused.problems)
+        assert all(len(p.message) < 400 for p in refused.problems)
+        return
+    # Every row kept has a name; a placeholder or a printed blank is never a value.
+    assert (table.institution != "").all()
+    assert not (table.total.value == 0).any()
+    assert len(table) + len(table.skipped) <= len(body)
