@@ -167,7 +167,9 @@ def reproduce(
 
 @app.command("import")
 def import_table(
-    table: Annotated[Path, typer.Argument(help="The published table (CSV or .xlsx).")],
+    table: Annotated[
+        Path, typer.Argument(help="The published table (CSV, .xlsx or a publisher's JSON).")
+    ],
     data: Annotated[
         Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
     ] = None,
