@@ -361,6 +361,22 @@ def _qs_json(frame: pd.DataFrame) -> dict[str, object]:
     return {"columns": columns, "data": records}
 
 
+def test_a_bare_list_of_records_reads_like_the_json(tmp_path: Path) -> None:
+    path = tmp_path / "copy.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"rank": "=1", "name": "A", "scores_overall": "90.1"},
+                {"rank": "=1", "name": "B", "scores_overall": 90.1, "extra": [1, 2]},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    table = _read(path, "the-wur", 2016)
+    assert table.table_format == "the-json" and table.institution.tolist() == ["A", "B"]
+    assert table.total.value.tolist() == [90.1, 90.1] and table.rank.tied.tolist() == [True, True]
+
+
 def test_qs_json_is_read_directly_with_no_option(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -61,6 +61,9 @@ def _text(value: Any) -> str:
 def detect_json(document: Any) -> JsonFormat | None:
     """``qs-json`` for an object with ``columns`` of ``{data, title}`` and ``data`` records,
     ``the-json`` for an object whose ``data`` records carry ``scores_overall`` or ``name``."""
+    if isinstance(document, list) and document and all(isinstance(r, dict) for r in document):
+        # A bare list of records (a copy's export): its keys are headers, as THE's are.
+        return "the-json"
     if not isinstance(document, dict):
         return None
     records = document.get("data")
@@ -91,7 +94,7 @@ def load_json(text: str, file: str) -> Any:
 
 
 def _records(document: Any, file: str, kind: JsonFormat) -> list[dict[str, Any]]:
-    records = document.get("data") if isinstance(document, dict) else None
+    records = document.get("data") if isinstance(document, dict) else document
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InvalidInput.single(
             file,
