@@ -818,3 +818,13 @@ def test_any_table_reads_or_is_refused_with_located_problems(
     assert (table.institution != "").all()
     assert not (table.total.value == 0).any()
     assert len(table) + len(table.skipped) <= len(body)
+
+
+def test_missing_applies_to_the_rank_too(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("Rang,Nom,Total\n1er,A,90\nhors classement,B,80\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not a rank"):
+        _read(path, "letudiant", 2024)
+    table = _read(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
+    assert table.rank.status.tolist() == ["ranked", "unranked"]
+    assert table.placeholders == {"Rang": 1}

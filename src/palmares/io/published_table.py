@@ -650,16 +650,12 @@ def read_published_table(
             )
 
     institution = np.asarray(column("institution"), dtype=str)
-    if fmt.ranked and "rank" in found:
-        rank = parse_rank_column(column("rank"))
-        report("rank", rank.errors, "invalid-value", column("rank"))
-    else:
-        rank = parse_rank_column([""] * len(body))
-    without_rank = (rank.status == "banded") | (rank.status == "unranked")
 
-    # Placeholders: a printed value meaning "not published" becomes an empty cell.
+    # Placeholders: a printed value meaning "not published" becomes an empty cell. The
+    # format's apply to score columns; the user's (--missing) to any parsed column.
     user = _user_placeholders(missing or {})
     counts: dict[str, int] = {}
+    without_rank = np.zeros(len(body), dtype=bool)
 
     def cells_of(name: str, score: bool) -> list[str]:
         cells = column(name)
@@ -680,6 +676,14 @@ def read_published_table(
         if hit.any():
             counts[headers[found[name]]] = int(hit.sum())
         return [("" if h else c) for c, h in zip(cells, hit.tolist(), strict=True)]
+
+    if fmt.ranked and "rank" in found:
+        rank_cells = cells_of("rank", False)
+        rank = parse_rank_column(rank_cells)
+        report("rank", rank.errors, "invalid-value", rank_cells)
+    else:
+        rank = parse_rank_column([""] * len(body))
+    without_rank[:] = (rank.status == "banded") | (rank.status == "unranked")
 
     total = None
     if "total" in found:
