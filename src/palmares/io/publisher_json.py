@@ -37,7 +37,15 @@ _QS_FIELDS = {
     "title": "institution",
     "location": "country",
     "overall": "total",
+    "overall_score": "total",
     "overall_rank_dis": "rank",
+}
+#: Other keys that would read as the same canonical column (and shadow it) once it is named.
+_SHADOWS = {
+    "institution": {"name", "title", "university", "institution"},
+    "country": {"country", "location", "country/territory"},
+    "total": {"overall score", "score", "overall", "total"},
+    "rank": {"rank", "rank display", "rank_display", "overall rank", "overall_rank"},
 }
 
 
@@ -122,8 +130,9 @@ def json_grid(document: Any, file: str, kind: JsonFormat) -> tuple[list[list[str
             for c in document.get("columns", [])
             if isinstance(c, dict) and "data" in c
         }
-        # Keys that would read as a canonical column and shadow the ones named above.
-        reserved = {*_QS_FIELDS.values(), "name", "score", "overall score", "rank", "title"}
+        # Keys that would read as a canonical column named from another key, and shadow it.
+        named = {_QS_FIELDS[k] for k in keys if k in _QS_FIELDS}
+        reserved = {*named, *(alias for field in named for alias in _SHADOWS[field])}
         headers = []
         for key in keys:
             title = titles.get(key, "")
@@ -138,7 +147,7 @@ def json_grid(document: Any, file: str, kind: JsonFormat) -> tuple[list[list[str
             ):
                 # An indicator (a numeric id) is named by its column's title.
                 headers.append(title)
-            elif key.casefold() in reserved:
+            elif key.casefold() in reserved or key.casefold().replace("_", " ") in reserved:
                 headers.append(f"json {key}")
             else:
                 headers.append(key)
