@@ -828,3 +828,37 @@ def test_missing_applies_to_the_rank_too(tmp_path: Path) -> None:
     table = _read(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
     assert table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.placeholders == {"Rang": 1}
+
+
+def test_qs_json_keys_become_the_columns_they_name() -> None:
+    from palmares.io.publisher_json import json_grid, strip_html
+
+    document = {
+        "columns": [{"data": "3781", "title": "<b>Academic Reputation</b>"}],
+        "data": [
+            {
+                "uni": "<a href='/u/a'>A &amp; M</a>",
+                "country": "France",
+                "overall_rank_dis": "=1",
+                "overall_rank": "1",
+                "overall": "90",
+                "3781": "80",
+                "3781_rank": "4",
+                "rank": "1",
+            }
+        ],
+    }
+    grid, rows = json_grid(document, "f.json", "qs-json")
+    assert grid[0] == [
+        "institution",
+        "country",
+        "rank",
+        "json overall_rank",
+        "total",
+        "Academic Reputation",
+        "3781_rank",
+        "json rank",
+        "url",
+    ]
+    assert grid[1][0] == "A & M" and grid[1][-1] == "/u/a" and rows == [1, 2]
+    assert strip_html('<div class="td-wrap">&nbsp;87.6 </div>') == "87.6"
