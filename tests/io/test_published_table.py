@@ -267,6 +267,38 @@ def test_excel_tables(tmp_path: Path) -> None:
     assert table.rank.band_lo[2] == 601 and table.rank.band_hi[2] == 800
 
 
+def _unreadable(path: Path, **kwargs: object) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        _read(path, **kwargs)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.code) == (str(path), "unreadable-file")
+    return problem.message
+
+
+def test_every_format_opens_through_the_reliability_guards(tmp_path: Path) -> None:
+    import os
+
+    # Not a regular file: refused before opening, whatever the format.
+    folder = tmp_path / "the.csv"
+    folder.mkdir()
+    assert "folder" in _unreadable(folder)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    assert "FIFO" in _unreadable(fifo, table_format="the-json")
+    # A corrupt workbook or a zip that is no workbook: one located problem, no traceback.
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert "Excel workbook" in _unreadable(tmp_path / "bad.xlsx")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.xlsx", "w") as archive:
+        archive.writestr("hello.txt", "no workbook here")
+    assert "Excel workbook" in _unreadable(tmp_path / "empty.xlsx")
+    # JSON nested beyond the parser's recursion limit.
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested too deep" in _unreadable(deep)
+
+
 def test_cwur_components_are_ranks(tmp_path: Path) -> None:
     text = (
         "world_rank,institution,country,national_rank,quality_of_education,alumni_employment,"

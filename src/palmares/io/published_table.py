@@ -283,43 +283,63 @@ def _read_grid(
 ) -> tuple[list[list[str]], list[int], str | None, str, str]:
     """Rows of text cells of a table file, their row numbers, the sheet, the encoding used and
     the format (detected when not given: .xlsx by its suffix, JSON by its first character)."""
+    from palmares.io.limits import (
+        check_xlsx_archive,
+        read_input_bytes,
+        reading,
+        require_regular_file,
+    )
+
     file = str(source)
     if table_format not in (None, *TABLE_FORMATS):
         raise UsageProblem(
             f"--format {table_format}: unknown table format (formats: {', '.join(TABLE_FORMATS)})"
         )
+    # Every format goes through the same guards (palmares.io.limits): a regular file only, and
+    # any parser failure on a corrupt file is one located problem, never a traceback.
+    problems = Problems()
     if table_format == "xlsx" or (
         table_format is None and source.suffix.lower() in (".xlsx", ".xlsm")
     ):
-        grid, numbers, sheet = _excel_grid(source)
-        return grid, numbers, sheet, "xlsx", "xlsx"
-    text, used = _decode(source.read_bytes(), file, encoding)
+        require_regular_file(source)
+        if (archive := check_xlsx_archive(source)) is not None:
+            raise InvalidInput.single(
+                file, "unreadable-file", f"not a readable Excel workbook: {archive}"
+            )
+        with reading(file, problems, "Excel workbook"):
+            grid, numbers, sheet = _excel_grid(source)
+            return grid, numbers, sheet, "xlsx", "xlsx"
+        raise InvalidInput(problems)
+    data = read_input_bytes(source, problems, file)
+    if data is None:
+        raise InvalidInput(problems)
+    text, used = _decode(data, file, encoding)
     looks_json = text.lstrip()[:1] in ("{", "[")
     if table_format in ("the-json", "qs-json") or (table_format is None and looks_json):
-        document = load_json(text, file)
-        kind = table_format or detect_json(document)
-        if kind is None:
-            raise InvalidInput.single(
-                file,
-                "missing-column",
-                "a JSON document in neither THE's nor QS's ranking shape: pass --format "
-                "the-json or --format qs-json, or give the table as CSV",
-            )
-        grid, numbers = json_grid(document, file, cast(JsonFormat, kind))
-        return grid, numbers, None, used, kind
-    grid, numbers = _csv_grid(text)
-    return grid, numbers, None, used, "csv"
+        with reading(file, problems, "JSON document"):
+            document = load_json(text, file)
+            kind = table_format or detect_json(document)
+            if kind is None:
+                raise InvalidInput.single(
+                    file,
+                    "missing-column",
+                    "a JSON document in neither THE's nor QS's ranking shape: pass --format "
+                    "the-json or --format qs-json, or give the table as CSV",
+                )
+            grid, numbers = json_grid(document, file, cast(JsonFormat, kind))
+            return grid, numbers, None, used, kind
+        raise InvalidInput(problems)
+    with reading(file, problems, "CSV table"):
+        grid, numbers = _csv_grid(text)
+        return grid, numbers, None, used, "csv"
+    raise InvalidInput(problems)
 
 
 def _excel_grid(path: Path) -> tuple[list[list[str]], list[int], str | None]:
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a corrupt workbook
-        raise InvalidInput.single(
-            str(path), "encoding", f"not a readable Excel workbook: {error}"
-        ) from None
+    # A corrupt workbook's many kinds of failure become one problem in _read_grid (reading).
+    book = load_workbook(path, read_only=True, data_only=True)
     try:
         for sheet in book.worksheets:
             grid: list[list[str]] = []
@@ -488,7 +508,7 @@ def read_published_table(
             f"--map {unknown[0]}=...: unknown field for {system} {edition} "
             f"(fields: {', '.join(fields)})"
         )
-    if not source.is_file():
+    if not (source.exists() or source.is_symlink()):
         raise UsageProblem(f"no such table: {file}")
     grid, numbers, sheet, used, kind = _read_grid(source, encoding, table_format)
     if not grid:
