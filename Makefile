@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint types bench lock clean
+.PHONY: demo test lint types bench lock clean postgres
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,15 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/palmares demo
+	$(VENV)/bin/palmares demo --db palmares.duckdb
+
+# The store tests start a real PostgreSQL from the machine's server binaries: install them
+# when missing (CI runs as root), or stop saying so.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq postgresql >/dev/null); } || \
+	  { echo "PostgreSQL server binaries missing: run apt-get install -y postgresql" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -27,7 +35,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint types
+test: lint types postgres
 	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
@@ -38,4 +46,4 @@ lock: $(STAMP)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --no-annotate -o requirements.lock
 
 clean:
-	rm -rf $(VENV) palmares-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) palmares-demo palmares.duckdb palmares.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

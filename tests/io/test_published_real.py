@@ -638,6 +638,56 @@ def test_reproduce_data_gives_the_figures_of_the_file(
     assert code == 2 and "no published table of arwu 2010" in err
 
 
+def test_reproduce_db_gives_the_json_of_reproduce_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table imported into a bundle, the bundle loaded into a DuckDB store: ``reproduce
+    --db`` reads the same rows back and prints the same JSON as ``reproduce --data``."""
+    monkeypatch.delenv("PALMARES_DB", raising=False)
+    monkeypatch.delenv("PALMARES_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./palmares.duckdb but the test's own
+    frame = the_2016_frame()  # ranks 201-240 printed as bands, with no total
+    frame.loc[7, "income"] = "-"  # imputed by the 2016 methodology
+    path = tmp_path / "the.csv"
+    frame.to_csv(path, index=False)
+    bundle = empty_bundle(tmp_path / "b")
+    common = ("--system", "the-wur", "--edition", "2016", "--json")
+    code, _, err = cli(
+        monkeypatch, capsys, "import", str(path), "--data", str(bundle), "--create", *common
+    )
+    assert code == 0, err
+    store = tmp_path / "store.duckdb"
+    code, _, err = cli(monkeypatch, capsys, "db", "load", str(bundle), "--db", str(store))
+    assert code == 0, err
+    code, from_bundle, err = cli(monkeypatch, capsys, "reproduce", "--data", str(bundle), *common)
+    assert code == 0, err
+    code, from_store, err = cli(monkeypatch, capsys, "reproduce", "--db", str(store), *common)
+    assert code == 0, err
+    a, b = json.loads(from_bundle), json.loads(from_store)
+    assert (a["rows"], a["banded_rows"], a["imputed_rows"]) == (240, 40, 1)
+    assert a["format"] == "bundle"
+    assert a["total_within_0_1_pct"] is not None and a["rank_exact_pct"] is not None
+    assert b == a
+    # import writes a bundle: a store is refused (exit 2), and left as it was.
+    before = store.read_bytes()
+    code, _, err = cli(monkeypatch, capsys, "import", str(path), "--db", str(store), *common)
+    assert code == 2 and "not a store" in err
+    assert store.read_bytes() == before
+    # A store holding no table of the edition says so, exit 2.
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "reproduce",
+        "--db",
+        str(store),
+        "--system",
+        "arwu",
+        "--edition",
+        "2010",
+    )
+    assert code == 2 and "no published table of arwu 2010" in err
+
+
 def test_an_assumed_edition_says_so(tmp_path: Path) -> None:
     method = resolve_methodology("the-wur", 2026)
     rng = np.random.default_rng(1)

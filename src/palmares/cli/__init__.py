@@ -7,6 +7,7 @@ import sys
 from palmares.cli import charts as _charts  # noqa: F401
 from palmares.cli import communique as _communique  # noqa: F401
 from palmares.cli import data as _data  # noqa: F401  (registers commands)
+from palmares.cli import db as _db
 from palmares.cli import demo as _demo  # noqa: F401
 from palmares.cli import highlights as _highlights  # noqa: F401
 from palmares.cli import history as _history  # noqa: F401
@@ -22,7 +23,7 @@ from palmares.problems import InvalidInput
 def main() -> None:
     """Entry point of the ``palmares`` console script (exit 0 ok, 2 bad input, 1 internal)."""
     try:
-        app()
+        _db.command_tree()(prog_name="palmares")
     except InvalidInput as problem:
         for p in problem.problems:
             err(p.to_text())

@@ -219,6 +219,12 @@ def import_table(
     year = parse_edition(edition)
     method = resolve_methodology(system, year)
     bundle = data_path(data)
+    if getattr(bundle, "store_url", None) is not None:
+        # import writes a bundle's published table; a store is loaded from a bundle.
+        raise UsageProblem(
+            "import writes into a bundle, not a store: give --data DIR, then load it with "
+            "palmares db load DIR --replace"
+        )
     dataset = palmares.load(bundle)
     parsed = read_published_table(
         table,
