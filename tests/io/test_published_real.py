@@ -673,6 +673,12 @@ def test_reproduce_db_gives_the_json_of_reproduce_data(
     code, _, err = cli(monkeypatch, capsys, "import", str(path), "--db", str(store), *common)
     assert code == 2 and "not a store" in err
     assert store.read_bytes() == before
+    # A TABLE and a store: which one? exit 2; then the TABLE alone reads the file.
+    code, _, err = cli(monkeypatch, capsys, "reproduce", str(path), "--db", str(store), *common)
+    assert code == 2 and "either a TABLE file or --data DIR / --db URL" in err
+    code, from_file, err = cli(monkeypatch, capsys, "reproduce", str(path), *common)
+    assert code == 0, err
+    assert json.loads(from_file)["rows"] == 240
     # A store holding no table of the edition says so, exit 2.
     code, _, err = cli(
         monkeypatch,

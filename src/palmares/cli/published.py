@@ -113,8 +113,12 @@ def reproduce(
     require_rebuildable(method.system, year)
     if diff is not None:
         check_target(diff, force=force)
-    if table is not None and data is not None:
-        raise UsageProblem("give either a TABLE file or --data DIR (a bundle it was imported into)")
+    from palmares.cli.db import CHOSEN_DB
+
+    if table is not None and (data is not None or CHOSEN_DB.get() is not None):
+        raise UsageProblem(
+            "give either a TABLE file or --data DIR / --db URL (where it was imported)"
+        )
     if table is not None:
         parsed = read_published_table(
             table,
