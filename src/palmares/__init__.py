@@ -20,12 +20,20 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 
 def __getattr__(name: str) -> object:
-    # Dataset and EditionMatrix import pandas: only when asked, so `palmares --help` and answers
-    # kept in a store start fast.
+    # Dataset, Methodology and Result import pandas or pydantic: only when asked, so
+    # `palmares --help` and answers kept in a store start fast.
     if name in ("Dataset", "EditionMatrix"):
         from palmares import dataset
 
         return getattr(dataset, name)
+    if name == "Methodology":
+        from palmares.methodology import Methodology
+
+        return Methodology
+    if name == "Result":
+        from palmares.result import Result
+
+        return Result
     raise AttributeError(f"module 'palmares' has no attribute {name!r}")
 
 
@@ -63,6 +71,7 @@ __all__ = [
     "Dataset",
     "EditionMatrix",
     "InvalidInput",
+    "Methodology",
     "Problem",
     "Result",
     "__version__",

@@ -14,6 +14,7 @@ from palmares.cli import history as _history  # noqa: F401
 from palmares.cli import methodology as _methodology  # noqa: F401
 from palmares.cli import published as _published  # noqa: F401
 from palmares.cli import rank as _rank  # noqa: F401
+from palmares.cli import serve as _serve  # noqa: F401
 from palmares.cli import systems as _systems  # noqa: F401
 from palmares.cli import uncertainty as _uncertainty  # noqa: F401
 from palmares.cli.app import UsageProblem, app, err

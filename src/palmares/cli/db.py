@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import sys
 import time
 from contextvars import ContextVar
@@ -293,8 +294,6 @@ def data_source(data: Path | None) -> Path:
     """``--data``, else ``--db``, else ``$PALMARES_DB``, else ``$PALMARES_DATA``, else
     ``./palmares.duckdb`` when present (contracts section 9); a store is a
     :class:`StoreLocation`."""
-    import os
-
     from palmares.store import DEFAULT_STORE, parse_url
 
     if data is not None:
@@ -370,7 +369,13 @@ def _cached_callback(name: str, callback: Any) -> Any:
             key_params = {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items()}
             key = hashlib.sha256(
                 json.dumps(
-                    [name, key_params, _methodology_fingerprint(params)],
+                    [
+                        name,
+                        key_params,
+                        _methodology_fingerprint(params),
+                        # Text output may follow these; JSON does not, but keying costs nothing.
+                        {k: os.environ.get(k) for k in ("NO_COLOR", "COLUMNS", "LANG")},
+                    ],
                     sort_keys=True,
                     default=str,
                 ).encode()

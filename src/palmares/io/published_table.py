@@ -1219,6 +1219,31 @@ def import_published(
     the bundle as it was.
     """
     target = Path(bundle)
+    updated, changed, report = merge_published(
+        dataset, table, method, force=force, node=node, name=target
+    )
+    _write_tables(target, updated, changed)
+    published = {"published": str(_published_path(target))}
+    # The report keeps its key order: "published" after the methodology's hash.
+    head = ("system", "edition", "node", "methodology_hash")
+    return {
+        **{k: report[k] for k in head},
+        **published,
+        **{k: v for k, v in report.items() if k not in head},
+    }
+
+
+def merge_published(
+    dataset: Dataset,
+    table: PublishedTable,
+    method: Methodology,
+    *,
+    force: bool = False,
+    node: str | None = None,
+    name: str | Path = "the data",
+) -> tuple[Dataset, tuple[str, ...], dict[str, Any]]:
+    """The dataset with a parsed table's matched rows added (nothing written): the new
+    Dataset, the names of the tables that changed, and the import report."""
     tables = dataset.to_frames()
     published = tables["published"]
     edition_rows = (published["system"] == table.system) & (published["year"] == table.edition)
@@ -1244,7 +1269,7 @@ def import_published(
     if same.any() and not force:
         scope = f"{table.system} {table.edition}" + (f" node {node}" if node else "")
         raise UsageProblem(
-            f"{target} already has {int(same.sum())} published rows for {scope}; "
+            f"{name} already has {int(same.sum())} published rows for {scope}; "
             "pass --force to replace them"
         )
     ids = table.institution_ids if table.institution_ids is not None else np.zeros(0, dtype=str)
@@ -1281,14 +1306,12 @@ def import_published(
         row = pd.DataFrame({"system": [table.system], "year": [table.edition]})
         changed["editions"] = pd.concat([editions, row], ignore_index=True)
     updated = dataset.with_tables(**changed)
-    _write_tables(target, updated, tuple(changed))
     created_ids = {c["id"] for c in table.created}
-    return {
+    report = {
         "system": table.system,
         "edition": table.edition,
         "node": f"{method.system}.{node}" if node else method.system,
         "methodology_hash": methodology_hash(method),
-        "published": str(_published_path(target)),
         "format": table.table_format,
         "rows": len(table),
         "imported": int(keep.sum()),
@@ -1307,6 +1330,7 @@ def import_published(
         "encoding": table.encoding,
         "columns": dict(table.columns),
     }
+    return updated, tuple(changed), report
 
 
 def _published_path(bundle: Path) -> Path:
