@@ -2,11 +2,14 @@
 
 The forms accepted (methodologies.md, addendum on published tables):
 
-- ranks: ``39``, ``=39`` and ``15=`` (joint), `` =193`` (stray spaces), bands with any dash
+- ranks: ``39``, ``1.0`` (a spreadsheet's whole number), ``=39`` and ``15=`` (joint), `` =193``
+  (stray spaces), French ordinals (``1er``, ``2e``, ``4e ex aequo``), bands with any dash
   (``201-250``, ``201–250``, ``301—350``), open bands (``801+``, ``1,001+``), ``Reporter``, and
-  no rank (empty, ``-``, ``n/a``, ``N/A``);
-- scores: numbers (``96.1``), thousands separators (``20,152``), percentages (``25%``), score
-  ranges (``46.3—50.4``: a range, never a total) and no score (empty, ``-``, ``n/a``).
+  no rank (empty, ``-``, ``n/a``, ``N/A``, ``NR``, ``not ranked``);
+- scores: numbers (``96.1``), thousands separators (``20,152``), percentages (``25%``), points
+  (``17/30`` and ``96 pts`` read 17 and 96), score ranges (``46.3—50.4``: a range, never a
+  total) and no score (empty, ``-``, ``n/a``);
+- trailing footnote marks (``12*``, ``96.1†``) and non-breaking spaces are ignored.
 
 Everything else is refused with the reason (a ratio ``33 : 67``, a decimal comma ``72,2``, a
 reversed band, rank 0, ``inf``). Columns are parsed once per distinct cell text, so a table of
@@ -30,35 +33,55 @@ RankStatus = Literal["ranked", "banded", "reporter", "unranked"]
 
 _DASHES: Final = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _DASH: Final = f"[{re.escape(_DASHES)}]"
-_INT: Final = r"\d{1,3}(?:,\d{3})+|\d+"
-_DECIMAL: Final = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+#: Thousands separated by commas or (non-breaking) spaces: "1,001", "1 001".
+_INT: Final = r"\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+"
+_DECIMAL: Final = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\d+)?|\.\d+"
 #: Cells meaning "nothing printed here" (compared after folding case and spaces).
 EMPTY_FORMS: Final = frozenset({"", "n/a", "na", "n.a.", "..."} | set(_DASHES))
+#: Rank cells meaning "not ranked" (compared after folding case).
+_NOT_RANKED: Final = frozenset({"nr", "n.r.", "not ranked", "unranked", "non classé", "nc"})
 
 _RANK_JOINT_BEFORE = re.compile(rf"=\s*({_INT})")
 _RANK_JOINT_AFTER = re.compile(rf"({_INT})\s*=")
-_RANK_PLAIN = re.compile(rf"({_INT})")
+_RANK_PLAIN = re.compile(rf"({_INT})(?:\.0+)?")
+#: French ordinals as L'Étudiant prints them: "1er", "1re", "2e", "4e ex aequo".
+_RANK_FRENCH = re.compile(
+    rf"({_INT})\s*(?:er|re|ère|e|ème|eme|ᵉ|ʳᵉ|ᵉʳ)(?:\s*(ex[\s-]*(?:ae|æ)quo))?", re.IGNORECASE
+)
 _RANK_BAND = re.compile(rf"({_INT})\s*{_DASH}\s*({_INT})")
 _RANK_OPEN = re.compile(rf"({_INT})\s*\+")
 _SCORE = re.compile(rf"([+-]?)({_DECIMAL})")
 _PERCENT = re.compile(rf"({_DECIMAL})\s*%")
+#: Points out of a maximum, as L'Étudiant prints a family ("17/30"): the points.
+_OUT_OF = re.compile(rf"({_DECIMAL})\s*(?:/\s*\d+|pts\.?|points?)", re.IGNORECASE)
 _SCORE_RANGE = re.compile(rf"({_DECIMAL})\s*{_DASH}\s*({_DECIMAL})")
 _RATIO = re.compile(r"\d+(?:\.\d+)?\s*:\s*\d+(?:\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,(?:\d{1,2}|\d{4,})")
 _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
 
 
-def _clean(text: str) -> str:
-    """Strip ordinary and non-breaking spaces around a cell."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+#: Longest value shown in a message (a whole file read as one cell must not flood stderr).
+SHOWN_MAX: Final = 80
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to :data:`SHOWN_MAX` characters, with an ellipsis when cut."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
+
+
+def clean_cell(text: str) -> str:
+    """Strip ordinary and non-breaking spaces and trailing footnote marks ("12*", "96.1†")
+    around a cell."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip().rstrip("*†‡§").strip()
 
 
 def _int(text: str) -> int:
-    return int(text.replace(",", ""))
+    return int(text.replace(",", "").replace(" ", ""))
 
 
 def _float(text: str) -> float:
-    return float(text.replace(",", ""))
+    return float(text.replace(",", "").replace(" ", ""))
 
 
 @dataclass(frozen=True)
@@ -101,8 +124,8 @@ def _ranked(number: str, tied: bool, display: str) -> Rank:
 
 def parse_rank(text: str) -> Rank:
     """A rank cell in any printed form; :class:`CellError` when it is in none."""
-    cell = _clean(text)
-    if cell.casefold() in EMPTY_FORMS:
+    cell = clean_cell(text)
+    if cell.casefold() in EMPTY_FORMS or cell.casefold() in _NOT_RANKED:
         return Rank("unranked", display=cell)
     if cell.casefold() == "reporter":
         return Rank("reporter", display=cell)
@@ -113,7 +136,11 @@ def parse_rank(text: str) -> Rank:
     ):
         match = pattern.fullmatch(cell)
         if match:
-            return _ranked(match.group(1), tied, cell)
+            # "1.0" (a spreadsheet's whole number) is displayed as the publisher printed it: 1.
+            return _ranked(match.group(1), tied, match.group(1) if "." in cell else cell)
+    match = _RANK_FRENCH.fullmatch(cell)
+    if match:
+        return _ranked(match.group(1), match.group(2) is not None, cell)
     match = _RANK_BAND.fullmatch(cell)
     if match:
         lo, hi = _int(match.group(1)), _int(match.group(2))
@@ -135,7 +162,7 @@ def parse_rank(text: str) -> Rank:
 
 def parse_score(text: str) -> Score:
     """A score cell in any printed form; :class:`CellError` when it is in none."""
-    cell = _clean(text)
+    cell = clean_cell(text)
     if cell.casefold() in EMPTY_FORMS:
         return Score()
     match = _SCORE.fullmatch(cell)
@@ -143,6 +170,9 @@ def parse_score(text: str) -> Score:
         value = _float(match.group(2))
         return Score(-value if match.group(1) == "-" else value)
     match = _PERCENT.fullmatch(cell)
+    if match:
+        return Score(_float(match.group(1)))
+    match = _OUT_OF.fullmatch(cell)
     if match:
         return Score(_float(match.group(1)))
     match = _SCORE_RANGE.fullmatch(cell)
@@ -205,7 +235,7 @@ def parse_rank_column(cells: Iterable[str]) -> RankColumn:
             parsed.append(parse_rank(text))
             reasons.append("")
         except CellError as error:
-            parsed.append(Rank("unranked", display=_clean(text)))
+            parsed.append(Rank("unranked", display=clean_cell(text)))
             reasons.append(str(error))
 
     def field(name: str, dtype: type) -> npt.NDArray[Any]:

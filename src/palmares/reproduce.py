@@ -280,6 +280,11 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
     worst_place = keys.size - np.searchsorted(keys, band_key - TOLERANCE, side="left")
     band_close = (worst_place >= table.rank.band_lo) & (best_place <= hi)
 
+    # Rows whose missing components the methodology imputes (THE's missing income): their
+    # rebuilt total exists though a component is not printed. Reported beside the headline.
+    imputes = any(s.method != "redistribute" for s in method.steps_of("impute"))
+    imputed = scored & ~all_components & np.isfinite(rebuilt.total) & imputes
+    assumed, assumed_reason = assumed_edition(method)
     summary = {
         "system": table.system,
         "edition": table.edition,
@@ -289,6 +294,8 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
         "complete_rows": int(complete.sum()),
         "total_within_0_1_pct": _pct(int((total_ok & complete).sum()), int(complete.sum())),
         "total_max_error": (round(float(error[complete].max()), 4) if complete.any() else None),
+        "imputed_rows": int(imputed.sum()),
+        "total_within_0_1_imputed_pct": _pct(int((total_ok & imputed).sum()), int(imputed.sum())),
         "rank_exact_pct": _pct(int(rank_exact.sum()), int(scored.sum())),
         "rank_rebuilt_exact_pct": _pct(
             int((complete & rebuilt_rank_ok).sum()), int(complete.sum())
@@ -299,6 +306,12 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
         "reporter_rows": int((status == "reporter").sum()),
         "mismatches": 0,
         "floor": rebuilt.floor,
+        "assumed": assumed,
+        "assumed_reason": assumed_reason,
+        "placeholder_cells": table.placeholder_cells,
+        "placeholders": dict(table.placeholders),
+        "skipped_rows": len(table.skipped),
+        "format": table.table_format,
     }
     diff = _diff(
         table,
@@ -323,6 +336,16 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
     )
     summary["mismatches"] = len(diff)
     return Reproduction(summary, diff, rebuilt)
+
+
+def assumed_edition(method: Methodology) -> tuple[bool, str | None]:
+    """Whether the preset's methodology for the edition is an assumption (its version says
+    "assumed": THE 2025-2026), and why (its first stated assumption)."""
+    info = method.methodology
+    if "assumed" not in str(info.version).casefold():
+        return False, None
+    reasons = list(info.assumptions or [])
+    return True, str(reasons[0]) if reasons else "the preset marks this edition as assumed"
 
 
 def require_rebuildable(system: str, edition: int) -> None:
@@ -526,6 +549,7 @@ __all__ = [
     "NotRebuildable",
     "Rebuilt",
     "Reproduction",
+    "assumed_edition",
     "estimate_floor",
     "publish_table",
     "rebuild_totals",

@@ -205,13 +205,22 @@ def test_a_published_table_is_imported_as_palmares_import_does(
     assert systems["the-wur"] == [2024]
     history = small_client.get(f"{API}/institutions/fr-mines-rodez/history?system=the-wur")
     assert history.json()["editions"][0]["rank"] == 150
-    unknown = small_client.post(
+    # Every shipped preset has a published-table format (issue 18): L'Etudiant's imports too.
+    letudiant = small_client.post(
         f"{API}/published",
         headers=auth,
         data={"system": "letudiant", "edition": "2024"},
         files={"file": ("t.csv", table.encode())},
     )
-    assert unknown.status_code == 422 and "no published-table format" in unknown.json()["detail"]
+    assert letudiant.status_code == 200, letudiant.text
+    assert letudiant.json()["counts"] == {"published": 2}
+    unknown = small_client.post(
+        f"{API}/published",
+        headers=auth,
+        data={"system": "nosuch", "edition": "2024"},
+        files={"file": ("t.csv", table.encode())},
+    )
+    assert unknown.status_code == 404 and "unknown system" in unknown.json()["detail"]
     bad_map = small_client.post(
         f"{API}/published",
         headers=auth,

@@ -103,8 +103,8 @@ def test_a_second_header_row_and_title_rows_are_skipped(tmp_path: Path) -> None:
     table = _read(path, "arwu", 2005)
     assert table.rows.tolist() == [4, 5, 6]
     assert any("second header row" in note for note in table.notes)
-    assert table.national_rank is not None
-    assert table.national_rank.band_lo.tolist() == [1, 1, 10]
+    # Neither import nor reproduce uses the national rank: it is never parsed.
+    assert table.national_rank is None
     assert table.not_applicable["ns"].tolist() == [False, False, True]
     assert component_ids(resolve_methodology("arwu", 2005)) == (
         "alumni",
@@ -223,10 +223,17 @@ def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) 
         assert f"(value {value!r})" in problem.to_text()
 
 
-def test_missing_institution_name(tmp_path: Path) -> None:
-    path = _the(tmp_path / "t.csv", "rank,name\n1,\n2,B\n")
-    with pytest.raises(InvalidInput, match=r":-:2:name: missing-value: no institution name"):
-        _read(path)
+def test_a_row_without_a_name_is_skipped_and_an_error_when_strict(tmp_path: Path) -> None:
+    # The nameless row's rank ("total") is never parsed.
+    path = _the(tmp_path / "t.csv", "rank,name,overall\n1,A,90\n2,B,80\ntotal,,170\n")
+    table = _read(path)
+    assert table.institution.tolist() == ["A", "B"] and table.rows.tolist() == [2, 3]
+    assert table.skipped == ({"row": 4, "reason": "no-name"},)
+    assert [(w.row, w.code, w.severity) for w in table.warnings] == [
+        (4, "missing-value", "warning")
+    ]
+    with pytest.raises(InvalidInput, match=r":-:4:name: missing-value: no institution name"):
+        _read(path, strict=True)
 
 
 def test_excel_tables(tmp_path: Path) -> None:
@@ -258,6 +265,38 @@ def test_excel_tables(tmp_path: Path) -> None:
     assert table.rows.tolist() == [3, 4, 5]
     assert table.total.value[:2].tolist() == [95.2, 72.2]
     assert table.rank.band_lo[2] == 601 and table.rank.band_hi[2] == 800
+
+
+def _unreadable(path: Path, **kwargs: object) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        _read(path, **kwargs)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.code) == (str(path), "unreadable-file")
+    return problem.message
+
+
+def test_every_format_opens_through_the_reliability_guards(tmp_path: Path) -> None:
+    import os
+
+    # Not a regular file: refused before opening, whatever the format.
+    folder = tmp_path / "the.csv"
+    folder.mkdir()
+    assert "folder" in _unreadable(folder)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    assert "FIFO" in _unreadable(fifo, table_format="the-json")
+    # A corrupt workbook or a zip that is no workbook: one located problem, no traceback.
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert "Excel workbook" in _unreadable(tmp_path / "bad.xlsx")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.xlsx", "w") as archive:
+        archive.writestr("hello.txt", "no workbook here")
+    assert "Excel workbook" in _unreadable(tmp_path / "empty.xlsx")
+    # JSON nested beyond the parser's recursion limit.
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested too deep" in _unreadable(deep)
 
 
 def test_cwur_components_are_ranks(tmp_path: Path) -> None:
@@ -358,11 +397,9 @@ def test_import_appends_to_published_csv(
     )
     assert code == 0, err
     report = json.loads(out)
-    assert report["imported"] == 3 and report["rows"] == 4
-    assert report["unmatched"] == [
-        {"row": 5, "name": "Beta University", "candidates": ["beta", "beta2"]}
-    ]
-    assert "unmatched institution 'Beta University'" in err
+    # "Beta University" names two institutions; the table's country (Germany) tells which.
+    assert report["imported"] == 4 and report["rows"] == 4 and report["matched"] == 4
+    assert report["unmatched"] == []
     assert report["added_edition"] is True
     assert "the-wur.teaching" in report["added_nodes"]
     published = pd.read_csv(bundle / "published.csv", dtype=str, keep_default_na=False)
@@ -406,7 +443,7 @@ def test_import_appends_to_published_csv(
         "2011",
         "--force",
     )
-    assert code == 0 and "imported 3 of 4 rows" in out
+    assert code == 0 and "imported 4 of 4 rows" in out
     assert len(pd.read_csv(bundle / "published.csv")) == len(published)
 
 
@@ -433,11 +470,11 @@ def test_import_of_a_malformed_table_writes_nothing(
     assert code == 2 and out == ""
     assert "bad.csv:-:3:rank: invalid-value" in err and "(value '=x')" in err
     assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
-    # Two rows naming one institution are refused too.
+    # Two rows naming one institution are never fatal: the first is kept, the other reported.
     twice = _the(
         tmp_path / "twice.csv", "rank,name\n1,Caltech\n2,California Institute of Technology\n"
     )
-    code, _, err = cli(
+    code, out, err = cli(
         monkeypatch,
         capsys,
         "import",
@@ -448,9 +485,14 @@ def test_import_of_a_malformed_table_writes_nothing(
         "the-wur",
         "--edition",
         "2011",
+        "--json",
     )
-    assert code == 2 and "duplicate-id" in err
-    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["imported"] == 1
+    assert report["repeated"] == [{"row": 3, "id": "caltech", "kept_row": 2}]
+    published = pd.read_csv(bundle / "published.csv", dtype=str, keep_default_na=False)
+    assert published[["institution", "rank"]].values.tolist() == [["caltech", "1"]]
 
 
 def test_import_open_bands_and_reporters(tmp_path: Path) -> None:

@@ -26,6 +26,22 @@ EncodingOption = Annotated[
     typer.Option("--encoding", help="Text encoding of a CSV table (default: UTF-8, else cp1252)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+MissingOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--missing",
+        help="HEADER=VALUE: VALUE printed in column HEADER means 'not published' "
+        "(HEADER '*' for every column; repeatable).",
+    ),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Table format: csv, xlsx, the-json (THE's ranking JSON) or qs-json (QS's); "
+        "detected when omitted.",
+    ),
+]
 
 
 def parse_map(items: list[str] | None) -> dict[str, str]:
@@ -39,17 +55,41 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _notes(notes: Any) -> None:
+def parse_missing(items: list[str] | None) -> dict[str, list[str]]:
+    """``--missing HEADER=VALUE`` pairs, several values per header allowed."""
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        header, sep, value = item.partition("=")
+        if not sep or not header.strip():
+            raise UsageProblem(f"--missing {item!r}: expected HEADER=VALUE")
+        out.setdefault(header.strip(), []).append(value.strip())
+    return out
+
+
+def _notes(notes: Any, warnings: Any = ()) -> None:
     for note in notes:
         err(f"note: {note}")
+    for warning in warnings:
+        err(f"{warning.to_text()} (warning)")
 
 
 @app.command()
 def reproduce(
-    table: Annotated[Path, typer.Argument(help="The published table (CSV or .xlsx).")],
+    table: Annotated[
+        Path | None,
+        typer.Argument(help="The published table (CSV, .xlsx or a publisher's JSON)."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Reproduce the table already imported into this bundle instead."
+        ),
+    ] = None,
     system: SystemOption = "",
     edition: EditionOption = "",
     mapping: MapOption = None,
+    missing: MissingOption = None,
+    table_format: FormatOption = None,
     diff: Annotated[
         Path | None,
         typer.Option("--diff", help="Write one CSV row per mismatch, with its cause."),
@@ -73,16 +113,33 @@ def reproduce(
     require_rebuildable(method.system, year)
     if diff is not None:
         check_target(diff, force=force)
-    parsed = read_published_table(
-        table,
-        method.system,
-        year,
-        method,
-        mapping=parse_map(mapping),
-        required=("institution", "rank", "total", *component_ids(method)),
-        encoding=encoding,
-    )
-    _notes(parsed.notes)
+    from palmares.cli.db import CHOSEN_DB
+
+    if table is not None and (data is not None or CHOSEN_DB.get() is not None):
+        raise UsageProblem(
+            "give either a TABLE file or --data DIR / --db URL (where it was imported)"
+        )
+    if table is not None:
+        parsed = read_published_table(
+            table,
+            method.system,
+            year,
+            method,
+            mapping=parse_map(mapping),
+            required=("institution", "rank", "total", *component_ids(method)),
+            encoding=encoding,
+            missing=parse_missing(missing),
+            table_format=table_format,
+        )
+    else:
+        import palmares
+        from palmares.io.published_table import imported_table
+
+        # Without a TABLE, the data source of every command: --data, else (with the store)
+        # --db, else the environment's.
+        bundle = data_path(data)
+        parsed = imported_table(palmares.load(bundle), str(bundle), method.system, year, method)
+    _notes(parsed.notes, parsed.warnings)
     result = run_reproduce(parsed, method)
     if diff is not None:
         with atomic_path(diff, force=force) as temporary:
@@ -103,29 +160,55 @@ def reproduce(
         f"ranks from published totals: {pct('rank_exact_pct')}; "
         f"from rebuilt totals: {pct('rank_rebuilt_exact_pct')}",
         f"bands agreeing: {pct('band_agreement_pct')} of {s['band_complete_rows']}",
+        f"rows whose missing components the methodology imputes: {s['imputed_rows']}, "
+        f"totals within 0.1: {pct('total_within_0_1_imputed_pct')}",
+        f"cells read as placeholders (not published): {s['placeholder_cells']}",
         f"mismatches: {s['mismatches']}" + (f" (written to {diff})" if diff else ""),
     ]
+    if s.get("assumed"):
+        lines.insert(1, f"assumed methodology: {s['assumed_reason']}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
 @app.command("import")
 def import_table(
-    table: Annotated[Path, typer.Argument(help="The published table (CSV or .xlsx).")],
+    table: Annotated[
+        Path, typer.Argument(help="The published table (CSV, .xlsx or a publisher's JSON).")
+    ],
     data: Annotated[
         Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
     ] = None,
     system: SystemOption = "",
     edition: EditionOption = "",
     mapping: MapOption = None,
+    missing: MissingOption = None,
+    table_format: FormatOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace rows the bundle already has for the edition.")
     ] = False,
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict", help="Refuse the table (exit 2) when a name matches no institution."
+            "--strict",
+            help="Refuse the table (exit 2) when a name matches no institution or a row has "
+            "no name.",
         ),
     ] = False,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            help="Add the institutions the table names that the bundle lacks (ids from the "
+            "names, country from the table).",
+        ),
+    ] = False,
+    node: Annotated[
+        str | None,
+        typer.Option(
+            "--node",
+            help="The table ranks one node, not the whole system (a THE Impact SDG: sdg03).",
+        ),
+    ] = None,
     encoding: EncodingOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -133,12 +216,19 @@ def import_table(
     import palmares
     from palmares.io.published_table import import_published, read_published_table
     from palmares.methodology import resolve_methodology
+    from palmares.published import shown
 
     if not system or not edition:
         raise UsageProblem("give --system PRESET and --edition YEAR")
     year = parse_edition(edition)
     method = resolve_methodology(system, year)
     bundle = data_path(data)
+    if getattr(bundle, "store_url", None) is not None:
+        # import writes a bundle's published table; a store is loaded from a bundle.
+        raise UsageProblem(
+            "import writes into a bundle, not a store: give --data DIR, then load it with "
+            "palmares db load DIR --replace"
+        )
     dataset = palmares.load(bundle)
     parsed = read_published_table(
         table,
@@ -148,8 +238,12 @@ def import_table(
         mapping=parse_map(mapping),
         encoding=encoding,
         dataset=dataset,
+        missing=parse_missing(missing),
+        table_format=table_format,
+        strict=strict,
+        create=create,
     )
-    _notes(parsed.notes)
+    _notes(parsed.notes, parsed.warnings)
     if strict and parsed.unmatched:
         problems = Problems()
         for item in parsed.unmatched:
@@ -158,21 +252,37 @@ def import_table(
             problems.add(
                 parsed.file,
                 "unknown-institution",
-                f"no institution with id, name or alias {item['name']!r}{hint}",
+                f"no institution with id, name or alias {shown(item['name'])}{hint}",
                 sheet=parsed.sheet,
                 row=int(item["row"]),  # type: ignore[call-overload]
                 column=parsed.columns.get("institution"),
-                value=item["name"],
+                value=str(item["name"])[:80],
             )
         raise InvalidInput(problems)
-    report = import_published(bundle, dataset, parsed, method, force=force)
+    if node is not None:
+        from palmares.io.published_table import published_format, table_components
+
+        known = table_components(method, published_format(method.system))
+        in_bundle = f"{method.system}.{node}" in set(dataset.indicators["id"].astype(str))
+        if node not in known and not in_bundle:
+            raise UsageProblem(
+                f"--node {node}: no such node of {method.system} (nodes: {', '.join(known)})"
+            )
+    report = import_published(bundle, dataset, parsed, method, force=force, node=node)
     for item in report["unmatched"]:
-        err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {item['name']!r}")
+        err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {shown(item['name'])}")
+    for item in report["repeated"]:
+        err(
+            f"{parsed.file}:-:{item['row']}:-: names institution {item['id']!r} "
+            f"like row {item['kept_row']}: the first is kept"
+        )
     if as_json:
         print_json(report)
         return
+    created = f"; {len(report['created'])} institutions created" if create else ""
     sys.stdout.write(
         f"imported {report['imported']} of {report['rows']} rows of {report['system']} "
-        f"{report['edition']} into {report['published']}; "
-        f"{len(report['unmatched'])} unmatched names\n"
+        f"{report['edition']} into {report['published']}; {report['matched']} matched"
+        f"{created}; {len(report['unmatched'])} unmatched names; "
+        f"{report['placeholder_cells']} cells read as placeholders\n"
     )

@@ -214,8 +214,47 @@ def render_page(preset: str) -> str:
         out.append("")
         for name, (label, first, nodes) in sets.items():
             out.append(f"- `{name}` ({label}; from {first}): " + ", ".join(f"`{n}`" for n in nodes))
+    out += _published(preset)
     out += ["", "## Node ids", "", *_nodes(preset), ""]
     return "\n".join(out)
+
+
+def _published(preset: str) -> list[str]:
+    """What ``import`` and ``reproduce`` read of the preset's published tables, from its
+    ``published/headers.toml`` (docs/formats.md, "Published tables")."""
+    from palmares.io.published_table import published_format
+
+    try:
+        fmt = published_format(preset)
+    except LookupError:
+        return []
+    kind = {"score": "scores", "rank": "ranks", "grade": "grades (A-E)"}[fmt.component_kind]
+    lines = ["", "## Published tables", ""]
+    lines.append(
+        f"`palmares import` reads this preset's tables (`published/headers.toml`; docs/formats.md, "
+        f'"Published tables"): components printed as {kind}'
+        + ("" if fmt.ranked else "; no overall rank and no total are printed, none is stored")
+        + "."
+    )
+    if fmt.components:
+        lines.append(
+            "Components named by the format: " + ", ".join(f"`{c}`" for c in fmt.components) + "."
+        )
+    for rule in fmt.placeholders:
+        values = ", ".join(f"`{v.lstrip('#')}`" for v in sorted(rule.values))
+        where = ", ".join(sorted(rule.fields)) if rule.fields else "every score column"
+        lines.append(f"- printed {values} in {where} means not published (a placeholder)")
+    if fmt.not_applicable_when_blank:
+        lines.append(
+            "- a blank "
+            + ", ".join(sorted(fmt.not_applicable_when_blank))
+            + " does not apply (its weight goes to the others)"
+        )
+    lines.append(
+        "- `reproduce`: "
+        + ("rebuilds the totals from the printed components" if fmt.rebuildable else fmt.reason)
+    )
+    return lines
 
 
 def write_pages(out_dir: Path = DOCS_DIR, presets: Sequence[str] | None = None) -> list[Path]:
