@@ -205,6 +205,17 @@ def test_a_published_table_is_imported_as_palmares_import_does(
     assert systems["the-wur"] == [2024]
     history = small_client.get(f"{API}/institutions/fr-mines-rodez/history?system=the-wur")
     assert history.json()["editions"][0]["rank"] == 150
+    # the imported table is served as printed: a rank, then a band, nothing computed
+    page = small_client.get(f"{API}/systems/the-wur/editions/2024/ranking").json()
+    assert (page["total"], page["field_size"]) == (2, 2)
+    first, second = page["results"]
+    assert (first["institution"], first["rank"], first["rank_display"]) == (
+        "fr-mines-rodez",
+        150,
+        "=150",
+    )
+    assert (second["rank"], second["band_lo"], second["band_hi"]) == (None, 201, 250)
+    assert not first["rank_is_computed"] and not second["rank_is_computed"]
     # Every shipped preset has a published-table format (issue 18): L'Etudiant's imports too.
     letudiant = small_client.post(
         f"{API}/published",

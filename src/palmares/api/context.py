@@ -334,8 +334,43 @@ class ServiceContext:
         """The edition's table as rows of the API's shape (cached per language and view)."""
         snap = self.snapshot
         key = ("ranking", system, edition, lang, view)
-        return self._memo(
-            snap, key, lambda: self._ranking_rows(self.result(system, edition), lang, view)
+
+        def rows() -> pd.DataFrame:
+            if self.published_source(system, edition):
+                from palmares.api.view import published_rows
+
+                with snap.lock:
+                    standings = self.series(system).standings(edition)
+                return published_rows(standings, lang)
+            return self._ranking_rows(self.result(system, edition), lang, view)
+
+        return self._memo(snap, key, rows)
+
+    def published_source(self, system: str, edition: int) -> bool:
+        """Whether the edition is read from an imported published table (contracts section 2:
+        ``published.csv``), as history reads it, rather than computed."""
+        key = ("source", system, edition)
+        snap = self.snapshot
+        return bool(
+            self._memo(snap, key, lambda: self.series(system).source_of(edition) == "published")
+        )
+
+    def table_head(self, system: str, edition: int) -> Any:
+        """What a table's page states (system, field size, hashes): the Result, or for an
+        imported table its own count and the methodology that applies to the edition."""
+        if not self.published_source(system, edition):
+            return self.result(system, edition)
+        from types import SimpleNamespace
+
+        from palmares.methodology import methodology_hash
+
+        series = self.series(system)
+        m = series.methodology(edition)
+        return SimpleNamespace(
+            system=system,
+            field_size=len(self.ranking_frame(system, edition, "en", "published")),
+            methodology_hash=methodology_hash(m) if m is not None else "",
+            data_hash=self.data_hash,
         )
 
     def _ranking_rows(self, result: Any, lang: Lang, view: View) -> pd.DataFrame:
@@ -369,7 +404,7 @@ class ServiceContext:
         """One page of an edition's ranking table, filtered (contracts section 10)."""
         system = self.check_system(system)
         year = self.check_edition(system, edition)
-        result = self.result(system, year)
+        result = self.table_head(system, year)
         table = self.ranked_rows(system, year, lang, view)
         chosen = _ordered(table, self._select(table, filters or Filters(), q), sort)
         if page < 1:
@@ -461,7 +496,7 @@ class ServiceContext:
         """The whole filtered table (exports): the page head and every row."""
         system = self.check_system(system)
         year = self.check_edition(system, edition)
-        result = self.result(system, year)
+        result = self.table_head(system, year)
         table = self.ranked_rows(system, year, lang, view)
         chosen = _ordered(table, self._select(table, filters or Filters(), q), sort)
         rows = table.frame.iloc[chosen]

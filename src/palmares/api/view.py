@@ -77,6 +77,39 @@ def ranking_rows(result: Any, lang: str, view: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def published_rows(standings: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """An imported table as its publisher printed it: exact ranks, bands beyond them; nothing
+    palmares computed (``rank_is_computed`` is false everywhere, in every view)."""
+    frame = standings.reset_index()
+    frame = frame.rename(columns={frame.columns[0]: "institution"})
+    rank = frame["rank"].to_numpy(dtype=np.int64)
+    lo = frame["band_lo"].to_numpy(dtype=np.int64)
+    hi = frame["band_hi"].to_numpy(dtype=np.int64)
+    in_band = lo > 0
+    order = np.lexsort((frame["institution"].astype(str).to_numpy(), np.where(in_band, lo, rank)))
+    shown = frame[f"rank_display_{lang}"].astype(object).to_numpy()
+    out = pd.DataFrame(
+        {
+            "institution": frame["institution"].to_numpy(dtype=object),
+            "name": frame["name"].to_numpy(dtype=object),
+            "country": frame["country"].to_numpy(dtype=object),
+            "region_code": frame["region_code"].to_numpy(dtype=object),
+            "rank": np.where(rank > 0, rank, 0).astype(object),
+            "rank_display": np.where(shown == "", np.array(None), shown),
+            "band_lo": np.where(in_band, lo, 0).astype(object),
+            "band_hi": hi.astype(object),
+            "band": frame["band"].to_numpy(dtype=object),
+            "score": frame["score"].to_numpy(dtype=float),
+            "group": None,
+            "rank_is_computed": False,
+        }
+    ).iloc[order]
+    out.loc[out["rank"] == 0, "rank"] = None
+    out.loc[~in_band[order], ["band_lo", "band_hi", "band"]] = None
+    out.loc[out["band_hi"] == rk.BAND_OPEN, "band_hi"] = None
+    return out.reset_index(drop=True)
+
+
 def personalised_order(result: Any) -> npt.NDArray[np.intp]:
     """Positions of the ranked peers in the table's order (as :meth:`Result.to_frame`: rank
     then id; a ranking by grade counts lists A, then B, ... counts, then name)."""
