@@ -540,7 +540,8 @@ class WebData:
             parts.append(gettext(lang, "network: {network}", network=how.network))
         if not parts:
             return gettext(lang, "Re-ranked on the publisher's own criteria and weights.")
-        return gettext(lang, "Re-ranked on {what}.", what="; ".join(parts))
+        separator = "\u00a0; " if lang == "fr" else "; "  # French: a space before ';'
+        return gettext(lang, "Re-ranked on {what}.", what=separator.join(parts))
 
     # -- profile -------------------------------------------------------------------------------
 
