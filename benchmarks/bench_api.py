@@ -248,11 +248,13 @@ def warm(url: str) -> None:
     """Compute once what the scenarios read (tables, highlights): they are kept after that."""
     import httpx
 
-    with httpx.Client(base_url=url, timeout=300) as http:
-        http.post("/api/v1/personalise", json={"system": "u-multirank", "edition": 2022})
-        http.get("/api/v1/systems/u-multirank/editions/2022/ranking?view=producer")
-        for who in INSTITUTIONS:
-            for _ in range(2):  # every worker (round robin is not guaranteed: twice)
+    # A new connection each round: the kernel spreads connections over the workers, so a few
+    # rounds reach every worker (each keeps its own computed answers).
+    for _ in range(6):
+        with httpx.Client(base_url=url, timeout=300) as http:
+            http.post("/api/v1/personalise", json={"system": "u-multirank", "edition": 2022})
+            http.get("/api/v1/systems/u-multirank/editions/2022/ranking?view=producer")
+            for who in INSTITUTIONS:
                 http.get(f"/api/v1/institutions/{who}")
                 http.get(
                     f"/api/v1/institutions/{who}/highlights?system=the-impact&edition=2024&lang=fr"

@@ -120,7 +120,7 @@ SESSION: list[tuple[str, str, str, Any, bool]] = [
         "Jobs",
         "POST",
         "/api/v1/jobs/uncertainty",
-        {"system": "letudiant", "edition": 2024, "draws": 500, "seed": 0},
+        {"system": "letudiant", "edition": 2024, "draws": 200, "seed": 0},
         False,
     ),
     ("Jobs", "GET", "/api/v1/jobs/{job}", None, False),

@@ -77,3 +77,23 @@ def test_job_limits_and_unknown_jobs(small_client: TestClient) -> None:
     assert bad_spec.status_code == 422 and bad_spec.json()["problems"]
     assert small_client.get(f"{API}/jobs/0123abc").status_code == 404
     assert small_client.get(f"{API}/jobs/0123abc/result").status_code == 404
+
+
+def test_job_results_are_kept_in_the_store(small_world, tmp_path) -> None:
+    from palmares.api import ServiceContext, create_app
+    from palmares.store import open_store
+
+    db = str(tmp_path / "small.duckdb")
+    with open_store(db, write=True) as store:
+        store.load(small_world)
+    body = {"system": "letudiant", "edition": 2024, "draws": 50, "seed": 7}
+    with TestClient(create_app(ServiceContext.from_url(db))) as first:
+        job = first.post(f"{API}/jobs/uncertainty", json=body).json()
+        done = _wait(first, job["status_url"])
+        assert done["status"] == "done" and not done["reused"]
+        result = first.get(done["result_url"]).json()
+    with TestClient(create_app(ServiceContext.from_url(db))) as second:  # a restart
+        again = second.post(f"{API}/jobs/uncertainty", json=body).json()
+        status = second.get(again["status_url"]).json()
+        assert status["status"] == "done" and status["reused"] is True
+        assert second.get(status["result_url"]).json() == result

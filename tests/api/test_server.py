@@ -87,13 +87,17 @@ def test_the_served_answers_equal_the_in_process_ones(
     assert httpx.get(f"{duckdb_server}/static-offline-docs/swagger-ui-bundle.js").status_code == 200
 
 
-def test_two_workers_share_a_postgresql_store(world: Dataset, client: TestClient) -> None:
-    from store.postgres import start_server  # tests/store: the session's PostgreSQL server
+def test_two_workers_share_a_postgresql_store(
+    small_world: Dataset, small_client: TestClient
+) -> None:
+    """L'Étudiant's editions alone (a small store: the test is about sharing, not volume)."""
+    from store.postgres import start_server  # tests/store: a PostgreSQL server of our own
 
+    client = small_client
     server = start_server()
     try:
         with open_store(server.url, write=True) as store:
-            store.load(world)
+            store.load(small_world)
         with served(server.url, workers=2, token=TOKEN) as url:
             path = f"{API}/systems/letudiant/editions/2024/ranking?per_page=200"
             expected = client.get(path).json()

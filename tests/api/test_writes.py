@@ -178,3 +178,44 @@ def test_a_negative_number_stays_a_number_in_exports() -> None:
     rows = pd.DataFrame({"institution": ["a"], "name": ["-31"], "score": [-31.0]})
     body, _ = export_table({"system": "s"}, rows, "csv")
     assert body.decode().splitlines()[1] == "a,-31,-31.0"
+
+
+def test_a_published_table_is_imported_as_palmares_import_does(
+    small_client: TestClient, small_world: Dataset
+) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    table = (
+        "Name,Rank,Country,Overall\n"
+        "École des mines de Rodez,=150,France,55.1\n"
+        "École des mines d'Épinal,201–250,France,\n"
+        "Nobody school,5,France,80.0\n"
+    )
+    form = {"system": "the-wur", "edition": "2024"}
+    refused = small_client.post(
+        f"{API}/published", data=form, files={"file": ("t.csv", table.encode())}
+    )
+    assert refused.status_code == 401
+    answer = small_client.post(
+        f"{API}/published", headers=auth, data=form, files={"file": ("t.csv", table.encode())}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["counts"] == {"published": 2}  # the unknown school is not matched
+    assert answer.json()["data_hash"] != data_hash(small_world)
+    systems = {s["id"]: s["editions"] for s in small_client.get(f"{API}/systems").json()}
+    assert systems["the-wur"] == [2024]
+    history = small_client.get(f"{API}/institutions/fr-mines-rodez/history?system=the-wur")
+    assert history.json()["editions"][0]["rank"] == 150
+    unknown = small_client.post(
+        f"{API}/published",
+        headers=auth,
+        data={"system": "letudiant", "edition": "2024"},
+        files={"file": ("t.csv", table.encode())},
+    )
+    assert unknown.status_code == 422 and "no published-table format" in unknown.json()["detail"]
+    bad_map = small_client.post(
+        f"{API}/published",
+        headers=auth,
+        data={**form, "map": "rank"},
+        files={"file": ("t.csv", table.encode())},
+    )
+    assert bad_map.status_code == 422 and bad_map.json()["problems"][0]["column"] == "map"

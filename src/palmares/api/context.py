@@ -201,12 +201,23 @@ class ServiceContext:
 
     def result(self, system: str, edition: int) -> Any:
         """The computed Result of one edition (run once per data and methodology)."""
+        snap = self.snapshot
+        key = ("result", system, edition)
+        result = snap.cache.get(key)
+        if result is not None:  # no lock on the hot path: a kept Result is immutable
+            return result
         series = self.series(system)
-        with self.snapshot.lock:
+        with snap.lock:
             result = series.result(edition)
         if result is None:
             raise ApiError(404, f"{system} {edition}: no computed table (no methodology or data)")
+        snap.cache[key] = result
         return result
+
+    def ready(self, *key: Any) -> bool:
+        """Whether an answer (``("result", system, year)``, ``("ranked-rows", ...)``, ...) is
+        already computed: the routes answer those on the event loop, the rest on threads."""
+        return key in self.snapshot.cache
 
     # -- institutions ----------------------------------------------------------------------
 

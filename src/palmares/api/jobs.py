@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -54,8 +55,13 @@ class Job:
 class JobQueue:
     """One worker thread: jobs run one at a time, in the order they came."""
 
-    def __init__(self, context: ServiceContext, *, workers: int = 1) -> None:
+    def __init__(
+        self, context: ServiceContext, *, workers: int = 1, scheduler: str | None = None
+    ) -> None:
+        """``scheduler``: a Dask scheduler address (``palmares serve --scheduler``) that runs
+        the draws; without it they run on this process's job thread."""
         self.context = context
+        self.scheduler = scheduler or os.environ.get("PALMARES_SCHEDULER") or None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="palmares-job")
         self._jobs: dict[str, Job] = {}
         self._by_key: dict[str, str] = {}
@@ -79,8 +85,27 @@ class JobQueue:
             job = Job(uuid.uuid4().hex, kind, key, system, edition)
             self._jobs[job.id] = job
             self._by_key[key] = job.id
+        stored = self._stored(key)
+        if stored is not None:  # computed earlier (another worker, an earlier run): reuse
+            job.result, job.status, job.progress, job.reused = stored, "done", 1.0, True
+            job.done.set()
+            return job
         self._pool.submit(self._run, job, params)
         return job
+
+    def _stored(self, key: str) -> dict[str, Any] | None:
+        try:
+            text = self.context.source.get_answer(f"job:{key}")
+        except Exception:  # the store is busy or gone: compute instead
+            return None
+        return None if text is None else dict(json.loads(text))
+
+    def _keep(self, job: Job) -> None:
+        try:
+            payload = json.dumps(job.result, ensure_ascii=False)
+            self.context.source.put_answer(f"job:{job.key}", f"api-{job.kind}", payload)
+        except Exception:  # keeping is an optimisation: the job's answer stands
+            return
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
@@ -105,6 +130,7 @@ class JobQueue:
             else:
                 self._sensitivity(job, params)
             job.progress = 1.0
+            self._keep(job)
             job.status = "done"
         except Exception as error:  # a job's failure is reported, never raised
             job.error = f"{type(error).__name__}: {error}"
@@ -132,6 +158,7 @@ class JobQueue:
             top_k=params.get("top_k"),
             progress=progress,
             data_hash=snap.data_hash,
+            scheduler=self.scheduler,
         )
         job.result = _clean(found.to_json())
         job.intervals = intervals_of(found)
@@ -165,7 +192,7 @@ def _clean(value: Any) -> Any:
     return _json_safe(value)
 
 
-def queue(request: Request) -> JobQueue:
+async def queue(request: Request) -> JobQueue:
     return request.app.state.context.jobs
 
 

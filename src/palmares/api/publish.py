@@ -38,6 +38,6 @@ def import_table(
         updated, _, report = merge_published(dataset, parsed, method, force=True)
     except InvalidInput as error:
         raise ApiError(422, str(error).splitlines()[0], problems=error.problems) from None
-    except (UsageProblem, ValueError, KeyError) as error:
+    except (UsageProblem, ValueError, LookupError) as error:
         raise ApiError(422, str(error.args[0] if error.args else error)) from None
     return updated, int(report["imported"])

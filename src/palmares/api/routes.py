@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from palmares.api import models as m
@@ -33,11 +35,26 @@ SystemQ = Annotated[
 ]
 
 
-def context(request: Request) -> ServiceContext:
+async def context(request: Request) -> ServiceContext:
     return request.app.state.context
 
 
 Ctx = Annotated[ServiceContext, Depends(context)]
+
+
+async def _answer(ctx: ServiceContext, call: Any, key: tuple[Any, ...]) -> Any:
+    """A kept answer at once on the event loop (no thread hand-off: the server time is the
+    work); anything still to compute on a worker thread, so the loop never waits on it."""
+    if ctx.ready(*key):
+        return call()
+    return await run_in_threadpool(call)
+
+
+def _year(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 def _where(items: list[str] | None) -> dict[str, str]:
@@ -64,7 +81,7 @@ RANKING_FORMATS = ("json", "csv", "xlsx")
     response_model=m.RankingPage,
     responses=ERRORS,
 )
-def ranking(
+async def ranking(
     ctx: Ctx,
     system: SystemPath,
     year: Annotated[str, Path(max_length=20, examples=["2024"])],
@@ -81,17 +98,20 @@ def ranking(
 ) -> Any:
     """One page of an edition's table (published view by default). Append ``.csv``,
     ``.xlsx`` or ``.json`` to the path for the whole filtered table as a download."""
-    return ctx.ranking(
+    language, shown = check_lang(lang), check_view(view)
+    call = functools.partial(
+        ctx.ranking,
         system,
         year,
-        lang=check_lang(lang),
-        view=check_view(view),
+        lang=language,
+        view=shown,
         filters=Filters(country, region, network, _where(where)),
         q=q,
         sort=sort,
         page=page,
         per_page=per_page,
     )
+    return await _answer(ctx, call, ("ranked-rows", system, _year(year), language, shown))
 
 
 @router.get(
@@ -148,11 +168,12 @@ def ranking_export(
 
 
 @router.post("/personalise", response_model=m.PersonalisedPage, responses=ERRORS)
-def personalise(ctx: Ctx, body: m.PersonaliseRequest) -> Any:
+async def personalise(ctx: Ctx, body: m.PersonaliseRequest) -> Any:
     """Re-rank an edition on chosen criteria and weights among filtered peers, from the
     cached leaf values (palmares' own computation: ranks shown, labelled as such)."""
     f = body.filters
-    return ctx.personalise(
+    call = functools.partial(
+        ctx.personalise,
         body.system,
         body.edition,
         criteria=body.criteria,
@@ -162,6 +183,7 @@ def personalise(ctx: Ctx, body: m.PersonaliseRequest) -> Any:
         page=body.page,
         per_page=body.per_page,
     )
+    return await _answer(ctx, call, ("result", body.system, body.edition))
 
 
 @router.get("/systems/{system}/methodology", response_model=m.MethodologyDocument, responses=ERRORS)
@@ -204,9 +226,9 @@ Ident = Annotated[
 
 
 @router.get("/institutions/{id}", response_model=m.InstitutionDocument, responses=ERRORS)
-def institution(ctx: Ctx, id: Ident) -> Any:
+async def institution(ctx: Ctx, id: Ident) -> Any:
     """Identity, aliases, lineage, networks, systems and editions present."""
-    return ctx.institution(id)
+    return await _answer(ctx, functools.partial(ctx.institution, id), ("institution", id))
 
 
 @router.get("/institutions/{id}/history", response_model=m.HistoryDocument, responses=ERRORS)
@@ -216,11 +238,13 @@ def history(ctx: Ctx, id: Ident, system: SystemQ = None, lang: Lang = None) -> A
 
 
 @router.get("/institutions/{id}/highlights", response_model=list[m.Fact], responses=ERRORS)
-def highlights(
+async def highlights(
     ctx: Ctx, id: Ident, system: SystemQ = None, edition: Year = None, lang: Lang = None
 ) -> Any:
     """The facts of one institution in one edition, most newsworthy first."""
-    return ctx.highlights(id, system or "", edition, check_lang(lang))
+    language = check_lang(lang)
+    call = functools.partial(ctx.highlights, id, system or "", edition, language)
+    return await _answer(ctx, call, ("highlights", id, system, _year(edition), language))
 
 
 @router.get("/institutions/{id}/check", response_model=m.CheckDocument, responses=ERRORS)

@@ -38,6 +38,10 @@ class DataSource(Protocol):
 
     def purge(self) -> int: ...
 
+    def get_answer(self, key: str) -> str | None: ...
+
+    def put_answer(self, key: str, command: str, payload: str) -> None: ...
+
 
 def _snapshot(dataset: Dataset) -> Snapshot:
     from palmares.io import data_hash
@@ -79,6 +83,13 @@ class BundleSource:
             old = self._current
             self._current = Snapshot(old.dataset, old.data_hash)
         return len(old.series) + len(old.cache)
+
+    def get_answer(self, key: str) -> str | None:
+        """A kept answer (job results) for the current data; a bundle keeps none on disk."""
+        return None
+
+    def put_answer(self, key: str, command: str, payload: str) -> None:
+        return None
 
 
 def is_store_url(url: str) -> bool:
@@ -134,6 +145,21 @@ class StoreSource(BundleSource):
                 store.load(dataset, replace=True)
             self._current = _snapshot(dataset)
         return self._current
+
+    def get_answer(self, key: str) -> str | None:
+        from palmares.store import open_store
+
+        with open_store(self.url) as store:
+            if store.data_hash != self._current.data_hash:
+                return None
+            return store.get_answer(key)
+
+    def put_answer(self, key: str, command: str, payload: str) -> None:
+        from palmares.store import open_store
+
+        with open_store(self.url, write=True) as store:
+            if store.data_hash == self._current.data_hash:
+                store.put_answer(key, command, payload)
 
     def purge(self) -> int:
         from palmares.store import open_store

@@ -41,6 +41,10 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Worker processes (share a PostgreSQL store).")
     ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler (tcp://HOST:PORT) for uncertainty jobs."),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the HTTP API (/api/v1, /openapi.json, /docs) and the web pages."""
@@ -50,6 +54,8 @@ def serve(
         raise UsageProblem("--workers must be >= 1")
     url = _data_url(db, data)
     os.environ["PALMARES_SERVE_URL"] = url
+    if scheduler:
+        os.environ["PALMARES_SCHEDULER"] = scheduler
     err(f"palmares serve: {url} on http://{host}:{port} ({workers} worker(s))")
     uvicorn.run(
         "palmares.api.server:app",
