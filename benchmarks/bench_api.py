@@ -246,11 +246,13 @@ def run_python(url: str, scenario: str, duration: int, connections: int) -> dict
 
 def warm(url: str) -> None:
     """Compute once what the scenarios read (tables, highlights): they are kept after that."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import httpx
 
-    # A new connection each round: the kernel spreads connections over the workers, so a few
-    # rounds reach every worker (each keeps its own computed answers).
-    for _ in range(6):
+    def one_round(_: int) -> None:
+        # A new connection each round: connections spread over the workers, and each worker
+        # keeps its own computed answers; parallel rounds reach every worker.
         with httpx.Client(base_url=url, timeout=300) as http:
             http.post("/api/v1/personalise", json={"system": "u-multirank", "edition": 2022})
             http.get("/api/v1/systems/u-multirank/editions/2022/ranking?view=producer")
@@ -259,6 +261,9 @@ def warm(url: str) -> None:
                 http.get(
                     f"/api/v1/institutions/{who}/highlights?system=the-impact&edition=2024&lang=fr"
                 )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one_round, range(16)))
 
 
 def measure(url: str, duration: int, connections: int, wrk: str | None) -> dict[str, Any]:
@@ -308,8 +313,16 @@ def main() -> None:
         with served(db, workers=1) as url:
             report["duckdb_1_worker"] = measure(url, args.duration, args.connections, wrk)
     if not args.skip_postgres:
-        from store.postgres import start_server
+        from store.postgres import server_binaries, start_server
 
+        if server_binaries() is None and os.geteuid() == 0 and shutil.which("apt-get"):
+            print("installing PostgreSQL (apt-get install -y postgresql)", file=sys.stderr)
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            subprocess.run(["apt-get", "update"], env=env, check=False, **quiet)
+            subprocess.run(
+                ["apt-get", "install", "-y", "postgresql"], env=env, check=False, **quiet
+            )
         server = start_server()
         try:
             with open_store(server.url, write=True) as store:

@@ -160,13 +160,18 @@ def test_results_and_answers_are_kept_per_data(
         store.put_answer("k", "rank", "answer text")
         assert store.get_result("m1", "s", 2023) == {"ranks": [1, 2]}
         assert store.get_answer("k") == "answer text"
-        assert store.info()["cached_results"] == 2
+        payload = bytes(range(256))  # any bytes, NUL included
+        store.put_uncertainty("m1", "s", 2023, payload, spec_hash="sp", draws=100, seed=0)
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=0) == payload
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=1) is None
+        assert store.info()["cached_results"] == 3
     other = write_bundle(tmp_path / "other")
     (other / "published.csv").unlink()
     _load(store_url, other, replace=True)
     with open_store(store_url) as store:  # new data: never a stale answer
         assert store.get_result("m1", "s", 2023) is None
         assert store.get_answer("k") is None
+        assert store.get_uncertainty("m1", "s", 2023, spec_hash="sp", draws=100, seed=0) is None
 
 
 def test_newer_schema_is_refused_naming_both(store_url: str, bundle: Path) -> None:
@@ -184,3 +189,63 @@ def test_newer_schema_is_refused_naming_both(store_url: str, bundle: Path) -> No
 def test_empty_or_absent_store_says_how_to_fill_it(store_url: str, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="palmares db load"):
         open_store(store_url).close()
+
+
+def test_cli_demo_constants_match_the_generator() -> None:
+    """cli/demo.py keeps copies (so `palmares --help` imports no generator): the same values."""
+    from palmares.cli import demo as cli_demo
+    from palmares.demo import DEFAULT_OUT, WORLDS
+
+    assert cli_demo.WORLDS == WORLDS
+    assert cli_demo.DEFAULT_OUT == DEFAULT_OUT
+
+
+def test_help_imports_no_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['palmares', '--help']\n"
+        "from palmares.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'pyarrow', 'altair', 'dask', 'SALib')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+
+
+def test_data_hash_in_chunks_equals_the_whole_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data hash fed chunk by chunk is the SHA-256 of the canonical CSV bytes."""
+    import hashlib
+
+    import palmares.io as pio
+    from store.bundles import big_bundle
+
+    ds = palmares.load(big_bundle(tmp_path / "b", institutions=50, years=3))
+    monkeypatch.setattr(pio, "_HASH_CHUNK_ROWS", 7)  # chunks that cut the tables anywhere
+    whole = hashlib.sha256()
+    for name, data in pio.canonical_csv(ds).items():
+        whole.update(name.encode("utf-8") + b"\n" + data)
+    assert pio._computed_data_hash(ds) == whole.hexdigest()
+    assert (
+        pio._computed_data_hash(palmares.load(write_bundle(tmp_path / "s")))
+        == hashlib.sha256(
+            b"".join(
+                n.encode() + b"\n" + d
+                for n, d in pio.canonical_csv(palmares.load(tmp_path / "s")).items()
+            )
+        ).hexdigest()
+    )
+
+
+def test_dataset_resolve_names_the_closest(bundle: Path) -> None:
+    """Did-you-mean from a bundle too (contracts section 9), never a fuzzy pick."""
+    ds = palmares.load(bundle)
+    with pytest.raises(LookupError, match=r"closest: nam \(University of Namibia\)"):
+        ds.resolve("Universty of Namibia")
+    assert ds.closest_institutions("mines ales")[0] == ("007", "École des Mines d'Alès")
+    assert ds.closest_institutions("!!!") == []  # nothing alike

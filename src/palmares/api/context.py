@@ -214,6 +214,17 @@ class ServiceContext:
         snap.cache[key] = result
         return result
 
+    def warm(self) -> None:
+        """Compute the latest edition of every system (a server calls it on a thread at start,
+        so no request pays for the first run)."""
+        for system in self.system_ids():
+            years = self.editions(system)
+            try:
+                if years:
+                    self.ranked_rows(system, years[-1], "en", "published")
+            except ApiError:  # an edition that cannot be computed (published only)
+                continue
+
     def ready(self, *key: Any) -> bool:
         """Whether an answer (``("result", system, year)``, ``("ranked-rows", ...)``, ...) is
         already computed: the routes answer those on the event loop, the rest on threads."""

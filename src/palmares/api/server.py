@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from fastapi import FastAPI
 
@@ -14,4 +15,6 @@ from palmares.api.context import ServiceContext
 def app() -> FastAPI:
     url = os.environ.get("PALMARES_SERVE_URL") or os.environ.get("PALMARES_DATA") or ""
     token = os.environ.get("PALMARES_TOKEN") or None
-    return create_app(ServiceContext.from_url(url, token=token))
+    context = ServiceContext.from_url(url, token=token)
+    threading.Thread(target=context.warm, name="palmares-warm", daemon=True).start()
+    return create_app(context)

@@ -34,6 +34,23 @@ def main() -> None:
     except (UsageProblem, LookupError) as problem:
         err(f"error: {problem.args[0] if problem.args else problem}")
         sys.exit(2)
+    except ValueError as problem:
+        # A methodology that validates but names what this bundle lacks (an attribute, a
+        # system): bad input for this bundle, said at rank time (exit 2), not a traceback.
+        from palmares.engine import MethodologyDataError
+
+        if not isinstance(problem, MethodologyDataError):
+            raise
+        err(f"error: the methodology cannot run on this bundle: {problem}")
+        sys.exit(2)
+    except OSError as problem:
+        # A path the user gave cannot be read or written (permission, missing folder, busy,
+        # name too long): bad input, located by the path; other OS errors stay internal.
+        if problem.filename is None:
+            raise
+        where = problem.filename if len(str(problem.filename)) < 300 else "the path given"
+        err(f"error: {where}: {problem.strerror or problem}; nothing was written")
+        sys.exit(2)
 
 
 __all__ = ["app", "main"]

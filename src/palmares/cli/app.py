@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from palmares.problems import UsageProblem  # noqa: F401  (re-exported to commands)
@@ -61,6 +59,8 @@ def err(message: str) -> None:
 def print_table(rows: Any, title: str, caption: str) -> None:
     """A table of records (a DataFrame or a list of dicts): rich on a terminal, wide plain text
     otherwise."""
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     from rich.console import Console
     from rich.table import Table
@@ -76,10 +76,12 @@ def print_table(rows: Any, title: str, caption: str) -> None:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _cell(value: Any) -> str:
+    import numpy as np
+
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else ""
     if isinstance(value, float):

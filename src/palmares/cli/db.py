@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import sys
 import time
 from contextvars import ContextVar
@@ -48,20 +49,74 @@ CHOSEN_DB: ContextVar[str | None] = ContextVar("palmares_db", default=None)
 CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlights", "check"})
 
 
+#: The system the running command asks about (its --system/--method preset id), if any.
+SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
+
+
 class StoreLocation(PosixPath):
     """What ``data_path`` returns when the data comes from a store: ``palmares.load`` of it
-    reads the store (see :func:`palmares.load`)."""
+    reads the store (see :func:`palmares.load`), only ``store_system``'s observations and
+    published rows when the command names a preset of a system the store holds."""
 
     store_url: StoreUrl
+    store_system: str | None
 
 
 def store_location(url: StoreUrl) -> StoreLocation:
     location = StoreLocation(url.target)
     location.store_url = url
+    location.store_system = SYSTEM_HINT.get()
     return location
 
 
-def _open(db: str | None, *, write: bool = False) -> Any:
+def _declared_system(path: Path) -> str | None:
+    """The ``methodology.system`` of a methodology file, or the one system of a folder's."""
+    import tomllib
+
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    systems = set()
+    for file in files:
+        try:
+            with file.open("rb") as handle:
+                declared = tomllib.load(handle).get("methodology", {}).get("system")
+        except (OSError, ValueError):
+            return None
+        if not isinstance(declared, str):
+            return None
+        systems.add(declared)
+    return systems.pop() if len(systems) == 1 else None
+
+
+def _system_hint(params: dict[str, Any]) -> str | None:
+    """The system a command's ``--system``/``--method`` names: a preset id (``PRESET`` or
+    ``PRESET@YEAR``), or the system a methodology file (or every file of a folder) declares;
+    None for several systems or anything else."""
+    from palmares.schema import ID_PATTERN
+
+    for key in ("system", "method"):
+        value = params.get(key)
+        if isinstance(value, (str, Path)):
+            text = str(value)
+            if Path(text).exists():
+                return _declared_system(Path(text))
+            preset = text.split("@", 1)[0]
+            if ID_PATTERN.fullmatch(preset):
+                return preset
+    return None
+
+
+def _hinted_callback(callback: Any) -> Any:
+    def run(**params: Any) -> Any:
+        token = SYSTEM_HINT.set(_system_hint(params))
+        try:
+            return callback(**params)
+        finally:
+            SYSTEM_HINT.reset(token)
+
+    return run
+
+
+def _open(db: str | StoreUrl | None, *, write: bool = False) -> Any:
     from palmares.store import open_store
 
     return open_store(db, write=write)
@@ -188,11 +243,14 @@ def search(
     json_: JsonOption = False,
 ) -> None:
     """Institutions by id, name or alias: case- and accent-insensitive, typo-tolerant."""
-    if data is not None and db is None:
-        hits = _search_bundle(data, text, country, limit)
-    else:
-        with _open(db if db is not None else _default_db()) as store:
+    from palmares.store import parse_url
+
+    source: Path = store_location(parse_url(db)) if db is not None else data_source(data)
+    if isinstance(source, StoreLocation):
+        with _open(source.store_url) as store:
             hits = store.search(text, country=country, limit=limit)
+    else:
+        hits = _search_bundle(source, text, country, limit)
     if json_:
         print_json([h.to_json() for h in hits])
         return
@@ -201,13 +259,6 @@ def search(
     for hit in hits:
         via = "" if hit.matched in (hit.name, hit.id) else f"  (as {hit.matched!r})"
         typer.echo(f"{hit.score:5.1f}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")
-
-
-def _default_db() -> str | None:
-    """The store search reads when no --db is given: $PALMARES_DB, else ./palmares.duckdb."""
-    import os
-
-    return os.environ.get("PALMARES_DB") or None
 
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:
@@ -243,8 +294,6 @@ def data_source(data: Path | None) -> Path:
     """``--data``, else ``--db``, else ``$PALMARES_DB``, else ``$PALMARES_DATA``, else
     ``./palmares.duckdb`` when present (contracts section 9); a store is a
     :class:`StoreLocation`."""
-    import os
-
     from palmares.store import DEFAULT_STORE, parse_url
 
     if data is not None:
@@ -320,7 +369,13 @@ def _cached_callback(name: str, callback: Any) -> Any:
             key_params = {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items()}
             key = hashlib.sha256(
                 json.dumps(
-                    [name, key_params, _methodology_fingerprint(params)],
+                    [
+                        name,
+                        key_params,
+                        _methodology_fingerprint(params),
+                        # Text output may follow these; JSON does not, but keying costs nothing.
+                        {k: os.environ.get(k) for k in ("NO_COLOR", "COLUMNS", "LANG")},
+                    ],
                     sort_keys=True,
                     default=str,
                 ).encode()
@@ -383,6 +438,8 @@ def command_tree() -> Any:
         names = {p.name for p in command.params}
         if "data" in names and "db" not in names:
             command.params.append(_db_parameter())
+            if command.callback is not None:
+                command.callback = _hinted_callback(command.callback)
         if name in CACHED_COMMANDS and command.callback is not None:
             command.callback = _cached_callback(name, command.callback)
 

@@ -401,6 +401,48 @@ class Store:
                     [methodology_hash, system, methodology_text],
                 )
 
+    def get_uncertainty(
+        self,
+        methodology_hash: str,
+        system: str,
+        edition: int,
+        *,
+        spec_hash: str,
+        draws: int,
+        seed: int,
+    ) -> bytes | None:
+        """A stored uncertainty result (the bytes given to :meth:`put_uncertainty`), or None."""
+        rows = self._con.rows(
+            "SELECT payload FROM uncertainty_results WHERE methodology_hash = ? AND data_hash = ? "
+            "AND system = ? AND edition = ? AND spec_hash = ? AND draws = ? AND seed = ?",
+            [methodology_hash, self.data_hash, system, int(edition), spec_hash, draws, seed],
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def put_uncertainty(
+        self,
+        methodology_hash: str,
+        system: str,
+        edition: int,
+        payload: bytes,
+        *,
+        spec_hash: str,
+        draws: int,
+        seed: int,
+    ) -> None:
+        """Keep an uncertainty result (e.g. its Parquet bytes) for the store's data."""
+        key = [methodology_hash, self.data_hash, system, int(edition), spec_hash, draws, seed]
+        with transaction(self._con):
+            self._con.execute(
+                "DELETE FROM uncertainty_results WHERE methodology_hash = ? AND data_hash = ? "
+                "AND system = ? AND edition = ? AND spec_hash = ? AND draws = ? AND seed = ?",
+                key,
+            )
+            self._con.execute(
+                "INSERT INTO uncertainty_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*key, payload, _now()],
+            )
+
     def get_answer(self, key: str) -> str | None:
         """A command's stored answer for ``key`` on the store's data, or None."""
         rows = self._con.rows(
