@@ -209,8 +209,12 @@ def _wait(client: TestClient, job: str) -> None:
         time.sleep(0.1)
 
 
-def test_docs_curl_session_is_current(client: TestClient) -> None:
-    generated = session(client)
+def test_docs_curl_session_is_current(world) -> None:
+    from palmares.api import ServiceContext, create_app
+
+    # A context of its own: what the session shows (cache counts) depends on nothing else.
+    with TestClient(create_app(ServiceContext.from_dataset(world, token=TOKEN))) as client:
+        generated = session(client)
     text = DOC.read_text(encoding="utf-8")
     head, sep, current = text.partition(MARKER)
     assert sep, f"{DOC} lacks the marker line {MARKER!r}"
