@@ -1,15 +1,16 @@
-"""The pages without a browser: routes, published view, exports, words (Starlette test client
-on the small demo world)."""
+"""The pages without a browser: routes, published view, exports, words (HTTP to the session's
+server on the seed world)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from palmares.i18n import gettext
 from palmares.web.app import _inert, number
@@ -22,26 +23,25 @@ pytestmark = pytest.mark.xdist_group("web")
 
 
 @pytest.fixture(scope="module")
-def client(seed_dataset) -> TestClient:  # type: ignore[no-untyped-def]
-    from palmares.web import create_web_app
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=300) as client:
+        yield client
 
-    return TestClient(create_web_app(seed_dataset))
 
-
-def test_root_redirects_by_accept_language(client: TestClient) -> None:
+def test_root_redirects_by_accept_language(client: httpx.Client) -> None:
     got = client.get("/", headers={"accept-language": "fr-FR,fr;q=0.9"}, follow_redirects=False)
     assert got.status_code == 307 and got.headers["location"] == "/fr/"
     got = client.get("/", headers={"accept-language": "de,en;q=0.5"}, follow_redirects=False)
     assert got.headers["location"] == "/en/"
 
 
-def test_a_ranking_page_shows_50_rows_and_pages(client: TestClient) -> None:
+def test_a_ranking_page_shows_50_rows_and_pages(client: httpx.Client) -> None:
     html = client.get("/en/rankings/letudiant/2021").text
     assert html.count('data-testid="ranking-row"') == 50
     assert "Page 1 of 4" in html  # 168 schools
 
 
-def test_the_impact_bands_stand_alone(client: TestClient) -> None:
+def test_the_impact_bands_stand_alone(client: httpx.Client) -> None:
     """Published view: an institution inside a printed band shows the band, never a rank."""
     got = client.get("/en/rankings/the-impact/2024.csv?country=FR")
     rows = list(csv.DictReader(io.StringIO(got.text)))
@@ -49,19 +49,19 @@ def test_the_impact_bands_stand_alone(client: TestClient) -> None:
     assert banded and all(r["rank"] == "" and r["rank_display"] == r["band"] for r in banded)
 
 
-def test_u_multirank_has_no_overall_rank(client: TestClient) -> None:
+def test_u_multirank_has_no_overall_rank(client: httpx.Client) -> None:
     rows = list(csv.DictReader(io.StringIO(client.get("/en/rankings/u-multirank/2022.csv").text)))
     assert all(r["rank"] == "" for r in rows)
     counts = [int(r["a_count"]) for r in rows]
     assert counts == sorted(counts, reverse=True)
 
 
-def test_an_unknown_system_is_a_404_naming_the_systems(client: TestClient) -> None:
+def test_an_unknown_system_is_a_404_naming_the_systems(client: httpx.Client) -> None:
     got = client.get("/fr/rankings/letudiantt/2021")
     assert got.status_code == 404 and "letudiant" in got.text
 
 
-def test_a_bad_weight_is_a_400_listing_every_problem(client: TestClient) -> None:
+def test_a_bad_weight_is_a_400_listing_every_problem(client: httpx.Client) -> None:
     got = client.get("/en/personalise/letudiant/2021?w.letudiant.companies=-1&w.nope=2")
     assert got.status_code == 400
     assert "w.letudiant.companies" in got.text and "w.nope" in got.text
@@ -95,20 +95,20 @@ def test_every_word_of_the_pages_has_a_french_translation() -> None:
     assert missing == []
 
 
-def test_the_communique_downloads_as_markdown(client: TestClient) -> None:
+def test_the_communique_downloads_as_markdown(client: httpx.Client) -> None:
     got = client.get("/fr/institutions/imt-mines-ales/communique.md?edition=2024")
     assert got.status_code == 200
     assert got.headers["content-type"].startswith("text/markdown")
     assert got.text.startswith("# ") and "IMT Mines Alès" in got.text
 
 
-def test_a_chart_is_served_as_svg_for_the_page_without_javascript(client: TestClient) -> None:
+def test_a_chart_is_served_as_svg_for_the_page_without_javascript(client: httpx.Client) -> None:
     got = client.get("/en/charts/sdg.svg?ids=imt-mines-ales&system=the-impact&edition=2024")
     assert got.status_code == 200 and got.headers["content-type"] == "image/svg+xml"
     assert got.text.lstrip().startswith("<svg") and "mark-rect" in got.text
 
 
-def test_the_claim_box_answers_with_the_verdict_alone_for_htmx(client: TestClient) -> None:
+def test_the_claim_box_answers_with_the_verdict_alone_for_htmx(client: httpx.Client) -> None:
     got = client.get(
         "/en/institutions/imt-mines-ales?system=letudiant&edition=2021&claim=16e+ex+aequo",
         headers={"hx-request": "true", "hx-target": "claim-result"},

@@ -175,3 +175,12 @@ def test_usable_at_375_px(phone, path: str) -> None:  # type: ignore[no-untyped-
     phone.goto(path)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375  # the page itself never scrolls sideways; tables scroll in their box
+
+
+def test_filters_fold_on_a_phone_unless_in_use(phone) -> None:  # type: ignore[no-untyped-def]
+    phone.goto("/en/rankings/letudiant/2021")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("details.filters").get_attribute("open") is None
+    phone.goto("/en/rankings/the-impact/2024?country=FR")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("details.filters").get_attribute("open") is not None

@@ -540,7 +540,8 @@ class WebData:
             parts.append(gettext(lang, "network: {network}", network=how.network))
         if not parts:
             return gettext(lang, "Re-ranked on the publisher's own criteria and weights.")
-        return gettext(lang, "Re-ranked on {what}.", what="; ".join(parts))
+        separator = "\u00a0; " if lang == "fr" else "; "  # French: a space before ';'
+        return gettext(lang, "Re-ranked on {what}.", what=separator.join(parts))
 
     # -- profile -------------------------------------------------------------------------------
 
@@ -625,9 +626,7 @@ class WebData:
             self.check_edition(system, diff)
             before = series.methodology(diff)
             if m is not None and before is not None:
-                found = diff_methodologies(before, m)
-                text = found.to_text().splitlines()[1:]
-                changes = [line for line in text if line.strip()]
+                changes = _diff_lines(diff_methodologies(before, m), self.labels(lang))
         document = render_page(system).split("\n")
         # Drop the generator's HTML comment: the page is data, not markup.
         document = [line for line in document if not line.startswith("<!--")]
@@ -700,6 +699,36 @@ class WebData:
             self._cache[key] = None if chart is None else render(chart, fmt)
         data: bytes | None = self._cache[key]
         return data
+
+
+def _short(value: Any, limit: int = 140) -> str:
+    text = " ".join(str("-" if value is None else value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _diff_lines(diff: Any, labels: dict[str, str]) -> list[str]:
+    """One line per change between two methodologies (long texts cut, nodes by their label)."""
+    if diff.identical:
+        return []
+
+    def change(c: Any) -> str:
+        where = f"{c.key} [{labels.get(c.node, c.node)}]" if c.node else c.key
+        return f"{where}: {_short(c.old)} \u2192 {_short(c.new)}"
+
+    lines = [change(c) for c in diff.header]
+    lines += [f"+ {labels.get(n.id, n.id)}" for n in diff.nodes_added]
+    lines += [f"\u2212 {labels.get(n.id, n.id)}" for n in diff.nodes_removed]
+    for part in (
+        diff.directions,
+        diff.weights,
+        diff.scales,
+        diff.thresholds,
+        diff.steps,
+        diff.ranking,
+        diff.subsets,
+    ):
+        lines += [change(c) for c in part]
+    return lines
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:

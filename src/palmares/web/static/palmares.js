@@ -30,6 +30,19 @@
       }).catch(function (err) { el.dataset.error = String(err); });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
+  // On a phone the filters fold away unless one is in use (open by default without scripts).
+  function foldFilters(root) {
+    if (!window.matchMedia("(max-width: 40rem)").matches) return;
+    root.querySelectorAll("details.filters").forEach(function (box) {
+      var used = Array.prototype.some.call(box.querySelectorAll("select, input"), function (f) {
+        return f.value !== "";
+      });
+      if (!used) box.removeAttribute("open");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    foldFilters(document);
+    renderCharts(document);
+  });
   document.addEventListener("htmx:afterSettle", function (e) { renderCharts(e.target); });
 })();
