@@ -46,6 +46,9 @@ CODES: tuple[str, ...] = (
     "table-too-large",
     "unknown-table",
     "field-count",
+    # Reading limits and unreadable files (palmares.io.limits).
+    "unreadable-file",
+    "limit-exceeded",
     # Methodology files (palmares.methodology).
     "invalid-methodology",
     "invalid-toml",
@@ -53,6 +56,10 @@ CODES: tuple[str, ...] = (
     # Uncertainty specs (palmares.uncertainty).
     "invalid-uncertainty",
 )
+
+
+_MAX_MESSAGE = 500
+_MAX_VALUE = 200
 
 
 @dataclass(frozen=True, order=True)
@@ -118,6 +125,11 @@ class Problems:
     ) -> None:
         if code not in CODES:
             raise ValueError(f"unknown problem code {code!r}")
+        # Bounded: a 200 KB cell or a 5,000-node cycle must not make a 600 MB message.
+        if len(message) > _MAX_MESSAGE:
+            message = f"{message[:_MAX_MESSAGE]}… ({len(message):,} characters)"
+        if isinstance(value, str) and len(value) > _MAX_VALUE:
+            value = f"{value[:_MAX_VALUE]}… ({len(value):,} characters)"
         self.items.append(Problem(file, sheet, row, column, code, message, value, severity))
 
     def extend(self, problems: Iterable[Problem]) -> None:

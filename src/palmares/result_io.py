@@ -17,6 +17,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from palmares.io.atomic import atomic_path
 from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+from palmares.io.safe_text import person_csv_bytes, xlsx_cell
 
 
 class Result(Protocol):
@@ -67,7 +68,7 @@ def frame_workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         sheet = workbook.create_sheet(name)
         sheet.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
-            sheet.append([_excel_cell(v) for v in row])
+            sheet.append([xlsx_cell(_excel_cell(v), sheet) for v in row])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
@@ -82,6 +83,22 @@ def _excel_cell(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool)) else str(value)
 
 
+def _csv_value(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as a CSV for people: formula-safe text, quoted CR/LF (see safe_text)."""
+    rows = ([_csv_value(v) for v in row] for row in frame.itertuples(index=False, name=None))
+    return person_csv_bytes([str(c) for c in frame.columns], rows)
+
+
 def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = False) -> Path:
     """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``."""
     suffix = path.suffix.lower()
@@ -90,7 +107,7 @@ def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = 
     frame = _plain(result.export_frame(lang))
     with atomic_path(path, force=force) as temporary:
         if suffix == ".csv":
-            temporary.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            temporary.write_bytes(frame_csv_bytes(frame))
         elif suffix == ".json":
             temporary.write_text(result_json_text(result, lang), encoding="utf-8")
         elif suffix == ".parquet":

@@ -73,8 +73,19 @@ VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 _YEAR_RANGE = (1000, 9999)
 _MAX_DECIMALS = 15
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.I)
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+# ASCII digits only: fullwidth or Arabic-Indic digits are text, not numbers (float() takes them).
+_NUMBER = re.compile(
+    r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.I | re.ASCII
+)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
+#: Control characters no text cell may hold (NUL breaks XLSX output; tab, LF and CR are kept).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Columns a person reads as a name: never whitespace only.
+_NAME_COLUMNS = frozenset(("name", "name_en", "name_fr", "network_name"))
+#: Integer columns that count positions: 1 or more.
+_POSITIVE_COLUMNS = frozenset(("rank", "band_lo", "band_hi"))
+#: Integers beyond 2**53 are not exact as doubles (and beyond int64 overflow).
+_MAX_INT = 2**53
 _TWO_YEAR = re.compile(r"(\d{4})[-/](\d{2}|\d{4})")
 _REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 _SEPARATORS = (";", "\t", "|")
@@ -533,6 +544,15 @@ def _finish_numeric(
             )
         else:
             table.report(fractional, column, "invalid-value", "{v!r} is not an integer", shown)
+            huge = finite & (np.abs(np.where(finite, values, 0)) > _MAX_INT)
+            table.report(
+                huge & ~fractional, column, "invalid-value", "{v!r} is out of range", shown
+            )
+            fractional = fractional | huge
+            if column in _POSITIVE_COLUMNS:
+                below = finite & ~fractional & (np.where(finite, values, 1) < 1)
+                table.report(below, column, "invalid-value", "{v!r} is not 1 or more", shown)
+                fractional = fractional | below
         bad = table.skip(column) | ~finite | fractional
         ints = pd.arrays.IntegerArray(np.where(bad, 0, values).astype(np.int64), bad)
         table.typed[column] = pd.Series(ints)
@@ -541,9 +561,42 @@ def _finish_numeric(
         table.typed[column] = pd.Series(values, dtype="float64")
 
 
+def _has_control(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    return np.array([_CONTROL.search(str(v)) is not None for v in values], dtype=bool)
+
+
+def _blank(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    return np.array([not str(v).strip() for v in values], dtype=bool)
+
+
+def _control_message(value: Any) -> str:
+    found = _CONTROL.search(str(value))
+    code = f" (U+{ord(found.group()):04X})" if found else ""
+    return f"{value!r} holds a control character{code}"
+
+
+def _check_text(table: _Table) -> None:
+    """No control character in any text cell; no whitespace-only name (once per value)."""
+    for column in list(table.texts):
+        control = table.per_unique(column, _has_control)
+        table.report(
+            control,
+            column,
+            "invalid-value",
+            _control_message,
+            table.typed[column],
+        )
+        if column in _NAME_COLUMNS:
+            blank = table.per_unique(column, _blank)
+            table.report(
+                blank, column, "invalid-value", "{v!r} is only whitespace", table.typed[column]
+            )
+
+
 def _check_cells(table: _Table) -> None:
     """Checks of single cells: non-empty, id pattern, vocabularies, countries, statuses."""
     name = table.name
+    _check_text(table)
     for column in NON_EMPTY[name]:
         if table.has(column):
             empty = table.typed[column].isna().to_numpy()
@@ -800,6 +853,46 @@ def _check_editions(table: _Table, known: set[tuple[Any, float]]) -> None:
         )
 
 
+_MAX_CYCLE_SHOWN = 10
+#: Levels of an indicator tree, root included (docs/formats.md, "Limits").
+MAX_TREE_DEPTH = 64
+
+
+def _walk_tree(
+    parent_index: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], list[list[int]], npt.NDArray[np.int64]]:
+    """One pass over parent links (each node visited once): which nodes lie on a cycle, each
+    cycle's members once, and every node's depth (root 1; 0 on or above a cycle)."""
+    n = len(parent_index)
+    state = np.zeros(n, dtype=np.int8)  # 0 unseen, 1 on the current walk, 2 done
+    depth = np.zeros(n, dtype=np.int64)
+    on_cycle = np.zeros(n, dtype=bool)
+    cycles: list[list[int]] = []
+    parents = parent_index.tolist()
+    for i in range(n):
+        if state[i]:
+            continue
+        walk: list[int] = []
+        j = i
+        while j >= 0 and state[j] == 0:
+            state[j] = 1
+            walk.append(j)
+            j = parents[j]
+        if j >= 0 and state[j] == 1:  # closed a new cycle
+            members = walk[walk.index(j) :]
+            cycles.append(members)
+            on_cycle[members] = True
+        # Depth counts up from the root; a walk ending on or above a cycle has none (0).
+        rooted = j < 0 or (state[j] == 2 and depth[j] > 0)
+        base = 0 if j < 0 or not rooted else int(depth[j])
+        for k in reversed(walk):
+            if rooted:
+                base += 1
+                depth[k] = base
+            state[k] = 2
+    return on_cycle, cycles, depth
+
+
 def _check_tree(table: _Table) -> None:
     """unknown-parent, cycle (a self-parent included) and direction on leaves/inner nodes."""
     if not (table.has("id") and table.has("parent")):
@@ -826,35 +919,40 @@ def _check_tree(table: _Table) -> None:
         "parent {v!r} is not an indicator id",
         parents,
     )
-    # Pointer jumping: after enough doublings every node not on or above a cycle reaches -1.
-    on_cycle = np.zeros(table.n, dtype=bool)
-    for i in np.flatnonzero(parent_index >= 0).tolist():
-        if on_cycle[i]:
-            continue
-        seen: dict[int, int] = {}
-        j = i
-        while j >= 0 and j not in seen and not on_cycle[j]:
-            seen[j] = len(seen)
-            j = int(parent_index[j])
-        if j >= 0 and j in seen:
-            start = seen[j]
-            for node, order in seen.items():
-                if order >= start:
-                    on_cycle[node] = True
-
-    def cycle_message(i: int) -> str:
-        if parents[i] == ids[i]:
-            return f"indicator {ids[i]!r} is its own parent"
-        path = [ids[i]]
-        j = int(parent_index[i])
-        while j != i:
-            path.append(ids[j])
-            j = int(parent_index[j])
-        return "cycle in the indicator tree: " + " -> ".join(map(repr, [*path, ids[i]]))
-
-    for i in np.flatnonzero(on_cycle).tolist():
+    on_cycle, cycles, depth = _walk_tree(parent_index)
+    for members in cycles:
+        first = min(members, key=lambda k: int(table.rows[k]))
+        if len(members) == 1:
+            message = f"indicator {ids[first]!r} is its own parent"
+        else:
+            # The cycle once, from its first row, members capped (a 5,000-node cycle is one line).
+            order = [first]
+            j = int(parent_index[first])
+            while j != first:
+                order.append(j)
+                j = int(parent_index[j])
+            names = [repr(ids[k]) for k in order[:_MAX_CYCLE_SHOWN]] + [repr(ids[first])]
+            more = len(order) - _MAX_CYCLE_SHOWN
+            rows = sorted(int(table.rows[k]) for k in order)
+            where = ", ".join(map(str, rows[:_MAX_CYCLE_SHOWN]))
+            message = (
+                "cycle in the indicator tree: "
+                + " -> ".join(names if more <= 0 else [*names[:-1], f"... ({more:,} more)"])
+                + f" ({len(order):,} indicators, rows {where}{', ...' if more > 0 else ''})"
+            )
         table.add(
-            "cycle", cycle_message(i), row=int(table.rows[i]), column="parent", value=parents[i]
+            "cycle", message, row=int(table.rows[first]), column="parent", value=parents[first]
+        )
+    too_deep = np.flatnonzero(depth > MAX_TREE_DEPTH)
+    if too_deep.size:
+        k = int(too_deep[np.argmin(table.rows[too_deep])])
+        table.add(
+            "limit-exceeded",
+            f"the indicator tree is {int(depth.max()):,} levels deep under {ids[k]!r} "
+            f"(limit {MAX_TREE_DEPTH})",
+            row=int(table.rows[k]),
+            column="parent",
+            value=parents[k],
         )
     if table.has("direction"):
         # Nodes on a cycle are reported as such; their direction cannot be judged.

@@ -273,8 +273,8 @@ CASES = [
     Case(
         "cycle",
         {IND: table_with(IND, "x1,X1,X1,x2,higher,,", "x2,X2,X2,x1,higher,,")},
-        {(IND, None, 7, "parent", "cycle"), (IND, None, 8, "parent", "cycle")},
-        {"cycle": ["'x1' -> 'x2'"]},
+        {(IND, None, 7, "parent", "cycle")},  # once, with its members and their rows
+        {"cycle": ["'x1' -> 'x2' -> 'x1'", "rows 7, 8"]},
     ),
     Case(
         "invalid-id",

@@ -9,6 +9,7 @@ import altair as alt
 import vl_convert as vlc
 
 from palmares.io.atomic import atomic_path
+from palmares.io.safe_text import script_json
 from palmares.problems import UsageProblem
 
 FORMATS: tuple[str, ...] = ("png", "svg", "html")
@@ -32,8 +33,22 @@ def render(chart: alt.TopLevelMixin | dict[str, Any], fmt: str, *, scale: float 
     if fmt == "svg":
         return str(vlc.vegalite_to_svg(spec)).encode("utf-8")
     if fmt == "html":
-        return str(vlc.vegalite_to_html(spec, bundle=True)).encode("utf-8")
+        return _safe_spec(str(vlc.vegalite_to_html(spec, bundle=True)), spec).encode("utf-8")
     raise UsageProblem(f"unknown chart format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+_SPEC_LINE = "const spec = "
+
+
+def _safe_spec(page: str, spec: dict[str, Any]) -> str:
+    """The page with its embedded spec re-serialised through :func:`script_json`: vl-convert
+    writes names raw inside the <script> element, where ``</script>`` would end it."""
+    start = page.rfind(_SPEC_LINE)
+    if start < 0:
+        raise RuntimeError("vl-convert page without its spec: cannot make it script-safe")
+    start += len(_SPEC_LINE)
+    end = page.index("\n", start)  # JSON holds no raw newline: the spec is this one line
+    return page[:start] + script_json(spec, separators=(",", ":")) + ";" + page[end:]
 
 
 def save_chart(

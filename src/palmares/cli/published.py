@@ -64,6 +64,7 @@ def reproduce(
     from palmares.methodology import resolve_methodology
     from palmares.reproduce import reproduce as run_reproduce
     from palmares.reproduce import require_rebuildable
+    from palmares.result_io import frame_csv_bytes
 
     if not system or not edition:
         raise UsageProblem("give --system PRESET and --edition YEAR")
@@ -85,7 +86,7 @@ def reproduce(
     result = run_reproduce(parsed, method)
     if diff is not None:
         with atomic_path(diff, force=force) as temporary:
-            result.diff.to_csv(temporary, index=False, lineterminator="\n")
+            temporary.write_bytes(frame_csv_bytes(result.diff))
     if as_json:
         print_json(result.summary)
         return

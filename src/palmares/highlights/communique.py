@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from palmares.highlights.facts import KINDS, Fact, facts
 from palmares.highlights.render import COUNTRIES, MAX_NAMED, Renderer
+from palmares.io.safe_text import markdown_text
 from palmares.lang import NARROW_NBSP, NBSP, check_lang
 
 # -- numbers in text ------------------------------------------------------------------------------
@@ -707,6 +708,7 @@ def communique(
         raise ValueError(f"{ident} is not ranked in any system's {edition} edition")
     digest = data_hash if data_hash is not None else hash_of(dataset)
     phrasing = Phrasing(dataset, lang, html=html)
+    _markdown_safe(phrasing.labels)
     plain = Phrasing(dataset, lang, html=False)
     sections: list[Section] = []
     pending: list[tuple[ChartFile, Any]] = []
@@ -775,6 +777,13 @@ def communique(
     return draft
 
 
+def _markdown_safe(labels: Any) -> None:
+    """Names and labels escaped for the Markdown they land in (which carries HTML): a name
+    such as ``<script>`` or ``[x](y)`` is shown as written, never run or linked."""
+    labels._nodes = {k: markdown_text(v) for k, v in labels._nodes.items()}
+    labels._inst = {k: markdown_text(v) for k, v in labels._inst.items()}
+
+
 def _markdown(
     headline: str,
     lead: Sequence[tuple[Fact, str, Section]],
@@ -805,7 +814,7 @@ def _markdown(
                 lines += [f"- {t}" for t in items]
                 lines.append("")
         for chart in section.charts:
-            lines += [f"![{chart.alt}]({chart.link})", ""]
+            lines += [f"![{markdown_text(chart.alt)}]({chart.link})", ""]
     lines += ["---", "", "**Sources**", ""]
     for section in sections:
         lines.append(f"- {_source_line(section, p)}")

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from palmares.io.limits import check_xlsx_archive, read_input_bytes, reading, require_regular_file
 from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
 
@@ -191,18 +192,36 @@ def parse_year(texts: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.
 def read_user_tables(path: Path, options: ReadOptions, problems: Problems) -> list[UserTable]:
     """The tables of one user file: a CSV, each non-empty sheet of a workbook, a Parquet file."""
     file = str(path)
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         problems.add(file, "missing-table", f"no such file: {file!r}", value=file)
         return []
+    data = read_input_bytes(path, problems) if path.suffix.lower() != ".parquet" else b""
+    if data is None:
+        return []
+    tables: list[UserTable] = []
+    with reading(file, problems, f"{path.suffix or 'CSV'} file"):
+        tables = _read_user_tables(path, data, options, problems)
+    return tables
+
+
+def _read_user_tables(
+    path: Path, data: bytes, options: ReadOptions, problems: Problems
+) -> list[UserTable]:
+    file = str(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        archive = check_xlsx_archive(path)
+        if archive is not None:
+            problems.add(file, "unreadable-file", f"not a readable Excel workbook: {archive}")
+            return []
         return _read_workbook(path, problems)
     if suffix == ".parquet":
+        require_regular_file(path)
         frame = pd.read_parquet(path)
         header = [nfc(str(c)).strip() for c in frame.columns]
         cells = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
         return [_table(file, None, header, cells, list(range(2, len(cells) + 2)))]
-    text = decode(path.read_bytes(), file, problems, options.encoding)
+    text = decode(data, file, problems, options.encoding)
     if text is None:
         return []
     if not text.strip():
@@ -428,10 +447,25 @@ def write_workbook(
                 sheet=name,
                 value=len(rows),
             )
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+    from palmares.io.safe_text import xlsx_cell
+
     book = Workbook(write_only=True)
+    # Fixed document times and zip entry times: the same data gives the same bytes.
+    book.properties.creator = "palmares"
+    book.properties.created = _FIXED_TIME
+    book.properties.modified = _FIXED_TIME
     for name, (header, rows) in sheets.items():
         sheet = book.create_sheet(name)
-        sheet.append(list(header))
+        sheet.append([xlsx_cell(v, sheet) for v in header])
         for row in rows:
-            sheet.append(row)
-    book.save(path)
+            sheet.append([xlsx_cell(v, sheet) for v in row])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    path.write_bytes(_fixed_zip(buffer.getvalue()))

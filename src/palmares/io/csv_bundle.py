@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from palmares.io.limits import MAX_COLUMNS, MAX_FIELD_CHARS, MAX_HEADER_BYTES, read_input_bytes
 from palmares.io.options import ReadOptions
 from palmares.problems import Problems
 from palmares.schema import TABLE_ORDER, TABLES
@@ -159,9 +161,36 @@ def _line_column(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse_header(data: bytes, delimiter: str) -> list[str]:
-    """The first record of CSV bytes (the header), quotes honoured."""
-    head = data[: 1 << 16].decode("utf-8", errors="ignore")
-    return next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    """The first record of CSV bytes (the header), quotes honoured, up to
+    :data:`~palmares.io.limits.MAX_HEADER_BYTES` (see :func:`header_problem`)."""
+    head = data[: MAX_HEADER_BYTES + 1].decode("utf-8", errors="ignore")
+    try:
+        return next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def header_problem(data: bytes, file: str, problems: Problems, header: list[str]) -> bool:
+    """Report a header over the reading limits (bytes or columns); True when one is."""
+    head = data[: MAX_HEADER_BYTES + 1]
+    if len(head) > MAX_HEADER_BYTES and b"\n" not in head and b"\r" not in head:
+        problems.add(
+            file,
+            "limit-exceeded",
+            f"the header line is over {MAX_HEADER_BYTES:,} bytes: not read",
+            row=1,
+        )
+        return True
+    if len(header) > MAX_COLUMNS:
+        problems.add(
+            file,
+            "limit-exceeded",
+            f"the header has {len(header):,} columns (limit {MAX_COLUMNS:,})",
+            row=1,
+            value=len(header),
+        )
+        return True
+    return False
 
 
 def read_csv_bytes(
@@ -181,6 +210,8 @@ def read_csv_bytes(
         problems.add(file, "empty-file", "the file is empty")
         return None
     header = parse_header(data, delimiter)
+    if header_problem(data, file, problems, header):
+        return None
     names = [f"c{i}" for i in range(len(header))]
     frame: pd.DataFrame | None = None
     rows: npt.NDArray[np.int64] | None = None
@@ -227,7 +258,10 @@ def read_csv_bytes(
     if frame is None:
         # Rare path (blank lines, ragged rows): the stdlib reader knows each record's row.
         text = data.decode("utf-8")
-        frame, rows = _read_ragged(text, file, problems, header, names, delimiter)
+        try:
+            frame, rows = _read_ragged(text, file, problems, header, names, delimiter)
+        except _Unparsable:
+            return None
     frame.columns = pd.Index(header)
     return RawTable(frame, TableSource(file, rows=rows))
 
@@ -241,11 +275,10 @@ def _read_ragged(
     delimiter: str,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader, None)
     records: list[list[str]] = []
     rows: list[int] = []
     width = len(header)
-    for row_number, record in enumerate(reader, start=2):
+    for row_number, record in _records(reader, file, problems):
         if not record or (all(not cell for cell in record) and len(record) <= 1):
             continue  # a blank line: a spreadsheet shows it as an empty row
         if len(record) != width:
@@ -267,9 +300,35 @@ def _read_ragged(
     return frame, np.asarray(rows, dtype=np.int64)
 
 
+class _Unparsable(Exception):
+    """The stdlib CSV reader stopped on a record (already reported)."""
+
+
+def _records(reader: Any, file: str, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """The data records with their row numbers (header skipped); a record the csv module
+    cannot parse (a field over the limit, a NUL) is reported with its line and ends the table."""
+    number = 1
+    try:
+        next(reader, None)
+        for record in reader:
+            number += 1
+            yield number, record
+    except csv.Error as error:
+        line = reader.line_num
+        message = str(error)
+        code = "field-count"
+        if "field larger than field limit" in message:
+            code, message = "limit-exceeded", f"a field is over {MAX_FIELD_CHARS:,} characters"
+        problems.add(file, code, f"cannot parse the CSV record on line {line}: {message}", row=line)
+        raise _Unparsable from None
+
+
 def read_csv_file(path: Path, problems: Problems, options: ReadOptions) -> RawTable | None:
     file = str(path)
-    data = decode_bytes(path.read_bytes(), file, problems, options.encoding)
+    raw = read_input_bytes(path, problems)
+    if raw is None:
+        return None
+    data = decode_bytes(raw, file, problems, options.encoding)
     if data is None:
         return None
     return read_csv_bytes(
@@ -286,7 +345,7 @@ def read_csv_folder(
     for name in TABLE_ORDER:
         path = folder / f"{name}.csv"
         sources[name] = TableSource(str(path))
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raw = read_csv_file(path, problems, options)
             if raw is not None:
                 frames[name] = raw.frame

@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
 from openpyxl.writer.excel import ExcelWriter
 
 from palmares.io.csv_bundle import sorted_table
+from palmares.io.limits import check_xlsx_archive, path_problem, reading
 from palmares.problems import Problems
 from palmares.schema import TABLE_ORDER, TABLES
 from palmares.validation import TableSource, as_text
@@ -148,17 +149,34 @@ def read_workbook(
     file = str(path)
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, TableSource] = {name: TableSource(file, name) for name in TABLE_ORDER}
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        problems.add(
-            file,
-            "empty-file" if path.stat().st_size == 0 else "encoding",
-            f"not a readable .xlsx workbook: {error}",
-        )
-        for source in sources.values():
-            source.unusable = True
-        return frames, sources
+    reason = path_problem(path)
+    if reason is None and path.stat().st_size == 0:
+        problems.add(file, "empty-file", "not a readable .xlsx workbook: the file is empty")
+        reason = "empty"
+    elif reason is None:
+        archive = check_xlsx_archive(path)
+        if archive is not None:
+            problems.add(file, "unreadable-file", f"not a readable .xlsx workbook: {archive}")
+            reason = archive
+    else:
+        problems.add(file, "unreadable-file", reason)
+    if reason is None:
+        before = len(problems)
+        with reading(file, problems, ".xlsx workbook"):
+            frames, sources = _read_sheets(path, file, problems, sources)
+        if not any(p.code == "unreadable-file" for p in problems.items[before:]):
+            return frames, sources
+        frames = {}
+    for source in sources.values():
+        source.unusable = True
+    return frames, sources
+
+
+def _read_sheets(
+    path: Path, file: str, problems: Problems, sources: dict[str, TableSource]
+) -> tuple[dict[str, pd.DataFrame], dict[str, TableSource]]:
+    frames: dict[str, pd.DataFrame] = {}
+    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         for sheet in workbook.worksheets:
             if sheet.title not in TABLES:

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from palmares.io.csv_bundle import sorted_table
+from palmares.io.limits import path_problem, reading
 from palmares.problems import Problems
 from palmares.schema import TABLE_ORDER, TABLES
 from palmares.validation import TableSource, coded_columns
@@ -58,22 +59,28 @@ def read_parquet_folder(
     for name in TABLE_ORDER:
         path = folder / f"{name}.parquet"
         sources[name] = TableSource(str(path))
-        if not path.exists():
+        if not (path.exists() or path.is_symlink()):
+            continue
+        reason = path_problem(path)
+        if reason is not None:
+            problems.add(str(path), "unreadable-file", reason)
+            sources[name].unusable = True
             continue
         if path.stat().st_size == 0:
             problems.add(str(path), "empty-file", "the file is empty")
             sources[name].unusable = True
             continue
-        try:
+        before = len(problems)
+        with reading(str(path), problems, "Parquet file"):
             # Ids and statuses repeat: reading them dictionary-encoded skips decoding a
             # million strings and hands validation its distinct values directly.
             names = set(pq.read_schema(path).names)
             table = pq.read_table(path, read_dictionary=sorted(names & coded_columns(name)))
-        except (pa.ArrowInvalid, OSError) as error:
-            problems.add(str(path), "encoding", f"not a readable Parquet file: {error}")
+            # A full validation checks every string is UTF-8: a corrupt page fails here.
+            table.validate(full=True)
+            frames[name] = table.to_pandas()
+        if len(problems) > before:
             sources[name].unusable = True
-            continue
-        frames[name] = table.to_pandas()
     for path in sorted(folder.glob("*.parquet")):
         if path.stem not in TABLES:
             problems.add(

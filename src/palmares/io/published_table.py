@@ -144,6 +144,24 @@ def _decode(data: bytes, file: str, encoding: str | None) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes every byte string")
 
 
+def _opened_grid(source: Path, encoding: str | None) -> tuple[list[list[str]], list[int], Any]:
+    """The grid of a regular file; any parser failure on a corrupt file is one located
+    problem (palmares.io.limits), never a traceback."""
+    from palmares.io.limits import check_xlsx_archive, reading, require_regular_file
+    from palmares.problems import Problems
+
+    require_regular_file(source)
+    problems = Problems()
+    excel = source.suffix.lower() in (".xlsx", ".xlsm")
+    if excel and (archive := check_xlsx_archive(source)) is not None:
+        raise InvalidInput.single(
+            str(source), "unreadable-file", f"not a readable Excel workbook: {archive}"
+        )
+    with reading(str(source), problems, "Excel workbook" if excel else "CSV table"):
+        return _excel_grid(source) if excel else _csv_grid(source, encoding)
+    raise InvalidInput(problems)
+
+
 def _csv_grid(path: Path, encoding: str | None) -> tuple[list[list[str]], list[int], str]:
     text, used = _decode(path.read_bytes(), str(path), encoding)
     # Sniffed over the first lines: a title row above the header may hold no separator.
@@ -288,14 +306,12 @@ def read_published_table(
             f"--map {unknown[0]}=...: unknown field for {system} {edition} "
             f"(fields: {', '.join(fields)})"
         )
-    if not source.is_file():
+    if not (source.exists() or source.is_symlink()):
         raise UsageProblem(f"no such table: {file}")
     sheet: str | None = None
+    grid, numbers, used = _opened_grid(source, encoding)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
-        grid, numbers, sheet = _excel_grid(source)
-        used = "xlsx"
-    else:
-        grid, numbers, used = _csv_grid(source, encoding)
+        sheet, used = used, "xlsx"
     if not grid:
         raise InvalidInput.single(file, "empty-file", "the table is empty")
 
@@ -568,12 +584,27 @@ def import_published(
     written and the new bundle validates, so a failure leaves the bundle as it was.
     """
     target = Path(bundle)
+    updated, changed, report = merge_published(dataset, table, method, force=force, name=target)
+    _write_tables(target, updated, changed)
+    return {**report, "published": str(_published_path(target))}
+
+
+def merge_published(
+    dataset: Dataset,
+    table: PublishedTable,
+    method: Methodology,
+    *,
+    force: bool = False,
+    name: str | Path = "the data",
+) -> tuple[Dataset, tuple[str, ...], dict[str, Any]]:
+    """The dataset with a parsed table's matched rows added (nothing written): the new
+    Dataset, the names of the tables that changed, and the import report."""
     tables = dataset.to_frames()
     published = tables["published"]
     same = (published["system"] == table.system) & (published["year"] == table.edition)
     if same.any() and not force:
         raise UsageProblem(
-            f"{target} already has {int(same.sum())} published rows for {table.system} "
+            f"{name} already has {int(same.sum())} published rows for {table.system} "
             f"{table.edition}; pass --force to replace them"
         )
     problems = Problems()
@@ -605,22 +636,24 @@ def import_published(
         row = pd.DataFrame({"system": [table.system], "year": [table.edition]})
         changed["editions"] = pd.concat([editions, row], ignore_index=True)
     updated = dataset.with_tables(**changed)
-    _write_tables(target, updated, tuple(changed))
-    return {
-        "system": table.system,
-        "edition": table.edition,
-        "methodology_hash": methodology_hash(method),
-        "published": str(_published_path(target)),
-        "rows": len(table),
-        "imported": int(matched.size),
-        "records": len(new_rows),
-        "replaced": int(same.sum()),
-        "added_nodes": tree.loc[absent, "id"].tolist(),
-        "added_edition": not has_edition,
-        "unmatched": list(table.unmatched),
-        "encoding": table.encoding,
-        "columns": dict(table.columns),
-    }
+    return (
+        updated,
+        tuple(changed),
+        {
+            "system": table.system,
+            "edition": table.edition,
+            "methodology_hash": methodology_hash(method),
+            "rows": len(table),
+            "imported": int(matched.size),
+            "records": len(new_rows),
+            "replaced": int(same.sum()),
+            "added_nodes": tree.loc[absent, "id"].tolist(),
+            "added_edition": not has_edition,
+            "unmatched": list(table.unmatched),
+            "encoding": table.encoding,
+            "columns": dict(table.columns),
+        },
+    )
 
 
 def _published_path(bundle: Path) -> Path:

@@ -292,6 +292,105 @@ def _bundle_issues(m: md.Methodology, tree: Tree) -> tuple[list[Issue], set[str]
     return issues, known
 
 
+#: A generalised mean's exponent beyond this overflows doubles on scores of 0 to 100.
+MAX_POWER = 100.0
+#: No node of a real tree has more children than this.
+MAX_CHILDREN = 100_000
+
+
+def _shape_tree(m: md.Methodology, tree: Tree | None) -> Tree | None:
+    """The tree the methodology aggregates over, when known (inline, or the bundle's)."""
+    if m.tree.source == "inline":
+        try:
+            return Tree.from_parents((n.id, n.parent) for n in m.tree.nodes)
+        except TreeError:
+            return None
+    if tree is not None and m.system in tree:
+        return tree.subtree(m.system)
+    return None
+
+
+def _weight_sum_issues(
+    weights: dict[str, float], tree: Tree, at: tuple[str | int, ...]
+) -> list[Issue]:
+    """A group whose children all weigh 0 (given weights only) aggregates nothing."""
+    issues: list[Issue] = []
+    for node in tree.ids:
+        children = tree.children(node)
+        if (
+            children
+            and all(c in weights for c in children)
+            and sum(weights[c] for c in children) <= 0
+        ):
+            issues.append(
+                Issue(
+                    (*at, children[0]),
+                    f"the weights of the children of {node!r} sum to 0: it cannot be "
+                    "aggregated (give one a positive weight)",
+                    0,
+                )
+            )
+    return issues
+
+
+def _parameter_issues(m: md.Methodology, tree: Tree | None) -> list[Issue]:
+    """Cross-field rules: weights per group, parameters in range, non-empty band tables."""
+    issues: list[Issue] = []
+    shape = _shape_tree(m, tree)
+    if shape is not None:
+        issues += _weight_sum_issues(dict(m.weights), shape, ("weights",))
+    widest = max((len(shape.children(n)) for n in shape.ids), default=0) if shape else None
+    for i, step in enumerate(m.steps):
+        at: tuple[str | int, ...] = ("steps", i)
+        weights = getattr(step, "weights", None)
+        if shape is not None and isinstance(weights, dict):
+            issues += _weight_sum_issues(weights, shape, (*at, "weights"))
+        min_children = getattr(step, "min_children", None)
+        if isinstance(min_children, int) and min_children > MAX_CHILDREN:
+            issues.append(
+                Issue(
+                    (*at, "min_children"),
+                    f"min_children = {min_children} is out of range (at most {MAX_CHILDREN:,})",
+                    min_children,
+                )
+            )
+        elif widest is not None and isinstance(min_children, int) and min_children > widest:
+            issues.append(
+                Issue(
+                    (*at, "min_children"),
+                    f"min_children = {min_children} but no node has more than {widest} "
+                    "children: nothing would be aggregated",
+                    min_children,
+                )
+            )
+        if isinstance(step, md.AggregateGeneralised) and abs(step.p) > MAX_POWER:
+            issues.append(
+                Issue(
+                    (*at, "p"),
+                    f"p = {step.p:g} is out of range: give an exponent from -{MAX_POWER:g} to "
+                    f"{MAX_POWER:g}",
+                    step.p,
+                )
+            )
+        if isinstance(step, md.RescaleAffine) and not step.floor < step.top:
+            issues.append(
+                Issue(
+                    (*at, "floor"),
+                    f"floor = {step.floor:g} must be below top = {step.top:g}",
+                    step.floor,
+                )
+            )
+    for key, table in m.ranking.bands.items():
+        if not table.bands:
+            issues.append(
+                Issue(
+                    ("ranking", "bands", key, "bands"),
+                    "a band table needs at least one band ([lo, hi], the last may be [lo, inf])",
+                )
+            )
+    return issues
+
+
 def check_methodology(m: md.Methodology, tree: Tree | None = None) -> list[Issue]:
     """Every whole-file problem of a structurally valid methodology (empty when sound).
 
@@ -312,6 +411,7 @@ def check_methodology(m: md.Methodology, tree: Tree | None = None) -> list[Issue
         *_best_k_issues(m, tree),
         *walk.issues,
         *_ranking_issues(m, walk),
+        *_parameter_issues(m, tree),
     ]
     unique: list[Issue] = []
     for issue in issues:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 import os
 import re
 import tomllib
@@ -309,10 +310,69 @@ def _read(source: str | os.PathLike[str]) -> tuple[str, str]:
     return name, text
 
 
+#: Nesting of tables and arrays a methodology may use (docs/formats.md, "Limits").
+MAX_TOML_DEPTH = 32
+#: The largest weight accepted: weights are relative, and 1e308 overflows their sum.
+MAX_WEIGHT = 1e6
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of parsed TOML, without recursion (a hostile file may nest 500 deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_TOML_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, (dict, list)):
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _weight_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"a weight is a number, not {type(value).__name__} {value!r}"
+    if math.isfinite(value) and value > MAX_WEIGHT:  # negative and non-finite: the model says
+        return f"a weight is a number from 0 to {MAX_WEIGHT:g}, not {value!r}"
+    return None
+
+
+def _check_weight_values(data: Any, collect: _Collector) -> None:
+    """Weights as TOML gives them: numbers only (no "0.3", no true), at most 1e6."""
+    if not isinstance(data, dict):
+        return
+    tables: list[tuple[Loc, Any]] = [(("weights",), data.get("weights"))]
+    steps = data.get("steps")
+    if isinstance(steps, list):
+        for i, step in enumerate(steps):
+            if isinstance(step, dict):
+                tables.append((("steps", i, "weights"), step.get("weights")))
+                overrides = step.get("overrides")
+                if isinstance(overrides, dict):
+                    for node, params in overrides.items():
+                        if isinstance(params, dict) and "weight" in params:
+                            tables.append(
+                                (("steps", i, "overrides", node), {"weight": params["weight"]})
+                            )
+    for at, table in tables:
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            reason = _weight_problem(value)
+            if reason is not None:
+                collect.add((*at, key), reason, value if not isinstance(value, dict) else None)
+
+
 def parse_methodology(text: str, file: str = "<text>") -> md.Methodology:
     """Validate a TOML text; raise :class:`InvalidInput` with every located problem."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InvalidInput.single(
+            file, "invalid-toml", f"nested deeper than {MAX_TOML_DEPTH} levels: not read"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         found = _TOML_POSITION.search(str(error))
         reason = _TOML_POSITION.sub("", str(error)).strip()
@@ -322,7 +382,12 @@ def parse_methodology(text: str, file: str = "<text>") -> md.Methodology:
             f"not valid TOML: {reason}",
             row=int(found.group(1)) if found else None,
         ) from error
+    if _depth(data) > MAX_TOML_DEPTH:
+        raise InvalidInput.single(
+            file, "invalid-toml", f"nested deeper than {MAX_TOML_DEPTH} levels: not read"
+        )
     collect = _Collector(file, text)
+    _check_weight_values(data, collect)
     methodology = validate_document(data, collect)
     if methodology is None:
         raise InvalidInput(collect.problems)
