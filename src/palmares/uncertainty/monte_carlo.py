@@ -582,8 +582,12 @@ def drawn_methodology(m: Methodology, weights: Mapping[str, float]) -> Methodolo
     """The methodology with a draw's weights in its ``[weights]`` table.
 
     Weight steps that only name weights go (their tables would override the draw); a best-k
-    step stays without its table (it still picks the best children).
+    step stays without its table (it still picks the best children). A ranking on grade counts
+    ignores weights (a draw's exclusions act on its data, :func:`drawn_data`), so its table
+    stays the file's: a whole group set to 0 would otherwise be a methodology the checks refuse.
     """
+    if m.ranking.by == "grade_counts":
+        return m
     steps: list[StepBase] = []
     for step in m.steps:
         if step.type == "weight":
