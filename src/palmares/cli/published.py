@@ -131,6 +131,7 @@ def import_table(
 ) -> None:
     """Append a published table to the bundle's published.csv (names matched to institutions)."""
     import palmares
+    from palmares.io.atomic import target_lock
     from palmares.io.published_table import import_published, read_published_table
     from palmares.methodology import resolve_methodology
 
@@ -139,33 +140,35 @@ def import_table(
     year = parse_edition(edition)
     method = resolve_methodology(system, year)
     bundle = data_path(data)
-    dataset = palmares.load(bundle)
-    parsed = read_published_table(
-        table,
-        method.system,
-        year,
-        method,
-        mapping=parse_map(mapping),
-        encoding=encoding,
-        dataset=dataset,
-    )
-    _notes(parsed.notes)
-    if strict and parsed.unmatched:
-        problems = Problems()
-        for item in parsed.unmatched:
-            candidates = item["candidates"]
-            hint = f"; it names {', '.join(candidates)}: give an id" if candidates else ""  # type: ignore[arg-type]
-            problems.add(
-                parsed.file,
-                "unknown-institution",
-                f"no institution with id, name or alias {item['name']!r}{hint}",
-                sheet=parsed.sheet,
-                row=int(item["row"]),  # type: ignore[call-overload]
-                column=parsed.columns.get("institution"),
-                value=item["name"],
-            )
-        raise InvalidInput(problems)
-    report = import_published(bundle, dataset, parsed, method, force=force)
+    # Read, merge and write under the bundle's lock: two imports never lose an update.
+    with target_lock(bundle):
+        dataset = palmares.load(bundle)
+        parsed = read_published_table(
+            table,
+            method.system,
+            year,
+            method,
+            mapping=parse_map(mapping),
+            encoding=encoding,
+            dataset=dataset,
+        )
+        _notes(parsed.notes)
+        if strict and parsed.unmatched:
+            problems = Problems()
+            for item in parsed.unmatched:
+                candidates = item["candidates"]
+                hint = f"; it names {', '.join(candidates)}: give an id" if candidates else ""  # type: ignore[arg-type]
+                problems.add(
+                    parsed.file,
+                    "unknown-institution",
+                    f"no institution with id, name or alias {item['name']!r}{hint}",
+                    sheet=parsed.sheet,
+                    row=int(item["row"]),  # type: ignore[call-overload]
+                    column=parsed.columns.get("institution"),
+                    value=item["name"],
+                )
+            raise InvalidInput(problems)
+        report = import_published(bundle, dataset, parsed, method, force=force)
     for item in report["unmatched"]:
         err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {item['name']!r}")
     if as_json:
