@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint types bench lock clean
+.PHONY: demo test lint types bench lock clean postgres chromium screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,26 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@touch $(STAMP)
 
+# In a terminal, the demo ends by serving what it wrote (Ctrl-C stops); SERVE=0 or no terminal
+# on stdin: it prints the command and exits.
+SERVE ?= 1
+PORT ?= 8000
 demo: $(STAMP)
-	$(VENV)/bin/palmares demo
+	$(VENV)/bin/palmares demo --db palmares.duckdb
+	@if [ -t 0 ] && [ "$(SERVE)" != "0" ]; then \
+	  echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"; \
+	  $(VENV)/bin/palmares serve --db palmares.duckdb --port $(PORT) --log-level warning; \
+	else \
+	  echo "Serve it: $(VENV)/bin/palmares serve --db palmares.duckdb --port $(PORT), then open http://127.0.0.1:$(PORT)/"; \
+	fi
+
+# The store tests start a real PostgreSQL from the machine's server binaries: install them
+# when missing (CI runs as root), or stop saying so.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq postgresql >/dev/null); } || \
+	  { echo "PostgreSQL server binaries missing: run apt-get install -y postgresql" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -27,8 +45,18 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint types
-	$(PY) -m pytest
+# The browser tests drive Debian's Chromium; install it with the system package manager when
+# absent (never a browser download).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# loadgroup: tests marked xdist_group share one worker (the web tests: one server, one browser).
+test: lint types postgres chromium
+	$(PY) -m pytest -n auto --dist loadgroup
+
+# Screenshots of every page, desktop and 375 px, into docs/screenshots/ (seed world).
+screenshots: $(STAMP) chromium
+	$(PY) tests/web/screenshots.py docs/screenshots
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -38,4 +66,4 @@ lock: $(STAMP)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --no-annotate -o requirements.lock
 
 clean:
-	rm -rf $(VENV) palmares-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) palmares-demo palmares.duckdb palmares.duckdb.wal .pytest_cache .mypy_cache .ruff_cache

@@ -6,10 +6,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from palmares.dataset import Dataset, EditionMatrix
 from palmares.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
+    from palmares.dataset import Dataset, EditionMatrix
     from palmares.methodology import Methodology
     from palmares.result import Result
 
@@ -19,8 +19,40 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 
+def __getattr__(name: str) -> object:
+    # Dataset, Methodology and Result import pandas or pydantic: only when asked, so
+    # `palmares --help` and answers kept in a store start fast.
+    if name in ("Dataset", "EditionMatrix"):
+        from palmares import dataset
+
+        return getattr(dataset, name)
+    if name == "Methodology":
+        from palmares.methodology import Methodology
+
+        return Methodology
+    if name == "Result":
+        from palmares.result import Result
+
+        return Result
+    raise AttributeError(f"module 'palmares' has no attribute {name!r}")
+
+
 def load(path: str | Path, **options: object) -> Dataset:
-    """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout)."""
+    """Read and validate a bundle (CSV folder, Parquet folder, .xlsx, or another layout).
+
+    A path carrying a ``store_url`` (the command line's ``--db``) reads the store: the whole
+    bundle, or one system's observations and published rows (``store_system``) when the store
+    holds that system.
+    """
+    store_url = getattr(path, "store_url", None)
+    if store_url is not None:
+        from palmares.store import open_store
+
+        with open_store(store_url) as store:
+            system = getattr(path, "store_system", None)
+            if system is not None and not store.edition_years(system):
+                system = None  # not a system of the store: read everything
+            return store.dataset(system)
     from palmares.io import read_dataset
 
     return read_dataset(path, **options)
@@ -39,6 +71,7 @@ __all__ = [
     "Dataset",
     "EditionMatrix",
     "InvalidInput",
+    "Methodology",
     "Problem",
     "Result",
     "__version__",

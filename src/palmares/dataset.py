@@ -407,9 +407,30 @@ class Dataset:
             raise LookupError(
                 f"{query!r} is ambiguous: it names {', '.join(sorted(hits))}; give an id"
             )
-        near = inst.loc[inst["name"].map(fold_name).str.contains(wanted, regex=False), "id"]
-        hint = f"; names containing it: {', '.join(near.head(10))}" if len(near) else ""
+        closest = self.closest_institutions(query)
+        hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest) if closest else ""
         raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+
+    def closest_institutions(self, query: str, limit: int = 5) -> list[tuple[str, str]]:
+        """(id, name) of the institutions whose id, name or alias is closest to ``query``
+        (typo-tolerant, best first): for error messages, never to pick one."""
+        from palmares.store.search import rank_names
+
+        inst = self._tables["institutions"]
+        names = dict(zip(inst["id"].tolist(), inst["name"].tolist(), strict=True))
+        country = dict(zip(inst["id"].tolist(), inst["country"].tolist(), strict=True))
+        rows: list[tuple[str, str, str | None, str]] = []
+        for column in ("id", "name", "name_en", "name_fr"):
+            for ident, known in zip(inst["id"].tolist(), inst[column].tolist(), strict=True):
+                if isinstance(known, str):
+                    rows.append((ident, names[ident], country[ident], known))
+        aliases = self._tables["aliases"]
+        for ident, known in zip(
+            aliases["institution"].tolist(), aliases["name"].tolist(), strict=True
+        ):
+            if isinstance(known, str) and ident in names:
+                rows.append((ident, names[ident], country[ident], known))
+        return [(h.id, h.name) for h in rank_names(query, rows, limit=limit)]
 
     def lineage_ids(self, institution: str) -> tuple[str, ...]:
         """The institution and every predecessor it descends from (renames and mergers)."""

@@ -22,71 +22,23 @@ without rerunning the earlier steps.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
+from palmares import plan
 from palmares.dataset import Dataset
-from palmares.methodology import (
-    Methodology,
-    load_methodology,
-    methodology_hash,
-    resolve_methodology,
-)
+from palmares.methodology import Methodology, methodology_hash
 from palmares.methodology.load import check_with_tree
-from palmares.methodology.model import StepBase
 from palmares.ranking_table import RankingTable, rank_scores
 from palmares.result import Result
-from palmares.steps import aggregate, eligibility, grade, impute, normalise, rescale, rounding
-from palmares.steps import treat as treat_step
-from palmares.steps import weight as weight_step
+from palmares.steps.registry import AGGREGATE, MethodologyDataError, leaf_operation
 from palmares.tree import Tree
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-
 #: Aggregation used for inner nodes no aggregate step covers (the JRC default).
-DEFAULT_AGGREGATION = "arithmetic"
-
-
-class MethodologyDataError(ValueError):
-    """The methodology cannot run on this dataset (a node it names has no data, ...)."""
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """What one step did, for the working: its tag, scope and per-column facts."""
-
-    index: int
-    tag: str
-    nodes: tuple[str, ...]
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _State:
-    """Mutable working arrays of one run (private to the engine; Result freezes them)."""
-
-    x: FloatArray  # (n, L) leaf values as transformed so far
-    mask: BoolArray  # (n, L) value present (after imputation: filled cells too)
-    imputed: BoolArray  # (n, L)
-    applicable: BoolArray  # (n, L) False where the indicator does not apply (never imputed)
-    grades: npt.NDArray[np.int8] | None = None
-    records: list[StepRecord] = field(default_factory=list)
-
-
-def resolve(method: Methodology | str | os.PathLike[str], edition: int) -> Methodology:
-    """A Methodology from an object, TOML text, a TOML path, a bundled example id or a preset
-    reference (``id`` or ``id@YEAR``)."""
-    if isinstance(method, Methodology):
-        return method
-    if isinstance(method, str) and "\n" in method:  # TOML text given directly
-        return load_methodology(method)
-    return resolve_methodology(str(method), edition)
+DEFAULT_AGGREGATION = AGGREGATE.DEFAULT
 
 
 def methodology_tree(dataset: Dataset, method: Methodology) -> tuple[Tree, dict[str, int]]:
@@ -126,13 +78,14 @@ def run(
     """
     from palmares.io import data_hash as compute_data_hash
 
-    m = resolve(method, edition)
+    m = plan.resolve(method, edition)
     if not m.applies_to(edition):
         raise MethodologyDataError(
             f"methodology {m.id!r} applies to editions {m.methodology.describe_editions()}, "
             f"not {edition}"
         )
     full_tree, directions = methodology_tree(dataset, m)
+    m = plan.with_bundle_weights(dataset, m, full_tree)
     check_with_tree(m, full_tree if m.tree.source == "bundle" else dataset.tree())
     matrix = dataset.matrix(m.system, edition, full_tree.leaves)
     # Leaves without a single row in this edition (criteria introduced later) drop out.
@@ -153,7 +106,7 @@ def run(
     status = matrix.status[:, columns]
     # An SDG is submitted when it has rows that apply, even if a metric is missing.
     declared = (status >= 0) & applicable
-    screened, eligible = _eligibility(m, tree, submitted, attributes, declared)
+    screened, eligible = plan.eligibility_masks(m, tree, submitted, attributes, declared)
     rows = np.flatnonzero(screened)
     in_table = eligible[rows]
     if reference is not None:
@@ -164,7 +117,7 @@ def run(
                 f"({len(matrix.institutions)}), got shape {reference.shape}"
             )
         reference = reference[rows]  # screened-out institutions are in no statistic
-    state = _State(
+    state = plan.LeafState(
         x=np.where(submitted, values, np.nan)[rows],
         mask=submitted[rows].copy(),
         imputed=np.zeros((rows.size, len(leaves)), dtype=bool),
@@ -172,9 +125,9 @@ def run(
     )
     sub_attributes = {k: v[rows] for k, v in attributes.items()}
     for index, step in enumerate(m.steps):
-        if step.acts_on == "leaf" and step.type != "eligibility":
-            _leaf_step(index, step, tree, state, direction, sub_attributes, reference)
-    aggregated = aggregate_tree_full(
+        if leaf_operation(step) is not None:
+            plan.apply_leaf_step(index, step, tree, state, direction, sub_attributes, reference)
+    aggregated = plan.aggregate_tree_full(
         m, tree, state.x, state.mask, state.grades, applicable[rows], population=in_table
     )
     node_values = aggregated.values
@@ -185,19 +138,18 @@ def run(
     # Only the overall table has a root score.
     node_values[~in_table, root_column] = np.nan
     raw_score = node_values[:, root_column].copy()
-    for index, step in enumerate(m.steps):
-        if step.acts_on == "root" and targets_root(step, root):
-            state.records.append(root_step(index, step, tree, node_values, root))
+    for index, root_scaling in plan.root_steps(m, root):
+        state.records.append(plan.root_step(index, root_scaling, tree, node_values, root))
     score = node_values[:, root_column]
 
-    key = np.where(in_table, ranking_key(m, score, counts, tree, root), np.nan)
+    key = np.where(in_table, plan.ranking_key(m, score, counts, tree, root), np.nan)
     table = rank_scores(
         m.ranking,
         edition,
         key,
         key if m.ranking.by == "grade_counts" else score,  # U-Multirank shows its A count
-        decimals=published_decimals(m),
-        rounded=ends_rounded(m),
+        decimals=plan.published_decimals(m),
+        rounded=plan.ends_rounded(m),
     )
 
     n = len(matrix.institutions)
@@ -244,768 +196,6 @@ def run(
     )
 
 
-# -- eligibility ---------------------------------------------------------------------------------
-
-
-def _columns(tree: Tree, leaves: Sequence[str], nodes: Sequence[str] | None) -> list[int]:
-    """Leaf columns under the given nodes (an inner node stands for its leaves)."""
-    if nodes is None:
-        return list(range(len(leaves)))
-    position = {leaf: j for j, leaf in enumerate(leaves)}
-    out: list[int] = []
-    for node in nodes:
-        if node not in tree:
-            continue  # a node absent from this edition simply contributes no column
-        out.extend(position[leaf] for leaf in tree.leaves_under(node))
-    return sorted(set(out))
-
-
-def _node_submitted(
-    tree: Tree, leaves: Sequence[str], submitted: BoolArray, nodes: Sequence[str] | None
-) -> tuple[BoolArray, list[int]] | None:
-    """For rules naming inner nodes: (n, k) "submitted" per named node (any leaf below is
-    submitted), and the columns; None when the step names leaves only (leaf rules apply)."""
-    if nodes is None or all(n not in tree or tree.is_leaf[tree.index(n)] for n in nodes):
-        return None
-    present = [n for n in nodes if n in tree]
-    position = {leaf: j for j, leaf in enumerate(leaves)}
-    out = np.zeros((submitted.shape[0], len(present)), dtype=bool)
-    for k, node in enumerate(present):
-        cols = [position[leaf] for leaf in tree.leaves_under(node)]
-        out[:, k] = submitted[:, cols].any(axis=1)
-    return out, list(range(len(present)))
-
-
-def _eligibility(
-    m: Methodology,
-    tree: Tree,
-    submitted: BoolArray,
-    attributes: Mapping[str, npt.NDArray[Any]],
-    declared: BoolArray | None = None,
-) -> tuple[BoolArray, BoolArray]:
-    """(screened, eligible): who is scored at all (coverage rules), who enters the overall
-    table (every rule). Leaf rules count values present; a rule naming inner nodes counts a
-    node as submitted when any leaf below it is ``declared`` (a row that applies, even with a
-    missing value: THE Impact's SDG 17 plus three other SDGs submitted)."""
-    declared = submitted if declared is None else declared
-    screened = np.ones(submitted.shape[0], dtype=bool)
-    keep = np.ones(submitted.shape[0], dtype=bool)
-    leaves = tree.leaves
-    for step in m.steps_of("eligibility"):
-        params = step.params()
-        by_node = _node_submitted(tree, leaves, declared, step.nodes)
-        mask, cols = by_node if by_node is not None else (submitted, None)
-        if cols is None:
-            cols = _columns(tree, leaves, step.nodes)
-        if step.method == "coverage":
-            if cols:
-                screened &= eligibility.coverage(mask, params["min_share"], cols)
-        elif step.method == "required":
-            keep &= eligibility.required(mask, cols) if cols else False
-        elif step.method == "k_of":
-            k = int(params["k"])
-            keep &= eligibility.k_of(mask, cols, k) if len(cols) >= k else False
-        elif step.method == "where":
-            keep &= eligibility.where(attributes, params["equals"])
-    return screened, keep & screened
-
-
-# -- leaf steps ----------------------------------------------------------------------------------
-
-
-def _param_groups(
-    step: StepBase, nodes: Sequence[str], columns: Sequence[int]
-) -> list[tuple[dict[str, Any], list[int]]]:
-    """Columns grouped by their effective parameters (overrides make groups)."""
-    groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
-    for node, column in zip(nodes, columns, strict=True):
-        params = step.params_for(node)
-        key = repr(sorted(params.items()))
-        groups.setdefault(key, (params, []))[1].append(column)
-    return list(groups.values())
-
-
-def _leaf_scope(step: StepBase, tree: Tree) -> list[int]:
-    leaves = tree.leaves
-    if step.level is not None:
-        depth = tree.depth
-        chosen = [n for n in leaves if depth[tree.index(n)] == step.level]
-        return [leaves.index(n) for n in chosen]
-    return _columns(tree, leaves, step.nodes)
-
-
-def _leaf_step(
-    index: int,
-    step: StepBase,
-    tree: Tree,
-    state: _State,
-    direction: npt.NDArray[np.int8],
-    attributes: Mapping[str, npt.NDArray[Any]],
-    reference: npt.ArrayLike | None = None,
-) -> None:
-    scope = _leaf_scope(step, tree)
-    if not scope:
-        return
-    leaves = tree.leaves
-    facts: dict[str, Any] = {}
-    everything = len(scope) == len(leaves)
-    for params, cols in _param_groups(step, [leaves[c] for c in scope], scope):
-        # One group over every column (the common case) works on whole arrays, not copies.
-        whole: slice | list[int] = slice(None) if everything and len(cols) == len(leaves) else cols
-        x, mask, d = state.x[:, whole], state.mask[:, whole], direction[whole]
-        if step.type == "impute":
-            groups = attributes.get(params["by"]) if step.method == "group_mean" else None
-            if step.method == "group_mean" and groups is None:
-                raise MethodologyDataError(f"no institution attribute {params['by']!r}")
-            filled, imputed = impute.impute(
-                x,
-                mask,
-                step.method,  # type: ignore[arg-type]
-                q=params.get("q", 25.0),
-                value=params.get("value"),
-                groups=groups,
-                reference=reference,
-            )
-            # A value that does not apply is not missing: it is never filled.
-            imputed &= state.applicable[:, whole]
-            filled = np.where(imputed | mask, filled, np.nan)
-            state.x[:, whole] = filled
-            state.mask[:, whole] = mask | imputed
-            state.imputed[:, whole] |= imputed
-            facts.update({leaves[c]: int(imputed[:, i].sum()) for i, c in enumerate(cols)})
-        elif step.type == "treat":
-            treated = treat_step.jrc(
-                x,
-                mask,
-                params["skew"],
-                params["kurtosis"],
-                params["max_winsorised"],
-                log=params["log"],
-                reference=reference,
-            )
-            state.x[:, whole] = treated.x
-            for i, c in enumerate(cols):
-                facts[leaves[c]] = {
-                    "winsorised": int(treated.n_winsorised[i]),
-                    "logged": bool(treated.logged[i]),
-                }
-        elif step.type == "normalise":
-            state.x[:, whole] = _normalise(step.method, x, mask, d, params, reference)
-        elif step.type == "points":
-            state.x[:, whole] = _points(step.method, x, mask, d, params, reference)
-        elif step.type == "grade":
-            grades = grade.median_distance(x, mask, d, params["thresholds"], reference=reference)
-            if state.grades is None:
-                state.grades = np.full(state.x.shape, -1, dtype=np.int8)
-            state.grades[:, whole] = grades
-    state.records.append(StepRecord(index, step.tag, tuple(leaves[c] for c in scope), facts))
-
-
-def _normalise(
-    method: str,
-    x: FloatArray,
-    mask: BoolArray,
-    d: npt.NDArray[np.int8],
-    p: Mapping[str, Any],
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
-    ref = reference
-    if method == "minmax":
-        lo, hi = p["range"]
-        return normalise.minmax(x, mask, d, lo, hi, reference=ref)
-    if method == "zscore":
-        return normalise.zscore(x, mask, d, p["mean"], p["sd"], reference=ref)
-    if method == "zcdf":
-        return normalise.zcdf(x, mask, d, p["scale"], reference=ref)
-    if method == "percent_of_best":
-        return normalise.percent_of_best(x, mask, d, p["scale"], reference=ref)
-    if method == "percentile_rank":
-        return normalise.percentile_rank(x, mask, d, p["scale"], reference=ref)
-    if method == "rank":
-        return normalise.rank(x, mask, d, reference=ref)
-    if method == "target":
-        if p.get("target") is None:
-            raise MethodologyDataError("normalise 'target' needs a target for every node")
-        return normalise.distance_to_target(x, mask, d, p["target"], p["scale"], reference=ref)
-    if method == "goalposts":
-        if p.get("low") is None or p.get("high") is None:
-            raise MethodologyDataError("normalise 'goalposts' needs low and high for every node")
-        return normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
-    raise MethodologyDataError(f"unknown normalisation {method!r}")
-
-
-def _points(
-    method: str,
-    x: FloatArray,
-    mask: BoolArray,
-    d: npt.NDArray[np.int8],
-    p: Mapping[str, Any],
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
-    if method == "thresholds":
-        if p.get("thresholds") is None:
-            raise MethodologyDataError("points 'thresholds' needs thresholds for every node")
-        thresholds = np.tile(np.asarray(p["thresholds"], dtype=float), (x.shape[1], 1))
-        return normalise.points_by_thresholds(x, mask, d, thresholds)
-    return normalise.points_by_quantiles(x, mask, d, int(p["max_points"]), reference=reference)
-
-
-# -- weights and aggregation ---------------------------------------------------------------------
-
-
-def _step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
-    """The last step of a type whose scope covers an inner node (later steps win)."""
-    found: StepBase | None = None
-    for step in m.steps_of(step_type):
-        if step.nodes is not None and node not in step.nodes:
-            continue
-        if step.level is not None and tree.depth[tree.index(node)] != step.level:
-            continue
-        found = step
-    return found
-
-
-@dataclass
-class Aggregated:
-    """What aggregation produced: node values (n, N) as their parents consumed them, each
-    node's share of its parent, grade counts, node values before any inner rescale or round
-    (what per-node tables rank), and the records of the inner steps."""
-
-    values: FloatArray
-    weights: FloatArray
-    counts: npt.NDArray[np.int64] | None
-    unscaled: FloatArray
-    records: list[StepRecord]
-
-
-def aggregate_tree(
-    m: Methodology,
-    tree: Tree,
-    x: FloatArray,
-    mask: BoolArray,
-    grades: npt.NDArray[np.int8] | None,
-    applicable: BoolArray,
-    weight_overrides: Mapping[str, float] | None = None,
-    *,
-    population: BoolArray | None = None,
-    working: bool = True,
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64] | None]:
-    """Node values (n, N), each node's effective weight within its parent (n, N), grade counts.
-
-    ``x``/``mask``/``grades``/``applicable`` are over ``tree.leaves``; ``weights`` overrides the
-    methodology's weights (``weight_overrides``: the personalised ranking). ``population``
-    (default: every row) is whom inner rescale steps take their statistics over. Without
-    ``working`` the plain weighted means skip each child's share of its parent (the weights
-    come back NaN there): scores and ranks only, for callers that explain nothing.
-    """
-    out = aggregate_tree_full(
-        m,
-        tree,
-        x,
-        mask,
-        grades,
-        applicable,
-        weight_overrides,
-        population=population,
-        working=working,
-    )
-    return out.values, out.weights, out.counts
-
-
-def inner_steps(m: Methodology, tree: Tree) -> list[tuple[int, StepBase, list[str]]]:
-    """Rescale and round steps naming inner nodes (not the root): (index, step, nodes)."""
-    root = tree.roots[0]
-    out: list[tuple[int, StepBase, list[str]]] = []
-    for index, step in enumerate(m.steps):
-        if step.acts_on != "root" or step.nodes is None:
-            continue
-        nodes = [
-            n for n in step.nodes if n in tree and n != root and not tree.is_leaf[tree.index(n)]
-        ]
-        if nodes:
-            out.append((index, step, nodes))
-    return out
-
-
-def targets_root(step: StepBase, root: str) -> bool:
-    return step.nodes is None or root in step.nodes
-
-
-def aggregate_tree_full(
-    m: Methodology,
-    tree: Tree,
-    x: FloatArray,
-    mask: BoolArray,
-    grades: npt.NDArray[np.int8] | None,
-    applicable: BoolArray,
-    weight_overrides: Mapping[str, float] | None = None,
-    *,
-    population: BoolArray | None = None,
-    working: bool = True,
-) -> Aggregated:
-    """Aggregate bottom-up, applying inner rescale/round steps between levels (see
-    :func:`aggregate_tree`)."""
-    n = x.shape[0]
-    overrides = dict(weight_overrides or {})
-    pop = np.ones(n, dtype=bool) if population is None else np.asarray(population, dtype=bool)
-
-    def weight_of(node: str) -> float:
-        return overrides.get(node, m.weight(node))
-
-    # Node-major storage (node, institution): a node's values are one contiguous row, so
-    # gathering children and summing them per parent runs along the fast axis.
-    size = len(tree)
-    plan = _plan(m, tree)
-    redistributes = plan.redistributes
-    leaf_rows = plan.leaf_rows
-    # Every row is written below (leaves here, each inner node by its level), so no fill.
-    values = np.empty((size, n))
-    present = np.empty((size, n), dtype=bool)
-    # Rows present for every institution: their parents' means skip the masks altogether.
-    full = np.zeros(size, dtype=bool)
-    if mask.all():
-        values[leaf_rows] = x.T
-        present[leaf_rows] = True
-        full[leaf_rows] = True
-    else:
-        values[leaf_rows] = np.where(mask, x, np.nan).T
-        present[leaf_rows] = mask.T
-        full[leaf_rows] = mask.all(axis=0)
-    # Applicability only matters to parents aggregated one by one (weight redistribution).
-    node_applicable = np.ones((size, n) if redistributes or plan.any_slow else (0, n), dtype=bool)
-    if node_applicable.size:
-        node_applicable[leaf_rows] = applicable.T
-    weights = np.full((size, n), np.nan) if working else np.empty((0, n))
-    if working:
-        weights[tree.index(tree.roots[0])] = 1.0
-    counts: npt.NDArray[np.int64] | None = None
-    if grades is not None:
-        counts = np.zeros((size, n, 5), dtype=np.int64)
-        counts[leaf_rows] = (grades.T[:, :, None] == np.arange(5)).astype(np.int64)
-    pending = plan.pending
-    unscaled_rows: dict[int, FloatArray] = {}
-    records: list[StepRecord] = []
-    for level, slow, fast in plan.levels:
-        for parent in slow:
-            node = tree.ids[parent]
-            agg = _step_for(m, "aggregate", node, tree)
-            children = list(tree.child_index[parent])
-            cx = values[children].T
-            cmask = present[children].T
-            base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
-            w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[children].T)
-            method = DEFAULT_AGGREGATION if agg is None else agg.method
-            params = {} if agg is None else agg.params_for(node)
-            values[parent] = _aggregate_node(method, params, cx, cmask, w, children, tree)
-            present[parent] = ~np.isnan(values[parent])
-            full[parent] = present[parent].all()
-            node_applicable[parent] = node_applicable[children].any(axis=0)
-            shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
-            total = shares.sum(axis=1, keepdims=True)
-            if working:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    weights[children] = np.where(total > 0, shares / total, np.nan).T
-            if counts is not None:
-                counts[parent] = counts[children].sum(axis=0)
-        if fast is not None:
-            _mean_level(
-                fast,
-                overrides,
-                values,
-                present,
-                weights,
-                node_applicable,
-                counts,
-                full,
-                redistributes=redistributes,
-                working=working,
-            )
-        in_level = {tree.ids[i] for i in level.tolist()} if pending else set()
-        for index, step, nodes in pending:
-            here = [node for node in nodes if node in in_level]
-            for node in here:
-                row = tree.index(node)
-                unscaled_rows.setdefault(row, values[row].copy())
-                values[row] = _rescale_or_round(step, node, values[row], pop)
-                present[row] = ~np.isnan(values[row])
-                full[row] = present[row].all()
-            if here:
-                records.append(StepRecord(index, step.tag, tuple(here)))
-    unscaled = values.copy() if unscaled_rows else values
-    for row, original in unscaled_rows.items():
-        unscaled[row] = original
-    return Aggregated(
-        values=values.T,
-        # Without the working, a read-only all-NaN view (no allocation).
-        weights=weights.T if working else np.broadcast_to(np.float64(np.nan), (n, size)),
-        counts=None if counts is None else counts.transpose(1, 0, 2),
-        unscaled=unscaled.T,
-        records=sorted(records, key=lambda r: r.index),
-    )
-
-
-def _rescale_or_round(
-    step: StepBase, node: str, s: FloatArray, population: BoolArray
-) -> FloatArray:
-    """One node's scores through a rescale (statistics over ``population``) or a round."""
-    p = step.params_for(node)
-    valid = population & ~np.isnan(s)
-    if step.type == "rescale":
-        if step.method == "top100":
-            return rescale.top100(s, valid)
-        if step.method == "minmax":
-            lo, hi = p["range"]
-            return rescale.minmax(s, valid, lo, hi)
-        return rescale.affine_floor(s, valid, p["floor"], p["top"])
-    return rounding.round_half_up(s, int(p["decimals"]))
-
-
-@dataclass(frozen=True)
-class _Weighted:
-    """One level's weights once a call's overrides apply (cached: a personalised ranking
-    replays the same weights many times)."""
-
-    weights: FloatArray
-    #: (parents x children) weights; children are laid out parent by parent, so the CSR row
-    #: pointers are the running sizes.
-    by_weight: sparse.csr_matrix
-    #: (parents x children) 1 where a child's weight is positive (``min_children`` counts them).
-    by_count: sparse.csr_matrix
-    #: (parents, 1) each parent's weight sum when every child is present, summed child by child
-    #: from 0 as the sparse product sums them (so both paths give the same bits).
-    full_sum: FloatArray
-    #: (parents,) whether a parent is scored when every child is present.
-    full_ok: npt.NDArray[np.bool_]
-    #: (children, 1) each child's share of its parent when every child is present.
-    full_share: FloatArray
-
-
-@dataclass(frozen=True)
-class _MeanLevel:
-    """What one level's weighted means need that depends only on the methodology and tree."""
-
-    parents: list[int]
-    children: list[int]
-    sizes: npt.NDArray[np.int64]
-    owner_col: npt.NDArray[np.int64]
-    indptr: npt.NDArray[np.int64]
-    mins: FloatArray
-    renormalise: npt.NDArray[np.bool_]
-    weights: FloatArray  # each child's weight in the methodology (overrides apply per call)
-    position: Mapping[str, int]  # child id -> its column
-    parent_rows: npt.NDArray[np.intp]
-    child_rows: npt.NDArray[np.intp]
-    #: Weighted forms by the overrides touching this level ((column, weight) pairs).
-    weighted: dict[tuple[tuple[int, float], ...], _Weighted] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-    def weigh(self, overrides: Mapping[str, float]) -> _Weighted:
-        """This level's weights with ``overrides`` applied."""
-        position = self.position
-        key = tuple((position[node], v) for node, v in overrides.items() if node in position)
-        found = self.weighted.get(key)
-        if found is not None:
-            return found
-        w = self.weights.copy()
-        for at, value in key:
-            w[at] = value
-        structure = (np.arange(len(self.children)), self.indptr)
-        shape = (len(self.parents), len(self.children))
-        positive = (w > 0).astype(np.float64)
-        sums = np.zeros(len(self.parents))
-        counts = np.zeros(len(self.parents))
-        for j in range(len(self.parents)):
-            total = 0.0
-            for value in w[self.indptr[j] : self.indptr[j + 1]].tolist():
-                total += value  # in child order, as the sparse row sums add them
-            sums[j] = total
-            counts[j] = positive[self.indptr[j] : self.indptr[j + 1]].sum()
-        # Every child present: no missing weight, so ``renormalise`` cannot fail a parent.
-        ok = (sums > 0) & (counts >= self.mins)
-        with np.errstate(divide="ignore"):
-            inverse = np.where(sums > 0, 1.0 / np.where(sums > 0, sums, 1.0), np.nan)
-        out = _Weighted(
-            weights=w,
-            by_weight=sparse.csr_matrix((w, *structure), shape=shape),
-            by_count=sparse.csr_matrix((positive, *structure), shape=shape),
-            full_sum=sums[:, None],
-            full_ok=ok,
-            full_share=(w * inverse[self.owner_col])[:, None],
-        )
-        if len(self.weighted) >= 32:
-            self.weighted.pop(next(iter(self.weighted)), None)
-        self.weighted[key] = out
-        return out
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What aggregating a tree with a methodology needs, whatever the data: per level (deepest
-    first) its nodes, the parents aggregated one by one and the plain weighted means done
-    together; the leaves' rows; the inner rescale/round steps."""
-
-    levels: list[tuple[npt.NDArray[np.int64], list[int], _MeanLevel | None]]
-    leaf_rows: npt.NDArray[np.intp]
-    pending: list[tuple[int, StepBase, list[str]]]
-    redistributes: bool
-    any_slow: bool
-
-
-#: Plans by (id of the methodology, tree); the methodology is kept so its id is not reused.
-_PLANS: dict[tuple[int, Tree], tuple[Methodology, _Plan]] = {}
-
-
-def _plan(m: Methodology, tree: Tree) -> _Plan:
-    """The aggregation plan of a methodology over a tree. Cached: personalised re-rankings
-    replay the same plan many times."""
-    key = (id(m), tree)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is m:
-        return cached[1]
-    levels: list[tuple[npt.NDArray[np.int64], list[int], _MeanLevel | None]] = []
-    for level in tree.levels_bottom_up():
-        slow: list[int] = []
-        fast: list[int] = []
-        for parent in level.tolist():
-            agg = _step_for(m, "aggregate", tree.ids[parent], tree)
-            (fast if _is_plain_mean(m, tree, tree.ids[parent], agg) else slow).append(parent)
-        levels.append((level, slow, _mean_level_plan(m, tree, fast) if fast else None))
-    plan = _Plan(
-        levels=levels,
-        leaf_rows=np.array([tree.index(leaf) for leaf in tree.leaves], dtype=np.intp),
-        pending=inner_steps(m, tree),
-        redistributes=any(step.method == "redistribute" for step in m.steps_of("impute")),
-        any_slow=any(slow for _, slow, _ in levels),
-    )
-    if len(_PLANS) >= 64:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[key] = (m, plan)
-    return plan
-
-
-def _mean_level_plan(m: Methodology, tree: Tree, parents: list[int]) -> _MeanLevel:
-    children = [c for p in parents for c in tree.child_index[p]]
-    sizes = np.array([len(tree.child_index[p]) for p in parents], dtype=np.int64)
-    mins = np.ones(len(parents))
-    renormalise = np.ones(len(parents), dtype=bool)
-    for j, p in enumerate(parents):
-        agg = _step_for(m, "aggregate", tree.ids[p], tree)
-        if agg is not None:
-            params = agg.params_for(tree.ids[p])
-            mins[j] = params.get("min_children", 1)
-            renormalise[j] = params.get("renormalise", True)
-    weights = np.array([m.weight(tree.ids[c]) for c in children], dtype=float)
-    return _MeanLevel(
-        parents=parents,
-        children=children,
-        sizes=sizes,
-        owner_col=np.repeat(np.arange(len(parents)), sizes),
-        indptr=np.concatenate(([0], np.cumsum(sizes))),
-        mins=mins,
-        renormalise=renormalise,
-        weights=weights,
-        position={tree.ids[c]: j for j, c in enumerate(children)},
-        parent_rows=np.array(parents, dtype=np.intp),
-        child_rows=np.array(children, dtype=np.intp),
-    )
-
-
-def _is_plain_mean(m: Methodology, tree: Tree, node: str, agg: StepBase | None) -> bool:
-    """A renormalised weighted arithmetic mean with the file's weights: the matmul fast path."""
-    if agg is not None and agg.method != "arithmetic":
-        return False
-    if _step_for(m, "weight", node, tree) is not None:
-        return False
-    redistribute = _step_for(m, "impute", node, tree)
-    return redistribute is None or redistribute.method != "redistribute"
-
-
-def _mean_level(
-    plan: _MeanLevel,
-    overrides: Mapping[str, float],
-    values: FloatArray,
-    present: BoolArray,
-    weights: FloatArray,
-    applicable: BoolArray,
-    counts: npt.NDArray[np.int64] | None,
-    full: npt.NDArray[np.bool_],
-    *,
-    redistributes: bool,
-    working: bool = True,
-) -> None:
-    """Weighted arithmetic means of many parents of one level at once (node-major arrays).
-
-    A sparse (parents x children) matrix S holds each child's weight in its parent's row, so
-    S (X M) is every parent's sum w x over present children and S M its renormalising weight.
-    Sparse products sum each row's children in order (no BLAS), so results do not depend on
-    the machine or its thread count. When every child is present for every institution
-    (``full``: the usual case once missing values are imputed), M is all ones: the weight sums
-    and shares are the level's constants and only S X is computed.
-    """
-    parents, children = plan.parent_rows, plan.child_rows
-    mins, renormalise = plan.mins, plan.renormalise
-    level = plan.weigh(overrides)
-    w = level.weights
-    by_weight = level.by_weight
-    starts = plan.indptr[:-1]
-    cx = values[children]
-    if full[children].all():
-        total = np.asarray(by_weight @ cx)
-        ok_rows = level.full_ok
-        if ok_rows.all():
-            scores = np.divide(total, level.full_sum, out=total)
-        else:
-            scores = np.divide(
-                total, level.full_sum, out=np.full_like(total, np.nan), where=ok_rows[:, None]
-            )
-        values[parents] = scores
-        present[parents] = ok_rows[:, None]
-        full[parents] = ok_rows
-        if working:
-            weights[children] = level.full_share  # NaN: parent unweighted
-    else:
-        cm = present[children]
-        cmf = cm.astype(np.float64)
-        # Absent children hold NaN: zero them in the gathered copy (np.nan_to_num is slower).
-        np.copyto(cx, 0.0, where=~cm)
-        total = np.asarray(by_weight @ cx)
-        weight_sum = np.asarray(by_weight @ cmf)
-        ok = weight_sum > 0  # with weights >= 0, this is "at least one weighted child present"
-        if (mins > 1).any():
-            ok &= np.asarray(level.by_count @ cmf) >= mins[:, None]
-        if not renormalise.all():
-            missing_weight = np.asarray(by_weight @ (1.0 - cmf))
-            ok &= renormalise[:, None] | (missing_weight == 0)
-        scores = np.divide(total, weight_sum, out=np.full_like(total, np.nan), where=ok)
-        values[parents] = scores
-        present[parents] = ok
-        full[parents] = ok.all(axis=1)
-        if working:
-            inverse = np.divide(
-                1.0, weight_sum, out=np.full_like(weight_sum, np.nan), where=weight_sum > 0
-            )
-            weights[children] = (cmf * w[:, None]) * inverse[plan.owner_col]
-    if redistributes:
-        applicable[parents] = np.logical_or.reduceat(applicable[children], starts, axis=0)
-    if counts is not None:
-        counts[parents] = np.add.reduceat(counts[children], starts, axis=0)
-
-
-def _node_weights(
-    m: Methodology,
-    tree: Tree,
-    node: str,
-    x: FloatArray,
-    mask: BoolArray,
-    base: FloatArray,
-    applicable: BoolArray,
-) -> FloatArray:
-    """Children weights for one parent: (c,) shared, or (n, c) per institution."""
-    w: FloatArray = base
-    step = _step_for(m, "weight", node, tree)
-    if step is not None:
-        params = step.params_for(node)
-        children = tree.children(node)
-        table = params.get("weights") or {}
-        if step.method == "equal":
-            w = weight_step.equal(len(children))
-        elif table:
-            w = np.array([table.get(c, m.weight(c)) for c in children], dtype=float)
-        if step.method == "best_k":
-            always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
-            w = weight_step.best_k(x, mask, w, int(params["k"]), always=always or None)
-    redistribute = _step_for(m, "impute", node, tree)
-    if redistribute is not None and redistribute.method == "redistribute":
-        shared = w if w.ndim == 1 else None
-        if shared is not None:
-            w = impute.redistribute_weights(shared, applicable)
-    return w
-
-
-def _aggregate_node(
-    method: str,
-    params: Mapping[str, Any],
-    x: FloatArray,
-    mask: BoolArray,
-    w: FloatArray,
-    children: Sequence[int],
-    tree: Tree,
-) -> FloatArray:
-    per_institution = w.ndim == 2
-    if per_institution:
-        w = np.where(np.isnan(w), 0.0, w) if not np.isnan(w).all(axis=1).any() else w
-    options = {
-        "renormalise": params.get("renormalise", True),
-        "min_children": params.get("min_children", 1),
-        "per_institution": per_institution,
-    }
-    if method == "arithmetic":
-        return aggregate.arithmetic(x, mask, w, **options)
-    if method == "geometric":
-        return aggregate.geometric(x, mask, w, **options)
-    if method == "harmonic":
-        return aggregate.harmonic(x, mask, w, **options)
-    if method == "generalised":
-        return aggregate.generalised(x, mask, w, params["p"], **options)
-    if method == "sum_points":
-        bonus_ids = set(params.get("bonus") or [])
-        bonus = [i for i, c in enumerate(children) if tree.ids[c] in bonus_ids]
-        if len(bonus) == len(children):
-            bonus = []  # a ranking on bonus criteria alone scores them as plain points
-        weights = w if not per_institution else None
-        return aggregate.sum_points(x, mask, weights, bonus or None, skip_missing=True)
-    if method == "grade_counts":
-        return np.where(mask, 1.0, 0.0).sum(axis=1)  # values are not used; counts are kept apart
-    if method == "copeland":
-        return aggregate.copeland(x, mask, w if not per_institution else w.mean(axis=0))
-    raise MethodologyDataError(f"unknown aggregation {method!r}")
-
-
-# -- root steps ----------------------------------------------------------------------------------
-
-
-def root_step(index: int, step: StepBase, tree: Tree, values: FloatArray, root: str) -> StepRecord:
-    """Apply a rescale or round step to the root, in place on ``values`` (steps naming inner
-    nodes act during aggregation, see :func:`aggregate_tree_full`)."""
-    col = tree.index(root)
-    s = values[:, col]
-    values[:, col] = _rescale_or_round(step, root, s, ~np.isnan(s))
-    return StepRecord(index, step.tag, (root,))
-
-
-def published_decimals(m: Methodology) -> int | None:
-    if m.ranking.decimals is not None:
-        return m.ranking.decimals
-    rounds = m.steps_of("round")
-    return int(rounds[-1].params()["decimals"]) if rounds else None
-
-
-def ends_rounded(m: Methodology) -> bool:
-    """Whether the root's last step rounds it to the published precision."""
-    root_steps = [s for s in m.steps if s.acts_on == "root" and s.nodes is None]
-    if not root_steps or root_steps[-1].type != "round":
-        return False
-    return int(root_steps[-1].params()["decimals"]) == published_decimals(m)
-
-
-def ranking_key(
-    m: Methodology,
-    score: FloatArray,
-    counts: npt.NDArray[np.int64] | None,
-    tree: Tree,
-    root: str,
-) -> FloatArray:
-    """What ranks are computed on: the score, or the number of A grades at the root."""
-    if m.ranking.by == "grade_counts":
-        if counts is None:
-            raise MethodologyDataError('ranking by = "grade_counts" needs a grade step')
-        at_root = counts[:, tree.index(root)]
-        # The field is the institutions with at least one grade.
-        return np.where(at_root.sum(axis=1) > 0, at_root[:, 0], np.nan).astype(float)
-    return score
-
-
 # -- institutions ----------------------------------------------------------------------------
 
 
@@ -1022,13 +212,28 @@ def _names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(inst.reindex(list(ids))["name"].fillna("").tolist())
 
 
-__all__ = [
-    "Aggregated",
-    "MethodologyDataError",
-    "RankingTable",
-    "StepRecord",
-    "aggregate_tree",
-    "aggregate_tree_full",
-    "resolve",
-    "run",
-]
+#: Names the plan now holds, still importable from here (old import paths keep working).
+_FROM_PLAN = frozenset(
+    {
+        "Aggregated",
+        "StepRecord",
+        "aggregate_tree",
+        "aggregate_tree_full",
+        "ends_rounded",
+        "inner_steps",
+        "published_decimals",
+        "ranking_key",
+        "resolve",
+        "root_step",
+        "targets_root",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_PLAN:
+        return getattr(plan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["MethodologyDataError", "RankingTable", "methodology_tree", "run"]

@@ -182,12 +182,22 @@ def _empty_like_key(key: FloatArray, dtype: type[np.generic] = np.int64) -> NDAr
 
 
 def competition_rank(scores: ArrayLike, *, higher_is_better: bool = True) -> IntArray:
-    """Standard competition ranks ("1224"): 1 + the number of strictly better scores; NaN -> 0."""
+    """Standard competition ranks ("1224"): 1 + the number of strictly better scores; NaN -> 0.
+
+    Along the last axis, so a (draws, n) batch ranks every draw at once. A competition rank
+    depends on the sorted values only, so an unstable sort suffices.
+    """
     key = _key(scores, higher_is_better)
     if key.shape[-1] == 0:
         return _empty_like_key(key)  # type: ignore[return-value]
-    srt = _sort(key)
-    return _int_result(srt, srt.tie_start() - srt.group_start() + 1)
+    order = np.argsort(key, axis=-1)  # NaN last
+    ordered = np.take_along_axis(key, order, axis=-1)
+    new = np.ones(ordered.shape, dtype=bool)
+    new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    idx = np.arange(key.shape[-1], dtype=np.int64)
+    start = np.maximum.accumulate(np.where(new, idx, 0), axis=-1) + 1
+    start = np.where(np.isnan(ordered), 0, start)
+    return _unsort(order, start)  # type: ignore[return-value]
 
 
 def dense_rank(scores: ArrayLike, *, higher_is_better: bool = True) -> IntArray:

@@ -15,10 +15,8 @@ import numpy.typing as npt
 
 from palmares import ranking as rk
 from palmares.methodology import Ranking
+from palmares.steps import FloatArray, IntArray
 from palmares.steps.rounding import round_half_up
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

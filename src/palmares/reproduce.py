@@ -17,10 +17,9 @@ components the way the publisher prints it (rounded totals, "=" ties, bands, hid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from palmares.io.published_table import (
@@ -29,14 +28,13 @@ from palmares.io.published_table import (
     published_format,
 )
 from palmares.methodology import Methodology, methodology_hash
+from palmares.methodology.model import RescaleAffine
+from palmares.plan import published_decimals as plan_decimals
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
-from palmares.steps import aggregate, impute, rescale
+from palmares.steps import BoolArray, FloatArray, IntArray
+from palmares.steps import registry as ops
 from palmares.steps.rounding import round_half_up
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 #: |rebuilt - published| within this counts as agreement (contracts section 5).
 TOLERANCE = 0.1 + 1e-9
@@ -84,11 +82,9 @@ def _step(method: Methodology, step_type: str) -> Any:
 
 
 def published_decimals(method: Methodology) -> int:
-    """Decimals of the published total: the ranking's, else the root round step's (1)."""
-    if method.ranking.decimals is not None:
-        return int(method.ranking.decimals)
-    rounding = _step(method, "round")
-    return int(rounding.decimals) if rounding is not None else 1
+    """Decimals of the published total: the ranking's, else the last round step's (else 1)."""
+    decimals = plan_decimals(method)
+    return 1 if decimals is None else decimals
 
 
 def estimate_floor(raw: FloatArray, published: FloatArray, best: float) -> float | None:
@@ -126,58 +122,47 @@ def rebuild_totals(
     prefix = f"{method.system}."
     names = [f"{prefix}{c}" for c in component_ids(method)]
     weights = np.array([method.weight(c) for c in names], dtype=np.float64)
-    for step in method.steps_of("impute"):
-        if step.method == "redistribute":
+    # The methodology's own operations, in its order: imputation of missing components, the
+    # aggregate (redistributing the weight of components that do not apply), the rescaling.
+    for step in method.steps:
+        op = ops.leaf_operation(step)
+        if not isinstance(op, ops.Impute):
             continue
         columns = [names.index(c) for c in (step.nodes or names) if c in names]
-        filled, imputed = impute.impute(
-            x[:, columns],
-            present[:, columns],
-            cast(impute.ImputeMethod, step.method),
-            **_impute_args(step),
+        batch = ops.LeafBatch(
+            x=x[:, columns],
+            mask=present[:, columns],
+            direction=np.ones(len(columns), dtype=np.int8),
+            applicable=~na[:, columns],
         )
-        imputed &= ~na[:, columns]
+        done = op.apply(step, step.params(), batch)
+        assert done.x is not None and done.imputed is not None
         x = x.copy()
-        x[:, columns] = np.where(imputed, filled, x[:, columns])
+        x[:, columns] = np.where(done.imputed, done.x, x[:, columns])
         present = np.isfinite(x)
     agg = _step(method, "aggregate")
-    renormalise = bool(agg.renormalise) if agg is not None else True
-    redistribute = any(s.method == "redistribute" for s in method.steps_of("impute"))
+    params = {"renormalise": True} if agg is None else agg.params()
+    redistribute = any(ops.is_redistribution(s) for s in method.steps)
     mask = present & ~na
-    if redistribute and na.any():
-        per_row = impute.redistribute_weights(weights, ~na)
-        raw = aggregate.arithmetic(
-            np.where(mask, x, 0.0), mask, per_row, renormalise=renormalise, per_institution=True
-        )
-    else:
-        raw = aggregate.arithmetic(np.where(mask, x, 0.0), mask, weights, renormalise=renormalise)
+    w = ops.REDISTRIBUTE.weights(weights, ~na) if redistribute and na.any() else weights
+    raw = ops.AGGREGATE.apply(agg, params, names, np.where(mask, x, 0.0), mask, w)
     valid = np.isfinite(raw)
     used_floor: float | None = None
     scaling = _step(method, "rescale")
     total = raw
     if scaling is not None and valid.any():
-        if scaling.method == "top100":
-            total = rescale.top100(raw, valid)
-        elif scaling.method == "minmax":
-            total = rescale.minmax(raw, valid, *scaling.range)
-        elif scaling.method == "affine":
+        scale_params = scaling.params()
+        if isinstance(scaling, RescaleAffine):
             best = float(np.max(raw[valid]))
             used_floor = floor
             if used_floor is None and published_total is not None:
                 used_floor = estimate_floor(raw, np.asarray(published_total, float), best)
             if used_floor is None or not used_floor < best:
                 used_floor = float(scaling.floor)
-            total = rescale.affine_floor(raw, valid, used_floor, float(scaling.top))
+            scale_params = {**scale_params, "floor": used_floor}
+        total = ops.SCORES.apply(scaling, scale_params, raw, valid)
     decimals = published_decimals(method)
     return Rebuilt(total, round_half_up(total, decimals), used_floor)
-
-
-def _impute_args(step: Any) -> dict[str, Any]:
-    params = step.params()
-    return {key: params[key] for key in ("q", "value") if key in params}
-
-
-# -- the comparison ----------------------------------------------------------------------------
 
 
 def _pct(hits: int, total: int) -> float | None:

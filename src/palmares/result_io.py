@@ -7,7 +7,7 @@ import json
 import math
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -19,8 +19,18 @@ from palmares.io.atomic import atomic_path
 from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
 from palmares.io.safe_text import person_csv_bytes, xlsx_cell
 
-if TYPE_CHECKING:
-    from palmares.result import Result
+
+class Result(Protocol):
+    """What writing needs of a :class:`palmares.result.Result` (named here, not imported:
+    the Result imports this module to write itself)."""
+
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+    def to_json(self, lang: str = "en") -> dict[str, Any]: ...
+
+    def export_frame(self, lang: str = "en") -> pd.DataFrame: ...
+
 
 FORMATS = (".csv", ".json", ".parquet", ".xlsx")
 

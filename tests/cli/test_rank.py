@@ -122,8 +122,10 @@ def test_bad_input_exits_2_with_a_message(cli, bundle, args, message) -> None:
     assert message in err and out == ""
 
 
-def test_no_data_says_how_to_make_some(cli, monkeypatch) -> None:
+def test_no_data_says_how_to_make_some(cli, monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("PALMARES_DATA", raising=False)
+    monkeypatch.delenv("PALMARES_DB", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./palmares.duckdb (make demo loads one) to fall back on
     code, _, err = cli("rank", "--method", str(METHOD), "--edition", "2018")
     assert code == 2 and "palmares demo --out DIR" in err
 

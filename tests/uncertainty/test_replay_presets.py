@@ -346,10 +346,10 @@ def test_best_k_with_a_geometric_mean_by_hand() -> None:
         np.testing.assert_allclose(engine_ranks(ds, m, plan, w[i]).score, expected[i])
 
 
-def test_fast_minmax_equals_the_rescale_step() -> None:
+def test_minmax_over_a_population_equals_minmax_over_its_scores() -> None:
     from palmares.steps import rescale
-    from palmares.uncertainty.replay import _minmax
 
+    _minmax = rescale.minmax
     rng = np.random.default_rng(3)
     s = rng.normal(size=(5, 30)) * 10
     s[0, :4] = np.nan

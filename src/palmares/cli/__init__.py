@@ -7,12 +7,14 @@ import sys
 from palmares.cli import charts as _charts  # noqa: F401
 from palmares.cli import communique as _communique  # noqa: F401
 from palmares.cli import data as _data  # noqa: F401  (registers commands)
+from palmares.cli import db as _db
 from palmares.cli import demo as _demo  # noqa: F401
 from palmares.cli import highlights as _highlights  # noqa: F401
 from palmares.cli import history as _history  # noqa: F401
 from palmares.cli import methodology as _methodology  # noqa: F401
 from palmares.cli import published as _published  # noqa: F401
 from palmares.cli import rank as _rank  # noqa: F401
+from palmares.cli import serve as _serve  # noqa: F401
 from palmares.cli import systems as _systems  # noqa: F401
 from palmares.cli import uncertainty as _uncertainty  # noqa: F401
 from palmares.cli.app import UsageProblem, app, err
@@ -22,7 +24,7 @@ from palmares.problems import InvalidInput
 def main() -> None:
     """Entry point of the ``palmares`` console script (exit 0 ok, 2 bad input, 1 internal)."""
     try:
-        app()
+        _db.command_tree()(prog_name="palmares")
     except InvalidInput as problem:
         for p in problem.problems:
             err(p.to_text())

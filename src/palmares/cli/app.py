@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from palmares.problems import UsageProblem
+from palmares.problems import UsageProblem  # noqa: F401  (re-exported to commands)
 
 app = typer.Typer(
     name="palmares",
@@ -24,18 +21,18 @@ app = typer.Typer(
 )
 
 NO_DATA_MESSAGE = (
-    "no dataset: pass --data DIR or set PALMARES_DATA (make one with: palmares demo --out DIR)"
+    "no dataset: pass --data DIR or --db URL, or set PALMARES_DB or PALMARES_DATA (make one "
+    "with: palmares demo --out DIR; load it with: palmares db load DIR)"
 )
 
 
 def data_path(data: Path | None) -> Path:
-    """The bundle path from --data, else $PALMARES_DATA, else a usage problem."""
-    if data is not None:
-        return data
-    env = os.environ.get("PALMARES_DATA")
-    if env:
-        return Path(env)
-    raise UsageProblem(NO_DATA_MESSAGE)
+    """Where the data comes from: --data, else --db, else $PALMARES_DB, else $PALMARES_DATA,
+    else ./palmares.duckdb when present (contracts section 9), else a usage problem. A store is
+    returned as a :class:`palmares.cli.db.StoreLocation`, which :func:`palmares.load` reads."""
+    from palmares.cli.db import data_source
+
+    return data_source(data)
 
 
 def _json_safe(value: Any) -> Any:
@@ -62,6 +59,8 @@ def err(message: str) -> None:
 def print_table(rows: Any, title: str, caption: str) -> None:
     """A table of records (a DataFrame or a list of dicts): rich on a terminal, wide plain text
     otherwise."""
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     from rich.console import Console
     from rich.table import Table
@@ -77,10 +76,12 @@ def print_table(rows: Any, title: str, caption: str) -> None:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _cell(value: Any) -> str:
+    import numpy as np
+
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else ""
     if isinstance(value, float):

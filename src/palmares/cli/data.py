@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from palmares.cli.app import UsageProblem, app, err, print_json
-from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problem, Problems
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from palmares.io.options import ReadOptions
 
 LayoutOption = Annotated[
     str | None,
@@ -41,6 +44,8 @@ def _options(
     decimal: str | None,
     encoding: str | None,
 ) -> ReadOptions:
+    from palmares.io.options import ReadOptions
+
     if layout is not None and layout not in _LAYOUTS:
         raise UsageProblem(f"--layout {layout!r}: give one of {', '.join(_LAYOUTS)}")
     if delimiter is not None:

@@ -10,15 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
-from palmares.demo import DEFAULT_OUT, WORLDS, check_demo_target, generate, summarise, write_demo
-from palmares.demo.seeds import generate_seeds
-from palmares.demo.showcase import (
-    demo_charts,
-    demo_highlights,
-    rank_latest,
-    side_by_side,
-    top_rows,
-)
+
+# As palmares.demo.WORLDS and palmares.demo.output.DEFAULT_OUT (tested equal): kept here so
+# that `palmares --help` does not import the world generators.
+WORLDS: tuple[str, ...] = ("demo", "seeds")
+DEFAULT_OUT = Path("palmares-demo")
 
 
 def _check_options(world: str, seed: int) -> None:
@@ -42,8 +38,26 @@ def demo(
         Path, typer.Option("--out", help="Output folder (replaces a previous demo output only).")
     ] = DEFAULT_OUT,
     json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also load the world into this store (PATH.duckdb or postgresql://...); "
+            "the tour then reads from it.",
+        ),
+    ] = None,
 ) -> None:
     """Write the demo world as a canonical CSV bundle and print its summary."""
+    from palmares.demo import check_demo_target, generate, summarise, write_demo
+    from palmares.demo.seeds import generate_seeds
+    from palmares.demo.showcase import (
+        demo_charts,
+        demo_highlights,
+        rank_latest,
+        side_by_side,
+        top_rows,
+    )
+
     _check_options(world, seed)
     check_demo_target(out)
     ds = generate_seeds(seed) if world == "seeds" else generate(seed)
@@ -56,6 +70,12 @@ def demo(
 
     path = write_demo(ds, out, world=world, seed=seed, extra=write_charts)
     summary = {"world": world, "seed": seed, "out": str(path), **summarise(ds)}
+    if db is not None:
+        from palmares.store import open_store
+
+        with open_store(db, write=True) as store:
+            summary["store"] = store.load(ds, replace=True)
+            ds = store.dataset()  # the tour reads what the store holds
     result = rank_latest(ds, seed=seed)
     summary["ranking"] = {
         "system": result.system,
@@ -73,6 +93,11 @@ def demo(
         print_json(summary)
     else:
         print_summary(summary)
+        if "store" in summary:
+            sys.stdout.write(
+                f"Loaded into the {summary['store']['backend']} store {db} "
+                f"(data {summary['store']['data_hash'][:12]}); the tour below reads from it.\n"
+            )
         print_ranking(summary["ranking"], result.methodology.methodology.label_en, path)
         print_side_by_side(summary["side_by_side"])
         print_highlights(summary["highlights"], path)

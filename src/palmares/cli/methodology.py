@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from palmares.cli.app import app, print_json
-from palmares.methodology import (
-    Methodology,
-    diff_methodologies,
-    load_methodology,
-    methodology_hash,
-    propagate,
-)
 from palmares.problems import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from palmares.methodology import Methodology
 
 methodology_app = typer.Typer(
     name="methodology",
@@ -34,6 +30,11 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check methodology files; exit 0 when all are valid, 2 with located problems otherwise."""
+    from palmares.methodology import (
+        load_methodology,
+        methodology_hash,
+    )
+
     problems: list[Problem] = []
     reports: list[dict[str, Any]] = []
     for file in files:
@@ -61,6 +62,11 @@ def validate(
 
 
 def _show_text(m: Methodology, file: Path) -> str:
+    from palmares.methodology import (
+        methodology_hash,
+        propagate,
+    )
+
     header = m.methodology
     walk = propagate(m)
     lines = [
@@ -109,6 +115,12 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print the validated methodology, its hash and its steps in order with their ranges."""
+    from palmares.methodology import (
+        load_methodology,
+        methodology_hash,
+        propagate,
+    )
+
     m = load_methodology(file)
     if as_json:
         print_json(
@@ -130,6 +142,11 @@ def diff(
     as_json: JsonOption = False,
 ) -> None:
     """What changed from A to B: indicators, weights, scales, thresholds, tree, ranking."""
+    from palmares.methodology import (
+        diff_methodologies,
+        load_methodology,
+    )
+
     problems: list[Problem] = []
     loaded: list[Methodology] = []
     for file in (a, b):

@@ -260,11 +260,32 @@ def canonical_csv(ds: Dataset) -> dict[str, bytes]:
 
 def data_hash(ds: Dataset) -> str:
     """SHA-256 (hex) of the canonical CSV bundle: for each table in schema order, its name,
-    a newline, then its CSV bytes."""
+    a newline, then its CSV bytes. Computed once per Dataset; a Dataset read from a store
+    (possibly one system's part of it) carries the hash of the whole stored bundle."""
+    return str(ds.memo("data_hash", lambda: _computed_data_hash(ds)))
+
+
+#: Rows formatted at a time when hashing: the CSV text of a large table is never held whole.
+_HASH_CHUNK_ROWS = 100_000
+
+
+def _computed_data_hash(ds: Dataset) -> str:
+    from palmares.io.csv_bundle import _format_column, _quote, sorted_table
+
     digest = hashlib.sha256()
-    for name, data in canonical_csv(ds).items():
+    for name in TABLE_ORDER:
         digest.update(name.encode("utf-8") + b"\n")
-        digest.update(data)
+        # The bytes of table_csv_bytes(name, table), fed chunk by chunk.
+        frame = sorted_table(name, ds.table(name))
+        header = ",".join(_quote(str(c)) for c in frame.columns)
+        digest.update((header + "\n").encode("utf-8"))
+        if not len(frame.columns):
+            continue
+        for start in range(0, len(frame), _HASH_CHUNK_ROWS):
+            part = frame.iloc[start : start + _HASH_CHUNK_ROWS]
+            columns = [_format_column(part[c]) for c in part.columns]
+            lines = [",".join(cells) for cells in zip(*columns, strict=True)]
+            digest.update(("\n".join(lines) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -583,12 +583,27 @@ def import_published(
     written and the new bundle validates, so a failure leaves the bundle as it was.
     """
     target = Path(bundle)
+    updated, changed, report = merge_published(dataset, table, method, force=force, name=target)
+    _write_tables(target, updated, changed)
+    return {**report, "published": str(_published_path(target))}
+
+
+def merge_published(
+    dataset: Dataset,
+    table: PublishedTable,
+    method: Methodology,
+    *,
+    force: bool = False,
+    name: str | Path = "the data",
+) -> tuple[Dataset, tuple[str, ...], dict[str, Any]]:
+    """The dataset with a parsed table's matched rows added (nothing written): the new
+    Dataset, the names of the tables that changed, and the import report."""
     tables = dataset.to_frames()
     published = tables["published"]
     same = (published["system"] == table.system) & (published["year"] == table.edition)
     if same.any() and not force:
         raise UsageProblem(
-            f"{target} already has {int(same.sum())} published rows for {table.system} "
+            f"{name} already has {int(same.sum())} published rows for {table.system} "
             f"{table.edition}; pass --force to replace them"
         )
     problems = Problems()
@@ -620,22 +635,24 @@ def import_published(
         row = pd.DataFrame({"system": [table.system], "year": [table.edition]})
         changed["editions"] = pd.concat([editions, row], ignore_index=True)
     updated = dataset.with_tables(**changed)
-    _write_tables(target, updated, tuple(changed))
-    return {
-        "system": table.system,
-        "edition": table.edition,
-        "methodology_hash": methodology_hash(method),
-        "published": str(_published_path(target)),
-        "rows": len(table),
-        "imported": int(matched.size),
-        "records": len(new_rows),
-        "replaced": int(same.sum()),
-        "added_nodes": tree.loc[absent, "id"].tolist(),
-        "added_edition": not has_edition,
-        "unmatched": list(table.unmatched),
-        "encoding": table.encoding,
-        "columns": dict(table.columns),
-    }
+    return (
+        updated,
+        tuple(changed),
+        {
+            "system": table.system,
+            "edition": table.edition,
+            "methodology_hash": methodology_hash(method),
+            "rows": len(table),
+            "imported": int(matched.size),
+            "records": len(new_rows),
+            "replaced": int(same.sum()),
+            "added_nodes": tree.loc[absent, "id"].tolist(),
+            "added_edition": not has_edition,
+            "unmatched": list(table.unmatched),
+            "encoding": table.encoding,
+            "columns": dict(table.columns),
+        },
+    )
 
 
 def _published_path(bundle: Path) -> Path:

@@ -140,6 +140,53 @@ def _order_issues(m: md.Methodology) -> list[Issue]:
     return issues
 
 
+def _covers(step: md.StepBase, node: str, depth: int | None) -> bool:
+    """Whether a step's scope takes in an inner node (``depth`` None: the tree is unknown)."""
+    if step.nodes is not None:
+        return node in step.nodes
+    return step.level is None or depth is None or step.level == depth
+
+
+def _best_k_issues(m: md.Methodology, tree: Tree | None) -> list[Issue]:
+    """Best-k weights choose children per institution, so the redistribution of a shared weight
+    vector cannot follow them: the two on one node are refused (the engine would skip one)."""
+    best = [(i, s) for i, s in enumerate(m.steps) if isinstance(s, md.WeightBestK)]
+    spread = [(i, s) for i, s in enumerate(m.steps) if isinstance(s, md.ImputeRedistribute)]
+    if not best or not spread:
+        return []
+    tree = tree if tree is not None and m.system in tree else m.inline_tree()
+    if tree is not None:
+        inner = [(n, int(tree.depth[tree.index(n)])) for n in tree.subtree(m.system).ids]
+        nodes: list[tuple[str, int | None]] = [
+            (n, d) for n, d in inner if not tree.is_leaf[tree.index(n)]
+        ]
+    else:
+        named = {n for _, s in [*best, *spread] for n in (s.nodes or [])}
+        nodes = [(n, None) for n in sorted(named)]
+    issues: list[Issue] = []
+    for node, depth in nodes:
+        weighs = [
+            i for i, s in enumerate(m.steps) if s.type == "weight" and _covers(s, node, depth)
+        ]
+        fills = [i for i, s in enumerate(m.steps) if s.type == "impute" and _covers(s, node, depth)]
+        if not weighs or not fills:
+            continue
+        if isinstance(m.steps[weighs[-1]], md.WeightBestK) and isinstance(
+            m.steps[fills[-1]], md.ImputeRedistribute
+        ):
+            issues.append(
+                Issue(
+                    ("steps", fills[-1], "method"),
+                    f"node {node!r} takes best-k weights (steps[{weighs[-1]}]) and a "
+                    "redistribution of the weights of indicators that do not apply: best-k "
+                    "chooses the children per institution, so nothing would be redistributed "
+                    "(give the two steps different nodes)",
+                    "redistribute",
+                )
+            )
+    return issues
+
+
 def _published_decimals(m: md.Methodology) -> int | None:
     """Decimals of the last round step acting on the root (the published precision)."""
     found = None
@@ -361,6 +408,7 @@ def check_methodology(m: md.Methodology, tree: Tree | None = None) -> list[Issue
         *tree_issues,
         *_reference_issues(m, known),
         *_order_issues(m),
+        *_best_k_issues(m, tree),
         *walk.issues,
         *_ranking_issues(m, walk),
         *_parameter_issues(m, tree),

@@ -7,18 +7,14 @@ differ only in comments, key order or formatting therefore hash the same.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from palmares.methodology.model import Methodology
 
 
 def canonical_json(m: Methodology) -> str:
     """The canonical JSON text of a validated methodology."""
-    document = m.model_dump(mode="json", by_alias=True)
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return m.canonical_json()
 
 
 def methodology_hash(m: Methodology) -> str:
-    """SHA-256 (hex) of :func:`canonical_json`."""
-    return hashlib.sha256(canonical_json(m).encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of :func:`canonical_json`, computed once per (frozen) model."""
+    return m.digest()

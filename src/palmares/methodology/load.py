@@ -222,9 +222,24 @@ def validate_document(data: Any, collect: _Collector) -> md.Methodology | None:
     if not isinstance(data, dict):
         collect.add((), "a methodology is a TOML table", show_value=False)
         return None
-    sections = md.Methodology.model_fields
+    sections = {k: v for k, v in md.Methodology.model_fields.items() if k != "weights_source"}
+    weights = data.get("weights")
+    if isinstance(weights, dict) and "source" in weights:
+        source = weights["source"]
+        if source not in ("file", "bundle"):
+            collect.add(
+                ("weights", "source"),
+                "the weights' source is \"bundle\" (the bundle's own weights, COINr's Weight "
+                'column) or "file" (this table)',
+                source,
+            )
+        data = {
+            **data,
+            "weights": {k: v for k, v in weights.items() if k != "source"},
+            "weights_source": source,
+        }
     for key in data:
-        if key not in sections:
+        if key not in sections and key != "weights_source":
             close = difflib.get_close_matches(key, list(sections), n=1)
             hint = (
                 f" (did you mean [{close[0]}]?)" if close else f" (expected: {', '.join(sections)})"

@@ -9,9 +9,12 @@ range propagation, ranking against the steps) live in :mod:`palmares.methodology
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
-from typing import Annotated, Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -712,6 +715,9 @@ class Methodology(Strict):
     methodology: Header
     tree: TreeSpec = Field(default_factory=TreeSpec)
     weights: dict[Id, Weight] = Field(default_factory=dict)
+    #: Where the tree's weights come from: this file's ``[weights]`` table, or the bundle's own
+    #: (``[weights] source = "bundle"``: COINr's ``Weight`` column), the table's entries winning.
+    weights_source: Literal["file", "bundle"] = "file"
     steps: Annotated[list[Step], Field(min_length=1)]
     ranking: Ranking = Field(default_factory=Ranking)
     subsets: dict[Id, Subset] = Field(default_factory=dict)
@@ -719,6 +725,38 @@ class Methodology(Strict):
     # Where the file came from, to locate later problems (not part of the model or its hash).
     _origin: str = PrivateAttr(default="<methodology>")
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+    # The methodology hash once computed (the model is frozen); a copy computes its own.
+    _digest: str | None = PrivateAttr(default=None)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        copy._digest = None
+        return copy
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weights_source(cls, data: Any) -> Any:
+        """``[weights] source = "bundle"`` is the one key of the table that is not a node."""
+        if isinstance(data, dict) and isinstance(data.get("weights"), dict):
+            weights = dict(data["weights"])
+            if "source" in weights:
+                source = weights.pop("source")
+                return {**data, "weights": weights, "weights_source": source}
+        return data
+
+    def canonical_json(self) -> str:
+        """Every field with its default filled, keys sorted, no whitespace (what is hashed).
+        A file's own weights (the default source) leave the document as it always was."""
+        same = {"weights_source"} if self.weights_source == "file" else None
+        document = self.model_dump(mode="json", by_alias=True, exclude=same)
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of :meth:`canonical_json`, computed once (the model is frozen). Caches
+        of compiled plans are keyed by it, so equal methodologies share their plans."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        return self._digest
 
     @property
     def origin(self) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from palmares.ranking import competition_rank
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -221,21 +223,14 @@ def competition_rank_worst_first(keys: FloatArray, mask: BoolArray) -> FloatArra
     """Per column, 1 + the number of present values strictly below each present value.
 
     ``keys`` are oriented so that larger is better; missing cells give NaN. Ties share the
-    lowest rank, so a column of ties is all 1. Fully vectorised: one stable sort per matrix.
+    lowest rank, so a column of ties is all 1: the competition ranks of
+    :func:`palmares.ranking.competition_rank` with lower keys first, column by column.
     """
     n, k = keys.shape
     if n == 0:
         return np.empty((0, k))
-    sortable = np.where(mask, keys, np.inf)
-    order = np.argsort(sortable, axis=0, kind="stable")
-    ordered = np.take_along_axis(sortable, order, axis=0)
-    starts = np.ones((n, k), dtype=np.bool_)
-    starts[1:] = ordered[1:] != ordered[:-1]
-    first = np.where(starts, np.arange(n)[:, None], 0)
-    first = np.maximum.accumulate(first, axis=0)
-    ranks = np.empty((n, k), dtype=np.float64)
-    np.put_along_axis(ranks, order, first.astype(np.float64) + 1.0, axis=0)
-    return np.where(mask, ranks, np.nan)
+    ranks = competition_rank(np.where(mask, keys, np.nan).T, higher_is_better=False).T
+    return np.where(mask, ranks.astype(np.float64), np.nan)
 
 
 __all__ = [

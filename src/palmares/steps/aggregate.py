@@ -19,6 +19,7 @@ Missing children, formulas as in COINr ``R/aggregate.R``:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -117,74 +118,69 @@ def _aggregate(
     return score if batched else score[0]
 
 
-def arithmetic(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    *,
-    renormalise: bool = True,
-    min_children: int = 1,
-    per_institution: bool = False,
-) -> FloatArray:
-    """Weighted arithmetic mean sum w x / sum w (between the present children's min and max)."""
-    return _aggregate(
-        x,
-        mask,
-        weights,
-        renormalise=renormalise,
-        min_children=min_children,
-        per_institution=per_institution,
-        transform=None,
-        finish=lambda total, wsum: total / wsum,
-    )
+@dataclass(frozen=True)
+class Mean:
+    """A weighted mean: finish(sum w f(x) over the present children, their weight sum).
+
+    Called as ``mean(x, mask, weights, *, renormalise=True, min_children=1,
+    per_institution=False)``: scores (n,) for weights (k,), (d, n) for a batch of weight
+    vectors (d, k), or (n,) with one weight vector per institution (n, k) when
+    ``per_institution``. Without ``renormalise`` a parent with a missing weighted child has no
+    score; below ``min_children`` present children neither.
+    """
+
+    name: str
+    transform: Callable[[FloatArray], FloatArray] | None
+    finish: Callable[[FloatArray, FloatArray], FloatArray]
+    domain: Callable[[FloatArray], BoolArray] | None = None
+    domain_message: str = ""
+
+    def __call__(
+        self,
+        x: npt.ArrayLike,
+        mask: npt.ArrayLike,
+        weights: npt.ArrayLike,
+        *,
+        renormalise: bool = True,
+        min_children: int = 1,
+        per_institution: bool = False,
+    ) -> FloatArray:
+        return _aggregate(
+            x,
+            mask,
+            weights,
+            renormalise=renormalise,
+            min_children=min_children,
+            per_institution=per_institution,
+            transform=self.transform,
+            finish=self.finish,
+            domain=self.domain,
+            domain_message=self.domain_message,
+        )
 
 
-def geometric(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    *,
-    renormalise: bool = True,
-    min_children: int = 1,
-    per_institution: bool = False,
-) -> FloatArray:
-    """Weighted geometric mean exp(sum w ln x / sum w); every weighted child must be > 0."""
-    return _aggregate(
-        x,
-        mask,
-        weights,
-        renormalise=renormalise,
-        min_children=min_children,
-        per_institution=per_institution,
-        transform=np.log,
-        finish=lambda total, wsum: np.exp(total / wsum),
-        domain=lambda v: v > 0,
-        domain_message="geometric mean needs values > 0 (normalise to a positive range first)",
-    )
+def _positive(v: FloatArray) -> BoolArray:
+    return v > 0
 
 
-def harmonic(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    *,
-    renormalise: bool = True,
-    min_children: int = 1,
-    per_institution: bool = False,
-) -> FloatArray:
-    """Weighted harmonic mean sum w / sum (w / x); every weighted child must be > 0."""
-    return _aggregate(
-        x,
-        mask,
-        weights,
-        renormalise=renormalise,
-        min_children=min_children,
-        per_institution=per_institution,
-        transform=lambda v: 1.0 / v,
-        finish=lambda total, wsum: wsum / total,
-        domain=lambda v: v > 0,
-        domain_message="harmonic mean needs values > 0 (normalise to a positive range first)",
-    )
+#: Weighted arithmetic mean sum w x / sum w (between the present children's min and max).
+arithmetic = Mean("arithmetic", None, lambda total, wsum: total / wsum)
+#: Weighted geometric mean exp(sum w ln x / sum w); every weighted child must be > 0.
+geometric = Mean(
+    "geometric",
+    np.log,
+    lambda total, wsum: np.exp(total / wsum),
+    _positive,
+    "geometric mean needs values > 0 (normalise to a positive range first)",
+)
+#: Weighted harmonic mean sum w / sum (w / x); every weighted child must be > 0.
+harmonic = Mean(
+    "harmonic",
+    lambda v: 1.0 / v,
+    lambda total, wsum: wsum / total,
+    _positive,
+    "harmonic mean needs values > 0 (normalise to a positive range first)",
+)
 
 
 def generalised(
@@ -217,19 +213,22 @@ def generalised(
         domain: Callable[[FloatArray], BoolArray] = lambda v: v >= 0  # noqa: E731
         message = f"generalised mean with p = {power} needs values >= 0"
     else:
-        domain = lambda v: v > 0  # noqa: E731
+        domain = _positive
         message = f"generalised mean with p = {power} needs values > 0"
-    return _aggregate(
+    mean = Mean(
+        "generalised",
+        lambda v: v**power,
+        lambda total, wsum: (total / wsum) ** (1.0 / power),
+        domain,
+        message,
+    )
+    return mean(
         x,
         mask,
         weights,
         renormalise=renormalise,
         min_children=min_children,
         per_institution=per_institution,
-        transform=lambda v: v**power,
-        finish=lambda total, wsum: (total / wsum) ** (1.0 / power),
-        domain=domain,
-        domain_message=message,
     )
 
 

@@ -34,11 +34,21 @@ def _extremes(s: FloatArray, valid: BoolArray) -> tuple[FloatArray, FloatArray]:
     return lo, hi
 
 
-def top100(s: npt.ArrayLike, valid: npt.ArrayLike, top: float = 100.0) -> FloatArray:
+def top100(s: npt.ArrayLike, valid: npt.ArrayLike | None = None, top: float = 100.0) -> FloatArray:
     """s / max(s) * top (ARWU's total, THE Impact 2019): the best valid score becomes ``top``.
 
-    Scores must be >= 0. If every valid score is 0 they all stay 0.
+    Scores must be >= 0. If every valid score is 0 they all stay 0. ``valid`` None: every score
+    that is not NaN (then a batch with no NaN takes one division and one product).
     """
+    if valid is None:
+        sa = np.asarray(s, dtype=np.float64)
+        if not np.isnan(sa).any():
+            hi = sa.max(axis=-1, keepdims=True)
+            if (hi > 0).all() and sa.min() >= 0 and np.isfinite(hi).all():
+                out = np.divide(sa, hi)
+                out *= top  # s / hi * top, the same operations, one array
+                return out
+        valid = ~np.isnan(sa)
     sa, va = _prepare(s, valid)
     if (va & (sa < 0)).any():
         raise ValueError("top100 rescaling needs non-negative scores")
@@ -53,16 +63,34 @@ def minmax(
 ) -> FloatArray:
     """Min-max to [lo, hi] along the last axis (THE Impact from 2022, QS's 1..100).
 
-    If every valid score is equal they all get the middle of the range.
+    ``valid`` is (n,) (the same population for every row) or the shape of ``s``. If every valid
+    score is equal they all get the middle of the range. Plain NaN-skipping reductions, no
+    three-array selections (several times faster on a batch of draws).
     """
     if not hi > lo:
         raise ValueError(f"minmax needs hi > lo, got [{lo}, {hi}]")
-    sa, va = _prepare(s, valid)
-    low, high = _extremes(sa, va)
+    sa = np.asarray(s, dtype=np.float64)
+    va = np.asarray(valid)
+    if va.dtype != np.bool_:
+        raise ValueError("valid must be a boolean array")
+    if sa.ndim not in (1, 2) or va.shape not in (sa.shape, sa.shape[-1:]):
+        raise ValueError(f"valid shape {va.shape} does not fit scores shape {sa.shape}")
+    if va.shape == sa.shape:
+        ignored = np.where(va, sa, np.nan)
+    else:  # NaN: outside the population, or no score
+        ignored = sa.copy()
+        ignored[..., ~va] = np.nan
+    if np.isinf(ignored).any():
+        ignored[np.isinf(ignored)] = np.nan  # never valid
+    low = np.fmin.reduce(ignored, axis=-1, keepdims=True)  # fmin skips NaN; all NaN -> NaN
+    high = np.fmax.reduce(ignored, axis=-1, keepdims=True)
     span = high - low
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(span > 0, lo + (sa - low) / span * (hi - lo), (lo + hi) / 2.0)
-    return np.where(va, out, np.nan)
+        out = lo + (ignored - low) / span * (hi - lo)  # NaN stays NaN
+    flat = ~(span > 0)  # every valid score equal (or none): the middle of the range
+    if flat.any():
+        out = np.where(flat & ~np.isnan(ignored), (lo + hi) / 2.0, out)
+    return out
 
 
 def affine_floor(

@@ -13,6 +13,7 @@ from typing import Any
 
 
 def map_chunks(
+    chunk: Callable[[Any, int, int, int], Any],
     context: Any,
     bounds: Sequence[tuple[int, int, int]],
     add: Callable[[Any], None],
@@ -21,11 +22,11 @@ def map_chunks(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Run :func:`~palmares.uncertainty.monte_carlo.chunk_counts` for every chunk on Dask and
-    pass each result to ``add`` as it arrives (integer counts: the order does not matter)."""
+    """Run ``chunk(context, index, start, end)`` (:func:`~palmares.uncertainty.monte_carlo.
+    chunk_counts`) for every chunk on Dask and pass each result to ``add`` as it arrives
+    (integer counts: the order does not matter). The caller passes the function, so this
+    backend imports nothing of the Monte Carlo module (no cycle)."""
     from distributed import Client, LocalCluster, as_completed
-
-    from palmares.uncertainty.monte_carlo import chunk_counts
 
     if (workers is None) == (scheduler is None):
         raise ValueError("give workers or scheduler, not both")
@@ -45,7 +46,7 @@ def map_chunks(
         client = Client(scheduler)
     try:
         shared = client.scatter(context, broadcast=True)
-        futures = [client.submit(chunk_counts, shared, c, s, e, pure=False) for c, s, e in bounds]
+        futures = [client.submit(chunk, shared, c, s, e, pure=False) for c, s, e in bounds]
         for done, future in enumerate(as_completed(futures), start=1):
             add(future.result())
             future.release()

@@ -13,24 +13,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from palmares.uncertainty.outputs import RESULT_COLUMNS
+
 if TYPE_CHECKING:
     from palmares.uncertainty.monte_carlo import UncertaintyResult
 
 #: Key of the run's metadata in the Parquet file (``outputs.write_parquet``).
 META_KEY = b"palmares.uncertainty"
 #: Columns read from the file (the rank-acceptability lists are left on disk).
-COLUMNS = (
-    "institution",
-    "name",
-    "nominal_rank",
-    "median_rank",
-    "mean_rank",
-    "q05",
-    "q95",
-    "p_top_k",
-    "p_same_band",
-    "p_move_real",
-)
+COLUMNS = ("institution", "name", *RESULT_COLUMNS[1:])
 
 
 class IntervalsError(ValueError):

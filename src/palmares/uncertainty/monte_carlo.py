@@ -22,13 +22,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.engine import resolve, run
+from palmares.engine import run
 from palmares.methodology import Methodology, StepBase
+from palmares.plan import resolve
 from palmares.result import Result
+from palmares.steps import FloatArray, IntArray
+from palmares.steps.registry import takes_statistics
 from palmares.tree import Tree
 from palmares.uncertainty.draws import Draws, WeightModel, all_draws, chunk_bounds, draw_chunk
 from palmares.uncertainty.outputs import (
     MOMENTS,
+    RESULT_COLUMNS,
     Summary,
     bucket_columns,
     move_signs,
@@ -48,8 +52,6 @@ from palmares.uncertainty.spec import (
     option_methodology,
 )
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 #: Combinations of alternative options run through the engine at most.
 MAX_COMBINATIONS = 512
@@ -130,21 +132,13 @@ def noisy_copies(
 
 #: Spawn-key tag of the bootstrap streams of the population behind leaf statistics.
 BOOTSTRAP_STREAM = NOISE_STREAM + 1
-#: Leaf steps whose result depends on statistics of the population (what a bootstrap moves).
-STATISTIC_STEPS = {
-    "impute": {"mean", "median", "percentile", "group_mean"},
-    "treat": {"jrc"},
-    "normalise": {"minmax", "zscore", "zcdf", "percent_of_best", "percentile_rank", "rank"},
-    "points": {"quantiles"},
-    "grade": {"median_distance"},
-}
 
 
 def uses_statistics(m: Methodology) -> bool:
     """Whether a leaf step of ``m`` takes statistics of the population (min, max, mean, sd,
     median, quantiles, ranks): the steps a bootstrap of that population changes. Targets,
     goalposts and point thresholds are fixed numbers."""
-    return any(s.method in STATISTIC_STEPS.get(s.type, ()) for s in m.steps)
+    return any(takes_statistics(s) for s in m.steps)
 
 
 def bootstrap_references(
@@ -388,7 +382,7 @@ class UncertaintyResult:
     def frame(self) -> pd.DataFrame:
         """The JSON rows as a table, plus names, mean absolute shift and P(ranked)."""
         rows = self.records()
-        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
         position = {inst: i for i, inst in enumerate(self.institutions)}
         index = np.array([position[r["institution"]] for r in rows], dtype=np.int64)
         frame.insert(1, "name", [self.nominal.names[i] for i in index])
@@ -421,19 +415,6 @@ class UncertaintyResult:
             "methodology_changed": self.methodology_changed,
             "results": results,
         }
-
-
-_COLUMNS = (
-    "institution",
-    "nominal_rank",
-    "median_rank",
-    "mean_rank",
-    "q05",
-    "q95",
-    "p_top_k",
-    "p_same_band",
-    "p_move_real",
-)
 
 
 def _num(value: Any) -> Any:
@@ -521,7 +502,15 @@ def uncertainty(
     if workers is not None or scheduler is not None:
         from palmares.uncertainty.dask_backend import map_chunks
 
-        map_chunks(context, bounds, add, workers=workers, scheduler=scheduler, progress=progress)
+        map_chunks(
+            chunk_counts,
+            context,
+            bounds,
+            add,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
     else:
         run_local(context, bounds, add, threads=threads, progress=progress)
     table = current.result.ranking

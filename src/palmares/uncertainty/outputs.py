@@ -11,10 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from palmares.steps import FloatArray, IntArray
+
+#: The columns of an uncertainty table, one row per institution (contracts section 5).
+RESULT_COLUMNS: tuple[str, ...] = (
+    "institution",
+    "nominal_rank",
+    "median_rank",
+    "mean_rank",
+    "q05",
+    "q95",
+    "p_top_k",
+    "p_same_band",
+    "p_move_real",
+)
 
 
 @dataclass(frozen=True)

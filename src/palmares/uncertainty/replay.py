@@ -23,18 +23,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from palmares.engine import ends_rounded, inner_steps, published_decimals, targets_root
 from palmares.methodology import Methodology, StepBase
+from palmares.plan import queries
+from palmares.ranking import competition_rank
 from palmares.result import Result
-from palmares.steps import aggregate, rescale
-from palmares.steps.rounding import round_half_up
+from palmares.steps import BoolArray, FloatArray, IntArray, aggregate
+from palmares.steps import registry as ops
 from palmares.tree import Tree
 from palmares.uncertainty.blas import single_thread
 from palmares.uncertainty.draws import WeightModel
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 MEANS = ("arithmetic", "geometric", "harmonic", "generalised")
 #: Cells (draws x institutions x children) one block of the replay may hold.
@@ -45,20 +42,6 @@ NOT_APPLICABLE = 2
 
 class ReplayUnsupported(ValueError):
     """A methodology feature (or a perturbation of it) the vectorised replay does not replay."""
-
-
-def step_for(m: Methodology, step_type: str, node: str, tree: Tree) -> StepBase | None:
-    """The last step of a type whose scope covers an inner node (as the engine reads it)."""
-    found: StepBase | None = None
-    for step in m.steps:
-        if step.type != step_type:
-            continue
-        if step.nodes is not None and node not in step.nodes:
-            continue
-        if step.level is not None and int(tree.depth[tree.index(node)]) != step.level:
-            continue
-        found = step
-    return found
 
 
 def step_label(m: Methodology, step: StepBase) -> str:
@@ -187,20 +170,16 @@ class ReplayPlan:
 
 def _nominal_weights(m: Methodology, tree: Tree, parent: str) -> list[float]:
     children = tree.children(parent)
-    step = step_for(m, "weight", parent, tree)
+    step = queries.step_for(m, "weight", parent, tree)
     if step is None:
         return [m.weight(c) for c in children]
-    if step.method == "equal":
-        return [1.0] * len(children)
-    if step.method in ("fixed", "renormalise", "best_k"):
-        table = step.params_for(parent).get("weights") or {}
-        return [float(table.get(c, m.weight(c))) for c in children]
-    raise ReplayUnsupported(f"{step_label(m, step)} on node {parent!r}")
+    base = np.array([m.weight(c) for c in children], dtype=float)
+    return [float(v) for v in ops.WEIGHT.nominal(step, step.params_for(parent), children, base)]
 
 
 def _inner_after(m: Methodology, tree: Tree) -> tuple[tuple[InnerStep, ...], ...]:
     """Per level (bottom-up), the inner rescale/round steps of its nodes (engine order)."""
-    pending = inner_steps(m, tree)
+    pending = queries.inner_steps(m, tree)
     out = []
     for level in tree.levels_bottom_up():
         here = {int(i) for i in level.tolist()}
@@ -253,14 +232,15 @@ def _parent(
     node = tree.ids[index]
     children = tree.child_index[index]
     ids = [tree.ids[c] for c in children]
-    agg = step_for(m, "aggregate", node, tree)
+    agg = queries.step_for(m, "aggregate", node, tree)
     method = "arithmetic" if agg is None else agg.method
     if agg is not None and method not in (*MEANS, "sum_points"):
         raise ReplayUnsupported(f"{step_label(m, agg)} on node {node!r}")
     params: Mapping[str, Any] = {} if agg is None else agg.params_for(node)
-    weight = step_for(m, "weight", node, tree)
+    weight = queries.step_for(m, "weight", node, tree)
     best_k, always = 0, None
-    if weight is not None and weight.method == "best_k":
+    if ops.is_best_k(weight):
+        assert weight is not None
         if method == "sum_points":
             raise ReplayUnsupported(f"{step_label(m, weight)} with sum_points on node {node!r}")
         wp = weight.params_for(node)
@@ -274,10 +254,9 @@ def _parent(
         # As the engine: a ranking on bonus criteria alone scores them as plain points.
         bonus = flags if flags.any() and not flags.all() else np.zeros(len(ids), dtype=bool)
     required = None
-    redistribute = step_for(m, "impute", node, tree)
+    redistribute = queries.step_for(m, "impute", node, tree)
     if (
-        redistribute is not None
-        and redistribute.method == "redistribute"
+        ops.is_redistribution(redistribute)
         and best_k == 0  # the engine redistributes shared weights only
         and method in MEANS
         and not params.get("renormalise", True)
@@ -310,7 +289,7 @@ def build_plan(
     if m.ranking.method not in ("competition", "fractional"):
         raise ReplayUnsupported(f'[ranking] method = "{m.ranking.method}"')
     root_id = tree.roots[0]
-    root_steps = tuple(s for s in m.steps if s.acts_on == "root" and targets_root(s, root_id))
+    root_steps = tuple(step for _, step in queries.root_steps(m, root_id))
     nodes: list[str] = []
     group: list[int] = []
     nominal: list[float] = []
@@ -320,7 +299,7 @@ def build_plan(
     by_grades = m.ranking.by == "grade_counts"
     for g, parent_id in enumerate(inner):
         base = _nominal_weights(m, tree, parent_id)
-        agg = step_for(m, "aggregate", parent_id, tree)
+        agg = queries.step_for(m, "aggregate", parent_id, tree)
         bonus = set(agg.params_for(parent_id).get("bonus") or []) if agg is not None else set()
         if agg is not None and agg.method == "sum_points" and bonus:
             children = tree.children(parent_id)
@@ -379,10 +358,10 @@ def build_plan(
         tuple(_parent(m, tree, index, position, node_applicable) for index in level.tolist())
         for level in tree.levels_bottom_up()
     )
-    decimals = published_decimals(m)
+    decimals = queries.published_decimals(m)
     rank_decimals = (
         decimals
-        if m.ranking.rank_on == "published" and decimals is not None and not ends_rounded(m)
+        if m.ranking.rank_on == "published" and decimals is not None and not queries.ends_rounded(m)
         else None
     )
     return ReplayPlan(
@@ -400,13 +379,12 @@ def build_plan(
 def _static_mean(parent: Parent, x: FloatArray, mask: BoolArray, w: FloatArray) -> FloatArray:
     """Children all leaves: the step functions with (d, k) weights give (d, n)."""
     renormalise, least = parent.renormalise, parent.min_children
-    if parent.method == "arithmetic":
-        return aggregate.arithmetic(x, mask, w, renormalise=renormalise, min_children=least)
-    if parent.method == "geometric":
-        return aggregate.geometric(x, mask, w, renormalise=renormalise, min_children=least)
-    if parent.method == "harmonic":
-        return aggregate.harmonic(x, mask, w, renormalise=renormalise, min_children=least)
-    return aggregate.generalised(x, mask, w, parent.p, renormalise=renormalise, min_children=least)
+    if parent.method == "generalised":
+        return aggregate.generalised(
+            x, mask, w, parent.p, renormalise=renormalise, min_children=least
+        )
+    mean: aggregate.Mean = getattr(aggregate, parent.method)
+    return mean(x, mask, w, renormalise=renormalise, min_children=least)
 
 
 def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
@@ -620,37 +598,8 @@ def _dynamic_points(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
 
 def _inner_step(inner: InnerStep, s: FloatArray, population: BoolArray) -> FloatArray:
     """An inner node's scores (d, n) through a rescale (statistics over ``population``, per
-    draw) or a half-up rounding, as the engine's ``_rescale_or_round``."""
-    step, p = inner.step, inner.params
-    if step.type == "round":
-        return fast_round_half_up(s, int(p["decimals"]))
-    if step.method == "minmax":
-        lo, hi = p["range"]
-        return _minmax(s, population, lo, hi)
-    valid = population & ~np.isnan(s)
-    if step.method == "top100":
-        return rescale.top100(s, valid)
-    return rescale.affine_floor(s, valid, p["floor"], p["top"])
-
-
-def _minmax(s: FloatArray, population: BoolArray, lo: float, hi: float) -> FloatArray:
-    """:func:`~palmares.steps.rescale.minmax` along the last axis over ``population`` ((n,) or
-    the shape of ``s``) and the scores present, the same arithmetic, with plain reductions and
-    no three-array selections (several times slower here)."""
-    if population.ndim == 1:  # NaN: outside the population, or no score
-        ignored = s.copy()
-        ignored[..., ~population] = np.nan
-    else:
-        ignored = np.where(population, s, np.nan)
-    low = np.fmin.reduce(ignored, axis=-1, keepdims=True)  # fmin skips NaN; all NaN -> NaN
-    high = np.fmax.reduce(ignored, axis=-1, keepdims=True)
-    span = high - low
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = lo + (ignored - low) / span * (hi - lo)  # NaN stays NaN
-    flat = ~(span > 0)  # every valid score equal (or none): the middle of the range
-    if flat.any():
-        out = np.where(flat & ~np.isnan(ignored), (lo + hi) / 2.0, out)
-    return out
+    draw) or a half-up rounding, the engine's operation on a batch of draws."""
+    return ops.SCORES.apply(inner.step, inner.params, s, population)
 
 
 def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
@@ -738,46 +687,6 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
 # -- root steps and ranks ---------------------------------------------------------------------
 
 
-def round_units(s: FloatArray, decimals: int) -> FloatArray:
-    """Half-up rounding of ``s`` to ``decimals`` places, in units of 10^-decimals (integers).
-
-    Equal to ``round_half_up(s, decimals) * 10**decimals``: away from a half (relative distance
-    > 1e-9, far beyond round_half_up's 12-significant-digit snap) floor(y + 0.5) of
-    y = s 10^decimals is that integer; the few values near a half go through the exact routine.
-    """
-    scale = 10.0**decimals
-    y = s * scale
-    t = y + 0.5
-    units = np.floor(t)
-    t -= units  # y + 0.5 - units, the same operations in place
-    with np.errstate(invalid="ignore"):
-        top = max(abs(float(np.nanmax(y, initial=0.0))), abs(float(np.nanmin(y, initial=0.0))))
-        tol = 1e-9 * max(1.0, top)
-        near = t < tol
-        near |= t > 1.0 - tol
-    if near.any():
-        units[near] = np.rint(round_half_up(s[near], decimals) * scale)
-    return units
-
-
-def fast_round_half_up(s: FloatArray, decimals: int) -> FloatArray:
-    """:func:`~palmares.steps.rounding.round_half_up`, the exact routine only near halves."""
-    out = round_units(s, decimals) / 10.0**decimals
-    return np.where(out == 0, 0.0, out)
-
-
-def _top100(s: FloatArray) -> FloatArray:
-    """:func:`~palmares.steps.rescale.top100` (same arithmetic), fast when no score is NaN."""
-    if np.isnan(s).any():
-        return rescale.top100(s, ~np.isnan(s))
-    hi = s.max(axis=-1, keepdims=True)
-    if (hi <= 0).any() or s.min() < 0:
-        return rescale.top100(s, np.ones(s.shape, dtype=bool))
-    out = np.divide(s, hi)
-    out *= 100.0  # s / hi * 100, the same operations, one array
-    return out
-
-
 def apply_root_steps(plan: ReplayPlan, score: FloatArray) -> tuple[FloatArray, bool]:
     """The methodology's rescale and round steps of the root, on every draw's scores.
 
@@ -789,24 +698,14 @@ def apply_root_steps(plan: ReplayPlan, score: FloatArray) -> tuple[FloatArray, b
     last_round = None
     if plan.rank_decimals is not None:
         last_round = plan.rank_decimals
-    elif steps and steps[-1].type == "round":
+    elif steps and ops.SCORES.rounds(steps[-1]):
         last_round = int(steps[-1].params()["decimals"])
         steps = steps[:-1]
     for step in steps:
-        p = step.params()
-        if step.type == "rescale":
-            if step.method == "top100":
-                s = _top100(s)
-            elif step.method == "minmax":
-                lo, hi = p["range"]
-                s = rescale.minmax(s, ~np.isnan(s), lo, hi)
-            elif step.method == "affine":
-                s = rescale.affine_floor(s, ~np.isnan(s), p["floor"], p["top"])
-        elif step.type == "round":
-            s = fast_round_half_up(s, int(p["decimals"]))
+        s = ops.SCORES.apply(step, step.params(), s)
     if last_round is None:
         return s, False
-    return round_units(s, last_round), True
+    return ops.SCORES.round_units(s, last_round), True
 
 
 #: Largest (draws x distinct scores) table the counting ranks may build.
@@ -827,7 +726,7 @@ def grid_ranks(units: FloatArray) -> IntArray:
     d = units.shape[0]
     width = int(hi - lo) + 2
     if width * d > GRID_CELLS or abs(hi) > 2**52 or abs(lo) > 2**52:
-        return competition_ranks(units)
+        return competition_rank(units)
     bins = (units if everyone else np.where(valid, units, lo)).astype(np.int64) - int(lo)
     flat = bins + (np.arange(d, dtype=np.int64) * width)[:, None]
     counts = np.bincount(flat.ravel() if everyone else flat[valid], minlength=d * width)
@@ -835,25 +734,6 @@ def grid_ranks(units: FloatArray) -> IntArray:
     at_least = np.cumsum(counts.reshape(d, width)[:, ::-1], axis=1)[:, ::-1]
     better = at_least.ravel()[flat + 1]
     return better + 1 if everyone else np.where(valid, better + 1, 0)
-
-
-def competition_ranks(scores: FloatArray) -> IntArray:
-    """Competition ranks along the last axis (1 + number strictly better; NaN -> 0).
-
-    Same values as :func:`palmares.ranking.competition_rank`; an unstable sort suffices since a
-    competition rank depends on the sorted values only.
-    """
-    key = -scores
-    order = np.argsort(key, axis=-1)
-    ordered = np.take_along_axis(key, order, axis=-1)
-    new = np.ones(ordered.shape, dtype=bool)
-    new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-    idx = np.arange(scores.shape[-1], dtype=np.int64)
-    start = np.maximum.accumulate(np.where(new, idx, 0), axis=-1) + 1
-    start = np.where(np.isnan(ordered), 0, start)
-    out = np.empty_like(start)
-    np.put_along_axis(out, order, start, axis=-1)
-    return out
 
 
 def grade_keys(plan: ReplayPlan, w: FloatArray) -> FloatArray:
@@ -868,7 +748,7 @@ def grade_keys(plan: ReplayPlan, w: FloatArray) -> FloatArray:
     kept = ((dropped @ g.paths) < 0.5).astype(np.float64)  # (d, L)
     a_count = kept @ g.a_grades
     graded = kept @ g.graded
-    return np.where((graded > 0.5) & plan.eligible, a_count, np.nan)
+    return queries.grade_count_key(np.where(plan.eligible, a_count, np.nan), graded > 0.5)
 
 
 def ranking_keys(plan: ReplayPlan, w: FloatArray) -> tuple[FloatArray, bool]:
@@ -905,5 +785,5 @@ def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
         for start in range(0, w.shape[0], block):
             part = slice(start, min(start + block, w.shape[0]))
             key, grid = ranking_keys(plan, w[part])
-            out[part] = grid_ranks(key) if grid else competition_ranks(key)
+            out[part] = grid_ranks(key) if grid else competition_rank(key)
     return out

@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.engine import resolve
 from palmares.methodology import Methodology
+from palmares.plan import resolve
+from palmares.steps import FloatArray
 from palmares.uncertainty.monte_carlo import build_side, ranks_of
 from palmares.uncertainty.spec import LoadedSpec, SpecSource, UncertaintySpec
-
-FloatArray = npt.NDArray[np.float64]
 
 
 class NothingVaries(ValueError):

@@ -1,0 +1,87 @@
+"""Charts over HTTP: the library's chart functions rendered as SVG, PNG or a Vega-Lite spec."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from palmares.api.errors import ApiError, bad_request
+
+if TYPE_CHECKING:
+    from palmares.api.context import Lang, ServiceContext
+
+KINDS = ("trajectory", "grades", "sdg", "compare", "uncertainty")
+FORMATS = {"svg": "image/svg+xml", "png": "image/png", "vega": "application/json"}
+
+
+def chart_bytes(
+    ctx: ServiceContext,
+    kind: str,
+    institutions: str | None,
+    system: str,
+    edition: int | str | None,
+    lang: Lang,
+    fmt: str,
+) -> tuple[bytes, str]:
+    from palmares.charts.render import render
+    from palmares.charts.text import node_labels
+
+    if kind not in KINDS:
+        raise ApiError(404, f"unknown chart {kind!r}: one of {', '.join(KINDS)}")
+    if fmt not in FORMATS:
+        raise bad_request("format", f"{fmt!r}: expected svg, png or vega", fmt)
+    ids = ctx.resolve_many(institutions)
+    system = ctx.check_system(system)
+    series = ctx.series(system)
+    labels = node_labels(ctx.dataset.indicators, lang)
+    chart: Any
+    try:
+        with ctx.snapshot.lock:
+            if kind == "trajectory":
+                from palmares.charts.trajectory import trajectory_chart
+
+                chart = trajectory_chart(series, ids, lang=lang)
+            else:
+                year = ctx.check_edition(system, edition)
+                result = ctx.result(system, year)
+                if kind == "grades":
+                    from palmares.charts.grades import grades_chart
+
+                    chart = grades_chart(result, _one(ids), labels, lang=lang)
+                elif kind == "sdg":
+                    from palmares.charts.sdg import sdg_chart
+
+                    chart = sdg_chart(result, _one(ids), labels, lang=lang)
+                elif kind == "compare":
+                    from palmares.charts.compare import compare_chart
+
+                    chart = compare_chart(result, ids, labels, lang=lang)
+                else:
+                    chart = _uncertainty(ctx, system, year, ids, lang)
+    except (ValueError, LookupError, KeyError) as error:
+        raise ApiError(422, str(error.args[0] if error.args else error)) from None
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    if fmt == "vega":
+        return json.dumps(spec, ensure_ascii=False).encode("utf-8"), FORMATS[fmt]
+    return render(spec, fmt), FORMATS[fmt]
+
+
+def _one(ids: list[str]) -> str:
+    if len(ids) != 1:
+        raise bad_request("institutions", f"this chart shows one institution, got {len(ids)}")
+    return ids[0]
+
+
+def _uncertainty(ctx: ServiceContext, system: str, year: int, ids: list[str], lang: str) -> Any:
+    """The uncertainty chart needs a finished uncertainty job of that edition."""
+    from palmares.charts.uncertainty import uncertainty_chart
+
+    jobs = ctx.jobs
+    found = None if jobs is None else jobs.latest_result("uncertainty", system, year)
+    if found is None:
+        raise ApiError(
+            404,
+            f"no uncertainty result for {system} {year}: "
+            "POST /api/v1/jobs/uncertainty first, then ask again",
+        )
+    return uncertainty_chart(found, ids, lang=lang)

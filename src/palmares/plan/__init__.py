@@ -1,0 +1,62 @@
+"""A methodology compiled to a plan, and the plan executed: the only place that sequences steps.
+
+- :mod:`palmares.plan.queries`: what a methodology says where (which step covers a node, the
+  inner and root steps, the published precision, the ranking key, bundle weights).
+- :mod:`palmares.plan.steps`: eligibility and the leaf steps of a run.
+- :mod:`palmares.plan.aggregation`: every inner node bottom-up with the inner rescale and
+  round steps (cached per methodology hash and tree), and the root's steps.
+
+:func:`palmares.engine.run` executes a plan into a :class:`~palmares.result.Result`;
+personalisation, the uncertainty replay and the rebuild of published totals ask the same plan.
+"""
+
+from palmares.plan.aggregation import (
+    Aggregated,
+    StepRecord,
+    aggregate_tree,
+    aggregate_tree_full,
+    rescale_or_round,
+)
+from palmares.plan.queries import (
+    BUNDLE_WEIGHT_COLUMN,
+    BundleWeightsIgnored,
+    apply_score_steps,
+    bundle_weights,
+    ends_rounded,
+    grade_count_key,
+    inner_steps,
+    published_decimals,
+    ranking_key,
+    resolve,
+    root_steps,
+    step_for,
+    targets_root,
+    with_bundle_weights,
+)
+from palmares.plan.steps import LeafState, apply_leaf_step, eligibility_masks, root_step
+
+__all__ = [
+    "BUNDLE_WEIGHT_COLUMN",
+    "Aggregated",
+    "BundleWeightsIgnored",
+    "LeafState",
+    "StepRecord",
+    "aggregate_tree",
+    "aggregate_tree_full",
+    "apply_leaf_step",
+    "apply_score_steps",
+    "bundle_weights",
+    "eligibility_masks",
+    "ends_rounded",
+    "grade_count_key",
+    "inner_steps",
+    "published_decimals",
+    "ranking_key",
+    "rescale_or_round",
+    "resolve",
+    "root_step",
+    "root_steps",
+    "step_for",
+    "targets_root",
+    "with_bundle_weights",
+]

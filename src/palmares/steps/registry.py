@@ -1,0 +1,547 @@
+"""One registry of typed steps: what each step class of the methodology does to a batch.
+
+Every step class of :mod:`palmares.methodology.model` has exactly one operation here, found by
+:func:`operation` from the step's class (never by comparing its ``type`` or ``method`` strings
+elsewhere). An operation knows:
+
+- ``apply``: the step on a batch. Leaf steps take an (institutions x columns) matrix with its
+  mask, directions and reference sample; weights and aggregations take the children of one
+  parent; rescale and round take node scores of shape (n,) or (draws, n) (a normal run is one
+  draw); eligibility takes what was submitted.
+- ``output_range``: the interval its output lies in, given the interval of its input (None when
+  the output is unbounded or depends on the data).
+- ``uses_statistics``: whether it takes statistics of the population (min, max, mean, sd,
+  median, quantiles, ranks), the steps a bootstrap of that population changes.
+
+The engine's plan, personalisation, the uncertainty replay and the rebuild of published totals
+all reach the arithmetic through these operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from palmares.methodology import model as md
+from palmares.steps import (
+    BoolArray,
+    FloatArray,
+    Int8Array,
+    eligibility,
+    grade,
+    impute,
+    normalise,
+    rescale,
+    rounding,
+    treat,
+    weight,
+)
+from palmares.steps import aggregate as agg
+
+#: An interval (low, high); infinite ends are unbounded.
+Interval = tuple[float, float]
+UNBOUNDED: Interval = (-math.inf, math.inf)
+
+
+class MethodologyDataError(ValueError):
+    """The methodology cannot run on this dataset (a node it names has no data, a parameter the
+    data need is missing, ...)."""
+
+
+# -- batches and outcomes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeafBatch:
+    """The columns one leaf step acts on, with one set of parameters."""
+
+    x: FloatArray  # (n, k), NaN where absent
+    mask: BoolArray  # (n, k) value present
+    direction: npt.NDArray[np.int8]  # (k,) +1 higher is better, -1 lower
+    applicable: BoolArray  # (n, k) False where the indicator does not apply (never filled)
+    attributes: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict)
+    #: Multiplicities of the rows the statistics are taken on (a bootstrap); None: every row once.
+    reference: npt.ArrayLike | None = None
+
+
+@dataclass(frozen=True)
+class LeafOutcome:
+    """What a leaf step changed: new values, cells it filled, grades, per-column facts."""
+
+    x: FloatArray | None = None
+    imputed: BoolArray | None = None
+    grades: Int8Array | None = None
+    facts: tuple[Any, ...] = ()
+
+
+# -- the operations ------------------------------------------------------------------------------
+
+
+class Operation:
+    """What every operation shares: its step classes, whether it takes statistics, its range."""
+
+    classes: ClassVar[tuple[type[md.StepBase], ...]] = ()
+    uses_statistics: ClassVar[bool] = False
+
+    def takes_statistics(self, step: md.StepBase) -> bool:
+        return self.uses_statistics
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        """The interval the output lies in when the input lies in ``given``."""
+        return given
+
+
+def _coverage(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    if not cols:
+        return np.ones(mask.shape[0], dtype=bool)
+    return eligibility.coverage(mask, p["min_share"], cols)
+
+
+def _required(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    if not cols:
+        return np.zeros(mask.shape[0], dtype=bool)
+    return eligibility.required(mask, cols)
+
+
+def _k_of(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
+    k = int(p["k"])
+    if len(cols) < k:
+        return np.zeros(mask.shape[0], dtype=bool)
+    return eligibility.k_of(mask, cols, k)
+
+
+def _where(p: Mapping[str, Any], _: BoolArray, __: Sequence[int], attributes: Any) -> BoolArray:
+    return eligibility.where(attributes, p["equals"])
+
+
+class Eligibility(Operation):
+    """Who is scored at all (a coverage rule ``screens``) and who enters the overall table."""
+
+    classes = (
+        md.EligibilityCoverage,
+        md.EligibilityRequired,
+        md.EligibilityKOf,
+        md.EligibilityWhere,
+    )
+    RULES: ClassVar[dict[type[md.StepBase], Callable[..., BoolArray]]] = {
+        md.EligibilityCoverage: _coverage,
+        md.EligibilityRequired: _required,
+        md.EligibilityKOf: _k_of,
+        md.EligibilityWhere: _where,
+    }
+
+    def screens(self, step: md.StepBase) -> bool:
+        return isinstance(step, md.EligibilityCoverage)
+
+    def apply(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        submitted: BoolArray,
+        columns: Sequence[int],
+        attributes: Mapping[str, npt.NDArray[Any]],
+    ) -> BoolArray:
+        """Per institution, whether it passes the rule (``columns``: the ones it counts)."""
+        return self.RULES[type(step)](params, submitted, columns, attributes)
+
+
+class LeafStep(Operation):
+    """A step over indicator columns."""
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        raise NotImplementedError
+
+
+class Impute(LeafStep):
+    classes = (md.ImputeSimple, md.ImputeConstant, md.ImputePercentile, md.ImputeGroupMean)
+
+    def takes_statistics(self, step: md.StepBase) -> bool:
+        return step.method in ("mean", "median", "percentile", "group_mean")
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        groups = None
+        if isinstance(step, md.ImputeGroupMean):
+            groups = batch.attributes.get(params["by"])
+            if groups is None:
+                raise MethodologyDataError(f"no institution attribute {params['by']!r}")
+        filled, imputed = impute.impute(
+            batch.x,
+            batch.mask,
+            step.method,  # type: ignore[arg-type]
+            q=params.get("q", 25.0),
+            value=params.get("value"),
+            groups=groups,
+            reference=batch.reference,
+        )
+        # A value that does not apply is not missing: it is never filled.
+        imputed &= batch.applicable
+        filled = np.where(imputed | batch.mask, filled, np.nan)
+        counts = imputed.sum(axis=0).tolist()
+        return LeafOutcome(x=filled, imputed=imputed, facts=tuple(int(c) for c in counts))
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        # Statistics of the present values lie within them; a fixed fill widens the hull.
+        fill = 0.0 if "q" not in params and "by" not in params and "value" not in params else None
+        value = params.get("value", fill)
+        if value is None:
+            return given
+        if isinstance(value, (list, tuple)):
+            return None  # one value per column
+        return (min(given[0], float(value)), max(given[1], float(value)))
+
+
+class Redistribute(Operation):
+    """Weights of children that do not apply go to the others (applied while aggregating)."""
+
+    classes = (md.ImputeRedistribute,)
+
+    def weights(self, shared: FloatArray, applicable: BoolArray) -> FloatArray:
+        return impute.redistribute_weights(shared, applicable)
+
+
+class Treat(LeafStep):
+    classes = (md.TreatJrc,)
+    uses_statistics = True
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        treated = treat.jrc(
+            batch.x,
+            batch.mask,
+            params["skew"],
+            params["kurtosis"],
+            params["max_winsorised"],
+            log=params["log"],
+            reference=batch.reference,
+        )
+        facts = tuple(
+            {"winsorised": int(w), "logged": bool(g)}
+            for w, g in zip(treated.n_winsorised.tolist(), treated.logged.tolist(), strict=True)
+        )
+        return LeafOutcome(x=treated.x, facts=facts)
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        return None  # a log transform moves the scale
+
+
+def _needs(params: Mapping[str, Any], *names: str, what: str) -> None:
+    if any(params.get(name) is None for name in names):
+        raise MethodologyDataError(f"{what} needs {' and '.join(names)} for every node")
+
+
+class Normalise(LeafStep):
+    """Every normalisation: one function per method, the same batch."""
+
+    classes = (
+        md.NormaliseMinmax,
+        md.NormaliseZscore,
+        md.NormaliseScaled,
+        md.NormaliseRank,
+        md.NormaliseTarget,
+        md.NormaliseGoalposts,
+    )
+    uses_statistics = True
+
+    def takes_statistics(self, step: md.StepBase) -> bool:
+        return not isinstance(step, (md.NormaliseTarget, md.NormaliseGoalposts))
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        x, mask, d, ref = batch.x, batch.mask, batch.direction, batch.reference
+        p = params
+        out: FloatArray
+        if isinstance(step, md.NormaliseMinmax):
+            lo, hi = p["range"]
+            out = normalise.minmax(x, mask, d, lo, hi, reference=ref)
+        elif isinstance(step, md.NormaliseZscore):
+            out = normalise.zscore(x, mask, d, p["mean"], p["sd"], reference=ref)
+        elif isinstance(step, md.NormaliseScaled):
+            scaled: Callable[..., FloatArray] = getattr(normalise, step.method)
+            out = scaled(x, mask, d, p["scale"], reference=ref)
+        elif isinstance(step, md.NormaliseRank):
+            out = normalise.rank(x, mask, d, reference=ref)
+        elif isinstance(step, md.NormaliseTarget):
+            _needs(p, "target", what="normalise 'target'")
+            out = normalise.distance_to_target(x, mask, d, p["target"], p["scale"], reference=ref)
+        else:
+            _needs(p, "low", "high", what="normalise 'goalposts'")
+            out = normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
+        return LeafOutcome(x=out)
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        if "range" in params:
+            lo, hi = params["range"]
+            return (float(lo), float(hi))
+        if "scale" in params and "target" not in params and "low" not in params:
+            return (0.0, float(params["scale"]))  # zcdf, percent of best, percentile rank
+        if "low" in params:
+            return (0.0, float(params["scale"]))  # goalposts clip to the scale
+        if "mean" in params or "target" in params:
+            return None
+        return (1.0, math.inf)  # ranks
+
+
+class Points(LeafStep):
+    classes = (md.PointsThresholds, md.PointsQuantiles)
+
+    def takes_statistics(self, step: md.StepBase) -> bool:
+        return isinstance(step, md.PointsQuantiles)
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        x, mask, d = batch.x, batch.mask, batch.direction
+        if isinstance(step, md.PointsThresholds):
+            _needs(params, "thresholds", what="points 'thresholds'")
+            thresholds = np.tile(np.asarray(params["thresholds"], dtype=float), (x.shape[1], 1))
+            return LeafOutcome(x=normalise.points_by_thresholds(x, mask, d, thresholds))
+        most = int(params["max_points"])
+        return LeafOutcome(
+            x=normalise.points_by_quantiles(x, mask, d, most, reference=batch.reference)
+        )
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        if params.get("thresholds") is not None:
+            return (0.0, float(len(params["thresholds"])))  # one point per threshold passed
+        return (0.0, float(params["max_points"]))
+
+
+class Grade(LeafStep):
+    classes = (md.GradeMedianDistance,)
+    uses_statistics = True
+
+    def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
+        grades = grade.median_distance(
+            batch.x, batch.mask, batch.direction, params["thresholds"], reference=batch.reference
+        )
+        return LeafOutcome(grades=grades)
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        return (0.0, 4.0)  # A = 0 .. E = 4 (-1: no grade)
+
+
+class Weight(Operation):
+    """Children weights of one parent: (c,) shared, or (n, c) per institution."""
+
+    classes = (md.WeightSimple, md.WeightBestK)
+
+    def per_institution(self, step: md.StepBase) -> bool:
+        return isinstance(step, md.WeightBestK)
+
+    def nominal(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        base: FloatArray,
+    ) -> FloatArray:
+        """The shared weights (c,) before any per-institution choice: equal weights, the
+        step's own table (missing children keep ``base``, the file's), else ``base``."""
+        if step.method == "equal":
+            return weight.equal(len(children))
+        table = params.get("weights") or {}
+        if table:
+            return np.array(
+                [table.get(c, b) for c, b in zip(children, base.tolist(), strict=True)],
+                dtype=float,
+            )
+        return base
+
+    def apply(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        base: FloatArray,
+        x: FloatArray,
+        mask: BoolArray,
+    ) -> FloatArray:
+        w = self.nominal(step, params, children, base)
+        if isinstance(step, md.WeightBestK):
+            always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
+            w = weight.best_k(x, mask, w, int(params["k"]), always=always or None)
+        return w
+
+
+class Aggregate(Operation):
+    """Every aggregation of a parent's children (weights (c,) or (n, c) per institution)."""
+
+    classes = (md.AggregateMean, md.AggregateGeneralised, md.AggregateSumPoints, md.AggregateOther)
+    #: The default aggregation of inner nodes no aggregate step covers (the JRC's).
+    DEFAULT = "arithmetic"
+
+    def apply(
+        self,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        x: FloatArray,
+        mask: BoolArray,
+        w: FloatArray,
+    ) -> FloatArray:
+        method = self.DEFAULT if step is None else step.method
+        per_institution = w.ndim == 2
+        if per_institution:
+            w = np.where(np.isnan(w), 0.0, w) if not np.isnan(w).all(axis=1).any() else w
+        options = {
+            "renormalise": params.get("renormalise", True),
+            "min_children": params.get("min_children", 1),
+            "per_institution": per_institution,
+        }
+        if method in ("arithmetic", "geometric", "harmonic"):
+            mean: Callable[..., FloatArray] = getattr(agg, method)
+            return mean(x, mask, w, **options)
+        if isinstance(step, md.AggregateGeneralised):
+            return agg.generalised(x, mask, w, params["p"], **options)
+        if isinstance(step, md.AggregateSumPoints):
+            bonus_ids = set(params.get("bonus") or [])
+            bonus = [i for i, c in enumerate(children) if c in bonus_ids]
+            if len(bonus) == len(children):
+                bonus = []  # a ranking on bonus criteria alone scores them as plain points
+            weights = w if not per_institution else None
+            return agg.sum_points(x, mask, weights, bonus or None, skip_missing=True)
+        if method == "grade_counts":
+            return np.where(mask, 1.0, 0.0).sum(axis=1)  # values unused; counts kept apart
+        return agg.copeland(x, mask, w if not per_institution else w.mean(axis=0))
+
+    def plain_mean(self, step: md.StepBase | None) -> bool:
+        """A weighted arithmetic mean (the matrix-product fast path)."""
+        return step is None or step.method == "arithmetic"
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        return given  # means stay within their children's hull (sums of points aside)
+
+
+class Scores(Operation):
+    """Rescale and round: node scores (n,) or (draws, n), statistics over ``population``."""
+
+    classes = (md.RescaleTop100, md.RescaleMinmax, md.RescaleAffine, md.RoundHalfUp)
+
+    def takes_statistics(self, step: md.StepBase) -> bool:
+        return False  # over scores, not over the leaf population a bootstrap resamples
+
+    def apply(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        s: FloatArray,
+        population: BoolArray | None = None,
+    ) -> FloatArray:
+        """``population`` (n,) or the shape of ``s``: whom the scale is taken over (None: every
+        score present). Outputs are NaN outside it."""
+        if isinstance(step, md.RoundHalfUp):
+            return rounding.round_half_up_fast(s, int(params["decimals"]))
+        valid = ~np.isnan(s) if population is None else population & ~np.isnan(s)
+        if isinstance(step, md.RescaleTop100):
+            return rescale.top100(s, valid)
+        if isinstance(step, md.RescaleMinmax):
+            lo, hi = params["range"]
+            return rescale.minmax(s, valid, lo, hi)
+        return rescale.affine_floor(s, valid, params["floor"], params["top"])
+
+    def round_units(self, s: FloatArray, decimals: int) -> FloatArray:
+        """Scores rounded half-up in units of their last decimal (integers, same order): what
+        ranks on the rounded scores are counted on."""
+        return rounding.round_units(s, decimals)
+
+    def rounds(self, step: md.StepBase) -> bool:
+        return isinstance(step, md.RoundHalfUp)
+
+    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
+        if "range" in params:
+            lo, hi = params["range"]
+            return (float(lo), float(hi))
+        if "floor" in params:
+            return (0.0, float(params["top"]))
+        if "decimals" in params:
+            return given
+        return (0.0, 100.0)
+
+
+AGGREGATE = Aggregate()
+SCORES = Scores()
+WEIGHT = Weight()
+REDISTRIBUTE = Redistribute()
+
+#: Every operation, one instance each.
+OPERATIONS: tuple[Operation, ...] = (
+    Eligibility(),
+    Impute(),
+    REDISTRIBUTE,
+    Treat(),
+    Normalise(),
+    Points(),
+    Grade(),
+    WEIGHT,
+    AGGREGATE,
+    SCORES,
+)
+
+#: Step class -> its operation.
+REGISTRY: dict[type[md.StepBase], Operation] = {cls: op for op in OPERATIONS for cls in op.classes}
+
+
+def operation(step: md.StepBase) -> Operation:
+    """The operation of a step (KeyError names a step class the registry lacks)."""
+    try:
+        return REGISTRY[type(step)]
+    except KeyError:
+        raise KeyError(f"no operation for step {step.tag} ({type(step).__name__})") from None
+
+
+def leaf_operation(step: md.StepBase) -> LeafStep | None:
+    """The operation of a step acting on leaf columns (None for any other step)."""
+    op = REGISTRY.get(type(step))
+    return op if isinstance(op, LeafStep) else None
+
+
+def eligibility_operation(step: md.StepBase) -> Eligibility | None:
+    op = REGISTRY.get(type(step))
+    return op if isinstance(op, Eligibility) else None
+
+
+def is_redistribution(step: md.StepBase | None) -> bool:
+    return step is not None and isinstance(REGISTRY.get(type(step)), Redistribute)
+
+
+def is_best_k(step: md.StepBase | None) -> bool:
+    return isinstance(step, md.WeightBestK)
+
+
+def rounds(step: md.StepBase) -> bool:
+    """A half-up round step (its decimals are the published precision when it ends the root)."""
+    return isinstance(step, md.RoundHalfUp)
+
+
+def takes_statistics(step: md.StepBase) -> bool:
+    """Whether the step takes statistics of the population (what a bootstrap changes)."""
+    return operation(step).takes_statistics(step)
+
+
+__all__ = [
+    "AGGREGATE",
+    "OPERATIONS",
+    "REDISTRIBUTE",
+    "REGISTRY",
+    "SCORES",
+    "UNBOUNDED",
+    "WEIGHT",
+    "Aggregate",
+    "Eligibility",
+    "Interval",
+    "LeafBatch",
+    "LeafOutcome",
+    "LeafStep",
+    "MethodologyDataError",
+    "Operation",
+    "Scores",
+    "Weight",
+    "eligibility_operation",
+    "is_best_k",
+    "is_redistribution",
+    "leaf_operation",
+    "operation",
+    "rounds",
+    "takes_statistics",
+]

@@ -1,0 +1,145 @@
+"""Loading a validated Dataset into a store: one transaction, bulk (Arrow on DuckDB, COPY on
+PostgreSQL), so that a load that fails or is killed leaves the store as it was."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from palmares.store.backend import Connection, StoreError, StoreUrl, transaction
+from palmares.store.schema import BUNDLE_COLUMNS, SCHEMA_VERSION, WITH_EXTRAS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from palmares.dataset import Dataset
+
+#: Rows per Arrow slice sent to the database: bounds the memory of the transfer.
+CHUNK_ROWS = 200_000
+
+
+def _extra_kind(series: pd.Series) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "float"
+    return "str"
+
+
+def _json_value(value: Any, kind: str) -> Any:
+    if value is None or value is _NA() or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+def _NA() -> Any:
+    import pandas as pd
+
+    return pd.NA
+
+
+def _arrow(table: str, frame: pd.DataFrame, extras: list[tuple[str, str]]) -> pa.Table:
+    import numpy as np
+    import pyarrow as pa
+
+    from palmares.schema import TABLES
+
+    spec = TABLES[table]
+    types = {"id": pa.string(), "str": pa.string(), "int": pa.int64(), "float": pa.float64()}
+    arrays = {"ordinal": pa.array(np.arange(len(frame), dtype=np.int64))}
+    for column in BUNDLE_COLUMNS[table]:
+        arrays[column] = pa.array(frame[column], type=types[spec.kind(column)], from_pandas=True)
+    if table in WITH_EXTRAS:
+        names = [n for n, _ in extras]
+        rows = frame[names].to_dict("records") if names else [{} for _ in range(len(frame))]
+        texts = [
+            json.dumps(
+                {n: _json_value(r[n], k) for n, k in extras}, ensure_ascii=False, sort_keys=False
+            )
+            if extras
+            else None
+            for r in rows
+        ]
+        arrays["extras"] = pa.array(texts, type=pa.string())
+    return pa.table(arrays)
+
+
+def load_dataset(
+    con: Connection, dataset: Dataset, *, replace: bool, url: StoreUrl
+) -> dict[str, Any]:
+    """Write every table of ``dataset`` into the store in one transaction; the summary of
+    contracts section 9 (without ``seconds``)."""
+    from palmares import __version__
+    from palmares.io import data_hash
+
+    new_hash = dataset.memo("data_hash", lambda: data_hash(dataset))
+    tables = dataset.to_frames()
+    with transaction(con):
+        con.lock_for_load()
+        from palmares.store.store import Store
+
+        store = Store(url, con, writable=True)
+        version = store.check_version(allow_older=True, allow_empty=True)
+        if version < SCHEMA_VERSION:
+            store._migrate_from(version)
+        else:
+            existing = con.rows("SELECT value FROM palmares_meta WHERE key = 'data_hash'")
+            if existing and not replace:
+                raise StoreError(
+                    f"the store {url} already holds a bundle (data hash {existing[0][0][:12]}): "
+                    "pass --replace to replace it"
+                )
+        for table in (*BUNDLE_COLUMNS, "bundle_columns", "palmares_meta"):
+            con.execute(f"DELETE FROM {table}")
+        for table in ("computed_results", "uncertainty_results", "cached_answers"):
+            # Entries of other data can never be asked for again: drop them with the data.
+            con.execute(f"DELETE FROM {table} WHERE data_hash <> ?", [new_hash])
+        for table in BUNDLE_COLUMNS:
+            frame = tables.pop(table)
+            known = set(BUNDLE_COLUMNS[table])
+            extras = [(c, _extra_kind(frame[c])) for c in frame.columns if c not in known]
+            for position, (name, kind) in enumerate(extras):
+                con.execute(
+                    "INSERT INTO bundle_columns VALUES (?, ?, ?, ?)", [table, position, name, kind]
+                )
+            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+                part = frame.iloc[start : start + CHUNK_ROWS]
+                if part.empty:
+                    break
+                data = _arrow(table, part, extras)
+                if start:
+                    import pyarrow as pa
+                    import pyarrow.compute as pc
+
+                    data = data.set_column(0, "ordinal", pc.add(data["ordinal"], pa.scalar(start)))
+                con.insert_arrow(table, data)
+            del frame
+        meta = {
+            "data_hash": new_hash,
+            "palmares_version": __version__,
+            "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        for key, value in meta.items():
+            con.execute("INSERT INTO palmares_meta VALUES (?, ?)", [key, value])
+        counts = {t: int(con.rows(f"SELECT count(*) FROM {t}")[0][0]) for t in BUNDLE_COLUMNS}
+    return {
+        "backend": url.backend,
+        "institutions": counts["institutions"],
+        "observations": counts["observations"],
+        "published": counts["published"],
+        "editions": counts["editions"],
+        "data_hash": new_hash,
+    }

@@ -1,0 +1,52 @@
+"""Typo-tolerant search over institution ids, names and aliases (rapidfuzz)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from palmares.store.store import SearchHit
+
+#: Below this similarity (0-100) a name is not offered.
+MIN_SCORE = 60.0
+
+
+def rank_names(
+    text: str, names: Sequence[tuple[str, str, str | None, str]], *, limit: int = 10
+) -> list[SearchHit]:
+    """Best-first hits for ``text`` among ``(id, name, country, known-by name)`` rows: each
+    institution once, with its best-matching name; ties by id."""
+    from rapidfuzz import fuzz, process, utils
+
+    from palmares.dataset import fold_name
+
+    query = fold_name(text)
+    if not query or not names:
+        return []
+    choices = [fold_name(n) for _, _, _, n in names]
+    # WRatio weighs whole, partial and token matches: "mines ales" finds "IMT Mines Alès".
+    scored = process.extract(
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=None,
+        score_cutoff=MIN_SCORE,
+    )
+    best: dict[str, tuple[float, int]] = {}
+    for _choice, score, index in scored:
+        ident = names[index][0]
+        exact = choices[index] == query
+        value = 100.0 if exact else float(score)
+        if ident not in best or value > best[ident][0]:
+            best[ident] = (value, index)
+    order = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return [
+        SearchHit(
+            id=ident,
+            name=names[index][1],
+            country=names[index][2],
+            matched=names[index][3],
+            score=round(score, 1),
+        )
+        for ident, (score, index) in order
+    ]

@@ -1,0 +1,534 @@
+"""The Store: a bundle loaded into DuckDB or PostgreSQL, read back one question at a time.
+
+This is the read interface other layers use (the API, the web pages, the command line); see
+docs/store.md. Reads never build the whole world unless asked: :meth:`Store.dataset` takes a
+system and years and returns a :class:`~palmares.dataset.Dataset` holding only that edition's
+observations and published rows plus the (small) metadata tables.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from palmares.store.backend import (
+    DEFAULT_STORE,
+    Connection,
+    StoreError,
+    StoreUrl,
+    connect,
+    parse_url,
+    transaction,
+)
+from palmares.store.schema import (
+    BUNDLE_COLUMNS,
+    DERIVED_TABLES,
+    SCHEMA_VERSION,
+    WITH_EXTRAS,
+    statements,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from palmares.dataset import Dataset
+
+_KINDS = {"id": "str", "str": "str", "int": "int", "float": "float"}
+
+
+def _palmares_version() -> str:
+    from palmares import __version__
+
+    return __version__
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One institution found by :meth:`Store.search` (contracts section 9)."""
+
+    id: str
+    name: str
+    country: str | None
+    matched: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "country": self.country,
+            "matched": self.matched,
+            "score": self.score,
+        }
+
+
+def _arrow_schema(table: str) -> pa.Schema:
+    import pyarrow as pa
+
+    from palmares.schema import TABLES
+
+    spec = TABLES[table]
+    types = {"id": pa.string(), "str": pa.string(), "int": pa.int64(), "float": pa.float64()}
+    fields = [pa.field("ordinal", pa.int64())]
+    fields += [pa.field(c, types[spec.kind(c)]) for c in BUNDLE_COLUMNS[table]]
+    if table in WITH_EXTRAS:
+        fields.append(pa.field("extras", pa.string()))
+    return pa.schema(fields)
+
+
+class Store:
+    """An open store. Use :func:`open_store`; close it (or use ``with``) when done."""
+
+    def __init__(self, url: StoreUrl, con: Connection, *, writable: bool) -> None:
+        self.url = url
+        self._con = con
+        self.writable = writable
+        self._meta_cache: dict[str, str | None] | None = None
+
+    # -- life -------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        return self.url.backend
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The store's schema version (0 for an empty database)."""
+        if not self._con.table_exists("palmares_schema"):
+            return 0
+        found = self._con.rows("SELECT max(version) FROM palmares_schema")
+        return int(found[0][0] or 0)
+
+    def check_version(self, *, allow_older: bool = False, allow_empty: bool = False) -> int:
+        """The schema version, refusing a newer one (naming both) and, unless allowed, an older
+        or empty one."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            by = self._con.rows(
+                "SELECT palmares_version FROM palmares_schema ORDER BY version DESC LIMIT 1"
+            )[0][0]
+            raise StoreError(
+                f"the store {self.url} has schema version {version} (written by palmares {by}); "
+                f"this palmares ({_palmares_version()}) reads schema version {SCHEMA_VERSION}: "
+                "upgrade palmares to use it"
+            )
+        if version == 0 and not allow_empty:
+            raise StoreError(
+                f"the store {self.url} holds no data: load a bundle with "
+                f"`palmares db load BUNDLE --db {self.url}`"
+            )
+        if 0 < version < SCHEMA_VERSION and not allow_older:
+            raise StoreError(
+                f"the store {self.url} has schema version {version}; this palmares reads "
+                f"version {SCHEMA_VERSION}: run `palmares db migrate --db {self.url}`"
+            )
+        return version
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema to :data:`SCHEMA_VERSION` in one transaction; (before, after)."""
+        with transaction(self._con):
+            before = self.check_version(allow_older=True, allow_empty=True)
+            self._migrate_from(before)
+        return before, SCHEMA_VERSION
+
+    def _migrate_from(self, version: int) -> None:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in statements(target, self.backend):
+                self._con.execute(statement)
+            self._con.execute(
+                "INSERT INTO palmares_schema VALUES (?, ?, ?)",
+                [target, _palmares_version(), _now()],
+            )
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, str | None]:
+        if self._meta_cache is None:
+            rows = self._con.rows("SELECT key, value FROM palmares_meta")
+            self._meta_cache = {str(k): v for k, v in rows}
+        return self._meta_cache
+
+    @property
+    def data_hash(self) -> str | None:
+        """SHA-256 of the loaded bundle's canonical CSV (as :func:`palmares.io.data_hash`)."""
+        return self._meta().get("data_hash")
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: int(self._con.rows(f"SELECT count(*) FROM {table}")[0][0])
+            for table in BUNDLE_COLUMNS
+        }
+
+    def info(self) -> dict[str, Any]:
+        """``{backend, schema_version, palmares_version, data_hash, counts, cached_results}``."""
+        version = self.check_version(allow_older=True)
+        cached = sum(
+            int(self._con.rows(f"SELECT count(*) FROM {t}")[0][0])
+            for t in ("computed_results", "uncertainty_results", "cached_answers")
+        )
+        return {
+            "backend": self.backend,
+            "schema_version": version,
+            "palmares_version": self._meta().get("palmares_version"),
+            "data_hash": self.data_hash,
+            "counts": self.counts(),
+            "cached_results": cached,
+        }
+
+    def systems(self) -> list[dict[str, Any]]:
+        """``[{id, label_en, label_fr, editions}]``: systems (root indicators) with editions."""
+        editions: dict[str, list[int]] = {}
+        for system, year in self._con.rows(
+            "SELECT system, year FROM editions ORDER BY system, year"
+        ):
+            editions.setdefault(str(system), []).append(int(year))
+        labels = {
+            str(i): (en, fr)
+            for i, en, fr in self._con.rows("SELECT id, label_en, label_fr FROM indicators")
+        }
+        return [
+            {
+                "id": system,
+                "label_en": labels.get(system, (None, None))[0],
+                "label_fr": labels.get(system, (None, None))[1],
+                "editions": years,
+            }
+            for system, years in sorted(editions.items())
+        ]
+
+    def edition_years(self, system: str) -> tuple[int, ...]:
+        rows = self._con.rows("SELECT year FROM editions WHERE system = ? ORDER BY year", [system])
+        return tuple(int(y) for (y,) in rows)
+
+    # -- datasets ---------------------------------------------------------------------------
+
+    def _table(self, table: str, where: str = "") -> Any:
+        """One bundle table as a pandas DataFrame in the bundle's row order, extras expanded."""
+        schema = _arrow_schema(table)
+        columns = ", ".join(schema.names)
+        data = self._con.arrow(f"SELECT {columns} FROM {table} {where} ORDER BY ordinal", schema)
+        frame = data.drop_columns(["ordinal"]).to_pandas()
+        if table in WITH_EXTRAS:
+            frame = self._expand_extras(table, frame)
+        return frame
+
+    def _extra_columns(self) -> dict[str, list[tuple[str, str]]]:
+        rows = self._con.rows(
+            "SELECT table_name, name, kind FROM bundle_columns ORDER BY table_name, position"
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for table, name, kind in rows:
+            found.setdefault(str(table), []).append((str(name), str(kind)))
+        return found
+
+    def _expand_extras(self, table: str, frame: Any) -> Any:
+        import pandas as pd
+
+        extras = self._extra_columns().get(table, [])
+        records = [
+            json.loads(text) if isinstance(text, str) else {}
+            for text in frame.pop("extras").tolist()
+        ]
+        for name, kind in extras:
+            values = [r.get(name) for r in records]
+            if kind == "int":
+                frame[name] = pd.array(values, dtype="Int64")
+            elif kind == "float":
+                frame[name] = pd.array(
+                    [float("nan") if v is None else v for v in values], dtype="float64"
+                )
+            elif kind == "bool":
+                frame[name] = pd.array(values, dtype="boolean")
+            else:
+                frame[name] = pd.Series(values, dtype="str")
+        return frame
+
+    def dataset(self, system: str | None = None, years: Iterable[int] | None = None) -> Dataset:
+        """A Dataset of the store: the whole bundle, or only the observations and published rows
+        of ``system`` (and of ``years`` when given) with every metadata table.
+
+        Its data hash (``dataset.memo("data_hash")``) is the store's: results computed from a
+        part of the store carry the hash of the data they came from.
+        """
+        from palmares.dataset import Dataset
+
+        self.check_version()
+        where = ""
+        if system is not None:
+            where = f"WHERE system = {self._con.literal(system)}"
+            if years is not None:
+                listed = ", ".join(str(int(y)) for y in years) or "NULL"
+                where += f" AND year IN ({listed})"
+        tables = {}
+        for table in BUNDLE_COLUMNS:
+            filtered = table in ("observations", "published") or (
+                table == "editions" and system is not None
+            )
+            tables[table] = self._table(table, where if filtered else "")
+        ds = Dataset(tables)
+        stored = self.data_hash
+        if stored is not None:
+            ds.memo("data_hash", lambda: stored)
+        return ds
+
+    # -- institutions -----------------------------------------------------------------------
+
+    def _names(self, country: str | None = None) -> list[tuple[str, str, str | None, str]]:
+        """(institution id, its name, country, a name it is known by) for every name."""
+        where = "" if country is None else "WHERE i.country = ?"
+        params = [] if country is None else [country.upper()]
+        rows = self._con.rows(
+            "SELECT i.id, i.name, i.country, n.name FROM institutions i JOIN ("
+            "SELECT id, id AS name FROM institutions UNION ALL "
+            "SELECT id, name FROM institutions UNION ALL "
+            "SELECT id, name_en FROM institutions WHERE name_en IS NOT NULL UNION ALL "
+            "SELECT id, name_fr FROM institutions WHERE name_fr IS NOT NULL UNION ALL "
+            "SELECT institution, name FROM aliases WHERE name IS NOT NULL"
+            f") n ON n.id = i.id {where} ORDER BY i.id",
+            params,
+        )
+        return [(str(i), str(name), c, str(n)) for i, name, c, n in rows]
+
+    def search(self, text: str, *, country: str | None = None, limit: int = 10) -> list[SearchHit]:
+        """Institutions by id, name or alias: case-, accent- and typo-tolerant, best first."""
+        from palmares.store.search import rank_names
+
+        return rank_names(text, self._names(country), limit=limit)
+
+    def resolve(self, query: str) -> str:
+        """An institution id by exact id, else case/accent-insensitive exact name or alias.
+
+        Never fuzzy: an unknown or ambiguous name raises :class:`LookupError` naming the
+        closest valid ones (contracts sections 1 and 9).
+        """
+        from palmares.dataset import fold_name
+
+        names = self._names()
+        if any(i == query for i, _, _, _ in names):
+            return query
+        wanted = fold_name(query)
+        hits = sorted({i for i, _, _, n in names if fold_name(n) == wanted})
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise LookupError(f"{query!r} is ambiguous: it names {', '.join(hits)}; give an id")
+        closest = self.search(query, limit=5)
+        hint = "; closest: " + ", ".join(f"{h.id} ({h.name})" for h in closest) if closest else ""
+        raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+
+    def institution(self, institution: str) -> dict[str, Any] | None:
+        """Identity, aliases, lineage, networks and the editions where it has data; None if
+        unknown."""
+        found = self._table("institutions", f"WHERE id = {self._con.literal(institution)}")
+        if found.empty:
+            return None
+        record = {k: _plain(v) for k, v in found.iloc[0].to_dict().items()}
+        lit = self._con.literal(institution)
+        aliases = self._table("aliases", f"WHERE institution = {lit}")
+        lineage = self._table("lineage", f"WHERE predecessor = {lit} OR successor = {lit}")
+        networks = self._table("networks", f"WHERE institution = {lit}")
+        editions = self._con.rows(
+            "SELECT DISTINCT system, year FROM observations WHERE institution = ? "
+            "UNION SELECT DISTINCT system, year FROM published WHERE institution = ? "
+            "ORDER BY 1, 2",
+            [institution, institution],
+        )
+        systems: dict[str, list[int]] = {}
+        for system, year in editions:
+            systems.setdefault(str(system), []).append(int(year))
+        return {
+            **record,
+            "aliases": _records(aliases),
+            "lineage": _records(lineage),
+            "networks": _records(networks),
+            "systems": systems,
+        }
+
+    # -- computed results and cached answers ------------------------------------------------
+
+    def get_result(self, methodology_hash: str, system: str, edition: int) -> Any | None:
+        """A stored computed table (the engine's JSON document) for the store's data, or None."""
+        rows = self._con.rows(
+            "SELECT payload FROM computed_results WHERE methodology_hash = ? AND data_hash = ? "
+            "AND system = ? AND edition = ?",
+            [methodology_hash, self.data_hash, system, int(edition)],
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def put_result(
+        self,
+        methodology_hash: str,
+        system: str,
+        edition: int,
+        document: Any,
+        *,
+        methodology_text: str | None = None,
+    ) -> None:
+        """Keep a computed table (once: an existing entry is left as it is)."""
+        payload = json.dumps(document, ensure_ascii=False, sort_keys=True)
+        with transaction(self._con):
+            self._con.execute(
+                "DELETE FROM computed_results WHERE methodology_hash = ? AND data_hash = ? "
+                "AND system = ? AND edition = ?",
+                [methodology_hash, self.data_hash, system, int(edition)],
+            )
+            self._con.execute(
+                "INSERT INTO computed_results VALUES (?, ?, ?, ?, ?, ?)",
+                [methodology_hash, self.data_hash, system, int(edition), payload, _now()],
+            )
+            if methodology_text is not None:
+                self._con.execute("DELETE FROM methodologies WHERE hash = ?", [methodology_hash])
+                self._con.execute(
+                    "INSERT INTO methodologies VALUES (?, ?, ?)",
+                    [methodology_hash, system, methodology_text],
+                )
+
+    def get_uncertainty(
+        self,
+        methodology_hash: str,
+        system: str,
+        edition: int,
+        *,
+        spec_hash: str,
+        draws: int,
+        seed: int,
+    ) -> bytes | None:
+        """A stored uncertainty result (the bytes given to :meth:`put_uncertainty`), or None."""
+        rows = self._con.rows(
+            "SELECT payload FROM uncertainty_results WHERE methodology_hash = ? AND data_hash = ? "
+            "AND system = ? AND edition = ? AND spec_hash = ? AND draws = ? AND seed = ?",
+            [methodology_hash, self.data_hash, system, int(edition), spec_hash, draws, seed],
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def put_uncertainty(
+        self,
+        methodology_hash: str,
+        system: str,
+        edition: int,
+        payload: bytes,
+        *,
+        spec_hash: str,
+        draws: int,
+        seed: int,
+    ) -> None:
+        """Keep an uncertainty result (e.g. its Parquet bytes) for the store's data."""
+        key = [methodology_hash, self.data_hash, system, int(edition), spec_hash, draws, seed]
+        with transaction(self._con):
+            self._con.execute(
+                "DELETE FROM uncertainty_results WHERE methodology_hash = ? AND data_hash = ? "
+                "AND system = ? AND edition = ? AND spec_hash = ? AND draws = ? AND seed = ?",
+                key,
+            )
+            self._con.execute(
+                "INSERT INTO uncertainty_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*key, payload, _now()],
+            )
+
+    def get_answer(self, key: str) -> str | None:
+        """A command's stored answer for ``key`` on the store's data, or None."""
+        rows = self._con.rows(
+            "SELECT payload FROM cached_answers WHERE key = ? AND data_hash = ?",
+            [key, self.data_hash],
+        )
+        return str(rows[0][0]) if rows else None
+
+    def put_answer(self, key: str, command: str, payload: str) -> None:
+        with transaction(self._con):
+            self._con.execute(
+                "DELETE FROM cached_answers WHERE key = ? AND data_hash = ?",
+                [key, self.data_hash],
+            )
+            self._con.execute(
+                "INSERT INTO cached_answers VALUES (?, ?, ?, ?, ?)",
+                [key, self.data_hash, command, payload, _now()],
+            )
+
+    def clear_cache(self) -> int:
+        """Forget every computed result and cached answer; the number of entries removed."""
+        removed = 0
+        with transaction(self._con):
+            for table in DERIVED_TABLES:
+                removed += int(self._con.rows(f"SELECT count(*) FROM {table}")[0][0])
+                self._con.execute(f"DELETE FROM {table}")
+        return removed
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load(self, dataset: Dataset, *, replace: bool = False) -> dict[str, Any]:
+        """Write a validated Dataset into the store in one transaction (see :mod:`.load`)."""
+        from palmares.store.load import load_dataset
+
+        summary = load_dataset(self._con, dataset, replace=replace, url=self.url)
+        self._meta_cache = None
+        return summary
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    try:
+        import pandas as pd
+
+        if value is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def resolve_store(db: str | Path | None) -> StoreUrl | None:
+    """The store a command uses: ``--db``, else ``$PALMARES_DB``; None when neither is set."""
+    from palmares.store.backend import environment_store
+
+    chosen = db if db is not None else environment_store()
+    return parse_url(chosen) if chosen is not None else None
+
+
+def open_store(url: str | Path | StoreUrl | None = None, *, write: bool = False) -> Store:
+    """Open a store: ``url`` (a DuckDB path, ``duckdb:///PATH`` or ``postgresql://...``),
+    else ``$PALMARES_DB``, else ``./palmares.duckdb``.
+
+    Read-only by default (several readers may share a DuckDB file); ``write=True`` for loads
+    and migrations. Raises :class:`StoreError` (a usage problem: exit 2) when the store is
+    absent, busy or written by a newer schema.
+    """
+    parsed = url if isinstance(url, StoreUrl) else resolve_store(url)
+    parsed = parsed or parse_url(DEFAULT_STORE)
+    con = connect(parsed, write=write)
+    store = Store(parsed, con, writable=write)
+    try:
+        store.check_version(allow_older=write, allow_empty=write)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+__all__ = ["SearchHit", "Store", "StoreError", "open_store", "resolve_store"]

@@ -1,0 +1,300 @@
+"""Every registered step checked against the same contract (as scikit-learn's check_estimator).
+
+For each step class of the methodology: a batch equals its rows (draws, institutions) taken
+one by one, bit for bit, and its columns (indicators) to the last few units of precision;
+cells outside the mask are never read and stay missing; flipping an indicator's direction and
+its values changes nothing; a bootstrap reference of multiplicities one equals no bootstrap;
+the declared output range holds on random data. The plan's agreement with the recorded results
+of every preset and edition is test_recorded.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter
+
+from palmares.methodology import model as md
+from palmares.steps.registry import (
+    AGGREGATE,
+    REGISTRY,
+    SCORES,
+    LeafBatch,
+    LeafStep,
+    leaf_operation,
+    operation,
+    takes_statistics,
+)
+
+STEP = TypeAdapter(md.Step)
+
+#: One example of every leaf step (parameters the data need filled in).
+LEAF_STEPS: list[dict[str, Any]] = [
+    {"type": "impute", "method": "none"},
+    {"type": "impute", "method": "mean"},
+    {"type": "impute", "method": "median"},
+    {"type": "impute", "method": "zero"},
+    {"type": "impute", "method": "constant", "value": 7.5},
+    {"type": "impute", "method": "percentile", "q": 25},
+    {"type": "impute", "method": "group_mean", "by": "country"},
+    {"type": "treat", "method": "jrc"},
+    {"type": "normalise", "method": "minmax", "range": [0, 100]},
+    {"type": "normalise", "method": "zscore"},
+    {"type": "normalise", "method": "zcdf"},
+    {"type": "normalise", "method": "percent_of_best"},
+    {"type": "normalise", "method": "percentile_rank"},
+    {"type": "normalise", "method": "rank"},
+    {"type": "normalise", "method": "target", "target": 60.0},
+    {"type": "normalise", "method": "goalposts", "low": 10.0, "high": 90.0},
+    {"type": "points", "method": "thresholds", "thresholds": [20.0, 40.0, 60.0]},
+    {"type": "points", "method": "quantiles", "max_points": 4},
+    {"type": "grade", "method": "median_distance"},
+]
+SCORE_STEPS: list[dict[str, Any]] = [
+    {"type": "rescale", "method": "top100"},
+    {"type": "rescale", "method": "minmax", "range": [1, 100]},
+    {"type": "rescale", "method": "affine", "floor": 5.0},
+    {"type": "round", "method": "half_up", "decimals": 1},
+]
+AGGREGATE_STEPS: list[dict[str, Any]] = [
+    {"type": "aggregate", "method": "arithmetic"},
+    {"type": "aggregate", "method": "geometric"},
+    {"type": "aggregate", "method": "harmonic"},
+    {"type": "aggregate", "method": "generalised", "p": 2.0},
+    {"type": "aggregate", "method": "sum_points"},
+]
+
+
+def step(spec: Mapping[str, Any]) -> md.StepBase:
+    return STEP.validate_python(dict(spec))  # type: ignore[no-any-return]
+
+
+def leaf_data(seed: int, n: int = 40, k: int = 5) -> LeafBatch:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(1.0, 100.0, size=(n, k))
+    x[:, 1] = np.round(x[:, 1] / 10)  # ties
+    x[:, 2] = rng.lognormal(2.0, 1.5, size=n)  # skewed: the JRC rule treats it
+    mask = rng.random((n, k)) > 0.15
+    mask[:3] = True  # every column keeps a few values
+    return LeafBatch(
+        x=np.where(mask, x, np.nan),
+        mask=mask,
+        direction=np.array([1, -1, 1, 1, -1][:k], dtype=np.int8),
+        applicable=np.ones((n, k), dtype=bool),
+        attributes={"country": np.array(["FR", "DE", "IT", "ES"] * (n // 4), dtype=object)},
+    )
+
+
+def apply(op: LeafStep, s: md.StepBase, batch: LeafBatch) -> tuple[Any, Any, Any]:
+    done = op.apply(s, s.params(), batch)
+    return done.x, done.imputed, done.grades
+
+
+def same(a: Any, b: Any, *, ulps: bool = False) -> None:
+    """Equal bit for bit; with ``ulps``, floats within a few units in the last place (a column
+    sum over a wider matrix may add in another order)."""
+    if a is None or b is None:
+        assert a is None and b is None
+    elif ulps and np.asarray(a).dtype.kind == "f":
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+def test_every_step_class_has_exactly_one_operation() -> None:
+    assert set(REGISTRY) == set(md.STEP_CLASSES)
+    for cls in md.STEP_CLASSES:
+        assert sum(cls in op.classes for op in set(REGISTRY.values())) == 1, cls
+
+
+def test_the_examples_cover_every_step_class() -> None:
+    examples = {type(step(s)) for s in [*LEAF_STEPS, *SCORE_STEPS, *AGGREGATE_STEPS]}
+    leaf_classes = {c for c, op in REGISTRY.items() if isinstance(op, LeafStep)}
+    assert leaf_classes <= examples
+    assert {md.RescaleTop100, md.RescaleMinmax, md.RescaleAffine, md.RoundHalfUp} <= examples
+
+
+@pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_leaf_batch_equals_its_columns_one_by_one(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    op = leaf_operation(s)
+    assert op is not None
+    batch = leaf_data(1)
+    whole = apply(op, s, batch)
+    for j in range(batch.x.shape[1]):
+        one = LeafBatch(
+            x=batch.x[:, [j]],
+            mask=batch.mask[:, [j]],
+            direction=batch.direction[[j]],
+            applicable=batch.applicable[:, [j]],
+            attributes=batch.attributes,
+        )
+        for part, column in zip(whole, apply(op, s, one), strict=True):
+            same(None if part is None else part[:, [j]], column, ulps=True)
+
+
+@pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_leaf_cells_outside_the_mask_are_never_read(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    op = leaf_operation(s)
+    assert op is not None
+    batch = leaf_data(2)
+    garbage = LeafBatch(
+        x=np.where(batch.mask, batch.x, 1e6),
+        mask=batch.mask,
+        direction=batch.direction,
+        applicable=batch.applicable,
+        attributes=batch.attributes,
+    )
+    x, imputed, grades = apply(op, s, batch)
+    for a, b in zip((x, imputed, grades), apply(op, s, garbage), strict=True):
+        same(a, b)
+    if x is not None:
+        filled = batch.mask if imputed is None else batch.mask | imputed
+        assert np.isnan(x[~filled]).all()  # missing is never zero
+        assert not np.isnan(x[filled]).any()
+    if grades is not None:
+        assert (grades[~batch.mask] == -1).all()
+
+
+#: Steps that read values only through the direction (ratios, targets, thresholds and logs
+#: depend on the sign of the values themselves).
+ORIENTED = [
+    s
+    for s in LEAF_STEPS
+    if s["type"] in ("normalise", "points", "grade")
+    and s["method"] not in ("percent_of_best", "target", "goalposts", "thresholds")
+]
+
+
+def test_the_oriented_steps_are_the_statistical_normalisations_points_and_grades() -> None:
+    assert [f"{s['type']}.{s['method']}" for s in ORIENTED] == [
+        "normalise.minmax",
+        "normalise.zscore",
+        "normalise.zcdf",
+        "normalise.percentile_rank",
+        "normalise.rank",
+        "points.quantiles",
+        "grade.median_distance",
+    ]
+
+
+@pytest.mark.parametrize("spec", ORIENTED, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_flipping_direction_and_values_changes_nothing(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    op = leaf_operation(s)
+    assert op is not None
+    batch = leaf_data(3)
+    flipped = LeafBatch(
+        x=-batch.x,
+        mask=batch.mask,
+        direction=-batch.direction,
+        applicable=batch.applicable,
+        attributes=batch.attributes,
+    )
+    for a, b in zip(apply(op, s, batch), apply(op, s, flipped), strict=True):
+        if a is None:
+            assert b is None
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_multiplicities_of_one_are_no_bootstrap(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    op = leaf_operation(s)
+    assert op is not None
+    batch = leaf_data(4)
+    ones = LeafBatch(
+        x=batch.x,
+        mask=batch.mask,
+        direction=batch.direction,
+        applicable=batch.applicable,
+        attributes=batch.attributes,
+        reference=np.ones(batch.x.shape[0], dtype=np.int64),
+    )
+    for a, b in zip(apply(op, s, batch), apply(op, s, ones), strict=True):
+        same(a, b)
+    if takes_statistics(s):
+        twice = LeafBatch(
+            x=batch.x,
+            mask=batch.mask,
+            direction=batch.direction,
+            applicable=batch.applicable,
+            attributes=batch.attributes,
+            reference=np.where(np.arange(batch.x.shape[0]) < 10, 3, 0),
+        )
+        moved = [
+            not np.array_equal(a, b, equal_nan=True)
+            for a, b in zip(apply(op, s, batch), apply(op, s, twice), strict=True)
+            if a is not None
+        ]
+        assert any(moved), "a step that takes statistics must follow its reference sample"
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_declared_leaf_ranges_hold_on_random_data(spec: dict[str, Any], seed: int) -> None:
+    s = step(spec)
+    op = leaf_operation(s)
+    assert op is not None
+    batch = leaf_data(10 + seed)
+    given = (float(np.nanmin(batch.x)), float(np.nanmax(batch.x)))
+    declared = op.output_range(s.params(), given)
+    x, _, grades = apply(op, s, batch)
+    out = grades.astype(float) if grades is not None else x
+    if declared is None:
+        return
+    lo, hi = declared
+    present = out[(out >= 0) if grades is not None else ~np.isnan(out)]
+    assert present.size
+    assert present.min() >= lo - 1e-9 and present.max() <= hi + 1e-9, (spec, declared)
+
+
+@pytest.mark.parametrize("spec", SCORE_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_score_batch_of_draws_equals_each_draw(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    rng = np.random.default_rng(5)
+    draws = rng.uniform(10.0, 90.0, size=(6, 50))
+    draws[2, :7] = np.nan
+    draws[3] = 42.0  # one value for all
+    population = rng.random(50) > 0.2
+    for pop in (None, population):
+        batch = SCORES.apply(s, s.params(), draws, pop)
+        for d in range(draws.shape[0]):
+            one = SCORES.apply(s, s.params(), draws[d], pop)
+            np.testing.assert_array_equal(batch[d], one)
+        declared = SCORES.output_range(s.params(), (10.0, 90.0))
+        assert declared is not None
+        present = batch[~np.isnan(batch)]
+        assert present.min() >= declared[0] - 1e-9 and present.max() <= declared[1] + 1e-9
+        if pop is not None and not SCORES.rounds(s):
+            assert np.isnan(batch[:, ~pop]).all()  # outside the population: no scaled score
+
+
+@pytest.mark.parametrize("spec", AGGREGATE_STEPS, ids=lambda s: s["method"])
+def test_aggregate_batch_equals_each_institution(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    assert operation(s) is AGGREGATE
+    rng = np.random.default_rng(6)
+    x = rng.uniform(1.0, 100.0, size=(30, 4))
+    mask = rng.random(x.shape) > 0.2
+    x = np.where(mask, x, np.nan)
+    names = ["a", "b", "c", "d"]
+    shared = np.array([1.0, 2.0, 0.5, 1.5])
+    per_row = rng.uniform(0.1, 2.0, size=x.shape)
+    for w in (shared, per_row):
+        whole = AGGREGATE.apply(s, s.params(), names, x, mask, w)
+        for i in range(x.shape[0]):
+            wi = w if w.ndim == 1 else w[[i]]
+            one = AGGREGATE.apply(s, s.params(), names, x[[i]], mask[[i]], wi)
+            same(whole[[i]], one, ulps=True)  # a matrix product may add in another order
+        lo, hi = np.nanmin(x, axis=1), np.nanmax(x, axis=1)
+        if s.method != "sum_points":  # means stay within their children's values
+            ok = ~np.isnan(whole)
+            assert (whole[ok] >= lo[ok] - 1e-9).all() and (whole[ok] <= hi[ok] + 1e-9).all()
+        assert np.isnan(whole[~mask.any(axis=1)]).all()
