@@ -360,6 +360,8 @@ def _check_weight_values(data: Any, collect: _Collector) -> None:
         if not isinstance(table, dict):
             continue
         for key, value in table.items():
+            if at == ("weights",) and key == "source":
+                continue  # [weights] source = "bundle" names where weights come from
             reason = _weight_problem(value)
             if reason is not None:
                 collect.add((*at, key), reason, value if not isinstance(value, dict) else None)
