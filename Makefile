@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint types bench lock clean postgres chromium screenshots
+.PHONY: demo test fuzz lint types bench lock clean postgres chromium screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ chromium:
 # loadgroup: tests marked xdist_group share one worker (the web tests: one server, one browser).
 test: lint types postgres chromium
 	$(PY) -m pytest -n auto --dist loadgroup
+
+# The fuzzing suite at length (tests/fuzz; FUZZ_EXAMPLES per test, default 1500).
+fuzz: $(STAMP)
+	PALMARES_FUZZ=fuzz-long $(PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
 # Screenshots of every page, desktop and 375 px, into docs/screenshots/ (seed world).
 screenshots: $(STAMP) chromium

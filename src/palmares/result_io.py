@@ -18,6 +18,7 @@ from openpyxl.writer.excel import ExcelWriter
 from palmares.io.atomic import atomic_path
 from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
 from palmares.io.safe_text import person_csv_bytes, xlsx_cell
+from palmares.problems import UsageProblem
 
 
 class Result(Protocol):
@@ -103,7 +104,10 @@ def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = 
     """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"unknown output format {suffix!r}: use one of {', '.join(FORMATS)}")
+        raise UsageProblem(
+            f"{path}: unknown output format {suffix or '(no suffix)'!r}: use one of "
+            f"{', '.join(FORMATS)}"
+        )
     frame = _plain(result.export_frame(lang))
     with atomic_path(path, force=force) as temporary:
         if suffix == ".csv":

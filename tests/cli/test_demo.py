@@ -49,12 +49,16 @@ def test_demo_writes_replaces_and_is_byte_identical(
     first = digest(out)
     assert len(first) == 8
 
-    (out / "stale.txt").write_text("from the first run")
+    # A file the demo did not write is kept: the demo refuses (issue 19), then replaces its own.
+    (out / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    assert run(monkeypatch, "--out", str(out)) == 2
+    assert (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
     assert run(monkeypatch, "--out", str(out)) == 0
     text = capsys.readouterr().out
     assert f"written to {out}" in text
     assert "u-multirank  2021" in text and "%" in text
-    assert not (out / "stale.txt").exists()
     assert digest(out) == first
 
 

@@ -25,10 +25,14 @@ def test_writes_every_table_and_the_marker(tmp_path: Path) -> None:
 
 def test_replaces_its_own_previous_output(tmp_path: Path) -> None:
     out = write_demo(empty_dataset(), tmp_path / "demo")
-    (out / "stale.txt").write_text("left from an earlier run")
     assert check_demo_target(out) is True
+    # A file the demo did not write is kept: the demo refuses rather than delete it (issue 19).
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(NotADemoOutput, match=r"notes\.txt"):
+        write_demo(empty_dataset(), out, seed=1)
+    assert (out / "notes.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
     write_demo(empty_dataset(), out, seed=1)
-    assert not (out / "stale.txt").exists()
     assert json.loads((out / MARKER).read_text())["seed"] == 1
 
 

@@ -19,7 +19,7 @@ ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 ids = st.text(alphabet=ID_CHARS, min_size=1, max_size=6)
 names = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn")), min_size=1, max_size=12
-).filter(lambda s: unicodedata.normalize("NFC", s) == s)
+).filter(lambda s: unicodedata.normalize("NFC", s) == s and s.strip() != "")
 values = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
 statuses = st.sampled_from(["reported", "missing", "not_applicable", "estimated"])
 

@@ -198,3 +198,11 @@ def test_communique_markdown_shows_a_script_name_as_text() -> None:
     assert "<script>" not in draft.markdown
     assert "[x](http://y)" not in draft.markdown  # no live link
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](http://y)" in draft.markdown
+
+
+def test_an_unknown_output_suffix_is_a_usage_problem(result: Result, tmp_path: Path) -> None:
+    from palmares.problems import UsageProblem
+
+    with pytest.raises(UsageProblem, match=r"r\.txt"):
+        result.write(tmp_path / "r.txt")
+    assert list(tmp_path.iterdir()) == []

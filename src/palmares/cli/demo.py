@@ -61,7 +61,14 @@ def demo(
     _check_options(world, seed)
     check_demo_target(out)
     ds = generate_seeds(seed) if world == "seeds" else generate(seed)
-    path = write_demo(ds, out, world=world, seed=seed)
+    charts: list[Path] = []
+
+    def write_charts(folder: Path) -> list[Path]:
+        # Written inside the new output before it is swapped in (old or new, never a mix).
+        charts.extend(out / p.relative_to(folder) for p in demo_charts(ds, folder))
+        return charts
+
+    path = write_demo(ds, out, world=world, seed=seed, extra=write_charts)
     summary = {"world": world, "seed": seed, "out": str(path), **summarise(ds)}
     if db is not None:
         from palmares.store import open_store
@@ -81,7 +88,7 @@ def demo(
     }
     summary["side_by_side"] = side_by_side(ds, seed=seed)
     summary["highlights"] = demo_highlights(ds)
-    summary["charts"] = [str(p) for p in demo_charts(ds, path)]
+    summary["charts"] = [str(p) for p in charts]
     if json:
         print_json(summary)
     else:

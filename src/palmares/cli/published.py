@@ -214,6 +214,7 @@ def import_table(
 ) -> None:
     """Append a published table to the bundle's published.csv (names matched to institutions)."""
     import palmares
+    from palmares.io.atomic import target_lock
     from palmares.io.published_table import import_published, read_published_table
     from palmares.methodology import resolve_methodology
     from palmares.published import shown
@@ -229,46 +230,48 @@ def import_table(
             "import writes into a bundle, not a store: give --data DIR, then load it with "
             "palmares db load DIR --replace"
         )
-    dataset = palmares.load(bundle)
-    parsed = read_published_table(
-        table,
-        method.system,
-        year,
-        method,
-        mapping=parse_map(mapping),
-        encoding=encoding,
-        dataset=dataset,
-        missing=parse_missing(missing),
-        table_format=table_format,
-        strict=strict,
-        create=create,
-    )
-    _notes(parsed.notes, parsed.warnings)
-    if strict and parsed.unmatched:
-        problems = Problems()
-        for item in parsed.unmatched:
-            candidates = item["candidates"]
-            hint = f"; it names {', '.join(candidates)}: give an id" if candidates else ""  # type: ignore[arg-type]
-            problems.add(
-                parsed.file,
-                "unknown-institution",
-                f"no institution with id, name or alias {shown(item['name'])}{hint}",
-                sheet=parsed.sheet,
-                row=int(item["row"]),  # type: ignore[call-overload]
-                column=parsed.columns.get("institution"),
-                value=str(item["name"])[:80],
-            )
-        raise InvalidInput(problems)
-    if node is not None:
-        from palmares.io.published_table import published_format, table_components
+    # Read, merge and write under the bundle's lock: two imports never lose an update.
+    with target_lock(bundle):
+        dataset = palmares.load(bundle)
+        parsed = read_published_table(
+            table,
+            method.system,
+            year,
+            method,
+            mapping=parse_map(mapping),
+            encoding=encoding,
+            dataset=dataset,
+            missing=parse_missing(missing),
+            table_format=table_format,
+            strict=strict,
+            create=create,
+        )
+        _notes(parsed.notes, parsed.warnings)
+        if strict and parsed.unmatched:
+            problems = Problems()
+            for item in parsed.unmatched:
+                candidates = item["candidates"]
+                hint = f"; it names {', '.join(candidates)}: give an id" if candidates else ""  # type: ignore[arg-type]
+                problems.add(
+                    parsed.file,
+                    "unknown-institution",
+                    f"no institution with id, name or alias {shown(item['name'])}{hint}",
+                    sheet=parsed.sheet,
+                    row=int(item["row"]),  # type: ignore[call-overload]
+                    column=parsed.columns.get("institution"),
+                    value=str(item["name"])[:80],
+                )
+            raise InvalidInput(problems)
+        if node is not None:
+            from palmares.io.published_table import published_format, table_components
 
-        known = table_components(method, published_format(method.system))
-        in_bundle = f"{method.system}.{node}" in set(dataset.indicators["id"].astype(str))
-        if node not in known and not in_bundle:
-            raise UsageProblem(
-                f"--node {node}: no such node of {method.system} (nodes: {', '.join(known)})"
-            )
-    report = import_published(bundle, dataset, parsed, method, force=force, node=node)
+            known = table_components(method, published_format(method.system))
+            in_bundle = f"{method.system}.{node}" in set(dataset.indicators["id"].astype(str))
+            if node not in known and not in_bundle:
+                raise UsageProblem(
+                    f"--node {node}: no such node of {method.system} (nodes: {', '.join(known)})"
+                )
+        report = import_published(bundle, dataset, parsed, method, force=force, node=node)
     for item in report["unmatched"]:
         err(f"{parsed.file}:-:{item['row']}:-: unmatched institution {shown(item['name'])}")
     for item in report["repeated"]:

@@ -16,7 +16,6 @@ import io
 import os
 import re
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1342,8 +1341,11 @@ def _published_path(bundle: Path) -> Path:
 
 
 def _write_tables(bundle: Path, dataset: Dataset, names: Sequence[str]) -> None:
-    """Write the changed tables of a bundle: every file to a temporary sibling, then rename."""
+    """Write the changed tables of a bundle: a copy of the bundle is made beside it (unchanged
+    files hard-linked), the changed tables written into it, and the copy swapped in for the
+    bundle in one step, so a kill leaves the old bundle or the new one, never a mix."""
     from palmares.io import write_dataset
+    from palmares.io.atomic import atomic_path
     from palmares.io.csv_bundle import table_csv_bytes
     from palmares.io.parquet_bundle import write_parquet_folder
 
@@ -1352,19 +1354,34 @@ def _write_tables(bundle: Path, dataset: Dataset, names: Sequence[str]) -> None:
         return
     parquet = _published_path(bundle).suffix == ".parquet"
     frames = dataset.to_frames()
-    staging = Path(tempfile.mkdtemp(prefix=".palmares-import-", dir=bundle))
-    try:
+    with atomic_path(bundle, force=True, directory=True) as staging:
+        for entry in bundle.iterdir():
+            if entry.name.startswith(".palmares-import-"):
+                continue  # a leftover of an older palmares
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.copytree(entry, staging / entry.name, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(str(entry), str(staging / entry.name))
         if parquet:
+            for name in names:
+                (staging / f"{name}.parquet").unlink(missing_ok=True)
             write_parquet_folder(frames, staging)
         else:
             for name in names:
-                (staging / f"{name}.csv").write_bytes(table_csv_bytes(name, frames[name]))
-        suffix = ".parquet" if parquet else ".csv"
-        # The published table last: the added nodes and edition alone leave a valid bundle.
-        for name in sorted(names, key=lambda n: n == "published"):
-            os.replace(staging / f"{name}{suffix}", bundle / f"{name}{suffix}")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                target = staging / f"{name}.csv"
+                target.unlink(missing_ok=True)  # never write through a shared hard link
+                target.write_bytes(table_csv_bytes(name, frames[name]))
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link (cheap, same bytes) where possible, else a copy (links copied as links)."""
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 # -- a table already imported --------------------------------------------------------------------

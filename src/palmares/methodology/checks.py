@@ -315,7 +315,8 @@ def _weight_sum_issues(
 ) -> list[Issue]:
     """A group whose children all weigh 0 (given weights only) aggregates nothing."""
     issues: list[Issue] = []
-    for node in tree.ids:
+    # The root only: a zero-weight group below it may be meant (a node kept for display).
+    for node in tree.roots[:1]:
         children = tree.children(node)
         if (
             children

@@ -7,7 +7,6 @@ that part, so a link always reproduces the page.
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Callable
@@ -209,20 +208,22 @@ class Pages:
         frame = self.data.export_frame(system, year, lang, self.filters(request))
         name = f"{system}-{year}"
         if fmt == "csv":
-            text = frame.astype(object).where(frame.notna(), None)
-            for column in ("name", "rank_display", "band", "group", "institution", "country"):
-                text[column] = text[column].map(_inert)
-            body = text.to_csv(index=False, lineterminator="\n")
+            from palmares.result_io import frame_csv_bytes
+
+            # Formula-safe text and quoted CR/LF for every column (palmares.io.safe_text).
+            body = frame_csv_bytes(frame)
             return Response(
                 body,
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
             )
         if fmt == "xlsx":
-            buffer = io.BytesIO()
-            frame.to_excel(buffer, index=False, sheet_name=f"{system} {year}"[:31])
+            from palmares.result_io import frame_workbook_bytes
+
+            # String cells, never formulas; fixed document times (palmares.io.safe_text).
+            book = frame_workbook_bytes({f"{system} {year}"[:31]: frame})
             return Response(
-                buffer.getvalue(),
+                book,
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
             )
