@@ -41,6 +41,10 @@ from palmares.methodology import (
 from palmares.result import GRADE_LETTERS, Result
 
 Source = Literal["auto", "computed", "published"]
+#: What is shown of the results (contracts section 12): what the publisher prints, or what
+#: palmares computes inside bands (for the publisher's own team).
+View = Literal["published", "producer"]
+VIEWS: tuple[str, ...] = ("published", "producer")
 MethodRef = Methodology | str | os.PathLike[str]
 IntArray = npt.NDArray[np.int64]
 
@@ -118,14 +122,13 @@ def subset_ranks(lo: npt.ArrayLike, hi: npt.ArrayLike, groups: npt.ArrayLike) ->
     end = np.searchsorted(by_lo, base + width, side="left")
     surely_ahead = np.searchsorted(by_hi, base + lo_i, side="left") - start
     maybe_ahead = np.searchsorted(by_lo, base + hi_i, side="left") - start - (lo_i < hi_i)
-    exact = lo_i == hi_i
-    exact_keys = np.sort((base + lo_i)[exact])
-    ties = np.searchsorted(exact_keys, base + lo_i, side="right") - np.searchsorted(
-        exact_keys, base + lo_i, side="left"
-    )
+    # Ties: members with the same interval (the same exact rank, or the same band: "6e ex
+    # aequo en France" for the compatriots of one band).
+    keys = pd.MultiIndex.from_arrays([g, lo_i, hi_i])
+    ties = pd.Series(1, index=keys).groupby(level=[0, 1, 2]).transform("size").to_numpy()
     out[0][inside] = 1 + surely_ahead
     out[1][inside] = 1 + maybe_ahead
-    out[2][inside] = np.where(exact, ties, 0)
+    out[2][inside] = ties
     out[3][inside] = end - start
     return SubsetRanks(*out)
 
@@ -201,6 +204,10 @@ class EditionSeries:
 
     ``source``: ``"auto"`` reads an edition's published table when one was imported and computes
     it otherwise; ``"computed"`` and ``"published"`` use one source only.
+
+    ``view``: ``"published"`` (default) shows what the publisher prints: beyond a band cut-off
+    only the band (no rank inside it), and no overall rank where the publisher prints none
+    (systems ranked on grade counts, U-Multirank). ``"producer"`` keeps the computed positions.
     """
 
     def __init__(
@@ -211,7 +218,11 @@ class EditionSeries:
         editions: Sequence[int] | None = None,
         source: Source = "auto",
         seed: int = 0,
+        view: View = "published",
     ) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r} (valid: {', '.join(VIEWS)})")
+        self.view = view
         self.dataset = dataset
         self.methodologies = _methodologies(system_or_method)
         systems = sorted({m.system for m in self.methodologies})
@@ -244,6 +255,14 @@ class EditionSeries:
             if m.applies_to(year):
                 return m
         return None
+
+    def publishes_rank(self, year: int) -> bool:
+        """Whether an overall rank is shown for ``year``: not in the published view of a system
+        ranked on grade counts (U-Multirank prints no overall rank)."""
+        if self.view == "producer" or self.source_of(year) != "computed":
+            return True
+        m = self.methodology(year)
+        return m is None or m.ranking.by != "grade_counts"
 
     def _has_observations(self, year: int) -> bool:
         try:
@@ -342,7 +361,48 @@ class EditionSeries:
         frame["group_size"] = table.group_size[keep]
         frame["group_first_half"] = table.group_first_half[keep]
         frame["top_percent"] = table.top_percent[keep]
-        return self._finish(frame)
+        if self.view == "published":
+            self._published_view(frame, banded, lo, hi, result.edition)
+        frame = self._finish(frame)
+        if not self.publishes_rank(result.edition):
+            # No overall rank published: no national or regional rank derived from it either.
+            for scope in ("national", "regional"):
+                for suffix in ("rank", "rank_worst", "tie_size"):
+                    frame[f"{scope}_{suffix}"] = 0
+        return frame
+
+    def _published_view(
+        self,
+        frame: pd.DataFrame,
+        banded: npt.NDArray[np.bool_],
+        lo: IntArray,
+        hi: IntArray,
+        year: int,
+    ) -> None:
+        """Beyond a band cut-off only the band: the rank becomes the band's interval (as in an
+        imported table), its display the band; the top-% is taken at the band's worse end."""
+        field_size = max(len(frame), 1)
+        open_band = banded & (hi == rk.BAND_OPEN)
+        hi_end = np.where(open_band, field_size, hi)
+        rank = frame["rank"].to_numpy(dtype=np.int64)
+        frame["rank"] = np.where(banded, 0, rank)
+        frame["tie_size"] = np.where(banded, 0, frame["tie_size"].to_numpy(dtype=np.int64))
+        bands = frame["band"].to_numpy(dtype=object)
+        for lang in ("en", "fr"):
+            shown = frame[f"rank_display_{lang}"].to_numpy(dtype=object)
+            frame[f"rank_display_{lang}"] = np.where(banded, bands, shown)
+        frame["rank_lo"] = np.where(banded, lo, rank)
+        frame["rank_hi"] = np.where(banded, hi_end, rank)
+        worse = frame["rank_hi"].to_numpy(dtype=np.int64)
+        frame["top_percent"] = -((-100 * worse) // field_size)
+        if not self.publishes_rank(year):
+            # No overall rank at all: the order stays (rank_lo/rank_hi, for picking lineage
+            # members) but nothing derived from it is shown.
+            frame["rank"] = 0
+            frame["tie_size"] = 0
+            frame["rank_display_en"] = ""
+            frame["rank_display_fr"] = ""
+            frame["top_percent"] = 0
 
     def _published_standings(self, year: int) -> pd.DataFrame:
         rows = self._published[self._published["year"] == year]
@@ -554,6 +614,41 @@ class Movement:
         return _clean(out)
 
 
+#: Columns where 0 stands for "not ranked": shown as missing (never 0, contracts section 12).
+ZERO_IS_MISSING = frozenset(
+    {
+        "rank",
+        "tie_size",
+        "rank_lo",
+        "rank_hi",
+        "band_lo",
+        "band_hi",
+        "group_rank",
+        "group_size",
+        "top_percent",
+        "national_rank",
+        "national_rank_worst",
+        "national_tie_size",
+        "national_field_size",
+        "regional_rank",
+        "regional_rank_worst",
+        "regional_tie_size",
+        "regional_field_size",
+    }
+)
+
+
+def missing_not_zero(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with every "not ranked" 0 replaced by None (empty in CSV, null in JSON)."""
+    for key in ZERO_IS_MISSING & record.keys():
+        value = record[key]
+        if value is not None and not isinstance(value, bool) and value == 0:
+            record[key] = None
+    if record.get("rank_display") == "":
+        record["rank_display"] = None
+    return record
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -629,8 +724,8 @@ class History:
                     record[f"grades_{letter}" + ("" if node == self.system else f":{node}")] = count
             nodes = self.nodes[self.nodes["edition"] == year]
             for node, rank in zip(nodes["node"], nodes["rank"], strict=True):
-                record[f"rank:{node}"] = rank
-            records.append(record)
+                record[f"rank:{node}"] = rank if rank else None
+            records.append(missing_not_zero(record))
         frame = pd.DataFrame(records)
         return frame
 
@@ -647,7 +742,7 @@ class History:
             )
             change = self.methodology_changes.get(year)
             record["methodology_change"] = None if change is None else change.to_json()
-            editions.append(record)
+            editions.append(missing_not_zero(record))
         return _clean(
             {
                 "institution": self.institution,
@@ -706,7 +801,7 @@ def _movement(
         flags.append("absent")
     exact_a = bool(a["ranked"]) and a["rank"] > 0
     exact_b = bool(b["ranked"]) and b["rank"] > 0
-    if (a["ranked"] and not exact_a) or (b["ranked"] and not exact_b):
+    if (a["ranked"] and not exact_a and a["band"]) or (b["ranked"] and not exact_b and b["band"]):
         flags.append("banded")
     places = a["rank"] - b["rank"] if exact_a and exact_b else None
     band_change = None

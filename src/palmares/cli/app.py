@@ -59,9 +59,9 @@ def err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
-def print_table(rows: Any, title: str, caption: str) -> None:
+def print_table(rows: Any, title: str, caption: str, *, lang: str = "en") -> None:
     """A table of records (a DataFrame or a list of dicts): rich on a terminal, wide plain text
-    otherwise."""
+    otherwise; numbers in the language's style (French: decimal comma, thin-space thousands)."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     from rich.console import Console
     from rich.table import Table
@@ -72,19 +72,26 @@ def print_table(rows: Any, title: str, caption: str) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="right" if column in ("rank", "score") else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if _blank(v) else _cell(v) for v in row])
+        table.add_row(*["" if _blank(v) else _cell(v, lang) for v in row])
     console.print(table)
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lang: str = "en") -> str:
+    from palmares.i18n import gettext
+    from palmares.lang import format_int
+
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, float):
+        return gettext(lang, "yes") if value else ""
+    if isinstance(value, (float, np.floating)):
         if value != 0 and abs(value) < 1e-2:
-            return f"{value:.3g}"
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+            text = f"{value:.3g}"
+        else:
+            text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") if lang == "fr" else text
+    if isinstance(value, (int, np.integer)) and abs(int(value)) >= 10000:
+        return format_int(int(value), lang)
     return str(value)
