@@ -87,6 +87,7 @@ def _cell(value: Any, lang: str = "en") -> str:
     if isinstance(value, (bool, np.bool_)):
         return gettext(lang, "yes") if value else ""
     if isinstance(value, (float, np.floating)):
+        value = float(value)
         if value != 0 and abs(value) < 1e-2:
             text = f"{value:.3g}"
         else:
