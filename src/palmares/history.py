@@ -701,8 +701,9 @@ class History:
             known = ", ".join(map(str, self.rows)) or "none"
             raise LookupError(f"no {self.system} edition {edition} (editions: {known})") from None
 
-    def to_frame(self, lang: str = "en") -> pd.DataFrame:
-        """One row per edition of the system (absent editions included, ``ranked`` False)."""
+    def to_frame(self, lang: str = "en", *, missing: bool = False) -> pd.DataFrame:
+        """One row per edition of the system (absent editions included, ``ranked`` False);
+        ``missing``: positions palmares does not have are None (for people), not 0."""
         records = []
         for year, row in self.rows.items():
             record = {k: v for k, v in row.items() if not isinstance(v, (dict, list))}
@@ -724,8 +725,8 @@ class History:
                     record[f"grades_{letter}" + ("" if node == self.system else f":{node}")] = count
             nodes = self.nodes[self.nodes["edition"] == year]
             for node, rank in zip(nodes["node"], nodes["rank"], strict=True):
-                record[f"rank:{node}"] = rank if rank else None
-            records.append(missing_not_zero(record))
+                record[f"rank:{node}"] = rank
+            records.append(missing_not_zero(record) if missing else record)
         frame = pd.DataFrame(records)
         return frame
 
@@ -907,6 +908,8 @@ def _network_ranks(
     networks = series.dataset.networks
     if networks.empty:
         return {}
+    # No overall rank published: no rank inside a network either (membership only).
+    ordered = series.publishes_rank(year)
     out: dict[str, dict[str, Any]] = {}
     for net in sorted(set(networks.loc[networks["institution"] == entity, "network"].tolist())):
         members = set(series.dataset.network_members(net, year))
@@ -920,9 +923,9 @@ def _network_ranks(
         )
         i = standings.index.get_loc(entity)
         out[net] = {
-            "rank": int(ranks.best[i]),
-            "rank_worst": int(ranks.worst[i]),
-            "tie_size": int(ranks.tie[i]),
+            "rank": int(ranks.best[i]) if ordered else None,
+            "rank_worst": int(ranks.worst[i]) if ordered else None,
+            "tie_size": int(ranks.tie[i]) if ordered else None,
             "field_size": int(ranks.field[i]),
         }
     return out
