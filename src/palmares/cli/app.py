@@ -12,17 +12,70 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import typer
+from typer.core import TyperGroup
 
-from palmares.problems import UsageProblem
+from palmares.problems import InvalidInput, UsageProblem
+
+
+class PalmaresGroup(TyperGroup):
+    """The command group: bad input raised by any command (a usage problem, an unknown name,
+    located problems) is answered on stderr with exit 2, in the console script as in-process
+    (Typer's CliRunner), never a traceback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["palmares_args"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        args = ctx.meta.get("palmares_args", [])
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as problem:
+            texts = [p.to_text() for p in problem.problems]
+            named = blamed(" ".join(texts), args)
+            if named:
+                err(f"error in {named}:")
+            for text in texts:
+                err(text)
+            errors = sum(p.severity == "error" for p in problem.problems)
+            err(f"{errors} error(s); nothing was written")
+            ctx.exit(2)
+        except (UsageProblem, LookupError, FileNotFoundError, IsADirectoryError) as problem:
+            message = str(problem.args[0] if problem.args else problem)
+            if isinstance(problem, OSError) and problem.filename:
+                message = f"{problem.filename}: {problem.strerror or message}"
+            named = blamed(message, args)
+            err(f"error: {named + ': ' if named else ''}{message}")
+            ctx.exit(2)
+
+
+def blamed(message: str, args: list[str]) -> str:
+    """The options whose given value the message is about ("--system 'x'"), when the message
+    does not name them itself: every mistake is answered naming its option."""
+    named = []
+    for i, item in enumerate(args):
+        option, eq, value = item.partition("=")
+        if not option.startswith("--"):
+            continue
+        if not eq:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                continue
+            value = args[i + 1]
+        if value and value in message and option not in message:
+            named.append(f"{option} {value!r}")
+    return ", ".join(dict.fromkeys(named))
+
 
 app = typer.Typer(
     name="palmares",
+    cls=PalmaresGroup,
     help="Build, explain and explore rankings of higher-education institutions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
+NO_DATA_HINT = "make one with: palmares demo --out DIR"
 NO_DATA_MESSAGE = (
     "no dataset: pass --data DIR or set PALMARES_DATA (make one with: palmares demo --out DIR)"
 )
@@ -31,9 +84,13 @@ NO_DATA_MESSAGE = (
 def data_path(data: Path | None) -> Path:
     """The bundle path from --data, else $PALMARES_DATA, else a usage problem."""
     if data is not None:
+        if not data.exists():
+            raise UsageProblem(f"--data {data}: no such file or folder ({NO_DATA_HINT})")
         return data
     env = os.environ.get("PALMARES_DATA")
     if env:
+        if not Path(env).exists():
+            raise UsageProblem(f"$PALMARES_DATA {env}: no such file or folder")
         return Path(env)
     raise UsageProblem(NO_DATA_MESSAGE)
 

@@ -47,6 +47,8 @@ def communique(
     from palmares.highlights.communique import write_communique
     from palmares.io.atomic import check_target
 
+    if out.suffix.lower() not in (".md", ".markdown"):
+        raise UsageProblem(f"--out {out}: give a Markdown file (FILE.md)")
     if not edition:
         raise UsageProblem("give --edition YEAR")
     year = parse_edition(edition)

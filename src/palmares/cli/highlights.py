@@ -67,6 +67,8 @@ def highlights(
     """The facts of one institution in one edition, most newsworthy first, with their numbers."""
     from palmares.highlights import facts, render_all
 
+    if not 0 < robust <= 1:
+        raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
     dataset, series, year, ident, digest = _setup(data, system, edition, institution, view)
     found = facts(series, ident, year, data_hash=digest)
     if uncertainty is not None:
