@@ -437,9 +437,18 @@ class EditionSeries:
         frame["group_rank"] = 0
         frame["group_size"] = 0
         frame["group_first_half"] = False
-        # The worse end of an interval: a percentile never flatters (claims.md).
-        frame["top_percent"] = np.where(lo > 0, -((-100 * hi) // max(field_size, 1)), 0)
-        return self._finish(frame)
+        # The worse end of an interval: a percentile never flatters (claims.md); none when the
+        # import is partial (a position beyond its rows: the field size is unknown).
+        known = int(np.maximum(hi, lo).max(initial=0)) <= field_size
+        frame["top_percent"] = (
+            np.where(lo > 0, -((-100 * hi) // max(field_size, 1)), 0) if known else 0
+        )
+        frame = self._finish(frame)
+        if not known:
+            for scope in ("national", "regional"):
+                for suffix in ("rank", "rank_worst", "tie_size", "field_size"):
+                    frame[f"{scope}_{suffix}"] = 0
+        return frame
 
     def node_standings(self, year: int) -> pd.DataFrame:
         """Per-node tables of the dimensions or families (children of the root) of a computed
@@ -497,6 +506,19 @@ class EditionSeries:
 
     def field_size(self, year: int) -> int:
         return len(self.standings(year))
+
+    def field_known(self, year: int) -> bool:
+        """Whether the edition's field size is known: always for a computed edition; for an
+        imported table only when no printed position lies beyond its rows (a partial import,
+        e.g. two rows ranked 250th and 401–500, says nothing of how many were ranked)."""
+        if self.source_of(year) != "published":
+            return True
+        frame = self.standings(year)
+        if frame.empty:
+            return False
+        deepest = np.maximum(frame["rank"].to_numpy(), frame["band_hi"].to_numpy()).max()
+        deepest = max(int(deepest), int(frame["band_lo"].to_numpy().max()))
+        return deepest <= len(frame)
 
     def countries(self, year: int) -> int:
         return int(self.standings(year)["country"].dropna().nunique())
@@ -646,6 +668,8 @@ def missing_not_zero(record: dict[str, Any]) -> dict[str, Any]:
             record[key] = None
     if record.get("rank_display") == "":
         record["rank_display"] = None
+    if record.get("field_known") is False:
+        record["field_size"] = None  # a partial import: the field size is unknown
     return record
 
 
@@ -1019,6 +1043,7 @@ def _build_history(series: EditionSeries, institution: str) -> History:
         row = _empty_row(year)
         row["source"] = series.source_of(year)
         row["field_size"] = len(standings)
+        row["field_known"] = series.field_known(year)
         row["countries"] = series.countries(year)
         row["submitters"] = series.submitters(year)
         entity, merged = _pick(standings, lineage)

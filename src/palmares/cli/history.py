@@ -102,6 +102,13 @@ def history(
         f"first edition of {hist.system}: {hist.system_first_edition}; "
         f"{hist.participation} participation(s), first in {hist.first_edition}"
     )
+    unknown = [str(y) for y in hist.editions if not hist.row(y)["field_known"]]
+    if unknown:
+        # said once: a partial import gives no field size, share or first edition
+        caption = (
+            f"field size unknown in {', '.join(unknown)} (partial import); "
+            f"{hist.participation} participation(s)"
+        )
     print_table(frame[columns], f"{hist.name} ({hist.institution}) in {hist.system}", caption)
 
 

@@ -197,7 +197,8 @@ def build_rank(c: Context) -> list[Fact]:
             "node": None,
             "rank": int(r["rank"]),
             "tie_size": int(r["tie_size"]),
-            "field_size": int(r["field_size"]),
+            # a partial import: the field size is unknown, no "of N" (contracts section 12)
+            "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
         }
         out.append(c.fact("rank", values, _first_bonus(int(r["rank"]))))
     nodes = c.nodes()
@@ -250,11 +251,11 @@ def build_movement(c: Context, earlier: int | None = None) -> list[Fact]:
 
 def build_percentile(c: Context) -> list[Fact]:
     r = c.row
-    if not positioned(r) or not r["field_size"]:
+    if not positioned(r) or not r["field_size"] or not r.get("field_known", True):
         return []
     rank = worse_rank(r)
     top = top_percent(rank, int(r["field_size"]))
-    if top >= 100:  # "top 100 %" says nothing
+    if top > 50:  # "top 72 %" is no highlight (and "top 100 %" says nothing)
         return []
     values = {
         "rank": rank,
@@ -298,6 +299,8 @@ def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]
     }
     if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
         return []  # the whole field is one country: the national rank is the rank
+    if int(r[f"{prefix}_field_size"]) < 2:
+        return []  # "1st of the 1 institution ranked in its region" is no highlight
     # A first place among fewer than five is worth little more than any other rank.
     big = int(r[f"{prefix}_field_size"]) >= 5
     weight = (3 if prefix == "national" else 1) if big else 0
@@ -408,7 +411,7 @@ def build_band(c: Context) -> list[Fact]:
         "band": r["band"],
         "band_lo": int(r["band_lo"]),
         "band_hi": int(r["band_hi"]),
-        "field_size": int(r["field_size"]),
+        "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
     }
     return [c.fact("band", values)]
 
@@ -435,7 +438,9 @@ def build_top_n(c: Context) -> list[Fact]:
     out: list[Fact] = []
     rank = worse_rank(r)
     n = _ladder(rank, c.ladder)
-    if n:
+    field = int(r["field_size"] or 0)
+    # top N with N at least the field is no highlight (nor with an unknown field)
+    if n and r.get("field_known", True) and n < field:
         values = {"scope": "world", "n": n, "rank": rank, "band": r.get("band")}
         out.append(c.fact("top_n", values))
     country = _attribute(c, "country")
@@ -476,8 +481,9 @@ def build_grade_count_change(c: Context) -> list[Fact]:
 
 
 def build_participation(c: Context) -> list[Fact]:
-    if not c.row["ranked"]:
-        return []
+    first = c.series.first_edition()
+    if not c.row["ranked"] or first is None or not c.series.field_known(first):
+        return []  # the first edition known only from a partial import: no "first edition"
     values = {
         "count": int(c.row["participation"]),
         "streak": int(c.row["streak"]),
@@ -487,6 +493,8 @@ def build_participation(c: Context) -> list[Fact]:
 
 
 def build_field_size(c: Context) -> list[Fact]:
+    if not c.row.get("field_known", True):
+        return []
     count = int(c.row.get("field_size") or c.series.field_size(c.edition))
     values: dict[str, Any] = {
         "count": count,
@@ -501,6 +509,8 @@ def build_field_size(c: Context) -> list[Fact]:
 def build_field_growth(c: Context) -> list[Fact]:
     previous = c.row.get("previous_edition")
     if not previous or not c.row.get("field_growth"):
+        return []
+    if not (c.row.get("field_known", True) and c.series.field_known(int(previous))):
         return []
     values = {
         "previous_edition": int(previous),
@@ -636,6 +646,8 @@ def build_network_facts(c: Context) -> list[Fact]:
     """network_summary, network_movement and network_entrant for each network of the school."""
     out: list[Fact] = []
     networks = c.row.get("networks") or {}
+    if not c.row.get("field_known", True):
+        return []  # a partial import: no share of an unknown field, no order of entry
     country = _attribute(c, "country")
     # No overall rank published (U-Multirank): no leader of the network, no movements.
     ordered = c.series.publishes_rank(c.edition)
@@ -773,8 +785,8 @@ def build_national_leader_change(c: Context) -> list[Fact]:
 
 def build_system_first_edition(c: Context) -> list[Fact]:
     first = c.series.first_edition()
-    if first is None:
-        return []
+    if first is None or not c.series.field_known(first):
+        return []  # known only from a partial import: "exists since 2023" would be invented
     return [c.fact("system_first_edition", {"system": c.history.system, "first_edition": first})]
 
 
