@@ -105,9 +105,10 @@ def test_the_communique_leads_with_the_teaching_national_first(world: palmares.D
     assert (head.system, head.kind, head.values["rank"]) == ("u-multirank", "national_rank", 1)
     assert head.values["node"].endswith("teaching") and head.values["tie_size"] == 5
     assert draft.markdown.splitlines()[0].startswith(
-        "# U-Multirank 2021 : IMT Mines Alès est 1<sup>re</sup> ex aequo des 178 "
+        "# U-Multirank 2021\u00a0: IMT Mines Alès est 1<sup>re</sup> ex aequo des 178 "
     )
-    assert "« Enseignement et apprentissage » (nombre de notes A)" in draft.markdown.splitlines()[0]
+    words = "«\u00a0Enseignement et apprentissage\u00a0» (nombre de notes A)"
+    assert words in draft.markdown.splitlines()[0]
 
 
 @pytest.mark.parametrize(
