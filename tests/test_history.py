@@ -23,7 +23,7 @@ def methods(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def series(methods: tuple[Path, Path]) -> EditionSeries:
-    return EditionSeries(world(), list(methods))
+    return EditionSeries(world(), list(methods), view="producer")
 
 
 def test_each_edition_uses_its_methodology_and_the_published_table(series: EditionSeries) -> None:
@@ -36,7 +36,9 @@ def test_each_edition_uses_its_methodology_and_the_published_table(series: Editi
     ]
     assert [series.source_of(y) for y in series.years] == ["computed"] * 4 + ["published"]
     # A folder of methodology files is the same series.
-    folder = EditionSeries(world(), series.methodologies[0].origin.rsplit("/", 1)[0])
+    folder = EditionSeries(
+        world(), series.methodologies[0].origin.rsplit("/", 1)[0], view="producer"
+    )
     assert folder.years == series.years
     assert folder.standings(2023)["rank"].to_dict() == series.standings(2023)["rank"].to_dict()
 
@@ -209,7 +211,8 @@ def test_subset_ranks_by_hand() -> None:
     ranks = subset_ranks([1, 2, 2, 4, 4, 6, 3], [1, 2, 2, 5, 5, 7, 3], [0, 0, 0, 0, 0, 0, 1])
     assert ranks.best.tolist() == [1, 2, 2, 4, 4, 6, 1]
     assert ranks.worst.tolist() == [1, 2, 2, 5, 5, 6, 1]
-    assert ranks.tie.tolist() == [1, 2, 2, 0, 0, 0, 1]
+    # Inside a band: ex aequo with the compatriots of the same band (contracts section 6).
+    assert ranks.tie.tolist() == [1, 2, 2, 2, 2, 1, 1]
     assert ranks.field.tolist() == [6, 6, 6, 6, 6, 6, 1]
 
 

@@ -14,7 +14,9 @@ from palmares.networks import network_summary, peers
 
 @pytest.fixture(scope="module")
 def series(tmp_path_factory: pytest.TempPathFactory) -> EditionSeries:
-    return EditionSeries(world(), list(write_methods(tmp_path_factory.mktemp("methods"))))
+    return EditionSeries(
+        world(), list(write_methods(tmp_path_factory.mktemp("methods"))), view="producer"
+    )
 
 
 def test_peers_inside_a_country_rank_on_the_same_scores(series: EditionSeries) -> None:

@@ -41,6 +41,10 @@ from palmares.methodology import (
 from palmares.result import GRADE_LETTERS, Result
 
 Source = Literal["auto", "computed", "published"]
+#: What is shown of the results (contracts section 12): what the publisher prints, or what
+#: palmares computes inside bands (for the publisher's own team).
+View = Literal["published", "producer"]
+VIEWS: tuple[str, ...] = ("published", "producer")
 MethodRef = Methodology | str | os.PathLike[str]
 IntArray = npt.NDArray[np.int64]
 
@@ -118,14 +122,13 @@ def subset_ranks(lo: npt.ArrayLike, hi: npt.ArrayLike, groups: npt.ArrayLike) ->
     end = np.searchsorted(by_lo, base + width, side="left")
     surely_ahead = np.searchsorted(by_hi, base + lo_i, side="left") - start
     maybe_ahead = np.searchsorted(by_lo, base + hi_i, side="left") - start - (lo_i < hi_i)
-    exact = lo_i == hi_i
-    exact_keys = np.sort((base + lo_i)[exact])
-    ties = np.searchsorted(exact_keys, base + lo_i, side="right") - np.searchsorted(
-        exact_keys, base + lo_i, side="left"
-    )
+    # Ties: members with the same interval (the same exact rank, or the same band: "6e ex
+    # aequo en France" for the compatriots of one band).
+    keys = pd.MultiIndex.from_arrays([g, lo_i, hi_i])
+    ties = pd.Series(1, index=keys).groupby(level=[0, 1, 2]).transform("size").to_numpy()
     out[0][inside] = 1 + surely_ahead
     out[1][inside] = 1 + maybe_ahead
-    out[2][inside] = np.where(exact, ties, 0)
+    out[2][inside] = ties
     out[3][inside] = end - start
     return SubsetRanks(*out)
 
@@ -201,6 +204,10 @@ class EditionSeries:
 
     ``source``: ``"auto"`` reads an edition's published table when one was imported and computes
     it otherwise; ``"computed"`` and ``"published"`` use one source only.
+
+    ``view``: ``"published"`` (default) shows what the publisher prints: beyond a band cut-off
+    only the band (no rank inside it), and no overall rank where the publisher prints none
+    (systems ranked on grade counts, U-Multirank). ``"producer"`` keeps the computed positions.
     """
 
     def __init__(
@@ -211,7 +218,11 @@ class EditionSeries:
         editions: Sequence[int] | None = None,
         source: Source = "auto",
         seed: int = 0,
+        view: View = "published",
     ) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r} (valid: {', '.join(VIEWS)})")
+        self.view = view
         self.dataset = dataset
         self.methodologies = _methodologies(system_or_method)
         systems = sorted({m.system for m in self.methodologies})
@@ -244,6 +255,14 @@ class EditionSeries:
             if m.applies_to(year):
                 return m
         return None
+
+    def publishes_rank(self, year: int) -> bool:
+        """Whether an overall rank is shown for ``year``: not in the published view of a system
+        ranked on grade counts (U-Multirank prints no overall rank)."""
+        if self.view == "producer" or self.source_of(year) != "computed":
+            return True
+        m = self.methodology(year)
+        return m is None or m.ranking.by != "grade_counts"
 
     def _has_observations(self, year: int) -> bool:
         try:
@@ -342,7 +361,48 @@ class EditionSeries:
         frame["group_size"] = table.group_size[keep]
         frame["group_first_half"] = table.group_first_half[keep]
         frame["top_percent"] = table.top_percent[keep]
-        return self._finish(frame)
+        if self.view == "published":
+            self._published_view(frame, banded, lo, hi, result.edition)
+        frame = self._finish(frame)
+        if not self.publishes_rank(result.edition):
+            # No overall rank published: no national or regional rank derived from it either.
+            for scope in ("national", "regional"):
+                for suffix in ("rank", "rank_worst", "tie_size"):
+                    frame[f"{scope}_{suffix}"] = 0
+        return frame
+
+    def _published_view(
+        self,
+        frame: pd.DataFrame,
+        banded: npt.NDArray[np.bool_],
+        lo: IntArray,
+        hi: IntArray,
+        year: int,
+    ) -> None:
+        """Beyond a band cut-off only the band: the rank becomes the band's interval (as in an
+        imported table), its display the band; the top-% is taken at the band's worse end."""
+        field_size = max(len(frame), 1)
+        open_band = banded & (hi == rk.BAND_OPEN)
+        hi_end = np.where(open_band, field_size, hi)
+        rank = frame["rank"].to_numpy(dtype=np.int64)
+        frame["rank"] = np.where(banded, 0, rank)
+        frame["tie_size"] = np.where(banded, 0, frame["tie_size"].to_numpy(dtype=np.int64))
+        bands = frame["band"].to_numpy(dtype=object)
+        for lang in ("en", "fr"):
+            shown = frame[f"rank_display_{lang}"].to_numpy(dtype=object)
+            frame[f"rank_display_{lang}"] = np.where(banded, bands, shown)
+        frame["rank_lo"] = np.where(banded, lo, rank)
+        frame["rank_hi"] = np.where(banded, hi_end, rank)
+        worse = frame["rank_hi"].to_numpy(dtype=np.int64)
+        frame["top_percent"] = -((-100 * worse) // field_size)
+        if not self.publishes_rank(year):
+            # No overall rank at all: the order stays (rank_lo/rank_hi, for picking lineage
+            # members) but nothing derived from it is shown.
+            frame["rank"] = 0
+            frame["tie_size"] = 0
+            frame["rank_display_en"] = ""
+            frame["rank_display_fr"] = ""
+            frame["top_percent"] = 0
 
     def _published_standings(self, year: int) -> pd.DataFrame:
         rows = self._published[self._published["year"] == year]
@@ -377,9 +437,18 @@ class EditionSeries:
         frame["group_rank"] = 0
         frame["group_size"] = 0
         frame["group_first_half"] = False
-        # The worse end of an interval: a percentile never flatters (claims.md).
-        frame["top_percent"] = np.where(lo > 0, -((-100 * hi) // max(field_size, 1)), 0)
-        return self._finish(frame)
+        # The worse end of an interval: a percentile never flatters (claims.md); none when the
+        # import is partial (a position beyond its rows: the field size is unknown).
+        known = int(np.maximum(hi, lo).max(initial=0)) <= field_size
+        frame["top_percent"] = (
+            np.where(lo > 0, -((-100 * hi) // max(field_size, 1)), 0) if known else 0
+        )
+        frame = self._finish(frame)
+        if not known:
+            for scope in ("national", "regional"):
+                for suffix in ("rank", "rank_worst", "tie_size", "field_size"):
+                    frame[f"{scope}_{suffix}"] = 0
+        return frame
 
     def node_standings(self, year: int) -> pd.DataFrame:
         """Per-node tables of the dimensions or families (children of the root) of a computed
@@ -437,6 +506,19 @@ class EditionSeries:
 
     def field_size(self, year: int) -> int:
         return len(self.standings(year))
+
+    def field_known(self, year: int) -> bool:
+        """Whether the edition's field size is known: always for a computed edition; for an
+        imported table only when no printed position lies beyond its rows (a partial import,
+        e.g. two rows ranked 250th and 401–500, says nothing of how many were ranked)."""
+        if self.source_of(year) != "published":
+            return True
+        frame = self.standings(year)
+        if frame.empty:
+            return False
+        deepest = np.maximum(frame["rank"].to_numpy(), frame["band_hi"].to_numpy()).max()
+        deepest = max(int(deepest), int(frame["band_lo"].to_numpy().max()))
+        return deepest <= len(frame)
 
     def countries(self, year: int) -> int:
         return int(self.standings(year)["country"].dropna().nunique())
@@ -554,6 +636,43 @@ class Movement:
         return _clean(out)
 
 
+#: Columns where 0 stands for "not ranked": shown as missing (never 0, contracts section 12).
+ZERO_IS_MISSING = frozenset(
+    {
+        "rank",
+        "tie_size",
+        "rank_lo",
+        "rank_hi",
+        "band_lo",
+        "band_hi",
+        "group_rank",
+        "group_size",
+        "top_percent",
+        "national_rank",
+        "national_rank_worst",
+        "national_tie_size",
+        "national_field_size",
+        "regional_rank",
+        "regional_rank_worst",
+        "regional_tie_size",
+        "regional_field_size",
+    }
+)
+
+
+def missing_not_zero(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with every "not ranked" 0 replaced by None (empty in CSV, null in JSON)."""
+    for key in ZERO_IS_MISSING & record.keys():
+        value = record[key]
+        if value is not None and not isinstance(value, bool) and value == 0:
+            record[key] = None
+    if record.get("rank_display") == "":
+        record["rank_display"] = None
+    if record.get("field_known") is False:
+        record["field_size"] = None  # a partial import: the field size is unknown
+    return record
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -606,8 +725,9 @@ class History:
             known = ", ".join(map(str, self.rows)) or "none"
             raise LookupError(f"no {self.system} edition {edition} (editions: {known})") from None
 
-    def to_frame(self, lang: str = "en") -> pd.DataFrame:
-        """One row per edition of the system (absent editions included, ``ranked`` False)."""
+    def to_frame(self, lang: str = "en", *, missing: bool = False) -> pd.DataFrame:
+        """One row per edition of the system (absent editions included, ``ranked`` False);
+        ``missing``: positions palmares does not have are None (for people), not 0."""
         records = []
         for year, row in self.rows.items():
             record = {k: v for k, v in row.items() if not isinstance(v, (dict, list))}
@@ -630,7 +750,7 @@ class History:
             nodes = self.nodes[self.nodes["edition"] == year]
             for node, rank in zip(nodes["node"], nodes["rank"], strict=True):
                 record[f"rank:{node}"] = rank
-            records.append(record)
+            records.append(missing_not_zero(record) if missing else record)
         frame = pd.DataFrame(records)
         return frame
 
@@ -647,7 +767,7 @@ class History:
             )
             change = self.methodology_changes.get(year)
             record["methodology_change"] = None if change is None else change.to_json()
-            editions.append(record)
+            editions.append(missing_not_zero(record))
         return _clean(
             {
                 "institution": self.institution,
@@ -706,7 +826,7 @@ def _movement(
         flags.append("absent")
     exact_a = bool(a["ranked"]) and a["rank"] > 0
     exact_b = bool(b["ranked"]) and b["rank"] > 0
-    if (a["ranked"] and not exact_a) or (b["ranked"] and not exact_b):
+    if (a["ranked"] and not exact_a and a["band"]) or (b["ranked"] and not exact_b and b["band"]):
         flags.append("banded")
     places = a["rank"] - b["rank"] if exact_a and exact_b else None
     band_change = None
@@ -812,6 +932,8 @@ def _network_ranks(
     networks = series.dataset.networks
     if networks.empty:
         return {}
+    # No overall rank published: no rank inside a network either (membership only).
+    ordered = series.publishes_rank(year)
     out: dict[str, dict[str, Any]] = {}
     for net in sorted(set(networks.loc[networks["institution"] == entity, "network"].tolist())):
         members = set(series.dataset.network_members(net, year))
@@ -825,9 +947,9 @@ def _network_ranks(
         )
         i = standings.index.get_loc(entity)
         out[net] = {
-            "rank": int(ranks.best[i]),
-            "rank_worst": int(ranks.worst[i]),
-            "tie_size": int(ranks.tie[i]),
+            "rank": int(ranks.best[i]) if ordered else None,
+            "rank_worst": int(ranks.worst[i]) if ordered else None,
+            "tie_size": int(ranks.tie[i]) if ordered else None,
             "field_size": int(ranks.field[i]),
         }
     return out
@@ -921,6 +1043,7 @@ def _build_history(series: EditionSeries, institution: str) -> History:
         row = _empty_row(year)
         row["source"] = series.source_of(year)
         row["field_size"] = len(standings)
+        row["field_known"] = series.field_known(year)
         row["countries"] = series.countries(year)
         row["submitters"] = series.submitters(year)
         entity, merged = _pick(standings, lineage)

@@ -166,7 +166,10 @@ class NetworkSummary:
                 "edition": self.edition,
                 "previous_edition": self.previous_edition,
                 "members": list(self.members),
-                "members_ranked": [vars(m) | {"flags": list(m.flags)} for m in self.members_ranked],
+                "members_ranked": [
+                    _missing_not_zero(vars(m) | {"flags": list(m.flags)})
+                    for m in self.members_ranked
+                ],
                 "country_field": dict(self.country_field),
                 "first_member": self.first_member,
                 "new_entrants": list(self.new_entrants),
@@ -179,6 +182,22 @@ class NetworkSummary:
                 "declined": list(self.declined),
             }
         )
+
+
+def _missing_not_zero(record: dict[str, Any]) -> dict[str, Any]:
+    """Ranks palmares does not have are null, never 0 (contracts section 12)."""
+    for key in (
+        "rank",
+        "national_rank",
+        "national_rank_worst",
+        "network_rank",
+        "network_rank_worst",
+    ):
+        if record.get(key) == 0:
+            record[key] = None
+    if record.get("rank_display") == "":
+        record["rank_display"] = None
+    return record
 
 
 def _order(first_editions: Iterable[int]) -> list[int]:
@@ -212,6 +231,11 @@ def network_summary(
         standings["rank_hi"].to_numpy(),
         np.where(in_network, 0, -1),
     )
+    # No overall rank published (U-Multirank's published view): no order among members.
+    ordered = series.publishes_rank(edition)
+    if not ordered:
+        none = np.zeros(len(standings), dtype=np.int64)
+        ranks = subset_ranks(none, none, np.where(in_network, 0, -1))
     previous = series.previous(edition)
     ranked_rows: list[NetworkMember] = []
     for i in np.flatnonzero(in_network).tolist():
@@ -221,7 +245,9 @@ def network_summary(
         row = hist.row(edition)
         status, basis, places, previous_rank, previous_band = "new", "rank", None, None, None
         flags: tuple[str, ...] = ()
-        if previous is not None and hist.row(previous)["ranked"]:
+        if previous is not None and hist.row(previous)["ranked"] and not ordered:
+            status, basis = "present", "none"
+        elif previous is not None and hist.row(previous)["ranked"]:
             moved = hist.movement(previous, edition)
             flags = moved.flags
             previous_rank, previous_band, places = moved.from_rank, moved.from_band, moved.places
@@ -252,7 +278,7 @@ def network_summary(
                 flags=flags,
             )
         )
-    ranked_rows.sort(key=lambda m: (m.network_rank, m.institution))
+    ranked_rows.sort(key=lambda m: (m.network_rank, m.name if not ordered else "", m.institution))
     countries = sorted({m.country for m in ranked_rows if m.country})
     by_country = standings["country"].value_counts()
     country_field = {c: int(by_country.get(c, 0)) for c in countries}
@@ -275,7 +301,7 @@ def network_summary(
         members=members,
         members_ranked=tuple(ranked_rows),
         country_field=country_field,
-        first_member=ranked_rows[0].institution if ranked_rows else None,
+        first_member=ranked_rows[0].institution if ranked_rows and ordered else None,
         new_entrants=tuple(m.institution for m in ranked_rows if m.status == "new"),
         join_order=tuple((i, y, o) for (y, i), o in zip(joined, order, strict=True)),
         improved=tuple(m.institution for m in ranked_rows if m.status == "improved"),

@@ -149,3 +149,43 @@ def rank_scores(
         top_percent=rk.percentile_top(rank, max(field_size, 1)),
         published_score=published,
     )
+
+
+#: Columns of a ranking frame that state a position (emptied where the publisher prints none).
+POSITION_COLUMNS = ("rank", "tie_size", "top_percent", "national_rank", "regional_rank")
+
+
+def published_view(frame: Any, *, grade_counts: bool) -> Any:
+    """A ranking frame (``Result.to_frame``) as the publisher prints it (contracts section 12).
+
+    Beyond a band cut-off only the band: the rank, its display and every rank derived from it
+    are empty and the display is the band ("301–400"); a band of one place (an exact rank) is
+    not repeated as a band. ``grade_counts`` (U-Multirank): no overall rank at all, only the A
+    counts. Unranked rows keep empty positions: missing is never 0.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    lo = out["band_lo"].to_numpy(dtype=np.int64)
+    hi = out["band_hi"].to_numpy(dtype=np.int64)
+    banded = (lo > 0) & (lo != hi)
+    unranked = out["rank"].to_numpy(dtype=np.int64) <= 0
+    hidden = banded | unranked | grade_counts
+    out["rank_display"] = np.where(
+        banded, out["band"].to_numpy(dtype=object), out["rank_display"].to_numpy(dtype=object)
+    )
+    if grade_counts:
+        out["rank_display"] = None
+    for column in POSITION_COLUMNS:
+        if column in out:
+            values = out[column].astype("Int64")
+            out[column] = values.mask(pd.Series(hidden, index=out.index))
+    # Derived national / regional ranks in a band follow contracts section 6 elsewhere (check,
+    # highlights); the table shows only what is printed.
+    for column in ("band", "band_lo", "band_hi"):
+        if column in out:
+            out[column] = out[column].where(pd.Series(banded, index=out.index), None)
+    for column in ("group_rank", "group_size"):
+        if column in out:
+            out[column] = out[column].astype("Int64").mask(out[column] == 0)
+    return out

@@ -19,7 +19,9 @@ def world() -> Dataset:
 
 @pytest.fixture(scope="session")
 def impact(world: Dataset) -> EditionSeries:
-    return EditionSeries(world, "the-impact")
+    # The producer view: these tests draw computed ranks inside bands (the published view's
+    # band-only rules are tested in test_trajectory_bands.py and the published-view tests).
+    return EditionSeries(world, "the-impact", view="producer")
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ def test_communique_with_charts_json(cli: Cli, demo: str, tmp_path: Path) -> Non
     assert document["out"] == str(out)
     assert document["unaccounted"] == [] and document["omitted"] == []
     assert document["charts"] == [str(c) for c in charts]
-    assert document["headline"].startswith("U-Multirank 2022: Rodez School of Mines is joint 845")
+    # No U-Multirank overall rank is published: the A count heads the release.
+    assert document["headline"].startswith("U-Multirank 2022: Rodez School of Mines earns 9")
     markdown = out.read_text(encoding="utf-8")
     assert markdown.startswith(f"# {document['headline']}\n")
     assert document["facts"] == markdown.count("\n- ") - 2  # one line per fact, 2 in the footer

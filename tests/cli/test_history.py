@@ -37,7 +37,19 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 def test_history_json(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
-    code, out, err = run("history", "École Z", "--data", data, "--system", methods, "--json")
+    code, out, err = run(
+        "history",
+        "École Z",
+        "--data",
+        data,
+        "--system",
+        methods,
+        "--json",
+        "--view",
+        "producer",
+        "--lang",
+        "en",
+    )
     assert code == 0, err
     document = json.loads(out)
     assert document["institution"] == "z"
@@ -51,7 +63,9 @@ def test_history_json(run: Cli, bundle: tuple[str, str]) -> None:
 
 def test_history_text_in_french(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
-    code, out, err = run("history", "z", "--data", data, "--method", methods, "--lang", "fr")
+    code, out, err = run(
+        "history", "z", "--data", data, "--method", methods, "--lang", "fr", "--view", "producer"
+    )
     assert code == 0, err
     assert "4e ex aequo" in out and "first edition of s: 2020" in out
 
@@ -72,7 +86,17 @@ def test_history_bad_input_exits_2(run: Cli, bundle: tuple[str, str]) -> None:
 def test_network_json(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
     code, out, err = run(
-        "network", "net", "--data", data, "--system", methods, "--edition", "2022", "--json"
+        "network",
+        "net",
+        "--data",
+        data,
+        "--system",
+        methods,
+        "--edition",
+        "2022",
+        "--json",
+        "--view",
+        "producer",
     )
     assert code == 0, err
     document = json.loads(out)

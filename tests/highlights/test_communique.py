@@ -166,7 +166,9 @@ def test_every_rank_movement_percentile_and_regional_fact_with_its_numbers(
                 # A movement of 0 places reads "holds the same rank" (no 0 to state).
                 wanted = {abs(int(f.values[k])) for k in KEY_NUMBERS[f.kind]} - {0}
                 assert wanted <= set(numbers_in(text, draft.lang)), (f.kind, text)
-    assert {"rank", "movement", "percentile", "regional_rank"} <= seen
+    # U-Multirank prints no overall rank: its release states no overall rank or movement.
+    expected = {"rank", "regional_rank"} if which == "umr2022" else {"rank", "percentile"}
+    assert expected <= seen
 
 
 def test_known_sentences(fr2023: Communique, en2023: Communique) -> None:
@@ -176,10 +178,6 @@ def test_known_sentences(fr2023: Communique, en2023: Communique) -> None:
         "région (Occitanie), à égalité avec une autre école."
     ) in md
     assert (
-        "- École des mines de Rodez est 15<sup>e</sup> des 41 établissements classés en France."
-        in md
-    )
-    assert (
         f"- École des mines de Rodez est dans le top 2{NBSP}% des 169 écoles classées "
         "(3<sup>e</sup> sur 169)."
     ) in md
@@ -187,13 +185,11 @@ def test_known_sentences(fr2023: Communique, en2023: Communique) -> None:
 
 
 def test_a_large_tie_is_stated_by_its_size(umr2022: Communique) -> None:
-    # U-Multirank 2022: joint 845th of 2,019, 122 at that rank; "121 others" is no value.
+    # U-Multirank 2022: the computed joint 845th of 2,019 (122 at that rank) is no published
+    # rank: neither it nor "121 others" is stated.
     md = umr2022.markdown
-    assert (
-        f"- École des mines de Rodez est 845<sup>e</sup> ex aequo (122 établissements à ce rang) "
-        f"des 2{NNBSP}019 établissements classés."
-    ) in md
-    assert "121" not in md
+    assert "845" not in md and "121" not in md
+    assert f"2{NNBSP}019" in md  # the field size is stated
 
 
 def test_footer_names_editions_field_sizes_and_hashes(fr2023: Communique) -> None:

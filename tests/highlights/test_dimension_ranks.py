@@ -38,8 +38,9 @@ def test_f1_in_france_and_in_its_region(series: EditionSeries) -> None:
     }
     # Research: f4 has 2 A; f1 and f6 1 each: joint 2nd.
     assert (national["g.r"].values["rank"], national["g.r"].values["tie_size"]) == (2, 2)
-    # Priority: national 86, 20 below for a node, a first place among 5 or more adds 20.
-    assert (national["g.t"].priority, national["g.r"].priority) == (86, 66)
+    # Priority: national 86, 20 below for a node; a national first among 5 or more is as
+    # newsworthy as an overall one (+30, no node penalty): the release's headline.
+    assert (national["g.t"].priority, national["g.r"].priority) == (116, 66)
     regional = scoped(found, "regional_rank")
     # Occitanie: f1 (2 A in teaching, 1 in research), f2 (2, 0), f5 (0, 0).
     assert dict(regional["g.t"].values) == {
@@ -54,6 +55,11 @@ def test_f1_in_france_and_in_its_region(series: EditionSeries) -> None:
     # A first place in a region of fewer than five: no bonus (82 - 20).
     assert regional["g.t"].priority == regional["g.r"].priority == 62
     # The overall national rank is unchanged: f1 and f4 have 3 A each.
+    # No overall national rank in the published view (U-Multirank prints no overall rank) ...
+    assert not [f for f in found if f.kind == "national_rank" and f.values["node"] is None]
+    # ... in the producer view it is computed: f1 and f4 have 3 A each.
+    producer = EditionSeries(series.dataset, list(series.methodologies), view="producer")
+    found = facts(producer, "f1", 2021)
     (overall,) = [f for f in found if f.kind == "national_rank" and f.values["node"] is None]
     assert (overall.values["rank"], overall.values["tie_size"]) == (1, 2)
 

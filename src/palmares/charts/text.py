@@ -42,6 +42,11 @@ WORDS: dict[str, dict[str, str]] = {
     "overall": {"en": "Overall", "fr": "Classement général"},
     "not_ranked": {"en": "not in the overall table", "fr": "absent du classement général"},
     "trajectory_title": {"en": "Rank by edition", "fr": "Rang par édition"},
+    "a_grades_title": {"en": "A grades by edition", "fr": "Notes A par édition"},
+    "no_overall_rank": {
+        "en": "The publisher prints no overall rank: the number of A grades (best group).",
+        "fr": "Pas de rang général publié : le nombre de notes A (meilleur groupe).",
+    },
     "grades_title": {"en": "Performance groups", "fr": "Groupes de performance"},
     "sdg_title": {"en": "Score by SDG", "fr": "Score par ODD"},
     "compare_title": {"en": "Side by side", "fr": "Côte à côte"},

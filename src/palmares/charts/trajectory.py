@@ -91,7 +91,11 @@ def label_positions(data: pd.DataFrame, deepest: int, gap_px: float = LABEL_GAP)
 
 
 def trajectory_chart(
-    series: EditionSeries, institutions: Sequence[str], *, lang: str = "en"
+    series: EditionSeries,
+    institutions: Sequence[str],
+    *,
+    lang: str = "en",
+    edition: int | None = None,
 ) -> alt.LayerChart:
     """Rank by edition (1 at the top) for each institution: printed bands as shaded layers, ties
     marked by a diamond, the field size per edition in the tooltip, subtitle and as a dashed
@@ -101,9 +105,17 @@ def trajectory_chart(
     check_lang(lang)
     if not institutions:
         raise ValueError("give at least one institution")
+    if edition is not None and edition not in series.years:
+        known = ", ".join(map(str, series.years))
+        raise ValueError(f"{series.system} has no edition {edition} (editions: {known})")
+    if not any(series.publishes_rank(y) for y in series.years):
+        # No overall rank published (U-Multirank): the trajectory of A counts instead.
+        return grade_count_chart(series, institutions, lang=lang, edition=edition)
     histories = [series.history(i) for i in institutions]
     data = trajectory_frame(histories, lang)
-    years = [int(y) for y in series.years]
+    years = [int(y) for y in series.years if edition is None or y <= edition]
+    # A release of an edition shows nothing after it: the trajectory stops there.
+    data = data[data["edition"].isin(years)].reset_index(drop=True)
     fields = data.drop_duplicates("edition").sort_values("edition")
     deepest = int(max(fields["field_size"].max(), 1))
 
@@ -241,7 +253,8 @@ def trajectory_chart(
     )
     names = " · ".join(dict.fromkeys(h.name for h in histories))
     title = alt.TitleParams(
-        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({_label(series, lang)})",
+        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({_label(series, lang)})"
+        + _producer_note(series, lang),
         subtitle=[
             field_subtitle(
                 [int(e) for e in fields["edition"]], [int(n) for n in fields["field_size"]], lang
@@ -267,4 +280,81 @@ def trajectory_chart(
         width=WIDTH,
         height=HEIGHT,
     )
+    return with_locale(chart, lang)
+
+
+def _producer_note(series: EditionSeries, lang: str) -> str:
+    """The producer view's label on every chart: positions computed by palmares."""
+    if series.view != "producer":
+        return ""
+    from palmares.i18n import gettext
+
+    return " - " + gettext(lang, "computed by palmares (producer view)")
+
+
+def grade_count_chart(
+    series: EditionSeries,
+    institutions: Sequence[str],
+    *,
+    lang: str = "en",
+    edition: int | None = None,
+) -> alt.LayerChart:
+    """The number of A grades by edition for each institution (a system that prints no overall
+    rank, such as U-Multirank): a line per institution, a label on each point."""
+    check_lang(lang)
+    years = [int(y) for y in series.years if edition is None or y <= edition]
+    rows = []
+    histories = [series.history(i) for i in institutions]
+    for hist in histories:
+        for year in years:
+            grades = hist.row(year).get("grades") or {}
+            count = (grades.get(series.system) or {}).get("A")
+            if count is None:
+                continue
+            rows.append(
+                {"edition": year, "name": hist.name, "a_grades": int(count), "label": str(count)}
+            )
+    data = pd.DataFrame(rows, columns=["edition", "name", "a_grades", "label"])
+    deepest = int(max(data["a_grades"].max(), 1)) if len(data) else 1
+    spaced = data.assign(rank=-data["a_grades"], band_only=False, band_lo=0, band_hi=0)
+    placed = label_positions(spaced, deepest + 1) if len(data) else spaced.assign(label_y=0.0)
+    placed = placed.assign(label_y=-placed["label_y"])
+    x = alt.X("edition:O", title=word("edition", lang), sort=years, axis=alt.Axis(labelAngle=0))
+    y = alt.Y(
+        "a_grades:Q",
+        title=word("a_grades", lang),
+        scale=alt.Scale(domain=[0, deepest + 1], nice=False),
+        axis=alt.Axis(tickMinStep=1),
+    )
+    colour = alt.Color("name:N", title=word("institution", lang))
+    tooltip = [
+        alt.Tooltip("name:N", title=word("institution", lang)),
+        alt.Tooltip("edition:O", title=word("edition", lang)),
+        alt.Tooltip("a_grades:Q", title=word("a_grades", lang)),
+    ]
+    line = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=60, filled=True), strokeWidth=2.5)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        .properties(name="a_grades")
+    )
+    labels = (
+        alt.Chart(placed)
+        .mark_text(align="left", dx=8, dy=-8, fontSize=11)
+        .encode(
+            x=x,
+            y=alt.Y("label_y:Q", scale=alt.Scale(domain=[0, deepest + 1], nice=False)),
+            text="label:N",
+            color=colour,
+        )
+        .properties(name="a_grade_labels")
+    )
+    names = " · ".join(dict.fromkeys(h.name for h in histories))
+    title = alt.TitleParams(
+        text=f"{names}{colon(lang)}{word('a_grades_title', lang)} ({_label(series, lang)})"
+        + _producer_note(series, lang),
+        subtitle=[word("no_overall_rank", lang)],
+        anchor="start",
+    )
+    chart = alt.LayerChart(layer=[line, labels], title=title, width=WIDTH, height=HEIGHT)
     return with_locale(chart, lang)

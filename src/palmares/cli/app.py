@@ -9,17 +9,70 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from palmares.problems import UsageProblem  # noqa: F401  (re-exported to commands)
+from palmares.problems import InvalidInput, UsageProblem
+
+
+class PalmaresGroup(TyperGroup):
+    """The command group: bad input raised by any command (a usage problem, an unknown name,
+    located problems) is answered on stderr with exit 2, in the console script as in-process
+    (Typer's CliRunner), never a traceback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["palmares_args"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        args = ctx.meta.get("palmares_args", [])
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as problem:
+            texts = [p.to_text() for p in problem.problems]
+            named = blamed(" ".join(texts), args)
+            if named:
+                err(f"error in {named}:")
+            for text in texts:
+                err(text)
+            errors = sum(p.severity == "error" for p in problem.problems)
+            err(f"{errors} error(s); nothing was written")
+            ctx.exit(2)
+        except (UsageProblem, LookupError, FileNotFoundError, IsADirectoryError) as problem:
+            message = str(problem.args[0] if problem.args else problem)
+            if isinstance(problem, OSError) and problem.filename:
+                message = f"{problem.filename}: {problem.strerror or message}"
+            named = blamed(message, args)
+            err(f"error: {named + ': ' if named else ''}{message}")
+            ctx.exit(2)
+
+
+def blamed(message: str, args: list[str]) -> str:
+    """The options whose given value the message is about ("--system 'x'"), when the message
+    does not name them itself: every mistake is answered naming its option."""
+    named = []
+    for i, item in enumerate(args):
+        option, eq, value = item.partition("=")
+        if not option.startswith("--"):
+            continue
+        if not eq:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                continue
+            value = args[i + 1]
+        if value and value in message and option not in message:
+            named.append(f"{option} {value!r}")
+    return ", ".join(dict.fromkeys(named))
+
 
 app = typer.Typer(
     name="palmares",
+    cls=PalmaresGroup,
     help="Build, explain and explore rankings of higher-education institutions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
+NO_DATA_HINT = "make one with: palmares demo --out DIR"
 NO_DATA_MESSAGE = (
     "no dataset: pass --data DIR or --db URL, or set PALMARES_DB or PALMARES_DATA (make one "
     "with: palmares demo --out DIR; load it with: palmares db load DIR)"
@@ -56,9 +109,9 @@ def err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
-def print_table(rows: Any, title: str, caption: str) -> None:
+def print_table(rows: Any, title: str, caption: str, *, lang: str = "en") -> None:
     """A table of records (a DataFrame or a list of dicts): rich on a terminal, wide plain text
-    otherwise."""
+    otherwise; numbers in the language's style (French: decimal comma, thin-space thousands)."""
     import pandas as pd
 
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
@@ -71,21 +124,31 @@ def print_table(rows: Any, title: str, caption: str) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="right" if column in ("rank", "score") else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if _blank(v) else _cell(v) for v in row])
+        table.add_row(*["" if _blank(v) else _cell(v, lang) for v in row])
     console.print(table)
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return type(value).__name__ == "NAType"  # pandas.NA, without importing pandas here
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lang: str = "en") -> str:
     import numpy as np
 
+    from palmares.i18n import gettext
+    from palmares.lang import format_int
+
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, float):
+        return gettext(lang, "yes") if value else ""
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
         if value != 0 and abs(value) < 1e-2:
-            return f"{value:.3g}"
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+            text = f"{value:.3g}"
+        else:
+            text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") if lang == "fr" else text
+    if isinstance(value, (int, np.integer)) and abs(int(value)) >= 10000:
+        return format_int(int(value), lang)
     return str(value)

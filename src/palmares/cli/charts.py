@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path
+from palmares.cli.options import LangOption, ViewOption
 from palmares.problems import UsageProblem
 
 chart_app = typer.Typer(
@@ -26,28 +27,27 @@ SystemOption = Annotated[str, typer.Option("--system", help="Preset id or method
 EditionOption = Annotated[
     str, typer.Option("--edition", help="Edition year (default: the latest).")
 ]
-LangOption = Annotated[str, typer.Option("--lang", help="fr or en.")]
 OutOption = Annotated[Path, typer.Option("--out", help="FILE.png, FILE.svg or FILE.html.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
 
 
-def _context(data: Path | None, system: str, lang: str, out: Path, force: bool) -> Any:
+def _context(
+    data: Path | None, system: str, lang: str, out: Path, force: bool, view: str = "published"
+) -> Any:
     import palmares
     from palmares.charts.render import chart_format
     from palmares.history import EditionSeries
     from palmares.io.atomic import check_target
 
-    if lang not in ("fr", "en"):
-        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
     if not system:
         raise UsageProblem("give --system PRESET (or a methodology TOML)")
     chart_format(out)
     check_target(out, force=force)
     dataset = palmares.load(data_path(data))
     try:
-        return dataset, EditionSeries(dataset, system)
-    except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        return dataset, EditionSeries(dataset, system, view=view)  # type: ignore[arg-type]
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageProblem(f"--system {system}: {error}") from None
 
 
 def _result(series: Any, edition: str) -> Any:
@@ -55,7 +55,8 @@ def _result(series: Any, edition: str) -> Any:
 
     year = parse_edition(edition) if edition else max(series.years)
     if year not in series.years:
-        raise UsageProblem(f"--edition {year}: {series.system} has no such edition")
+        known = ", ".join(map(str, series.years))
+        raise UsageProblem(f"--edition {year}: {series.system} has no such edition ({known})")
     result = series.result(year)
     if result is None:
         raise UsageProblem(f"--edition {year}: no computed result for {series.system}")
@@ -81,15 +82,23 @@ def trajectory(
     out: OutOption,
     data: DataOption = None,
     system: SystemOption = "",
-    lang: LangOption = "en",
+    edition: EditionOption = "",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     force: ForceOption = False,
 ) -> None:
-    """Rank by edition for one or several institutions (bands, ties, methodology changes)."""
+    """Rank by edition for one or several institutions (bands, ties, methodology changes);
+    the trajectory stops at --edition. A system printing no overall rank: A counts."""
     from palmares.charts.trajectory import trajectory_chart
+    from palmares.cli.rank import parse_edition
 
-    dataset, series = _context(data, system, lang, out, force)
+    dataset, series = _context(data, system, lang, out, force, view)
+    year = parse_edition(edition) if edition else None
+    if year is not None and year not in series.years:
+        known = ", ".join(map(str, series.years))
+        raise UsageProblem(f"--edition {year}: {series.system} has no such edition ({known})")
     ids = [dataset.resolve(i) for i in institutions]
-    _write(trajectory_chart(series, ids, lang=lang), out, force)
+    _write(trajectory_chart(series, ids, lang=lang, edition=year), out, force)
 
 
 @chart_app.command()
@@ -99,7 +108,7 @@ def grades(
     data: DataOption = None,
     system: SystemOption = "",
     edition: EditionOption = "",
-    lang: LangOption = "en",
+    lang: LangOption = "",
     force: ForceOption = False,
 ) -> None:
     """Grade sunburst of one institution (a graded system such as u-multirank)."""
@@ -127,7 +136,7 @@ def sdg(
     data: DataOption = None,
     system: SystemOption = "",
     edition: EditionOption = "",
-    lang: LangOption = "en",
+    lang: LangOption = "",
     force: ForceOption = False,
 ) -> None:
     """Per-SDG scores and bands of one institution (the-impact), counted SDGs highlighted."""
@@ -152,7 +161,7 @@ def compare(
     data: DataOption = None,
     system: SystemOption = "",
     edition: EditionOption = "",
-    lang: LangOption = "en",
+    lang: LangOption = "",
     force: ForceOption = False,
 ) -> None:
     """Two to four institutions side by side on one system and edition."""
@@ -194,7 +203,7 @@ def uncertainty_command(
         Path | None, typer.Option("--spec", help="Uncertainty spec TOML (no --intervals).")
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Show the institutions ranked <= N.")] = 20,
-    lang: LangOption = "en",
+    lang: LangOption = "",
     force: ForceOption = False,
 ) -> None:
     """Nominal rank against its Monte Carlo interval (q05-q95) and median, top N + named."""
@@ -208,12 +217,10 @@ def uncertainty_command(
     from palmares.io.atomic import check_target
     from palmares.uncertainty.intervals import IntervalsError, intervals_of, read_intervals
 
-    if lang not in ("fr", "en"):
-        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
     if not edition:
         raise UsageProblem("give --edition YEAR")
-    if top < 0:
-        raise UsageProblem("--top must be >= 0")
+    if top < 1:
+        raise UsageProblem(f"--top {top}: give a number of rows of at least 1")
     ref = _method_ref(method, system)
     year = parse_edition(edition)
     chart_format(out)

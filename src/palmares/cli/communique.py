@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from palmares.cli.app import app, data_path, print_json
+from palmares.cli.options import LangOption, ViewOption
 from palmares.problems import UsageProblem
 
 
@@ -28,7 +29,8 @@ def communique(
             "(default: every system ranking the institution in that edition).",
         ),
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     charts: Annotated[
         bool,
         typer.Option("--charts", help="Write the charts as PNG next to FILE.md and embed them."),
@@ -45,8 +47,8 @@ def communique(
     from palmares.highlights.communique import write_communique
     from palmares.io.atomic import check_target
 
-    if lang not in ("fr", "en"):
-        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
+    if out.suffix.lower() not in (".md", ".markdown"):
+        raise UsageProblem(f"--out {out}: give a Markdown file (FILE.md)")
     if not edition:
         raise UsageProblem("give --edition YEAR")
     year = parse_edition(edition)
@@ -62,6 +64,7 @@ def communique(
             charts_dir=out.parent if charts else None,
             chart_prefix=f"{out.stem}-",
             force=force,
+            view=view,
         )
     except ValueError as error:
         raise UsageProblem(str(error)) from None

@@ -52,8 +52,17 @@ def _options(
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
             raise UsageProblem(f"--delimiter {delimiter!r}: give one character")
-    if decimal is not None and len(decimal) != 1:
-        raise UsageProblem(f"--decimal {decimal!r}: give one character")
+    if decimal is not None and decimal not in (".", ","):
+        raise UsageProblem(f"--decimal {decimal!r}: give '.' or ','")
+    if bundle is not None and not bundle.exists():
+        raise UsageProblem(f"--bundle {bundle}: no such file or folder")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageProblem(f"--encoding {encoding!r}: unknown encoding") from None
     return ReadOptions(
         layout=layout,  # type: ignore[arg-type]
         bundle=bundle,

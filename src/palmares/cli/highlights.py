@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path, print_json
+from palmares.cli.options import LangOption, ViewOption
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[
@@ -19,7 +20,9 @@ EditionOption = Annotated[str, typer.Option("--edition", help="Edition year.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
-def _setup(data: Path | None, system: str, edition: str, institution: str) -> tuple[Any, ...]:
+def _setup(
+    data: Path | None, system: str, edition: str, institution: str, view: str = "published"
+) -> tuple[Any, ...]:
     import palmares
     from palmares.cli.rank import parse_edition
     from palmares.history import EditionSeries
@@ -31,12 +34,15 @@ def _setup(data: Path | None, system: str, edition: str, institution: str) -> tu
         raise UsageProblem("give --edition YEAR")
     dataset = palmares.load(data_path(data))
     try:
-        series = EditionSeries(dataset, system)
-    except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        series = EditionSeries(dataset, system, view=view)  # type: ignore[arg-type]
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageProblem(f"--system {system}: {error}") from None
     year = parse_edition(edition)
     if year not in series.years:
-        raise UsageProblem(f"--edition {edition}: {series.system} has no such edition")
+        known = ", ".join(map(str, series.years)) or "none"
+        raise UsageProblem(
+            f"--edition {edition}: {series.system} has no such edition (editions: {known})"
+        )
     ident = series.history(institution).institution
     return dataset, series, year, ident, data_hash(dataset)
 
@@ -47,7 +53,8 @@ def highlights(
     data: DataOption = None,
     system: SystemOption = "",
     edition: EditionOption = "",
-    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "en",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     as_json: JsonOption = False,
     uncertainty: Annotated[
         Path | None,
@@ -60,9 +67,9 @@ def highlights(
     """The facts of one institution in one edition, most newsworthy first, with their numbers."""
     from palmares.highlights import facts, render_all
 
-    if lang not in ("fr", "en"):
-        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
-    dataset, series, year, ident, digest = _setup(data, system, edition, institution)
+    if not 0 < robust <= 1:
+        raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
+    dataset, series, year, ident, digest = _setup(data, system, edition, institution, view)
     found = facts(series, ident, year, data_hash=digest)
     if uncertainty is not None:
         found = _with_intervals(found, series, ident, year, uncertainty, digest, robust)
@@ -98,6 +105,7 @@ def check(
     system: SystemOption = "",
     edition: EditionOption = "",
     claim: Annotated[str, typer.Option("--claim", help="KIND=VALUE, e.g. percentile=15.")] = "",
+    lang: LangOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Whether a claim (KIND=VALUE) holds, with the proof and the correct phrasing."""
@@ -118,7 +126,9 @@ def check(
     if as_json:
         print_json(verdict.to_json())
         return
-    typer.echo(f"{claim}: {'true' if verdict.holds else 'false'}")
-    typer.echo(f"proof: {verdict.proof}")
+    from palmares.i18n import gettext as _
+
+    typer.echo(f"{claim}: {_(lang, 'true') if verdict.holds else _(lang, 'false')}")
+    typer.echo(f"{_(lang, 'proof')}: {verdict.proof}")
     typer.echo(f"fr: {verdict.correct_text_fr}")
     typer.echo(f"en: {verdict.correct_text_en}")

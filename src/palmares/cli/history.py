@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path, print_json, print_table
+from palmares.cli.options import LangOption, ViewOption
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[
@@ -21,7 +22,6 @@ SystemOption = Annotated[
 ]
 MethodOption = Annotated[str | None, typer.Option("--method", help="Alias of --system.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-LangOption = Annotated[str, typer.Option("--lang", help="fr or en.")]
 SourceOption = Annotated[
     str,
     typer.Option(
@@ -57,25 +57,19 @@ def _ref(system: str | None, method: str | None) -> str:
     return ref
 
 
-def _lang(lang: str) -> str:
-    if lang not in ("fr", "en"):
-        raise UsageProblem(f"--lang {lang!r}: expected fr or en")
-    return lang
-
-
 def _source(source: str) -> Any:
     if source not in ("auto", "computed", "published"):
         raise UsageProblem(f"--source {source!r}: expected auto, computed or published")
     return source
 
 
-def _series(data: Path | None, ref: str, source: str) -> Any:
+def _series(data: Path | None, ref: str, source: str, view: str = "published") -> Any:
     import palmares
     from palmares.history import EditionSeries
 
     dataset = palmares.load(data_path(data))
     try:
-        return EditionSeries(dataset, ref, source=_source(source))
+        return EditionSeries(dataset, ref, source=_source(source), view=view)  # type: ignore[arg-type]
     except ValueError as error:
         raise UsageProblem(str(error)) from None
 
@@ -87,17 +81,17 @@ def history(
     system: SystemOption = None,
     method: MethodOption = None,
     source: SourceOption = "auto",
-    lang: LangOption = "en",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     as_json: JsonOption = False,
 ) -> None:
     """One institution across a system's editions: ranks, movements, bands, groups, streaks."""
-    lang = _lang(lang)
-    series = _series(data, _ref(system, method), source)
+    series = _series(data, _ref(system, method), source, view)
     hist = series.history(institution)
     if as_json:
         print_json(hist.to_json(lang))
         return
-    frame = hist.to_frame(lang)
+    frame = hist.to_frame(lang, missing=True)
     # Columns empty in every edition (no bands in a palmarès) say nothing.
     columns = [
         c
@@ -108,6 +102,13 @@ def history(
         f"first edition of {hist.system}: {hist.system_first_edition}; "
         f"{hist.participation} participation(s), first in {hist.first_edition}"
     )
+    unknown = [str(y) for y in hist.editions if not hist.row(y)["field_known"]]
+    if unknown:
+        # said once: a partial import gives no field size, share or first edition
+        caption = (
+            f"field size unknown in {', '.join(unknown)} (partial import); "
+            f"{hist.participation} participation(s)"
+        )
     print_table(frame[columns], f"{hist.name} ({hist.institution}) in {hist.system}", caption)
 
 
@@ -119,7 +120,8 @@ def network(
     method: MethodOption = None,
     edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
     source: SourceOption = "auto",
-    lang: LangOption = "en",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     as_json: JsonOption = False,
 ) -> None:
     """A network's schools in one edition: ranked members, country field, entrants, movements."""
@@ -128,8 +130,7 @@ def network(
 
     if not edition:
         raise UsageProblem("give --edition YEAR")
-    lang = _lang(lang)
-    series = _series(data, _ref(system, method), source)
+    series = _series(data, _ref(system, method), source, view)
     summary = network_summary(series, network_id, None, parse_edition(edition), lang=lang)
     if as_json:
         print_json(summary.to_json())

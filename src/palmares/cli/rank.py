@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path, print_json, print_table
+from palmares.cli.options import LangOption, TopOption, ViewOption, check_choice, unknown
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[
@@ -24,7 +25,6 @@ EditionOption = Annotated[
     str, typer.Option("--edition", help="Edition year (2011 or 2010-11 for the 2010-11 table).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-LangOption = Annotated[str, typer.Option("--lang", help="fr or en.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed recorded in the result.")]
 
 
@@ -71,13 +71,105 @@ def _weights(items: list[str]) -> dict[str, float]:
     return out
 
 
-def compute(data: Path | None, ref: str, edition: int, seed: int) -> Any:
+def compute(data: Path | None, ref: str, edition: int, seed: int, dataset: Any = None) -> Any:
     """Load the bundle and run the methodology (the library call every command shares)."""
     import palmares
     from palmares.engine import run
 
-    dataset = palmares.load(data_path(data))
-    return run(dataset, ref, edition, seed=seed)
+    if dataset is None:
+        dataset = palmares.load(data_path(data))
+    try:
+        return run(dataset, ref, edition, seed=seed)
+    except (KeyError, FileNotFoundError) as error:
+        raise UsageProblem(f"--edition {edition} / --method {ref}: {_message(error)}") from None
+
+
+def _message(error: BaseException) -> str:
+    return str(error.args[0]) if error.args else str(error)
+
+
+OUT_FORMATS = (".csv", ".json", ".parquet", ".xlsx")
+
+
+def check_out(out: Path | None, force: bool) -> None:
+    """``--out``: a file with a known extension, not a folder, not existing unless --force."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise UsageProblem(
+            f"--out {out}: is a folder; give a file ending in {', '.join(OUT_FORMATS)}"
+        )
+    if out.suffix.lower() not in OUT_FORMATS:
+        raise UsageProblem(
+            unknown("--out", out.suffix or str(out), OUT_FORMATS, "output format (extension)")
+        )
+    if out.exists() and not force:
+        raise UsageProblem(f"--out {out}: exists; pass --force to replace it")
+    if not out.parent.exists():
+        raise UsageProblem(f"--out {out}: the folder {out.parent} does not exist")
+
+
+def _values(dataset: Any, column: str) -> list[str]:
+    inst = dataset.institutions
+    if column not in inst:
+        return []
+    return sorted({str(v) for v in inst[column].dropna().tolist() if str(v)})
+
+
+def check_filters(
+    dataset: Any, country: str | None, region: str | None, where: dict[str, Any]
+) -> dict[str, Any]:
+    """Peer filters with every value known to the bundle (case-insensitive codes), else exit 2
+    naming the valid or closest values; every problem at once."""
+    problems: list[str] = []
+    filters: dict[str, Any] = {}
+    for option, column, value in (
+        ("--country", "country", country),
+        ("--region", "region_code", region),
+    ):
+        if not value:
+            continue
+        known = _values(dataset, column)
+        match = {k.upper(): k for k in known}.get(value.strip().upper())
+        if match is None:
+            problems.append(unknown(option, value, known, column.replace("_", " ")))
+        else:
+            filters[column] = match
+    attributes = [
+        c for c in dataset.institutions.columns if c not in ("id", "name", "name_en", "name_fr")
+    ]
+    for key, value in where.items():
+        if key not in attributes:
+            problems.append(unknown("--where", key, attributes, "attribute"))
+            continue
+        known = _values(dataset, key)
+        wanted = [v.strip() for v in str(value).split(",")]
+        missing = [v for v in wanted if v not in known]
+        if missing:
+            problems.extend(
+                unknown("--where", f"{key}={v}", known, f"value of {key}") for v in missing
+            )
+        else:
+            filters[key] = value
+    if problems:
+        raise UsageProblem("\n".join(problems))
+    return filters
+
+
+def check_network(dataset: Any, network: str | None) -> None:
+    if network:
+        known = sorted(set(dataset.networks["network"].dropna().astype(str)))
+        check_choice("--network", network, known, "network")
+
+
+def check_criteria(result: Any, chosen: list[str] | None, weights: dict[str, float]) -> None:
+    nodes = [n for n in result.tree.ids if n != result.tree.roots[0]]
+    problems = [
+        unknown("--criteria", c, nodes, "criterion") for c in chosen or [] if c not in nodes
+    ]
+    problems += [unknown("--weight", k, nodes, "criterion") for k in weights if k not in nodes]
+    if problems:
+        raise UsageProblem("\n".join(problems))
 
 
 @app.command()
@@ -102,50 +194,93 @@ def rank(
     weight: Annotated[
         list[str] | None, typer.Option("--weight", help="New weight ID=W (repeatable).")
     ] = None,
-    top: Annotated[int | None, typer.Option("--top", help="Show the first K rows.")] = None,
+    top: TopOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the table (.csv .json .parquet .xlsx).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out.")] = False,
-    lang: LangOption = "en",
+    lang: LangOption = "",
+    view: ViewOption = "published",
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Rank an edition with a methodology; re-rank on chosen criteria, weights and peers."""
+    import json
+
+    import palmares
+    from palmares.i18n import gettext as _
+    from palmares.i18n import ngettext
+    from palmares.ranking_table import published_view
+
     year = parse_edition(edition) if edition else None
     if year is None:
         raise UsageProblem("give --edition YEAR")
-    filters: dict[str, Any] = _pairs(where or [], "--where")
-    if country:
-        filters["country"] = country
-    if region:
-        filters["region_code"] = region
+    check_out(out, force)
+    dataset = palmares.load(data_path(data))
+    filters = check_filters(dataset, country, region, _pairs(where or [], "--where"))
+    check_network(dataset, network)
     chosen = [c.strip() for c in criteria.split(",") if c.strip()] if criteria else None
     new_weights = _weights(weight or [])
-    result = compute(data, _method_ref(method, system), year, seed)
+    result = compute(data, _method_ref(method, system), year, seed, dataset)
+    check_criteria(result, chosen, new_weights)
     personalised = bool(chosen or new_weights or filters or network)
     if personalised:
-        result = result.personalise(chosen, new_weights, filters, network=network)
+        try:
+            result = result.personalise(chosen, new_weights, filters, network=network)
+        except (ValueError, KeyError) as error:
+            raise UsageProblem(_message(error)) from None
     frame = result.to_frame(lang, nodes=False)
     frame = frame[frame["rank"] > 0] if personalised else frame
+    if personalised and frame.empty:
+        raise UsageProblem("no institution of the edition passes these filters (nothing ranked)")
+    # Personalised rankings are palmares' own computation: ranks, labelled (contracts 12).
+    if view == "published" and not personalised:
+        frame = published_view(frame, grade_counts=result.methodology.ranking.by == "grade_counts")
     shown = frame.head(top) if top else frame
     statement = result.personalisation.describe() if result.personalisation is not None else ""
     if out is not None:
-        result.write(out, lang=lang, force=force)
+        try:
+            result.write(out, lang=lang, force=force)
+        except (OSError, ValueError) as error:
+            raise UsageProblem(f"--out {out}: {_message(error)}") from None
     if as_json:
-        document = result.to_json(lang)
-        document["results"] = document["results"][: top or None]
+        document = {**result.meta, "field_size": result.field_size}
+        document["view"] = "producer" if personalised else view
+        document["results"] = json.loads(shown.to_json(orient="records", double_precision=15))
         document["personalisation"] = statement or None
         print_json(document)
         return
-    columns = ["rank_display", "name", "country", "score", "band", "group"]
+    columns = ["rank_display", "name", "country", "score", "grades_A", "band", "group"]
     columns = [c for c in columns if c in shown and shown[c].astype(str).str.len().gt(0).any()]
-    title = f"{result.system} {result.edition}: {result.methodology.methodology.label_en}"
-    caption = (
-        f"{result.field_size} ranked; methodology {result.methodology_hash[:12]}, "
-        f"data {result.data_hash[:12]}" + (f"\n{statement}" if statement else "")
+    if "rank_display" in columns and shown["rank_display"].isna().all():
+        columns.remove("rank_display")
+    if result.methodology.ranking.by == "grade_counts":
+        columns = [c for c in columns if c != "score"]
+    if view == "published" and not personalised:
+        columns = [c for c in columns if c != "band"]  # the rank column shows the band
+    label = (
+        result.methodology.methodology.label_fr
+        if lang == "fr" and result.methodology.methodology.label_fr
+        else result.methodology.methodology.label_en
     )
-    print_table(shown[columns].rename(columns={"rank_display": "rank"}), title, caption)
+    title = f"{label} {result.edition}"
+    if view == "producer" or personalised:
+        title += " - " + _(lang, "computed by palmares (producer view)")
+    caption = (
+        ngettext(lang, "{n} institution ranked", "{n} institutions ranked", result.field_size)
+        + f"; methodology {result.methodology_hash[:12]}, data {result.data_hash[:12]}"
+        + (f"\n{statement}" if statement else "")
+    )
+    headers = {
+        "rank_display": _(lang, "Rank"),
+        "name": _(lang, "Institution"),
+        "country": _(lang, "Country"),
+        "score": _(lang, "Score"),
+        "grades_A": _(lang, "A grades"),
+        "band": _(lang, "Band"),
+        "group": _(lang, "Group"),
+    }
+    print_table(shown[columns].rename(columns=headers), title, caption, lang=lang)
 
 
 @app.command()
@@ -155,7 +290,7 @@ def explain(
     method: MethodOption = None,
     system: SystemOption = None,
     edition: EditionOption = "",
-    lang: LangOption = "en",
+    lang: LangOption = "",
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -74,6 +75,8 @@ def uncertainty(
         raise UsageProblem("give --draws N (N >= 1)")
     if workers is not None and scheduler is not None:
         raise UsageProblem("give --workers N or --scheduler ADDR, not both")
+    if scheduler is not None and not re.fullmatch(r"(?:[a-z]+://)?[^:/\s]+:\d{1,5}", scheduler):
+        raise UsageProblem(f"--scheduler {scheduler!r}: give an address such as tcp://HOST:PORT")
     if workers is not None and workers < 1:
         raise UsageProblem("--workers must be >= 1")
     if top_k is not None and top_k < 1:

@@ -578,7 +578,11 @@ class Phrasing(Renderer):
 
 
 def _series_for(
-    dataset: Any, institution: str, edition: int, systems: Sequence[Any] | None
+    dataset: Any,
+    institution: str,
+    edition: int,
+    systems: Sequence[Any] | None,
+    view: str = "published",
 ) -> list[Any]:
     """One EditionSeries per chosen system, cut at ``edition`` (a 2023 draft shows no 2024).
 
@@ -599,7 +603,12 @@ def _series_for(
             if explicit:
                 raise ValueError(f"{full.system} has no edition {edition}")
             continue
-        series = EditionSeries(dataset, system, editions=[y for y in full.years if y <= edition])
+        series = EditionSeries(
+            dataset,
+            system,
+            editions=[y for y in full.years if y <= edition],
+            view=view,  # type: ignore[arg-type]
+        )
         if not series.history(institution).row(edition)["ranked"]:
             if explicit:
                 raise ValueError(f"{institution} is not ranked in {full.system} {edition}")
@@ -655,7 +664,7 @@ def _charts(
     name = phrasing.labels.institution(institution)
     label = phrasing.labels.node(series.system)
     built: list[tuple[str, Any]] = [
-        ("trajectory", trajectory_chart(series, [institution], lang=lang))
+        ("trajectory", trajectory_chart(series, [institution], lang=lang, edition=edition))
     ]
     result = series.result(edition)
     if result is not None:
@@ -690,20 +699,22 @@ def communique(
     force: bool = True,
     data_hash: str | None = None,
     html: bool = True,
+    view: str = "published",
 ) -> Communique:
     """A press-release draft for ``institution`` in ``edition`` across ``systems`` (default:
     every system of the bundle ranking it in that edition).
 
     With ``charts_dir`` the charts are written there as PNG (``{chart_prefix}{system}-{kind}
     .png``, refused if one exists unless ``force``) and linked relative to that folder: write
-    the Markdown into it. ``html`` sets ordinal suffixes in ``<sup>``."""
+    the Markdown into it. ``html`` sets ordinal suffixes in ``<sup>``. ``view``: the published
+    view (default) or the producer view (computed positions inside bands)."""
     from palmares.charts.render import render as render_chart
     from palmares.io import data_hash as hash_of
     from palmares.io.atomic import atomic_path, check_target
 
     lang = check_lang(lang)
     ident = dataset.resolve(institution)
-    chosen = _series_for(dataset, ident, int(edition), systems)
+    chosen = _series_for(dataset, ident, int(edition), systems, view)
     if not chosen:
         raise ValueError(f"{ident} is not ranked in any system's {edition} edition")
     digest = data_hash if data_hash is not None else hash_of(dataset)

@@ -5,7 +5,8 @@ Every fact carries the numbers that prove it in ``values``. Ranks stated as "top
 never flatters.
 
 Priority (higher is more newsworthy): each kind has a base priority (:data:`BASE_PRIORITY`); a
-first place (overall, national, regional) adds 30; a movement adds its places (capped at 20)
+first place adds 30 (overall; national in a field of five or more, also in a named dimension of
+a system ranked on grade counts), a regional one 10; a movement adds its places (capped at 20)
 when it gains and subtracts 20 when it loses; a movement across a methodology change loses 10.
 Facts are sorted by priority, then by the order of :data:`BASE_PRIORITY`.
 """
@@ -152,8 +153,18 @@ class Context:
         return nodes[nodes["edition"] == (self.edition if edition is None else edition)]
 
 
+def positioned(row: Mapping[str, Any]) -> bool:
+    """Whether the row states an overall position: an exact rank or a printed band (not in the
+    published view of a system that prints no overall rank, U-Multirank)."""
+    ranked = row.get("ranked", True)
+    return bool(ranked) and (int(row.get("rank") or 0) > 0 or bool(row.get("band")))
+
+
 def worse_rank(row: Mapping[str, Any]) -> int:
-    """The worse end of the rank: the band's upper bound for a printed band, else the rank."""
+    """The worse end of the rank: the band's upper bound for a printed band, else the rank
+    (0 when no overall position is stated)."""
+    if not positioned(row):
+        return 0
     if row.get("band"):
         hi = int(row.get("band_hi") or row.get("rank_hi") or 0)
         # an open band ("1001+") ends at the foot of the table
@@ -181,12 +192,13 @@ def build_rank(c: Context) -> list[Fact]:
     """Overall exact rank (not a printed band), then exact ranks in per-node tables."""
     r = c.row
     out: list[Fact] = []
-    if r["ranked"] and not r.get("band"):
+    if positioned(r) and not r.get("band"):
         values = {
             "node": None,
             "rank": int(r["rank"]),
             "tie_size": int(r["tie_size"]),
-            "field_size": int(r["field_size"]),
+            # a partial import: the field size is unknown, no "of N" (contracts section 12)
+            "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
         }
         out.append(c.fact("rank", values, _first_bonus(int(r["rank"]))))
     nodes = c.nodes()
@@ -220,7 +232,7 @@ def _movement_fact(c: Context, previous: int) -> Fact | None:
 
 def build_movement(c: Context, earlier: int | None = None) -> list[Fact]:
     """Against the previous edition and, as a second fact, an earlier one (``back`` editions)."""
-    if not c.row["ranked"]:
+    if not positioned(c.row):
         return []
     out: list[Fact] = []
     previous = c.row.get("previous_edition")
@@ -239,11 +251,11 @@ def build_movement(c: Context, earlier: int | None = None) -> list[Fact]:
 
 def build_percentile(c: Context) -> list[Fact]:
     r = c.row
-    if not r["ranked"] or not r["field_size"]:
+    if not positioned(r) or not r["field_size"] or not r.get("field_known", True):
         return []
     rank = worse_rank(r)
     top = top_percent(rank, int(r["field_size"]))
-    if top >= 100:  # "top 100 %" says nothing
+    if top > 50:  # "top 72 %" is no highlight (and "top 100 %" says nothing)
         return []
     values = {
         "rank": rank,
@@ -270,10 +282,14 @@ def build_group_position(c: Context) -> list[Fact]:
 
 def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]:
     r = c.row
-    if not r["ranked"] or not r[f"{prefix}_field_size"] or not scope:
+    if not positioned(r) or not r[f"{prefix}_field_size"] or not scope:
         return []
-    # The worse end: a rank derived from printed bands is a range.
-    rank = int(r[f"{prefix}_rank_worst"] or r[f"{prefix}_rank"])
+    # In a band (contracts section 6): 1 + the compatriots in better bands, ex aequo with those
+    # of the same band; a rank derived otherwise from printed intervals: the worse end.
+    if r.get("band"):
+        rank = int(r[f"{prefix}_rank"])
+    else:
+        rank = int(r[f"{prefix}_rank_worst"] or r[f"{prefix}_rank"])
     values = {
         "node": None,
         "scope": scope,
@@ -283,9 +299,11 @@ def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]
     }
     if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
         return []  # the whole field is one country: the national rank is the rank
+    if int(r[f"{prefix}_field_size"]) < 2:
+        return []  # "1st of the 1 institution ranked in its region" is no highlight
     # A first place among fewer than five is worth little more than any other rank.
     big = int(r[f"{prefix}_field_size"]) >= 5
-    weight = (2 if prefix == "national" else 1) if big else 0
+    weight = (3 if prefix == "national" else 1) if big else 0
     return [c.fact(kind, values, _first_bonus(rank) * weight // 3)]
 
 
@@ -342,7 +360,7 @@ def build_dimension_ranks(c: Context) -> list[Fact]:
     region = _attribute(c, "region") or _attribute(c, "region_code")
     out: list[Fact] = []
     for kind, column, scope, weight in (
-        ("national_rank", "country", _attribute(c, "country"), 2),
+        ("national_rank", "country", _attribute(c, "country"), 3),
         ("regional_rank", "region_code", region, 1),
     ):
         code = standings[column].get(entity)
@@ -353,9 +371,12 @@ def build_dimension_ranks(c: Context) -> list[Fact]:
             continue  # the whole field is one country: the dimension's rank says it
         ranks = 1 + (peers > mine).sum(axis=0)
         ties = (peers == mine).sum(axis=0)
-        # A first place among fewer than five is worth little more than any other rank.
+        # A first place among fewer than five is worth little more than any other rank; a
+        # national first in a named dimension is as newsworthy as an overall one (U-Multirank
+        # prints no overall rank: its own releases lead with these).
         w = weight if len(peers) >= 5 else 0
         for node, rank, tie in zip(dims, ranks.tolist(), ties.tolist(), strict=True):
+            first = int(rank) == 1 and w > 0
             values = {
                 "node": node,
                 "scope": scope,
@@ -364,7 +385,9 @@ def build_dimension_ranks(c: Context) -> list[Fact]:
                 "field_size": len(peers),
                 "grade": "A",
             }
-            out.append(c.fact(kind, values, -20 + _first_bonus(int(rank)) * w // 3))
+            out.append(
+                c.fact(kind, values, (0 if first else -20) + _first_bonus(int(rank)) * w // 3)
+            )
     return out
 
 
@@ -388,7 +411,7 @@ def build_band(c: Context) -> list[Fact]:
         "band": r["band"],
         "band_lo": int(r["band_lo"]),
         "band_hi": int(r["band_hi"]),
-        "field_size": int(r["field_size"]),
+        "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
     }
     return [c.fact("band", values)]
 
@@ -410,12 +433,14 @@ def build_band_change(c: Context) -> list[Fact]:
 
 def build_top_n(c: Context) -> list[Fact]:
     r = c.row
-    if not r["ranked"]:
+    if not positioned(r):
         return []
     out: list[Fact] = []
     rank = worse_rank(r)
     n = _ladder(rank, c.ladder)
-    if n:
+    field = int(r["field_size"] or 0)
+    # top N with N at least the field is no highlight (nor with an unknown field)
+    if n and r.get("field_known", True) and n < field:
         values = {"scope": "world", "n": n, "rank": rank, "band": r.get("band")}
         out.append(c.fact("top_n", values))
     country = _attribute(c, "country")
@@ -456,8 +481,9 @@ def build_grade_count_change(c: Context) -> list[Fact]:
 
 
 def build_participation(c: Context) -> list[Fact]:
-    if not c.row["ranked"]:
-        return []
+    first = c.series.first_edition()
+    if not c.row["ranked"] or first is None or not c.series.field_known(first):
+        return []  # the first edition known only from a partial import: no "first edition"
     values = {
         "count": int(c.row["participation"]),
         "streak": int(c.row["streak"]),
@@ -467,6 +493,8 @@ def build_participation(c: Context) -> list[Fact]:
 
 
 def build_field_size(c: Context) -> list[Fact]:
+    if not c.row.get("field_known", True):
+        return []
     count = int(c.row.get("field_size") or c.series.field_size(c.edition))
     values: dict[str, Any] = {
         "count": count,
@@ -481,6 +509,8 @@ def build_field_size(c: Context) -> list[Fact]:
 def build_field_growth(c: Context) -> list[Fact]:
     previous = c.row.get("previous_edition")
     if not previous or not c.row.get("field_growth"):
+        return []
+    if not (c.row.get("field_known", True) and c.series.field_known(int(previous))):
         return []
     values = {
         "previous_edition": int(previous),
@@ -549,7 +579,7 @@ def build_trajectory(c: Context) -> list[Fact]:
         year: int(c.history.row(year)["rank"])
         for year in c.history.editions
         if year <= c.edition
-        and c.history.row(year)["ranked"]
+        and int(c.history.row(year)["rank"] or 0) > 0
         and not c.history.row(year).get("band")
     }
     return [c.fact("trajectory", {"ranks": ranks})] if len(ranks) >= 2 else []
@@ -616,10 +646,15 @@ def build_network_facts(c: Context) -> list[Fact]:
     """network_summary, network_movement and network_entrant for each network of the school."""
     out: list[Fact] = []
     networks = c.row.get("networks") or {}
+    if not c.row.get("field_known", True):
+        return []  # a partial import: no share of an unknown field, no order of entry
     country = _attribute(c, "country")
+    # No overall rank published (U-Multirank): no leader of the network, no movements.
+    ordered = c.series.publishes_rank(c.edition)
     for net in networks:
         s = network_summary(c.series, net, None, c.edition)
         ranked = [m.institution for m in s.members_ranked]
+        first_member = s.first_member if ordered else None
         out.append(
             c.fact(
                 "network_summary",
@@ -630,12 +665,12 @@ def build_network_facts(c: Context) -> list[Fact]:
                     "country": country,
                     "country_field": int(s.country_field.get(country or "", 0)),
                     "members_in_country": sum(m.country == country for m in s.members_ranked),
-                    "first_member": s.first_member,
+                    "first_member": first_member,
                 },
-                10 if s.first_member == c.history.institution else 0,
+                10 if first_member == c.history.institution else 0,
             )
         )
-        if s.previous_edition is not None and (s.improved or s.kept or s.declined):
+        if ordered and s.previous_edition is not None and (s.improved or s.kept or s.declined):
             values = {
                 "network": net,
                 "network_name": s.network_name,
@@ -711,10 +746,10 @@ def build_band_stability(c: Context) -> list[Fact]:
 
 def build_top_n_change(c: Context) -> list[Fact]:
     previous = c.row.get("previous_edition")
-    if not previous or not c.row["ranked"]:
+    if not previous or not positioned(c.row):
         return []
     before = c.history.row(int(previous))
-    if not before["ranked"]:
+    if not positioned(before):
         return []
     n = _ladder(worse_rank(c.row), c.ladder)
     previous_n = _ladder(worse_rank(before), c.ladder)
@@ -731,8 +766,10 @@ def build_top_n_change(c: Context) -> list[Fact]:
 
 def build_national_leader_change(c: Context) -> list[Fact]:
     country = _attribute(c, "country")
-    if not country or not c.row["ranked"] or not c.row.get("previous_edition"):
+    if not country or not positioned(c.row) or not c.row.get("previous_edition"):
         return []
+    if not c.series.publishes_rank(c.edition):
+        return []  # no overall rank published: no overall leader either
     change = leader_change(c.series, None, c.edition, country=country)
     entity = c.row.get("entity") or c.history.institution
     if not change.changed or entity not in change.leaders:
@@ -748,8 +785,8 @@ def build_national_leader_change(c: Context) -> list[Fact]:
 
 def build_system_first_edition(c: Context) -> list[Fact]:
     first = c.series.first_edition()
-    if first is None:
-        return []
+    if first is None or not c.series.field_known(first):
+        return []  # known only from a partial import: "exists since 2023" would be invented
     return [c.fact("system_first_edition", {"system": c.history.system, "first_edition": first})]
 
 

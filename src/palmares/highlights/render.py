@@ -175,6 +175,10 @@ class Renderer:
         """ "X est 3e ex aequo des 169 écoles classées" and its English and noun forms."""
         name, noun = self.name(fact), self.noun(fact)
         where = f" {scope}" if scope else ""
+        if field is None:  # a partial import: the field size is unknown, no "of N"
+            label = rank_label(rank, tie, "ex-aequo", self.lang, prose=True, html=self.html)
+            verb = "est" if self.lang == "fr" else "is"
+            return f"{name} {verb} {label}{where}{self._tie(fact, tie)}."
         if self.lang == "en":
             label = rank_label(rank, tie, "ex-aequo", "en", prose=True, html=self.html)
             return (
@@ -295,6 +299,10 @@ class Renderer:
 
     def band(self, f: Fact) -> str:
         v = f.values
+        if v["field_size"] is None:  # a partial import: no "of N"
+            if self.lang == "fr":
+                return f"{self.name(f)} est dans la tranche {v['band']}."
+            return f"{self.name(f)} is in the {v['band']} band."
         field, plural = self.n(v["field_size"]), self.plural(f, v["field_size"])
         if self.lang == "fr":
             return (

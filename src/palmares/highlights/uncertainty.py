@@ -20,6 +20,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from palmares.highlights.facts import BASE_PRIORITY, KINDS, Context, Fact, context
 from palmares.history import EditionSeries
 from palmares.lang import NARROW_NBSP, NBSP, format_percent
@@ -55,9 +57,14 @@ def check_edition(series: EditionSeries, edition: int, intervals: Intervals) -> 
             f"{series.system} {edition} is read from a published table: intervals of computed "
             "ranks do not apply to it"
         )
-    standings = series.standings(edition)
+    # Intervals are of computed ranks (contracts section 12: shown as computed, the published
+    # band beside them), whatever the view.
+    result = series.result(edition)
+    assert result is not None
+    ranked = result.ranking.rank > 0
+    ids = [i for i, keep in zip(result.institutions, ranked.tolist(), strict=True) if keep]
     intervals.check_ranks(
-        standings.index, standings["rank"].to_numpy(), f"{series.system} {edition}"
+        pd.Index(ids, name="id"), result.ranking.rank[ranked], f"{series.system} {edition}"
     )
 
 
@@ -65,9 +72,12 @@ def _rank_interval(c: Context, row: Mapping[str, Any], intervals: Intervals) -> 
     r = c.row
     if not r["ranked"] or not _finite(row.get("q05")) or not _finite(row.get("q95")):
         return []
+    result = c.series.result(c.edition)
+    assert result is not None
+    i = result.position(str(r.get("entity") or c.history.institution))
     values: dict[str, Any] = {
-        "rank": int(r["rank"]),
-        "tie_size": int(r["tie_size"] or 1),
+        "rank": int(result.ranking.rank[i]),
+        "tie_size": int(result.ranking.tie_size[i] or 1),
         "q05": int(row["q05"]),
         "q95": int(row["q95"]),
         "median": int(row["median_rank"]) if _finite(row.get("median_rank")) else None,

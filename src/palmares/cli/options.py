@@ -1,0 +1,108 @@
+"""One vocabulary of options for every command: language, view, --top, and the answer to a
+mistyped value (the valid or closest ones, from rapidfuzz).
+
+A bad value raises :class:`typer.BadParameter` from the option's callback, so Click prints
+"Invalid value for '--OPTION'" and exits 2; other mistakes raise :class:`UsageProblem` (exit 2)
+with a message naming the option.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Annotated
+
+import typer
+from rapidfuzz import process
+
+from palmares.problems import UsageProblem
+
+LANG_ENV = "PALMARES_LANG"
+DEFAULT_LANG = "fr"
+
+
+def closest(value: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    """The choices closest to ``value`` (best first; rapidfuzz WRatio, score >= 60)."""
+    options = sorted({str(c) for c in choices})
+    found = process.extract(str(value), options, limit=limit, score_cutoff=60)
+    return [match for match, _, _ in found]
+
+
+def unknown(option: str, value: str, choices: Iterable[str], what: str = "value") -> str:
+    """``--option 'value': unknown <what>; did you mean A, B? (valid: ...)`` in one line."""
+    options = sorted({str(c) for c in choices})
+    near = closest(value, options)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    shown = ", ".join(options[:20]) + (", ..." if len(options) > 20 else "")
+    valid = f" (valid: {shown})" if options else " (none in this dataset)"
+    return f"{option} {value!r}: unknown {what}{hint}{valid}"
+
+
+def check_choice(option: str, value: str, choices: Iterable[str], what: str = "value") -> str:
+    """``value`` if it is one of ``choices``, else a UsageProblem naming the closest ones."""
+    options = [str(c) for c in choices]
+    if value in options:
+        return value
+    raise UsageProblem(unknown(option, value, options, what))
+
+
+def languages() -> tuple[str, ...]:
+    from palmares.i18n import languages as catalogue_languages
+    from palmares.lang import LANGS
+
+    # A language needs its words (a catalogue) and its number formats (palmares.lang).
+    return tuple(lang for lang in catalogue_languages() if lang in LANGS)
+
+
+def normalise_lang(value: str | None) -> str:
+    """``--lang`` (any case), else $PALMARES_LANG, else French; an unknown one exits 2."""
+    raw = value if value else os.environ.get(LANG_ENV) or DEFAULT_LANG
+    lang = raw.strip().lower().replace("_", "-").split("-")[0]
+    valid = languages()
+    if lang not in valid:
+        near = closest(raw, valid)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise typer.BadParameter(f"unknown language {raw!r}{hint} (valid: {', '.join(valid)})")
+    return lang
+
+
+def _lang_callback(value: str | None) -> str:
+    return normalise_lang(value)
+
+
+def _view_callback(value: str) -> str:
+    from palmares.history import VIEWS
+
+    view = value.strip().lower()
+    if view not in VIEWS:
+        raise typer.BadParameter(f"{value!r}: expected {' or '.join(VIEWS)}")
+    return view
+
+
+def _top_callback(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value}: give a number of rows of at least 1")
+    return value
+
+
+LangOption = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        callback=_lang_callback,
+        help=f"Language of the output: fr or en (default: ${LANG_ENV}, else fr).",
+    ),
+]
+ViewOption = Annotated[
+    str,
+    typer.Option(
+        "--view",
+        callback=_view_callback,
+        help="published (what the publisher prints: bands stay bands, no U-Multirank overall "
+        "rank) or producer (palmares' computed positions, labelled).",
+    ),
+]
+TopOption = Annotated[
+    int | None,
+    typer.Option("--top", callback=_top_callback, help="Show the first N rows (N >= 1)."),
+]
