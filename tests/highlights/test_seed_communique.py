@@ -32,7 +32,7 @@ def test_docs_example_is_regenerated_and_states_only_its_facts_numbers(
     if lang == "fr":
         assert "16<sup>e</sup> ex aequo des 169 écoles" in text
         assert "top 10\u00a0%" in text and "1<sup>re</sup> des 20 écoles" in text
-        assert "6<sup>e</sup> des 41 établissements classés en France" in text
+        assert "6<sup>e</sup> ex aequo des 41 établissements classés en France" in text
         assert "sur 10 points au lieu de 5" in text
     else:
         assert "joint 16<sup>th</sup> of the 169 schools" in text

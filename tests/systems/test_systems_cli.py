@@ -101,7 +101,7 @@ def test_unknown_readymade_or_criterion_exits_2(cli, tmp_path: Path) -> None:
         "rank", "--data", str(data), "--system", "u-multirank", "--edition", "2021",
         "--criteria", "nope",
     )  # fmt: skip
-    assert code == 2 and "unknown criterion 'nope'" in err
+    assert code == 2 and "--criteria 'nope': unknown criterion" in err
 
 
 def test_preset_worlds_keep_not_applicable_cells() -> None:

@@ -245,6 +245,8 @@ def search(
     """Institutions by id, name or alias: case- and accent-insensitive, typo-tolerant."""
     from palmares.store import parse_url
 
+    if country is not None:
+        country = _country_code(country)
     source: Path = store_location(parse_url(db)) if db is not None else data_source(data)
     if isinstance(source, StoreLocation):
         with _open(source.store_url) as store:
@@ -259,6 +261,26 @@ def search(
     for hit in hits:
         via = "" if hit.matched in (hit.name, hit.id) else f"  (as {hit.matched!r})"
         typer.echo(f"{hit.score:5.1f}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")
+
+
+def _country_code(country: str) -> str:
+    """``country`` as an ISO 3166-1 alpha-2 code, or a usage problem naming the closest codes."""
+    from babel import Locale
+    from rapidfuzz import process
+
+    code = country.strip().upper()
+    territories = {
+        k: str(v) for k, v in Locale.parse("en").territories.items() if len(k) == 2 and k.isalpha()
+    }
+    if code in territories:
+        return code
+    by_name = {name.upper(): k for k, name in territories.items()}
+    if code in by_name:
+        return by_name[code]
+    closest = process.extract(country, list(territories.values()), limit=3)
+    names = {v: k for k, v in territories.items()}
+    hint = ", ".join(f"{names[name]} ({name})" for name, _, _ in closest)
+    raise UsageProblem(f"--country {country!r}: not an ISO 3166-1 country code; closest: {hint}")
 
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:
