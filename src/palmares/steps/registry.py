@@ -19,6 +19,7 @@ all reach the arithmetic through these operations.
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -150,11 +151,12 @@ class Eligibility(Operation):
         return self.RULES[type(step)](params, submitted, columns, attributes)
 
 
-class LeafStep(Operation):
+class LeafStep(Operation, abc.ABC):
     """A step over indicator columns."""
 
+    @abc.abstractmethod
     def apply(self, step: md.StepBase, params: Mapping[str, Any], batch: LeafBatch) -> LeafOutcome:
-        raise NotImplementedError
+        """The step over the batch's columns."""
 
 
 class Impute(LeafStep):
