@@ -129,11 +129,10 @@ def rank_scores(
         names = np.array([*labels, None], dtype=object)
         group = names[np.where(codes >= 0, codes, len(labels))]
         position = rk.position_in_group(rank, codes)
-        group_rank, group_size, first_half = position.rank, position.size, position.first_half
     else:
-        group_rank = np.zeros_like(rank)
-        group_size = np.zeros_like(rank)
-        first_half = np.zeros(rank.shape, dtype=bool)
+        position = rk.GroupPosition(
+            np.zeros_like(rank), np.zeros_like(rank), np.zeros(rank.shape, dtype=bool)
+        )
     return RankingTable(
         key=np.asarray(ranked_on, dtype=float),
         rank=rank,
@@ -143,9 +142,9 @@ def rank_scores(
         band_lo=band_lo,
         band_hi=band_hi,
         group=group,
-        group_rank=group_rank,
-        group_size=group_size,
-        group_first_half=first_half,
+        group_rank=position.rank,
+        group_size=position.size,
+        group_first_half=position.first_half,
         top_percent=rk.percentile_top(rank, max(field_size, 1)),
         published_score=published,
     )

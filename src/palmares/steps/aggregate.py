@@ -68,6 +68,7 @@ def _sum(w: FloatArray, values: FloatArray, per_institution: bool) -> FloatArray
 
 
 def _aggregate(
+    mean: Mean,
     x: npt.ArrayLike,
     mask: npt.ArrayLike,
     weights: npt.ArrayLike,
@@ -75,12 +76,9 @@ def _aggregate(
     renormalise: bool,
     min_children: int,
     per_institution: bool,
-    transform: Callable[[FloatArray], FloatArray] | None,
-    finish: Callable[[FloatArray, FloatArray], FloatArray],
-    domain: Callable[[FloatArray], BoolArray] | None = None,
-    domain_message: str = "",
 ) -> FloatArray:
-    """Shared skeleton: score = finish(sum w f(x) over present, sum of weights)."""
+    """Shared skeleton: score = mean.finish(sum w f(x) over present, sum of weights)."""
+    transform, finish, domain = mean.transform, mean.finish, mean.domain
     xa, ma = check_matrix(x, mask)
     n, k = xa.shape
     w, batched = _weights(weights, n, k, per_institution)
@@ -95,7 +93,9 @@ def _aggregate(
             bad = used & ~domain(xa)
             if bad.any():
                 columns = np.unique(np.nonzero(bad)[1]).tolist()
-                raise ValueError(f"{domain_message}; offending value(s) in column(s) {columns}")
+                raise ValueError(
+                    f"{mean.domain_message}; offending value(s) in column(s) {columns}"
+                )
         with np.errstate(invalid="ignore", divide="ignore"):
             values = np.where(used, transform(np.where(used, xa, 1.0)), 0.0)
     m = ma.astype(np.float64)
@@ -146,16 +146,13 @@ class Mean:
         per_institution: bool = False,
     ) -> FloatArray:
         return _aggregate(
+            self,
             x,
             mask,
             weights,
             renormalise=renormalise,
             min_children=min_children,
             per_institution=per_institution,
-            transform=self.transform,
-            finish=self.finish,
-            domain=self.domain,
-            domain_message=self.domain_message,
         )
 
 

@@ -32,6 +32,10 @@ from palmares.steps import (
     reference_sample,
 )
 
+#: Any array-like input, and a bootstrap's multiplicities (None: every row once).
+Arr = npt.ArrayLike
+Ref = npt.ArrayLike | None
+
 
 def _prepare(
     x: npt.ArrayLike, mask: npt.ArrayLike, direction: npt.ArrayLike
@@ -41,14 +45,14 @@ def _prepare(
 
 
 def minmax(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
+    x: Arr,
+    mask: Arr,
+    direction: Arr,
     lo: float = 0.0,
     hi: float = 100.0,
     *,
     constant: float | None = None,
-    reference: npt.ArrayLike | None = None,
+    reference: Ref = None,
 ) -> FloatArray:
     """Min-max to [lo, hi]: the best value maps to ``hi``, the worst to ``lo``.
 
@@ -70,13 +74,7 @@ def minmax(
 
 
 def zscore(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    mean: float = 0.0,
-    sd: float = 1.0,
-    *,
-    reference: npt.ArrayLike | None = None,
+    x: Arr, mask: Arr, direction: Arr, mean: float = 0, sd: float = 1, *, reference: Ref = None
 ) -> FloatArray:
     """Standardise with the sample sd (ddof = 1), then ``* sd + mean``; lower-better flips sign.
 
@@ -94,12 +92,7 @@ def zscore(
 
 
 def zcdf(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    scale: float = 100.0,
-    *,
-    reference: npt.ArrayLike | None = None,
+    x: Arr, mask: Arr, direction: Arr, scale: float = 100.0, *, reference: Ref = None
 ) -> FloatArray:
     """z-score, then the standard normal CDF, times ``scale`` (QS). Constant column: scale / 2."""
     z = zscore(x, mask, direction, reference=reference)
@@ -107,12 +100,7 @@ def zcdf(
 
 
 def percent_of_best(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    scale: float = 100.0,
-    *,
-    reference: npt.ArrayLike | None = None,
+    x: Arr, mask: Arr, direction: Arr, scale: float = 100.0, *, reference: Ref = None
 ) -> FloatArray:
     """Percent of the best value (ARWU): x / max for higher-better, min / x for lower-better.
 
@@ -137,13 +125,7 @@ def percent_of_best(
     return np.where(ma, np.where(higher, up, down) * scale, np.nan)
 
 
-def rank(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    *,
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
+def rank(x: Arr, mask: Arr, direction: Arr, *, reference: Ref = None) -> FloatArray:
     """Competition rank within each column, 1 = best, ties share the best rank ("1224")."""
     xa, ma, d = _prepare(x, mask, direction)
     if reference is not None:  # 1 + the sample's values strictly better
@@ -153,13 +135,32 @@ def rank(
     return competition_rank_worst_first(-(d * xa), ma)
 
 
-def percentile_rank(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
+def goalposts(
+    x: Arr,
+    mask: Arr,
+    direction: Arr,
+    low: Arr,
+    high: Arr,
     scale: float = 100.0,
-    *,
-    reference: npt.ArrayLike | None = None,
+    **_statistics: object,
+) -> FloatArray:
+    """Fixed goalposts (HDI style): (x - low) / (high - low) clipped to [0, 1], times ``scale``.
+
+    Lower-better columns use (high - x) / (high - low). Needs high > low for every column.
+    No statistic: a ``reference`` (any keyword) changes nothing.
+    """
+    xa, ma, d = _prepare(x, mask, direction)
+    k = xa.shape[1]
+    lo = per_column(low, k, "low")
+    hi = per_column(high, k, "high")
+    if not (hi > lo).all():
+        raise ValueError("goalposts need high > low for every node")
+    unit = np.where(d > 0, xa - lo, hi - xa) / (hi - lo)
+    return np.where(ma, np.clip(unit, 0.0, 1.0) * scale, np.nan)
+
+
+def percentile_rank(
+    x: Arr, mask: Arr, direction: Arr, scale: float = 100.0, *, reference: Ref = None
 ) -> FloatArray:
     """Share of the other present values strictly worse, times ``scale``.
 
@@ -175,13 +176,13 @@ def percentile_rank(
 
 
 def distance_to_target(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    target: float | npt.ArrayLike,
+    x: Arr,
+    mask: Arr,
+    direction: Arr,
+    target: Arr,
     scale: float = 100.0,
     *,
-    reference: npt.ArrayLike | None = None,
+    reference: Ref = None,
 ) -> FloatArray:
     """Progress from the worst value towards a per-node ``target``, capped at the target.
 
@@ -202,38 +203,8 @@ def distance_to_target(
     return np.where(ma, share * scale, np.nan)
 
 
-def goalposts(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    low: float | npt.ArrayLike,
-    high: float | npt.ArrayLike,
-    scale: float = 100.0,
-    *,
-    reference: npt.ArrayLike | None = None,
-) -> FloatArray:
-    """Fixed goalposts (HDI style): (x - low) / (high - low) clipped to [0, 1], times ``scale``.
-
-    Lower-better columns use (high - x) / (high - low). Needs high > low for every column.
-    No statistic: ``reference`` changes nothing.
-    """
-    xa, ma, d = _prepare(x, mask, direction)
-    k = xa.shape[1]
-    lo = per_column(low, k, "low")
-    hi = per_column(high, k, "high")
-    if not (hi > lo).all():
-        raise ValueError("goalposts need high > low for every node")
-    unit = np.where(d > 0, xa - lo, hi - xa) / (hi - lo)
-    return np.where(ma, np.clip(unit, 0.0, 1.0) * scale, np.nan)
-
-
 def points_by_thresholds(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    thresholds: npt.ArrayLike,
-    *,
-    reference: npt.ArrayLike | None = None,
+    x: Arr, mask: Arr, direction: Arr, thresholds: Arr, *, reference: Ref = None
 ) -> FloatArray:
     """Points = number of a node's thresholds passed, on a 0..t scale (no statistic:
     ``reference`` changes nothing).
@@ -261,12 +232,7 @@ def points_by_thresholds(
 
 
 def points_by_quantiles(
-    x: npt.ArrayLike,
-    mask: npt.ArrayLike,
-    direction: npt.ArrayLike,
-    max_points: int = 5,
-    *,
-    reference: npt.ArrayLike | None = None,
+    x: Arr, mask: Arr, direction: Arr, max_points: int = 5, *, reference: Ref = None
 ) -> FloatArray:
     """Points 0..max_points from ``max_points + 1`` equal-count classes within each column.
 
