@@ -31,6 +31,7 @@ import pandas as pd
 
 from palmares import ranking as rk
 from palmares.dataset import Dataset
+from palmares.jsonsafe import json_safe
 from palmares.methodology import (
     Methodology,
     diff_methodologies,
@@ -633,7 +634,7 @@ class Movement:
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["flags"] = list(self.flags)
-        return _clean(out)
+        return json_safe(out)
 
 
 #: Columns where 0 stands for "not ranked": shown as missing (never 0, contracts section 12).
@@ -671,18 +672,6 @@ def missing_not_zero(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("field_known") is False:
         record["field_size"] = None  # a partial import: the field size is unknown
     return record
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
 
 
 @dataclass(frozen=True)
@@ -768,7 +757,7 @@ class History:
             change = self.methodology_changes.get(year)
             record["methodology_change"] = None if change is None else change.to_json()
             editions.append(missing_not_zero(record))
-        return _clean(
+        return json_safe(
             {
                 "institution": self.institution,
                 "name": self.name,

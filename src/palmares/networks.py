@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.history import EditionSeries, MethodRef, _clean, subset_ranks
+from palmares.history import EditionSeries, MethodRef, subset_ranks
+from palmares.jsonsafe import json_safe
 
 
 def _series(
@@ -158,7 +159,7 @@ class NetworkSummary:
     declined: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return _clean(
+        return json_safe(
             {
                 "network": self.network,
                 "network_name": self.network_name,

@@ -18,6 +18,7 @@ from openpyxl.writer.excel import ExcelWriter
 from palmares.io.atomic import atomic_path
 from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
 from palmares.io.safe_text import person_csv_bytes, xlsx_cell
+from palmares.jsonsafe import json_safe
 from palmares.problems import UsageProblem
 
 
@@ -36,18 +37,8 @@ class Result(Protocol):
 FORMATS = (".csv", ".json", ".parquet", ".xlsx")
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def result_json_text(result: Result, lang: str = "en") -> str:
-    return json.dumps(_finite(result.to_json(lang)), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(json_safe(result.to_json(lang)), ensure_ascii=False, indent=2) + "\n"
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "problems",
             "lang",
             "i18n",
+            "jsonsafe",
             "ranking",
         ),
     ),

@@ -20,6 +20,7 @@ import pandas as pd
 from palmares.api.errors import ApiError, bad_request, not_found
 from palmares.api.source import BundleSource, DataSource, Snapshot
 from palmares.dataset import Dataset, fold_name
+from palmares.jsonsafe import json_safe
 
 Lang = Literal["fr", "en"]
 View = Literal["published", "producer"]
@@ -658,7 +659,7 @@ class ServiceContext:
             "hash": methodology_hash(m),
             "label_en": m.methodology.label_en,
             "label_fr": m.methodology.label_fr,
-            "steps": [_json_safe(s.to_json()) for s in propagate(m).steps],
+            "steps": [json_safe(s.to_json()) for s in propagate(m).steps],
             "nodes": nodes,
         }
 
@@ -685,7 +686,7 @@ class ServiceContext:
         series = self.series(system)
         with self.snapshot.lock:
             found = series.history(ident)
-        return _json_safe(found.to_json(lang))
+        return json_safe(found.to_json(lang))
 
     def highlights(
         self, institution: str, system: str, edition: int | str | None, lang: Lang = "en"
@@ -701,7 +702,7 @@ class ServiceContext:
         def compute() -> list[dict[str, Any]]:
             found = facts(series, ident, year, data_hash=snap.data_hash)
             texts = render_all(found, snap.dataset, lang)
-            return [_json_safe(f.to_json(lang, t)) for f, t in zip(found, texts, strict=True)]
+            return [json_safe(f.to_json(lang, t)) for f, t in zip(found, texts, strict=True)]
 
         with snap.lock:
             return list(self._memo(snap, ("highlights", ident, system, year, lang), compute))
@@ -727,7 +728,7 @@ class ServiceContext:
                 verdict = check_claim(series, ident, year, claim, data_hash=self.data_hash)
         except (ValueError, LookupError) as error:
             raise bad_request("claim", str(error), claim) from None
-        return _json_safe(verdict.to_json())
+        return json_safe(verdict.to_json())
 
     def explain(
         self, institution: str, system: str, edition: int | str | None, lang: Lang = "en"
@@ -742,7 +743,7 @@ class ServiceContext:
             raise ApiError(404, str(error.args[0])) from None
         table = result.explain(ident)
         rank = int(result.ranking.rank[i])
-        return _json_safe(
+        return json_safe(
             {
                 "institution": ident,
                 "name": result.names[i],
@@ -827,14 +828,6 @@ def closest(text: str, choices: Sequence[str], limit: int = 5) -> list[str]:
 def _int_or_none(value: Any) -> int | None:
     value = _none(value)
     return None if value is None else int(value)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return _none(value)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from palmares.api import models as m
 from palmares.api.errors import ApiError, not_found
 from palmares.api.routes import ERRORS
+from palmares.jsonsafe import json_safe
 
 if TYPE_CHECKING:
     from palmares.api.context import ServiceContext
@@ -160,7 +161,7 @@ class JobQueue:
             data_hash=snap.data_hash,
             scheduler=self.scheduler,
         )
-        job.result = _clean(found.to_json())
+        job.result = json_safe(found.to_json())
         job.intervals = intervals_of(found)
 
     def _sensitivity(self, job: Job, params: dict[str, Any]) -> None:
@@ -175,7 +176,7 @@ class JobQueue:
             seed=params["seed"],
             data_hash=snap.data_hash,
         )
-        job.result = _clean(found.to_json())
+        job.result = json_safe(found.to_json())
 
 
 def _spec(text: str | None) -> Any:
@@ -184,12 +185,6 @@ def _spec(text: str | None) -> Any:
     if not text:
         return LoadedSpec(UncertaintySpec(), SpecSource())
     return parse_spec(text, "spec")
-
-
-def _clean(value: Any) -> Any:
-    from palmares.api.context import _json_safe
-
-    return _json_safe(value)
 
 
 async def queue(request: Request) -> JobQueue:

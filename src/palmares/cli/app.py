@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from palmares.jsonsafe import json_safe
 from palmares.problems import InvalidInput, UsageProblem
 
 
@@ -88,21 +89,9 @@ def data_path(data: Path | None) -> Path:
     return data_source(data)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _json_safe(value.item())
-    return value
-
-
 def print_json(document: Any) -> None:
     """Exactly one JSON document on stdout; non-finite numbers become null."""
-    sys.stdout.write(json.dumps(_json_safe(document), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(json_safe(document), ensure_ascii=False, indent=2) + "\n")
 
 
 def err(message: str) -> None:

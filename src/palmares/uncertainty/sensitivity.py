@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from palmares.dataset import Dataset
+from palmares.jsonsafe import json_safe
 from palmares.methodology import Methodology
 from palmares.plan import resolve
 from palmares.steps import FloatArray
@@ -58,10 +59,7 @@ class SobolResult:
 
     def to_json(self) -> dict[str, Any]:
         frame = self.to_frame()
-        records = [
-            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-            for r in frame.to_dict(orient="records")
-        ]
+        records = json_safe(frame.to_dict(orient="records"))
         return {
             "output": self.output,
             "base_samples": self.base_samples,
