@@ -46,9 +46,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 KNOWN_CROSSINGS: frozenset[tuple[str, str]] = frozenset(
     {
         ("palmares.dataset", "palmares.store"),
-        ("palmares.io.published_table", "palmares.methodology"),
-        ("palmares.io.published_table", "palmares.systems"),
-        ("palmares.systems.pages", "palmares.demo"),
     }
 )
 

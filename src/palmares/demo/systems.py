@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from palmares.systems import TREE_COLUMNS, preset_tree
+
 SOURCE = "palmares demo world (synthetic)"
 
 
@@ -788,54 +790,10 @@ def sdg_exists(goal: int, year: int) -> bool:
 
 
 def indicators_frame() -> pd.DataFrame:
-    """indicators.csv: each system's root, dimensions and leaves."""
-    records: list[dict[str, object]] = []
-    for system in SYSTEMS:
-        years = system.years
-        records.append(
-            {
-                "id": system.id,
-                "label_en": system.label_en,
-                "label_fr": system.label_fr,
-                "parent": None,
-                "direction": None,
-                "unit": None,
-                "decimals": None,
-                "source": SOURCE,
-                "description": f"Editions {years[0]}-{years[-1]}.",
-            }
-        )
-        for dim in system.dimensions:
-            records.append(
-                {
-                    "id": dim.id,
-                    "label_en": dim.label_en,
-                    "label_fr": dim.label_fr,
-                    "parent": system.id,
-                    "direction": None,
-                    "unit": None,
-                    "decimals": None,
-                    "source": SOURCE,
-                    "description": None,
-                }
-            )
-        for leaf in system.leaves:
-            first, last = max(leaf.first, years[0]), min(leaf.last, years[-1])
-            text = f"{leaf.description} " if leaf.description else ""
-            records.append(
-                {
-                    "id": leaf.id,
-                    "label_en": leaf.label_en,
-                    "label_fr": leaf.label_fr,
-                    "parent": leaf.parent,
-                    "direction": leaf.direction,
-                    "unit": leaf.unit,
-                    "decimals": leaf.decimals,
-                    "source": SOURCE,
-                    "description": f"{text}Editions {first}-{last}.",
-                }
-            )
-    frame = pd.DataFrame.from_records(records)
+    """indicators.csv: each system's root, dimensions and leaves, as its preset's tree file
+    gives them (``systems/<preset>/tree/indicators.toml``)."""
+    records = [node for system in SYSTEMS for node in preset_tree(system.id)]
+    frame = pd.DataFrame.from_records(records, columns=list(TREE_COLUMNS))
     frame["decimals"] = frame["decimals"].astype("Int64")
     return frame.sort_values("id", ignore_index=True)
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,6 @@ from palmares.dataset import Dataset, fold_name
 from palmares.io._cells import _cell_text, nfc
 from palmares.io.countries import country_code
 from palmares.io.publisher_json import JsonFormat, detect_json, json_grid, load_json, strip_html
-from palmares.methodology import Methodology, methodology_hash
 from palmares.problems import InvalidInput, Problem, Problems, UsageProblem
 from palmares.published import (
     RankColumn,
@@ -42,7 +41,6 @@ from palmares.published import (
     shown,
 )
 from palmares.ranking import BAND_OPEN
-from palmares.systems import SYSTEMS_DIR
 
 #: Fields every preset knows, before its component ids.
 BASE_FIELDS: tuple[str, ...] = ("institution", "country", "year", "rank", "national_rank", "total")
@@ -134,10 +132,53 @@ def _placeholders(items: Sequence[Mapping[str, Any]]) -> tuple[Placeholder, ...]
     return tuple(out)
 
 
+#: Where the presets' published-table formats live (``<preset>/published/headers.toml``): data
+#: files read here, so this module imports nothing of the presets' code.
+FORMATS_DIR = Path(__file__).resolve().parents[1] / "systems"
+
+
+class _Node(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def label_en(self) -> str | None: ...
+    @property
+    def label_fr(self) -> str | None: ...
+    @property
+    def direction(self) -> str | None: ...
+
+
+class _Tree(Protocol):
+    @property
+    def nodes(self) -> Sequence[_Node]: ...
+
+
+class _Header(Protocol):
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def label_fr(self) -> str | None: ...
+
+
+class TableMethodology(Protocol):
+    """What reading and importing a published table needs of a preset's methodology (a
+    :class:`palmares.methodology.Methodology` is one): its system, tree, labels and hash."""
+
+    @property
+    def system(self) -> str: ...
+    @property
+    def tree(self) -> _Tree: ...
+    @property
+    def methodology(self) -> _Header: ...
+    def digest(self) -> str: ...
+
+
 @lru_cache(maxsize=32)
 def published_format(preset: str) -> PublishedFormat:
     """The published-table format of a preset (LookupError for a preset without one)."""
-    path = SYSTEMS_DIR / preset / "published" / "headers.toml"
+    path = FORMATS_DIR / preset / "published" / "headers.toml"
     if not path.is_file():
         raise LookupError(f"preset {preset!r} ships no published-table format")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -164,13 +205,13 @@ def published_format(preset: str) -> PublishedFormat:
     )
 
 
-def table_components(method: Methodology, fmt: PublishedFormat) -> tuple[str, ...]:
+def table_components(method: TableMethodology, fmt: PublishedFormat) -> tuple[str, ...]:
     """The component fields of a preset's table: its methodology's leaves, else (a tree taken
     from the bundle) the components its format names."""
     return component_ids(method) or fmt.components
 
 
-def component_ids(method: Methodology) -> tuple[str, ...]:
+def component_ids(method: TableMethodology) -> tuple[str, ...]:
     """The bare component ids of a preset methodology (its leaves, ``<system>.`` removed)."""
     prefix = f"{method.system}."
     parents = {n.parent for n in method.tree.nodes}
@@ -475,7 +516,7 @@ def read_published_table(
     path: str | Path,
     system: str,
     edition: int,
-    method: Methodology,
+    method: TableMethodology,
     *,
     mapping: Mapping[str, str] | None = None,
     required: Sequence[str] = ("institution", "rank"),
@@ -1070,7 +1111,7 @@ def match_institutions(
 
 def published_rows(
     table: PublishedTable,
-    method: Methodology,
+    method: TableMethodology,
     *,
     node: str | None = None,
     keep: npt.NDArray[np.bool_] | None = None,
@@ -1159,7 +1200,7 @@ def published_rows(
     return frame
 
 
-def _tree_rows(method: Methodology) -> pd.DataFrame:
+def _tree_rows(method: TableMethodology) -> pd.DataFrame:
     nodes = method.tree.nodes
     if not nodes:
         return _format_tree_rows(method)
@@ -1174,7 +1215,7 @@ def _tree_rows(method: Methodology) -> pd.DataFrame:
     )
 
 
-def _format_tree_rows(method: Methodology) -> pd.DataFrame:
+def _format_tree_rows(method: TableMethodology) -> pd.DataFrame:
     """The root and the components a format names, for presets whose tree is the bundle's:
     added only where a bundle lacks them (an empty bundle filled by ``import --create``)."""
     fmt = published_format(method.system)
@@ -1202,7 +1243,7 @@ def import_published(
     bundle: str | Path,
     dataset: Dataset,
     table: PublishedTable,
-    method: Methodology,
+    method: TableMethodology,
     *,
     force: bool = False,
     node: str | None = None,
@@ -1235,7 +1276,7 @@ def import_published(
 def merge_published(
     dataset: Dataset,
     table: PublishedTable,
-    method: Methodology,
+    method: TableMethodology,
     *,
     force: bool = False,
     node: str | None = None,
@@ -1310,7 +1351,7 @@ def merge_published(
         "system": table.system,
         "edition": table.edition,
         "node": f"{method.system}.{node}" if node else method.system,
-        "methodology_hash": methodology_hash(method),
+        "methodology_hash": method.digest(),
         "format": table.table_format,
         "rows": len(table),
         "imported": int(keep.sum()),
@@ -1388,7 +1429,7 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def imported_table(
-    dataset: Dataset, bundle: str, system: str, edition: int, method: Methodology
+    dataset: Dataset, bundle: str, system: str, edition: int, method: TableMethodology
 ) -> PublishedTable:
     """The table of one edition as ``import`` stored it in a bundle's published table, read
     back for ``reproduce --data``: the overall rows (node = the system) with their printed rank

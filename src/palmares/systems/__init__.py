@@ -3,6 +3,8 @@
 ``systems/<preset>/*.toml`` are the preset's methodologies, one per edition range (the file's
 ``editions`` says which). ``preset_path("letudiant", 2023)`` finds the file for an edition;
 :func:`palmares.methodology.resolve_methodology` uses it for ``--method PRESET[@YEAR]``.
+``systems/<preset>/tree/indicators.toml`` is the preset's indicator tree where palmares ships
+one (:func:`preset_tree`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 SYSTEMS_DIR = Path(__file__).parent
 
@@ -54,3 +57,33 @@ def preset_path(preset: str, year: int | None) -> Path:
             return path
     ranges = ", ".join(path.stem for path in files)
     raise LookupError(f"preset {preset!r} has no methodology for {year} (files: {ranges})")
+
+
+#: The columns of a tree node, in the order of an indicators table (absent keys are None).
+TREE_COLUMNS = (
+    "id",
+    "label_en",
+    "label_fr",
+    "parent",
+    "direction",
+    "unit",
+    "decimals",
+    "source",
+    "description",
+)
+
+
+def tree_path(preset: str) -> Path:
+    """Where a preset's indicator tree lives (the file may not exist)."""
+    return SYSTEMS_DIR / preset / "tree" / "indicators.toml"
+
+
+def preset_tree(preset: str) -> tuple[dict[str, Any], ...]:
+    """The indicator tree shipped with a preset, one dict a node (every key of
+    :data:`TREE_COLUMNS`, None where the file gives none), root first; empty when the preset
+    ships no tree (the bundle's tree is used)."""
+    path = tree_path(preset)
+    if not path.is_file():
+        return ()
+    nodes = tomllib.loads(path.read_text(encoding="utf-8")).get("node", [])
+    return tuple({column: node.get(column) for column in TREE_COLUMNS} for node in nodes)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from palmares.methodology import Methodology, load_methodology, methodology_hash
-from palmares.systems import preset_files, preset_ids
+from palmares.systems import preset_files, preset_ids, preset_tree
 from palmares.systems.readymade import READYMADE
 
 DOCS_DIR = Path(__file__).resolve().parents[3] / "docs" / "systems"
@@ -152,18 +152,16 @@ def _weights(m: Methodology) -> list[str]:
 
 
 def _nodes(preset: str) -> list[str]:
-    from palmares.demo.systems import indicators_frame
-
-    frame = indicators_frame()
-    frame = frame[(frame["id"] == preset) | frame["id"].str.startswith(preset + ".")]
-    if frame.empty:
+    nodes = sorted(preset_tree(preset), key=lambda node: str(node["id"]))
+    if not nodes:
         return ["The demo world has no tree for this system; the bundle's tree is used."]
     lines = ["| node id | parent | label (en / fr) | editions |", "|---|---|---|---|"]
-    for row in frame.itertuples(index=False):
-        editions = str(row.description or "").rsplit("Editions ", 1)[-1].rstrip(".")
+    for node in nodes:
+        editions = str(node["description"] or "").rsplit("Editions ", 1)[-1].rstrip(".")
+        parent = node["parent"]
         lines.append(
-            f"| `{row.id}` | {'`' + str(row.parent) + '`' if row.parent else '-'} "
-            f"| {row.label_en} / {row.label_fr} | {editions} |"
+            f"| `{node['id']}` | {'`' + str(parent) + '`' if parent else '-'} "
+            f"| {node['label_en']} / {node['label_fr']} | {editions} |"
         )
     return lines
 
