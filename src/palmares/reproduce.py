@@ -28,7 +28,7 @@ from palmares.io.published_table import (
     published_format,
 )
 from palmares.methodology import Methodology, methodology_hash
-from palmares.methodology.model import RescaleAffine
+from palmares.methodology.model import ImputeRedistribute, RescaleAffine
 from palmares.plan import published_decimals as plan_decimals
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
@@ -282,7 +282,7 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
 
     # Rows whose missing components the methodology imputes (THE's missing income): their
     # rebuilt total exists though a component is not printed. Reported beside the headline.
-    imputes = any(s.method != "redistribute" for s in method.steps_of("impute"))
+    imputes = any(not isinstance(s, ImputeRedistribute) for s in method.steps_of("impute"))
     imputed = scored & ~all_components & np.isfinite(rebuilt.total) & imputes
     assumed, assumed_reason = assumed_edition(method)
     summary = {

@@ -14,6 +14,7 @@ from palmares.methodology.load import (
     resolve_methodology,
 )
 from palmares.methodology.model import (
+    STEP_KINDS,
     STEP_REGISTRY,
     BandTable,
     Header,
@@ -33,6 +34,7 @@ from palmares.methodology.ranges import (
 )
 
 __all__ = [
+    "STEP_KINDS",
     "STEP_REGISTRY",
     "BandTable",
     "Header",

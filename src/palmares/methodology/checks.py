@@ -126,9 +126,10 @@ def _order_issues(m: md.Methodology) -> list[Issue]:
     issues: list[Issue] = []
     imputed_at: int | None = None
     for i, step in enumerate(m.steps):
-        if step.type == "impute" and step.method != "redistribute" and imputed_at is None:
+        filling = isinstance(step, md.ImputeStep) and not isinstance(step, md.ImputeRedistribute)
+        if filling and imputed_at is None:
             imputed_at = i
-        if step.type == "eligibility" and imputed_at is not None:
+        if isinstance(step, md.EligibilityStep) and imputed_at is not None:
             issues.append(
                 Issue(
                     ("steps", i, "type"),
@@ -166,9 +167,15 @@ def _best_k_issues(m: md.Methodology, tree: Tree | None) -> list[Issue]:
     issues: list[Issue] = []
     for node, depth in nodes:
         weighs = [
-            i for i, s in enumerate(m.steps) if s.type == "weight" and _covers(s, node, depth)
+            i
+            for i, s in enumerate(m.steps)
+            if isinstance(s, md.WeightStep) and _covers(s, node, depth)
         ]
-        fills = [i for i, s in enumerate(m.steps) if s.type == "impute" and _covers(s, node, depth)]
+        fills = [
+            i
+            for i, s in enumerate(m.steps)
+            if isinstance(s, md.ImputeStep) and _covers(s, node, depth)
+        ]
         if not weighs or not fills:
             continue
         if isinstance(m.steps[weighs[-1]], md.WeightBestK) and isinstance(

@@ -214,21 +214,61 @@ class StepBase(Strict):
         return self
 
 
-class EligibilityCoverage(StepBase):
+class EligibilityStep(StepBase):
+    """Who enters the table (acts on institutions)."""
+
+
+class ImputeStep(StepBase):
+    """Filling missing values (or redistributing weights over children that do not apply)."""
+
+
+class TreatStep(StepBase):
+    """Outlier treatment of leaf columns."""
+
+
+class NormaliseStep(StepBase):
+    """Putting leaf columns on a common scale."""
+
+
+class PointsStep(StepBase):
+    """Points for leaf values."""
+
+
+class GradeStep(StepBase):
+    """Grades (A..E) for leaf values."""
+
+
+class WeightStep(StepBase):
+    """Weights of a parent's children."""
+
+
+class AggregateStep(StepBase):
+    """Combining children into their parent."""
+
+
+class RescaleStep(StepBase):
+    """Rescaling node scores."""
+
+
+class RoundStep(StepBase):
+    """Rounding node scores."""
+
+
+class EligibilityCoverage(EligibilityStep):
     type: Literal["eligibility"]
     method: Literal["coverage"]
     min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     acts_on: ClassVar = "institutions"
 
 
-class EligibilityRequired(StepBase):
+class EligibilityRequired(EligibilityStep):
     type: Literal["eligibility"]
     method: Literal["required"]
     nodes: Annotated[list[Id], Field(min_length=1)]
     acts_on: ClassVar = "institutions"
 
 
-class EligibilityKOf(StepBase):
+class EligibilityKOf(EligibilityStep):
     type: Literal["eligibility"]
     method: Literal["k_of"]
     nodes: Annotated[list[Id], Field(min_length=1)]
@@ -250,7 +290,7 @@ def _check_filter(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-class EligibilityWhere(StepBase):
+class EligibilityWhere(EligibilityStep):
     type: Literal["eligibility"]
     method: Literal["where"]
     equals: Annotated[dict[str, Any], Field(min_length=1)]
@@ -259,32 +299,32 @@ class EligibilityWhere(StepBase):
     _filter = field_validator("equals")(_check_filter)
 
 
-class ImputeSimple(StepBase):
+class ImputeSimple(ImputeStep):
     """``none`` leaves gaps; ``zero`` fills 0 and marks the cells imputed."""
 
     type: Literal["impute"]
     method: Literal["none", "mean", "median", "zero"]
 
 
-class ImputeConstant(StepBase):
+class ImputeConstant(ImputeStep):
     type: Literal["impute"]
     method: Literal["constant"]
     value: float
 
 
-class ImputePercentile(StepBase):
+class ImputePercentile(ImputeStep):
     type: Literal["impute"]
     method: Literal["percentile"]
     q: Annotated[float, Field(ge=0, le=100)] = 25.0
 
 
-class ImputeGroupMean(StepBase):
+class ImputeGroupMean(ImputeStep):
     type: Literal["impute"]
     method: Literal["group_mean"]
     by: Id
 
 
-class ImputeRedistribute(StepBase):
+class ImputeRedistribute(ImputeStep):
     """Weights of not-applicable nodes go to their siblings (ARWU's N&S rule)."""
 
     type: Literal["impute"]
@@ -292,7 +332,7 @@ class ImputeRedistribute(StepBase):
     acts_on: ClassVar = "inner"
 
 
-class TreatJrc(StepBase):
+class TreatJrc(TreatStep):
     type: Literal["treat"]
     method: Literal["jrc"]
     skew: Annotated[float, Field(gt=0)] = 2.0
@@ -301,7 +341,7 @@ class TreatJrc(StepBase):
     log: Literal["log_ct", "log_shift1"] = "log_ct"
 
 
-class NormaliseMinmax(StepBase):
+class NormaliseMinmax(NormaliseStep):
     type: Literal["normalise"]
     method: Literal["minmax"]
     range: tuple[float, float] = (0.0, 100.0)
@@ -314,14 +354,14 @@ class NormaliseMinmax(StepBase):
         return value
 
 
-class NormaliseZscore(StepBase):
+class NormaliseZscore(NormaliseStep):
     type: Literal["normalise"]
     method: Literal["zscore"]
     mean: float = 0.0
     sd: Annotated[float, Field(gt=0)] = 1.0
 
 
-class NormaliseScaled(StepBase):
+class NormaliseScaled(NormaliseStep):
     """Methods whose output is [0, scale]."""
 
     type: Literal["normalise"]
@@ -329,12 +369,12 @@ class NormaliseScaled(StepBase):
     scale: Annotated[float, Field(gt=0)] = 100.0
 
 
-class NormaliseRank(StepBase):
+class NormaliseRank(NormaliseStep):
     type: Literal["normalise"]
     method: Literal["rank"]
 
 
-class NormaliseTarget(StepBase):
+class NormaliseTarget(NormaliseStep):
     """Distance to a per-node ``target`` (give it here or in each node's override)."""
 
     type: Literal["normalise"]
@@ -343,7 +383,7 @@ class NormaliseTarget(StepBase):
     scale: Annotated[float, Field(gt=0)] = 100.0
 
 
-class NormaliseGoalposts(StepBase):
+class NormaliseGoalposts(NormaliseStep):
     type: Literal["normalise"]
     method: Literal["goalposts"]
     low: float | None = None
@@ -357,7 +397,7 @@ class NormaliseGoalposts(StepBase):
         return self
 
 
-class PointsThresholds(StepBase):
+class PointsThresholds(PointsStep):
     """Points = number of ascending ``thresholds`` passed (respecting the node's direction)."""
 
     type: Literal["points"]
@@ -397,7 +437,7 @@ class PointsThresholds(StepBase):
         return len(thresholds) if thresholds is not None else None
 
 
-class PointsQuantiles(StepBase):
+class PointsQuantiles(PointsStep):
     type: Literal["points"]
     method: Literal["quantiles"]
     max_points: Annotated[int, Field(ge=1)] = 5
@@ -407,7 +447,7 @@ class PointsQuantiles(StepBase):
         return int(params["max_points"])
 
 
-class GradeMedianDistance(StepBase):
+class GradeMedianDistance(GradeStep):
     """U-Multirank groups A..E by relative distance to the median (four decreasing cut-offs)."""
 
     type: Literal["grade"]
@@ -422,7 +462,7 @@ class GradeMedianDistance(StepBase):
         return value
 
 
-class WeightSimple(StepBase):
+class WeightSimple(WeightStep):
     """``fixed`` uses ``weights`` (default: the [weights] table); ``equal``; ``renormalise``."""
 
     type: Literal["weight"]
@@ -431,7 +471,7 @@ class WeightSimple(StepBase):
     acts_on: ClassVar = "inner"
 
 
-class WeightBestK(StepBase):
+class WeightBestK(WeightStep):
     """Keep the ``always`` children and the best ``k`` others (THE Impact: SDG 17 + best 3)."""
 
     type: Literal["weight"]
@@ -442,7 +482,7 @@ class WeightBestK(StepBase):
     acts_on: ClassVar = "inner"
 
 
-class AggregateMean(StepBase):
+class AggregateMean(AggregateStep):
     type: Literal["aggregate"]
     method: Literal["arithmetic", "geometric", "harmonic"]
     renormalise: bool = True
@@ -450,7 +490,7 @@ class AggregateMean(StepBase):
     acts_on: ClassVar = "inner"
 
 
-class AggregateGeneralised(StepBase):
+class AggregateGeneralised(AggregateStep):
     type: Literal["aggregate"]
     method: Literal["generalised"]
     p: float
@@ -466,26 +506,26 @@ class AggregateGeneralised(StepBase):
         return value
 
 
-class AggregateSumPoints(StepBase):
+class AggregateSumPoints(AggregateStep):
     type: Literal["aggregate"]
     method: Literal["sum_points"]
     bonus: list[Id] = Field(default_factory=list)
     acts_on: ClassVar = "inner"
 
 
-class AggregateOther(StepBase):
+class AggregateOther(AggregateStep):
     type: Literal["aggregate"]
     method: Literal["grade_counts", "copeland"]
     acts_on: ClassVar = "inner"
 
 
-class RescaleTop100(StepBase):
+class RescaleTop100(RescaleStep):
     type: Literal["rescale"]
     method: Literal["top100"]
     acts_on: ClassVar = "root"
 
 
-class RescaleMinmax(StepBase):
+class RescaleMinmax(RescaleStep):
     type: Literal["rescale"]
     method: Literal["minmax"]
     range: tuple[float, float] = (0.0, 100.0)
@@ -499,7 +539,7 @@ class RescaleMinmax(StepBase):
         return value
 
 
-class RescaleAffine(StepBase):
+class RescaleAffine(RescaleStep):
     """QS 2024+: 100 (raw - floor) / (best raw - floor), times ``top`` / 100."""
 
     type: Literal["rescale"]
@@ -509,7 +549,7 @@ class RescaleAffine(StepBase):
     acts_on: ClassVar = "root"
 
 
-class RoundHalfUp(StepBase):
+class RoundHalfUp(RoundStep):
     type: Literal["round"]
     method: Literal["half_up"]
     decimals: Annotated[int, Field(ge=0, le=12)]
@@ -562,6 +602,19 @@ STEP_REGISTRY: dict[tuple[str, str], type[StepBase]] = {
     for method in _literal_values(cls, "method")
 }
 STEP_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in STEP_REGISTRY))
+#: Step type -> the base class of its steps (``isinstance`` dispatch, never on the string).
+STEP_KINDS: dict[str, type[StepBase]] = {
+    "eligibility": EligibilityStep,
+    "impute": ImputeStep,
+    "treat": TreatStep,
+    "normalise": NormaliseStep,
+    "points": PointsStep,
+    "grade": GradeStep,
+    "weight": WeightStep,
+    "aggregate": AggregateStep,
+    "rescale": RescaleStep,
+    "round": RoundStep,
+}
 
 
 def methods_of(step_type: str) -> tuple[str, ...]:
@@ -779,7 +832,8 @@ class Methodology(Strict):
         return self.weights.get(node, 1.0)
 
     def steps_of(self, step_type: str) -> list[StepBase]:
-        return [s for s in self.steps if s.type == step_type]
+        kind = STEP_KINDS[step_type]
+        return [s for s in self.steps if isinstance(s, kind)]
 
     def inline_tree(self) -> Tree | None:
         """The inline tree as a :class:`~palmares.tree.Tree`; None for a bundle tree."""

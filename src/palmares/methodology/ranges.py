@@ -201,6 +201,12 @@ class _Space:
         return LEAVES if step.acts_on == "leaf" else INNER
 
 
+#: Steps acting on each leaf column on its own.
+_LEAFWISE = (md.ImputeStep, md.TreatStep, md.NormaliseStep, md.PointsStep, md.GradeStep)
+#: Leaf steps whose output scale is their own, known whatever the raw data.
+_RESCALING = (md.NormaliseStep, md.PointsStep, md.GradeStep, md.TreatStep)
+
+
 def _label(index: int, step: md.StepBase) -> str:
     return f"steps[{index}] ({step.tag})"
 
@@ -234,7 +240,7 @@ class _Walk:
             keys, partial = self.space.resolve(step)
             outputs: list[NodeState] = []
             if step.acts_on != "institutions":
-                outputs = self._handler(step.type)(index, step, keys, partial)
+                outputs = self._handler(step)(index, step, keys, partial)
             output: Interval | None = None
             for state in outputs:
                 output = state.interval if output is None else output.hull(state.interval)
@@ -248,15 +254,18 @@ class _Walk:
                 )
             )
 
-    def _handler(self, step_type: str) -> Any:
-        if step_type in ("impute", "treat", "normalise", "points", "grade"):
+    def _handler(self, step: md.StepBase) -> Any:
+        if isinstance(step, _LEAFWISE):
             return self._leafwise
-        return {
-            "weight": self._weight,
-            "aggregate": self._aggregate,
-            "rescale": self._rescale,
-            "round": self._round,
-        }[step_type]
+        if isinstance(step, md.WeightStep):
+            return self._weight
+        if isinstance(step, md.AggregateStep):
+            return self._aggregate
+        if isinstance(step, md.RescaleStep):
+            return self._rescale
+        if isinstance(step, md.RoundStep):
+            return self._round
+        raise KeyError(f"no range rule for {step.tag}")
 
     def _set(self, key: str, state: NodeState, partial: bool) -> NodeState:
         old = self.states.get(key)
@@ -295,7 +304,7 @@ class _Walk:
                 kind = result[1]
             if interval is not None:
                 # The JRC rule may log-transform a column, so its output is any real.
-                rescales = step.type in ("normalise", "points", "grade", "treat")
+                rescales = isinstance(step, _RESCALING)
                 state = NodeState(
                     interval, kind, _label(index, step), known=before.known or rescales
                 )
@@ -312,7 +321,7 @@ class _Walk:
     ) -> tuple[Interval, Kind] | None:
         at = (index, *prefix)
         source = f"after {before.source}" if before.source != "raw data" else "in raw data"
-        if before.kind == "grades" and step.type != "grade":
+        if before.kind == "grades" and not isinstance(step, md.GradeStep):
             self.issue(
                 (index, "method"),
                 f"{step.tag} on grades (categories A..E from {before.source}): "
@@ -322,20 +331,20 @@ class _Walk:
             return None
         x = before.interval
         method = step.method
-        if step.type == "impute":
+        if isinstance(step, md.ImputeStep):
             if method == "zero":
                 return x.hull(Interval(0.0, 0.0)), before.kind
-            if method == "constant":
+            if isinstance(step, md.ImputeConstant):
                 value = float(params["value"])
                 return x.hull(Interval(value, value)), before.kind
             return x, before.kind
-        if step.type == "treat":
+        if isinstance(step, md.TreatStep):
             return REAL, "values"  # a failing column may be log-transformed
-        if step.type == "normalise":
+        if isinstance(step, md.NormaliseStep):
             return self._normalised(at, step, params, before, source), "values"
-        if step.type == "points":
+        if isinstance(step, md.PointsStep):
             return self._scored(at, step, params, x, before.source), "points"
-        if step.type == "grade":
+        if isinstance(step, md.GradeStep):
             if before.known and not x.nonnegative:
                 self.issue(
                     (index, "method"),
@@ -351,12 +360,12 @@ class _Walk:
     ) -> Interval:
         method = step.method
         x = before.interval
-        if method == "minmax":
+        if isinstance(step, md.NormaliseMinmax):
             lo, hi = params["range"]
             return Interval(lo, hi)
-        if method == "zscore":
+        if isinstance(step, md.NormaliseZscore):
             return REAL
-        if method == "rank":
+        if isinstance(step, md.NormaliseRank):
             return Interval(1.0, math.inf, False, True)
         if method == "percent_of_best" and before.known and not x.nonnegative:
             self.issue(
@@ -365,9 +374,9 @@ class _Walk:
                 f"but they lie in {x.describe()} {source}",
                 method,
             )
-        if method == "target" and params.get("target") is None:
+        if isinstance(step, md.NormaliseTarget) and params.get("target") is None:
             self._missing(at, step, "target")
-        if method == "goalposts":
+        if isinstance(step, md.NormaliseGoalposts):
             for name in ("low", "high"):
                 if params.get(name) is None:
                     self._missing(at, step, name)
@@ -384,7 +393,7 @@ class _Walk:
     def _scored(
         self, at: Path, step: md.StepBase, params: dict[str, Any], x: Interval, source: str
     ) -> Interval:
-        if step.method == "quantiles":
+        if isinstance(step, md.PointsQuantiles):
             return Interval(0.0, float(params["max_points"]))
         thresholds = params.get("thresholds")
         if thresholds is None:
@@ -508,7 +517,7 @@ class _Walk:
         known = all(state.known for _, state in children)
         if method == "copeland":
             return NodeState(REAL, "values", label)
-        if method == "sum_points":
+        if isinstance(step, md.AggregateSumPoints):
             return NodeState(self._sum_range(step, children), "points", label, known=known)
         return NodeState(hull, "values", label, known=known)
 

@@ -511,6 +511,11 @@ def is_best_k(step: md.StepBase | None) -> bool:
     return isinstance(step, md.WeightBestK)
 
 
+def counts_grades(step: md.StepBase | None) -> bool:
+    """An aggregation counting grades (U-Multirank): no weighted composite."""
+    return isinstance(step, md.AggregateOther) and step.method == "grade_counts"
+
+
 def rounds(step: md.StepBase) -> bool:
     """A half-up round step (its decimals are the published precision when it ends the root)."""
     return isinstance(step, md.RoundHalfUp)
@@ -539,6 +544,7 @@ __all__ = [
     "Operation",
     "Scores",
     "Weight",
+    "counts_grades",
     "eligibility_operation",
     "is_best_k",
     "is_redistribution",

@@ -24,6 +24,7 @@ import pandas as pd
 from palmares.dataset import Dataset
 from palmares.engine import run
 from palmares.methodology import Methodology, StepBase
+from palmares.methodology.model import WeightBestK, WeightStep
 from palmares.plan import resolve
 from palmares.result import Result
 from palmares.steps import FloatArray, IntArray
@@ -590,8 +591,8 @@ def drawn_methodology(m: Methodology, weights: Mapping[str, float]) -> Methodolo
         return m
     steps: list[StepBase] = []
     for step in m.steps:
-        if step.type == "weight":
-            if step.method == "best_k":
+        if isinstance(step, WeightStep):
+            if isinstance(step, WeightBestK):
                 steps.append(step.model_copy(update={"weights": None}))
             continue
         steps.append(step)

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.methodology import Methodology, StepBase
+from palmares.methodology.model import AggregateSumPoints
 from palmares.plan import queries
 from palmares.ranking import competition_rank
 from palmares.result import Result
@@ -301,7 +302,7 @@ def build_plan(
         base = _nominal_weights(m, tree, parent_id)
         agg = queries.step_for(m, "aggregate", parent_id, tree)
         bonus = set(agg.params_for(parent_id).get("bonus") or []) if agg is not None else set()
-        if agg is not None and agg.method == "sum_points" and bonus:
+        if isinstance(agg, AggregateSumPoints) and bonus:
             children = tree.children(parent_id)
             if not bonus.issuperset(children):
                 # A bonus child counts with weight 1 whatever its weight: it does not vary, and
@@ -331,7 +332,7 @@ def build_plan(
     }
     if by_grades:
         if perturbed:
-            counts = next((s for s in m.steps_of("aggregate") if s.method == "grade_counts"), None)
+            counts = next((s for s in m.steps if ops.counts_grades(s)), None)
             named = step_label(m, counts) if counts is not None else "[ranking]"
             raise ReplayUnsupported(
                 f'{named}: the ranking is on grade counts ([ranking] by = "grade_counts"), '

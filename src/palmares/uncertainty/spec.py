@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from palmares.methodology import STEP_REGISTRY, Methodology
+from palmares.methodology import STEP_KINDS, STEP_REGISTRY, Methodology
 from palmares.methodology.locate import PathPart, format_path, key_lines, line_of
 from palmares.problems import InvalidInput, Problems
 
@@ -201,9 +201,15 @@ def load_spec(path_or_text: str | os.PathLike[str]) -> LoadedSpec:
     return parse_spec(text, str(path))
 
 
+def _steps_of(m: Methodology, step_type: str) -> list[int]:
+    """Indices of the steps of one type (none for a type the catalogue lacks)."""
+    kind = STEP_KINDS.get(step_type)
+    return [i for i, s in enumerate(m.steps) if kind is not None and isinstance(s, kind)]
+
+
 def step_index(m: Methodology, alternative: Alternative) -> int | None:
     """The ``[[steps]]`` entry an alternative replaces (None when it cannot be told)."""
-    found = [i for i, s in enumerate(m.steps) if s.type == alternative.step]
+    found = _steps_of(m, alternative.step)
     if alternative.index is not None:
         return alternative.index if alternative.index in found else None
     return found[0] if len(found) == 1 else None
@@ -218,7 +224,7 @@ def check_spec(loaded: LoadedSpec, m: Methodology, tree_ids: Sequence[str] | Non
     spec, source = loaded.spec, loaded.source
     problems = Problems()
     for a, alt in enumerate(spec.alternatives):
-        found = [i for i, s in enumerate(m.steps) if s.type == alt.step]
+        found = _steps_of(m, alt.step)
         at: tuple[PathPart, ...] = ("alternatives", a)
         if not found:
             source.problem(
