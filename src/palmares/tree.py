@@ -172,3 +172,40 @@ class Tree:
         inner = np.flatnonzero(~self.is_leaf)
         depths = self.depth[inner]
         return tuple(inner[depths == d] for d in sorted(set(depths.tolist()), reverse=True))
+
+
+def walk_parents(
+    parent_index: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], list[list[int]], npt.NDArray[np.int64]]:
+    """The one cycle detection of parent links (``parent_index[i]``: the position of node i's
+    parent, -1 for none), in one pass visiting each node once: which nodes lie on a cycle,
+    each cycle's members once (in parent order), and every node's depth (root 1; 0 on or
+    above a cycle). Every cycle at once, where :mod:`graphlib` stops at the first."""
+    n = len(parent_index)
+    state = np.zeros(n, dtype=np.int8)  # 0 unseen, 1 on the current walk, 2 done
+    depth = np.zeros(n, dtype=np.int64)
+    on_cycle = np.zeros(n, dtype=bool)
+    cycles: list[list[int]] = []
+    parents = parent_index.tolist()
+    for i in range(n):
+        if state[i]:
+            continue
+        walk: list[int] = []
+        j = i
+        while j >= 0 and state[j] == 0:
+            state[j] = 1
+            walk.append(j)
+            j = parents[j]
+        if j >= 0 and state[j] == 1:  # closed a new cycle
+            members = walk[walk.index(j) :]
+            cycles.append(members)
+            on_cycle[members] = True
+        # Depth counts up from the root; a walk ending on or above a cycle has none (0).
+        rooted = j < 0 or (state[j] == 2 and depth[j] > 0)
+        base = 0 if j < 0 or not rooted else int(depth[j])
+        for k in reversed(walk):
+            if rooted:
+                base += 1
+                depth[k] = base
+            state[k] = 2
+    return on_cycle, cycles, depth

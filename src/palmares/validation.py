@@ -37,6 +37,7 @@ from palmares.schema import (
     VALUED_STATUSES,
     TableSpec,
 )
+from palmares.tree import walk_parents
 
 #: ISO 3166-1 alpha-2 codes officially assigned (249), as published by the ISO 3166 agency.
 _ISO_ALPHA2 = """
@@ -858,41 +859,6 @@ _MAX_CYCLE_SHOWN = 10
 MAX_TREE_DEPTH = 64
 
 
-def _walk_tree(
-    parent_index: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.bool_], list[list[int]], npt.NDArray[np.int64]]:
-    """One pass over parent links (each node visited once): which nodes lie on a cycle, each
-    cycle's members once, and every node's depth (root 1; 0 on or above a cycle)."""
-    n = len(parent_index)
-    state = np.zeros(n, dtype=np.int8)  # 0 unseen, 1 on the current walk, 2 done
-    depth = np.zeros(n, dtype=np.int64)
-    on_cycle = np.zeros(n, dtype=bool)
-    cycles: list[list[int]] = []
-    parents = parent_index.tolist()
-    for i in range(n):
-        if state[i]:
-            continue
-        walk: list[int] = []
-        j = i
-        while j >= 0 and state[j] == 0:
-            state[j] = 1
-            walk.append(j)
-            j = parents[j]
-        if j >= 0 and state[j] == 1:  # closed a new cycle
-            members = walk[walk.index(j) :]
-            cycles.append(members)
-            on_cycle[members] = True
-        # Depth counts up from the root; a walk ending on or above a cycle has none (0).
-        rooted = j < 0 or (state[j] == 2 and depth[j] > 0)
-        base = 0 if j < 0 or not rooted else int(depth[j])
-        for k in reversed(walk):
-            if rooted:
-                base += 1
-                depth[k] = base
-            state[k] = 2
-    return on_cycle, cycles, depth
-
-
 def _check_tree(table: _Table) -> None:
     """unknown-parent, cycle (a self-parent included) and direction on leaves/inner nodes."""
     if not (table.has("id") and table.has("parent")):
@@ -919,7 +885,7 @@ def _check_tree(table: _Table) -> None:
         "parent {v!r} is not an indicator id",
         parents,
     )
-    on_cycle, cycles, depth = _walk_tree(parent_index)
+    on_cycle, cycles, depth = walk_parents(parent_index)
     for members in cycles:
         first = min(members, key=lambda k: int(table.rows[k]))
         if len(members) == 1:

@@ -49,7 +49,7 @@ from palmares.io.atomic import atomic_path
 from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
 from palmares.schema import ID_PATTERN, TABLES
-from palmares.tree import Tree
+from palmares.tree import Tree, walk_parents
 
 PREFIX = "coinr_"
 ROW_COLUMN = "coinr_row"
@@ -259,19 +259,21 @@ def _read_imeta(table: UserTable, problems: Problems) -> Meta:
         else:
             continue
         valid[i] = False
-    parent_of = {codes[i]: parents[i] for i in range(n) if valid[i] and tree_row[i]}
-    for i in range(n):
-        if not (valid[i] and tree_row[i]):
-            continue
+    linked = [i for i in range(n) if valid[i] and tree_row[i]]
+    index_of = {codes[i]: i for i in linked}
+    parent_index = np.full(n, -1, dtype=np.int64)
+    for i in linked:
+        parent_index[i] = index_of.get(parents[i], -1)
+    on_cycle = walk_parents(parent_index)[0]
+    for i in np.flatnonzero(on_cycle).tolist():
         seen = [codes[i]]
-        node = parents[i]
-        while node and node in parent_of and node not in seen:
-            seen.append(node)
-            node = parent_of[node]
-        if node == codes[i]:
-            path = " -> ".join(map(repr, [*seen, codes[i]]))
-            add("cycle", f"cycle in iMeta's Parent column: {path}", i, "Parent", parents[i])
-            valid[i] = False
+        j = int(parent_index[i])
+        while j != i:
+            seen.append(codes[j])
+            j = int(parent_index[j])
+        path = " -> ".join(map(repr, [*seen, codes[i]]))
+        add("cycle", f"cycle in iMeta's Parent column: {path}", i, "Parent", parents[i])
+        valid[i] = False
     roots = [i for i in range(n) if tree_row[i] and valid[i] and not parents[i]]
     system = codes[roots[0]] if len(roots) == 1 else None
     if len(roots) > 1:
