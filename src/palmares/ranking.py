@@ -200,6 +200,34 @@ def competition_rank(scores: ArrayLike, *, higher_is_better: bool = True) -> Int
     return _unsort(order, start)  # type: ignore[return-value]
 
 
+#: Largest (draws x distinct scores) table the counting ranks may build.
+GRID_CELLS = 40_000_000
+
+
+def competition_rank_on_grid(units: NDArray[np.float64]) -> IntArray:
+    """Competition ranks of integer-valued scores (rounded scores in their units), no sort.
+
+    Each row's histogram and its running count from the top give 1 + the number of strictly
+    better scores. Falls back to sorting when the range of scores is too wide for a table.
+    """
+    valid = ~np.isnan(units)
+    everyone = bool(valid.all())
+    if not valid.any():
+        return np.zeros(units.shape, dtype=np.int64)
+    lo, hi = (units.min(), units.max()) if everyone else (units[valid].min(), units[valid].max())
+    d = units.shape[0]
+    width = int(hi - lo) + 2
+    if width * d > GRID_CELLS or abs(hi) > 2**52 or abs(lo) > 2**52:
+        return competition_rank(units)
+    bins = (units if everyone else np.where(valid, units, lo)).astype(np.int64) - int(lo)
+    flat = bins + (np.arange(d, dtype=np.int64) * width)[:, None]
+    counts = np.bincount(flat.ravel() if everyone else flat[valid], minlength=d * width)
+    # at_least[r, b] = scores of row r in bins >= b; a score's rank is 1 + at_least[bin + 1].
+    at_least = np.cumsum(counts.reshape(d, width)[:, ::-1], axis=1)[:, ::-1]
+    better = at_least.ravel()[flat + 1]
+    return better + 1 if everyone else np.where(valid, better + 1, 0)
+
+
 def dense_rank(scores: ArrayLike, *, higher_is_better: bool = True) -> IntArray:
     """Dense ranks ("1223"): 1 + the number of distinct strictly better scores; NaN -> 0."""
     key = _key(scores, higher_is_better)

@@ -10,8 +10,9 @@ from hypothesis.extra.numpy import arrays
 
 from palmares.engine import run
 from palmares.ranking import competition_rank
+from palmares.ranking import competition_rank_on_grid as grid_ranks
 from palmares.steps.rounding import round_half_up, round_half_up_fast, round_units
-from palmares.uncertainty.replay import build_plan, grid_ranks, replay_ranks
+from palmares.uncertainty.replay import build_plan, replay_ranks
 
 fast_round_half_up = round_half_up_fast
 

@@ -26,7 +26,7 @@ import numpy.typing as npt
 from palmares.methodology import Methodology, StepBase
 from palmares.methodology.model import AggregateSumPoints
 from palmares.plan import queries
-from palmares.ranking import competition_rank
+from palmares.ranking import competition_rank, competition_rank_on_grid
 from palmares.result import Result
 from palmares.steps import BoolArray, FloatArray, IntArray, aggregate
 from palmares.steps import registry as ops
@@ -81,7 +81,6 @@ class InnerStep:
 
     node: int
     step: StepBase
-    params: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ def _inner_after(m: Methodology, tree: Tree) -> tuple[tuple[InnerStep, ...], ...
         here = {int(i) for i in level.tolist()}
         out.append(
             tuple(
-                InnerStep(tree.index(node), step, step.params_for(node))
+                InnerStep(tree.index(node), step)
                 for _, step, nodes in pending
                 for node in nodes
                 if tree.index(node) in here
@@ -597,12 +596,6 @@ def _dynamic_points(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
     return np.where(count >= 1, total + extra, np.nan)
 
 
-def _inner_step(inner: InnerStep, s: FloatArray, population: BoolArray) -> FloatArray:
-    """An inner node's scores (d, n) through a rescale (statistics over ``population``, per
-    draw) or a half-up rounding, the engine's operation on a batch of draws."""
-    return ops.SCORES.apply(inner.step, inner.params, s, population)
-
-
 def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
     """sum_j w_j c_j / sum_j w_j for gap-free (d, n) children, accumulated in place."""
     total = children[0] * w[:, 0, None]
@@ -677,7 +670,8 @@ def aggregate_draws(plan: ReplayPlan, w: FloatArray) -> FloatArray:
             v = np.stack([child_values(c) for c in parent.children], axis=1)
             values[parent.node] = _dynamic_mean(parent, v, wp)
         for inner in steps:  # inner rescale / round, after the whole level as in the engine
-            s = _inner_step(inner, values[inner.node], plan.eligible)
+            node = plan.tree.ids[inner.node]
+            s = queries.apply_score_steps([inner.step], node, values[inner.node], plan.eligible)
             values[inner.node] = s
             if np.isnan(s).any():
                 gap_free.discard(inner.node)
@@ -702,39 +696,10 @@ def apply_root_steps(plan: ReplayPlan, score: FloatArray) -> tuple[FloatArray, b
     elif steps and ops.SCORES.rounds(steps[-1]):
         last_round = int(steps[-1].params()["decimals"])
         steps = steps[:-1]
-    for step in steps:
-        s = ops.SCORES.apply(step, step.params(), s)
+    s = queries.apply_score_steps(steps, plan.tree.ids[plan.root], s)
     if last_round is None:
         return s, False
     return ops.SCORES.round_units(s, last_round), True
-
-
-#: Largest (draws x distinct scores) table the counting ranks may build.
-GRID_CELLS = 40_000_000
-
-
-def grid_ranks(units: FloatArray) -> IntArray:
-    """Competition ranks of integer-valued scores (rounded scores in their units), no sort.
-
-    Each row's histogram and its running count from the top give 1 + the number of strictly
-    better scores. Falls back to sorting when the range of scores is too wide for a table.
-    """
-    valid = ~np.isnan(units)
-    everyone = bool(valid.all())
-    if not valid.any():
-        return np.zeros(units.shape, dtype=np.int64)
-    lo, hi = (units.min(), units.max()) if everyone else (units[valid].min(), units[valid].max())
-    d = units.shape[0]
-    width = int(hi - lo) + 2
-    if width * d > GRID_CELLS or abs(hi) > 2**52 or abs(lo) > 2**52:
-        return competition_rank(units)
-    bins = (units if everyone else np.where(valid, units, lo)).astype(np.int64) - int(lo)
-    flat = bins + (np.arange(d, dtype=np.int64) * width)[:, None]
-    counts = np.bincount(flat.ravel() if everyone else flat[valid], minlength=d * width)
-    # at_least[r, b] = scores of row r in bins >= b; a score's rank is 1 + at_least[bin + 1].
-    at_least = np.cumsum(counts.reshape(d, width)[:, ::-1], axis=1)[:, ::-1]
-    better = at_least.ravel()[flat + 1]
-    return better + 1 if everyone else np.where(valid, better + 1, 0)
 
 
 def grade_keys(plan: ReplayPlan, w: FloatArray) -> FloatArray:
@@ -786,5 +751,5 @@ def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
         for start in range(0, w.shape[0], block):
             part = slice(start, min(start + block, w.shape[0]))
             key, grid = ranking_keys(plan, w[part])
-            out[part] = grid_ranks(key) if grid else competition_rank(key)
+            out[part] = competition_rank_on_grid(key) if grid else competition_rank(key)
     return out
