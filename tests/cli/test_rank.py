@@ -109,7 +109,7 @@ def test_explain_by_name_with_contributions(cli, bundle) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--edition", "2018"], "give --method"),
+        (["--edition", "2018"], "give --system"),
         (["--method", str(METHOD)], "give --edition"),
         (["--method", str(METHOD), "--edition", "20x8"], "--edition '20x8'"),
         (["--method", str(METHOD), "--edition", "2018", "--weight", "Sust"], "KEY=VALUE"),

@@ -187,9 +187,11 @@ def uncertainty_command(
     ] = None,
     data: DataOption = None,
     method: Annotated[
-        str | None, typer.Option("--method", help="Methodology TOML path or preset id.")
+        str | None, typer.Option("--method", hidden=True, help="Alias of --system.")
     ] = None,
-    system: Annotated[str | None, typer.Option("--system", help="Alias of --method.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="Preset id or methodology TOML file.")
+    ] = None,
     edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
     intervals: Annotated[
         Path | None,

@@ -449,6 +449,8 @@ def command_tree() -> Any:
     """The app's click command, with ``--db`` on every command that takes ``--data``."""
     import typer.main
 
+    from palmares.cli.options import add_method_alias
+
     root = typer.main.get_command(app)
 
     def visit(command: Any, name: str) -> None:
@@ -462,6 +464,7 @@ def command_tree() -> Any:
             command.params.append(_db_parameter())
             if command.callback is not None:
                 command.callback = _hinted_callback(command.callback)
+        add_method_alias(command)
         if name in CACHED_COMMANDS and command.callback is not None:
             command.callback = _cached_callback(name, command.callback)
 

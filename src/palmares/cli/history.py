@@ -20,7 +20,9 @@ SystemOption = Annotated[
     str | None,
     typer.Option("--system", help="Preset id, methodology TOML or a folder of them."),
 ]
-MethodOption = Annotated[str | None, typer.Option("--method", help="Alias of --system.")]
+MethodOption = Annotated[
+    str | None, typer.Option("--method", hidden=True, help="Alias of --system.")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 SourceOption = Annotated[
     str,

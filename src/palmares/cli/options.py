@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rapidfuzz import process
@@ -106,3 +106,57 @@ TopOption = Annotated[
     int | None,
     typer.Option("--top", callback=_top_callback, help="Show the first N rows (N >= 1)."),
 ]
+
+
+def _alias_parameter(multiple: bool) -> Any:
+    """A fresh hidden ``--method`` option (a list when ``--system`` is repeatable)."""
+    import typer.main
+
+    probe = typer.Typer()
+    if multiple:
+
+        @probe.command()
+        def _many(  # pragma: no cover - never run
+            method_alias: Annotated[
+                list[str] | None,
+                typer.Option("--method", hidden=True, help="Alias of --system."),
+            ] = None,
+        ) -> None:
+            return None
+
+    else:
+
+        @probe.command()
+        def _one(  # pragma: no cover - never run
+            method_alias: Annotated[
+                str | None, typer.Option("--method", hidden=True, help="Alias of --system.")
+            ] = None,
+        ) -> None:
+            return None
+
+    command = typer.main.get_command(probe)
+    return next(p for p in command.params if p.name == "method_alias")
+
+
+def add_method_alias(command: Any) -> None:
+    """Give a command that takes ``--system`` but no ``--method`` the alias ``--method``
+    (hidden), merged into ``--system`` before the command runs: one vocabulary everywhere."""
+    system = next((p for p in command.params if p.name == "system"), None)
+    names = {p.name for p in command.params}
+    if system is None or "method" in names or command.callback is None:
+        return
+    command.params.append(_alias_parameter(bool(system.multiple)))
+    callback = command.callback
+
+    def run(**params: Any) -> Any:
+        alias = params.pop("method_alias", None)
+        given = params.get("system")
+        if alias and system.multiple:
+            params["system"] = [*(given or []), *alias]
+        elif alias:
+            if given and given != alias:
+                raise UsageProblem("give --system or its alias --method, not both")
+            params["system"] = alias
+        return callback(**params)
+
+    command.callback = run

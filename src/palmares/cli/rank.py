@@ -15,11 +15,11 @@ DataOption = Annotated[
     Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
 ]
 MethodOption = Annotated[
-    str | None,
-    typer.Option("--method", help="Methodology TOML path or preset id (PRESET or PRESET@YEAR)."),
+    str | None, typer.Option("--method", hidden=True, help="Alias of --system.")
 ]
 SystemOption = Annotated[
-    str | None, typer.Option("--system", help="Alias of --method for a preset id.")
+    str | None,
+    typer.Option("--system", help="Preset id (PRESET or PRESET@YEAR) or methodology TOML file."),
 ]
 EditionOption = Annotated[
     str, typer.Option("--edition", help="Edition year (2011 or 2010-11 for the 2010-11 table).")
@@ -44,10 +44,10 @@ def parse_edition(text: str) -> int:
 
 def _method_ref(method: str | None, system: str | None) -> str:
     if method and system and method != system:
-        raise UsageProblem("give --method or --system, not both")
+        raise UsageProblem("give --system or its alias --method, not both")
     ref = method or system
     if not ref:
-        raise UsageProblem("give --method FILE.toml (or a preset id) or --system PRESET")
+        raise UsageProblem("give --system PRESET or a methodology FILE.toml (alias --method)")
     return ref
 
 

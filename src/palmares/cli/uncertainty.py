@@ -131,6 +131,10 @@ def uncertainty(
 
 @app.command()
 def sensitivity(
+    institution: Annotated[
+        str | None,
+        typer.Argument(help="Analyse one institution's rank (default: the mean rank shift)."),
+    ] = None,
     data: DataOption = None,
     method: MethodOption = None,
     system: SystemOption = None,
@@ -140,9 +144,9 @@ def sensitivity(
     ] = 256,
     seed: SeedOption = 0,
     spec: SpecOption = None,
-    institution: Annotated[
+    institution_option: Annotated[
         str | None,
-        typer.Option("--institution", help="Analyse one institution's rank (default: mean shift)."),
+        typer.Option("--institution", hidden=True, help="Old spelling of INSTITUTION."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -157,6 +161,9 @@ def sensitivity(
     if samples < 2 or samples & (samples - 1):
         raise UsageProblem("--samples must be a power of 2 (>= 2)")
     dataset = palmares.load(data_path(data))
+    if institution and institution_option and institution != institution_option:
+        raise UsageProblem("give INSTITUTION or its old spelling --institution, not both")
+    institution = institution or institution_option
     who = dataset.resolve(institution) if institution else None
     try:
         found = run_sensitivity(
