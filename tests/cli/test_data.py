@@ -107,6 +107,15 @@ def test_convert_between_formats_is_lossless(cli, tmp_path) -> None:
         assert via_excel == (tmp_path / "direct" / name).read_bytes()
 
 
+def test_convert_json_says_what_it_wrote(cli, tmp_path: Path) -> None:
+    code, out, err = cli("convert", str(BASE), str(tmp_path / "b.xlsx"), "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["written"] == str(tmp_path / "b.xlsx")
+    assert (document["layout"], document["format"]) == ("canonical", "xlsx")
+    assert document["rows"]["institutions"] == len(read_dataset(BASE).institutions)
+
+
 def test_convert_refuses_existing_output_and_bad_input_leaves_nothing(cli, tmp_path: Path) -> None:
     existing = tmp_path / "out"
     existing.mkdir()

@@ -145,6 +145,9 @@ def convert(
     decimal: DecimalOption = None,
     encoding: EncodingOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing DST.")] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print {written, layout, format, rows, warnings}.")
+    ] = False,
 ) -> None:
     """Convert between formats and layouts; bad input leaves nothing behind."""
     from palmares.dataset import Dataset
@@ -162,9 +165,21 @@ def convert(
     options = _options(layout, bundle, delimiter, decimal, encoding)
     tables, problems = read_tables(sources, options)
     problems.raise_if_errors()
-    for warning in problems.warnings:
-        err(warning.to_text())
+    if not json:
+        for warning in problems.warnings:
+            err(warning.to_text())
     dataset = Dataset(tables)
     write_dataset(dataset, target, format=format, force=force, layout=to)  # type: ignore[arg-type]
     written = format or {".xlsx": "xlsx", ".parquet": "parquet"}.get(target.suffix.lower(), "csv")
+    if json:
+        print_json(
+            {
+                "written": str(target),
+                "layout": to,
+                "format": written,
+                "rows": {name: len(frame) for name, frame in tables.items()},
+                "warnings": [w.to_json() for w in problems.warnings],
+            }
+        )
+        return
     typer.echo(f"wrote {target} ({to} {written}: {_summary(tables)})")
