@@ -118,6 +118,57 @@ def _aggregate(
     return score if batched else score[0]
 
 
+def _per_draw(
+    mean: Mean,
+    v: FloatArray,
+    w: FloatArray,
+    *,
+    renormalise: bool,
+    min_children: int,
+    required: BoolArray | None,
+) -> FloatArray:
+    """:meth:`Mean.per_draw`: the skeleton of :func:`_aggregate` over (d, k, n) children,
+    summed child by child (draws and institutions vectorised)."""
+    wk = w[:, :, None] if w.ndim == 2 else w
+    present = ~np.isnan(v)
+    if (
+        w.ndim == 2
+        and mean.transform is None
+        and min_children <= 1
+        and present.all()
+        and (w.sum(axis=1) > 0).all()
+    ):  # the common case: every child present, one batched product
+        total = np.matmul(w[:, None, :], v)[:, 0, :]
+        return total / w.sum(axis=1)[:, None]
+    positive = wk > 0
+    used = present & positive
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if mean.transform is None:
+            f = np.where(used, v, 0.0)
+        else:
+            safe = np.where(used, v, 1.0)
+            if mean.domain is not None and (used & ~mean.domain(safe)).any():
+                raise ValueError(mean.domain_message)
+            f = np.where(used, mean.transform(safe), 0.0)
+        total = (f * wk).sum(axis=1)
+        present_weight = (used * wk).sum(axis=1)
+        count = used.sum(axis=1)
+        if renormalise:
+            weight_sum = present_weight
+            ok = np.ones(total.shape, dtype=bool)
+        elif required is not None:
+            # Redistribution: the weight of children that do not apply goes to the others, so
+            # only the applicable ones must be present, and the mean is over those.
+            weight_sum = present_weight
+            ok = np.asarray(~(positive & ~present & required[None]).any(axis=1))
+        else:
+            weight_sum = np.broadcast_to(wk.sum(axis=1), total.shape)
+            ok = count == positive.sum(axis=1)
+        ok &= (count >= min_children) & (weight_sum > 0)
+        out = mean.finish(total, weight_sum)
+    return np.where(ok, out, np.nan)
+
+
 @dataclass(frozen=True)
 class Mean:
     """A weighted mean: finish(sum w f(x) over the present children, their weight sum).
@@ -153,6 +204,23 @@ class Mean:
             renormalise=renormalise,
             min_children=min_children,
             per_institution=per_institution,
+        )
+
+    def per_draw(
+        self,
+        v: FloatArray,
+        w: FloatArray,
+        *,
+        renormalise: bool = True,
+        min_children: int = 1,
+        required: BoolArray | None = None,
+    ) -> FloatArray:
+        """Children with one value per draw (the uncertainty replay above the leaves): ``v``
+        (d, k, n), NaN where absent; weights (d, k), or (d, k, n) per draw and institution
+        (best k) -> (d, n). ``required`` (k, n): with weight redistribution and no
+        renormalisation, the children that apply (only they must be present)."""
+        return _per_draw(
+            self, v, w, renormalise=renormalise, min_children=min_children, required=required
         )
 
 
@@ -194,17 +262,22 @@ def generalised(
 
     Needs x > 0 when p <= 0 and x >= 0 when p > 0.
     """
+    return power_mean(p)(
+        x,
+        mask,
+        weights,
+        renormalise=renormalise,
+        min_children=min_children,
+        per_institution=per_institution,
+    )
+
+
+def power_mean(p: float) -> Mean:
+    """The weighted power mean of exponent ``p`` (p = 0: the geometric mean)."""
     if not np.isfinite(p):
         raise ValueError(f"p must be finite, got {p}")
     if p == 0:
-        return geometric(
-            x,
-            mask,
-            weights,
-            renormalise=renormalise,
-            min_children=min_children,
-            per_institution=per_institution,
-        )
+        return geometric
     power = float(p)
     if power > 0:
         domain: Callable[[FloatArray], BoolArray] = lambda v: v >= 0  # noqa: E731
@@ -212,20 +285,12 @@ def generalised(
     else:
         domain = _positive
         message = f"generalised mean with p = {power} needs values > 0"
-    mean = Mean(
+    return Mean(
         "generalised",
         lambda v: v**power,
         lambda total, wsum: (total / wsum) ** (1.0 / power),
         domain,
         message,
-    )
-    return mean(
-        x,
-        mask,
-        weights,
-        renormalise=renormalise,
-        min_children=min_children,
-        per_institution=per_institution,
     )
 
 
@@ -260,6 +325,18 @@ def sum_points(
         ok &= missing == 0
     score = np.where(ok, scored + extra, np.nan)
     return score if batched else score[0]
+
+
+def sum_points_per_draw(v: FloatArray, w: FloatArray, bonus: BoolArray) -> FloatArray:
+    """:func:`sum_points` with ``skip_missing`` over children with one value per draw: ``v``
+    (d, k, n) NaN where absent, weights (d, k), ``bonus`` (k,) children added with weight 1."""
+    present = ~np.isnan(v)
+    wb = np.where(bonus, 0.0, w)[:, :, None]
+    values = np.where(present, v, 0.0)
+    total = (values * wb).sum(axis=1)
+    count = (present & (wb > 0)).sum(axis=1)
+    extra = (values * bonus[None, :, None]).sum(axis=1)
+    return np.where(count >= 1, total + extra, np.nan)
 
 
 def grade_counts(grades: npt.ArrayLike, n_grades: int = 5) -> IntArray:

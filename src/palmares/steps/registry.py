@@ -407,6 +407,49 @@ class Aggregate(Operation):
             return np.where(mask, 1.0, 0.0).sum(axis=1)  # values unused; counts kept apart
         return agg.copeland(x, mask, w if not per_institution else w.mean(axis=0))
 
+    def mean(self, step: md.StepBase | None, params: Mapping[str, Any]) -> agg.Mean | None:
+        """The weighted mean a step computes (None: not a weighted mean)."""
+        if step is None:
+            return agg.arithmetic
+        if isinstance(step, md.AggregateGeneralised):
+            return agg.power_mean(float(params["p"]))
+        if isinstance(step, md.AggregateMean):
+            found: agg.Mean = getattr(agg, step.method)
+            return found
+        return None
+
+    def bonus(self, params: Mapping[str, Any], children: Sequence[str]) -> BoolArray:
+        """(k,) the children a sum of points adds with weight 1 (none when every child is:
+        a ranking on bonus criteria alone scores them as plain points)."""
+        named = set(params.get("bonus") or [])
+        flags = np.array([c in named for c in children], dtype=bool)
+        return flags if not flags.all() else np.zeros(len(children), dtype=bool)
+
+    def per_draw(
+        self,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        v: FloatArray,
+        w: FloatArray,
+        *,
+        required: BoolArray | None = None,
+    ) -> FloatArray:
+        """A batch of draws whose children differ per draw: ``v`` (d, k, n) NaN where absent,
+        weights (d, k) or (d, k, n) -> (d, n) (the uncertainty replay above the leaves)."""
+        if isinstance(step, md.AggregateSumPoints):
+            return agg.sum_points_per_draw(v, w, self.bonus(params, children))
+        mean = self.mean(step, params)
+        if mean is None:
+            raise ValueError(f"{step.tag if step else 'aggregate'} has no batch of draws")
+        return mean.per_draw(
+            v,
+            w,
+            renormalise=params.get("renormalise", True),
+            min_children=params.get("min_children", 1),
+            required=required,
+        )
+
     def plain_mean(self, step: md.StepBase | None) -> bool:
         """A weighted arithmetic mean (the matrix-product fast path)."""
         return step is None or step.method == "arithmetic"

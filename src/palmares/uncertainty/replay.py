@@ -16,7 +16,7 @@ draws or institutions.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -68,6 +68,11 @@ class Parent:
     #: (k, n) children a mean without renormalisation needs present: with weight
     #: redistribution, only those that apply (None: every child with a positive weight).
     required: BoolArray | None = None
+    #: The aggregate step (None: the default arithmetic mean), its parameters for this node
+    #: and the children's ids: what the step's own batch of draws needs.
+    step: StepBase | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
 
     @property
     def plain(self) -> bool:
@@ -247,12 +252,7 @@ def _parent(
         best_k = int(wp["k"])
         kept = set(wp.get("always") or [])
         always = np.array([c in kept for c in ids], dtype=bool)
-    bonus = None
-    if method == "sum_points":
-        named = set(params.get("bonus") or [])
-        flags = np.array([c in named for c in ids], dtype=bool)
-        # As the engine: a ranking on bonus criteria alone scores them as plain points.
-        bonus = flags if flags.any() and not flags.all() else np.zeros(len(ids), dtype=bool)
+    bonus = ops.AGGREGATE.bonus(params, ids) if method == "sum_points" else None
     required = None
     redistribute = queries.step_for(m, "impute", node, tree)
     if (
@@ -276,6 +276,9 @@ def _parent(
         always=always,
         bonus=bonus,
         required=required,
+        step=agg,
+        params=params,
+        names=tuple(ids),
     )
 
 
@@ -421,60 +424,10 @@ def _leaf_mean(parent: Parent, plan: ReplayPlan, w: FloatArray) -> tuple[FloatAr
 
 def _dynamic_mean(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
     """Children with one value per draw: v (d, k, n) NaN where absent, weights (d, k), or
-    (d, k, n) per draw and institution (best k) -> (d, n)."""
-    wk = w[:, :, None] if w.ndim == 2 else w
-    present = ~np.isnan(v)
-    if (
-        w.ndim == 2
-        and parent.method == "arithmetic"
-        and parent.min_children <= 1
-        and present.all()
-        and (w.sum(axis=1) > 0).all()
-    ):  # the common case: every child present, one batched product
-        total = np.matmul(w[:, None, :], v)[:, 0, :]
-        return total / w.sum(axis=1)[:, None]
-    positive = wk > 0
-    used = present & positive
-    method = parent.method
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        safe = np.where(used, v, 1.0)
-        if method == "arithmetic":
-            f = np.where(used, v, 0.0)
-        elif method == "geometric" or (method == "generalised" and parent.p == 0):
-            if (used & (v <= 0)).any():
-                raise ValueError("geometric mean needs values > 0")
-            f = np.where(used, np.log(safe), 0.0)
-        elif method == "harmonic":
-            if (used & (v <= 0)).any():
-                raise ValueError("harmonic mean needs values > 0")
-            f = np.where(used, 1.0 / safe, 0.0)
-        else:
-            f = np.where(used, safe**parent.p, 0.0)
-        total = (f * wk).sum(axis=1)
-        present_weight = (used * wk).sum(axis=1)
-        count = used.sum(axis=1)
-        if parent.renormalise:
-            weight_sum = present_weight
-            ok = np.ones(total.shape, dtype=bool)
-        elif parent.required is not None:
-            # Redistribution: the weight of children that do not apply goes to the others, so
-            # only the applicable ones must be present, and the mean is over those.
-            weight_sum = present_weight
-            ok = np.asarray(~(positive & ~present & parent.required[None]).any(axis=1))
-        else:
-            weight_sum = np.broadcast_to(wk.sum(axis=1), total.shape)
-            ok = count == positive.sum(axis=1)
-        ok &= (count >= parent.min_children) & (weight_sum > 0)
-        mean = total / weight_sum
-        if method == "geometric" or (method == "generalised" and parent.p == 0):
-            out = np.exp(mean)
-        elif method == "harmonic":
-            out = 1.0 / mean
-        elif method == "generalised":
-            out = mean ** (1.0 / parent.p)
-        else:
-            out = mean
-    return np.where(ok, out, np.nan)
+    (d, k, n) per draw and institution (best k) -> (d, n): the step's own batch."""
+    return ops.AGGREGATE.per_draw(
+        parent.step, parent.params, parent.names, v, w, required=parent.required
+    )
 
 
 def best_k_top(
@@ -584,18 +537,6 @@ def _leaf_points(parent: Parent, plan: ReplayPlan, w: FloatArray) -> FloatArray:
     return np.where(count >= 0.5, total + extra, np.nan)
 
 
-def _dynamic_points(parent: Parent, v: FloatArray, w: FloatArray) -> FloatArray:
-    """Sums of points of children with one value per draw, v (d, k, n) -> (d, n)."""
-    assert parent.bonus is not None
-    present = ~np.isnan(v)
-    wb = np.where(parent.bonus, 0.0, w)[:, :, None]
-    values = np.where(present, v, 0.0)
-    total = (values * wb).sum(axis=1)
-    count = (present & (wb > 0)).sum(axis=1)
-    extra = (values * parent.bonus[None, :, None]).sum(axis=1)
-    return np.where(count >= 1, total + extra, np.nan)
-
-
 def _weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
     """sum_j w_j c_j / sum_j w_j for gap-free (d, n) children, accumulated in place."""
     total = children[0] * w[:, 0, None]
@@ -621,8 +562,6 @@ def _special(
     if parent.best_k:
         return _best_k_mean(parent, children, w)
     v = np.stack(children, axis=1)
-    if parent.method == "sum_points":
-        return _dynamic_points(parent, v, w)
     return _dynamic_mean(parent, v, w)
 
 
