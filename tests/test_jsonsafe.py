@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from palmares.jsonsafe import json_safe
+from palmares.jsonsafe import json_number, json_safe
 
 
 def test_missing_and_infinite_become_null_never_zero() -> None:
@@ -26,3 +26,16 @@ def test_numpy_values_become_python_ones_and_keys_strings() -> None:
 
 def test_plain_values_pass_unchanged() -> None:
     assert json_safe(["x", 1, 2.0, None, False]) == ["x", 1, 2.0, None, False]
+
+
+def test_numbers_show_whole_values_as_integers_and_missing_as_null() -> None:
+    assert [json_number(v) for v in (3.0, np.float64(2.5), np.int64(4), math.nan, math.inf)] == [
+        3,
+        2.5,
+        4,
+        None,
+        None,
+    ]
+    assert type(json_number(np.float64(7.0))) is int
+    assert json_number(2.0**60) == 2.0**60 and type(json_number(2.0**60)) is float
+    assert json_number("text") == "text" and json_number(np.bool_(True)) is True

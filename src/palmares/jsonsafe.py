@@ -29,3 +29,18 @@ def json_safe(value: Any) -> Any:
     if type(value).__name__ in _MISSING_TYPES:
         return None
     return value
+
+
+def json_number(value: Any) -> Any:
+    """A number as a JSON document shows it: None for NaN and infinities, an int when it is
+    whole (and exact as a float), else a float; anything else as :func:`json_safe` gives it."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v
+    return json_safe(value)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from palmares.jsonsafe import json_number
 from palmares.uncertainty.outputs import RESULT_COLUMNS
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Intervals:
         rows = self.frame[self.frame["institution"] == institution]
         if rows.empty:
             return None
-        return {str(k): _plain(v) for k, v in rows.iloc[0].items()}
+        return {str(k): json_number(v) for k, v in rows.iloc[0].items()}
 
     def check_ranks(self, institutions: Any, ranks: Any, what: str) -> None:
         """Refuse intervals whose nominal ranks differ from ``ranks`` (the edition's computed
@@ -70,15 +71,6 @@ class Intervals:
                 f"the intervals' nominal ranks differ from {what} for {differ} institution(s): "
                 "they were computed for another edition, methodology or bundle"
             )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        v = float(value)
-        return None if np.isnan(v) else (int(v) if v.is_integer() else v)
-    return value
 
 
 def _from_meta(frame: pd.DataFrame, meta: Mapping[str, Any], **extra: Any) -> Intervals:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from palmares.dataset import Dataset
 from palmares.engine import run
+from palmares.jsonsafe import json_number
 from palmares.methodology import Methodology, StepBase
 from palmares.methodology.model import WeightBestK, WeightStep
 from palmares.plan import resolve
@@ -366,13 +367,15 @@ class UncertaintyResult:
                 {
                     "institution": inst,
                     "nominal_rank": int(rank[i]) if rank[i] > 0 else None,
-                    "median_rank": _num(s.median[i]),
-                    "mean_rank": _num(s.mean[i]),
-                    "q05": _num(s.q_low[i]),
-                    "q95": _num(s.q_high[i]),
-                    "p_top_k": _num(s.p_top_k[i]),
-                    "p_same_band": _num(s.p_same_band[i]),
-                    "p_move_real": None if self.p_move_real is None else _num(self.p_move_real[i]),
+                    "median_rank": json_number(s.median[i]),
+                    "mean_rank": json_number(s.mean[i]),
+                    "q05": json_number(s.q_low[i]),
+                    "q95": json_number(s.q_high[i]),
+                    "p_top_k": json_number(s.p_top_k[i]),
+                    "p_same_band": json_number(s.p_same_band[i]),
+                    "p_move_real": None
+                    if self.p_move_real is None
+                    else json_number(self.p_move_real[i]),
                 }
             )
         rows.sort(
@@ -409,20 +412,13 @@ class UncertaintyResult:
             "seed": self.seed,
             "methodology_hash": self.nominal.methodology_hash,
             "data_hash": self.nominal.data_hash,
-            "mean_abs_rank_shift": _num(self.mean_abs_rank_shift),
+            "mean_abs_rank_shift": json_number(self.mean_abs_rank_shift),
             "top_k": self.spec.top_k,
             "quantiles": list(self.spec.quantiles),
             "previous_edition": self.previous_edition,
             "methodology_changed": self.methodology_changed,
             "results": results,
         }
-
-
-def _num(value: Any) -> Any:
-    v = float(value)
-    if not np.isfinite(v):
-        return None
-    return int(v) if v.is_integer() and abs(v) < 2**53 else v
 
 
 def uncertainty(
