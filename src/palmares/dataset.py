@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from palmares.codes import int_codes
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
 from palmares.tree import Tree
 
@@ -117,29 +118,6 @@ def _codes_in(column: pd.Series, categories: npt.NDArray[np.object_]) -> npt.NDA
     value_set = pa.array(list(categories), type=pa.large_string(), from_pandas=True)
     positions = pc.fill_null(pc.index_in(array, value_set=value_set), -1)
     return np.asarray(positions.to_numpy(zero_copy_only=False), dtype=np.intp)
-
-
-def int_codes(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Codes and distinct values of an integer column such as years (-1 = missing)."""
-    mask = values.isna().to_numpy()
-    ints = values.to_numpy(dtype=np.int64, na_value=0)
-    present = ints[~mask] if mask.any() else ints
-    if present.size == 0:
-        return np.full(len(ints), -1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    low, high = int(present.min()), int(present.max())
-    if high - low > 1_000_000:
-        codes, uniques = pd.factorize(values)
-        return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
-    # Years span a few values: offsetting them is a perfect hash.
-    codes = ints - low
-    if mask.any():
-        codes[mask] = 0  # placeholder index, reset to -1 below
-    seen = np.bincount(present - low, minlength=high - low + 1) > 0
-    renumber = np.cumsum(seen) - 1
-    codes = renumber[codes]
-    if mask.any():
-        codes[mask] = -1
-    return codes, np.flatnonzero(seen) + low
 
 
 def _edition_rows(

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from palmares.dataset import int_codes
+from palmares.codes import int_codes
 from palmares.problems import Problems, Severity
 from palmares.schema import (
     DIRECTIONS,
