@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -113,7 +114,12 @@ def test_network_text_and_bad_input(run: Cli, bundle: tuple[str, str]) -> None:
     assert "The Network" in out and "new: w" in out
     code, _, err = run("network", "nope", "--data", data, "--system", methods, "--edition", "2021")
     assert code == 2 and "networks: net" in err
-    code, _, err = run("network", "net", "--data", data, "--system", methods)
-    assert code == 2 and "--edition" in err
+    code, latest, err = run("network", "net", "--data", data, "--system", methods)
+    assert code == 0, err  # no --edition: the latest edition of the system
+    last = max(int(y) for y in re.findall(r"\b(20\d\d)\b", latest))
+    code, named, _ = run(
+        "network", "net", "--data", data, "--system", methods, "--edition", str(last)
+    )
+    assert code == 0 and named == latest
     code, _, err = run("network", "net", "--data", data, "--system", methods, "--edition", "1990")
     assert code == 2 and "edition" in err

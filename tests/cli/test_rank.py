@@ -106,11 +106,19 @@ def test_explain_by_name_with_contributions(cli, bundle) -> None:
     assert sum(n["contribution"] for n in leaves) == pytest.approx(document["score"])
 
 
+def test_without_edition_the_latest_edition_is_ranked(cli, bundle) -> None:
+    code, latest, err = cli("rank", "--data", str(bundle), "--system", str(METHOD), "--json")
+    assert code == 0, err
+    code, named, err = cli("rank", *on_asem(bundle), "--json")
+    assert code == 0, err
+    assert json.loads(latest)["edition"] == 2018  # the bundle's only (latest) edition
+    assert json.loads(latest)["results"] == json.loads(named)["results"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--edition", "2018"], "give --system"),
-        (["--method", str(METHOD)], "give --edition"),
         (["--method", str(METHOD), "--edition", "20x8"], "--edition '20x8'"),
         (["--method", str(METHOD), "--edition", "2018", "--weight", "Sust"], "KEY=VALUE"),
         (["--method", str(METHOD), "--edition", "2018", "--criteria", "Nope"], "'Nope'"),

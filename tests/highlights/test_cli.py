@@ -93,7 +93,10 @@ def test_check_json_true_and_false(run: Cli, bundle: tuple[str, str]) -> None:
 def test_usage_errors_exit_2(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
     base = ("x", "--data", data, "--system", methods)
-    assert run("highlights", *base)[0] == 2  # no --edition
+    latest = run("highlights", *base, "--json")  # no --edition: the latest edition
+    assert (
+        latest[0] == 0 and latest[1] == run("highlights", *base, "--edition", "2024", "--json")[1]
+    )
     assert run("highlights", *base, "--edition", "1999")[0] == 2
     assert run("highlights", *base, "--edition", "2023", "--lang", "de")[0] == 2
     assert run("check", *base, "--edition", "2023", "--claim", "prestige=1")[0] == 2

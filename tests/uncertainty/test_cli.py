@@ -96,7 +96,17 @@ def test_bad_spec_exits_2_with_located_problems(cli, files, tmp_path) -> None:
     )
     assert code == 2
     assert f"{spec}:-:2:alternatives[0].step: invalid-uncertainty" in err
-    code, _, err = cli("uncertainty", "--data", str(bundle), "--method", str(method))
+    code, _, err = cli(
+        "uncertainty",
+        "--data",
+        str(bundle),
+        "--method",
+        str(method),
+        "--edition",
+        "20x4",
+        "--draws",
+        "10",
+    )
     assert code == 2 and "--edition" in err
 
 

@@ -16,7 +16,9 @@ DataOption = Annotated[
     Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
 ]
 SystemOption = Annotated[str, typer.Option("--system", help="Preset id or methodology TOML.")]
-EditionOption = Annotated[str, typer.Option("--edition", help="Edition year.")]
+EditionOption = Annotated[
+    str, typer.Option("--edition", help="Edition year (default: the latest).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
@@ -30,14 +32,13 @@ def _setup(
 
     if not system:
         raise UsageProblem("give --system PRESET")
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
     dataset = palmares.load(data_path(data))
     try:
         series = EditionSeries(dataset, system, view=view)  # type: ignore[arg-type]
     except (ValueError, FileNotFoundError) as error:
         raise UsageProblem(f"--system {system}: {error}") from None
-    year = parse_edition(edition)
+    # No --edition: the latest edition of the system.
+    year = parse_edition(edition) if edition else max(series.years, default=0)
     if year not in series.years:
         known = ", ".join(map(str, series.years)) or "none"
         raise UsageProblem(

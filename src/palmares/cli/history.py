@@ -120,7 +120,9 @@ def network(
     data: DataOption = None,
     system: SystemOption = None,
     method: MethodOption = None,
-    edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
+    edition: Annotated[
+        str, typer.Option("--edition", help="Edition year (default: the latest).")
+    ] = "",
     source: SourceOption = "auto",
     lang: LangOption = "",
     view: ViewOption = "published",
@@ -130,10 +132,10 @@ def network(
     from palmares.cli.rank import parse_edition
     from palmares.networks import network_summary
 
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
     series = _series(data, _ref(system, method), source, view)
-    summary = network_summary(series, network_id, None, parse_edition(edition), lang=lang)
+    # No --edition: the latest edition of the system.
+    year = parse_edition(edition) if edition else max(series.years, default=0)
+    summary = network_summary(series, network_id, None, year, lang=lang)
     if as_json:
         print_json(summary.to_json())
         return

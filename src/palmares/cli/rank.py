@@ -22,7 +22,11 @@ SystemOption = Annotated[
     typer.Option("--system", help="Preset id (PRESET or PRESET@YEAR) or methodology TOML file."),
 ]
 EditionOption = Annotated[
-    str, typer.Option("--edition", help="Edition year (2011 or 2010-11 for the 2010-11 table).")
+    str,
+    typer.Option(
+        "--edition",
+        help="Edition year (2011 or 2010-11 for the 2010-11 table; default: the latest).",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed recorded in the result.")]
@@ -82,6 +86,23 @@ def compute(data: Path | None, ref: str, edition: int, seed: int, dataset: Any =
         return run(dataset, ref, edition, seed=seed)
     except (KeyError, FileNotFoundError) as error:
         raise UsageProblem(f"--edition {edition} / --method {ref}: {_message(error)}") from None
+
+
+def edition_of(edition: str, dataset: Any, ref: str) -> int:
+    """``--edition``, else the latest edition the data has of the methodology's system."""
+    if edition:
+        return parse_edition(edition)
+    from palmares.plan import resolve
+
+    try:
+        system = resolve(ref, None).system
+    except (LookupError, FileNotFoundError) as error:
+        raise UsageProblem(f"--system {ref}: {_message(error)}") from None
+    editions = dataset.editions
+    years = editions.loc[editions["system"] == system, "year"].dropna().astype(int).tolist()
+    if not years:
+        raise UsageProblem(f"give --edition YEAR (the data has no edition of {system})")
+    return max(years)
 
 
 def _message(error: BaseException) -> str:
@@ -212,16 +233,17 @@ def rank(
     from palmares.i18n import ngettext
     from palmares.ranking_table import published_view
 
-    year = parse_edition(edition) if edition else None
-    if year is None:
-        raise UsageProblem("give --edition YEAR")
+    if edition:
+        parse_edition(edition)  # a malformed year is refused before the data is read
     check_out(out, force)
+    ref = _method_ref(method, system)
     dataset = palmares.load(data_path(data))
+    year = edition_of(edition, dataset, ref)
     filters = check_filters(dataset, country, region, _pairs(where or [], "--where"))
     check_network(dataset, network)
     chosen = [c.strip() for c in criteria.split(",") if c.strip()] if criteria else None
     new_weights = _weights(weight or [])
-    result = compute(data, _method_ref(method, system), year, seed, dataset)
+    result = compute(data, ref, year, seed, dataset)
     check_criteria(result, chosen, new_weights)
     personalised = bool(chosen or new_weights or filters or network)
     if personalised:
@@ -298,11 +320,10 @@ def explain(
     import palmares
     from palmares.engine import run
 
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
+    ref = _method_ref(method, system)
     dataset = palmares.load(data_path(data))
     who = dataset.resolve(institution)
-    result = run(dataset, _method_ref(method, system), parse_edition(edition), seed=seed)
+    result = run(dataset, ref, edition_of(edition, dataset, ref), seed=seed)
     table = result.explain(who)
     i = result.position(who)
     head = {

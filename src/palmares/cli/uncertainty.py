@@ -16,6 +16,7 @@ from palmares.cli.rank import (
     MethodOption,
     SystemOption,
     _method_ref,
+    edition_of,
     parse_edition,
 )
 from palmares.problems import UsageProblem
@@ -69,8 +70,6 @@ def uncertainty(
     from palmares.uncertainty.monte_carlo import stderr_progress
     from palmares.uncertainty.replay import ReplayUnsupported
 
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
     if draws < 1:
         raise UsageProblem("give --draws N (N >= 1)")
     if workers is not None and scheduler is not None:
@@ -85,10 +84,12 @@ def uncertainty(
         raise UsageProblem(f"--out {out}: the output is a .parquet file")
     if out is not None and out.exists() and not force:
         raise UsageProblem(f"{out} exists; pass --force to replace it")
-    year = parse_edition(edition)
+    if edition:
+        parse_edition(edition)  # a malformed year is refused before the data is read
     previous = parse_edition(previous_edition) if previous_edition else None
     loaded = _spec(spec)
     dataset = palmares.load(data_path(data))
+    year = edition_of(edition, dataset, _method_ref(method, system))
     try:
         done = run_uncertainty(
             dataset,
@@ -156,8 +157,8 @@ def sensitivity(
     from palmares.uncertainty.sensitivity import NothingVaries
     from palmares.uncertainty.sensitivity import sensitivity as run_sensitivity
 
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
+    if edition:
+        parse_edition(edition)  # a malformed year is refused before the data is read
     if samples < 2 or samples & (samples - 1):
         raise UsageProblem("--samples must be a power of 2 (>= 2)")
     dataset = palmares.load(data_path(data))
@@ -169,7 +170,7 @@ def sensitivity(
         found = run_sensitivity(
             dataset,
             _method_ref(method, system),
-            parse_edition(edition),
+            edition_of(edition, dataset, _method_ref(method, system)),
             samples,
             seed=seed,
             spec=_spec(spec),
