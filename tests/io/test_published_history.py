@@ -1,0 +1,203 @@
+"""Imported tables of the seed systems feed history and highlights as computed ones do (issue 18,
+item 5): U-Multirank's printed grades give the same A counts per edition and dimension, the same
+dimension tables and the same grade_count / grade_count_change facts as the grades palmares
+computes from the data, with no overall rank in the published view; L'Étudiant's and THE
+Impact's tables give ranks, bands and national ranks (contracts section 6) and THE Impact's
+per-SDG tables the SDG facts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import palmares
+from palmares.dataset import Dataset
+from palmares.highlights import facts
+from palmares.history import EditionSeries
+from palmares.io import write_dataset
+from palmares.io.published_table import import_published, read_published_table
+from palmares.methodology import resolve_methodology
+from palmares.result import GRADE_LETTERS
+
+U = "u-multirank"
+TREE = {
+    U: "",
+    f"{U}.teaching": U,
+    f"{U}.international": U,
+    f"{U}.masters-graduation-rate": f"{U}.teaching",
+    f"{U}.masters-on-time": f"{U}.teaching",
+    f"{U}.student-mobility": f"{U}.international",
+    f"{U}.international-academic-staff": f"{U}.international",
+    # in the tree (the preset's overrides name them) but without data
+    f"{U}.bachelor-graduation-rate": f"{U}.teaching",
+    f"{U}.bachelor-on-time": f"{U}.teaching",
+}
+#: The preset's English labels: the headers of a printed U-Multirank table.
+HEADERS = {
+    f"{U}.masters-graduation-rate": "Masters graduation rate",
+    f"{U}.masters-on-time": "Graduating on time (masters)",
+    f"{U}.student-mobility": "Student mobility",
+    f"{U}.international-academic-staff": "International academic staff",
+}
+COUNTRY_NAMES = {"FR": "France", "DE": "Germany"}
+
+
+def _graded_world(n: int = 12, seed: int = 5) -> Dataset:
+    """Two U-Multirank editions (2020, 2021) of ``n`` schools, eight French and four German;
+    values around a median of 100 so that every grade occurs; a few missing values."""
+    rng = np.random.default_rng(seed)
+    institutions = pd.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(n)],
+            "name": [f"École {k:02d}" for k in range(n)],
+            "country": ["FR" if k < 8 else "DE" for k in range(n)],
+            "gender": "f",
+        }
+    )
+    parents = set(TREE.values())
+    indicators = pd.DataFrame(
+        {
+            "id": list(TREE),
+            "label_en": list(TREE),
+            "label_fr": list(TREE),
+            "parent": list(TREE.values()),
+            "direction": ["" if node in parents else "higher" for node in TREE],
+        }
+    )
+    obs = []
+    for year in (2020, 2021):
+        for leaf in HEADERS:
+            values = 100 * rng.choice([0.6, 0.85, 1.0, 1.0, 1.15, 1.4], size=n)
+            for k, value in enumerate(values.tolist()):
+                missing = (k + year + len(leaf)) % 9 == 0
+                status = "missing" if missing else "reported"
+                obs.append((f"i{k}", leaf, U, year, None if missing else value, status))
+    observations = pd.DataFrame(
+        obs, columns=["institution", "indicator", "system", "year", "value", "status"]
+    )
+    editions = pd.DataFrame({"system": [U, U], "year": [2020, 2021]})
+    return Dataset(
+        {
+            "institutions": institutions,
+            "indicators": indicators,
+            "editions": editions,
+            "observations": observations,
+        }
+    )
+
+
+def _print_grades(world: Dataset, year: int, path: Path) -> Path:
+    """The edition's computed grades printed as U-Multirank prints them: one column per
+    indicator, "no data" where no grade."""
+    series = EditionSeries(world, U, source="computed")
+    result = series.result(year)
+    assert result is not None and result.grades is not None
+    inst = world.institutions.set_index("id")
+    frame = pd.DataFrame(
+        {
+            "Institution": [inst.at[i, "name"] for i in result.institutions],
+            "Country": [COUNTRY_NAMES[inst.at[i, "country"]] for i in result.institutions],
+        }
+    )
+    letters = np.array([*GRADE_LETTERS, "no data"])
+    for leaf, header in HEADERS.items():
+        column = result.grades[:, result.leaves.index(leaf)]
+        frame[header] = letters[np.where(column >= 0, column, len(GRADE_LETTERS))]
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, Path]:
+    """The world and a bundle holding it plus its two editions' grades, imported as printed."""
+    folder = tmp_path_factory.mktemp("graded")
+    world = _graded_world()
+    bundle = folder / "bundle"
+    write_dataset(world, bundle)
+    for year in (2020, 2021):
+        dataset = palmares.load(bundle)
+        method = resolve_methodology(U, year)
+        table = read_published_table(
+            _print_grades(world, year, folder / f"umr{year}.csv"), U, year, method, dataset=dataset
+        )
+        assert (table.institution_ids != "").all()
+        import_published(bundle, dataset, table, method)
+    return world, bundle
+
+
+def test_imported_grades_give_the_computed_a_counts_per_edition(
+    graded: tuple[Dataset, Path],
+) -> None:
+    _, bundle = graded
+    dataset = palmares.load(bundle)
+    computed = EditionSeries(dataset, U, source="computed")
+    imported = EditionSeries(dataset, U)
+    assert [imported.source_of(y) for y in (2020, 2021)] == ["published", "published"]
+    checked = 0
+    for school in dataset.institutions["id"]:
+        a, b = computed.history(school), imported.history(school)
+        for year in (2020, 2021):
+            assert b.rows[year]["ranked"] == a.rows[year]["ranked"]
+            assert b.rows[year]["grades"] == a.rows[year]["grades"], (school, year)
+            assert b.rows[year]["field_size"] == a.rows[year]["field_size"]
+            # the published view: no overall rank, nor any rank derived from it
+            assert b.rows[year]["rank"] == 0 and b.rows[year]["national_rank"] == 0
+            assert b.rows[year]["rank_display_fr"] == "" and b.rows[year]["top_percent"] == 0
+        assert b.rows[2021]["grade_changes"] == a.rows[2021]["grade_changes"]
+        checked += bool(b.rows[2021]["grade_changes"])
+    assert checked == len(dataset.institutions)
+    # Known answer: the A count of one school, by hand from the printed table.
+    printed = pd.read_csv(bundle / "published.csv", dtype=str, keep_default_na=False)
+    mine = printed[(printed["institution"] == "i3") & (printed["year"] == "2021")]
+    a_count = int((mine["rank_display"] == "A").sum())
+    assert imported.history("i3").rows[2021]["grades"][U]["A"] == a_count
+    # The per-dimension tables (U-Multirank's own sort: a dimension's A count).
+    for year in (2020, 2021):
+        mine_nodes = imported.node_standings(year).sort_values(["node", "institution"])
+        theirs = computed.node_standings(year).sort_values(["node", "institution"])
+        columns = ["node", "institution", "score", "rank", "tie_size", "field_size"]
+        pd.testing.assert_frame_equal(
+            mine_nodes[columns].reset_index(drop=True),
+            theirs[columns].reset_index(drop=True),
+            check_dtype=False,
+        )
+
+
+def test_imported_grades_give_the_computed_grade_facts(graded: tuple[Dataset, Path]) -> None:
+    _, bundle = graded
+    dataset = palmares.load(bundle)
+    computed = EditionSeries(dataset, U, source="computed")
+    imported = EditionSeries(dataset, U)
+    kinds = ("grade_count", "grade_count_change")
+    seen = {kind: 0 for kind in kinds}
+    for school in dataset.institutions["id"]:
+        expected = sorted(
+            (f.kind, repr(f.values)) for f in facts(computed, school, 2021) if f.kind in kinds
+        )
+        found = facts(imported, school, 2021)
+        assert sorted((f.kind, repr(f.values)) for f in found if f.kind in kinds) == expected
+        for f in found:
+            seen[f.kind] = seen.get(f.kind, 0) + 1
+        overall = ("rank", "movement", "percentile", "top_n", "national_rank", "regional_rank")
+        # no overall rank is stated (ranks of a dimension are named by their node)
+        assert not [f for f in found if f.kind in overall and not f.values.get("node")]
+    assert seen["grade_count"] == len(dataset.institutions)
+    assert seen["grade_count_change"] > 0
+
+
+def test_the_producer_view_orders_imported_grades_on_a_counts(
+    graded: tuple[Dataset, Path],
+) -> None:
+    _, bundle = graded
+    dataset = palmares.load(bundle)
+    computed = EditionSeries(dataset, U, source="computed", view="producer").standings(2021)
+    imported = EditionSeries(dataset, U, view="producer").standings(2021)
+    both = imported.index
+    assert sorted(both) == sorted(computed.index)
+    assert imported["rank"].to_dict() == computed.loc[both, "rank"].to_dict()
+    assert imported["score"].to_dict() == computed.loc[both, "score"].to_dict()
+    assert imported["national_rank"].to_dict() == computed.loc[both, "national_rank"].to_dict()
