@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from palmares.cli import main
 from palmares.io.published_table import PublishedTable, read_published_table
 from palmares.methodology import Methodology, methodology_hash, resolve_methodology
 from palmares.reproduce import (
@@ -30,6 +29,7 @@ from palmares.reproduce import (
     rebuild_totals,
     reproduce,
 )
+from tests.io.published_tables import cli
 
 THE_2011 = ("teaching", "international", "research", "citations", "income")
 
@@ -363,16 +363,6 @@ def test_injected_defects_appear_in_the_diff_with_their_cause(tmp_path: Path) ->
 
 
 # -- the command ----------------------------------------------------------------------------------
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
 
 
 def test_cli_reproduce_json_and_diff(

@@ -173,7 +173,7 @@ def test_imported_grades_give_the_computed_grade_facts(graded: tuple[Dataset, Pa
     computed = EditionSeries(dataset, U, source="computed")
     imported = EditionSeries(dataset, U)
     kinds = ("grade_count", "grade_count_change")
-    seen = {kind: 0 for kind in kinds}
+    seen = dict.fromkeys(kinds, 0)
     for school in dataset.institutions["id"]:
         expected = sorted(
             (f.kind, repr(f.values)) for f in facts(computed, school, 2021) if f.kind in kinds
@@ -201,3 +201,100 @@ def test_the_producer_view_orders_imported_grades_on_a_counts(
     assert imported["rank"].to_dict() == computed.loc[both, "rank"].to_dict()
     assert imported["score"].to_dict() == computed.loc[both, "score"].to_dict()
     assert imported["national_rank"].to_dict() == computed.loc[both, "national_rank"].to_dict()
+
+
+# -- THE Impact and L'Étudiant -------------------------------------------------------------------
+
+
+def _import(bundle: Path, path: Path, system: str, year: int, node: str | None = None) -> None:
+    dataset = palmares.load(bundle)
+    method = resolve_methodology(system, year)
+    table = read_published_table(path, system, year, method, dataset=dataset, create=True)
+    import_published(bundle, dataset, table, method, node=node)
+
+
+def test_the_impact_tables_give_bands_national_ranks_and_sdg_facts(tmp_path: Path) -> None:
+    from published_tables import empty_bundle
+
+    bundle = empty_bundle(tmp_path / "b")
+    # 30 universities: ranks 1-10, then the bands 11–20 and 21–30 (so the field is known).
+    countries = ["Canada", "France", "Australia"]
+    lines = ["Rank,Name,Country/Region,Overall score,SDG 3,SDG 4"]
+    for k in range(30):
+        rank = str(k + 1) if k < 10 else ("11–20" if k < 20 else "21–30")
+        score = f"{95 - k:.1f}" if k < 10 else ("70.0–80.0" if k < 20 else "60.0–69.9")
+        lines.append(f"{rank},Uni {k:02d},{countries[k % 3]},{score},{90 - k},{80 - k}")
+    overall = tmp_path / "impact.csv"
+    overall.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _import(bundle, overall, "the-impact", 2024)
+    # SDG 3's own table: Uni 13 (France) first, Uni 01 (France) second; SDG 4: Uni 13 in a band.
+    sdg3 = tmp_path / "sdg3.csv"
+    sdg3.write_text(
+        "Rank,Name,Country/Region,Score\n1,Uni 13,France,91.0\n2,Uni 01,France,90.0\n"
+        "3,Uni 00,Canada,89.0\n",
+        encoding="utf-8",
+    )
+    _import(bundle, sdg3, "the-impact", 2024, node="sdg03")
+    sdg4 = tmp_path / "sdg4.csv"
+    sdg4.write_text(
+        "Rank,Name,Country/Region,Score\n1,Uni 00,Canada,91.0\n2,Uni 01,France,90.0\n"
+        "3–4,Uni 13,France,80.0–85.0\n3–4,Uni 04,France,80.0–85.0\n",
+        encoding="utf-8",
+    )
+    _import(bundle, sdg4, "the-impact", 2024, node="sdg04")
+    series = EditionSeries(palmares.load(bundle), "the-impact")
+    row = series.history("uni-13").row(2024)
+    # In the band 11–20: no rank inside it; French compatriots ahead: Uni 01, 04, 07 (exact
+    # ranks 2, 5, 8); in the same band: Uni 10, 13, 16, 19 -> 4th ex aequo with three others.
+    assert row["rank"] == 0 and row["band"] == "11–20"
+    assert (row["national_rank"], row["national_tie_size"]) == (4, 4)
+    assert row["national_field_size"] == 10 and row["field_size"] == 30
+    assert row["nodes_ranked"] == 2 and row["nodes_total"] == 2
+    found = {f.kind: f.values for f in facts(series, "uni-13", 2024)}
+    assert found["band"]["band_lo"] == 11 and found["band"]["band_hi"] == 20
+    assert found["national_rank"]["rank"] == 4 and found["national_rank"]["tie_size"] == 4
+    assert found["sdg_coverage"] == {"ranked": 2, "total": 2}
+    # SDG 3 rank 1 -> top 1 rung; SDG 4 band 3–4 -> its worse end 4 on the ladder.
+    sdgs = found["sdg_bands"]["sdgs"]
+    assert sdgs["3"] == 1 and sdgs["4"] >= 4
+    assert found["sdg_national_firsts"] == {"sdgs": [3]}
+    # Uni 01 is second in SDG 3 behind a compatriot, second in SDG 4 behind a Canadian.
+    uni01 = {f.kind: f.values for f in facts(series, "uni-01", 2024)}
+    assert uni01["sdg_national_firsts"] == {"sdgs": [4]}
+    assert uni01["rank"]["rank"] == 2 and uni01["national_rank"]["rank"] == 1
+
+
+def test_letudiant_tables_give_ranks_ties_national_ranks_and_movements(tmp_path: Path) -> None:
+    from published_tables import empty_bundle
+
+    bundle = empty_bundle(
+        tmp_path / "b",
+        "id,name,country\necole-a,École A,FR\necole-b,École B,FR\necole-c,École C,FR\n"
+        "ecole-d,École D,FR\n",
+    )
+    header = "Rang;École;Total;Excellence académique\n"
+    first = tmp_path / "2023.csv"
+    first.write_text(
+        header + "1er;École A;96;30/30\n2e;École B;90;28/30\n3e;École C;85;27/30\n"
+        "4e;École D;80;25/30\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "2024.csv"
+    second.write_text(
+        header + "1er;École C;97;30/30\n2e;École A;90;28/30\n2e ex aequo;École D;90;27/30\n"
+        "4e;École B;80;25/30\n",
+        encoding="utf-8",
+    )
+    _import(bundle, first, "letudiant", 2023)
+    _import(bundle, second, "letudiant", 2024)
+    series = EditionSeries(palmares.load(bundle), "letudiant")
+    row = series.history("ecole-d").row(2024)
+    assert (row["rank"], row["tie_size"], row["movement"]) == (2, 2, 2)
+    assert (row["national_rank"], row["national_tie_size"], row["national_field_size"]) == (
+        2,
+        2,
+        4,
+    )
+    found = {f.kind: f.values for f in facts(series, "ecole-c", 2024)}
+    assert found["rank"] == {"node": None, "rank": 1, "tie_size": 1, "field_size": 4}
+    assert found["movement"]["previous_rank"] == 3 and found["movement"]["places"] == 2

@@ -15,54 +15,24 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from published_tables import (
+    cli,
+    empty_bundle,
+    qs_json,
+    read_table,
+    run_import,
+    run_reproduce,
+    the_2016_frame,
+    the_json,
+    wrap,
+)
 
 import palmares
-from palmares.cli import main
 from palmares.io.countries import country_code
-from palmares.io.published_table import read_published_table, slug
+from palmares.io.published_table import slug
 from palmares.methodology import resolve_methodology
 from palmares.problems import InvalidInput
 from palmares.reproduce import publish_table, reproduce
-
-THE_PILLARS = ("teaching", "international", "research", "citations", "income")
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
-
-
-def _read(path: Path, system: str, year: int, **kwargs: object):  # type: ignore[no-untyped-def]
-    method = resolve_methodology(system, year)
-    return read_published_table(path, method.system, year, method, **kwargs)  # type: ignore[arg-type]
-
-
-def empty_bundle(folder: Path, institutions: str = "id,name,country\n") -> Path:
-    folder.mkdir()
-    (folder / "institutions.csv").write_text(institutions, encoding="utf-8")
-    (folder / "indicators.csv").write_text(
-        "id,label_en,label_fr,parent,direction\n", encoding="utf-8"
-    )
-    (folder / "editions.csv").write_text("system,year\n", encoding="utf-8")
-    (folder / "observations.csv").write_text(
-        "institution,indicator,system,year,value,status\n", encoding="utf-8"
-    )
-    return folder
-
-
-def the_2016_frame(n: int = 240, seed: int = 3) -> pd.DataFrame:
-    """A THE 2015-16 table as THE prints it: totals to rank 200, bands below, "-" where no
-    total is printed."""
-    method = resolve_methodology("the-wur", 2016)
-    rng = np.random.default_rng(seed)
-    x = np.round(rng.uniform(15.0, 99.0, size=(n, 5)), 1)
-    return publish_table(method, 2016, [f"University {i:03d}" for i in range(n)], x)
-
 
 # -- 1. placeholders -----------------------------------------------------------------------------
 
@@ -80,8 +50,8 @@ def test_zero_totals_on_banded_rows_reproduce_as_well_as_empty_cells(tmp_path: P
     zero = tmp_path / "zero.csv"
     zeros.to_csv(zero, index=False)
     method = resolve_methodology("the-wur", 2016)
-    by_empty = reproduce(_read(empty, "the-wur", 2016), method).summary
-    zero_table = _read(zero, "the-wur", 2016)
+    by_empty = reproduce(read_table(empty, "the-wur", 2016), method).summary
+    zero_table = read_table(zero, "the-wur", 2016)
     by_zero = reproduce(zero_table, method).summary
     assert zero_table.placeholders == {"total": 40, "income": 1}
     assert by_zero["placeholder_cells"] == 41 and by_empty["placeholder_cells"] == 0
@@ -109,15 +79,15 @@ def test_missing_option_declares_a_users_placeholder(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput) as refused:
-        _read(path, "the-wur", 2016)
+        read_table(path, "the-wur", 2016)
     assert {(p.row, p.column) for p in refused.value.problems} == {
         (3, "overall"),
         (3, "income"),
     }
-    table = _read(path, "the-wur", 2016, missing={"*": ["n.p."]})
+    table = read_table(path, "the-wur", 2016, missing={"*": ["n.p."]})
     assert table.placeholder_cells == 2
     assert np.isnan(table.total.value[1]) and np.isnan(table.components["income"].value[1])
-    only = _read(path, "the-wur", 2016, missing={"Overall": ["n.p."], "income": ["N.P."]})
+    only = read_table(path, "the-wur", 2016, missing={"Overall": ["n.p."], "income": ["N.P."]})
     assert only.placeholders == {"overall": 1, "income": 1}
 
 
@@ -129,7 +99,7 @@ def test_a_qs_zero_is_not_published_but_an_arwu_zero_is_a_score(tmp_path: Path) 
         "2,B,France,90.1,95,0,80,88,70,0\n",
         encoding="utf-8",
     )
-    table = _read(qs, "qs", 2015)
+    table = read_table(qs, "qs", 2015)
     assert table.placeholders == {"ER": 1, "ISR": 1}
     assert np.isnan(table.components["er"].value[1]) and table.components["ar"].value[1] == 95
     arwu = tmp_path / "arwu.csv"
@@ -139,7 +109,7 @@ def test_a_qs_zero_is_not_published_but_an_arwu_zero_is_a_score(tmp_path: Path) 
         "2,B,30.2,0,0,40.1,30,60,30\n",
         encoding="utf-8",
     )
-    arwu_table = _read(arwu, "arwu", 2010)
+    arwu_table = read_table(arwu, "arwu", 2010)
     assert arwu_table.placeholder_cells == 0
     assert arwu_table.components["alumni"].value.tolist() == [100.0, 0.0]
 
@@ -163,16 +133,12 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
         "6,Ecole Delta,France,40.0\n",  # differs by an accent only
         encoding="utf-8",
     )
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
+        table,
+        bundle,
         "the-wur",
-        "--edition",
         "2016",
         "--create",
         "--json",
@@ -197,16 +163,12 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
     assert overall.loc["beta", "score"] == "90.0" and overall.loc["beta-university", "rank"] == "2"
     assert overall.loc["gamma-college-2", "rank"] == "4"
     # Imported again, every row finds the institution it created.
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
+        table,
+        bundle,
         "the-wur",
-        "--edition",
         "2016",
         "--create",
         "--force",
@@ -229,7 +191,7 @@ def test_with_no_country_column_create_leaves_the_country_empty(tmp_path: Path) 
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "arwu", 2008, dataset=dataset, create=True)
+    table = read_table(path, "arwu", 2008, dataset=dataset, create=True)
     assert table.institution_ids is not None
     assert table.institution_ids.tolist() == [
         "harvard-university",
@@ -264,34 +226,11 @@ def test_a_rank_printed_1_0_reads_as_1(tmp_path: Path) -> None:
         "2.0,B,bad,73.6,99.8,93.4,53.3,56.6,70.9,66.9\n",
         encoding="utf-8",
     )
-    table = _read(path, "arwu", 2010)
+    table = read_table(path, "arwu", 2010)
     assert table.rank.rank.tolist() == [1, 2] and table.rank.display.tolist() == ["1", "2"]
 
 
 # -- 4. publishers' JSON -------------------------------------------------------------------------
-
-
-def _the_json(frame: pd.DataFrame) -> dict[str, object]:
-    records = []
-    for _, row in frame.iterrows():
-        records.append(
-            {
-                "rank": str(row["rank"]).replace("-", "\u2013"),
-                "name": row["institution"],
-                "location": "United Kingdom",
-                "scores_overall": row["total"] if row["total"] != "-" else "50.1\u201353.7",
-                "scores_overall_rank": "10",
-                "scores_teaching": row["teaching"],
-                "scores_teaching_rank": "7",
-                "scores_international_outlook": row["international"],
-                "scores_research": row["research"],
-                "scores_citations": row["citations"],
-                "scores_industry_income": row["income"],
-                "stats_female_male_ratio": "33 : 67",
-                "record_type": "master_account",
-            }
-        )
-    return {"data": records}
 
 
 def test_the_json_is_read_directly(
@@ -299,20 +238,17 @@ def test_the_json_is_read_directly(
 ) -> None:
     frame = the_2016_frame()
     path = tmp_path / "the.json"
-    path.write_text(json.dumps(_the_json(frame)), encoding="utf-8")
-    table = _read(path, "the-wur", 2016)
+    path.write_text(json.dumps(the_json(frame)), encoding="utf-8")
+    table = read_table(path, "the-wur", 2016)
     assert table.table_format == "the-json" and len(table) == 240
     assert table.columns["total"] == "scores_overall"
     assert table.columns["international"] == "scores_international_outlook"
     assert int(np.isfinite(table.total.lo).sum()) == 40  # ranges on banded rows: no total
-    code, out, err = cli(
+    code, out, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--json",
     )
@@ -323,45 +259,7 @@ def test_the_json_is_read_directly(
     assert summary["rank_exact_pct"] == 100.0 and summary["band_agreement_pct"] == 100.0
 
 
-def _wrap(value: object) -> str:
-    return f'<div class="td-wrap"><div class="td-wrap-in">{value}</div></div>'
-
-
-QS_IDS = {"ar": "3781", "er": "3782", "fsr": "3783", "cpf": "3784", "ifr": "3785", "isr": "3786"}
-QS_TITLES = {
-    "ar": "Academic Reputation",
-    "er": "Employer Reputation",
-    "fsr": "Faculty Student Ratio",
-    "cpf": "Citations per Faculty",
-    "ifr": "International Faculty Ratio",
-    "isr": "International Student Ratio",
-}
-
-
-def _qs_json(frame: pd.DataFrame) -> dict[str, object]:
-    columns = [
-        {"data": "overall_rank_dis", "title": "<span>Rank</span>"},
-        {"data": "uni", "title": "University"},
-        {"data": "overall", "title": "<div>Overall Score</div>"},
-    ] + [{"data": QS_IDS[c], "title": f"<div class='x'>{QS_TITLES[c]}</div>"} for c in QS_IDS]
-    records = []
-    for i, row in frame.iterrows():
-        record: dict[str, object] = {
-            "overall_rank_dis": _wrap(row["rank"]),
-            "uni": f'<div class="td-wrap"><a href="/u/{i}" class="uni-link">'
-            f"{row['institution']}</a></div>",
-            "location": "Hong Kong SAR",
-            "overall": _wrap(row["total"] if row["total"] != "-" else ""),
-        }
-        for c, key in QS_IDS.items():
-            record[key] = _wrap(row[c])
-            record[f"{key}_rank"] = _wrap(i + 1)
-            record[f"{key}_rank_d"] = _wrap(f"={i + 1}")
-        records.append(record)
-    return {"columns": columns, "data": records}
-
-
-def test_a_bare_list_of_records_reads_like_the_json(tmp_path: Path) -> None:
+def test_a_bare_list_of_records_reads_likethe_json(tmp_path: Path) -> None:
     path = tmp_path / "copy.json"
     path.write_text(
         json.dumps(
@@ -372,7 +270,7 @@ def test_a_bare_list_of_records_reads_like_the_json(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.table_format == "the-json" and table.institution.tolist() == ["A", "B"]
     assert table.total.value.tolist() == [90.1, 90.1] and table.rank.tied.tolist() == [True, True]
 
@@ -387,8 +285,8 @@ def test_qs_json_is_read_directly_with_no_option(
     frame = publish_table(method, 2015, [f"Uni {i:02d}" for i in range(n)], x)
     frame.loc[3, "ifr"] = "0"  # not published
     path = tmp_path / "qs.txt"  # the content tells the format, not the name
-    path.write_text(json.dumps(_qs_json(frame)), encoding="utf-8")
-    table = _read(path, "qs", 2015)
+    path.write_text(json.dumps(qs_json(frame)), encoding="utf-8")
+    table = read_table(path, "qs", 2015)
     assert table.table_format == "qs-json"
     assert table.columns["ar"] == "Academic Reputation" and table.columns["rank"] == "rank"
     assert table.institution[0] == frame.loc[0, "institution"]
@@ -411,16 +309,13 @@ def test_a_json_table_read_as_csv_shows_values_cut_to_80_characters(
     x = np.full((50, 6), 50.0)
     frame = publish_table(method, 2015, [f"Uni {i:02d}" for i in range(50)], x)
     path = tmp_path / "qs.json"
-    path.write_text(json.dumps(_qs_json(frame)) * 20, encoding="utf-8")
+    path.write_text(json.dumps(qs_json(frame)) * 20, encoding="utf-8")
     assert path.stat().st_size > 100_000
-    code, out, err = cli(
+    code, out, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "qs",
-        "--edition",
         "2015",
         "--format",
         "csv",
@@ -442,9 +337,9 @@ def test_map_joins_a_tie_mark_column_to_the_rank(tmp_path: Path) -> None:
         "rank_prefix,Rank,Name,Overall\n,1,A,90.0\n=,2,B,80.0\n=,2,C,80.0\n,4,D,70.0\n",
         encoding="utf-8",
     )
-    plain = _read(path, "the-wur", 2016)
+    plain = read_table(path, "the-wur", 2016)
     assert plain.rank.tied.tolist() == [False, False, False, False]
-    joined = _read(path, "the-wur", 2016, mapping={"rank": "rank_prefix+Rank"})
+    joined = read_table(path, "the-wur", 2016, mapping={"rank": "rank_prefix+Rank"})
     assert joined.rank.display.tolist() == ["1", "=2", "=2", "4"]
     assert joined.rank.tied.tolist() == [False, True, True, False]
     assert joined.rank.rank.tolist() == [1, 2, 2, 4]
@@ -466,7 +361,7 @@ def test_letudiant_overall_table(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "letudiant", 2024, dataset=dataset, create=True)
+    table = read_table(path, "letudiant", 2024, dataset=dataset, create=True)
     assert table.rank.rank.tolist() == [1, 2, 2, 4]
     assert table.rank.tied.tolist() == [False, False, True, False]
     assert table.components["academic"].value.tolist() == [30.0, 28.0, 27.0, 25.0]
@@ -499,16 +394,12 @@ def test_the_impact_overall_and_per_sdg_tables(
         "101–200,Uni D,France,79.4–84.6,80.0,70.0,65.0,0\n",
         encoding="utf-8",
     )
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(overall),
-        "--data",
-        str(bundle),
-        "--system",
+        overall,
+        bundle,
         "the-impact",
-        "--edition",
         "2024",
         "--create",
         "--json",
@@ -522,16 +413,12 @@ def test_the_impact_overall_and_per_sdg_tables(
         "=3,Uni B,Australia,95.0\n",
         encoding="utf-8",
     )
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(sdg3),
-        "--data",
-        str(bundle),
-        "--system",
+        sdg3,
+        bundle,
         "the-impact",
-        "--edition",
         "2024",
         "--node",
         "sdg03",
@@ -561,7 +448,7 @@ def test_u_multirank_grades(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "u-multirank", 2020, dataset=dataset, create=True)
+    table = read_table(path, "u-multirank", 2020, dataset=dataset, create=True)
     assert table.grades["bachelor-graduation-rate"].tolist() == ["A", ""]
     assert table.not_applicable["bachelor-graduation-rate"].tolist() == [False, True]
     assert table.grades["spin-offs"].tolist() == ["", "C"]
@@ -585,7 +472,7 @@ def test_u_multirank_grades(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Institution,Citation rate\nUni A,F\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not a grade"):
-        _read(bad, "u-multirank", 2020)
+        read_table(bad, "u-multirank", 2020)
 
 
 # -- 7. reproduce on a table already imported ------------------------------------------------------
@@ -700,12 +587,12 @@ def test_an_assumed_edition_says_so(tmp_path: Path) -> None:
     frame = publish_table(method, 2026, [f"U{i}" for i in range(5)], rng.uniform(30, 90, (5, 5)))
     path = tmp_path / "the.csv"
     frame.to_csv(path, index=False)
-    summary = reproduce(_read(path, "the-wur", 2026), method).summary
+    summary = reproduce(read_table(path, "the-wur", 2026), method).summary
     assert summary["assumed"] is True and "2025-2026" in summary["assumed_reason"]
     old = resolve_methodology("the-wur", 2016)
     frame16 = the_2016_frame(n=5)
     frame16.to_csv(path, index=False)
-    assert reproduce(_read(path, "the-wur", 2016), old).summary["assumed"] is False
+    assert reproduce(read_table(path, "the-wur", 2016), old).summary["assumed"] is False
 
 
 def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -> None:
@@ -723,7 +610,7 @@ def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -
         "Source: THE,,,,,,,,,\n",
         encoding="utf-8",
     )
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.institution.tolist() == ["Uni A", "Uni B", "Uni C"]
     assert table.columns["total"] == "Overall score*" and table.columns["teaching"] == "Teaching¹"
     assert table.rank.tied.tolist() == [True, True, False]
@@ -753,8 +640,8 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
             {
                 "uni": f'<div class="td-wrap"><a href="/universities/u{i}">{name}</a></div>',
                 "location": "India",
-                "overall_rank_dis": _wrap(i + 1),
-                "overall": _wrap(90 - i),
+                "overall_rank_dis": wrap(i + 1),
+                "overall": wrap(90 - i),
             }
             for i, name in enumerate(names)
         ]
@@ -765,7 +652,7 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
     bundle = empty_bundle(tmp_path / "b")
     method = resolve_methodology("qs", 2025)
     first = qs(["Indian Institute of Technology", "Indian Institute of Technology"])
-    table = _read(first, "qs", 2025, dataset=palmares.load(bundle), create=True)
+    table = read_table(first, "qs", 2025, dataset=palmares.load(bundle), create=True)
     # Same name, same country, different pages: two institutions, no homonym warning.
     assert [(c["id"], c["url"]) for c in table.created] == [
         ("indian-institute-of-technology", "/universities/u0"),
@@ -777,7 +664,7 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
     assert institutions["url"].tolist() == ["/universities/u0", "/universities/u1"]
     # A later table printing another name for the same page finds the institution.
     later = qs(["IIT Bombay", "IIT Delhi"])
-    again = _read(later, "qs", 2025, dataset=palmares.load(bundle))
+    again = read_table(later, "qs", 2025, dataset=palmares.load(bundle))
     assert again.institution_ids is not None
     assert again.institution_ids.tolist() == [
         "indian-institute-of-technology",
@@ -823,9 +710,9 @@ def test_an_excel_separator_line_and_not_ranked_cells(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("sep=;\nRank;Name;Overall\n1;A;90,5\nNR;B;-\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="decimal comma"):
-        _read(path, "the-wur", 2016)
+        read_table(path, "the-wur", 2016)
     path.write_text("sep=;\nRank;Name;Overall\n1;A;90.5\nNR;B;-\n", encoding="utf-8")
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.rows.tolist() == [3, 4] and table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.total.value[0] == 90.5
 
@@ -865,7 +752,7 @@ def test_any_table_reads_or_is_refused_with_located_problems(
     frame = pd.DataFrame(body, columns=["Rank", "Name", "Country", "Overall", "Teaching"])
     frame.to_csv(path, index=False)
     try:
-        table = _read(path, "the-wur", 2016)
+        table = read_table(path, "the-wur", 2016)
     except InvalidInput as refused:
         assert all(p.row is not None and p.row >= 2 for p in refused.problems)
         assert all(len(p.message) < 400 for p in refused.problems)
@@ -880,8 +767,8 @@ def test_missing_applies_to_the_rank_too(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("Rang,Nom,Total\n1er,A,90\nhors classement,B,80\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not a rank"):
-        _read(path, "letudiant", 2024)
-    table = _read(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
+        read_table(path, "letudiant", 2024)
+    table = read_table(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
     assert table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.placeholders == {"Rang": 1}
 
