@@ -8,6 +8,7 @@ rows, THE's and QS's JSON, a tie-mark column, the seed systems' formats, ``impor
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -322,6 +323,13 @@ def test_a_json_table_read_as_csv_shows_values_cut_to_80_characters(
     )
     assert code == 2 and out == ""
     assert "missing-column" in err and len(err) < 5_000
+    # every header a message names is cut to 80 characters, about 300 in all per message
+    lists = re.findall(r"\(headers: (.*)\)$", err, flags=re.MULTILINE)
+    assert len(lists) == 9  # one per required field: rank, institution, total, six indicators
+    for shown in lists:
+        names = shown.split(", ... (")[0]
+        assert len(names) <= 300 + 80 and "more)" in shown
+        assert max(len(h) for h in names.split(", ")) <= 80
     code, _, err = cli(
         monkeypatch, capsys, "reproduce", str(path), "--system", "qs", "--edition", "2015"
     )
@@ -469,6 +477,15 @@ def test_u_multirank_grades(tmp_path: Path) -> None:
         ("uni-b", "u-multirank.citation-rate", "E"),
         ("uni-b", "u-multirank.spin-offs", "C"),
     ]
+    # History reads the printed grades: A counts (the bundle's tree is flat: no dimension),
+    # no overall rank.
+    from palmares.history import EditionSeries
+
+    series = EditionSeries(palmares.load(bundle), "u-multirank")
+    row = series.history("uni-a").row(2020)
+    assert row["grades"] == {"u-multirank": {"A": 1, "B": 1, "C": 0, "D": 0, "E": 0}}
+    assert row["ranked"] and row["rank"] == 0 and row["field_size"] == 2
+    assert series.history("uni-b").row(2020)["grades"]["u-multirank"]["E"] == 1
     bad = tmp_path / "bad.csv"
     bad.write_text("Institution,Citation rate\nUni A,F\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not a grade"):
