@@ -196,6 +196,24 @@ def _methodologies(ref: MethodRef | Sequence[MethodRef]) -> tuple[Methodology, .
     return tuple(load_methodology(f) for f in preset_files(text))
 
 
+def _hide_overall_rank(frame: pd.DataFrame) -> None:
+    """No overall rank published (U-Multirank): the order stays (``rank_lo``/``rank_hi``, for
+    picking lineage members) but no rank, tie, display or percentile derived from it."""
+    frame["rank"] = 0
+    frame["tie_size"] = 0
+    frame["rank_display_en"] = ""
+    frame["rank_display_fr"] = ""
+    frame["top_percent"] = 0
+
+
+def _hide_scoped_ranks(frame: pd.DataFrame) -> None:
+    """No national or regional rank derived from an overall rank that is not published (the
+    scopes' field sizes stay)."""
+    for scope in ("national", "regional"):
+        for suffix in ("rank", "rank_worst", "tie_size"):
+            frame[f"{scope}_{suffix}"] = 0
+
+
 # -- one system's editions ----------------------------------------------------------------------
 
 
@@ -372,10 +390,7 @@ class EditionSeries:
             self._published_view(frame, banded, lo, hi, result.edition)
         frame = self._finish(frame)
         if not self.publishes_rank(result.edition):
-            # No overall rank published: no national or regional rank derived from it either.
-            for scope in ("national", "regional"):
-                for suffix in ("rank", "rank_worst", "tie_size"):
-                    frame[f"{scope}_{suffix}"] = 0
+            _hide_scoped_ranks(frame)
         return frame
 
     def _published_view(
@@ -403,13 +418,7 @@ class EditionSeries:
         worse = frame["rank_hi"].to_numpy(dtype=np.int64)
         frame["top_percent"] = -((-100 * worse) // field_size)
         if not self.publishes_rank(year):
-            # No overall rank at all: the order stays (rank_lo/rank_hi, for picking lineage
-            # members) but nothing derived from it is shown.
-            frame["rank"] = 0
-            frame["tie_size"] = 0
-            frame["rank_display_en"] = ""
-            frame["rank_display_fr"] = ""
-            frame["top_percent"] = 0
+            _hide_overall_rank(frame)
 
     def _published_standings(self, year: int) -> pd.DataFrame:
         if self._graded(year):
@@ -569,19 +578,11 @@ class EditionSeries:
         frame["group_size"] = 0
         frame["group_first_half"] = False
         frame["top_percent"] = -((-100 * rank) // field_size)
-        if not self.publishes_rank(year):
-            # As in the computed published view: the order stays (rank_lo/rank_hi), nothing
-            # derived from it is shown.
-            frame["rank"] = 0
-            frame["tie_size"] = 0
-            frame["rank_display_en"] = ""
-            frame["rank_display_fr"] = ""
-            frame["top_percent"] = 0
+        if not self.publishes_rank(year):  # as in the computed published view
+            _hide_overall_rank(frame)
         frame = self._finish(frame)
         if not self.publishes_rank(year):
-            for scope in ("national", "regional"):
-                for suffix in ("rank", "rank_worst", "tie_size"):
-                    frame[f"{scope}_{suffix}"] = 0
+            _hide_scoped_ranks(frame)
         return frame
 
     def _published_node_standings(self, year: int) -> list[pd.DataFrame]:

@@ -14,7 +14,7 @@ import pytest
 from palmares.cli import main
 from palmares.io.published_table import PublishedTable, read_published_table
 from palmares.methodology import resolve_methodology
-from palmares.reproduce import publish_table
+from palmares.reproduce import publish_table, reproduce
 
 THE_PILLARS = ("teaching", "international", "research", "citations", "income")
 
@@ -65,6 +65,20 @@ def read_table(
     """A table read with the preset's methodology for ``year``."""
     method = resolve_methodology(system, year)
     return read_published_table(path, method.system, year, method, **kwargs)
+
+
+def reproduce_copies(
+    folder: Path, copies: dict[str, pd.DataFrame], system: str, year: int
+) -> dict[str, tuple[PublishedTable, dict[str, Any]]]:
+    """Each printed copy written as CSV, read and reproduced: name -> (table, summary)."""
+    method = resolve_methodology(system, year)
+    out = {}
+    for name, frame in copies.items():
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        table = read_table(path, system, year)
+        out[name] = (table, reproduce(table, method).summary)
+    return out
 
 
 def empty_bundle(folder: Path, institutions: str = "id,name,country\n") -> Path:

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from published_tables import empty_bundle, qs_json, read_table, run_import, run_reproduce
+from published_tables import empty_bundle, qs_json, reproduce_copies, run_import, run_reproduce
 
 import palmares
 from palmares.methodology import resolve_methodology
-from palmares.reproduce import publish_table, reproduce
+from palmares.reproduce import publish_table
 
 COUNTRIES = ("United States", "United Kingdom", "Germany", "France", "China", "Japan")
 
@@ -67,15 +67,9 @@ def the_2016_copy(n: int = 800, seed: int = 16) -> pd.DataFrame:
 
 def test_the_2016_reproduces_above_the_thresholds_with_dashes_or_zeros(tmp_path: Path) -> None:
     frame = the_2016_copy()
-    dashes = tmp_path / "timesData.csv"
-    frame.to_csv(dashes, index=False)
     zeros = frame.replace({"total_score": {"-": "0"}, "income": {"-": "0"}})
-    zero = tmp_path / "timesData-zeros.csv"
-    zeros.to_csv(zero, index=False)
-    method = resolve_methodology("the-wur", 2016)
-    by_dash = reproduce(read_table(dashes, "the-wur", 2016), method).summary
-    zero_table = read_table(zero, "the-wur", 2016)
-    by_zero = reproduce(zero_table, method).summary
+    read = reproduce_copies(tmp_path, {"dashes": frame, "zeros": zeros}, "the-wur", 2016)
+    (_, by_dash), (zero_table, by_zero) = read["dashes"], read["zeros"]
     income_missing = int((frame["income"] == "-").sum())
     assert zero_table.placeholders == {"total_score": 600, "income": income_missing}
     assert by_dash["rows"] == 800 and by_dash["scored_rows"] == 200

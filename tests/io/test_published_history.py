@@ -22,19 +22,23 @@ from palmares.io import write_dataset
 from palmares.io.published_table import import_published, read_published_table
 from palmares.methodology import resolve_methodology
 from palmares.result import GRADE_LETTERS
+from tests.systems.preset_worlds import make_dataset
 
 U = "u-multirank"
+#: Each graded indicator's dimension; the bachelor rates are in the tree (the preset's overrides
+#: name them) but have no data.
+DIMENSION_OF = {
+    "masters-graduation-rate": "teaching",
+    "masters-on-time": "teaching",
+    "bachelor-graduation-rate": "teaching",
+    "bachelor-on-time": "teaching",
+    "student-mobility": "international",
+    "international-academic-staff": "international",
+}
 TREE = {
     U: "",
-    f"{U}.teaching": U,
-    f"{U}.international": U,
-    f"{U}.masters-graduation-rate": f"{U}.teaching",
-    f"{U}.masters-on-time": f"{U}.teaching",
-    f"{U}.student-mobility": f"{U}.international",
-    f"{U}.international-academic-staff": f"{U}.international",
-    # in the tree (the preset's overrides name them) but without data
-    f"{U}.bachelor-graduation-rate": f"{U}.teaching",
-    f"{U}.bachelor-on-time": f"{U}.teaching",
+    **{f"{U}.{dim}": U for dim in sorted(set(DIMENSION_OF.values()))},
+    **{f"{U}.{leaf}": f"{U}.{dim}" for leaf, dim in DIMENSION_OF.items()},
 }
 #: The preset's English labels: the headers of a printed U-Multirank table.
 HEADERS = {
@@ -50,42 +54,27 @@ def _graded_world(n: int = 12, seed: int = 5) -> Dataset:
     """Two U-Multirank editions (2020, 2021) of ``n`` schools, eight French and four German;
     values around a median of 100 so that every grade occurs; a few missing values."""
     rng = np.random.default_rng(seed)
-    institutions = pd.DataFrame(
-        {
-            "id": [f"i{k}" for k in range(n)],
-            "name": [f"École {k:02d}" for k in range(n)],
-            "country": ["FR" if k < 8 else "DE" for k in range(n)],
-            "gender": "f",
-        }
-    )
-    parents = set(TREE.values())
-    indicators = pd.DataFrame(
-        {
-            "id": list(TREE),
-            "label_en": list(TREE),
-            "label_fr": list(TREE),
-            "parent": list(TREE.values()),
-            "direction": ["" if node in parents else "higher" for node in TREE],
-        }
-    )
-    obs = []
+    schools = [
+        {"name": f"École {k:02d}", "country": "FR" if k < 8 else "DE", "gender": "f"}
+        for k in range(n)
+    ]
+    editions = []
     for year in (2020, 2021):
+        values: dict[str, list[float | None]] = {}
         for leaf in HEADERS:
-            values = 100 * rng.choice([0.6, 0.85, 1.0, 1.0, 1.15, 1.4], size=n)
-            for k, value in enumerate(values.tolist()):
-                missing = (k + year + len(leaf)) % 9 == 0
-                status = "missing" if missing else "reported"
-                obs.append((f"i{k}", leaf, U, year, None if missing else value, status))
-    observations = pd.DataFrame(
-        obs, columns=["institution", "indicator", "system", "year", "value", "status"]
-    )
-    editions = pd.DataFrame({"system": [U, U], "year": [2020, 2021]})
+            drawn = 100 * rng.choice([0.6, 0.85, 1.0, 1.0, 1.15, 1.4], size=n)
+            values[leaf] = [
+                None if (k + year + len(leaf)) % 9 == 0 else float(v)
+                for k, v in enumerate(drawn.tolist())
+            ]
+        editions.append(make_dataset(U, year, TREE, values, institutions=schools))
+    first = editions[0]
     return Dataset(
         {
-            "institutions": institutions,
-            "indicators": indicators,
-            "editions": editions,
-            "observations": observations,
+            "institutions": first.institutions,
+            "indicators": first.indicators,
+            "editions": pd.concat([d.editions for d in editions], ignore_index=True),
+            "observations": pd.concat([d.observations for d in editions], ignore_index=True),
         }
     )
 
@@ -228,20 +217,19 @@ def test_the_impact_tables_give_bands_national_ranks_and_sdg_facts(tmp_path: Pat
     overall.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _import(bundle, overall, "the-impact", 2024)
     # SDG 3's own table: Uni 13 (France) first, Uni 01 (France) second; SDG 4: Uni 13 in a band.
-    sdg3 = tmp_path / "sdg3.csv"
-    sdg3.write_text(
-        "Rank,Name,Country/Region,Score\n1,Uni 13,France,91.0\n2,Uni 01,France,90.0\n"
-        "3,Uni 00,Canada,89.0\n",
-        encoding="utf-8",
-    )
-    _import(bundle, sdg3, "the-impact", 2024, node="sdg03")
-    sdg4 = tmp_path / "sdg4.csv"
-    sdg4.write_text(
-        "Rank,Name,Country/Region,Score\n1,Uni 00,Canada,91.0\n2,Uni 01,France,90.0\n"
-        "3–4,Uni 13,France,80.0–85.0\n3–4,Uni 04,France,80.0–85.0\n",
-        encoding="utf-8",
-    )
-    _import(bundle, sdg4, "the-impact", 2024, node="sdg04")
+    sdg_tables = {
+        "sdg03": ["1,Uni 13,France,91.0", "2,Uni 01,France,90.0", "3,Uni 00,Canada,89.0"],
+        "sdg04": [
+            "1,Uni 00,Canada,91.0",
+            "2,Uni 01,France,90.0",
+            "3–4,Uni 13,France,80.0–85.0",
+            "3–4,Uni 04,France,80.0–85.0",
+        ],
+    }
+    for node, rows in sdg_tables.items():
+        path = tmp_path / f"{node}.csv"
+        path.write_text("\n".join(["Rank,Name,Country/Region,Score", *rows]) + "\n", "utf-8")
+        _import(bundle, path, "the-impact", 2024, node=node)
     series = EditionSeries(palmares.load(bundle), "the-impact")
     row = series.history("uni-13").row(2024)
     # In the band 11–20: no rank inside it; French compatriots ahead: Uni 01, 04, 07 (exact

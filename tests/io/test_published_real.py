@@ -21,6 +21,7 @@ from published_tables import (
     empty_bundle,
     qs_json,
     read_table,
+    reproduce_copies,
     run_import,
     run_reproduce,
     the_2016_frame,
@@ -43,17 +44,11 @@ def test_zero_totals_on_banded_rows_reproduce_as_well_as_empty_cells(tmp_path: P
     banded = frame["total"] == "-"
     assert int(banded.sum()) == 40  # ranks 201-240 are printed as bands, with no total
     frame.loc[5, "income"] = "-"  # one missing industry income, imputed by the methodology
-    empty = tmp_path / "empty.csv"
-    frame.to_csv(empty, index=False)
     zeros = frame.copy()
     zeros.loc[banded, "total"] = "0"
     zeros.loc[5, "income"] = "0"
-    zero = tmp_path / "zero.csv"
-    zeros.to_csv(zero, index=False)
-    method = resolve_methodology("the-wur", 2016)
-    by_empty = reproduce(read_table(empty, "the-wur", 2016), method).summary
-    zero_table = read_table(zero, "the-wur", 2016)
-    by_zero = reproduce(zero_table, method).summary
+    read = reproduce_copies(tmp_path, {"empty": frame, "zero": zeros}, "the-wur", 2016)
+    (_, by_empty), (zero_table, by_zero) = read["empty"], read["zero"]
     assert zero_table.placeholders == {"total": 40, "income": 1}
     assert by_zero["placeholder_cells"] == 41 and by_empty["placeholder_cells"] == 0
     for key in (
