@@ -29,7 +29,7 @@ from palmares.reproduce import (
     rebuild_totals,
     reproduce,
 )
-from tests.io.published_tables import cli
+from tests.io.published_tables import THE_PRINTED_HEADER, cli
 
 THE_2011 = ("teaching", "international", "research", "citations", "income")
 
@@ -89,16 +89,7 @@ def _the_2016_rows() -> list[list[object]]:
 def test_the_2015_16_caltech_and_the_joint_39(tmp_path: Path) -> None:
     path = write_table(
         tmp_path / "the2016.csv",
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ],
+        list(THE_PRINTED_HEADER),
         _the_2016_rows(),
     )
     table, result = run(path, "the-wur", 2016)
@@ -503,16 +494,7 @@ def test_score_ranges_are_not_totals_and_reporters_are_counted(tmp_path: Path) -
     """THE 2017+ prints a score range for banded rows ("46.3—50.4") and lists reporters."""
     path = write_table(
         tmp_path / "the2020.csv",
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ],
+        list(THE_PRINTED_HEADER),
         [
             ["1", "A", "90.0", "90.0", "90.0", "90.0", "90.0", "90.0"],
             ["2", "B", "80.0", "80.0", "80.0", "80.0", "80.0", "80.0"],

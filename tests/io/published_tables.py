@@ -17,6 +17,17 @@ from palmares.methodology import resolve_methodology
 from palmares.reproduce import publish_table, reproduce
 
 THE_PILLARS = ("teaching", "international", "research", "citations", "income")
+#: The header of THE's own table (2012-2023).
+THE_PRINTED_HEADER = (
+    "Rank",
+    "Name",
+    "Overall",
+    "Teaching",
+    "International Outlook",
+    "Research",
+    "Citations",
+    "Industry Income",
+)
 
 
 def cli(

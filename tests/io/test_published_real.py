@@ -240,14 +240,7 @@ def test_the_json_is_read_directly(
     assert table.columns["total"] == "scores_overall"
     assert table.columns["international"] == "scores_international_outlook"
     assert int(np.isfinite(table.total.lo).sum()) == 40  # ranges on banded rows: no total
-    code, out, err = run_reproduce(
-        monkeypatch,
-        capsys,
-        path,
-        "the-wur",
-        "2016",
-        "--json",
-    )
+    code, out, err = run_reproduce(monkeypatch, capsys, path, "the-wur", "2016", "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["format"] == "the-json"
@@ -307,15 +300,7 @@ def test_a_json_table_read_as_csv_shows_values_cut_to_80_characters(
     path = tmp_path / "qs.json"
     path.write_text(json.dumps(qs_json(frame)) * 20, encoding="utf-8")
     assert path.stat().st_size > 100_000
-    code, out, err = run_reproduce(
-        monkeypatch,
-        capsys,
-        path,
-        "qs",
-        "2015",
-        "--format",
-        "csv",
-    )
+    code, out, err = run_reproduce(monkeypatch, capsys, path, "qs", "2015", "--format", "csv")
     assert code == 2 and out == ""
     assert "missing-column" in err and len(err) < 5_000
     # every header a message names is cut to 80 characters, about 300 in all per message

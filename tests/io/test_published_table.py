@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from published_tables import cli, read_table, run_import
+from published_tables import THE_PILLARS, THE_PRINTED_HEADER, cli, read_table, run_import
 
 import palmares
 from palmares.io.published_table import (
@@ -171,17 +171,7 @@ MALFORMED = [
 
 
 def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) -> None:
-    header = [
-        "rank",
-        "name",
-        "total",
-        "teaching",
-        "international",
-        "research",
-        "citations",
-        "income",
-        "year",
-    ]
+    header = ["rank", "name", "total", *THE_PILLARS, "year"]
     good = ["1", "A", "96.1", "99.7", "72.4", "98.7", "98.8", "34.5", "2011"]
     lines = [",".join(header)]
     for field, value, _, _ in MALFORMED:
@@ -238,18 +228,7 @@ def test_excel_tables(tmp_path: Path) -> None:
     sheet = book.active
     sheet.title = "THE 2015-16"
     sheet.append(["The World University Rankings 2015-2016"])
-    sheet.append(
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ]
-    )
+    sheet.append(list(THE_PRINTED_HEADER))
     sheet.append(["1", "California Institute of Technology", 95.2, 95.6, 64.0, 97.6, 99.8, 97.8])
     sheet.append(["=39", "University of California, San Diego", 72.2, 60, 50, 70, 95, 40.2])
     sheet.append(["601–800", "Gamma University", "-", 20.5, 30.1, 10.2, 40.4, 35.0])
@@ -367,15 +346,7 @@ def test_import_appends_to_published_csv(
     bundle = _bundle(tmp_path / "b")
     table = the_table(tmp_path)
     before = {p.name: p.read_bytes() for p in bundle.iterdir()}
-    code, out, err = run_import(
-        monkeypatch,
-        capsys,
-        table,
-        bundle,
-        "the-wur",
-        "2010-11",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2010-11", "--json")
     assert code == 0, err
     report = json.loads(out)
     # "Beta University" names two institutions; the table's country (Germany) tells which.
@@ -398,24 +369,9 @@ def test_import_appends_to_published_csv(
         assert (bundle / name).read_bytes() == before[name]
     assert sorted(p.name for p in bundle.iterdir() if p.name.startswith(".")) == []
     # Importing the edition again is refused unless --force, which replaces it.
-    code, _, err = run_import(
-        monkeypatch,
-        capsys,
-        table,
-        bundle,
-        "the-wur",
-        "2011",
-    )
+    code, _, err = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2011")
     assert code == 2 and "--force" in err
-    code, out, _ = run_import(
-        monkeypatch,
-        capsys,
-        table,
-        bundle,
-        "the-wur",
-        "2011",
-        "--force",
-    )
+    code, out, _ = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2011", "--force")
     assert code == 0 and "imported 4 of 4 rows" in out
     assert len(pd.read_csv(bundle / "published.csv")) == len(published)
 
@@ -428,14 +384,7 @@ def test_import_of_a_malformed_table_writes_nothing(
     bad = _the(
         tmp_path / "bad.csv", "rank,name,total\n1,Harvard University,96.1\n=x,Caltech,95.0\n"
     )
-    code, out, err = run_import(
-        monkeypatch,
-        capsys,
-        bad,
-        bundle,
-        "the-wur",
-        "2011",
-    )
+    code, out, err = run_import(monkeypatch, capsys, bad, bundle, "the-wur", "2011")
     assert code == 2 and out == ""
     assert "bad.csv:-:3:rank: invalid-value" in err and "(value '=x')" in err
     assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
@@ -443,15 +392,7 @@ def test_import_of_a_malformed_table_writes_nothing(
     twice = _the(
         tmp_path / "twice.csv", "rank,name\n1,Caltech\n2,California Institute of Technology\n"
     )
-    code, out, err = run_import(
-        monkeypatch,
-        capsys,
-        twice,
-        bundle,
-        "the-wur",
-        "2011",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, twice, bundle, "the-wur", "2011", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["imported"] == 1
@@ -522,16 +463,7 @@ def test_import_strict_refuses_unmatched_names(
 def test_cli_malformed_corpus_exits_2_with_row_and_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    header = [
-        "rank",
-        "name",
-        "total",
-        "teaching",
-        "international",
-        "research",
-        "citations",
-        "income",
-    ]
+    header = ["rank", "name", "total", *THE_PILLARS]
     good = ["1", "A", "96.1", "99.7", "72.4", "98.7", "98.8", "34.5"]
     kept = [m for m in MALFORMED if m[0] != "year"]
     lines = [",".join(header)]
