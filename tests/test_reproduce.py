@@ -29,7 +29,7 @@ from palmares.reproduce import (
     rebuild_totals,
     reproduce,
 )
-from tests.io.published_tables import THE_PRINTED_HEADER, cli
+from tests.io.published_tables import THE_PRINTED_HEADER, cli, run_reproduce
 
 THE_2011 = ("teaching", "international", "research", "citations", "income")
 
@@ -361,14 +361,11 @@ def test_cli_reproduce_json_and_diff(
 ) -> None:
     path, expected = _defective_table(tmp_path)
     out_diff = tmp_path / "diff.csv"
-    code, out, err = cli(
+    code, out, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2015-16",
         "--json",
         "--diff",
@@ -401,27 +398,21 @@ def test_cli_reproduce_json_and_diff(
     assert len(written) == document["mismatches"]
     assert set(expected.values()) <= set(written["cause"])
     # An existing --diff is refused without --force.
-    code, _, err = cli(
+    code, _, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--diff",
         str(out_diff),
     )
     assert code == 2 and "--force" in err
-    code, out, _ = cli(
+    code, out, _ = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--diff",
         str(out_diff),
@@ -471,14 +462,11 @@ def test_cli_reproduce_bad_inputs_exit_2(
     )
     assert code == 2 and ":-:2:Total: not-a-number" not in err
     assert ":-:2:total: not-a-number: not a number" in err and "(value '9O.0')" in err
-    code, _, err = cli(
+    code, _, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--map",
         "bogus=x",

@@ -129,16 +129,8 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
         "6,Ecole Delta,France,40.0\n",  # differs by an accent only
         encoding="utf-8",
     )
-    code, out, err = run_import(
-        monkeypatch,
-        capsys,
-        table,
-        bundle,
-        "the-wur",
-        "2016",
-        "--create",
-        "--json",
-    )
+    homonyms = (table, bundle, "the-wur", "2016", "--create")
+    code, out, err = run_import(monkeypatch, capsys, *homonyms, "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["rows"] == 6 and report["imported"] == 6 and report["matched"] == 1
@@ -159,17 +151,7 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
     assert overall.loc["beta", "score"] == "90.0" and overall.loc["beta-university", "rank"] == "2"
     assert overall.loc["gamma-college-2", "rank"] == "4"
     # Imported again, every row finds the institution it created.
-    code, out, err = run_import(
-        monkeypatch,
-        capsys,
-        table,
-        bundle,
-        "the-wur",
-        "2016",
-        "--create",
-        "--force",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, *homonyms, "--force", "--json")
     again = json.loads(out)
     assert code == 0 and again["matched"] == 6 and again["created"] == []
 
