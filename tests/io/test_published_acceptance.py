@@ -67,9 +67,13 @@ def the_2016_copy(n: int = 800, seed: int = 16) -> pd.DataFrame:
 
 def test_the_2016_reproduces_above_the_thresholds_with_dashes_or_zeros(tmp_path: Path) -> None:
     frame = the_2016_copy()
+    # timesData.csv holds every edition: the 2015 rows are left out by the year column
+    earlier = the_2016_copy(n=250, seed=15).assign(year=2015)
+    frame = pd.concat([earlier, frame], ignore_index=True)
     zeros = frame.replace({"total_score": {"-": "0"}, "income": {"-": "0"}})
     read = reproduce_copies(tmp_path, {"dashes": frame, "zeros": zeros}, "the-wur", 2016)
     (_, by_dash), (zero_table, by_zero) = read["dashes"], read["zeros"]
+    frame = frame[frame["year"] == 2016].reset_index(drop=True)
     income_missing = int((frame["income"] == "-").sum())
     assert zero_table.placeholders == {"total_score": 600, "income": income_missing}
     assert by_dash["rows"] == 800 and by_dash["scored_rows"] == 200
@@ -111,7 +115,8 @@ def arwu_copy(year: int, n: int = 500, seed: int = 0) -> pd.DataFrame:
     start = {2007: 0, 2008: 20, 2010: 40, 2013: 60}[year]
     names = [f"Institute {i:04d}" for i in range(start, start + n)]
     frame = publish_table(method, year, names, x, not_applicable=na)
-    frame.insert(2, "national_rank", [f"{1 + i % 40}.0" for i in range(n)])
+    # never parsed: no command uses it ("1.0" as pandas wrote it, ranges below the top)
+    frame.insert(2, "national_rank", [f"{1 + i % 40}.0" if i < 100 else "34-49" for i in range(n)])
     frame["year"] = year
     return frame.rename(
         columns={"rank": "world_rank", "institution": "university_name", "total": "total_score"}
@@ -123,10 +128,11 @@ def test_arwu_editions_import_with_create_into_a_bundle_holding_none_of_them(
 ) -> None:
     bundle = empty_bundle(tmp_path / "b", "id,name,country\nother,Other School,FR\n")
     seen: set[str] = set()
-    for year in (2007, 2008, 2010, 2013):
-        frame = arwu_copy(year)
-        path = tmp_path / f"shanghai{year}.csv"
-        frame.to_csv(path, index=False)
+    # one file of every edition, as shanghaiData.csv: --edition picks the rows of its year
+    frames = {year: arwu_copy(year) for year in (2007, 2008, 2010, 2013)}
+    path = tmp_path / "shanghaiData.csv"
+    pd.concat(list(frames.values()), ignore_index=True).to_csv(path, index=False)
+    for year, frame in frames.items():
         code, out, err = run_import(
             monkeypatch, capsys, path, bundle, "arwu", str(year), "--create", "--json"
         )
