@@ -675,7 +675,8 @@ class EditionSeries:
     def node_standings(self, year: int) -> pd.DataFrame:
         """Per-node tables of the dimensions or families (children of the root) of a computed
         edition, long format: node, institution, score, rank, tie size, field size, band,
-        national rank; empty for a published edition."""
+        national rank. For an imported edition: the dimensions' A counts of printed grades and
+        the tables imported per node (:meth:`_published_node_standings`), else empty."""
         if year in self._nodes:
             return self._nodes[year]
         result = self.result(year) if self.source_of(year) == "computed" else None
