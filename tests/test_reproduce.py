@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from palmares.cli import main
 from palmares.io.published_table import PublishedTable, read_published_table
 from palmares.methodology import Methodology, methodology_hash, resolve_methodology
 from palmares.reproduce import (
@@ -30,6 +29,7 @@ from palmares.reproduce import (
     rebuild_totals,
     reproduce,
 )
+from tests.io.published_tables import THE_PRINTED_HEADER, cli, run_reproduce
 
 THE_2011 = ("teaching", "international", "research", "citations", "income")
 
@@ -89,16 +89,7 @@ def _the_2016_rows() -> list[list[object]]:
 def test_the_2015_16_caltech_and_the_joint_39(tmp_path: Path) -> None:
     path = write_table(
         tmp_path / "the2016.csv",
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ],
+        list(THE_PRINTED_HEADER),
         _the_2016_rows(),
     )
     table, result = run(path, "the-wur", 2016)
@@ -365,29 +356,16 @@ def test_injected_defects_appear_in_the_diff_with_their_cause(tmp_path: Path) ->
 # -- the command ----------------------------------------------------------------------------------
 
 
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
-
-
 def test_cli_reproduce_json_and_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, expected = _defective_table(tmp_path)
     out_diff = tmp_path / "diff.csv"
-    code, out, err = cli(
+    code, out, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2015-16",
         "--json",
         "--diff",
@@ -420,27 +398,21 @@ def test_cli_reproduce_json_and_diff(
     assert len(written) == document["mismatches"]
     assert set(expected.values()) <= set(written["cause"])
     # An existing --diff is refused without --force.
-    code, _, err = cli(
+    code, _, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--diff",
         str(out_diff),
     )
     assert code == 2 and "--force" in err
-    code, out, _ = cli(
+    code, out, _ = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--diff",
         str(out_diff),
@@ -490,14 +462,11 @@ def test_cli_reproduce_bad_inputs_exit_2(
     )
     assert code == 2 and ":-:2:Total: not-a-number" not in err
     assert ":-:2:total: not-a-number: not a number" in err and "(value '9O.0')" in err
-    code, _, err = cli(
+    code, _, err = run_reproduce(
         monkeypatch,
         capsys,
-        "reproduce",
-        str(path),
-        "--system",
+        path,
         "the-wur",
-        "--edition",
         "2016",
         "--map",
         "bogus=x",
@@ -513,16 +482,7 @@ def test_score_ranges_are_not_totals_and_reporters_are_counted(tmp_path: Path) -
     """THE 2017+ prints a score range for banded rows ("46.3—50.4") and lists reporters."""
     path = write_table(
         tmp_path / "the2020.csv",
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ],
+        list(THE_PRINTED_HEADER),
         [
             ["1", "A", "90.0", "90.0", "90.0", "90.0", "90.0", "90.0"],
             ["2", "B", "80.0", "80.0", "80.0", "80.0", "80.0", "80.0"],

@@ -197,6 +197,24 @@ def _methodologies(ref: MethodRef | Sequence[MethodRef]) -> tuple[Methodology, .
     return tuple(load_methodology(f) for f in preset_files(text))
 
 
+def _hide_overall_rank(frame: pd.DataFrame) -> None:
+    """No overall rank published (U-Multirank): the order stays (``rank_lo``/``rank_hi``, for
+    picking lineage members) but no rank, tie, display or percentile derived from it."""
+    frame["rank"] = 0
+    frame["tie_size"] = 0
+    frame["rank_display_en"] = ""
+    frame["rank_display_fr"] = ""
+    frame["top_percent"] = 0
+
+
+def _hide_scoped_ranks(frame: pd.DataFrame) -> None:
+    """No national or regional rank derived from an overall rank that is not published (the
+    scopes' field sizes stay)."""
+    for scope in ("national", "regional"):
+        for suffix in ("rank", "rank_worst", "tie_size"):
+            frame[f"{scope}_{suffix}"] = 0
+
+
 # -- one system's editions ----------------------------------------------------------------------
 
 
@@ -233,9 +251,11 @@ class EditionSeries:
         self.source = source
         self.seed = seed
         published = dataset.published
-        self._published = published[
-            (published["system"] == self.system) & (published["node"] == self.system)
-        ]
+        mine = published[published["system"] == self.system]
+        self._published = mine[mine["node"] == self.system]
+        #: Printed per-node rows (components, grades, per-node tables such as THE Impact SDGs).
+        self._published_nodes = mine[mine["node"] != self.system]
+        self._grade_tables: dict[int, dict[str, pd.DataFrame]] = {}
         known = set(dataset.edition_years(self.system)) | {
             int(y) for y in self._published["year"].dropna().unique()
         }
@@ -259,11 +279,16 @@ class EditionSeries:
 
     def publishes_rank(self, year: int) -> bool:
         """Whether an overall rank is shown for ``year``: not in the published view of a system
-        ranked on grade counts (U-Multirank prints no overall rank)."""
-        if self.view == "producer" or self.source_of(year) != "computed":
+        ranked on grade counts (U-Multirank prints no overall rank), whether computed or
+        imported from the publisher's grades."""
+        if self.view == "producer" or self.source_of(year) is None:
             return True
+        return not self._graded(year)
+
+    def _graded(self, year: int) -> bool:
+        """Whether the edition's method ranks on counts of grades (U-Multirank)."""
         m = self.methodology(year)
-        return m is None or m.ranking.by != "grade_counts"
+        return m is not None and m.ranking.by == "grade_counts"
 
     def _has_observations(self, year: int) -> bool:
         try:
@@ -366,10 +391,7 @@ class EditionSeries:
             self._published_view(frame, banded, lo, hi, result.edition)
         frame = self._finish(frame)
         if not self.publishes_rank(result.edition):
-            # No overall rank published: no national or regional rank derived from it either.
-            for scope in ("national", "regional"):
-                for suffix in ("rank", "rank_worst", "tie_size"):
-                    frame[f"{scope}_{suffix}"] = 0
+            _hide_scoped_ranks(frame)
         return frame
 
     def _published_view(
@@ -397,15 +419,11 @@ class EditionSeries:
         worse = frame["rank_hi"].to_numpy(dtype=np.int64)
         frame["top_percent"] = -((-100 * worse) // field_size)
         if not self.publishes_rank(year):
-            # No overall rank at all: the order stays (rank_lo/rank_hi, for picking lineage
-            # members) but nothing derived from it is shown.
-            frame["rank"] = 0
-            frame["tie_size"] = 0
-            frame["rank_display_en"] = ""
-            frame["rank_display_fr"] = ""
-            frame["top_percent"] = 0
+            _hide_overall_rank(frame)
 
     def _published_standings(self, year: int) -> pd.DataFrame:
+        if self._graded(year):
+            return self._graded_standings(year)
         rows = self._published[self._published["year"] == year]
         rows = rows[rows["status"].isin(["ranked", "banded"])]
         ids = rows["institution"].tolist()
@@ -451,14 +469,221 @@ class EditionSeries:
                     frame[f"{scope}_{suffix}"] = 0
         return frame
 
+    # -- imported grades (U-Multirank) ----------------------------------------------------------
+
+    def _dimension_of(self) -> dict[str, str | None]:
+        """Each node of the bundle's tree -> its ancestor that is a child of the root (None
+        for the root, a dimension itself and an indicator directly under the root)."""
+        ind = self.dataset.indicators
+        parent = {
+            str(n): (str(p) if isinstance(p, str) and p else None)
+            for n, p in zip(ind["id"], ind["parent"], strict=True)
+        }
+        out: dict[str, str | None] = {}
+        for node in parent:
+            current, steps = node, 0
+            while parent.get(current) not in (None, self.system) and steps <= len(parent):
+                current = str(parent[current])
+                steps += 1
+            below_root = parent.get(current) == self.system and current != node
+            out[node] = current if below_root else None
+        return out
+
+    def grade_tables(self, year: int) -> dict[str, pd.DataFrame]:
+        """Counts of the printed grades A..E of an imported edition, per institution with at
+        least one grade (the field, as the methodology defines it): the root's table, then one
+        per dimension (child of the root in the bundle's tree) holding a graded indicator, each
+        indexed by institution with one column per letter. Empty when nothing was graded."""
+        if year in self._grade_tables:
+            return self._grade_tables[year]
+        rows = self._published_nodes[self._published_nodes["year"] == year]
+        letters = rows["rank_display"].astype("string").str.strip().str.upper()
+        graded = letters.isin(GRADE_LETTERS).to_numpy(dtype=bool, na_value=False)
+        rows, letters = rows[graded], letters[graded]
+        out: dict[str, pd.DataFrame] = {}
+        if len(rows):
+            dims = rows["node"].astype(str).map(self._dimension_of()).to_numpy(dtype=object)
+            frame = pd.DataFrame(
+                {
+                    "institution": rows["institution"].astype(str).to_numpy(),
+                    "dimension": dims,
+                    "letter": letters.astype(str).to_numpy(),
+                }
+            )
+            out[self.system] = _letter_counts(frame)
+            for dim in sorted({d for d in dims.tolist() if d is not None}):
+                out[dim] = _letter_counts(frame[frame["dimension"] == dim])
+        self._grade_tables[year] = out
+        return out
+
+    def grade_counts(self, year: int, entity: str) -> dict[str, dict[str, int]]:
+        """A..E counts of one institution at the root and per dimension, computed or imported
+        (empty when the edition is not graded)."""
+        source = self.source_of(year)
+        if source == "computed":
+            return _grade_counts(self.result(year), entity)
+        if source != "published" or not self._graded(year):
+            return {}
+        tables = self.grade_tables(year)
+        if entity not in tables.get(self.system, pd.DataFrame()).index:
+            return {}
+        zero = dict.fromkeys(GRADE_LETTERS, 0)
+        return {
+            node: (
+                dict(
+                    zip(
+                        GRADE_LETTERS,
+                        (int(x) for x in table.loc[entity, list(GRADE_LETTERS)].to_numpy()),
+                        strict=True,
+                    )
+                )
+                if entity in table.index
+                else dict(zero)
+            )
+            for node, table in tables.items()
+        }
+
+    def _graded_standings(self, year: int) -> pd.DataFrame:
+        """The overall table of an imported graded edition, as the computed one: the field is
+        the institutions with at least one grade, ordered on A counts (competition rank, then
+        B, ... and name); the published view states no overall rank."""
+        counts = self.grade_tables(year).get(self.system)
+        if counts is None or counts.empty:
+            return pd.DataFrame(columns=list(STANDING_COLUMNS), index=pd.Index([], name="id"))
+        frame = self._attributes(counts.index.tolist())
+        names = [
+            str(n) if isinstance(n, str) else str(i)
+            for n, i in zip(frame["name"], counts.index, strict=True)
+        ]
+        order = rk.order_by_grade_counts(counts.to_numpy(dtype=np.int64), names)
+        frame = frame.iloc[order.order]
+        rank = order.rank[order.order]
+        tie = order.tie_size[order.order]
+        field_size = max(len(frame), 1)
+        m = self.methodology(year)
+        style = m.ranking.ties if m is not None else "bare"
+        genders = frame["gender"].to_numpy(dtype=object)
+        frame["score"] = counts["A"].reindex(frame.index).to_numpy(dtype=float)
+        frame["rank"] = rank
+        frame["tie_size"] = tie
+        for lang in ("en", "fr"):
+            shown = rk.display_ranks(rank, tie, style, lang, genders)
+            frame[f"rank_display_{lang}"] = [str(x) for x in shown.tolist()]
+        frame["rank_lo"] = rank
+        frame["rank_hi"] = rank
+        frame["band_lo"] = 0
+        frame["band_hi"] = 0
+        frame["band"] = None
+        frame["group"] = None
+        frame["group_rank"] = 0
+        frame["group_size"] = 0
+        frame["group_first_half"] = False
+        frame["top_percent"] = -((-100 * rank) // field_size)
+        if not self.publishes_rank(year):  # as in the computed published view
+            _hide_overall_rank(frame)
+        frame = self._finish(frame)
+        if not self.publishes_rank(year):
+            _hide_scoped_ranks(frame)
+        return frame
+
+    def _published_node_standings(self, year: int) -> list[pd.DataFrame]:
+        """Per-node tables of an imported edition: the dimensions' A counts of a graded one,
+        else every node imported as a table of its own (``import --node``, a THE Impact SDG:
+        rows with a printed rank or band). Components printed as ranks in the overall table
+        (CWUR's indicator ranks) are columns of that table, not tables."""
+        if self._graded(year):
+            return self._graded_node_standings(year)
+        from palmares.io.published_table import published_format
+
+        try:
+            if published_format(self.system).component_kind != "score":
+                return []
+        except LookupError:
+            pass  # a system without a preset format: its node tables are read as printed
+        rows = self._published_nodes[self._published_nodes["year"] == year]
+        rows = rows[rows["status"].isin(["ranked", "banded"])]
+        rank = rows["rank"].to_numpy(dtype=np.int64, na_value=0)
+        band_lo = rows["band_lo"].to_numpy(dtype=np.int64, na_value=0)
+        positioned = (rank > 0) | (band_lo > 0)
+        rows = rows[positioned]
+        frames = []
+        for node, table in rows.groupby("node", sort=True):
+            ids = table["institution"].astype(str).tolist()
+            rank = table["rank"].to_numpy(dtype=np.int64, na_value=0)
+            band_lo = table["band_lo"].to_numpy(dtype=np.int64, na_value=0)
+            band_hi = table["band_hi"].to_numpy(dtype=np.int64, na_value=0)
+            exact = rank > 0
+            field_size = len(table)
+            # An open band ("1001+") ends at the foot of the node's table.
+            hi_band = np.where(band_hi > 0, band_hi, field_size)
+            lo = np.where(exact, rank, band_lo)
+            hi = np.maximum(np.where(exact, rank, hi_band), lo)
+            countries = group_codes(self._attributes(ids)["country"].to_numpy(dtype=object))
+            national = subset_ranks(lo, hi, countries)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "node": str(node),
+                        "institution": ids,
+                        "score": table["score"].to_numpy(dtype=float, na_value=np.nan),
+                        "rank": rank,
+                        "tie_size": np.where(exact, rk.tie_sizes(rank), 0),
+                        "field_size": field_size,
+                        "band_lo": np.where(exact, 0, band_lo),
+                        "band_hi": np.where(exact, 0, hi_band),
+                        "national_rank": national.best,
+                        "national_tie_size": national.tie,
+                        "national_field_size": national.field,
+                    }
+                )
+            )
+        return frames
+
+    def _graded_node_standings(self, year: int) -> list[pd.DataFrame]:
+        """Per-dimension tables of an imported graded edition: the competition rank of the A
+        count among the institutions with a grade in the dimension (U-Multirank's own tools
+        sort a dimension so; always stated as the dimension's A count)."""
+        frames = []
+        attributes = self.standings(year)
+        for node, counts in self.grade_tables(year).items():
+            if node == self.system:
+                continue
+            a = counts["A"].to_numpy(dtype=float)
+            rank = rk.competition_rank(a)
+            countries = group_codes(
+                attributes["country"].reindex(counts.index).to_numpy(dtype=object)
+            )
+            national = subset_ranks(rank, rank, countries)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "node": node,
+                        "institution": counts.index.to_numpy(dtype=object),
+                        "score": a,
+                        "rank": rank,
+                        "tie_size": rk.tie_sizes(rank),
+                        "field_size": len(counts),
+                        "band_lo": 0,
+                        "band_hi": 0,
+                        "national_rank": national.best,
+                        "national_tie_size": national.tie,
+                        "national_field_size": national.field,
+                    }
+                )
+            )
+        return frames
+
     def node_standings(self, year: int) -> pd.DataFrame:
         """Per-node tables of the dimensions or families (children of the root) of a computed
         edition, long format: node, institution, score, rank, tie size, field size, band,
-        national rank; empty for a published edition."""
+        national rank. For an imported edition: the dimensions' A counts of printed grades and
+        the tables imported per node (:meth:`_published_node_standings`), else empty."""
         if year in self._nodes:
             return self._nodes[year]
         result = self.result(year) if self.source_of(year) == "computed" else None
         frames = []
+        if self.source_of(year) == "published":
+            frames = self._published_node_standings(year)
         if result is not None:
             root = result.tree.roots[0]
             children = [n for n in result.tree.ids if result.tree.parent_of(n) == root]
@@ -944,6 +1169,12 @@ def _network_ranks(
     return out
 
 
+def _letter_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Institutions x letters A..E: how many of each grade (0 where none)."""
+    counts = pd.crosstab(frame["institution"], frame["letter"])
+    return counts.reindex(columns=list(GRADE_LETTERS), fill_value=0).astype(np.int64)
+
+
 def _grade_counts(result: Result | None, entity: str) -> dict[str, dict[str, int]]:
     """A..E counts at the root and per dimension (children of the root), when graded."""
     if result is None or result.grade_counts is None:
@@ -1051,8 +1282,7 @@ def _build_history(series: EditionSeries, institution: str) -> History:
             if len(merged) > 1:
                 row["lineage_kind"] = "merger"
             row["networks"] = _network_ranks(series, year, entity, standings)
-            result = series.result(year) if row["source"] == "computed" else None
-            row["grades"] = _grade_counts(result, entity)
+            row["grades"] = series.grade_counts(year, entity)
             nodes = series.node_standings(year)
             mine = nodes[nodes["institution"] == entity].drop(columns=["institution"])
             node_frames.append(mine.assign(edition=year))
@@ -1097,6 +1327,9 @@ def _build_history(series: EditionSeries, institution: str) -> History:
             row["movement_flags"] = list(moved.flags)
             row["score_change"] = moved.score_change
             if row["ranked"] and before["ranked"]:
+                if before["source"] == row["source"] and before["grades"] and row["grades"]:
+                    # A counts of two computed or two imported editions (never one of each).
+                    row["grade_changes"] = _grade_changes(before["grades"], row["grades"])
                 if before["band"] != row["band"] and (before["band"] or row["band"]):
                     row["band_change"] = f"{_position(before)} -> {_position(row)}"
                 if before["group"] != row["group"] and (before["group"] or row["group"]):
@@ -1109,7 +1342,6 @@ def _build_history(series: EditionSeries, institution: str) -> History:
                     and rb is not None
                 ):
                     comparable = not row["scale_changed"]
-                    row["grade_changes"] = _grade_changes(before["grades"], row["grades"])
                     changes = _indicator_changes(
                         ra, rb, before["entity"], row["entity"], comparable
                     )

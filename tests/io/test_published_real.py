@@ -8,6 +8,7 @@ rows, THE's and QS's JSON, a tie-mark column, the seed systems' formats, ``impor
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,54 +16,25 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from published_tables import (
+    cli,
+    empty_bundle,
+    qs_json,
+    read_table,
+    reproduce_copies,
+    run_import,
+    run_reproduce,
+    the_2016_frame,
+    the_json,
+    wrap,
+)
 
 import palmares
-from palmares.cli import main
 from palmares.io.countries import country_code
-from palmares.io.published_table import read_published_table, slug
+from palmares.io.published_table import slug
 from palmares.methodology import resolve_methodology
 from palmares.problems import InvalidInput
 from palmares.reproduce import publish_table, reproduce
-
-THE_PILLARS = ("teaching", "international", "research", "citations", "income")
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
-
-
-def _read(path: Path, system: str, year: int, **kwargs: object):  # type: ignore[no-untyped-def]
-    method = resolve_methodology(system, year)
-    return read_published_table(path, method.system, year, method, **kwargs)  # type: ignore[arg-type]
-
-
-def empty_bundle(folder: Path, institutions: str = "id,name,country\n") -> Path:
-    folder.mkdir()
-    (folder / "institutions.csv").write_text(institutions, encoding="utf-8")
-    (folder / "indicators.csv").write_text(
-        "id,label_en,label_fr,parent,direction\n", encoding="utf-8"
-    )
-    (folder / "editions.csv").write_text("system,year\n", encoding="utf-8")
-    (folder / "observations.csv").write_text(
-        "institution,indicator,system,year,value,status\n", encoding="utf-8"
-    )
-    return folder
-
-
-def the_2016_frame(n: int = 240, seed: int = 3) -> pd.DataFrame:
-    """A THE 2015-16 table as THE prints it: totals to rank 200, bands below, "-" where no
-    total is printed."""
-    method = resolve_methodology("the-wur", 2016)
-    rng = np.random.default_rng(seed)
-    x = np.round(rng.uniform(15.0, 99.0, size=(n, 5)), 1)
-    return publish_table(method, 2016, [f"University {i:03d}" for i in range(n)], x)
-
 
 # -- 1. placeholders -----------------------------------------------------------------------------
 
@@ -72,17 +44,11 @@ def test_zero_totals_on_banded_rows_reproduce_as_well_as_empty_cells(tmp_path: P
     banded = frame["total"] == "-"
     assert int(banded.sum()) == 40  # ranks 201-240 are printed as bands, with no total
     frame.loc[5, "income"] = "-"  # one missing industry income, imputed by the methodology
-    empty = tmp_path / "empty.csv"
-    frame.to_csv(empty, index=False)
     zeros = frame.copy()
     zeros.loc[banded, "total"] = "0"
     zeros.loc[5, "income"] = "0"
-    zero = tmp_path / "zero.csv"
-    zeros.to_csv(zero, index=False)
-    method = resolve_methodology("the-wur", 2016)
-    by_empty = reproduce(_read(empty, "the-wur", 2016), method).summary
-    zero_table = _read(zero, "the-wur", 2016)
-    by_zero = reproduce(zero_table, method).summary
+    read = reproduce_copies(tmp_path, {"empty": frame, "zero": zeros}, "the-wur", 2016)
+    (_, by_empty), (zero_table, by_zero) = read["empty"], read["zero"]
     assert zero_table.placeholders == {"total": 40, "income": 1}
     assert by_zero["placeholder_cells"] == 41 and by_empty["placeholder_cells"] == 0
     for key in (
@@ -109,15 +75,15 @@ def test_missing_option_declares_a_users_placeholder(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput) as refused:
-        _read(path, "the-wur", 2016)
+        read_table(path, "the-wur", 2016)
     assert {(p.row, p.column) for p in refused.value.problems} == {
         (3, "overall"),
         (3, "income"),
     }
-    table = _read(path, "the-wur", 2016, missing={"*": ["n.p."]})
+    table = read_table(path, "the-wur", 2016, missing={"*": ["n.p."]})
     assert table.placeholder_cells == 2
     assert np.isnan(table.total.value[1]) and np.isnan(table.components["income"].value[1])
-    only = _read(path, "the-wur", 2016, missing={"Overall": ["n.p."], "income": ["N.P."]})
+    only = read_table(path, "the-wur", 2016, missing={"Overall": ["n.p."], "income": ["N.P."]})
     assert only.placeholders == {"overall": 1, "income": 1}
 
 
@@ -129,7 +95,7 @@ def test_a_qs_zero_is_not_published_but_an_arwu_zero_is_a_score(tmp_path: Path) 
         "2,B,France,90.1,95,0,80,88,70,0\n",
         encoding="utf-8",
     )
-    table = _read(qs, "qs", 2015)
+    table = read_table(qs, "qs", 2015)
     assert table.placeholders == {"ER": 1, "ISR": 1}
     assert np.isnan(table.components["er"].value[1]) and table.components["ar"].value[1] == 95
     arwu = tmp_path / "arwu.csv"
@@ -139,7 +105,7 @@ def test_a_qs_zero_is_not_published_but_an_arwu_zero_is_a_score(tmp_path: Path) 
         "2,B,30.2,0,0,40.1,30,60,30\n",
         encoding="utf-8",
     )
-    arwu_table = _read(arwu, "arwu", 2010)
+    arwu_table = read_table(arwu, "arwu", 2010)
     assert arwu_table.placeholder_cells == 0
     assert arwu_table.components["alumni"].value.tolist() == [100.0, 0.0]
 
@@ -163,20 +129,8 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
         "6,Ecole Delta,France,40.0\n",  # differs by an accent only
         encoding="utf-8",
     )
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2016",
-        "--create",
-        "--json",
-    )
+    homonyms = (table, bundle, "the-wur", "2016", "--create")
+    code, out, err = run_import(monkeypatch, capsys, *homonyms, "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["rows"] == 6 and report["imported"] == 6 and report["matched"] == 1
@@ -197,21 +151,7 @@ def test_homonyms_by_country_suffixes_and_identical_duplicates(
     assert overall.loc["beta", "score"] == "90.0" and overall.loc["beta-university", "rank"] == "2"
     assert overall.loc["gamma-college-2", "rank"] == "4"
     # Imported again, every row finds the institution it created.
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2016",
-        "--create",
-        "--force",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, *homonyms, "--force", "--json")
     again = json.loads(out)
     assert code == 0 and again["matched"] == 6 and again["created"] == []
 
@@ -229,7 +169,7 @@ def test_with_no_country_column_create_leaves_the_country_empty(tmp_path: Path) 
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "arwu", 2008, dataset=dataset, create=True)
+    table = read_table(path, "arwu", 2008, dataset=dataset, create=True)
     assert table.institution_ids is not None
     assert table.institution_ids.tolist() == [
         "harvard-university",
@@ -264,34 +204,11 @@ def test_a_rank_printed_1_0_reads_as_1(tmp_path: Path) -> None:
         "2.0,B,bad,73.6,99.8,93.4,53.3,56.6,70.9,66.9\n",
         encoding="utf-8",
     )
-    table = _read(path, "arwu", 2010)
+    table = read_table(path, "arwu", 2010)
     assert table.rank.rank.tolist() == [1, 2] and table.rank.display.tolist() == ["1", "2"]
 
 
 # -- 4. publishers' JSON -------------------------------------------------------------------------
-
-
-def _the_json(frame: pd.DataFrame) -> dict[str, object]:
-    records = []
-    for _, row in frame.iterrows():
-        records.append(
-            {
-                "rank": str(row["rank"]).replace("-", "\u2013"),
-                "name": row["institution"],
-                "location": "United Kingdom",
-                "scores_overall": row["total"] if row["total"] != "-" else "50.1\u201353.7",
-                "scores_overall_rank": "10",
-                "scores_teaching": row["teaching"],
-                "scores_teaching_rank": "7",
-                "scores_international_outlook": row["international"],
-                "scores_research": row["research"],
-                "scores_citations": row["citations"],
-                "scores_industry_income": row["income"],
-                "stats_female_male_ratio": "33 : 67",
-                "record_type": "master_account",
-            }
-        )
-    return {"data": records}
 
 
 def test_the_json_is_read_directly(
@@ -299,23 +216,13 @@ def test_the_json_is_read_directly(
 ) -> None:
     frame = the_2016_frame()
     path = tmp_path / "the.json"
-    path.write_text(json.dumps(_the_json(frame)), encoding="utf-8")
-    table = _read(path, "the-wur", 2016)
+    path.write_text(json.dumps(the_json(frame)), encoding="utf-8")
+    table = read_table(path, "the-wur", 2016)
     assert table.table_format == "the-json" and len(table) == 240
     assert table.columns["total"] == "scores_overall"
     assert table.columns["international"] == "scores_international_outlook"
     assert int(np.isfinite(table.total.lo).sum()) == 40  # ranges on banded rows: no total
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "reproduce",
-        str(path),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2016",
-        "--json",
-    )
+    code, out, err = run_reproduce(monkeypatch, capsys, path, "the-wur", "2016", "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["format"] == "the-json"
@@ -323,45 +230,7 @@ def test_the_json_is_read_directly(
     assert summary["rank_exact_pct"] == 100.0 and summary["band_agreement_pct"] == 100.0
 
 
-def _wrap(value: object) -> str:
-    return f'<div class="td-wrap"><div class="td-wrap-in">{value}</div></div>'
-
-
-QS_IDS = {"ar": "3781", "er": "3782", "fsr": "3783", "cpf": "3784", "ifr": "3785", "isr": "3786"}
-QS_TITLES = {
-    "ar": "Academic Reputation",
-    "er": "Employer Reputation",
-    "fsr": "Faculty Student Ratio",
-    "cpf": "Citations per Faculty",
-    "ifr": "International Faculty Ratio",
-    "isr": "International Student Ratio",
-}
-
-
-def _qs_json(frame: pd.DataFrame) -> dict[str, object]:
-    columns = [
-        {"data": "overall_rank_dis", "title": "<span>Rank</span>"},
-        {"data": "uni", "title": "University"},
-        {"data": "overall", "title": "<div>Overall Score</div>"},
-    ] + [{"data": QS_IDS[c], "title": f"<div class='x'>{QS_TITLES[c]}</div>"} for c in QS_IDS]
-    records = []
-    for i, row in frame.iterrows():
-        record: dict[str, object] = {
-            "overall_rank_dis": _wrap(row["rank"]),
-            "uni": f'<div class="td-wrap"><a href="/u/{i}" class="uni-link">'
-            f"{row['institution']}</a></div>",
-            "location": "Hong Kong SAR",
-            "overall": _wrap(row["total"] if row["total"] != "-" else ""),
-        }
-        for c, key in QS_IDS.items():
-            record[key] = _wrap(row[c])
-            record[f"{key}_rank"] = _wrap(i + 1)
-            record[f"{key}_rank_d"] = _wrap(f"={i + 1}")
-        records.append(record)
-    return {"columns": columns, "data": records}
-
-
-def test_a_bare_list_of_records_reads_like_the_json(tmp_path: Path) -> None:
+def test_a_bare_list_of_records_reads_likethe_json(tmp_path: Path) -> None:
     path = tmp_path / "copy.json"
     path.write_text(
         json.dumps(
@@ -372,7 +241,7 @@ def test_a_bare_list_of_records_reads_like_the_json(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.table_format == "the-json" and table.institution.tolist() == ["A", "B"]
     assert table.total.value.tolist() == [90.1, 90.1] and table.rank.tied.tolist() == [True, True]
 
@@ -387,8 +256,8 @@ def test_qs_json_is_read_directly_with_no_option(
     frame = publish_table(method, 2015, [f"Uni {i:02d}" for i in range(n)], x)
     frame.loc[3, "ifr"] = "0"  # not published
     path = tmp_path / "qs.txt"  # the content tells the format, not the name
-    path.write_text(json.dumps(_qs_json(frame)), encoding="utf-8")
-    table = _read(path, "qs", 2015)
+    path.write_text(json.dumps(qs_json(frame)), encoding="utf-8")
+    table = read_table(path, "qs", 2015)
     assert table.table_format == "qs-json"
     assert table.columns["ar"] == "Academic Reputation" and table.columns["rank"] == "rank"
     assert table.institution[0] == frame.loc[0, "institution"]
@@ -411,22 +280,18 @@ def test_a_json_table_read_as_csv_shows_values_cut_to_80_characters(
     x = np.full((50, 6), 50.0)
     frame = publish_table(method, 2015, [f"Uni {i:02d}" for i in range(50)], x)
     path = tmp_path / "qs.json"
-    path.write_text(json.dumps(_qs_json(frame)) * 20, encoding="utf-8")
+    path.write_text(json.dumps(qs_json(frame)) * 20, encoding="utf-8")
     assert path.stat().st_size > 100_000
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "reproduce",
-        str(path),
-        "--system",
-        "qs",
-        "--edition",
-        "2015",
-        "--format",
-        "csv",
-    )
+    code, out, err = run_reproduce(monkeypatch, capsys, path, "qs", "2015", "--format", "csv")
     assert code == 2 and out == ""
     assert "missing-column" in err and len(err) < 5_000
+    # every header a message names is cut to 80 characters, about 300 in all per message
+    lists = re.findall(r"\(headers: (.*)\)$", err, flags=re.MULTILINE)
+    assert len(lists) == 9  # one per required field: rank, institution, total, six indicators
+    for shown in lists:
+        names = shown.split(", ... (")[0]
+        assert len(names) <= 300 + 80 and "more)" in shown
+        assert max(len(h) for h in names.split(", ")) <= 80
     code, _, err = cli(
         monkeypatch, capsys, "reproduce", str(path), "--system", "qs", "--edition", "2015"
     )
@@ -442,9 +307,9 @@ def test_map_joins_a_tie_mark_column_to_the_rank(tmp_path: Path) -> None:
         "rank_prefix,Rank,Name,Overall\n,1,A,90.0\n=,2,B,80.0\n=,2,C,80.0\n,4,D,70.0\n",
         encoding="utf-8",
     )
-    plain = _read(path, "the-wur", 2016)
+    plain = read_table(path, "the-wur", 2016)
     assert plain.rank.tied.tolist() == [False, False, False, False]
-    joined = _read(path, "the-wur", 2016, mapping={"rank": "rank_prefix+Rank"})
+    joined = read_table(path, "the-wur", 2016, mapping={"rank": "rank_prefix+Rank"})
     assert joined.rank.display.tolist() == ["1", "=2", "=2", "4"]
     assert joined.rank.tied.tolist() == [False, True, True, False]
     assert joined.rank.rank.tolist() == [1, 2, 2, 4]
@@ -466,7 +331,7 @@ def test_letudiant_overall_table(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "letudiant", 2024, dataset=dataset, create=True)
+    table = read_table(path, "letudiant", 2024, dataset=dataset, create=True)
     assert table.rank.rank.tolist() == [1, 2, 2, 4]
     assert table.rank.tied.tolist() == [False, False, True, False]
     assert table.components["academic"].value.tolist() == [30.0, 28.0, 27.0, 25.0]
@@ -499,16 +364,12 @@ def test_the_impact_overall_and_per_sdg_tables(
         "101–200,Uni D,France,79.4–84.6,80.0,70.0,65.0,0\n",
         encoding="utf-8",
     )
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(overall),
-        "--data",
-        str(bundle),
-        "--system",
+        overall,
+        bundle,
         "the-impact",
-        "--edition",
         "2024",
         "--create",
         "--json",
@@ -522,16 +383,12 @@ def test_the_impact_overall_and_per_sdg_tables(
         "=3,Uni B,Australia,95.0\n",
         encoding="utf-8",
     )
-    code, out, err = cli(
+    code, out, err = run_import(
         monkeypatch,
         capsys,
-        "import",
-        str(sdg3),
-        "--data",
-        str(bundle),
-        "--system",
+        sdg3,
+        bundle,
         "the-impact",
-        "--edition",
         "2024",
         "--node",
         "sdg03",
@@ -561,7 +418,7 @@ def test_u_multirank_grades(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     dataset = palmares.load(bundle)
-    table = _read(path, "u-multirank", 2020, dataset=dataset, create=True)
+    table = read_table(path, "u-multirank", 2020, dataset=dataset, create=True)
     assert table.grades["bachelor-graduation-rate"].tolist() == ["A", ""]
     assert table.not_applicable["bachelor-graduation-rate"].tolist() == [False, True]
     assert table.grades["spin-offs"].tolist() == ["", "C"]
@@ -582,10 +439,19 @@ def test_u_multirank_grades(tmp_path: Path) -> None:
         ("uni-b", "u-multirank.citation-rate", "E"),
         ("uni-b", "u-multirank.spin-offs", "C"),
     ]
+    # History reads the printed grades: A counts (the bundle's tree is flat: no dimension),
+    # no overall rank.
+    from palmares.history import EditionSeries
+
+    series = EditionSeries(palmares.load(bundle), "u-multirank")
+    row = series.history("uni-a").row(2020)
+    assert row["grades"] == {"u-multirank": {"A": 1, "B": 1, "C": 0, "D": 0, "E": 0}}
+    assert row["ranked"] and row["rank"] == 0 and row["field_size"] == 2
+    assert series.history("uni-b").row(2020)["grades"]["u-multirank"]["E"] == 1
     bad = tmp_path / "bad.csv"
     bad.write_text("Institution,Citation rate\nUni A,F\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not a grade"):
-        _read(bad, "u-multirank", 2020)
+        read_table(bad, "u-multirank", 2020)
 
 
 # -- 7. reproduce on a table already imported ------------------------------------------------------
@@ -700,12 +566,12 @@ def test_an_assumed_edition_says_so(tmp_path: Path) -> None:
     frame = publish_table(method, 2026, [f"U{i}" for i in range(5)], rng.uniform(30, 90, (5, 5)))
     path = tmp_path / "the.csv"
     frame.to_csv(path, index=False)
-    summary = reproduce(_read(path, "the-wur", 2026), method).summary
+    summary = reproduce(read_table(path, "the-wur", 2026), method).summary
     assert summary["assumed"] is True and "2025-2026" in summary["assumed_reason"]
     old = resolve_methodology("the-wur", 2016)
     frame16 = the_2016_frame(n=5)
     frame16.to_csv(path, index=False)
-    assert reproduce(_read(path, "the-wur", 2016), old).summary["assumed"] is False
+    assert reproduce(read_table(path, "the-wur", 2016), old).summary["assumed"] is False
 
 
 def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -> None:
@@ -723,7 +589,7 @@ def test_notes_footnote_marks_and_nameless_rows_of_a_real_copy(tmp_path: Path) -
         "Source: THE,,,,,,,,,\n",
         encoding="utf-8",
     )
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.institution.tolist() == ["Uni A", "Uni B", "Uni C"]
     assert table.columns["total"] == "Overall score*" and table.columns["teaching"] == "Teaching¹"
     assert table.rank.tied.tolist() == [True, True, False]
@@ -753,8 +619,8 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
             {
                 "uni": f'<div class="td-wrap"><a href="/universities/u{i}">{name}</a></div>',
                 "location": "India",
-                "overall_rank_dis": _wrap(i + 1),
-                "overall": _wrap(90 - i),
+                "overall_rank_dis": wrap(i + 1),
+                "overall": wrap(90 - i),
             }
             for i, name in enumerate(names)
         ]
@@ -765,7 +631,7 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
     bundle = empty_bundle(tmp_path / "b")
     method = resolve_methodology("qs", 2025)
     first = qs(["Indian Institute of Technology", "Indian Institute of Technology"])
-    table = _read(first, "qs", 2025, dataset=palmares.load(bundle), create=True)
+    table = read_table(first, "qs", 2025, dataset=palmares.load(bundle), create=True)
     # Same name, same country, different pages: two institutions, no homonym warning.
     assert [(c["id"], c["url"]) for c in table.created] == [
         ("indian-institute-of-technology", "/universities/u0"),
@@ -777,7 +643,7 @@ def test_urls_and_publisher_ids_tell_institutions_apart_and_find_them_again(
     assert institutions["url"].tolist() == ["/universities/u0", "/universities/u1"]
     # A later table printing another name for the same page finds the institution.
     later = qs(["IIT Bombay", "IIT Delhi"])
-    again = _read(later, "qs", 2025, dataset=palmares.load(bundle))
+    again = read_table(later, "qs", 2025, dataset=palmares.load(bundle))
     assert again.institution_ids is not None
     assert again.institution_ids.tolist() == [
         "indian-institute-of-technology",
@@ -823,9 +689,9 @@ def test_an_excel_separator_line_and_not_ranked_cells(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("sep=;\nRank;Name;Overall\n1;A;90,5\nNR;B;-\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="decimal comma"):
-        _read(path, "the-wur", 2016)
+        read_table(path, "the-wur", 2016)
     path.write_text("sep=;\nRank;Name;Overall\n1;A;90.5\nNR;B;-\n", encoding="utf-8")
-    table = _read(path, "the-wur", 2016)
+    table = read_table(path, "the-wur", 2016)
     assert table.rows.tolist() == [3, 4] and table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.total.value[0] == 90.5
 
@@ -865,7 +731,7 @@ def test_any_table_reads_or_is_refused_with_located_problems(
     frame = pd.DataFrame(body, columns=["Rank", "Name", "Country", "Overall", "Teaching"])
     frame.to_csv(path, index=False)
     try:
-        table = _read(path, "the-wur", 2016)
+        table = read_table(path, "the-wur", 2016)
     except InvalidInput as refused:
         assert all(p.row is not None and p.row >= 2 for p in refused.problems)
         assert all(len(p.message) < 400 for p in refused.problems)
@@ -880,8 +746,8 @@ def test_missing_applies_to_the_rank_too(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("Rang,Nom,Total\n1er,A,90\nhors classement,B,80\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not a rank"):
-        _read(path, "letudiant", 2024)
-    table = _read(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
+        read_table(path, "letudiant", 2024)
+    table = read_table(path, "letudiant", 2024, missing={"Rang": ["Hors classement"]})
     assert table.rank.status.tolist() == ["ranked", "unranked"]
     assert table.placeholders == {"Rang": 1}
 

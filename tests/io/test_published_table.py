@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from published_tables import THE_PILLARS, THE_PRINTED_HEADER, cli, read_table, run_import
 
 import palmares
-from palmares.cli import main
 from palmares.io.published_table import (
     component_ids,
     match_institutions,
@@ -45,17 +45,12 @@ def _the(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") ->
     return path
 
 
-def _read(path: Path, system: str = "the-wur", year: int = 2011, **kwargs: object):  # type: ignore[no-untyped-def]
-    method = resolve_methodology(system, year)
-    return read_published_table(path, method.system, year, method, **kwargs)  # type: ignore[arg-type]
-
-
 def the_table(tmp_path: Path, **kwargs: str) -> Path:
     return _the(tmp_path / "the.csv", "\n".join([THE_HEADER, *THE_ROWS]) + "\n", **kwargs)
 
 
 def test_reads_aliases_filters_the_edition_and_ignores_unmapped_columns(tmp_path: Path) -> None:
-    table = _read(the_table(tmp_path))
+    table = read_table(the_table(tmp_path))
     assert len(table) == 4  # the 2016 row is filtered out by the mapped year
     assert table.rows.tolist() == [2, 3, 4, 5]
     assert table.columns["rank"] == "world_rank" and table.columns["total"] == "total_score"
@@ -82,7 +77,7 @@ def test_reads_aliases_filters_the_edition_and_ignores_unmapped_columns(tmp_path
 def test_encoding_traps(tmp_path: Path, encoding: str, newline: str, bom: bool) -> None:
     text = ("\ufeff" if bom else "") + "\n".join([THE_HEADER, *THE_ROWS]) + "\n"
     path = _the(tmp_path / "t.csv", text, encoding=encoding, newline=newline)
-    table = _read(path)
+    table = read_table(path)
     assert table.institution[2] == "Université Paris-Saclay"
     assert table.columns["rank"] == "world_rank"
     assert table.rows.tolist() == [2, 3, 4, 5]
@@ -100,7 +95,7 @@ def test_a_second_header_row_and_title_rows_are_skipped(tmp_path: Path) -> None:
         "101-152,London Sch Economics,UK,10-13,,20.1,15.2,10.1,,30.3,25.1\n"
     )
     path = _the(tmp_path / "arwu.csv", text)
-    table = _read(path, "arwu", 2005)
+    table = read_table(path, "arwu", 2005)
     assert table.rows.tolist() == [4, 5, 6]
     assert any("second header row" in note for note in table.notes)
     # Neither import nor reproduce uses the national rank: it is never parsed.
@@ -128,20 +123,20 @@ def test_map_overrides_aliases_and_unknown_fields_are_refused(tmp_path: Path) ->
         "citations": "C",
         "income": "Inc",
     }
-    table = _read(path, mapping=mapping)
+    table = read_table(path, mapping=mapping)
     assert table.columns == {**mapping, "total": "Score", "rank": "Pos", "institution": "Uni"}
     assert table.components["teaching"].value.tolist() == [99.7]
     with pytest.raises(UsageProblem, match="unknown field"):
-        _read(path, mapping={"bogus": "Pos"})
+        read_table(path, mapping={"bogus": "Pos"})
     with pytest.raises(InvalidInput) as missing:
-        _read(path, mapping={"rank": "Position"})
+        read_table(path, mapping={"rank": "Position"})
     assert "--map rank=Position: no such header" in str(missing.value)
 
 
 def test_required_field_unmapped(tmp_path: Path) -> None:
     path = _the(tmp_path / "t.csv", "Uni,Score\nHarvard University,96.1\n")
     with pytest.raises(InvalidInput) as problem:
-        _read(path)
+        read_table(path)
     assert "required field 'rank'" in str(problem.value)
     assert problem.value.problems[0].code == "missing-column"
 
@@ -150,13 +145,13 @@ def test_no_row_of_the_edition(tmp_path: Path) -> None:
     with pytest.raises(
         InvalidInput, match=r"no row of edition 2013 \(years in the table: 2011, 2016\)"
     ):
-        _read(the_table(tmp_path), year=2013)
+        read_table(the_table(tmp_path), year=2013)
 
 
 def test_two_year_edition_names(tmp_path: Path) -> None:
     text = "rank,name,year\n1,A,2010-11\n2,B,2010/2011\n1,C,2015-16\n"
     path = _the(tmp_path / "t.csv", text)
-    assert _read(path).institution.tolist() == ["A", "B"]
+    assert read_table(path).institution.tolist() == ["A", "B"]
 
 
 MALFORMED = [
@@ -176,17 +171,7 @@ MALFORMED = [
 
 
 def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) -> None:
-    header = [
-        "rank",
-        "name",
-        "total",
-        "teaching",
-        "international",
-        "research",
-        "citations",
-        "income",
-        "year",
-    ]
+    header = ["rank", "name", "total", *THE_PILLARS, "year"]
     good = ["1", "A", "96.1", "99.7", "72.4", "98.7", "98.8", "34.5", "2011"]
     lines = [",".join(header)]
     for field, value, _, _ in MALFORMED:
@@ -195,7 +180,7 @@ def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) 
         lines.append(",".join(row))
     path = _the(tmp_path / "bad.csv", "\n".join(lines) + "\n")
     with pytest.raises(InvalidInput) as raised:
-        _read(path)
+        read_table(path)
     got = {(p.row, p.column): p for p in raised.value.problems}
     # Year problems stop the reading before the other cells are parsed.
     year_rows = [i for i, m in enumerate(MALFORMED, start=2) if m[0] == "year"]
@@ -212,7 +197,7 @@ def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) 
         lines.append(",".join(row))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as raised:
-        _read(path)
+        read_table(path)
     got = {(p.row, p.column): p for p in raised.value.problems}
     assert len(got) == len(kept)
     for row, (field, value, code, reason) in enumerate(kept, start=2):
@@ -226,14 +211,14 @@ def test_malformed_corpus_every_refused_form_with_row_and_value(tmp_path: Path) 
 def test_a_row_without_a_name_is_skipped_and_an_error_when_strict(tmp_path: Path) -> None:
     # The nameless row's rank ("total") is never parsed.
     path = _the(tmp_path / "t.csv", "rank,name,overall\n1,A,90\n2,B,80\ntotal,,170\n")
-    table = _read(path)
+    table = read_table(path)
     assert table.institution.tolist() == ["A", "B"] and table.rows.tolist() == [2, 3]
     assert table.skipped == ({"row": 4, "reason": "no-name"},)
     assert [(w.row, w.code, w.severity) for w in table.warnings] == [
         (4, "missing-value", "warning")
     ]
     with pytest.raises(InvalidInput, match=r":-:4:name: missing-value: no institution name"):
-        _read(path, strict=True)
+        read_table(path, strict=True)
 
 
 def test_excel_tables(tmp_path: Path) -> None:
@@ -243,24 +228,13 @@ def test_excel_tables(tmp_path: Path) -> None:
     sheet = book.active
     sheet.title = "THE 2015-16"
     sheet.append(["The World University Rankings 2015-2016"])
-    sheet.append(
-        [
-            "Rank",
-            "Name",
-            "Overall",
-            "Teaching",
-            "International Outlook",
-            "Research",
-            "Citations",
-            "Industry Income",
-        ]
-    )
+    sheet.append(list(THE_PRINTED_HEADER))
     sheet.append(["1", "California Institute of Technology", 95.2, 95.6, 64.0, 97.6, 99.8, 97.8])
     sheet.append(["=39", "University of California, San Diego", 72.2, 60, 50, 70, 95, 40.2])
     sheet.append(["601–800", "Gamma University", "-", 20.5, 30.1, 10.2, 40.4, 35.0])
     path = tmp_path / "the.xlsx"
     book.save(path)
-    table = _read(path, year=2016)
+    table = read_table(path, year=2016)
     assert table.sheet == "THE 2015-16"
     assert table.rows.tolist() == [3, 4, 5]
     assert table.total.value[:2].tolist() == [95.2, 72.2]
@@ -269,7 +243,7 @@ def test_excel_tables(tmp_path: Path) -> None:
 
 def _unreadable(path: Path, **kwargs: object) -> str:
     with pytest.raises(InvalidInput) as caught:
-        _read(path, **kwargs)
+        read_table(path, **kwargs)
     [problem] = caught.value.problems
     assert (problem.file, problem.code) == (str(path), "unreadable-file")
     return problem.message
@@ -308,7 +282,7 @@ def test_cwur_components_are_ranks(tmp_path: Path) -> None:
         "3,Massachusetts Institute of Technology,USA,3,3,11,2,15,2,2,2,1,97.54,2015\n"
     )
     path = _the(tmp_path / "cwur.csv", text)
-    table = _read(path, "cwur", 2015)
+    table = read_table(path, "cwur", 2015)
     assert published_format("cwur").component_kind == "rank"
     assert table.component_ranks["education"].rank.tolist() == [1, 9, 3]
     assert table.total.value.tolist() == [100.0, 98.66, 97.54]
@@ -366,35 +340,13 @@ def test_names_match_ids_names_and_aliases_exactly_never_fuzzily(tmp_path: Path)
     ]
 
 
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["palmares", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    return int(stopped.value.code or 0), out, err
-
-
 def test_import_appends_to_published_csv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bundle = _bundle(tmp_path / "b")
     table = the_table(tmp_path)
     before = {p.name: p.read_bytes() for p in bundle.iterdir()}
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2010-11",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2010-11", "--json")
     assert code == 0, err
     report = json.loads(out)
     # "Beta University" names two institutions; the table's country (Germany) tells which.
@@ -417,32 +369,9 @@ def test_import_appends_to_published_csv(
         assert (bundle / name).read_bytes() == before[name]
     assert sorted(p.name for p in bundle.iterdir() if p.name.startswith(".")) == []
     # Importing the edition again is refused unless --force, which replaces it.
-    code, _, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2011",
-    )
+    code, _, err = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2011")
     assert code == 2 and "--force" in err
-    code, out, _ = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(table),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2011",
-        "--force",
-    )
+    code, out, _ = run_import(monkeypatch, capsys, table, bundle, "the-wur", "2011", "--force")
     assert code == 0 and "imported 4 of 4 rows" in out
     assert len(pd.read_csv(bundle / "published.csv")) == len(published)
 
@@ -455,18 +384,7 @@ def test_import_of_a_malformed_table_writes_nothing(
     bad = _the(
         tmp_path / "bad.csv", "rank,name,total\n1,Harvard University,96.1\n=x,Caltech,95.0\n"
     )
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(bad),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2011",
-    )
+    code, out, err = run_import(monkeypatch, capsys, bad, bundle, "the-wur", "2011")
     assert code == 2 and out == ""
     assert "bad.csv:-:3:rank: invalid-value" in err and "(value '=x')" in err
     assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
@@ -474,19 +392,7 @@ def test_import_of_a_malformed_table_writes_nothing(
     twice = _the(
         tmp_path / "twice.csv", "rank,name\n1,Caltech\n2,California Institute of Technology\n"
     )
-    code, out, err = cli(
-        monkeypatch,
-        capsys,
-        "import",
-        str(twice),
-        "--data",
-        str(bundle),
-        "--system",
-        "the-wur",
-        "--edition",
-        "2011",
-        "--json",
-    )
+    code, out, err = run_import(monkeypatch, capsys, twice, bundle, "the-wur", "2011", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["imported"] == 1
@@ -557,16 +463,7 @@ def test_import_strict_refuses_unmatched_names(
 def test_cli_malformed_corpus_exits_2_with_row_and_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    header = [
-        "rank",
-        "name",
-        "total",
-        "teaching",
-        "international",
-        "research",
-        "citations",
-        "income",
-    ]
+    header = ["rank", "name", "total", *THE_PILLARS]
     good = ["1", "A", "96.1", "99.7", "72.4", "98.7", "98.8", "34.5"]
     kept = [m for m in MALFORMED if m[0] != "year"]
     lines = [",".join(header)]
@@ -588,7 +485,9 @@ def test_semicolon_tables_under_a_title_line(tmp_path: Path) -> None:
     text = "Classement 2011\nRang;Établissement;Score\n1;Harvard University;96,1\n"
     path = _the(tmp_path / "t.csv", text)
     with pytest.raises(InvalidInput, match=r"decimal comma"):
-        _read(path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"})
+        read_table(path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"})
     path = _the(tmp_path / "t.csv", text.replace("96,1", "96.1"))
-    table = _read(path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"})
+    table = read_table(
+        path, mapping={"rank": "Rang", "institution": "Établissement", "total": "score"}
+    )
     assert table.rows.tolist() == [3] and table.total.value.tolist() == [96.1]
