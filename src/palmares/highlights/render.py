@@ -327,7 +327,15 @@ class Renderer:
         v = f.values
         world = v["scope"] == "world"
         scope = "" if world else " " + _scope(v["scope"], "top_n-national", self.lang)
-        rank = self.ord(v["rank"])
+        # the rank as published: "6e ex aequo" (never the tie's last position)
+        rank = rank_label(
+            int(v["rank"]),
+            int(v.get("tie_size") or 0),
+            "ex-aequo",
+            self.lang,
+            prose=True,
+            html=self.html,
+        )
         if self.lang == "fr":
             where = " du classement" if world else scope
             proof = f"{rank} au plus, tranche {v['band']}" if v.get("band") else rank
