@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import altair as alt
-import pandas as pd
 
 from palmares.lang import NARROW_NBSP, NBSP, check_lang, format_int
+from palmares.workbook import node_labels
+
+__all__ = ["node_labels"]  # re-exported: the charts' labels are the workbooks'
 
 #: d3 number locales, so axis numbers read "1 800" (U+202F) in French and "1,800" in English.
 NUMBER_LOCALES: dict[str, dict[str, Any]] = {
@@ -79,21 +81,6 @@ WORDS: dict[str, dict[str, str]] = {
 
 def word(key: str, lang: str) -> str:
     return WORDS[key][check_lang(lang)]
-
-
-def node_labels(indicators: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Node id -> label in ``lang`` (the other language, then the id, when it is missing)."""
-    check_lang(lang)
-    other = "en" if lang == "fr" else "fr"
-    labels: dict[str, str] = {}
-    for row in indicators[["id", f"label_{lang}", f"label_{other}"]].itertuples(index=False):
-        node, first, second = row
-        labels[str(node)] = next((str(v) for v in (first, second) if _text(v)), str(node))
-    return labels
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
 
 
 def colon(lang: str) -> str:
