@@ -19,6 +19,10 @@ NUMBER_LOCALES: dict[str, dict[str, Any]] = {
 
 ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
+#: The one font family of every chart: found by the renderer on this system (fonts-dejavu),
+#: with the symbols the charts use (◇ ▭ ● ★ —); vl-convert measures and embeds it.
+FONT = "DejaVu Sans"
+
 #: Fixed chart words by key then language.
 WORDS: dict[str, dict[str, str]] = {
     "edition": {"en": "Edition", "fr": "Édition"},
@@ -97,5 +101,35 @@ def field_subtitle(years: list[int], sizes: list[int], lang: str) -> str:
 
 
 def with_locale(chart: ChartT, lang: str) -> ChartT:
-    """The chart with the number locale of ``lang`` (axes, tooltips) in its config."""
-    return chart.configure(locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]))
+    """The chart with the number locale of ``lang`` (axes, tooltips), one font family for every
+    word (:data:`FONT`: no fallback to a serif font for a glyph such as ◇ or ★) and legend
+    swatches as opaque as the marks they stand for, in its config."""
+    configured = chart.configure(
+        locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]), font=FONT
+    )
+    return configured.configure_legend(symbolOpacity=1, labelFont=FONT, titleFont=FONT)
+
+
+def system_name(methodology: Any, lang: str) -> str:
+    """A system's name in ``lang`` from its methodology (``Classement THE Impact``), never its
+    preset id."""
+    header = methodology.methodology
+    label = header.label_fr if check_lang(lang) == "fr" else header.label_en
+    return str(label or header.label_en or header.system)
+
+
+def producer_note(view: str, lang: str) -> str:
+    """The producer view's label on every chart (positions computed by palmares), else ""."""
+    if view != "producer":
+        return ""
+    from palmares.i18n import gettext
+
+    return " - " + gettext(check_lang(lang), "computed by palmares (producer view)")
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` cut into lines of at most ``width`` characters at spaces (a longer word keeps
+    its own line): a full name that fits its place, nothing cut away."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
