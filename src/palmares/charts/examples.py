@@ -85,13 +85,15 @@ def example_charts(
 def _uncertainty(demo: Dataset, draws: int) -> Any:
     import dataclasses
 
+    from palmares.charts.text import system_name
     from palmares.charts.uncertainty import uncertainty_chart
     from palmares.examples import example_path
     from palmares.uncertainty import uncertainty
     from palmares.uncertainty.intervals import intervals_of
 
     done = uncertainty(demo, str(example_path("umr-composite")), 2022, draws, seed=0)
-    found = dataclasses.replace(intervals_of(done), system="umr-composite")
+    label = system_name(done.nominal.methodology, "fr")
+    found = dataclasses.replace(intervals_of(done), system=label)
     return uncertainty_chart(found, ["fr-mines-rodez", "fr-mines-niort"], top=15, lang="fr")
 
 

@@ -46,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "not_counted": {"en": "not counted", "fr": "non compté"},
     "role": {"en": "Role", "fr": "Rôle"},
     "overall": {"en": "Overall", "fr": "Classement général"},
+    "a_grades_total": {"en": "A grades in all", "fr": "Notes A au total"},
     "not_ranked": {"en": "not in the overall table", "fr": "absent du classement général"},
     "trajectory_title": {"en": "Rank by edition", "fr": "Rang par édition"},
     "a_grades_title": {"en": "A grades by edition", "fr": "Notes A par édition"},
@@ -107,7 +108,9 @@ def with_locale(chart: ChartT, lang: str) -> ChartT:
     configured = chart.configure(
         locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]), font=FONT
     )
-    return configured.configure_legend(symbolOpacity=1, labelFont=FONT, titleFont=FONT)
+    return configured.configure_legend(
+        symbolOpacity=1, labelFont=FONT, titleFont=FONT, labelLimit=0
+    )
 
 
 def system_name(methodology: Any, lang: str) -> str:
