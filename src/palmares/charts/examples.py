@@ -17,6 +17,19 @@ from palmares.dataset import Dataset
 ALES, ATLANTIQUE, SAINT_ETIENNE = "imt-mines-ales", "imt-atlantique", "mines-saint-etienne"
 #: The communiqué whose charts are examples too (its text is checked in tests/highlights).
 COMMUNIQUE = (ALES, 2023)
+#: Every example chart's file stem (``docs/examples/{stem}.png``).
+STEMS = (
+    "trajectory-the-impact-fr",
+    "grades-u-multirank-2021-fr",
+    "sdg-the-impact-2021-en",
+    "compare-u-multirank-2021-fr",
+    *(
+        f"communique-imt-mines-ales-2023-{lang}-{kind}"
+        for lang in ("fr", "en")
+        for kind in ("letudiant-trajectory", "the-impact-trajectory", "the-impact-sdg")
+    ),
+    "uncertainty-umr-composite-2022-fr",
+)
 
 
 def example_charts(

@@ -40,18 +40,20 @@ def sdg_frame(
             role = word("compulsory", lang)
         else:
             role = word("counted", lang) if counts else word("not_counted", lang)
-        display = table.display(lang, None)[i]
+        display = str(table.display(lang, None)[i])
+        band = table.bands()[i]
         banded = table.band_lo[i] > 0 and table.band_lo[i] != table.band_hi[i]
-        if banded and view == "published":
-            display = table.bands()[i]  # never a rank inside a printed band
+        if banded:
+            # never a rank inside a printed band; the producer view shows it beside the band
+            display = band if view == "published" else f"{display} ({band})"
         rows.append(
             {
                 "node": node,
                 "sdg": labels.get(node, node),
                 "score": float(table.key[i]),
                 "score_text": format_decimal(float(table.key[i]), lang, 1),
-                "rank_display": str(display),
-                "band": table.bands()[i],
+                "rank_display": display,
+                "band": band,
                 "counted": bool(counts),
                 "role": role,
             }
@@ -73,7 +75,7 @@ def sdg_chart(
     data = sdg_frame(result, institution, labels, lang, view)
     i = result.position(institution)
     roles = [word("counted", lang), word("compulsory", lang), word("not_counted", lang)]
-    y = alt.Y("sdg:N", title=None, sort=list(data["sdg"]), axis=alt.Axis(labelLimit=260))
+    y = alt.Y("sdg:N", title=None, sort=list(data["sdg"]), axis=alt.Axis(labelLimit=0))
     tooltip = [
         alt.Tooltip("sdg:N", title=word("sdg", lang)),
         alt.Tooltip("score_text:N", title=word("score", lang)),
@@ -107,7 +109,7 @@ def sdg_chart(
             text="band_text:N",
         )
         .transform_calculate(
-            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.band"
+            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.rank_display"
         )
         .properties(name="bands")
     )
