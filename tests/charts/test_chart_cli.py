@@ -90,7 +90,6 @@ def test_every_chart_takes_the_view_and_labels_the_producer_view(
         "grades": [SCHOOL, "--system", "u-multirank", "--edition", "2022"],
         "sdg": [SCHOOL, "--system", "the-impact", "--edition", "2023"],
         "compare": [SCHOOL, "fr-mines-niort", "--system", "u-multirank", "--edition", "2022"],
-        "trajectory": [SCHOOL, "--system", "the-impact", "--edition", "2022"],
     }
     for command, args in commands.items():
         titles = {}

@@ -20,6 +20,7 @@ COMMUNIQUE = (ALES, 2023)
 #: Every example chart's file stem (``docs/examples/{stem}.png``).
 STEMS = (
     "trajectory-the-impact-fr",
+    "trajectory-u-multirank-en",
     "grades-u-multirank-2021-fr",
     "sdg-the-impact-2021-en",
     "compare-u-multirank-2021-fr",
@@ -55,6 +56,12 @@ def example_charts(
             series("the-impact"), [ALES, ATLANTIQUE, SAINT_ETIENNE], lang="fr", edition=2024
         )
 
+    def a_counts() -> Any:
+        # U-Multirank prints no overall rank: the trajectory of A counts
+        return trajectory_chart(
+            series("u-multirank"), [ALES, ATLANTIQUE, SAINT_ETIENNE], lang="en", edition=2022
+        )
+
     def grades() -> Any:
         result = computed("u-multirank", 2021)
         return grades_chart(result, ALES, node_labels(seeds.indicators, "fr"), lang="fr")
@@ -81,6 +88,7 @@ def example_charts(
 
     charts: dict[str, Callable[[], Any]] = {
         "trajectory-the-impact-fr": trajectory,
+        "trajectory-u-multirank-en": a_counts,
         "grades-u-multirank-2021-fr": grades,
         "sdg-the-impact-2021-en": sdg,
         "compare-u-multirank-2021-fr": compare,
