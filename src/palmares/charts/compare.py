@@ -95,6 +95,7 @@ def compare_chart(
     graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
     measure = word("a_grades", lang) if graded else word("score", lang)
     names = list(dict.fromkeys(data["name"]))
+    top = int(np.nanmax(np.r_[data["value"].astype(float).to_numpy(), 0.0]))
     x = alt.X(
         "label:N",
         title=None,
@@ -120,7 +121,11 @@ def compare_chart(
             x=x,
             xOffset=alt.XOffset("name:N", sort=names),
             y=alt.Y(
-                "value:Q", title=measure, axis=alt.Axis(tickMinStep=1) if graded else alt.Undefined
+                "value:Q",
+                title=measure,
+                axis=alt.Axis(tickMinStep=1) if graded else alt.Undefined,
+                # room above the tallest bar for its value label
+                scale=alt.Scale(domain=[0, top + 1]) if graded else alt.Undefined,
             ),
             color=colour,
             tooltip=tooltip,
