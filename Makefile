@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test fuzz lint types bench lock clean postgres chromium screenshots
+.PHONY: demo test fuzz lint types bench lock clean postgres chromium screenshots examples
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ fuzz: $(STAMP)
 # Screenshots of every page, desktop and 375 px, into docs/screenshots/ (seed world).
 screenshots: $(STAMP) chromium
 	$(PY) tests/web/screenshots.py docs/screenshots
+
+# The example charts of docs/examples (docs/charts.md), drawn from fresh seed and demo worlds.
+examples: $(STAMP)
+	$(PY) -m palmares.charts.examples docs/examples
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

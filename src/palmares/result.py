@@ -325,11 +325,21 @@ class Result:
         records = json.loads(frame.to_json(orient="records", double_precision=15))
         return {**self.meta, "field_size": self.field_size, "results": records}
 
-    def write(self, path: str | Path, *, lang: str = "en", force: bool = False) -> Path:
-        """Write the table to .csv, .json, .parquet or .xlsx (atomically, deterministically)."""
+    def write(
+        self,
+        path: str | Path,
+        *,
+        lang: str = "en",
+        force: bool = False,
+        view: str = "published",
+        labels: Mapping[str, str] | None = None,
+    ) -> Path:
+        """Write the table to .csv, .json, .parquet or .xlsx (atomically, deterministically) in
+        ``view`` (contracts section 12); ``labels`` (node id -> label) head the workbook's
+        columns (:mod:`palmares.workbook`)."""
         from palmares.result_io import write_result
 
-        return write_result(self, Path(path), lang=lang, force=force)
+        return write_result(self, Path(path), lang=lang, force=force, view=view, labels=labels)
 
 
 def _status_name(code: int) -> str | None:

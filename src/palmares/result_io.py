@@ -6,6 +6,7 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,12 +43,38 @@ def result_json_text(result: Result, lang: str = "en") -> str:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns as strings so every writer sees the same, typed table."""
+    """Object columns as strings so every writer sees the same, typed table (missing stays
+    missing: an empty cell, never the text "None")."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object:
-            out[column] = out[column].astype("str")
+            values = out[column]
+            out[column] = values.astype("str").where(values.notna(), None)
     return out
+
+
+def viewed(result: Any, frame: pd.DataFrame, view: str) -> pd.DataFrame:
+    """``frame`` (a ranking frame of ``result``) in ``view``: the published view (contracts
+    section 12) hides ranks inside bands and U-Multirank's overall rank; the producer view and
+    personalised rankings (palmares' own computation) keep the computed positions."""
+    if view != "published" or getattr(result, "personalisation", None) is not None:
+        return frame
+    from palmares.ranking_table import published_view
+
+    graded = result.methodology.ranking.by == "grade_counts"
+    out = published_view(frame, grade_counts=graded)
+    for column in ("band_lo", "band_hi"):  # whole numbers, empty outside a band
+        out[column] = pd.to_numeric(out[column]).astype("Int64")
+    return out
+
+
+def _view_json_text(result: Any, lang: str, view: str) -> str:
+    if view != "published" or getattr(result, "personalisation", None) is not None:
+        return result_json_text(result, lang)
+    frame = viewed(result, result.to_frame(lang), view)
+    records = json.loads(frame.to_json(orient="records", double_precision=15))
+    document = {**result.meta, "field_size": result.field_size, "view": view}
+    return json.dumps({**document, "results": records}, ensure_ascii=False, indent=2) + "\n"
 
 
 def frame_workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
@@ -91,20 +118,32 @@ def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
     return person_csv_bytes([str(c) for c in frame.columns], rows)
 
 
-def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = False) -> Path:
-    """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``."""
+def write_result(
+    result: Result,
+    path: Path,
+    *,
+    lang: str = "en",
+    force: bool = False,
+    view: str = "published",
+    labels: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``result`` to ``path``; the suffix picks the format. Existing files need ``force``.
+
+    CSV, JSON and Parquet keep ids, dots and raw values; ``.xlsx`` is the workbook for people
+    (:mod:`palmares.workbook`: headers in ``lang`` with the nodes' ``labels``, the ``view``'s
+    ranking rounded as published, unrounded scores, indicators, methodology, provenance)."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise UsageProblem(
             f"{path}: unknown output format {suffix or '(no suffix)'!r}: use one of "
             f"{', '.join(FORMATS)}"
         )
-    frame = _plain(result.export_frame(lang))
+    frame = _plain(viewed(result, result.export_frame(lang), view))
     with atomic_path(path, force=force) as temporary:
         if suffix == ".csv":
             temporary.write_bytes(frame_csv_bytes(frame))
         elif suffix == ".json":
-            temporary.write_text(result_json_text(result, lang), encoding="utf-8")
+            temporary.write_text(_view_json_text(result, lang, view), encoding="utf-8")
         elif suffix == ".parquet":
             table = pa.Table.from_pandas(frame, preserve_index=False)
             table = table.replace_schema_metadata(
@@ -112,5 +151,8 @@ def write_result(result: Result, path: Path, *, lang: str = "en", force: bool = 
             )
             pq.write_table(table, temporary, compression="zstd", write_statistics=False)
         else:
-            temporary.write_bytes(frame_workbook_bytes({"ranking": frame}))
+            from palmares.workbook import result_sheets, workbook_bytes
+
+            sheets = result_sheets(result, lang=lang, view=view, labels=labels)
+            temporary.write_bytes(workbook_bytes(sheets))
     return path

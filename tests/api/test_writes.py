@@ -155,14 +155,14 @@ def test_exports_are_formula_safe(small_client: TestClient) -> None:
     assert leader["rank"] == "1" and leader["score"] == "98.0"
     assert len(rows) == 170
     workbook = load_workbook(io.BytesIO(small_client.get(base + ".xlsx").content))
-    sheet = workbook["ranking"]
+    sheet = workbook["Ranking"]  # the workbook for people (palmares.workbook), English
     header = [c.value for c in sheet[1]]
     cells = {
         row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)
     }
-    name = cells["fr-randoupon-compiegne"]["name"]
+    name = cells["fr-randoupon-compiegne"]["Institution"]
     assert name.data_type == "s" and name.value == FORMULA_NAME
-    rank = cells["fr-randoupon-compiegne"]["rank"]
+    rank = cells["fr-randoupon-compiegne"]["Rank (number)"]
     assert rank.data_type == "n" and rank.value == 1
     document = small_client.get(base + ".json").json()
     assert document["results"][0]["name"] == FORMULA_NAME  # JSON keeps raw values

@@ -72,9 +72,20 @@ def test_centre_labels_carry_the_a_count_per_dimension(spec_fr: dict, result: Re
     for sector, dimension in zip(labels, tree.children(tree.roots[0]), strict=True):
         count = int(result.grade_counts[i, tree.index(dimension), 0])  # type: ignore[index]
         assert sector["a_count"] == count
-        assert sector["centre_label"].endswith(f"\n{count} A")
+        assert sector["centre_label"] == f"{count} A"
+        # the full name, wrapped into lines, never cut
+        assert sector["name_label"].replace("\n", " ") == sector["dimension"]
+        assert all(len(line) <= 18 for line in sector["name_label"].split("\n"))
     assert layers(spec_fr)["a_counts"]["encoding"]["text"]["field"] == "centre_label"
     assert "Recherche" in {s["dimension"] for s in labels}
+    names = [
+        n
+        for key, layer in layers(spec_fr).items()
+        if key.startswith("dimension_names_")
+        for n in rows(spec_fr, layer)
+    ]
+    assert sorted(n["dimension"] for n in names) == sorted(s["dimension"] for s in labels)
+    assert "Enseignement et\napprentissage" in {n["name_label"] for n in names}
 
 
 def test_labels_follow_the_language(spec_fr: dict, result: Result, world: Dataset) -> None:

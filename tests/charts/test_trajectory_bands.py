@@ -9,7 +9,7 @@ from palmares.charts.render import render
 from palmares.charts.trajectory import (
     BAND_SPREAD,
     HEIGHT,
-    LABEL_GAP,
+    LABEL_SIZE,
     WIDTH,
     label_positions,
     trajectory_chart,
@@ -20,8 +20,8 @@ from palmares.lang import NBSP
 from tests.charts.band_world import band_series
 from tests.charts.spec import external_urls, layers, mark, rows, texts
 
-#: Six schools: one rank is 13 / 340 x 5 rank units apart on the axis from 1 to 6.
-GAP = LABEL_GAP * 5 / HEIGHT
+#: Six schools on 340 px: one rank is 68 px.
+RANK_PX = HEIGHT / 5
 
 
 @pytest.fixture(scope="module")
@@ -112,41 +112,57 @@ def test_band_only_rows_of_the_frame(series: EditionSeries) -> None:
     assert frame["rank"].isna().tolist() == [False, False, True, False]
 
 
-def test_tied_labels_are_pushed_one_gap_apart(spec_fr: dict) -> None:
+def test_tied_labels_never_overlap_and_stay_beside_their_point(spec_fr: dict) -> None:
+    from palmares.charts.layout import TextBox, rectangle, text_width
+
     labels = rows(spec_fr, layers(spec_fr)["rank_labels"])
-    got = {(r["institution"], r["edition"]): r["label_y"] for r in labels}
-    # 2020: a 1st, b and c joint 2nd (same place: c goes one gap lower), f 6th.
-    assert got[("a", 2020)] == 1
-    assert got[("b", 2020)] == 2
-    assert got[("c", 2020)] == pytest.approx(2 + GAP)
-    assert got[("f", 2020)] == 6
-    # 2022: bands labelled at their middle; a and b share 1-2.
-    assert got[("a", 2022)] == 1.5
-    assert got[("b", 2022)] == pytest.approx(1.5 + GAP)
-    assert got[("c", 2022)] == 4
-    assert layers(spec_fr)["rank_labels"]["encoding"]["y"]["field"] == "label_y"
+    boxes = {
+        (r["institution"], r["edition"]): rectangle(
+            r["lx"], r["ly"], text_width(r["rank_display"], LABEL_SIZE), LABEL_SIZE
+        )
+        for r in labels
+    }
+    keys = list(boxes)
+    for k, first in enumerate(keys):
+        for second in keys[k + 1 :]:
+            assert not boxes[first].overlaps(boxes[second], 0.0), (first, second)
+    # 2020: a 1st at the top, b and c joint 2nd one rank (68 px) lower: c's label is not on
+    # b's; every label within two lines of its point.
+    got = {(r["institution"], r["edition"]): r for r in labels}
+    for (school, year), r in got.items():
+        if year == 2020:
+            rank = {"a": 1, "b": 2, "c": 2, "f": 6}[school]
+            assert abs(r["ly"] - (rank - 1) * RANK_PX) <= 2 * 13 + LABEL_SIZE
+    assert isinstance(next(iter(boxes.values())), TextBox)
+    assert layers(spec_fr)["rank_labels"]["encoding"]["x"]["scale"] is None
 
 
-def test_label_positions_push_a_cluster_down_by_whole_gaps() -> None:
+def test_label_positions_place_a_cluster_apart_in_pixels() -> None:
     import pandas as pd
 
     data = pd.DataFrame(
         {
             "edition": [2020] * 4 + [2021],
-            "name": ["p", "q", "r", "s", "p"],
+            "name": ["p", "q", "r", "s", "t"],
             "rank": [10.0, 11.0, 11.0, 40.0, 10.0],
+            "rank_display": ["10", "=11", "=11", "40", "10"],
             "band_only": False,
             "band_lo": 0,
             "band_hi": 0,
         }
     )
-    # Axis from 1 to 341 on 340 px: one pixel is one rank, so the gap is 13 ranks.
-    got = label_positions(data, 341).set_index(["edition", "name"])["label_y"]
-    assert got[(2020, "p")] == 10
-    assert got[(2020, "q")] == 23
-    assert got[(2020, "r")] == 36
-    assert got[(2020, "s")] == 49  # 40 is within a gap of 36: pushed too
-    assert got[(2021, "p")] == 10
+    # Axis from 1 to 341 on 340 px: one pixel is one rank.
+    got = label_positions(data, [2020, 2021], 341).set_index(["edition", "name"])
+    # p's label right of its point (x + 8), its baseline 0.3 font size below the point
+    step = WIDTH / (2 - 0.1 + 2 * 0.05)
+    centre = 0.05 * step + 0.9 * step / 2
+    assert got.loc[(2020, "p"), "lx"] == pytest.approx(centre + 8)
+    assert got.loc[(2020, "p"), "ly"] == pytest.approx(9 + 0.3 * LABEL_SIZE)
+    assert got.loc[(2021, "t"), "lx"] == pytest.approx(centre + step + 8)
+    # q and r share rank 11: r's label goes elsewhere (not on q's)
+    q, r = got.loc[(2020, "q")], got.loc[(2020, "r")]
+    assert (q["lx"], q["ly"]) != (r["lx"], r["ly"])
+    assert got.loc[(2020, "s"), "ly"] == pytest.approx(39 + 0.3 * LABEL_SIZE)
 
 
 def test_band_only_chart_renders_offline(spec_fr: dict) -> None:

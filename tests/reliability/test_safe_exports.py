@@ -123,17 +123,19 @@ def test_ranking_csv_is_inert_and_whole(result: Result, tmp_path: Path) -> None:
 
 def test_ranking_xlsx_has_no_formula_cell(result: Result, tmp_path: Path) -> None:
     path = result.write(tmp_path / "r.xlsx")
-    sheet = load_workbook(path)["ranking"]
+    book = load_workbook(path)
+    for every in book.worksheets:
+        kinds = {c.data_type for row in every.iter_rows() for c in row if c.value is not None}
+        assert "f" not in kinds and "e" not in kinds
+    sheet = book["Ranking"]  # the workbook for people: headers in English by default
     header = [c.value for c in sheet[1]]
-    kinds = {c.data_type for row in sheet.iter_rows() for c in row if c.value is not None}
-    assert "f" not in kinds and "e" not in kinds
     names = {}
     for row in sheet.iter_rows(min_row=2):
         cells = dict(zip(header, row, strict=True))
-        assert cells["name"].data_type == "s"
-        assert cells["rank_display"].data_type == "s"
-        assert cells["rank"].data_type == "n"
-        names[cells["institution"].value] = cells["name"].value
+        assert cells["Institution"].data_type == "s"
+        assert cells["Rank"].data_type == "s"
+        assert cells["Score"].data_type == "n"  # numbers stay numbers
+        names[cells["Identifier"].value] = cells["Institution"].value
     assert names["i0"] == '=HYPERLINK("http://x","y")'  # shown as written, as text
     assert names["i3"] == "<script>alert(1)</script>"
 

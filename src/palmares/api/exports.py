@@ -41,11 +41,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def export_table(head: dict[str, Any], rows: pd.DataFrame, fmt: str) -> tuple[bytes, str]:
-    """The table as bytes of ``fmt`` with its media type."""
+def export_table(
+    head: dict[str, Any], rows: pd.DataFrame, fmt: str, lang: str = "en"
+) -> tuple[bytes, str]:
+    """The table as bytes of ``fmt`` with its media type; the ``.xlsx`` is the workbook for
+    people (:mod:`palmares.workbook`: headers in ``lang``, frozen, widths, provenance)."""
     from palmares.api.context import records
     from palmares.io.safe_text import person_csv_bytes
-    from palmares.result_io import frame_workbook_bytes
+    from palmares.workbook import table_sheets, workbook_bytes
 
     frame = rows[[c for c in EXPORT_COLUMNS if c in rows.columns]]
     if fmt == "json":
@@ -55,4 +58,5 @@ def export_table(head: dict[str, Any], rows: pd.DataFrame, fmt: str) -> tuple[by
         cells = ([_cell(v) for v in row] for row in frame.itertuples(index=False, name=None))
         return person_csv_bytes(list(frame.columns), cells), MEDIA["csv"]
     plain = frame.astype(object).map(_cell)
-    return frame_workbook_bytes({"ranking": plain}), MEDIA["xlsx"]
+    meta = {k: v for k, v in head.items() if not isinstance(v, (list, dict))}
+    return workbook_bytes(table_sheets(plain, meta, lang)), MEDIA["xlsx"]

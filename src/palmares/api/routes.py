@@ -151,16 +151,17 @@ def ranking_export(
 
     if fmt not in RANKING_FORMATS:
         raise ApiError(404, f"unknown format {fmt!r}: one of {', '.join(RANKING_FORMATS)}")
+    chosen = check_lang(lang)
     head, rows = ctx.ranking_table(
         system,
         year,
-        lang=check_lang(lang),
+        lang=chosen,
         view=check_view(view),
         filters=Filters(country, region, network, _where(where)),
         q=q,
         sort=sort,
     )
-    body, media = export_table(head, rows, fmt)
+    body, media = export_table(head, rows, fmt, chosen)
     name = f"{head['system']}-{head['edition']}-ranking.{fmt}"
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -8,8 +8,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import colon, with_locale, word
+from palmares.charts.text import colon, producer_note, system_name, with_locale, word
 from palmares.lang import check_lang, format_decimal
+from palmares.ranking_table import RankingTable
 from palmares.result import Result
 
 WIDTH = 620
@@ -17,10 +18,16 @@ MIN_INSTITUTIONS, MAX_INSTITUTIONS = 2, 4
 
 
 def compare_frame(
-    result: Result, institutions: Sequence[str], labels: dict[str, str], lang: str = "en"
+    result: Result,
+    institutions: Sequence[str],
+    labels: dict[str, str],
+    lang: str = "en",
+    view: str = "published",
 ) -> pd.DataFrame:
     """One row per institution and top-level node: the value compared (the A count for graded
-    systems, else the node score), its rank display in that node's table, and the overall rank."""
+    systems, else the node score), its rank display in that node's table, and the overall
+    standing. In the published view (contracts section 12) a rank inside a printed band is the
+    band, and a graded system (U-Multirank, no overall rank printed) has its A count."""
     check_lang(lang)
     if not MIN_INSTITUTIONS <= len(institutions) <= MAX_INSTITUTIONS:
         raise ValueError(f"compare takes 2 to 4 institutions, got {len(institutions)}")
@@ -29,11 +36,16 @@ def compare_frame(
     positions = [result.position(i) for i in institutions]
     graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
     tree = result.tree
-    overall = result.ranking.display(lang, None)
+    published = view == "published"
+    overall = _shown(result.ranking, lang, published)
+    if graded and published and result.grade_counts is not None:
+        root = tree.index(tree.roots[0])
+        counts = result.grade_counts[:, root, 0]
+        overall = [str(int(n)) for n in counts]
     rows = []
     for node in tree.children(tree.roots[0]):
         table = result.node_table(node)
-        display = table.display(lang, None)
+        display = _shown(table, lang, published)
         for inst, i in zip(institutions, positions, strict=True):
             value = float(table.key[i])
             decimals = 0 if graded else 1
@@ -47,22 +59,43 @@ def compare_frame(
                     "value_text": format_decimal(value, lang, decimals)
                     if np.isfinite(value)
                     else "",
-                    "rank_display": str(display[i]) if table.rank[i] > 0 else "",
-                    "overall": str(overall[i]) if result.ranking.rank[i] > 0 else "",
+                    "rank_display": ""
+                    if table.rank[i] <= 0 or (graded and published)
+                    else str(display[i]),
+                    "overall": str(overall[i])
+                    if result.ranking.rank[i] > 0 or (graded and published)
+                    else "",
                 }
             )
     return pd.DataFrame(rows)
 
 
+def _shown(table: RankingTable, lang: str, published: bool) -> list[str]:
+    """Each institution's rank display, the printed band in its place inside a band."""
+    display = [str(d) for d in table.display(lang, None)]
+    if not published:
+        return display
+    banded = (table.band_lo > 0) & (table.band_lo != table.band_hi)
+    bands = table.bands()
+    return [str(b) if inside else d for d, b, inside in zip(display, bands, banded, strict=True)]
+
+
 def compare_chart(
-    result: Result, institutions: Sequence[str], labels: dict[str, str], *, lang: str = "en"
+    result: Result,
+    institutions: Sequence[str],
+    labels: dict[str, str],
+    *,
+    lang: str = "en",
+    view: str = "published",
 ) -> alt.LayerChart:
     """Grouped bars: one group per dimension (or SDG), one bar per institution; the value is the
-    number of A grades for graded systems, else the node score. Overall ranks in the subtitle."""
-    data = compare_frame(result, institutions, labels, lang)
+    number of A grades for graded systems, else the node score. The overall standing (rank or
+    band; the A count where no overall rank is printed) in the subtitle."""
+    data = compare_frame(result, institutions, labels, lang, view)
     graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
     measure = word("a_grades", lang) if graded else word("score", lang)
     names = list(dict.fromkeys(data["name"]))
+    top = int(np.nanmax(np.r_[data["value"].astype(float).to_numpy(), 0.0]))
     x = alt.X(
         "label:N",
         title=None,
@@ -88,7 +121,11 @@ def compare_chart(
             x=x,
             xOffset=alt.XOffset("name:N", sort=names),
             y=alt.Y(
-                "value:Q", title=measure, axis=alt.Axis(tickMinStep=1) if graded else alt.Undefined
+                "value:Q",
+                title=measure,
+                axis=alt.Axis(tickMinStep=1) if graded else alt.Undefined,
+                # room above the tallest bar for its value label
+                scale=alt.Scale(domain=[0, top + 1]) if graded else alt.Undefined,
             ),
             color=colour,
             tooltip=tooltip,
@@ -107,13 +144,16 @@ def compare_chart(
         .properties(name="value_labels")
     )
     overall = data.drop_duplicates("institution")
+    by_count = graded and view == "published"  # no overall rank printed: the A count
     subtitle = " · ".join(
         f"{n}{colon(lang)}{o or word('not_ranked', lang)}"
         for n, o in zip(overall["name"], overall["overall"], strict=True)
     )
     title = alt.TitleParams(
-        text=f"{word('compare_title', lang)}{colon(lang)}{result.system} {result.edition}",
-        subtitle=f"{word('overall', lang)} · {subtitle}",
+        text=f"{word('compare_title', lang)}{colon(lang)}"
+        + f"{system_name(result.methodology, lang)} {result.edition}"
+        + producer_note(view, lang),
+        subtitle=f"{word('a_grades_total' if by_count else 'overall', lang)} · {subtitle}",
         anchor="start",
     )
     chart = alt.LayerChart(layer=[bars, text], title=title, width=WIDTH, height=320)

@@ -8,7 +8,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import colon, with_locale, word
+from palmares.charts.text import (
+    colon,
+    producer_note,
+    system_name,
+    with_locale,
+    word,
+    wrap,
+)
 from palmares.lang import check_lang
 from palmares.result import Result
 
@@ -16,8 +23,10 @@ GRADE_LETTERS = ("A", "B", "C", "D", "E")
 GRADE_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 EMPTY_COLOUR = "#ffffff"
 DIMENSION_COLOUR = "#e8ecf2"
-INNER, MIDDLE, OUTER = 45.0, 120.0, 230.0
-SIZE = 520
+INNER, MIDDLE, OUTER = 40.0, 105.0, 200.0
+SIZE = 560
+#: Dimension names sit outside the rays, wrapped at this many characters a line.
+NAME_RADIUS, NAME_WIDTH, NAME_SIZE, LINE_HEIGHT = OUTER + 14.0, 18, 11.0, 13.0
 
 
 def sunburst_frame(
@@ -62,7 +71,8 @@ def sunburst_frame(
                 "a_count": a_count,
                 "graded": int(np.sum(codes >= 0)),
                 "indicators": len(leaves),
-                "centre_label": f"{_short(labels.get(dimension, dimension))}\n{a_count} A",
+                "centre_label": f"{a_count} A",
+                "name_label": wrap(labels.get(dimension, dimension), NAME_WIDTH),
                 "theta": start * step,
                 "theta2": (start + len(leaves)) * step,
                 "mid": mid,
@@ -72,16 +82,31 @@ def sunburst_frame(
     return pd.DataFrame(rays), pd.DataFrame(sectors)
 
 
-def _short(text: str, limit: int = 16) -> str:
-    """A dimension name that fits its sector: cut at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "…"
+def name_positions(sectors: pd.DataFrame) -> pd.DataFrame:
+    """Each dimension's full name outside the rays at its sector's middle angle: ``nx``, ``ny``
+    the first line's baseline in pixels from the chart's top left, ``side`` its alignment
+    (names on the right start there, names on the left end there); a block of lines above
+    the centre grows upwards so that it never runs into the rays."""
+    mid = sectors["mid"].to_numpy(dtype=float)
+    sine, cosine = np.sin(mid), np.cos(mid)
+    lines = sectors["name_label"].str.count("\n").to_numpy() + 1
+    x = SIZE / 2 + NAME_RADIUS * sine
+    y = SIZE / 2 - NAME_RADIUS * cosine
+    side = np.where(sine > 0.2, "left", np.where(sine < -0.2, "right", "center"))
+    # top half: the block's last line at the anchor; bottom half: its first line's top there
+    first = np.where(cosine > 0, y - (lines - 1) * LINE_HEIGHT, y + 0.76 * NAME_SIZE)
+    middle = np.abs(cosine) <= 0.5  # at the sides: the block centred on the anchor
+    first = np.where(middle, y - (lines - 1) * LINE_HEIGHT / 2 + 0.3 * NAME_SIZE, first)
+    return sectors.assign(nx=x, ny=first, side=side)
 
 
 def grades_chart(
-    result: Result, institution: str, labels: dict[str, str], *, lang: str = "en"
+    result: Result,
+    institution: str,
+    labels: dict[str, str],
+    *,
+    lang: str = "en",
+    view: str = "published",
 ) -> alt.LayerChart:
     """The sunburst of one institution in one graded edition. ``labels`` maps node ids to
     names (:func:`palmares.charts.text.node_labels`)."""
@@ -92,7 +117,7 @@ def grades_chart(
         "grade:N",
         title=word("grade", lang),
         scale=alt.Scale(domain=[*GRADE_LETTERS, no_grade], range=[*GRADE_COLOURS, EMPTY_COLOUR]),
-        legend=alt.Legend(symbolStrokeColor="#666666"),
+        legend=alt.Legend(symbolStrokeColor="#666666", orient="bottom", direction="horizontal"),
     )
     theta = alt.Theta("theta:Q", scale=None)
     ray_tooltip = [
@@ -147,7 +172,7 @@ def grades_chart(
     )
     centre = (
         alt.Chart(sectors)
-        .mark_text(fontSize=11, fontWeight="bold", color="#1a3d1a", lineBreak="\n")
+        .mark_text(fontSize=12, fontWeight="bold", color="#1a3d1a")
         .encode(
             theta=alt.Theta("mid:Q", scale=None),
             radius=alt.Radius("r:Q", scale=None),
@@ -156,15 +181,42 @@ def grades_chart(
         .transform_calculate(r=f"{(INNER + MIDDLE) / 2}")
         .properties(name="a_counts")
     )
+    placed = name_positions(sectors)
+    names = [
+        alt.Chart(placed[placed["side"] == side])
+        .mark_text(
+            align=side,
+            baseline="alphabetic",
+            fontSize=NAME_SIZE,
+            lineBreak="\n",
+            lineHeight=LINE_HEIGHT,
+            color="#222222",
+        )
+        .encode(
+            x=alt.X("nx:Q", scale=None),
+            y=alt.Y("ny:Q", scale=None),
+            text="name_label:N",
+            tooltip=[alt.Tooltip("dimension:N", title=word("dimension", lang))],
+        )
+        .properties(name=f"dimension_names_{side}")
+        for side in ("left", "right", "center")
+        if (placed["side"] == side).any()
+    ]
     name = result.names[result.position(institution)]
     total_a = int(sectors["a_count"].sum())
     title = alt.TitleParams(
-        text=f"{name}{colon(lang)}{word('grades_title', lang)} ({result.system} {result.edition})",
+        text=f"{name}{colon(lang)}{word('grades_title', lang)} "
+        + f"({system_name(result.methodology, lang)} {result.edition})"
+        + producer_note(view, lang),
         subtitle=f"{total_a} {word('a_grades', lang)} · "
         + f"{int(rays['graded'].sum())}/{len(rays)} {word('indicator', lang).lower()}s",
         anchor="start",
     )
     chart = alt.LayerChart(
-        layer=[sector_layer, ray_layer, empty, centre], title=title, width=SIZE, height=SIZE
+        layer=[sector_layer, ray_layer, empty, centre, *names],
+        title=title,
+        width=SIZE,
+        height=SIZE,
     )
-    return with_locale(chart, lang)
+    # No frame around the plot: the x and y of the names are pixels, not axes.
+    return with_locale(chart, lang).configure_view(stroke=None)

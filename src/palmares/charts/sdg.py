@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import colon, with_locale, word
+from palmares.charts.text import colon, producer_note, system_name, with_locale, word
 from palmares.lang import check_lang, format_decimal
 from palmares.result import Result
 
@@ -16,7 +16,11 @@ WIDTH = 520
 
 
 def sdg_frame(
-    result: Result, institution: str, labels: dict[str, str], lang: str = "en"
+    result: Result,
+    institution: str,
+    labels: dict[str, str],
+    lang: str = "en",
+    view: str = "published",
 ) -> pd.DataFrame:
     """One row per SDG the institution is ranked on: unscaled score, band, rank display, and
     its role: SDG 17 (compulsory), counted (one of the best three), or not counted."""
@@ -36,15 +40,20 @@ def sdg_frame(
             role = word("compulsory", lang)
         else:
             role = word("counted", lang) if counts else word("not_counted", lang)
-        display = table.display(lang, None)[i]
+        display = str(table.display(lang, None)[i])
+        band = table.bands()[i]
+        banded = table.band_lo[i] > 0 and table.band_lo[i] != table.band_hi[i]
+        if banded:
+            # never a rank inside a printed band; the producer view shows it beside the band
+            display = band if view == "published" else f"{display} ({band})"
         rows.append(
             {
                 "node": node,
                 "sdg": labels.get(node, node),
                 "score": float(table.key[i]),
                 "score_text": format_decimal(float(table.key[i]), lang, 1),
-                "rank_display": str(display),
-                "band": table.bands()[i],
+                "rank_display": display,
+                "band": band,
                 "counted": bool(counts),
                 "role": role,
             }
@@ -53,15 +62,20 @@ def sdg_frame(
 
 
 def sdg_chart(
-    result: Result, institution: str, labels: dict[str, str], *, lang: str = "en"
+    result: Result,
+    institution: str,
+    labels: dict[str, str],
+    *,
+    lang: str = "en",
+    view: str = "published",
 ) -> alt.LayerChart:
     """Horizontal bars of the per-SDG scores (0..100), the per-SDG band or rank printed at the
     end of each bar, the SDGs that count coloured apart; the overall rank and band in the
     subtitle."""
-    data = sdg_frame(result, institution, labels, lang)
+    data = sdg_frame(result, institution, labels, lang, view)
     i = result.position(institution)
     roles = [word("counted", lang), word("compulsory", lang), word("not_counted", lang)]
-    y = alt.Y("sdg:N", title=None, sort=list(data["sdg"]), axis=alt.Axis(labelLimit=260))
+    y = alt.Y("sdg:N", title=None, sort=list(data["sdg"]), axis=alt.Axis(labelLimit=0))
     tooltip = [
         alt.Tooltip("sdg:N", title=word("sdg", lang)),
         alt.Tooltip("score_text:N", title=word("score", lang)),
@@ -95,7 +109,7 @@ def sdg_chart(
             text="band_text:N",
         )
         .transform_calculate(
-            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.band"
+            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.rank_display"
         )
         .properties(name="bands")
     )
@@ -106,11 +120,15 @@ def sdg_chart(
         band = ranking.bands()[i]
         # inside a printed band the rank is never stated (the publisher does not print it)
         shown = f"{word('band', lang).lower()} {band}" if band and band != overall else overall
+        if view == "producer" and band and band != overall:
+            shown = f"{overall} ({word('band', lang).lower()} {band})"  # labelled in the title
         overall_text = f"{word('overall', lang)}{colon(lang)}{shown}"
     else:
         overall_text = f"{word('overall', lang)}{colon(lang)}{word('not_ranked', lang)}"
     title = alt.TitleParams(
-        text=f"{name}{colon(lang)}{word('sdg_title', lang)} ({result.system} {result.edition})",
+        text=f"{name}{colon(lang)}{word('sdg_title', lang)} "
+        + f"({system_name(result.methodology, lang)} {result.edition})"
+        + producer_note(view, lang),
         subtitle=overall_text,
         anchor="start",
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import altair as alt
-import pandas as pd
 
 from palmares.lang import NARROW_NBSP, NBSP, check_lang, format_int
+from palmares.workbook import node_labels
+
+__all__ = ["node_labels"]  # re-exported: the charts' labels are the workbooks'
 
 #: d3 number locales, so axis numbers read "1 800" (U+202F) in French and "1,800" in English.
 NUMBER_LOCALES: dict[str, dict[str, Any]] = {
@@ -16,6 +18,10 @@ NUMBER_LOCALES: dict[str, dict[str, Any]] = {
 }
 
 ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
+
+#: The one font family of every chart: found by the renderer on this system (fonts-dejavu),
+#: with the symbols the charts use (◇ ▭ ● ★ —); vl-convert measures and embeds it.
+FONT = "DejaVu Sans"
 
 #: Fixed chart words by key then language.
 WORDS: dict[str, dict[str, str]] = {
@@ -40,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "not_counted": {"en": "not counted", "fr": "non compté"},
     "role": {"en": "Role", "fr": "Rôle"},
     "overall": {"en": "Overall", "fr": "Classement général"},
+    "a_grades_total": {"en": "A grades in all", "fr": "Notes A au total"},
     "not_ranked": {"en": "not in the overall table", "fr": "absent du classement général"},
     "trajectory_title": {"en": "Rank by edition", "fr": "Rang par édition"},
     "a_grades_title": {"en": "A grades by edition", "fr": "Notes A par édition"},
@@ -81,21 +88,6 @@ def word(key: str, lang: str) -> str:
     return WORDS[key][check_lang(lang)]
 
 
-def node_labels(indicators: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Node id -> label in ``lang`` (the other language, then the id, when it is missing)."""
-    check_lang(lang)
-    other = "en" if lang == "fr" else "fr"
-    labels: dict[str, str] = {}
-    for row in indicators[["id", f"label_{lang}", f"label_{other}"]].itertuples(index=False):
-        node, first, second = row
-        labels[str(node)] = next((str(v) for v in (first, second) if _text(v)), str(node))
-    return labels
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
-
-
 def colon(lang: str) -> str:
     """ ": " in English, " : " with a no-break space before the colon in French."""
     return f"{NBSP}: " if check_lang(lang) == "fr" else ": "
@@ -110,5 +102,37 @@ def field_subtitle(years: list[int], sizes: list[int], lang: str) -> str:
 
 
 def with_locale(chart: ChartT, lang: str) -> ChartT:
-    """The chart with the number locale of ``lang`` (axes, tooltips) in its config."""
-    return chart.configure(locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]))
+    """The chart with the number locale of ``lang`` (axes, tooltips), one font family for every
+    word (:data:`FONT`: no fallback to a serif font for a glyph such as ◇ or ★) and legend
+    swatches as opaque as the marks they stand for, in its config."""
+    configured = chart.configure(
+        locale=alt.Locale(number=NUMBER_LOCALES[check_lang(lang)]), font=FONT
+    )
+    return configured.configure_legend(
+        symbolOpacity=1, labelFont=FONT, titleFont=FONT, labelLimit=0
+    )
+
+
+def system_name(methodology: Any, lang: str) -> str:
+    """A system's name in ``lang`` from its methodology (``Classement THE Impact``), never its
+    preset id."""
+    header = methodology.methodology
+    label = header.label_fr if check_lang(lang) == "fr" else header.label_en
+    return str(label or header.label_en or header.system)
+
+
+def producer_note(view: str, lang: str) -> str:
+    """The producer view's label on every chart (positions computed by palmares), else ""."""
+    if view != "producer":
+        return ""
+    from palmares.i18n import gettext
+
+    return " - " + gettext(check_lang(lang), "computed by palmares (producer view)")
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` cut into lines of at most ``width`` characters at spaces (a longer word keeps
+    its own line): a full name that fits its place, nothing cut away."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text

@@ -8,17 +8,38 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import colon, field_subtitle, with_locale, word
+from palmares.charts.layout import place_labels, point_box, rectangle_box, segment_box
+from palmares.charts.text import (
+    colon,
+    field_subtitle,
+    producer_note,
+    with_locale,
+    word,
+)
 from palmares.history import EditionSeries, History
 from palmares.lang import check_lang
 
 WIDTH = 560
 HEIGHT = 340
-#: Least vertical distance between two rank labels of one edition (pixels).
-LABEL_GAP = 13.0
+#: Font size of the rank labels (pixels).
+LABEL_SIZE = 11.0
 #: Horizontal distance between band-only rules of one band and edition (pixels).
 BAND_SPREAD = 7.0
 PADDING_INNER = 0.1
+#: Tableau 10, the institutions' colours; grey for the field size, gold for methodology changes.
+PALETTE = (
+    "#4c78a8",
+    "#f58518",
+    "#e45756",
+    "#72b7b2",
+    "#54a24b",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
+)
+FIELD_COLOUR, CHANGE_COLOUR = "#888888", "#b8860b"
 PADDING_OUTER = 0.05
 
 
@@ -74,20 +95,73 @@ def _label(series: EditionSeries, lang: str) -> str:
     return label or method.label_en or series.system
 
 
-def label_positions(data: pd.DataFrame, deepest: int, gap_px: float = LABEL_GAP) -> pd.DataFrame:
-    """The rank labels (exact ranks, and bands at their middle) with ``label_y``: the label's
-    position in rank units, pushed down so that labels of one edition are at least ``gap_px``
-    pixels apart on a rank axis of ``HEIGHT`` pixels from 1 to ``deepest``."""
+def label_positions(
+    data: pd.DataFrame,
+    years: Sequence[int],
+    deepest: int,
+    *,
+    width: float = WIDTH,
+    height: float = HEIGHT,
+    offsets: pd.Series | None = None,
+    field: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The rank labels (exact ranks, and bands at their middle) with ``lx``, ``ly``: the left
+    end and baseline of each label in pixels, placed where it meets no other label and no
+    point (:func:`palmares.charts.layout.place_labels`); exact ranks are placed first."""
     rows = data[data["rank"].notna() | data["band_only"]].copy()
     rows["anchor"] = rows["rank"].fillna((rows["band_lo"] + rows["band_hi"]) / 2.0)
-    rows = rows.sort_values(["edition", "anchor", "name"], kind="stable")
-    gap = gap_px * max(deepest - 1, 1) / HEIGHT
-    i = rows.groupby("edition").cumcount().to_numpy(dtype=np.float64)
-    # label_y_i = max over j <= i of (anchor_j + (i - j) gap): each label at least one gap
-    # below the previous one, and never above its own anchor.
-    pushed = pd.Series(rows["anchor"].to_numpy() - i * gap, index=rows.index)
-    rows["label_y"] = pushed.groupby(rows["edition"]).cummax().to_numpy() + i * gap
-    return rows.drop(columns="anchor")
+    rows = rows.sort_values(["band_only", "edition", "anchor", "name"], kind="stable")
+    step = width / (len(years) - PADDING_INNER + 2 * PADDING_OUTER)
+    column = pd.Series({int(y): k for k, y in enumerate(years)})
+    start = PADDING_OUTER * step + column.reindex(rows["edition"]).to_numpy() * step
+    extra = 0.0 if offsets is None else offsets.reindex(rows.index).fillna(0.0).to_numpy()
+    centre = start + (1 - PADDING_INNER) * step / 2 + extra
+    rows["px"] = centre
+    rows["py"] = (rows["anchor"].to_numpy() - 1) / max(deepest - 1, 1) * height
+    lines = None
+    if field is not None and len(field):
+        field_x = PADDING_OUTER * step + column.reindex(field["edition"]).to_numpy() * step
+        field_x = field_x + (1 - PADDING_INNER) * step / 2
+        field_y = (field["field_size"].to_numpy() - 1) / max(deepest - 1, 1) * height
+        lines = [(field_x, field_y)]
+        if "methodology_changed" in field:
+            changed = field["methodology_changed"].to_numpy(dtype=bool)
+            lines += [(np.array([x, x]), np.array([0.0, height])) for x in field_x[changed]]
+    exact = rows[~rows["band_only"]]
+    ranged = rows[rows["band_only"]]
+    # A band's label starts right of the edition's rules and their end ticks (8 px each side).
+    rightmost = ranged.groupby("edition")["px"].transform("max")
+    label_x = rows["px"].copy()
+    label_x[rows["band_only"]] = rightmost + 2.0
+    obstacles = [point_box(x, y) for x, y in zip(exact["px"], exact["py"], strict=True)]
+    # The lines between exact ranks (one per institution and run) and the field-size line.
+    runs = exact.sort_values("edition").groupby(
+        ["name", "segment"] if "segment" in exact else ["name"], sort=False
+    )
+    for _, run in runs:
+        xs, ys = run["px"].to_numpy(), run["py"].to_numpy()
+        obstacles.extend(
+            segment_box(xs[k], ys[k], xs[k + 1], ys[k + 1]) for k in range(len(xs) - 1)
+        )
+    if lines is not None:
+        for xs_, ys_ in lines:
+            obstacles.extend(
+                segment_box(xs_[k], ys_[k], xs_[k + 1], ys_[k + 1]) for k in range(len(xs_) - 1)
+            )
+    # A band-only edition's rule and its end ticks: no label over another school's rule.
+    scale = height / max(deepest - 1, 1)
+    for x, lo, hi in zip(ranged["px"], ranged["band_lo"], ranged["band_hi"], strict=True):
+        top, bottom = (lo - 1) * scale, (hi - 1) * scale
+        obstacles.append(rectangle_box(x - 8.0, top - 2.0, x + 8.0, bottom + 2.0))
+    spots = place_labels(
+        list(zip(label_x, rows["py"], rows["rank_display"].astype(str), strict=True)),
+        LABEL_SIZE,
+        obstacles=obstacles,
+        top_edge=-4.0,
+    )
+    rows["lx"] = [x for x, _ in spots]
+    rows["ly"] = [y for _, y in spots]
+    return rows.drop(columns=["anchor", "px", "py"])
 
 
 def trajectory_chart(
@@ -118,6 +192,7 @@ def trajectory_chart(
     data = data[data["edition"].isin(years)].reset_index(drop=True)
     fields = data.drop_duplicates("edition").sort_values("edition")
     deepest = int(max(fields["field_size"].max(), 1))
+    width = chart_width(len(years))
 
     x = alt.X(
         "edition:O",
@@ -132,7 +207,9 @@ def trajectory_chart(
     )
     y_scale = alt.Scale(reverse=True, domain=[1, deepest], nice=False, zero=False)
     y_axis = alt.Axis(tickMinStep=1)  # ranks are whole numbers, even in a field of six
-    colour = alt.Color("name:N", title=word("institution", lang))
+    names = list(dict.fromkeys(h.name for h in histories))
+    field_word, change_word = word("field_size", lang), word("methodology_change", lang)
+    colour = legend_colour(names, [field_word, change_word], lang)
     tooltip = [
         alt.Tooltip("name:N", title=word("institution", lang)),
         alt.Tooltip("edition:O", title=word("edition", lang)),
@@ -157,10 +234,11 @@ def trajectory_chart(
     )
     field = (
         alt.Chart(fields)
-        .mark_line(strokeDash=[4, 3], color="#888888", point=alt.OverlayMarkDef(color="#888888"))
+        .mark_line(strokeDash=[4, 3], point=alt.OverlayMarkDef(color=FIELD_COLOUR))
         .encode(
             x=x,
             y=alt.Y("field_size:Q", scale=y_scale),
+            color=alt.datum(field_word),  # the bottom of each edition's table, in the legend
             tooltip=[
                 alt.Tooltip("edition:O", title=word("edition", lang)),
                 alt.Tooltip("field_size:Q", title=word("field_size", lang), format=","),
@@ -168,18 +246,17 @@ def trajectory_chart(
         )
         .properties(name="field")
     )
-    changes = fields[fields["methodology_changed"]].assign(label=word("methodology_change", lang))
+    changes = fields[fields["methodology_changed"]].assign(label=change_word)
+    # Named in the legend, not by words drawn over the lines.
     change_rules = (
         alt.Chart(changes)
-        .mark_rule(color="#b8860b", strokeDash=[2, 2], strokeWidth=1.5)
-        .encode(x=x, tooltip=alt.Tooltip("label:N", title=word("edition", lang)))
+        .mark_rule(strokeDash=[2, 2], strokeWidth=1.5)
+        .encode(
+            x=x,
+            color=alt.datum(change_word),
+            tooltip=alt.Tooltip("label:N", title=word("edition", lang)),
+        )
         .properties(name="methodology")
-    )
-    change_labels = (
-        alt.Chart(changes)
-        .mark_text(color="#b8860b", angle=270, align="left", baseline="bottom", dx=-4, dy=-4)
-        .encode(x=x, y=alt.value(HEIGHT), text="label:N")
-        .properties(name="methodology_labels")
     )
     ranked = data[data["rank"].notna()]
     line = (
@@ -199,7 +276,7 @@ def trajectory_chart(
     # Institutions printed in the same band of an edition would draw one rule over another:
     # spread them a few pixels apart along the edition axis.
     same = band_only.groupby(["edition", "band_lo", "band_hi"])["name"]
-    step = WIDTH / (len(years) - PADDING_INNER + 2 * PADDING_OUTER)
+    step = width / (len(years) - PADDING_INNER + 2 * PADDING_OUTER)
     centre = (1 - PADDING_INNER) * step / 2  # an offset counts from the band's start
     spread = (same.cumcount() - (same.transform("size") - 1) / 2.0) * BAND_SPREAD
     band_only["offset"] = centre + spread
@@ -245,16 +322,23 @@ def trajectory_chart(
         .encode(x=x, y=alt.Y("rank:Q", scale=y_scale), color=colour, tooltip=tooltip)
         .properties(name="ties")
     )
+    spread_by_row = band_only["offset"] - centre
+    placed = label_positions(data, years, deepest, width=width, offsets=spread_by_row, field=fields)
     labels = (
-        alt.Chart(label_positions(data, deepest))
-        .mark_text(align="left", dx=8, dy=-8, fontSize=11)
-        .encode(x=x, y=alt.Y("label_y:Q", scale=y_scale), text="rank_display:N", color=colour)
+        alt.Chart(placed)
+        .mark_text(align="left", baseline="alphabetic", fontSize=LABEL_SIZE)
+        .encode(
+            x=alt.X("lx:Q", scale=None),
+            y=alt.Y("ly:Q", scale=None),
+            text="rank_display:N",
+            color=colour,
+        )
         .properties(name="rank_labels")
     )
-    names = " · ".join(dict.fromkeys(h.name for h in histories))
     title = alt.TitleParams(
-        text=f"{names}{colon(lang)}{word('trajectory_title', lang)} ({_label(series, lang)})"
-        + _producer_note(series, lang),
+        text=f"{' · '.join(names)}{colon(lang)}{word('trajectory_title', lang)} "
+        + f"({_label(series, lang)})"
+        + producer_note(series.view, lang),
         subtitle=[
             field_subtitle(
                 [int(e) for e in fields["edition"]], [int(n) for n in fields["field_size"]], lang
@@ -269,7 +353,6 @@ def trajectory_chart(
             bands,
             field,
             change_rules,
-            change_labels,
             band_rules,
             band_ends,
             line,
@@ -277,19 +360,32 @@ def trajectory_chart(
             labels,
         ],
         title=title,
-        width=WIDTH,
+        width=width,
         height=HEIGHT,
     )
     return with_locale(chart, lang)
 
 
-def _producer_note(series: EditionSeries, lang: str) -> str:
-    """The producer view's label on every chart: positions computed by palmares."""
-    if series.view != "producer":
-        return ""
-    from palmares.i18n import gettext
+def chart_width(editions: int) -> int:
+    """The plot's width: at least :data:`WIDTH`, and room for a label beside every edition."""
+    return max(WIDTH, 90 * editions)
 
-    return " - " + gettext(lang, "computed by palmares (producer view)")
+
+def legend_colour(names: Sequence[str], others: Sequence[str], lang: str) -> alt.Color:
+    """One colour per institution (Tableau 10), then grey and gold for the other lines (the
+    field size, methodology changes): every mark in one legend, swatches the lines' colours."""
+    palette = [PALETTE[k % len(PALETTE)] for k in range(len(names))]
+    return alt.Color(
+        "name:N",
+        title=None,
+        scale=alt.Scale(
+            domain=[*names, *others],
+            range=[*palette, *[FIELD_COLOUR, CHANGE_COLOUR][: len(others)]],
+        ),
+        legend=alt.Legend(
+            orient="bottom", direction="horizontal", symbolType="stroke", symbolStrokeWidth=3
+        ),
+    )
 
 
 def grade_count_chart(
@@ -316,17 +412,33 @@ def grade_count_chart(
             )
     data = pd.DataFrame(rows, columns=["edition", "name", "a_grades", "label"])
     deepest = int(max(data["a_grades"].max(), 1)) if len(data) else 1
-    spaced = data.assign(rank=-data["a_grades"], band_only=False, band_lo=0, band_hi=0)
-    placed = label_positions(spaced, deepest + 1) if len(data) else spaced.assign(label_y=0.0)
-    placed = placed.assign(label_y=-placed["label_y"])
-    x = alt.X("edition:O", title=word("edition", lang), sort=years, axis=alt.Axis(labelAngle=0))
+    width = chart_width(len(years))
+    # Counts drawn upwards: as ranks on an axis from 1 (top, deepest + 1 A) to deepest + 2.
+    spaced = data.assign(
+        rank=deepest + 2 - data["a_grades"].astype(float),
+        band_only=False,
+        band_lo=0,
+        band_hi=0,
+        rank_display=data["label"],
+    )
+    placed = label_positions(spaced, years, deepest + 2, width=width)
+    x = alt.X(
+        "edition:O",
+        title=word("edition", lang),
+        sort=years,
+        scale=alt.Scale(
+            domain=years, type="band", paddingInner=PADDING_INNER, paddingOuter=PADDING_OUTER
+        ),
+        axis=alt.Axis(labelAngle=0),
+    )
     y = alt.Y(
         "a_grades:Q",
         title=word("a_grades", lang),
         scale=alt.Scale(domain=[0, deepest + 1], nice=False),
         axis=alt.Axis(tickMinStep=1),
     )
-    colour = alt.Color("name:N", title=word("institution", lang))
+    names = list(dict.fromkeys(h.name for h in histories))
+    colour = legend_colour(names, [], lang)
     tooltip = [
         alt.Tooltip("name:N", title=word("institution", lang)),
         alt.Tooltip("edition:O", title=word("edition", lang)),
@@ -340,21 +452,21 @@ def grade_count_chart(
     )
     labels = (
         alt.Chart(placed)
-        .mark_text(align="left", dx=8, dy=-8, fontSize=11)
+        .mark_text(align="left", baseline="alphabetic", fontSize=LABEL_SIZE)
         .encode(
-            x=x,
-            y=alt.Y("label_y:Q", scale=alt.Scale(domain=[0, deepest + 1], nice=False)),
+            x=alt.X("lx:Q", scale=None),
+            y=alt.Y("ly:Q", scale=None),
             text="label:N",
             color=colour,
         )
         .properties(name="a_grade_labels")
     )
-    names = " · ".join(dict.fromkeys(h.name for h in histories))
     title = alt.TitleParams(
-        text=f"{names}{colon(lang)}{word('a_grades_title', lang)} ({_label(series, lang)})"
-        + _producer_note(series, lang),
+        text=f"{' · '.join(names)}{colon(lang)}{word('a_grades_title', lang)} "
+        + f"({_label(series, lang)})"
+        + producer_note(series.view, lang),
         subtitle=[word("no_overall_rank", lang)],
         anchor="start",
     )
-    chart = alt.LayerChart(layer=[line, labels], title=title, width=WIDTH, height=HEIGHT)
+    chart = alt.LayerChart(layer=[line, labels], title=title, width=width, height=HEIGHT)
     return with_locale(chart, lang)

@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from palmares.charts.text import colon, with_locale, word
+from palmares.charts.text import colon, producer_note, with_locale, word
 from palmares.lang import check_lang, format_int, format_percent
 from palmares.uncertainty.intervals import Intervals
 
@@ -161,6 +161,7 @@ def uncertainty_chart(
     *,
     top: int = 20,
     lang: str = "en",
+    view: str = "published",
 ) -> alt.HConcatChart:
     """Nominal rank (point), q05-q95 interval (rule) and median rank (tick) of the top ``top``
     institutions and of ``institutions``, rank axis reversed (1 at the top). One panel, or two
@@ -181,7 +182,9 @@ def uncertainty_chart(
     seed = "" if intervals.seed is None else f" ({word('seed', lang)} {intervals.seed})"
     low, high = (f"q{round(100 * q):02d}" for q in intervals.quantiles)
     title = alt.TitleParams(
-        text=f"{where}{colon(lang)}{head}" if where else head[0].upper() + head[1:],
+        # intervals are palmares' own computation in either view; the producer view says so
+        text=(f"{where}{colon(lang)}{head}" if where else head[0].upper() + head[1:])
+        + producer_note(view, lang),
         subtitle=[
             f"{draws} {word('draws', lang)}{seed}",
             word("uncertainty_legend", lang).format(level=level, low=low, high=high),

@@ -109,13 +109,14 @@ def grades(
     system: SystemOption = "",
     edition: EditionOption = "",
     lang: LangOption = "",
+    view: ViewOption = "published",
     force: ForceOption = False,
 ) -> None:
     """Grade sunburst of one institution (a graded system such as u-multirank)."""
     from palmares.charts.grades import grades_chart
     from palmares.charts.text import node_labels
 
-    dataset, series = _context(data, system, lang, out, force)
+    dataset, series = _context(data, system, lang, out, force, view)
     result = _result(series, edition)
     try:
         chart = grades_chart(
@@ -123,6 +124,7 @@ def grades(
             dataset.resolve(_one(institutions)),
             node_labels(dataset.indicators, lang),
             lang=lang,
+            view=view,
         )
     except ValueError as error:
         raise UsageProblem(str(error)) from None
@@ -137,19 +139,21 @@ def sdg(
     system: SystemOption = "",
     edition: EditionOption = "",
     lang: LangOption = "",
+    view: ViewOption = "published",
     force: ForceOption = False,
 ) -> None:
     """Per-SDG scores and bands of one institution (the-impact), counted SDGs highlighted."""
     from palmares.charts.sdg import sdg_chart
     from palmares.charts.text import node_labels
 
-    dataset, series = _context(data, system, lang, out, force)
+    dataset, series = _context(data, system, lang, out, force, view)
     result = _result(series, edition)
     chart = sdg_chart(
         result,
         dataset.resolve(_one(institutions)),
         node_labels(dataset.indicators, lang),
         lang=lang,
+        view=view,
     )
     _write(chart, out, force)
 
@@ -162,17 +166,19 @@ def compare(
     system: SystemOption = "",
     edition: EditionOption = "",
     lang: LangOption = "",
+    view: ViewOption = "published",
     force: ForceOption = False,
 ) -> None:
     """Two to four institutions side by side on one system and edition."""
     from palmares.charts.compare import compare_chart
     from palmares.charts.text import node_labels
 
-    dataset, series = _context(data, system, lang, out, force)
+    dataset, series = _context(data, system, lang, out, force, view)
     result = _result(series, edition)
     ids = [dataset.resolve(i) for i in institutions]
     try:
-        chart = compare_chart(result, ids, node_labels(dataset.indicators, lang), lang=lang)
+        labels = node_labels(dataset.indicators, lang)
+        chart = compare_chart(result, ids, labels, lang=lang, view=view)
     except ValueError as error:
         raise UsageProblem(str(error)) from None
     _write(chart, out, force)
@@ -206,6 +212,7 @@ def uncertainty_command(
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Show the institutions ranked <= N.")] = 20,
     lang: LangOption = "",
+    view: ViewOption = "published",
     force: ForceOption = False,
 ) -> None:
     """Nominal rank against its Monte Carlo interval (q05-q95) and median, top N + named."""
@@ -213,6 +220,7 @@ def uncertainty_command(
 
     import palmares
     from palmares.charts.render import chart_format
+    from palmares.charts.text import system_name
     from palmares.charts.uncertainty import uncertainty_chart
     from palmares.cli.rank import _method_ref, parse_edition
     from palmares.engine import run
@@ -246,10 +254,12 @@ def uncertainty_command(
                 dataset, ref, year, draws, seed=seed, spec=_spec(spec), progress=stderr_progress
             )
             found = intervals_of(done)
-        # The title names what the user ranked: a preset or example id, else the system.
-        by_file = ref.lower().endswith(".toml") or Path(ref).exists()
-        label = found.system if by_file else ref.split("@")[0]
-        chart = uncertainty_chart(dataclasses.replace(found, system=label), ids, top=top, lang=lang)
+        # The title names the methodology ranked, in the chosen language (never an id).
+        ranked = nominal if intervals is not None else done.nominal
+        label = system_name(ranked.methodology, lang)
+        chart = uncertainty_chart(
+            dataclasses.replace(found, system=label), ids, top=top, lang=lang, view=view
+        )
     except (IntervalsError, ValueError) as error:
         raise UsageProblem(str(error)) from None
     _write(chart, out, force)

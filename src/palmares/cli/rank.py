@@ -262,7 +262,11 @@ def rank(
     statement = result.personalisation.describe() if result.personalisation is not None else ""
     if out is not None:
         try:
-            result.write(out, lang=lang, force=force)
+            from palmares.workbook import node_labels
+
+            labels = node_labels(dataset.indicators, lang)
+            written_view = "producer" if personalised else view
+            result.write(out, lang=lang, force=force, view=written_view, labels=labels)
         except (OSError, ValueError) as error:
             raise UsageProblem(f"--out {out}: {_message(error)}") from None
     if as_json:

@@ -218,10 +218,12 @@ class Pages:
                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
             )
         if fmt == "xlsx":
-            from palmares.result_io import frame_workbook_bytes
+            from palmares.workbook import table_sheets, workbook_bytes
 
-            # String cells, never formulas; fixed document times (palmares.io.safe_text).
-            book = frame_workbook_bytes({f"{system} {year}"[:31]: frame})
+            # The workbook for people: headers in the page's language, frozen, widths; string
+            # cells, never formulas; fixed document times (palmares.workbook).
+            meta = {"system": system, "edition": year}
+            book = workbook_bytes(table_sheets(frame, meta, lang))
             return Response(
                 book,
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
