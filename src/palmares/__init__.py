@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,15 +13,26 @@ if TYPE_CHECKING:
     from palmares.methodology import Methodology
     from palmares.result import Result
 
-try:
-    __version__ = version("palmares")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str
+
+
+@cache
+def _version() -> str:
+    # importlib.metadata imports email, zipfile and csv (0.05-0.2 s): read when first asked.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("palmares")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
 
 
 def __getattr__(name: str) -> object:
-    # Dataset, Methodology and Result import pandas or pydantic: only when asked, so
-    # `palmares --help` and answers kept in a store start fast.
+    # Dataset, Methodology and Result import pandas or pydantic, and the version importlib's
+    # metadata: only when asked, so `palmares --help` and answers kept in a store start fast.
+    if name == "__version__":
+        return _version()
     if name in ("Dataset", "EditionMatrix"):
         from palmares import dataset
 

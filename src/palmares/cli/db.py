@@ -449,11 +449,14 @@ def command_tree() -> Any:
     """The app's click command, with ``--db`` on every command that takes ``--data``."""
     import typer.main
 
+    from palmares.cli.coercion import plain_coercion
+
     root = typer.main.get_command(app)
 
     def visit(command: Any, name: str) -> None:
         subcommands = getattr(command, "commands", None)
         if subcommands:
+            plain_coercion(command)
             for sub_name, sub in subcommands.items():
                 visit(sub, sub_name)
             return
@@ -464,6 +467,7 @@ def command_tree() -> Any:
                 command.callback = _hinted_callback(command.callback)
         if name in CACHED_COMMANDS and command.callback is not None:
             command.callback = _cached_callback(name, command.callback)
+        plain_coercion(command)  # after --db is added: it is coerced the same way
 
     visit(root, "palmares")
     return root

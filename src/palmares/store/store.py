@@ -322,7 +322,7 @@ class Store:
         Never fuzzy: an unknown or ambiguous name raises :class:`LookupError` naming the
         closest valid ones (contracts sections 1 and 9).
         """
-        from palmares.dataset import fold_name
+        from palmares.store.search import fold_name
 
         names = self._names()
         if any(i == query for i, _, _, _ in names):
