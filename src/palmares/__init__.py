@@ -63,7 +63,10 @@ def load(path: str | Path, **options: object) -> Dataset:
             system = getattr(path, "store_system", None)
             if system is not None and not store.edition_years(system):
                 system = None  # not a system of the store: read everything
-            return store.dataset(system)
+            dataset = store.dataset(system)
+        # The engine keeps and reuses its tables in this store (palmares.store.results).
+        dataset.memo("store_url", lambda: store_url)
+        return dataset
     from palmares.io import read_dataset
 
     return read_dataset(path, **options)
