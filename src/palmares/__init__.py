@@ -62,7 +62,8 @@ def load(path: str | Path, **options: object) -> Dataset:
         with open_store(store_url) as store:
             system = getattr(path, "store_system", None)
             if system is not None and not store.edition_years(system):
-                system = None  # not a system of the store: read everything
+                # a system the store lacks: nothing to answer from; say the closest ones
+                store.check_edition(system, 0)
             dataset = store.dataset(system)
         # The engine keeps and reuses its tables in this store (palmares.store.results).
         dataset.memo("store_url", lambda: store_url)

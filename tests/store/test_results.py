@@ -200,3 +200,23 @@ def test_an_entry_of_another_version_is_computed_again(
     with open_store(store_url) as store:
         again = store.get_result(key, "s", 2023)
     assert again is not None and again["palmares_version"] == palmares.__version__
+
+
+def test_an_edition_or_a_system_the_store_lacks_names_the_closest(
+    run: Cli, store_url: str, tmp_path: Path
+) -> None:
+    bundle, methods = tmp_path / "bundle", tmp_path / "methods"
+    write_dataset(world(), bundle)
+    write_methods(methods)
+    assert run("db", "load", str(bundle), "--db", store_url)[0] == 0
+    with open_store(store_url) as store:
+        store.check_edition("s", 2021)  # held: nothing said
+        with pytest.raises(LookupError, match=r"no edition 2031 of s; closest: 2024, 2023 "):
+            store.check_edition("s", 2031)
+        with pytest.raises(LookupError, match=r"closest: 2020, 2021 \(editions: 2020, 2021"):
+            store.check_edition("s", 2019)
+        with pytest.raises(LookupError, match=r"system 'z'.*\(systems: s\)"):
+            store.check_edition("z", 2020)
+    method = str(methods / "b.toml")
+    code, _, err = run("rank", "--edition", "2030", "--system", method, "--db", store_url)
+    assert code == 2 and "no edition 2030 of s; closest: 2024, 2023" in err

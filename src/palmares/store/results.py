@@ -249,6 +249,14 @@ def _resolved(dataset: Dataset, method: Any, edition: int) -> tuple[Methodology,
     return m, methodology_hash(m)
 
 
+def _has_observations(dataset: Dataset, system: str, edition: int) -> bool:
+    try:
+        dataset.field(system, edition)
+    except KeyError:
+        return False
+    return True
+
+
 def store_of(dataset: Dataset) -> StoreUrl | None:
     """The store ``dataset`` was read from by the command line, or None."""
     url: StoreUrl | None = dataset.memo(STORE_MEMO, lambda: None)
@@ -280,7 +288,12 @@ def run_or_reuse(
     data_hash = dataset.memo("data_hash", lambda: None)
     try:
         with open_store(url) as store:
+            if not _has_observations(dataset, methodology.system, int(edition)):
+                # said naming the closest systems or editions the store holds
+                store.check_edition(methodology.system, int(edition))
             document = store.get_result(key, methodology.system, int(edition))
+    except LookupError:
+        raise
     except Exception:  # a store that cannot be read now: compute
         document = None
     if (
