@@ -234,10 +234,10 @@ class Store:
                 f"the store holds no edition of system {system!r}{hint} (systems: {shown})"
             )
         if int(edition) not in years:
-            near = sorted(years, key=lambda y: (abs(y - int(edition)), -y))[:2]
+            nearest = sorted(years, key=lambda y: (abs(y - int(edition)), -y))[:2]
             raise LookupError(
                 f"the store holds no edition {edition} of {system}; closest: "
-                f"{', '.join(map(str, near))} (editions: {', '.join(map(str, years))})"
+                f"{', '.join(map(str, nearest))} (editions: {', '.join(map(str, years))})"
             )
 
     # -- datasets ---------------------------------------------------------------------------
