@@ -64,7 +64,11 @@ def load(path: str | Path, **options: object) -> Dataset:
             if system is not None and not store.edition_years(system):
                 # a system the store lacks: nothing to answer from; say the closest ones
                 store.check_edition(system, 0)
-            dataset = store.dataset(system)
+            # rank and explain read their --edition's rows only (when the store holds it)
+            years = getattr(path, "store_years", None)
+            if system is None or not years or not set(years) <= set(store.edition_years(system)):
+                years = None
+            dataset = store.dataset(system, years)
         # The engine keeps and reuses its tables in this store (palmares.store.results).
         dataset.memo("store_url", lambda: store_url)
         return dataset
