@@ -62,8 +62,7 @@ def load(path: str | Path, **options: object) -> Dataset:
         with open_store(store_url) as store:
             system = getattr(path, "store_system", None)
             if system is not None and not store.edition_years(system):
-                # a system the store lacks: nothing to answer from; say the closest ones
-                store.check_edition(system, 0)
+                system = None  # not a system of the store: read everything
             # rank and explain read their --edition's rows only (when the store holds it)
             years = getattr(path, "store_years", None)
             if system is None or not years or not set(years) <= set(store.edition_years(system)):

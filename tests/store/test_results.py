@@ -220,3 +220,5 @@ def test_an_edition_or_a_system_the_store_lacks_names_the_closest(
     method = str(methods / "b.toml")
     code, _, err = run("rank", "--edition", "2030", "--system", method, "--db", store_url)
     assert code == 2 and "no edition 2030 of s; closest: 2024, 2023" in err
+    code, _, err = run("rank", "--edition", "2021", "--system", "ss", "--db", store_url)
+    assert code == 2 and "no edition of system 'ss'; did you mean s?" in err

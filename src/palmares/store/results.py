@@ -257,6 +257,29 @@ def _has_observations(dataset: Dataset, system: str, edition: int) -> bool:
     return True
 
 
+def _check_system(url: StoreUrl, method: Any, edition: int) -> None:
+    """A LookupError naming the closest systems when the store holds no edition of the
+    methodology's system; nothing otherwise (or when the methodology cannot be read)."""
+    from palmares import plan
+    from palmares.store.store import open_store
+
+    try:
+        try:
+            system = plan.resolve(method, edition).system
+        except Exception:
+            # a preset id that names nothing (a typo): the store's systems are the candidates
+            if not isinstance(method, str) or os.path.exists(method):
+                return
+            system = method.split("@", 1)[0]
+        with open_store(url) as store:
+            held = bool(store.edition_years(system))
+    except Exception:
+        return
+    if not held:
+        with open_store(url) as store:
+            store.check_edition(system, int(edition))
+
+
 def store_of(dataset: Dataset) -> StoreUrl | None:
     """The store ``dataset`` was read from by the command line, or None."""
     url: StoreUrl | None = dataset.memo(STORE_MEMO, lambda: None)
@@ -281,6 +304,7 @@ def run_or_reuse(
     try:
         methodology, key = _resolved(dataset, method, edition)
     except Exception:  # the engine says what is wrong, in its own words
+        _check_system(url, method, edition)  # unless the store lacks the system: the closest
         return run(dataset, method, edition, seed=seed)
     from palmares import __version__
     from palmares.store.store import open_store
