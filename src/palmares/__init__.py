@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,15 +13,26 @@ if TYPE_CHECKING:
     from palmares.methodology import Methodology
     from palmares.result import Result
 
-try:
-    __version__ = version("palmares")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str
+
+
+@cache
+def _version() -> str:
+    # importlib.metadata imports email, zipfile and csv (0.05-0.2 s): read when first asked.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("palmares")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
 
 
 def __getattr__(name: str) -> object:
-    # Dataset, Methodology and Result import pandas or pydantic: only when asked, so
-    # `palmares --help` and answers kept in a store start fast.
+    # Dataset, Methodology and Result import pandas or pydantic, and the version importlib's
+    # metadata: only when asked, so `palmares --help` and answers kept in a store start fast.
+    if name == "__version__":
+        return _version()
     if name in ("Dataset", "EditionMatrix"):
         from palmares import dataset
 
@@ -52,7 +63,14 @@ def load(path: str | Path, **options: object) -> Dataset:
             system = getattr(path, "store_system", None)
             if system is not None and not store.edition_years(system):
                 system = None  # not a system of the store: read everything
-            return store.dataset(system)
+            # rank and explain read their --edition's rows only (when the store holds it)
+            years = getattr(path, "store_years", None)
+            if system is None or not years or not set(years) <= set(store.edition_years(system)):
+                years = None
+            dataset = store.dataset(system, years)
+        # The engine keeps and reuses its tables in this store (palmares.store.results).
+        dataset.memo("store_url", lambda: store_url)
+        return dataset
     from palmares.io import read_dataset
 
     return read_dataset(path, **options)

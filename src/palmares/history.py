@@ -317,9 +317,10 @@ class EditionSeries:
             if m is None or not self._has_observations(year):
                 self._results[year] = None
             else:
-                from palmares.engine import run
+                from palmares.store.results import run_or_reuse
 
-                self._results[year] = run(self.dataset, m, year, seed=self.seed)
+                # the engine, or the table a store keeps for this methodology and data
+                self._results[year] = run_or_reuse(self.dataset, m, year, seed=self.seed)
         return self._results[year]
 
     def standings(self, year: int) -> pd.DataFrame:

@@ -188,3 +188,34 @@ def test_system_hint_reads_one_system(store_url: str, tmp_path: Path) -> None:
             SYSTEM_HINT.reset(token)
         assert len(ds.observations) == rows
         assert data_hash(ds) == data_hash(full)
+
+
+def test_rank_and_explain_read_their_edition_only(
+    run: Cli, history_store: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a store, rank and explain read the observations of their --edition only (and
+    answer as from --data); other commands read every edition of the system."""
+    from palmares.store.store import Store
+
+    bundle, methods, url = history_store
+    asked: list[tuple[object, object]] = []
+    real = Store.dataset
+
+    def spied(self: Store, system: object = None, years: object = None) -> object:
+        asked.append((system, None if years is None else tuple(years)))  # type: ignore[arg-type]
+        return real(self, system, years)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "dataset", spied)
+    method = f"{methods}/b.toml"
+    for command in (("rank", "--top", "3"), ("explain", "x")):
+        args = (*command, "--edition", "2023", "--system", method, "--json")
+        code, from_store, err = run(*args, "--db", url)
+        assert code == 0, err
+        assert asked[-1] == ("s", (2023,))
+        code, from_data, err = run(*args, "--data", bundle)
+        assert code == 0, err
+        kept = json.loads(from_store)
+        assert kept.pop("cached") is False and kept == json.loads(from_data)
+    code, _, err = run("network", "net", "--edition", "2023", "--system", methods, "--db", url)
+    assert code == 0, err
+    assert asked[-1] == ("s", None)

@@ -52,6 +52,13 @@ CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlight
 #: The system the running command asks about (its --system/--method preset id), if any.
 SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
 
+#: The one edition the running command reads (its --edition), for commands that read no other.
+EDITION_HINT: ContextVar[int | None] = ContextVar("palmares_edition", default=None)
+
+#: Commands whose answer depends on the observations of their --edition only (no movement or
+#: history): from a store they read that edition's rows only.
+ONE_EDITION_COMMANDS = frozenset({"rank", "explain"})
+
 
 class StoreLocation(PosixPath):
     """What ``data_path`` returns when the data comes from a store: ``palmares.load`` of it
@@ -60,12 +67,15 @@ class StoreLocation(PosixPath):
 
     store_url: StoreUrl
     store_system: str | None
+    store_years: tuple[int, ...] | None
 
 
 def store_location(url: StoreUrl) -> StoreLocation:
     location = StoreLocation(url.target)
     location.store_url = url
     location.store_system = SYSTEM_HINT.get()
+    edition = EDITION_HINT.get()
+    location.store_years = None if edition is None else (edition,)
     return location
 
 
@@ -105,12 +115,20 @@ def _system_hint(params: dict[str, Any]) -> str | None:
     return None
 
 
-def _hinted_callback(callback: Any) -> Any:
+def _edition_hint(params: dict[str, Any]) -> int | None:
+    value = params.get("edition")
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    return int(text) if text.isdigit() else None
+
+
+def _hinted_callback(callback: Any, *, one_edition: bool = False) -> Any:
     def run(**params: Any) -> Any:
         token = SYSTEM_HINT.set(_system_hint(params))
+        edition = EDITION_HINT.set(_edition_hint(params) if one_edition else None)
         try:
             return callback(**params)
         finally:
+            EDITION_HINT.reset(edition)
             SYSTEM_HINT.reset(token)
 
     return run
@@ -449,6 +467,7 @@ def command_tree() -> Any:
     """The app's click command, with ``--db`` on every command that takes ``--data``."""
     import typer.main
 
+    from palmares.cli.coercion import plain_coercion
     from palmares.cli.options import add_method_alias
 
     root = typer.main.get_command(app)
@@ -456,6 +475,7 @@ def command_tree() -> Any:
     def visit(command: Any, name: str) -> None:
         subcommands = getattr(command, "commands", None)
         if subcommands:
+            plain_coercion(command)
             for sub_name, sub in subcommands.items():
                 visit(sub, sub_name)
             return
@@ -463,10 +483,12 @@ def command_tree() -> Any:
         if "data" in names and "db" not in names:
             command.params.append(_db_parameter())
             if command.callback is not None:
-                command.callback = _hinted_callback(command.callback)
+                one_edition = name in ONE_EDITION_COMMANDS
+                command.callback = _hinted_callback(command.callback, one_edition=one_edition)
         add_method_alias(command)
         if name in CACHED_COMMANDS and command.callback is not None:
             command.callback = _cached_callback(name, command.callback)
+        plain_coercion(command)  # after --db is added: it is coerced the same way
 
     visit(root, "palmares")
     return root

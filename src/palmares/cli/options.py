@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
-from rapidfuzz import process
 
 from palmares.problems import UsageProblem
 
@@ -23,6 +22,8 @@ DEFAULT_LANG = "fr"
 
 def closest(value: str, choices: Iterable[str], limit: int = 3) -> list[str]:
     """The choices closest to ``value`` (best first; rapidfuzz WRatio, score >= 60)."""
+    from rapidfuzz import process  # only when a value is wrong (start-up time)
+
     options = sorted({str(c) for c in choices})
     found = process.extract(str(value), options, limit=limit, score_cutoff=60)
     return [match for match, _, _ in found]
@@ -70,9 +71,12 @@ def _lang_callback(value: str | None) -> str:
     return normalise_lang(value)
 
 
-def _view_callback(value: str) -> str:
-    from palmares.history import VIEWS
+#: The views of :data:`palmares.history.VIEWS`, named here so that parsing ``--view`` does not
+#: import the history module (pandas and the engine) before a kept answer is looked up.
+VIEWS: tuple[str, ...] = ("published", "producer")
 
+
+def _view_callback(value: str) -> str:
     view = value.strip().lower()
     if view not in VIEWS:
         raise typer.BadParameter(f"{value!r}: expected {' or '.join(VIEWS)}")

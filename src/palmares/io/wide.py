@@ -132,15 +132,23 @@ def _observations_frame(
     value: npt.NDArray[np.float64],
     status: Sequence[str] | npt.NDArray[np.object_],
 ) -> pd.DataFrame:
+    import pyarrow as pa
+
+    def texts(values: Any) -> Any:
+        # Arrow strings become pandas strings without a Python object per cell.
+        if isinstance(values, pa.Array):
+            return pd.array(values.cast(pa.large_string()), dtype="str")
+        return pd.Series(values, dtype="str")
+
     return pd.DataFrame(
         {
-            "institution": pd.Series(institution, dtype="str"),
-            "indicator": pd.Series(indicator, dtype="str"),
-            "system": pd.Series(system, dtype="str"),
+            "institution": texts(institution),
+            "indicator": texts(indicator),
+            "system": texts(system),
             "year": pd.array(year, dtype="Int64"),
             "value": pd.Series(value, dtype="float64"),
-            "status": pd.Series(status, dtype="str"),
-            "source": pd.Series([None] * len(status), dtype="str"),
+            "status": texts(status),
+            "source": texts(pa.nulls(len(status), pa.large_string())),
         }
     )
 
@@ -322,13 +330,20 @@ def _read_table(
         return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
     at = np.concatenate(taken_rows)
     counts = [len(t) for t in taken_rows]
+    import pyarrow as pa
+
+    def repeated(values: Sequence[str], indices: npt.NDArray[Any]) -> pa.Array:
+        """``values[indices]`` as Arrow strings, without a Python string per cell."""
+        dictionary = pa.array([str(v) for v in values], type=pa.large_string())
+        return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int64()), dictionary)
+
     return _observations_frame(
-        np.asarray(institution_ids, dtype=object)[at],
-        np.repeat(np.asarray(taken_columns, dtype=object), counts),
-        np.asarray(system_ids, dtype=object)[at],
+        repeated(institution_ids, at),
+        repeated(taken_columns, np.repeat(np.arange(len(taken_columns)), counts)),
+        repeated(system_ids, at),
         years[at],
         np.concatenate(taken_values),
-        np.concatenate(taken_status),
+        pa.array(np.concatenate(taken_status), type=pa.large_string()),
     )
 
 
@@ -341,6 +356,9 @@ def _parse_cells(
     problems: Problems,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
     """Values, statuses and the mask of well-formed cells of one indicator column."""
+    plain = _plain_cells(raw, position, options)
+    if plain is not None:
+        return plain
     texts = column_texts(raw, position)
     not_applicable = (texts.str.lower() == NOT_APPLICABLE).to_numpy(dtype=bool)
     estimated = texts.str.startswith(ESTIMATED_PREFIX).to_numpy(dtype=bool)
@@ -367,6 +385,36 @@ def _parse_cells(
             raw.file, code, message, sheet=raw.sheet, row=int(rows[i]), column=column, value=text
         )
     return numbers.values, status, ok
+
+
+#: A cell the fast path reads: digits, optionally signed, optionally with decimals.
+_PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
+def _plain_cells(
+    raw: UserTable, position: int, options: ReadOptions
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.bool_]] | None:
+    """:func:`_parse_cells` of a column whose every cell is empty or a plain decimal number
+    (where no problem can arise), parsed by Arrow over the whole column; None for any other
+    column, which the general path reads (and reports on) cell by cell. A wide file of
+    20,000 x 300 numbers is read in a second instead of tens."""
+    if options.decimal not in (None, "."):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(raw.frame.iloc[:, position], type=pa.large_string(), from_pandas=True)
+    empty = pc.fill_null(pc.equal(cells, ""), True)
+    plain = pc.fill_null(pc.match_substring_regex(cells, _PLAIN_NUMBER), False)
+    if len(cells) and pc.all(pc.or_(empty, plain)).as_py() is not True:
+        return None
+    numbers = pc.cast(pc.if_else(empty, pa.scalar(None, pa.large_string()), cells), pa.float64())
+    values = np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)
+    missing = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    if not np.isfinite(values[~missing]).all():
+        return None  # a number too large for a double: the general path says so
+    status = np.where(missing, "missing", "reported").astype(object)
+    return values, status, np.ones(len(values), dtype=bool)
 
 
 # -- writing -----------------------------------------------------------------------------------

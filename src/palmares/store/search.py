@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from palmares.store.store import SearchHit
@@ -10,14 +11,20 @@ from palmares.store.store import SearchHit
 MIN_SCORE = 60.0
 
 
+def fold_name(text: str) -> str:
+    """Case- and accent-insensitive form of a name: :func:`palmares.dataset.fold_name`, kept
+    here so that searching a store imports neither pandas nor pyarrow (tested equal)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
 def rank_names(
     text: str, names: Sequence[tuple[str, str, str | None, str]], *, limit: int = 10
 ) -> list[SearchHit]:
     """Best-first hits for ``text`` among ``(id, name, country, known-by name)`` rows: each
     institution once, with its best-matching name; ties by id."""
     from rapidfuzz import fuzz, process, utils
-
-    from palmares.dataset import fold_name
 
     query = fold_name(text)
     if not query or not names:

@@ -219,6 +219,27 @@ class Store:
         rows = self._con.rows("SELECT year FROM editions WHERE system = ? ORDER BY year", [system])
         return tuple(int(y) for (y,) in rows)
 
+    def check_edition(self, system: str, edition: int) -> None:
+        """Nothing when the store holds ``edition`` of ``system``; else a LookupError naming
+        the closest systems (rapidfuzz) or the closest editions (nearest years first)."""
+        years = self.edition_years(system)
+        if not years:
+            from rapidfuzz import process
+
+            systems = [str(s) for (s,) in self._con.rows("SELECT DISTINCT system FROM editions")]
+            near = [m for m, _, _ in process.extract(system, systems, limit=3, score_cutoff=50)]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            shown = ", ".join(sorted(systems)) or "none"
+            raise LookupError(
+                f"the store holds no edition of system {system!r}{hint} (systems: {shown})"
+            )
+        if int(edition) not in years:
+            nearest = sorted(years, key=lambda y: (abs(y - int(edition)), -y))[:2]
+            raise LookupError(
+                f"the store holds no edition {edition} of {system}; closest: "
+                f"{', '.join(map(str, nearest))} (editions: {', '.join(map(str, years))})"
+            )
+
     # -- datasets ---------------------------------------------------------------------------
 
     def _table(self, table: str, where: str = "") -> Any:
@@ -322,7 +343,7 @@ class Store:
         Never fuzzy: an unknown or ambiguous name raises :class:`LookupError` naming the
         closest valid ones (contracts sections 1 and 9).
         """
-        from palmares.dataset import fold_name
+        from palmares.store.search import fold_name
 
         names = self._names()
         if any(i == query for i, _, _, _ in names):

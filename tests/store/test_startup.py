@@ -1,0 +1,153 @@
+"""Start-up: `palmares --help` and a kept answer import only what they need (no pandas, pyarrow,
+pydantic, nor DuckDB's Python package), and options coerced without pydantic are coerced
+exactly as Typer does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+import typer
+import typer.main
+from typer._click.exceptions import BadParameter
+
+from palmares.cli.coercion import PlainCoercion, plain_coercion
+from store.bundles import write_bundle
+
+HEAVY = ("pandas", "pyarrow", "altair", "dask", "SALib", "pydantic", "duckdb", "palmares.history")
+
+
+def _modules_after(args: list[str]) -> tuple[list[str], str]:
+    """(heavy modules imported, stdout) of one palmares process run with ``args``."""
+    code = (
+        "import io, json, sys, contextlib\n"
+        f"sys.argv = ['palmares', *{args!r}]\n"
+        "from palmares.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n        main()\n    except SystemExit:\n        pass\n"
+        f"print(json.dumps([[m for m in {HEAVY!r} if m in sys.modules], out.getvalue()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    heavy, out = json.loads(done.stdout.strip().splitlines()[-1])
+    return heavy, out
+
+
+def test_help_and_a_kept_answer_import_only_what_they_need(tmp_path: Path) -> None:
+    heavy, out = _modules_after(["--help"])
+    assert heavy == [] and "history" in out
+    store = str(tmp_path / "s.duckdb")
+    bundle = write_bundle(tmp_path / "bundle")
+    from palmares.cli import main
+
+    for args in (["db", "load", str(bundle), "--db", store], ["search", "x", "--db", store]):
+        sys.argv = ["palmares", *args]
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        assert stopped.value.code in (0, None)
+    heavy, out = _modules_after(["search", "Ecole", "--json", "--db", store])
+    assert heavy == [] and json.loads(out)[0]["id"]
+
+
+def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
+    from history_world import world, write_methods
+
+    from palmares.io import write_dataset
+
+    bundle, methods = tmp_path / "bundle", tmp_path / "methods"
+    write_dataset(world(), bundle)
+    write_methods(methods)
+    store = str(tmp_path / "s.duckdb")
+    load = ["db", "load", str(bundle), "--db", store]
+    done = subprocess.run(
+        [sys.executable, "-c", "from palmares.cli import main; main()", *load],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    query = ["history", "x", "--system", str(methods), "--json", "--db", store]
+    heavy, first = _modules_after(query)
+    assert json.loads(first)["cached"] is False and "pandas" in heavy  # computed
+    heavy, kept = _modules_after(query)
+    assert json.loads(kept)["cached"] is True
+    assert heavy == []
+
+
+@pytest.mark.parametrize("text", ["IMT Mines Alès", "  ÉCOLE  des\tMines ", "ß ﬁ Ångström", ""])
+def test_the_store_folds_names_as_the_dataset(text: str) -> None:
+    from palmares.dataset import fold_name
+    from palmares.store.search import fold_name as store_fold_name
+
+    assert store_fold_name(text) == fold_name(text)
+
+
+def test_the_cli_views_are_the_history_views() -> None:
+    from palmares.cli.options import VIEWS
+    from palmares.history import VIEWS as HISTORY_VIEWS
+
+    assert VIEWS == HISTORY_VIEWS
+
+
+def _command() -> Any:
+    probe = typer.Typer()
+
+    @probe.command()
+    def run(
+        text: Annotated[str, typer.Option("--text")] = "",
+        top: Annotated[int | None, typer.Option("--top", min=1)] = None,
+        weight: Annotated[float, typer.Option("--weight")] = 1.0,
+        path: Annotated[Path | None, typer.Option("--path")] = None,
+        paths: Annotated[list[Path] | None, typer.Option("--paths")] = None,
+        flag: Annotated[bool, typer.Option("--flag")] = False,
+    ) -> None:  # pragma: no cover - never run
+        return None
+
+    return typer.main.get_command(probe)
+
+
+def _coerce(command: Any, name: str, value: Any) -> Any:
+    param = next(p for p in command.params if p.name == name)
+    ctx = typer._click.Context(command)
+    try:
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+    except BadParameter as error:
+        return ("error", error.format_message())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("text", "héllo"),
+        ("top", "20"),
+        ("top", "+3"),
+        ("top", "0"),  # below the minimum: Typer's own message
+        ("top", "x"),
+        ("top", "2.5"),
+        ("weight", "0.25"),
+        ("weight", "1e3"),
+        ("weight", "-.5"),
+        ("weight", "nan"),
+        ("weight", "abc"),
+        ("path", "some/where.csv"),
+        ("paths", ("a", "b/c")),
+        ("flag", True),
+    ],
+)
+def test_plain_coercion_equals_typers(name: str, value: Any) -> None:
+    typers, plain = _command(), _command()
+    plain_coercion(plain)
+    assert isinstance(next(p for p in plain.params if p.name == name)._runtime_param, PlainCoercion)
+    expected, got = _coerce(typers, name, value), _coerce(plain, name, value)
+    assert got == expected or (got != got and expected != expected)  # nan == nan
+    assert type(got) is type(expected)
+    if name == "top" and value == "20":
+        assert got == 20
+    if name == "paths":
+        assert got == [Path("a"), Path("b/c")]
