@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from palmares.api.errors import ApiError, bad_request, not_found
+from palmares.api.errors import MAX_CANDIDATES, ApiError, bad_request, not_found
 from palmares.api.source import BundleSource, DataSource, Snapshot
 from palmares.dataset import Dataset, fold_name
 
@@ -26,6 +26,9 @@ View = Literal["published", "producer"]
 LANGS: tuple[str, ...] = ("fr", "en")
 VIEWS: tuple[str, ...] = ("published", "producer")
 MAX_PER_PAGE = 500
+#: An unknown institution's candidates: those scoring within this many points (0-100) of the
+#: best match.
+CANDIDATE_MARGIN = 10.0
 _EMPTY = pd.DataFrame()
 
 
@@ -238,9 +241,12 @@ class ServiceContext:
         try:
             return ds.resolve(institution)
         except LookupError as error:
-            hits = self.search(institution, limit=5)
+            hits = self.search(institution, limit=MAX_CANDIDATES)
+            # The clear best matches only: a typo of one id is not answered with four others.
+            best = hits[0]["score"] if hits else 0
+            near = [h["id"] for h in hits if h["score"] >= best - CANDIDATE_MARGIN]
             raise ApiError(
-                404, str(error.args[0] if error.args else error), candidates=[h["id"] for h in hits]
+                404, str(error.args[0] if error.args else error), candidates=near
             ) from None
 
     def resolve_many(self, text: str | None, parameter: str = "institutions") -> list[str]:
