@@ -617,6 +617,29 @@ class ServiceContext:
         )
         return document
 
+    def rank_interval(self, institution: str, system: str, edition: int) -> dict[str, Any] | None:
+        """An institution's rank interval from the newest uncertainty result of an edition
+        (a finished job): ``{median, low, high, quantiles, draws, seed}``, or None where none
+        was computed. palmares' own computation: the pages label it so, beside the band."""
+        jobs = self.jobs
+        document = None if jobs is None else jobs.latest_document("uncertainty", system, edition)
+        if not document:
+            return None
+        row = next(
+            (r for r in document.get("results", []) if r.get("institution") == institution), None
+        )
+        if row is None or row.get("median_rank") is None:
+            return None
+        low, high = document.get("quantiles") or (0.05, 0.95)
+        return {
+            "median": row["median_rank"],
+            "low": row.get("q05"),
+            "high": row.get("q95"),
+            "quantiles": (float(low), float(high)),
+            "draws": document.get("draws"),
+            "seed": document.get("seed"),
+        }
+
     def readymade(self, system: str, edition: int) -> list[str]:
         from palmares.systems.readymade import readymade_sets
 
