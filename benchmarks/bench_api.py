@@ -266,14 +266,37 @@ def warm(url: str) -> None:
         list(pool.map(one_round, range(16)))
 
 
-def measure(url: str, duration: int, connections: int, wrk: str | None) -> dict[str, Any]:
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server and its worker processes so far."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in (root, *root.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def measure(url: str, pid: int, duration: int, connections: int, wrk: str | None) -> dict[str, Any]:
     warm(url)
     out = {}
     for name, script in SCENARIOS.items():
+        before = server_cpu_seconds(pid)
         if wrk:
             out[name] = run_wrk(wrk, url, script, duration, connections)
         else:
             out[name] = run_python(url, name, duration, connections)
+        spent = server_cpu_seconds(pid) - before
+        # The server's CPU per answer: what the code costs, whatever else shares the machine
+        # (the end-to-end latencies above depend on that load too).
+        out[name]["server_cpu_ms_per_request"] = round(
+            spent * 1000 / max(out[name]["requests"], 1), 3
+        )
+        out[name]["load_average"] = [round(x, 2) for x in os.getloadavg()]
         print(f"  {name}: {out[name]}", file=sys.stderr)
     return out
 
@@ -292,10 +315,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--duckdb-workers", type=int, default=1, help="worker processes on the DuckDB store"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from api.served import served
+    from api.served import serving
 
     from palmares.demo import generate
     from palmares.store import open_store
@@ -309,9 +335,10 @@ def main() -> None:
         db = str(Path(tmp) / "demo.duckdb")
         with open_store(db, write=True) as store:
             store.load(world)
-        print("duckdb, 1 worker", file=sys.stderr)
-        with served(db, workers=1) as url:
-            report["duckdb_1_worker"] = measure(url, args.duration, args.connections, wrk)
+        print(f"duckdb, {args.duckdb_workers} worker(s)", file=sys.stderr)
+        with serving(db, workers=args.duckdb_workers) as (url, pid):
+            report["duckdb_1_worker"] = measure(url, pid, args.duration, args.connections, wrk)
+        report["duckdb_workers"] = args.duckdb_workers
     if not args.skip_postgres:
         from store.postgres import server_binaries, start_server
 
@@ -328,8 +355,10 @@ def main() -> None:
             with open_store(server.url, write=True) as store:
                 store.load(world)
             print("postgresql, 2 workers", file=sys.stderr)
-            with served(server.url, workers=2) as url:
-                report["postgresql_2_workers"] = measure(url, args.duration, args.connections, wrk)
+            with serving(server.url, workers=2) as (url, pid):
+                report["postgresql_2_workers"] = measure(
+                    url, pid, args.duration, args.connections, wrk
+                )
         finally:
             server.stop()
     duck = report["duckdb_1_worker"]
@@ -357,7 +386,8 @@ def main() -> None:
                 f"{backend:22s} {name:20s} {f['throughput_rps']:8.1f} req/s  "
                 f"p50 {f['p50_ms']:6.1f}  p95 {f['p95_ms']:6.1f} ms  "
                 f"server p50 {f['server_p50_ms']:6.2f}  p95 {f['server_p95_ms']:6.2f} ms  "
-                f"errors {f['errors']}  ({f['generator']})"
+                f"errors {f['errors']}  server CPU {f['server_cpu_ms_per_request']:.2f} ms/req  "
+                f"load {f['load_average'][0]:.1f}  ({f['generator']})"
             )
     print("targets: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in checks.items()))
 

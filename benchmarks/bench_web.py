@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -61,7 +62,11 @@ def time_pages(url: str, paths: dict[str, str], repeat: int) -> dict[str, dict[s
                 started = time.perf_counter()
                 client.get(path, headers=headers)
                 times.append(1000 * (time.perf_counter() - started))
-            out[name] = {"median_ms": statistics.median(times), "p95_ms": _p95(times)}
+            out[name] = {
+                "median_ms": statistics.median(times),
+                "p95_ms": _p95(times),
+                "load_average": round(os.getloadavg()[0], 2),
+            }
     return out
 
 
@@ -91,7 +96,11 @@ def time_builder(url: str, path: str, node: str, repeat: int) -> dict[str, float
             if i:  # the first change warms the personalised path
                 times.append(1000 * (time.perf_counter() - started))
         browser.close()
-    return {"median_ms": statistics.median(times), "p95_ms": _p95(times)}
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": _p95(times),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -128,11 +137,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(report, indent=2))
     else:
         for name, v in timed.items():
-            print(f"{name:32s} median {v['median_ms']:7.1f} ms   p95 {v['p95_ms']:7.1f} ms")
+            print(
+                f"{name:32s} median {v['median_ms']:7.1f} ms   p95 {v['p95_ms']:7.1f} ms   "
+                f"load {v['load_average']:.1f}"
+            )
         print(f"page p95 (worst page) {worst:.1f} ms   target <= {TARGET_PAGE_MS:.0f} ms")
         print(
             f"builder re-order in Chromium: median {builder['median_ms']:.1f} ms, "
-            f"p95 {builder['p95_ms']:.1f} ms   target <= {TARGET_BUILDER_MS:.0f} ms"
+            f"p95 {builder['p95_ms']:.1f} ms   target <= {TARGET_BUILDER_MS:.0f} ms   "
+            f"load {builder['load_average']:.1f}"
         )
     return report
 

@@ -468,9 +468,17 @@ def personalise(
     pick = np.searchsorted(base, rows)
 
     n = len(result.institutions)
+    every_column = columns.size == len(result.leaves) and bool(
+        (columns == np.arange(columns.size)).all()
+    )
 
     def take(a: npt.NDArray[Any], which: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
-        # One gather: columns only when every row is kept (the common, unfiltered case).
+        # One gather: columns only when every row is kept (the common, unfiltered case), and
+        # none at all when every column is kept too: a read-only view of the base's array.
+        if which.size == n and every_column:
+            view = a.view()
+            view.flags.writeable = False
+            return view
         return a[:, columns] if which.size == n else a[np.ix_(which, columns)]
 
     def cut(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -518,7 +526,9 @@ def personalise(
         result,
         institutions=_pick(result.institutions, rows),
         names=_pick(result.names, rows),
-        attributes={k: v[rows] for k, v in result.attributes.items()},
+        attributes=result.attributes
+        if rows.size == n
+        else {k: v[rows] for k, v in result.attributes.items()},
         tree=tree,
         leaves=tuple(leaves),
         direction=result.direction[columns],
@@ -535,7 +545,7 @@ def personalise(
         raw_score=raw_score,
         score=score,
         ranking=table,
-        unscaled=aggregated.unscaled[pick],
+        unscaled=aggregated.unscaled if every else aggregated.unscaled[pick],
         scored=None,
         records=(*result.records, *records),
         personalisation=Personalisation(tuple(criteria or ()), weights, dict(where or {}), network),

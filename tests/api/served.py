@@ -25,6 +25,15 @@ def served(
     db: str, *, workers: int = 1, token: str | None = None, log: Path | None = None
 ) -> Iterator[str]:
     """The base URL of a server on ``db``; the server is stopped (and its workers) on exit."""
+    with serving(db, workers=workers, token=token, log=log) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving(
+    db: str, *, workers: int = 1, token: str | None = None, log: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """:func:`served`, with the server's process id (its CPU time is the benchmark's cost)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PALMARES_DB", "PALMARES_DATA")}
     if token:
@@ -61,7 +70,7 @@ def served(
             if time.monotonic() > deadline:
                 raise RuntimeError("palmares serve did not answer within 180 s")
             time.sleep(0.3)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:

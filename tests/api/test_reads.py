@@ -189,7 +189,13 @@ def test_search_and_unknown_institution(client: TestClient) -> None:
     missing = client.get(f"{API}/institutions/fr-mines-rodz")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json()["candidates"][0] == "fr-mines-rodez"
+    # One clear best match (96 against 74 and below): it alone is the hint.
+    assert missing.json()["candidates"] == ["fr-mines-rodez"]
+    # Equally close names (the same score): up to five of them, never more.
+    vague = client.get(f"{API}/institutions/mines%20rodez").json()["candidates"]
+    assert 1 < len(vague) <= 5
+    typo = client.get(f"{API}/systems/u-multirank/editions/2022/ranking?country=FX").json()
+    assert len(typo["candidates"]) == 5 and "FR" in typo["candidates"]
 
 
 def test_institution_identity(client: TestClient, world) -> None:

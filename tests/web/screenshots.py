@@ -21,6 +21,8 @@ PAGES = {
     "personalise": "/fr/personalise/letudiant/2024?go=1&w.letudiant.companies=3",
     "profile": f"/fr/institutions/{ALES}",
     "profile-claim": f"/en/institutions/{ALES}?system=letudiant&edition=2021&claim=top+15+%25",
+    # After an uncertainty job of THE Impact 2024: the rank interval beside the band.
+    "profile-interval": f"/en/institutions/{ALES}?system=the-impact&edition=2024",
     "compare": f"/fr/compare?ids={ALES},imt-atlantique,mines-saint-etienne",
     "methodology": "/en/methodology/letudiant?edition=2024&diff=2019",
 }
@@ -39,6 +41,7 @@ def main(out: Path) -> list[Path]:
     written = []
     app = create_app(ServiceContext.from_dataset(generate_seeds(0)))
     with running(app) as url, sync_playwright() as p:
+        _uncertainty_job(url, "the-impact", 2024)
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for size, (width, height) in SIZES.items():
             page = browser.new_page(viewport={"width": width, "height": height})
@@ -46,14 +49,26 @@ def main(out: Path) -> list[Path]:
             for name, path in PAGES.items():
                 page.goto(url + path)
                 page.wait_for_load_state("networkidle")
-                if page.locator(".vega").count():
-                    page.locator(".vega[data-ready='1']").first.wait_for()
+                for i in range(page.locator(".vega").count()):
+                    page.locator(".vega[data-ready='1']").nth(i).wait_for()
                 target = out / f"{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=True)
                 written.append(target)
             page.close()
         browser.close()
     return written
+
+
+def _uncertainty_job(url: str, system: str, edition: int) -> None:
+    import time
+
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=300) as http:
+        body = {"system": system, "edition": edition, "draws": 200, "seed": 0}
+        job = http.post("/api/v1/jobs/uncertainty", json=body).json()["id"]
+        while http.get(f"/api/v1/jobs/{job}").json()["status"] not in ("done", "failed"):
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":

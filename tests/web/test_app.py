@@ -115,3 +115,13 @@ def test_the_claim_box_answers_with_the_verdict_alone_for_htmx(client: httpx.Cli
     )
     assert got.text.lstrip().startswith('<div id="claim-result"')
     assert "<html" not in got.text
+
+
+def test_what_changed_names_only_the_two_editions_compared(client: httpx.Client) -> None:
+    """The 2018-2022 file sets groups for each of its editions: comparing 2019 with 2024 shows
+    those of 2019 and 2024, never those of 2018 or 2020-2022."""
+    html = client.get("/en/methodology/letudiant?edition=2024&diff=2019").text
+    changes = html[html.index("What changed") :]
+    assert "ranking.groups.2019.A" in changes and "ranking.groups.2024.A" in changes
+    assert not re.search(r"ranking\.groups\.(2018|2020|2021|2022)\.", changes)
+    assert "max_points: 5 \u2192 10" in changes

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
+import httpx
 import pytest
 
 from tests.web.conftest import axe_violations
@@ -184,3 +186,53 @@ def test_filters_fold_on_a_phone_unless_in_use(phone) -> None:  # type: ignore[n
     phone.goto("/en/rankings/the-impact/2024?country=FR")
     phone.wait_for_load_state("networkidle")
     assert phone.locator("details.filters").get_attribute("open") is not None
+
+
+def _run_uncertainty(server: str, system: str, edition: int) -> None:
+    """An uncertainty job through the API, waited for (200 draws: a few seconds)."""
+    with httpx.Client(base_url=server, timeout=300) as http:
+        body = {"system": system, "edition": edition, "draws": 200, "seed": 0}
+        job = http.post("/api/v1/jobs/uncertainty", json=body).json()["id"]
+        deadline = time.monotonic() + 240
+        while (status := http.get(f"/api/v1/jobs/{job}").json()["status"]) not in (
+            "done",
+            "failed",
+        ):
+            assert time.monotonic() < deadline, "the uncertainty job did not finish"
+            time.sleep(0.2)
+        assert status == "done"
+
+
+def test_the_profile_shows_the_rank_interval_once_computed(page, phone, server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: the rank interval where computed, labelled as palmares' computation, with
+    the published rank or band beside it (contracts section 12)."""
+    ranked = f"/fr/institutions/{ALES}?system=letudiant&edition=2023"
+    banded = f"/en/institutions/{ALES}?system=the-impact&edition=2024"
+    page.goto(ranked)
+    assert page.get_by_test_id("rank-interval").count() == 0  # nothing computed yet
+    _run_uncertainty(server, "letudiant", 2023)
+    _run_uncertainty(server, "the-impact", 2024)
+
+    page.goto(ranked)
+    interval = page.get_by_test_id("rank-interval")
+    text = " ".join(interval.inner_text().split())
+    assert "calculé par palmares" in page.locator("#interval-title").inner_text()
+    assert "200" in text and "graine 0" in text
+    low, high = (int(x) for x in interval.get_by_test_id("interval-range").inner_text().split("–"))
+    median = float(interval.get_by_test_id("interval-median").inner_text().replace(",", "."))
+    assert low <= median <= high
+    published = interval.get_by_test_id("interval-published").inner_text()
+    assert re.fullmatch(r"\d+e( ex aequo)?", published.strip())
+    assert axe_violations(page) == []
+
+    page.goto(banded)
+    interval = page.get_by_test_id("rank-interval")
+    assert "computed by palmares" in page.locator("#interval-title").inner_text()
+    # Beyond the band cut-off the publisher prints a band: it stands beside the interval.
+    assert re.fullmatch(r"\d+–\d+", interval.get_by_test_id("interval-published").inner_text())
+    assert "90% of draws" in interval.inner_text()
+    assert axe_violations(page) == []
+
+    phone.goto(banded)
+    phone.get_by_test_id("rank-interval").wait_for()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from palmares.api.errors import ApiError, bad_request, not_found
+from palmares.api.errors import MAX_CANDIDATES, ApiError, bad_request, not_found
 from palmares.api.source import BundleSource, DataSource, Snapshot
 from palmares.dataset import Dataset, fold_name
 from palmares.jsonsafe import json_safe
@@ -27,6 +27,9 @@ View = Literal["published", "producer"]
 LANGS: tuple[str, ...] = ("fr", "en")
 VIEWS: tuple[str, ...] = ("published", "producer")
 MAX_PER_PAGE = 500
+#: An unknown institution's candidates: those scoring within this many points (0-100) of the
+#: best match.
+CANDIDATE_MARGIN = 10.0
 _EMPTY = pd.DataFrame()
 
 
@@ -239,9 +242,12 @@ class ServiceContext:
         try:
             return ds.resolve(institution)
         except LookupError as error:
-            hits = self.search(institution, limit=5)
+            hits = self.search(institution, limit=MAX_CANDIDATES)
+            # The clear best matches only: a typo of one id is not answered with four others.
+            best = hits[0]["score"] if hits else 0
+            near = [h["id"] for h in hits if h["score"] >= best - CANDIDATE_MARGIN]
             raise ApiError(
-                404, str(error.args[0] if error.args else error), candidates=[h["id"] for h in hits]
+                404, str(error.args[0] if error.args else error), candidates=near
             ) from None
 
     def resolve_many(self, text: str | None, parameter: str = "institutions") -> list[str]:
@@ -611,6 +617,29 @@ class ServiceContext:
             reranked_on=mine.personalisation.describe(),
         )
         return document
+
+    def rank_interval(self, institution: str, system: str, edition: int) -> dict[str, Any] | None:
+        """An institution's rank interval from the newest uncertainty result of an edition
+        (a finished job): ``{median, low, high, quantiles, draws, seed}``, or None where none
+        was computed. palmares' own computation: the pages label it so, beside the band."""
+        jobs = self.jobs
+        document = None if jobs is None else jobs.latest_document("uncertainty", system, edition)
+        if not document:
+            return None
+        row = next(
+            (r for r in document.get("results", []) if r.get("institution") == institution), None
+        )
+        if row is None or row.get("median_rank") is None:
+            return None
+        low, high = document.get("quantiles") or (0.05, 0.95)
+        return {
+            "median": row["median_rank"],
+            "low": row.get("q05"),
+            "high": row.get("q95"),
+            "quantiles": (float(low), float(high)),
+            "draws": document.get("draws"),
+            "seed": document.get("seed"),
+        }
 
     def readymade(self, system: str, edition: int) -> list[str]:
         from palmares.systems.readymade import readymade_sets

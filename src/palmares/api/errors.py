@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 from palmares.problems import Problem
 
 PROBLEM_JSON = "application/problem+json"
+#: At most this many closest valid values in a problem (a hint, not a listing).
+MAX_CANDIDATES = 5
 
 
 class LocatedProblem(BaseModel):
@@ -60,7 +62,7 @@ class ApiError(Exception):
         self.detail = detail
         self.title = title or _TITLES.get(status, "Bad request")
         self.problems = [p.to_json() if isinstance(p, Problem) else dict(p) for p in problems]
-        self.candidates = list(candidates)
+        self.candidates = list(candidates)[:MAX_CANDIDATES]
         self.headers = headers or {}
 
     def document(self, instance: str | None = None) -> dict[str, Any]:
@@ -96,6 +98,7 @@ def _located(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_found(what: str, given: str, candidates: Sequence[str]) -> ApiError:
+    candidates = list(candidates)[:MAX_CANDIDATES]
     hint = f"; closest: {', '.join(candidates)}" if candidates else ""
     return ApiError(404, f"unknown {what} {given!r}{hint}", candidates=candidates)
 

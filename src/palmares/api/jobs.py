@@ -114,6 +114,14 @@ class JobQueue:
             raise not_found("job", job_id, [])
         return job
 
+    def latest_document(self, kind: str, system: str, edition: int) -> dict[str, Any] | None:
+        """The newest finished job's result document of that kind for an edition (computed
+        here or reused from the store), or None."""
+        for job in reversed(list(self._jobs.values())):
+            if (job.kind, job.system, job.edition, job.status) == (kind, system, edition, "done"):
+                return job.result
+        return None
+
     def latest_result(self, kind: str, system: str, edition: int) -> Any:
         for job in reversed(list(self._jobs.values())):
             if (job.kind, job.system, job.edition, job.status) == (kind, system, edition, "done"):

@@ -59,8 +59,15 @@ def number(value: float | int | None, lang: str, decimals: int = 1) -> str:
 class Pages:
     """The web app over one :class:`WebData`."""
 
-    def __init__(self, data: Callable[[], WebData]) -> None:
+    def __init__(
+        self,
+        data: Callable[[], WebData],
+        intervals: Callable[[str, str, int], dict[str, Any] | None] | None = None,
+    ) -> None:
+        """``intervals(institution, system, edition)``: a rank interval palmares computed (an
+        uncertainty job of the API's service), or None."""
         self._data = data
+        self._intervals = intervals
         self.env = _env()
 
     @property
@@ -339,11 +346,37 @@ class Pages:
             system_id=system_id,
             year=year,
             highlights=self.data.highlights(ident, system_id, year, lang) if in_view else [],
+            interval=self._interval(ident, in_view, system_id, year, lang),
             claim=claim,
             verdict=verdict,
             claim_error=claim_error,
             charts=charts,
         )
+
+    def _interval(
+        self, ident: str, in_view: dict[str, Any] | None, system: str, year: int, lang: str
+    ) -> dict[str, Any] | None:
+        """The rank interval computed for the table in view, with the published position
+        beside it (contracts section 12); none where the publisher prints no overall rank
+        (a ranking by grade counts: an interval would state one)."""
+        if self._intervals is None or in_view is None or self.data.by_grades(system, year):
+            return None
+        found = self._intervals(ident, system, year)
+        edition = next((e for e in in_view["editions"] if e["year"] == year), None)
+        if found is None or edition is None:
+            return None
+        low, high = found["quantiles"]
+        return {
+            **found,
+            "median": number(found["median"], lang),
+            "low": number(found["low"], lang),
+            "high": number(found["high"], lang),
+            "draws": number(found["draws"], lang),
+            "q_low": f"q{low * 100:g}",
+            "q_high": f"q{high * 100:g}",
+            "coverage": number(round((high - low) * 100, 1), lang),
+            "published": edition["row"].rank_display,
+        }
 
     def _profile_charts(
         self, ident: str, presence: list[dict[str, Any]], system: str, year: int, lang: str
@@ -522,7 +555,7 @@ def create_web_app(context: Any) -> Starlette:
             data: WebData = found
             return data
 
-    pages = Pages(provider)
+    pages = Pages(provider, getattr(context, "rank_interval", None))
 
     def guarded(handler: Any) -> Any:
         async def run(request: Request) -> Response:

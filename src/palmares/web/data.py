@@ -626,7 +626,9 @@ class WebData:
             self.check_edition(system, diff)
             before = series.methodology(diff)
             if m is not None and before is not None:
-                changes = _diff_lines(diff_methodologies(before, m), self.labels(lang))
+                changes = _diff_lines(
+                    diff_methodologies(before, m), self.labels(lang), years={diff, year}
+                )
         document = render_page(system).split("\n")
         # Drop the generator's HTML comment: the page is data, not markup.
         document = [line for line in document if not line.startswith("<!--")]
@@ -706,10 +708,16 @@ def _short(value: Any, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _diff_lines(diff: Any, labels: dict[str, str]) -> list[str]:
-    """One line per change between two methodologies (long texts cut, nodes by their label)."""
+def _diff_lines(diff: Any, labels: dict[str, str], years: set[int] | None = None) -> list[str]:
+    """One line per change between two methodologies (long texts cut, nodes by their label).
+    With ``years``, a setting keyed by another edition (``ranking.groups.2018.A``: the file
+    covers several editions) is left out: it changes neither of the two compared."""
     if diff.identical:
         return []
+
+    def other_edition(key: str) -> bool:
+        parts = [int(p) for p in key.split(".") if p.isdigit() and len(p) == 4]
+        return years is not None and any(p not in years for p in parts)
 
     def change(c: Any) -> str:
         where = f"{c.key} [{labels.get(c.node, c.node)}]" if c.node else c.key
@@ -727,7 +735,7 @@ def _diff_lines(diff: Any, labels: dict[str, str]) -> list[str]:
         diff.ranking,
         diff.subsets,
     ):
-        lines += [change(c) for c in part]
+        lines += [change(c) for c in part if not other_edition(str(c.key))]
     return lines
 
 
