@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test fuzz lint types bench lock clean postgres chromium screenshots examples
+.PHONY: demo test fuzz lint types bench lock clean postgres chromium fonts screenshots examples
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,15 @@ types: $(STAMP)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# Charts are drawn in DejaVu Sans (one font family in every SVG/PNG): install it when absent.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq fonts-dejavu-core >/dev/null); } || \
+	  { echo "DejaVu Sans missing: run apt-get install -y fonts-dejavu-core" >&2; exit 1; }
+
 # loadgroup: tests marked xdist_group share one worker (the web tests: one server, one browser).
-test: lint types postgres chromium
+test: lint types postgres chromium fonts
 	$(PY) -m pytest -n auto --dist loadgroup
 
 # The fuzzing suite at length (tests/fuzz; FUZZ_EXAMPLES per test, default 1500).

@@ -724,7 +724,8 @@ def _ranked_by_grade_counts(c: Context) -> bool:
     return (
         method is not None
         and method.ranking.by == "grade_counts"
-        and c.series.source_of(c.edition) == "computed"
+        # imported grades give the same per-dimension A-count tables (history.node_standings)
+        and c.series.source_of(c.edition) in ("computed", "published")
     )
 
 
