@@ -88,6 +88,11 @@ def _check_gender(gender: str | None) -> None:
         raise ValueError(f"unknown grammatical gender {gender!r}: expected 'f', 'm' or None")
 
 
+def decimal_mark(lang: str) -> str:
+    """The decimal mark of ``lang``: ``","`` in French, ``"."`` in English."""
+    return "," if _numbers_as(lang) == "fr" else "."
+
+
 def format_int(n: int, lang: str) -> str:
     """``1115`` -> ``"1 115"`` (U+202F) in French, ``"1,115"`` in English."""
     if isinstance(n, bool) or int(n) != n:
@@ -114,7 +119,7 @@ def format_decimal(x: float, lang: str, decimals: int = 1) -> str:
     whole, _, frac = f"{abs(value):f}".partition(".")
     text = format_int(int(whole), lang)
     if decimals:
-        text += ("," if _numbers_as(lang) == "fr" else ".") + frac
+        text += decimal_mark(lang) + frac
     return sign + text
 
 

@@ -190,3 +190,28 @@ def test_a_partial_import_states_no_share_of_n_or_first_edition(
         assert ("250e" in text) if lang == "fr" else ("250th" in text)
     history = runner.invoke(app, ["history", SCHOOL, *args[:4], "--lang", "en"])
     assert history.exit_code == 0 and "field size unknown in 2023" in history.output
+
+
+def test_the_national_top_n_states_the_published_national_rank(world: palmares.Dataset) -> None:
+    # 2023: in the 201–300 band with three compatriots, after five in better bands: "6e ex aequo
+    # en France" (contracts section 6); the tie spans the 6th to 9th places, all in the top 10.
+    series = EditionSeries(world, "the-impact")
+    found = facts(series, SCHOOL, 2023)
+    national = next(f for f in found if f.kind == "national_rank" and f.values["node"] is None)
+    assert (national.values["rank"], national.values["tie_size"]) == (6, 4)
+    top = next(f for f in found if f.kind == "top_n" and f.values["scope"] == "FR")
+    assert dict(top.values) == {"scope": "FR", "n": 10, "rank": 6, "tie_size": 4, "band": None}
+    fr, en = (render_all([national, top], world, lang) for lang in ("fr", "en"))
+    assert fr[0].startswith(
+        "IMT Mines Alès est 6e ex aequo des 41 établissements classés en France"
+    )
+    assert fr[1] == "IMT Mines Alès est dans le top 10 en France (6e ex aequo)."
+    assert en[0].startswith("IMT Mines Alès is joint 6th of the 41 institutions ranked in France")
+    assert en[1] == "IMT Mines Alès is in the top 10 in France (joint 6th)."
+    texts = " ".join(render_all(found, world, "fr") + render_all(found, world, "en"))
+    assert not re.search(r"\b9(?:e|th)\b", texts), texts  # never the tie's last position
+    draft = communique(world, SCHOOL, 2023, systems=["the-impact"], lang="en")
+    assert "in the top 10 in France (joint 6<sup>th</sup>)." in draft.markdown
+    assert not _mentions(draft.markdown, 9)
+    verdict = check(series, SCHOOL, 2023, "national_rank=6")
+    assert verdict.holds and verdict.correct_text_fr.startswith("IMT Mines Alès est 6e ex aequo")

@@ -28,17 +28,18 @@ from urllib.parse import quote
 from palmares.highlights.facts import KINDS, Fact, facts
 from palmares.highlights.render import MAX_NAMED, N_, Renderer
 from palmares.io.safe_text import markdown_text
-from palmares.lang import check_lang
+from palmares.lang import check_lang, decimal_mark
 
 # -- numbers in text ------------------------------------------------------------------------------
 
 _GROUPED_SPACE = r"\d{1,3}(?:[\u202f\u00a0\u2009]\d{3})+(?!\d)"
 _GROUPED_COMMA = r"\d{1,3}(?:,\d{3})+(?![\d])"
+#: Number patterns by the language's decimal mark.
 _PATTERNS = {
     # French: U+202F (or U+00A0, U+2009) groups thousands; the comma is the decimal mark.
-    "fr": re.compile(rf"(?:{_GROUPED_SPACE}|\d+)(?:,\d+)?"),
+    ",": re.compile(rf"(?:{_GROUPED_SPACE}|\d+)(?:,\d+)?"),
     # English: the comma groups thousands; the point is the decimal mark.
-    "en": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:\.\d+)?"),
+    ".": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:\.\d+)?"),
     # Unknown: a comma followed by exactly three digits groups thousands, else it is decimal.
     "": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:[.,]\d+)?"),
 }
@@ -58,14 +59,14 @@ class NumberToken:
 
 def number_tokens(text: str, lang: str | None = None) -> list[NumberToken]:
     """Every number token of ``text`` (French or English formatting), in order."""
-    pattern = _PATTERNS.get(lang or "", _PATTERNS[""])
+    mark = decimal_mark(lang) if lang else ""
     out = []
-    for match in pattern.finditer(text):
+    for match in _PATTERNS[mark].finditer(text):
         token = match.group(0)
         plain = _SEPARATORS.sub("", token)
-        if lang == "fr":
+        if mark == ",":
             plain = plain.replace(",", ".")
-        elif lang == "en":
+        elif mark == ".":
             plain = plain.replace(",", "")
         else:
             plain = re.sub(r",(?=\d{3}(?!\d))", "", plain).replace(",", ".")

@@ -280,21 +280,30 @@ def build_group_position(c: Context) -> list[Fact]:
     return [c.fact("group_position", values, 0 if first else -10)]
 
 
+def published_scoped_rank(row: Mapping[str, Any], prefix: str) -> tuple[int, int]:
+    """The national (``prefix="national"``) or regional rank as published, with its tie size.
+
+    In a band (contracts section 6): 1 + the compatriots in better bands, ex aequo with those
+    of the same band ("6e ex aequo en France"); a rank derived otherwise from printed intervals
+    (an exact rank behind a compatriot's band): the worse end. ``(0, 0)`` when there is none.
+    """
+    if row.get("band"):
+        rank = int(row.get(f"{prefix}_rank") or 0)
+    else:
+        rank = int(row.get(f"{prefix}_rank_worst") or row.get(f"{prefix}_rank") or 0)
+    return rank, int(row.get(f"{prefix}_tie_size") or 0) if rank else 0
+
+
 def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]:
     r = c.row
     if not positioned(r) or not r[f"{prefix}_field_size"] or not scope:
         return []
-    # In a band (contracts section 6): 1 + the compatriots in better bands, ex aequo with those
-    # of the same band; a rank derived otherwise from printed intervals: the worse end.
-    if r.get("band"):
-        rank = int(r[f"{prefix}_rank"])
-    else:
-        rank = int(r[f"{prefix}_rank_worst"] or r[f"{prefix}_rank"])
+    rank, tie = published_scoped_rank(r, prefix)
     values = {
         "node": None,
         "scope": scope,
         "rank": rank,
-        "tie_size": int(r[f"{prefix}_tie_size"]),
+        "tie_size": tie,
         "field_size": int(r[f"{prefix}_field_size"]),
     }
     if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
@@ -441,14 +450,18 @@ def build_top_n(c: Context) -> list[Fact]:
     field = int(r["field_size"] or 0)
     # top N with N at least the field is no highlight (nor with an unknown field)
     if n and r.get("field_known", True) and n < field:
-        values = {"scope": "world", "n": n, "rank": rank, "band": r.get("band")}
+        tie = 0 if r.get("band") else int(r.get("tie_size") or 0)
+        values = {"scope": "world", "n": n, "rank": rank, "tie_size": tie, "band": r.get("band")}
         out.append(c.fact("top_n", values))
     country = _attribute(c, "country")
-    nat = int(r["national_rank_worst"] or r["national_rank"] or 0)
+    nat, tie = published_scoped_rank(r, "national")
     if country and nat and int(r["national_field_size"]) < int(r["field_size"]):
-        n = _ladder(nat, c.ladder)
+        # The proof states the national rank as published ("6e ex aequo en France", contracts
+        # section 6), never the tie's last position; the top N holds for every place of the tie
+        # inside the band (6e ex aequo with three others: 6th to 9th, top 10), never flattering.
+        n = _ladder(int(r["national_rank_worst"] or nat), c.ladder)
         if n and n < int(r["national_field_size"]):
-            values = {"scope": country, "n": n, "rank": nat, "band": None}
+            values = {"scope": country, "n": n, "rank": nat, "tie_size": tie, "band": None}
             out.append(c.fact("top_n", values, -4))
     return out
 

@@ -409,7 +409,15 @@ class Renderer:
 
     def top_n(self, f: Fact) -> str:
         v = f.values
-        rank = self.ord(v["rank"])
+        # the rank as published: "6e ex aequo" (never the tie's last position)
+        rank = rank_label(
+            int(v["rank"]),
+            int(v.get("tie_size") or 0),
+            "ex-aequo",
+            self.lang,
+            prose=True,
+            html=self.html,
+        )
         if v.get("band"):
             proof = self._("{rank} at worst, band {band}", rank=rank, band=v["band"])
         else:
