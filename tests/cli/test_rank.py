@@ -80,7 +80,8 @@ def test_rank_text_table_and_output_file(cli, bundle, tmp_path) -> None:
     )
     assert code == 0
     # French by default: the re-ranking statement too (it was English in French output)
-    assert "France" in out and "les seuls établissements où country = FR" in out
+    words = " ".join(out.split())  # the caption wraps
+    assert "France" in out and "les seuls établissements où country = FR" in words
     assert target.read_text(encoding="utf-8").splitlines()[1].startswith("FRA,France")
     code, _, err = cli(
         "rank",
