@@ -78,9 +78,25 @@ def check_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
-def _numbers_as(lang: str) -> str:
-    """The number conventions ``lang`` follows: French, else English."""
-    return "fr" if check_lang(lang) == "fr" else "en"
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a language writes numbers: thousands separator, decimal mark, percent sign."""
+
+    thousands: str
+    decimal: str
+    percent: str
+
+
+#: Number styles by language; a language added as a catalogue alone writes numbers as English.
+NUMBER_STYLES: dict[str, NumberStyle] = {
+    "fr": NumberStyle(NARROW_NBSP, ",", f"{NBSP}%"),
+    "en": NumberStyle(",", ".", "%"),
+}
+
+
+def number_style(lang: str) -> NumberStyle:
+    """The number style of ``lang`` (English for a language palmares has no rules for)."""
+    return NUMBER_STYLES.get(check_lang(lang), NUMBER_STYLES["en"])
 
 
 def _check_gender(gender: str | None) -> None:
@@ -90,14 +106,14 @@ def _check_gender(gender: str | None) -> None:
 
 def decimal_mark(lang: str) -> str:
     """The decimal mark of ``lang``: ``","`` in French, ``"."`` in English."""
-    return "," if _numbers_as(lang) == "fr" else "."
+    return number_style(lang).decimal
 
 
 def format_int(n: int, lang: str) -> str:
     """``1115`` -> ``"1 115"`` (U+202F) in French, ``"1,115"`` in English."""
     if isinstance(n, bool) or int(n) != n:
         raise ValueError(f"format_int needs an integer, got {n!r}")
-    sep = NARROW_NBSP if _numbers_as(lang) == "fr" else ","
+    sep = number_style(lang).thousands
     text = f"{abs(int(n)):,}".replace(",", sep)
     return f"-{text}" if n < 0 else text
 
@@ -138,7 +154,7 @@ def format_percent(x: float, lang: str, decimals: int = 0) -> str:
     ``x`` is already a number of percent (``10`` means 10 %), never a fraction.
     """
     text = format_decimal(x, lang, decimals)
-    return f"{text}{NBSP}%" if _numbers_as(lang) == "fr" else f"{text}%"
+    return text + number_style(lang).percent
 
 
 def _en_suffix(n: int) -> str:
