@@ -186,3 +186,46 @@ def test_invalid_value_exits_2_naming_the_option(
     assert result.exit_code == 2, (result.exit_code, text, result.exception)
     assert "Traceback" not in text
     assert option in text, text
+
+
+#: One invalid first argument per command that takes one (an unknown name, a missing file).
+INVALID_ARGUMENT: dict[str, str] = {
+    "communique": "no-such-school",
+    "highlights": "no-such-school",
+    "check": "no-such-school",
+    "history": "no-such-school",
+    "explain": "no-such-school",
+    "network": "no-such-network",
+    "validate": "{tmp}/no-such-bundle",
+    "convert": "{tmp}/no-such-bundle",
+    "reproduce": "{tmp}/no-such-table.csv",
+    "import": "{tmp}/no-such-table.csv",
+    "methodology validate": "{tmp}/no-such-method.toml",
+    "methodology show": "{tmp}/no-such-method.toml",
+    "methodology diff": "{tmp}/no-such-method.toml",
+    "db load": "{tmp}/no-such-bundle",
+}
+
+
+def test_every_argument_has_an_invalid_value() -> None:
+    takes = {
+        name
+        for name, command in _commands()
+        if any(p.param_type_name == "argument" for p in command.params)  # type: ignore[attr-defined]
+    }
+    # search's query and db export's new folder take any value; the charts' arguments are
+    # tested with the charts (tests/charts)
+    charts = {name for name in takes if name.startswith("chart ")}
+    assert takes - set(INVALID_ARGUMENT) - charts <= {"search", "db export"}
+    assert set(INVALID_ARGUMENT) <= takes
+
+
+@pytest.mark.parametrize("command", sorted(INVALID_ARGUMENT))
+def test_invalid_argument_exits_2_naming_it(command: str, places: dict[str, str]) -> None:
+    args = _fill(BASE[command].split(), places)
+    value = INVALID_ARGUMENT[command].format(**places)
+    result = CliRunner().invoke(app, [*command.split(), value, *args[1:]])
+    text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert result.exit_code == 2, (result.exit_code, text, result.exception)
+    assert "Traceback" not in text
+    assert value.rsplit("/", 1)[-1] in text, text

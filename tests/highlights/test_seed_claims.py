@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ TIE_WORDS = {"fr": "à égalité avec", "en": "tied with"}
 
 def _subset(expected: Any, actual: Any) -> bool:
     if isinstance(expected, dict):
-        if not isinstance(actual, dict):
+        if not isinstance(actual, Mapping):
             return False
         by_text = {str(k): v for k, v in actual.items()}  # JSON keys are text
         return all(k in by_text and _subset(v, by_text[k]) for k, v in expected.items())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palmares.highlights.facts import Fact, build_movement, context, facts
-from palmares.highlights.render import render
+from palmares.highlights.render import Labels, render
 from palmares.history import EditionSeries
 
 ALIASES = {
@@ -157,7 +157,7 @@ def check(
         x = int(release.group(1)) if release else _int(value, claim)
         fact = _first(found, "percentile")
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         r, n = int(fact.values["rank"]), int(fact.values["field_size"])
         holds = 100 * r <= x * n
         proof = (
@@ -169,26 +169,41 @@ def check(
         x = _int(value, claim)
         fact = _first(found, "top_n", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         r = int(fact.values["rank"])
         holds = r <= x
         sign = "<=" if holds else ">"
         proof = f"rank {r} (worse end) {sign} {x}; smallest rung: top {fact.values['n']}"
     elif kind in ("rank", "national_rank", "regional_rank"):
-        x = _int(value, claim)
-        fact = _first(found, kind)
+        name, _, rank_text = value.rpartition(":")
+        x = _int(rank_text, claim)
+        if name.strip():  # in a dimension: national_rank=teaching:1
+            node = _node_of(series, edition, name.strip())
+            if node is None:
+                raise ValueError(
+                    f"claim {claim!r}: no dimension {name.strip()!r} in {series.system}"
+                )
+            fact = next((f for f in found if f.kind == kind and f.values.get("node") == node), None)
+        else:
+            fact = _first(found, kind)
+        if fact is None and not name.strip() and kind != "rank":
+            stated = _scoped_without_fact(series, institution, edition, kind, found, claim, x)
+            if stated is not None:
+                return stated
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         r, tie = int(fact.values["rank"]), int(fact.values["tie_size"])
         holds = r == x
         proof = f"rank {r} of {fact.values['field_size']} (tie of {tie})"
+        if fact.values.get("node"):
+            proof += f" in {fact.values['node']}"
         band = _first(found, "band")
         if band is not None:
             proof += f"; the institution is in the band {band.values['band']}"
     elif kind == "band":
         fact = _first(found, "band")
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         lo, hi = int(fact.values["band_lo"]), int(fact.values["band_hi"])
         want_lo, want_hi = _band_bounds(value, claim)
         holds = (want_lo, want_hi) == (lo, hi) if want_lo else hi <= int(want_hi or 0)
@@ -205,7 +220,9 @@ def check(
         previous = earlier or ctx.row.get("previous_edition")
         fact = next((m for m in moves if m.values["previous_edition"] == previous), None)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, "band_change")
+            return _missing(
+                claim, kind, value, found, dataset, "band_change", series=series, edition=edition
+            )
         p = int(fact.values["places"])
         holds = p == x
         proof = (
@@ -218,7 +235,7 @@ def check(
     elif kind == "grade_count":
         fact = _first(found, "grade_count", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         by_dimension = dict(fact.values["by_dimension"])
         if ":" in value:
             name, count_text = _pair(value, claim)
@@ -236,7 +253,7 @@ def check(
     elif kind == "group_position":
         fact = _first(found, "group_position", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         group, _, half = value.partition(":")
         v = fact.values
         holds = group.strip().upper() == str(v["group"]).upper()
@@ -246,7 +263,7 @@ def check(
     elif kind in ("participation", "field_size", "sdg_coverage"):
         fact = _first(found, kind, node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         key = {"participation": "count", "field_size": "count", "sdg_coverage": "ranked"}[kind]
         got = int(fact.values[key])
         holds = got == _int(value, claim)
@@ -254,7 +271,7 @@ def check(
     elif kind == "sdg_bands":
         fact = _first(found, "sdg_bands", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         rung_text, count_text = _pair(value, claim)
         rung = _int(re.sub(r"(?i)^top[-_ ]?", "", rung_text), claim)
         counts = {int(k): int(c) for k, c in fact.values["counts_by_band"].items()}
@@ -264,7 +281,7 @@ def check(
     elif kind == "top_n_change":
         fact = _first(found, "top_n_change", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         before, after = (_int(t, claim) for t in _pair(value, claim))
         v = fact.values
         holds = (before, after) == (int(v["previous_n"]), int(v["n"]))
@@ -272,7 +289,7 @@ def check(
     else:  # band_change
         fact = _first(found, "band_change", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset)
+            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
         before_text, after_text = _pair(value, claim)
         v = fact.values
         claimed = (_band_bounds(before_text, claim), _band_bounds(after_text, claim))
@@ -290,6 +307,51 @@ def check(
     )
 
 
+#: Kinds that state an overall position: none where the publisher prints no overall rank.
+OVERALL = ("rank", "movement", "percentile", "top_n", "national_rank", "regional_rank", "band")
+
+
+def _scoped_without_fact(
+    series: EditionSeries,
+    institution: str,
+    edition: int,
+    kind: str,
+    found: list[Fact],
+    claim: str,
+    x: int,
+) -> Check | None:
+    """A national or regional rank that no highlight states (the whole field is one country,
+    or the scope ranks one institution): the published scoped rank (contracts section 6)
+    answers, and the phrasing is the overall position's."""
+    from palmares.highlights.facts import published_scoped_rank
+
+    prefix = "national" if kind == "national_rank" else "regional"
+    row = context(series, institution, edition).row
+    rank, _ = published_scoped_rank(row, prefix)
+    size = int(row.get(f"{prefix}_field_size") or 0)
+    stated = next(
+        (f for f in found if f.kind in ("rank", "band") and not f.values.get("node")), None
+    )
+    if not rank or not size or stated is None or not series.publishes_rank(edition):
+        return None
+    if size == int(row.get("field_size") or 0):
+        proof = (
+            f"the whole field is in one country: the {prefix} rank is the rank, {rank} of {size}"
+        )
+    else:
+        proof = f"rank {rank} of {size} (no highlight: a field of {size})"
+    dataset = series.dataset
+    return Check(
+        claim=claim,
+        kind=kind,
+        value=str(x),
+        holds=rank == x,
+        proof=proof,
+        correct_text_fr=render(stated, dataset, "fr"),
+        correct_text_en=render(stated, dataset, "en"),
+    )
+
+
 def _missing(
     claim: str,
     kind: str,
@@ -297,11 +359,46 @@ def _missing(
     found: list[Fact],
     dataset: Any,
     instead: str = "band",
+    *,
+    series: EditionSeries | None = None,
+    edition: int | None = None,
 ) -> Check:
     """No fact of this kind: inside a printed band a rank is not published (the band is said
-    instead); else the institution is not ranked so (the overall position, if any, is said)."""
+    instead); where no overall rank is printed (U-Multirank) none is published (the A counts
+    or a dimension's rank are said instead); else the institution is not ranked so (the
+    overall position, if any, is said)."""
     from palmares.i18n import gettext
 
+    if (
+        series is not None
+        and edition is not None
+        and kind in OVERALL
+        and not series.publishes_rank(edition)
+    ):
+        # the same kind in a named dimension (its A count), else the grade count
+        other = next((f for f in found if f.kind == kind and f.values.get("node")), None)
+        other = other or _first(found, "grade_count", node=False)
+        name = series.system
+        texts = {
+            lang: gettext(
+                lang,
+                "not published: {system} prints no overall rank",
+                system=Labels(dataset, lang).node(name),
+            )
+            for lang in ("fr", "en")
+        }
+        sep = {"fr": " ; ", "en": "; "}
+        return Check(
+            claim=claim,
+            kind=kind,
+            value=value,
+            holds=False,
+            proof=f"not published: {name} prints no overall rank",
+            correct_text_fr=texts["fr"]
+            + ("" if other is None else sep["fr"] + render(other, dataset, "fr")),
+            correct_text_en=texts["en"]
+            + ("" if other is None else sep["en"] + render(other, dataset, "en")),
+        )
     band = _first(found, "band")
     if band is not None and kind in ("rank", "movement", "national_rank", "regional_rank"):
         other = _first(found, instead, node=False) or band

@@ -574,7 +574,8 @@ def _field_size(found: Sequence[Fact]) -> int | None:
         if fact.kind == "field_size":
             return int(fact.values["count"])
     for fact in found:
-        if fact.values.get("node") is None and "field_size" in fact.values:
+        # a partial import: the field size is unknown (None), never stated
+        if fact.values.get("node") is None and fact.values.get("field_size") is not None:
             return int(fact.values["field_size"])
     return None
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,391 @@ _SDG = re.compile(r"sdg(\d+)$")
 _SDG_NODE = r"sdg\d+$"
 
 
+# -- typed values, one dataclass per kind ----------------------------------------------------------
+
+#: Field metadata: the key is left out of the mapping (and the JSON) while its value is None.
+OMIT_NONE = {"omit_none": True}
+
+
+@dataclass(frozen=True, eq=False)
+class FactValues(Mapping[str, Any]):
+    """The typed numbers that prove one fact, read as the mapping of contracts section 6
+    (``values["rank"]``, ``values.get("node")``, ``dict(values)``): one subclass per kind, its
+    fields in the order of the JSON keys. Equal to any mapping with the same keys and values."""
+
+    kind: ClassVar[str] = ""
+
+    def _keys(self) -> list[str]:
+        return [
+            f.name
+            for f in fields(self)
+            if not (f.metadata.get("omit_none") and getattr(self, f.name) is None)
+        ]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class RankValues(FactValues):
+    kind: ClassVar[str] = "rank"
+    node: str | None
+    rank: int
+    tie_size: int
+    field_size: int | None  # None: a partial import, the field size is unknown
+
+
+@dataclass(frozen=True, eq=False)
+class MovementValues(FactValues):
+    kind: ClassVar[str] = "movement"
+    previous_edition: int
+    previous_rank: int
+    rank: int
+    places: int
+    flags: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class PercentileValues(FactValues):
+    kind: ClassVar[str] = "percentile"
+    rank: int
+    field_size: int
+    top_percent: int
+    band: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class GroupPositionValues(FactValues):
+    kind: ClassVar[str] = "group_position"
+    group: str
+    half: str
+    rank_in_group: int
+    group_size: int
+
+
+@dataclass(frozen=True, eq=False)
+class ScopedRankValues(FactValues):
+    """A rank inside a country or region, overall (``node`` None) or in a dimension's A count
+    (``grade``, systems ranked on grade counts)."""
+
+    node: str | None
+    scope: str
+    rank: int
+    tie_size: int
+    field_size: int
+    grade: str | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass(frozen=True, eq=False)
+class NationalRankValues(ScopedRankValues):
+    kind: ClassVar[str] = "national_rank"
+
+
+@dataclass(frozen=True, eq=False)
+class RegionalRankValues(ScopedRankValues):
+    kind: ClassVar[str] = "regional_rank"
+
+
+@dataclass(frozen=True, eq=False)
+class BandValues(FactValues):
+    kind: ClassVar[str] = "band"
+    band: str
+    band_lo: int
+    band_hi: int
+    field_size: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class BandChangeValues(FactValues):
+    kind: ClassVar[str] = "band_change"
+    previous_edition: int
+    previous_band: str
+    band: str
+    direction: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class TopNValues(FactValues):
+    kind: ClassVar[str] = "top_n"
+    scope: str
+    n: int
+    rank: int
+    tie_size: int
+    band: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class GradeCountValues(FactValues):
+    kind: ClassVar[str] = "grade_count"
+    grade: str
+    total: int
+    by_dimension: dict[str, int]
+
+
+@dataclass(frozen=True, eq=False)
+class GradeCountChangeValues(FactValues):
+    kind: ClassVar[str] = "grade_count_change"
+    grade: str
+    dimension: str
+    previous: int
+    current: int
+
+
+@dataclass(frozen=True, eq=False)
+class ParticipationValues(FactValues):
+    kind: ClassVar[str] = "participation"
+    count: int
+    streak: int
+    first_edition: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class FieldSizeValues(FactValues):
+    kind: ClassVar[str] = "field_size"
+    count: int
+    countries: int
+    submitters: int | None
+    approximately: dict[str, Any] | None  # {"word": "near" | "more-than", "n": N}
+
+
+@dataclass(frozen=True, eq=False)
+class FieldGrowthValues(FactValues):
+    kind: ClassVar[str] = "field_growth"
+    previous_edition: int
+    previous: int
+    current: int
+
+
+@dataclass(frozen=True, eq=False)
+class FieldCompositionValues(FactValues):
+    kind: ClassVar[str] = "field_composition"
+    by_attribute: dict[str, dict[str, int]]
+    field_size: int
+
+
+@dataclass(frozen=True, eq=False)
+class IndicatorChangesValues(FactValues):
+    kind: ClassVar[str] = "indicator_changes"
+    improved: list[str]
+    declined: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class TrajectoryValues(FactValues):
+    kind: ClassVar[str] = "trajectory"
+    ranks: dict[int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class MethodologyStructureValues(FactValues):
+    kind: ClassVar[str] = "methodology_structure"
+    level: int
+    names: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class MethodologyChangeValues(FactValues):
+    kind: ClassVar[str] = "methodology_change"
+    previous_edition: int
+    added: list[str]
+    removed: list[str]
+    scale_changes: dict[str, Any]
+    scores_comparable: bool
+
+
+@dataclass(frozen=True, eq=False)
+class StrongestFamiliesValues(FactValues):
+    kind: ClassVar[str] = "strongest_families"
+    families: list[str]
+    rule: str
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkSummaryValues(FactValues):
+    kind: ClassVar[str] = "network_summary"
+    network: str
+    network_name: str | None
+    members_ranked: int
+    country: str | None
+    country_field: int
+    members_in_country: int
+    first_member: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkMovementValues(FactValues):
+    kind: ClassVar[str] = "network_movement"
+    network: str
+    network_name: str | None
+    previous_edition: int
+    improved: list[str]
+    kept: list[str]
+    declined: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkEntrantValues(FactValues):
+    kind: ClassVar[str] = "network_entrant"
+    network: str
+    network_name: str | None
+    institution: str
+    edition: int
+    order: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class SdgCoverageValues(FactValues):
+    kind: ClassVar[str] = "sdg_coverage"
+    ranked: int
+    total: int
+
+
+@dataclass(frozen=True, eq=False)
+class SdgBandsValues(FactValues):
+    kind: ClassVar[str] = "sdg_bands"
+    counts_by_band: dict[str, int]
+    sdgs: dict[str, int]
+
+
+@dataclass(frozen=True, eq=False)
+class SdgNationalFirstsValues(FactValues):
+    kind: ClassVar[str] = "sdg_national_firsts"
+    sdgs: list[int]
+
+
+@dataclass(frozen=True, eq=False)
+class BandStabilityValues(FactValues):
+    kind: ClassVar[str] = "band_stability"
+    band: str
+    previous_edition: int
+    previous_field: int
+    current_field: int
+
+
+@dataclass(frozen=True, eq=False)
+class TopNChangeValues(FactValues):
+    kind: ClassVar[str] = "top_n_change"
+    scope: str
+    previous_edition: int
+    previous_n: int
+    n: int
+
+
+@dataclass(frozen=True, eq=False)
+class NationalLeaderChangeValues(FactValues):
+    kind: ClassVar[str] = "national_leader_change"
+    scope: str
+    previous_edition: int | None
+    previous_leader: list[str]
+    leader: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class SystemFirstEditionValues(FactValues):
+    kind: ClassVar[str] = "system_first_edition"
+    system: str
+    first_edition: int
+
+
+@dataclass(frozen=True, eq=False)
+class RankIntervalValues(FactValues):
+    """With ``--uncertainty``: the computed rank's interval over the draws; in a printed band,
+    the band and the share of draws that keep it (``p_same_band``, None when not drawn)."""
+
+    kind: ClassVar[str] = "rank_interval"
+    rank: int
+    tie_size: int
+    q05: int
+    q95: int
+    median: int | None
+    draws: int
+    level: float
+    band: str | None = field(default=None, metadata=OMIT_NONE)
+    p_same_band: float | None = None
+    p_same_band_percent: int | None = None
+
+    def _keys(self) -> list[str]:
+        keys = super()._keys()
+        if self.band is None:  # the shares belong to a band
+            keys = [k for k in keys if k not in ("p_same_band", "p_same_band_percent")]
+        return keys
+
+
+@dataclass(frozen=True, eq=False)
+class MovementRobustnessValues(FactValues):
+    kind: ClassVar[str] = "movement_robustness"
+    previous_edition: int
+    previous_rank: int
+    rank: int
+    places: int
+    p_move_real: float
+    p_move_real_percent: int
+    robust: bool
+    threshold: float
+    threshold_percent: int
+    draws: int
+    flags: list[str]
+
+
+#: The values class of every kind.
+VALUE_TYPES: dict[str, type[FactValues]] = {
+    cls.kind: cls
+    for cls in (
+        RankValues,
+        MovementValues,
+        PercentileValues,
+        GroupPositionValues,
+        NationalRankValues,
+        RegionalRankValues,
+        BandValues,
+        BandChangeValues,
+        TopNValues,
+        GradeCountValues,
+        GradeCountChangeValues,
+        ParticipationValues,
+        FieldSizeValues,
+        FieldGrowthValues,
+        FieldCompositionValues,
+        IndicatorChangesValues,
+        TrajectoryValues,
+        MethodologyStructureValues,
+        MethodologyChangeValues,
+        StrongestFamiliesValues,
+        NetworkSummaryValues,
+        NetworkMovementValues,
+        NetworkEntrantValues,
+        SdgCoverageValues,
+        SdgBandsValues,
+        SdgNationalFirstsValues,
+        BandStabilityValues,
+        TopNChangeValues,
+        NationalLeaderChangeValues,
+        SystemFirstEditionValues,
+        RankIntervalValues,
+        MovementRobustnessValues,
+    )
+}
+
+
+def typed_values(kind: str, values: Mapping[str, Any]) -> FactValues:
+    """The typed values of ``kind`` from a plain mapping (TypeError on a missing or unknown
+    key); typed values are returned as they are."""
+    if isinstance(values, FactValues):
+        return values
+    return VALUE_TYPES[kind](**values)
+
+
 @dataclass(frozen=True)
 class Fact:
     """One highlight: its kind, the numbers that prove it, and how newsworthy it is."""
@@ -82,6 +467,11 @@ class Fact:
     methodology_hash: str | None = None
     data_hash: str | None = None
     gender: str | None = field(default=None, compare=False)
+
+    @property
+    def typed(self) -> FactValues:
+        """The values as their kind's dataclass (built facts carry them already)."""
+        return typed_values(self.kind, self.values)
 
     def to_json(self, lang: str, text: str) -> dict[str, Any]:
         """The document of contracts section 6 for this fact."""
@@ -128,7 +518,9 @@ class Context:
     back: int = 5
     attributes: Sequence[str] | None = None
 
-    def fact(self, kind: str, values: dict[str, Any], bonus: int = 0) -> Fact:
+    def fact(self, kind: str, values: FactValues, bonus: int = 0) -> Fact:
+        if values.kind != kind:
+            raise TypeError(f"a {kind} fact with {type(values).__name__}")
         return Fact(
             kind=kind,
             institution=self.history.institution,
@@ -193,20 +585,19 @@ def build_rank(c: Context) -> list[Fact]:
     r = c.row
     out: list[Fact] = []
     if positioned(r) and not r.get("band"):
-        values = {
-            "node": None,
-            "rank": int(r["rank"]),
-            "tie_size": int(r["tie_size"]),
-            # a partial import: the field size is unknown, no "of N" (contracts section 12)
-            "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
-        }
+        values = RankValues(
+            node=None,
+            rank=int(r["rank"]),
+            tie_size=int(r["tie_size"]),
+            field_size=int(r["field_size"]) if r.get("field_known", True) else None,
+        )
         out.append(c.fact("rank", values, _first_bonus(int(r["rank"]))))
     nodes = c.nodes()
     exact = nodes[(nodes["band_hi"] == 0) & (nodes["rank"] > 0)]
     for node, rank, tie, size in zip(
         exact["node"], exact["rank"], exact["tie_size"], exact["field_size"], strict=True
     ):
-        values = {"node": node, "rank": int(rank), "tie_size": int(tie), "field_size": int(size)}
+        values = RankValues(node=node, rank=int(rank), tie_size=int(tie), field_size=int(size))
         out.append(c.fact("rank", values, -20 + _first_bonus(int(rank)) // 2))
     return out
 
@@ -217,13 +608,13 @@ def _movement_fact(c: Context, previous: int) -> Fact | None:
         return None
     if m.from_band or m.to_band or "banded" in m.flags:
         return None  # a printed band at either end: compare bands (band_change), not ranks
-    values = {
-        "previous_edition": previous,
-        "previous_rank": int(m.from_rank),
-        "rank": int(m.to_rank),
-        "places": int(m.places),
-        "flags": list(m.flags),
-    }
+    values = MovementValues(
+        previous_edition=previous,
+        previous_rank=int(m.from_rank),
+        rank=int(m.to_rank),
+        places=int(m.places),
+        flags=list(m.flags),
+    )
     bonus = min(int(m.places), 20) if m.places > 0 else -20
     if "methodology" in m.flags:
         bonus -= 10
@@ -257,12 +648,9 @@ def build_percentile(c: Context) -> list[Fact]:
     top = top_percent(rank, int(r["field_size"]))
     if top > 50:  # "top 72 %" is no highlight (and "top 100 %" says nothing)
         return []
-    values = {
-        "rank": rank,
-        "field_size": int(r["field_size"]),
-        "top_percent": top,
-        "band": r.get("band"),
-    }
+    values = PercentileValues(
+        rank=rank, field_size=int(r["field_size"]), top_percent=top, band=r.get("band")
+    )
     return [c.fact("percentile", values)]
 
 
@@ -271,12 +659,12 @@ def build_group_position(c: Context) -> list[Fact]:
     if not r["ranked"] or not r.get("group") or not r["group_size"]:
         return []
     first = int(r["group_rank"]) * 2 <= int(r["group_size"])
-    values = {
-        "group": r["group"],
-        "half": "first" if first else "second",
-        "rank_in_group": int(r["group_rank"]),
-        "group_size": int(r["group_size"]),
-    }
+    values = GroupPositionValues(
+        group=r["group"],
+        half="first" if first else "second",
+        rank_in_group=int(r["group_rank"]),
+        group_size=int(r["group_size"]),
+    )
     return [c.fact("group_position", values, 0 if first else -10)]
 
 
@@ -299,13 +687,10 @@ def _scoped(c: Context, kind: str, prefix: str, scope: str | None) -> list[Fact]
     if not positioned(r) or not r[f"{prefix}_field_size"] or not scope:
         return []
     rank, tie = published_scoped_rank(r, prefix)
-    values = {
-        "node": None,
-        "scope": scope,
-        "rank": rank,
-        "tie_size": tie,
-        "field_size": int(r[f"{prefix}_field_size"]),
-    }
+    scoped = NationalRankValues if kind == "national_rank" else RegionalRankValues
+    values = scoped(
+        node=None, scope=scope, rank=rank, tie_size=tie, field_size=int(r[f"{prefix}_field_size"])
+    )
     if int(r[f"{prefix}_field_size"]) == int(r["field_size"]):
         return []  # the whole field is one country: the national rank is the rank
     if int(r[f"{prefix}_field_size"]) < 2:
@@ -386,14 +771,15 @@ def build_dimension_ranks(c: Context) -> list[Fact]:
         w = weight if len(peers) >= 5 else 0
         for node, rank, tie in zip(dims, ranks.tolist(), ties.tolist(), strict=True):
             first = int(rank) == 1 and w > 0
-            values = {
-                "node": node,
-                "scope": scope,
-                "rank": int(rank),
-                "tie_size": int(tie),
-                "field_size": len(peers),
-                "grade": "A",
-            }
+            scoped = NationalRankValues if kind == "national_rank" else RegionalRankValues
+            values = scoped(
+                node=node,
+                scope=scope,
+                rank=int(rank),
+                tie_size=int(tie),
+                field_size=len(peers),
+                grade="A",
+            )
             out.append(
                 c.fact(kind, values, (0 if first else -20) + _first_bonus(int(rank)) * w // 3)
             )
@@ -416,12 +802,12 @@ def build_band(c: Context) -> list[Fact]:
     r = c.row
     if not r["ranked"] or not r.get("band"):
         return []
-    values = {
-        "band": r["band"],
-        "band_lo": int(r["band_lo"]),
-        "band_hi": int(r["band_hi"]),
-        "field_size": int(r["field_size"]) if r.get("field_known", True) else None,
-    }
+    values = BandValues(
+        band=r["band"],
+        band_lo=int(r["band_lo"]),
+        band_hi=int(r["band_hi"]),
+        field_size=int(r["field_size"]) if r.get("field_known", True) else None,
+    )
     return [c.fact("band", values)]
 
 
@@ -431,12 +817,12 @@ def build_band_change(c: Context) -> list[Fact]:
         return []
     previous, _, band = str(change).partition(" -> ")
     m = c.history.movement(int(c.row["previous_edition"]), c.edition)
-    values = {
-        "previous_edition": int(c.row["previous_edition"]),
-        "previous_band": previous,
-        "band": band,
-        "direction": m.band_change,
-    }
+    values = BandChangeValues(
+        previous_edition=int(c.row["previous_edition"]),
+        previous_band=previous,
+        band=band,
+        direction=m.band_change,
+    )
     return [c.fact("band_change", values, 10 if m.band_change == "improved" else -20)]
 
 
@@ -451,7 +837,7 @@ def build_top_n(c: Context) -> list[Fact]:
     # top N with N at least the field is no highlight (nor with an unknown field)
     if n and r.get("field_known", True) and n < field:
         tie = 0 if r.get("band") else int(r.get("tie_size") or 0)
-        values = {"scope": "world", "n": n, "rank": rank, "tie_size": tie, "band": r.get("band")}
+        values = TopNValues(scope="world", n=n, rank=rank, tie_size=tie, band=r.get("band"))
         out.append(c.fact("top_n", values))
     country = _attribute(c, "country")
     nat, tie = published_scoped_rank(r, "national")
@@ -461,7 +847,7 @@ def build_top_n(c: Context) -> list[Fact]:
         # inside the band (6e ex aequo with three others: 6th to 9th, top 10), never flattering.
         n = _ladder(int(r["national_rank_worst"] or nat), c.ladder)
         if n and n < int(r["national_field_size"]):
-            values = {"scope": country, "n": n, "rank": nat, "tie_size": tie, "band": None}
+            values = TopNValues(scope=country, n=n, rank=nat, tie_size=tie, band=None)
             out.append(c.fact("top_n", values, -4))
     return out
 
@@ -472,7 +858,7 @@ def build_grade_count(c: Context) -> list[Fact]:
     if root not in grades:
         return []
     by_dimension = {n: g["A"] for n, g in grades.items() if n != root and g.get("A")}
-    values = {"grade": "A", "total": int(grades[root]["A"]), "by_dimension": by_dimension}
+    values = GradeCountValues(grade="A", total=int(grades[root]["A"]), by_dimension=by_dimension)
     return [c.fact("grade_count", values)]
 
 
@@ -483,12 +869,9 @@ def build_grade_count_change(c: Context) -> list[Fact]:
     for node, delta in changes.items():
         if delta.get("A"):
             current = int(grades[node]["A"])
-            values = {
-                "grade": "A",
-                "dimension": node,
-                "previous": current - int(delta["A"]),
-                "current": current,
-            }
+            values = GradeCountChangeValues(
+                grade="A", dimension=node, previous=current - int(delta["A"]), current=current
+            )
             out.append(c.fact("grade_count_change", values, 0 if delta["A"] > 0 else -20))
     return out
 
@@ -497,11 +880,11 @@ def build_participation(c: Context) -> list[Fact]:
     first = c.series.first_edition()
     if not c.row["ranked"] or first is None or not c.series.field_known(first):
         return []  # the first edition known only from a partial import: no "first edition"
-    values = {
-        "count": int(c.row["participation"]),
-        "streak": int(c.row["streak"]),
-        "first_edition": c.history.first_edition,
-    }
+    values = ParticipationValues(
+        count=int(c.row["participation"]),
+        streak=int(c.row["streak"]),
+        first_edition=c.history.first_edition,
+    )
     return [c.fact("participation", values)]
 
 
@@ -509,13 +892,13 @@ def build_field_size(c: Context) -> list[Fact]:
     if not c.row.get("field_known", True):
         return []
     count = int(c.row.get("field_size") or c.series.field_size(c.edition))
-    values: dict[str, Any] = {
-        "count": count,
-        "countries": int(c.row.get("countries") or c.series.countries(c.edition)),
-        "submitters": c.row.get("submitters"),
-    }
     approx = approximation(count)
-    values["approximately"] = None if approx is None else {"word": approx[0], "n": approx[1]}
+    values = FieldSizeValues(
+        count=count,
+        countries=int(c.row.get("countries") or c.series.countries(c.edition)),
+        submitters=c.row.get("submitters"),
+        approximately=None if approx is None else {"word": approx[0], "n": approx[1]},
+    )
     return [c.fact("field_size", values)] if count else []
 
 
@@ -525,11 +908,11 @@ def build_field_growth(c: Context) -> list[Fact]:
         return []
     if not (c.row.get("field_known", True) and c.series.field_known(int(previous))):
         return []
-    values = {
-        "previous_edition": int(previous),
-        "previous": c.series.field_size(int(previous)),
-        "current": c.series.field_size(c.edition),
-    }
+    values = FieldGrowthValues(
+        previous_edition=int(previous),
+        previous=c.series.field_size(int(previous)),
+        current=c.series.field_size(c.edition),
+    )
     return [c.fact("field_growth", values)]
 
 
@@ -573,7 +956,7 @@ def build_field_composition(c: Context) -> list[Fact]:
         by_attribute[attribute] = {v: int(counts[v]) for v in [*order, *rest]}
     if not by_attribute:
         return []
-    values = {"by_attribute": by_attribute, "field_size": len(standings)}
+    values = FieldCompositionValues(by_attribute=by_attribute, field_size=len(standings))
     return [c.fact("field_composition", values)]
 
 
@@ -583,7 +966,7 @@ def build_indicator_changes(c: Context) -> list[Fact]:
     declined = list(c.row.get("indicators_declined") or [])
     if not improved and not declined:
         return []
-    values = {"improved": improved, "declined": declined}
+    values = IndicatorChangesValues(improved=improved, declined=declined)
     return [c.fact("indicator_changes", values)]
 
 
@@ -595,7 +978,7 @@ def build_trajectory(c: Context) -> list[Fact]:
         and int(c.history.row(year)["rank"] or 0) > 0
         and not c.history.row(year).get("band")
     }
-    return [c.fact("trajectory", {"ranks": ranks})] if len(ranks) >= 2 else []
+    return [c.fact("trajectory", TrajectoryValues(ranks=ranks))] if len(ranks) >= 2 else []
 
 
 def build_methodology_structure(c: Context) -> list[Fact]:
@@ -604,7 +987,11 @@ def build_methodology_structure(c: Context) -> list[Fact]:
         return []
     nodes = c.series.node_standings(c.edition)
     names = sorted(nodes["node"].unique().tolist()) if "node" in nodes else []
-    return [c.fact("methodology_structure", {"level": 1, "names": names})] if names else []
+    return (
+        [c.fact("methodology_structure", MethodologyStructureValues(level=1, names=names))]
+        if names
+        else []
+    )
 
 
 def scale_changes(series: EditionSeries, previous: int, edition: int) -> dict[str, Any]:
@@ -630,13 +1017,13 @@ def build_methodology_change(c: Context) -> list[Fact]:
     change = c.history.methodology_changes.get(c.edition)
     if change is None or not (change.changed or change.added or change.removed):
         return []
-    values = {
-        "previous_edition": change.previous_edition,
-        "added": list(change.added),
-        "removed": list(change.removed),
-        "scale_changes": scale_changes(c.series, change.previous_edition, c.edition),
-        "scores_comparable": not change.scale_changed,
-    }
+    values = MethodologyChangeValues(
+        previous_edition=change.previous_edition,
+        added=list(change.added),
+        removed=list(change.removed),
+        scale_changes=scale_changes(c.series, change.previous_edition, c.edition),
+        scores_comparable=not change.scale_changed,
+    )
     return [c.fact("methodology_change", values)]
 
 
@@ -651,7 +1038,7 @@ def build_strongest_families(c: Context) -> list[Fact]:
     families = exact["node"].to_numpy()[mask].tolist()
     if not families:
         return []
-    values = {"families": families, "rule": "family rank <= overall rank"}
+    values = StrongestFamiliesValues(families=families, rule="family rank <= overall rank")
     return [c.fact("strongest_families", values)]
 
 
@@ -671,39 +1058,39 @@ def build_network_facts(c: Context) -> list[Fact]:
         out.append(
             c.fact(
                 "network_summary",
-                {
-                    "network": net,
-                    "network_name": s.network_name,
-                    "members_ranked": len(ranked),
-                    "country": country,
-                    "country_field": int(s.country_field.get(country or "", 0)),
-                    "members_in_country": sum(m.country == country for m in s.members_ranked),
-                    "first_member": first_member,
-                },
+                NetworkSummaryValues(
+                    network=net,
+                    network_name=s.network_name,
+                    members_ranked=len(ranked),
+                    country=country,
+                    country_field=int(s.country_field.get(country or "", 0)),
+                    members_in_country=sum(m.country == country for m in s.members_ranked),
+                    first_member=first_member,
+                ),
                 10 if first_member == c.history.institution else 0,
             )
         )
         if ordered and s.previous_edition is not None and (s.improved or s.kept or s.declined):
-            values = {
-                "network": net,
-                "network_name": s.network_name,
-                "previous_edition": s.previous_edition,
-                "improved": list(s.improved),
-                "kept": list(s.kept),
-                "declined": list(s.declined),
-            }
+            values = NetworkMovementValues(
+                network=net,
+                network_name=s.network_name,
+                previous_edition=s.previous_edition,
+                improved=list(s.improved),
+                kept=list(s.kept),
+                declined=list(s.declined),
+            )
             out.append(c.fact("network_movement", values))
         entity = c.row.get("entity") or c.history.institution
         if entity in s.new_entrants:
             order = next((o for i, _, o in s.join_order if i == entity), None)
-            values = {
-                "network": net,
-                "network_name": s.network_name,
-                "institution": entity,
-                "edition": c.edition,
-                "order": order,
-            }
-            out.append(c.fact("network_entrant", values))
+            entrant = NetworkEntrantValues(
+                network=net,
+                network_name=s.network_name,
+                institution=entity,
+                edition=c.edition,
+                order=order,
+            )
+            out.append(c.fact("network_entrant", entrant))
     return out
 
 
@@ -723,7 +1110,7 @@ def build_sdg_facts(c: Context) -> list[Fact]:
     total = c.row.get("nodes_total") or 0
     if sdg.empty or not c.row["ranked"]:
         return []
-    out = [c.fact("sdg_coverage", {"ranked": len(sdg), "total": int(total)})]
+    out = [c.fact("sdg_coverage", SdgCoverageValues(ranked=len(sdg), total=int(total)))]
     # A printed band's upper end, else the smallest ladder rung >= the rank: never flattering.
     worse = np.where(sdg["band_hi"] > 0, sdg["band_hi"], sdg["rank"]).astype(np.int64)
     rungs = top_n(worse, c.ladder)
@@ -732,10 +1119,10 @@ def build_sdg_facts(c: Context) -> list[Fact]:
     for rung in sorted(set(rungs.tolist()) - {0}):
         counts[str(rung)] = int((rungs == rung).sum())
     sdgs = {str(n): int(r) for n, r in zip(numbers, rungs, strict=True)}
-    out.append(c.fact("sdg_bands", {"counts_by_band": counts, "sdgs": sdgs}))
+    out.append(c.fact("sdg_bands", SdgBandsValues(counts_by_band=counts, sdgs=sdgs)))
     firsts = [n for n, nat in zip(numbers, sdg["national_rank"], strict=True) if nat == 1]
     if firsts:
-        out.append(c.fact("sdg_national_firsts", {"sdgs": firsts}, 10))
+        out.append(c.fact("sdg_national_firsts", SdgNationalFirstsValues(sdgs=firsts), 10))
     return out
 
 
@@ -748,12 +1135,12 @@ def build_band_stability(c: Context) -> list[Fact]:
         return []
     if int(c.row["field_growth"]) <= 0:
         return []
-    values = {
-        "band": c.row["band"],
-        "previous_edition": int(previous),
-        "previous_field": c.series.field_size(int(previous)),
-        "current_field": c.series.field_size(c.edition),
-    }
+    values = BandStabilityValues(
+        band=c.row["band"],
+        previous_edition=int(previous),
+        previous_field=c.series.field_size(int(previous)),
+        current_field=c.series.field_size(c.edition),
+    )
     return [c.fact("band_stability", values)]
 
 
@@ -768,12 +1155,9 @@ def build_top_n_change(c: Context) -> list[Fact]:
     previous_n = _ladder(worse_rank(before), c.ladder)
     if not n or not previous_n or n == previous_n:
         return []
-    values = {
-        "scope": "world",
-        "previous_edition": int(previous),
-        "previous_n": previous_n,
-        "n": n,
-    }
+    values = TopNChangeValues(
+        scope="world", previous_edition=int(previous), previous_n=previous_n, n=n
+    )
     return [c.fact("top_n_change", values, 5 if n < previous_n else -20)]
 
 
@@ -787,12 +1171,12 @@ def build_national_leader_change(c: Context) -> list[Fact]:
     entity = c.row.get("entity") or c.history.institution
     if not change.changed or entity not in change.leaders:
         return []
-    values = {
-        "scope": country,
-        "previous_edition": change.previous_edition,
-        "previous_leader": list(change.previous_leaders),
-        "leader": list(change.leaders),
-    }
+    values = NationalLeaderChangeValues(
+        scope=country,
+        previous_edition=change.previous_edition,
+        previous_leader=list(change.previous_leaders),
+        leader=list(change.leaders),
+    )
     return [c.fact("national_leader_change", values)]
 
 
@@ -800,7 +1184,12 @@ def build_system_first_edition(c: Context) -> list[Fact]:
     first = c.series.first_edition()
     if first is None or not c.series.field_known(first):
         return []  # known only from a partial import: "exists since 2023" would be invented
-    return [c.fact("system_first_edition", {"system": c.history.system, "first_edition": first})]
+    return [
+        c.fact(
+            "system_first_edition",
+            SystemFirstEditionValues(system=c.history.system, first_edition=first),
+        )
+    ]
 
 
 BUILDERS = (

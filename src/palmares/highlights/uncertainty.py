@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from palmares.highlights.facts import BASE_PRIORITY, KINDS, Context, Fact, context
+from palmares.highlights.facts import (
+    BASE_PRIORITY,
+    KINDS,
+    Context,
+    Fact,
+    MovementRobustnessValues,
+    RankIntervalValues,
+    context,
+)
 from palmares.history import EditionSeries
 
 if TYPE_CHECKING:
@@ -74,20 +82,19 @@ def _rank_interval(c: Context, row: Mapping[str, Any], intervals: Intervals) -> 
     result = c.series.result(c.edition)
     assert result is not None
     i = result.position(str(r.get("entity") or c.history.institution))
-    values: dict[str, Any] = {
-        "rank": int(result.ranking.rank[i]),
-        "tie_size": int(result.ranking.tie_size[i] or 1),
-        "q05": int(row["q05"]),
-        "q95": int(row["q95"]),
-        "median": int(row["median_rank"]) if _finite(row.get("median_rank")) else None,
-        "draws": intervals.draws,
-        "level": intervals.level,
-    }
-    if r.get("band"):
-        values["band"] = str(r["band"])
-        share = _share(row.get("p_same_band"))
-        values["p_same_band"] = share
-        values["p_same_band_percent"] = None if share is None else floor_percent(share)
+    share = _share(row.get("p_same_band")) if r.get("band") else None
+    values = RankIntervalValues(
+        rank=int(result.ranking.rank[i]),
+        tie_size=int(result.ranking.tie_size[i] or 1),
+        q05=int(row["q05"]),
+        q95=int(row["q95"]),
+        median=int(row["median_rank"]) if _finite(row.get("median_rank")) else None,
+        draws=intervals.draws,
+        level=intervals.level,
+        band=str(r["band"]) if r.get("band") else None,
+        p_same_band=share,
+        p_same_band_percent=None if share is None else floor_percent(share),
+    )
     return [c.fact("rank_interval", values)]
 
 
@@ -113,19 +120,19 @@ def _movement_robustness(
     flags = list(m.flags)
     if intervals.methodology_changed and "methodology" not in flags:
         flags.append("methodology")
-    values = {
-        "previous_edition": previous,
-        "previous_rank": m.from_rank,
-        "rank": m.to_rank,
-        "places": m.places,
-        "p_move_real": p,
-        "p_move_real_percent": floor_percent(p),
-        "robust": p >= robust,
-        "threshold": robust,
-        "threshold_percent": floor_percent(robust),
-        "draws": intervals.draws,
-        "flags": flags,
-    }
+    values = MovementRobustnessValues(
+        previous_edition=previous,
+        previous_rank=m.from_rank,
+        rank=m.to_rank,
+        places=m.places,
+        p_move_real=p,
+        p_move_real_percent=floor_percent(p),
+        robust=p >= robust,
+        threshold=robust,
+        threshold_percent=floor_percent(robust),
+        draws=intervals.draws,
+        flags=flags,
+    )
     # Right after the movement it qualifies: the same priority, and a later kind.
     same = [
         f.priority
