@@ -62,3 +62,39 @@ def test_a_language_is_added_by_a_catalogue_alone(
         monkeypatch.delenv(i18n.LOCALE_PATH_ENV)
         i18n.reload()
     assert i18n.languages() == ("fr", "en")
+
+
+#: The call names under which palmares passes a message to the catalogue, with Babel's spec of
+#: where the message (and its context) sits among the arguments.
+KEYWORDS = {
+    "_": None,
+    "_p": ((1, "c"), 2),
+    "_n": (1, 2),
+    "_np": ((1, "c"), 2, 3),
+    "N_": None,
+    "gettext": (2,),
+    "pgettext": ((2, "c"), 3),
+    "ngettext": (2, 3),
+    "npgettext": ((2, "c"), 3, 4),
+}
+#: The packages whose every message must have a French translation.
+TRANSLATED = ("highlights", "cli")
+
+
+def test_every_message_of_the_code_has_a_french_translation() -> None:
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    with (i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "palmares.po").open("rb") as po:
+        french = read_po(po)
+    # A context computed at run time (a noun) is not extracted: any context will do then.
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in french if m.string}
+    package = Path(i18n.__file__).parent
+    missing = []
+    for folder in TRANSLATED:
+        for path in sorted((package / folder).rglob("*.py")):
+            for line, message, _, context in extract_from_file("python", path, keywords=KEYWORDS):
+                key = message if isinstance(message, str) else message[0]
+                if key not in translated:
+                    missing.append(f"{path.name}:{line}: {context or ''} {key!r}")
+    assert not missing, "\n".join(missing)

@@ -110,6 +110,28 @@ def ngettext(lang: str, singular: str, plural: str, n: int, /, **values: object)
     return text.format(n=n, **values)
 
 
+def npgettext(
+    lang: str, context: str, singular: str, plural: str, n: int, /, **values: object
+) -> str:
+    """Like :func:`ngettext` for a message whose meaning depends on ``context``."""
+    text = translations(lang).npgettext(context, singular, plural, n)
+    return text.format(n=n, **values)
+
+
+#: The context under which a catalogue gives a word's grammatical gender ("f" or "m").
+GENDER_CONTEXT = "grammatical gender (f or m)"
+
+
+def gender(lang: str, word: str) -> str | None:
+    """The grammatical gender of ``word`` in ``lang`` as its catalogue states it, else None.
+
+    French says ``msgctxt "grammatical gender (f or m)"``, ``msgid "school"``, ``msgstr "f"``:
+    ordinals and participles agree with it ("la 1re école", "écoles classées").
+    """
+    found = translations(lang).pgettext(GENDER_CONTEXT, word)
+    return found if found in ("f", "m") else None
+
+
 def country_name(code: str, lang: str) -> str:
     """The CLDR name of ISO 3166-1 ``code`` in ``lang`` (English for a pseudo-locale).
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, get_args
 
+from palmares.i18n import languages, pgettext
+
 Lang = Literal["fr", "en"]
 Gender = Literal["f", "m"]
 #: How a rank is displayed: ``equals`` "=39" for ties; ``bare`` "39"; ``ex-aequo`` "16e ex
@@ -69,10 +71,32 @@ NOUNS: dict[str, dict[str, Noun]] = {
 
 
 def check_lang(lang: str) -> Lang:
-    """Return ``lang`` if palmares can write it, else raise ValueError."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGS)}")
+    """Return ``lang`` if palmares can write it (French, English or a catalogue), else raise
+    ValueError. A language added as a catalogue alone writes numbers as English does."""
+    if lang not in LANGS and lang not in languages():
+        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(languages())}")
     return lang  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a language writes numbers: thousands separator, decimal mark, percent sign."""
+
+    thousands: str
+    decimal: str
+    percent: str
+
+
+#: Number styles by language; a language added as a catalogue alone writes numbers as English.
+NUMBER_STYLES: dict[str, NumberStyle] = {
+    "fr": NumberStyle(NARROW_NBSP, ",", f"{NBSP}%"),
+    "en": NumberStyle(",", ".", "%"),
+}
+
+
+def number_style(lang: str) -> NumberStyle:
+    """The number style of ``lang`` (English for a language palmares has no rules for)."""
+    return NUMBER_STYLES.get(check_lang(lang), NUMBER_STYLES["en"])
 
 
 def _check_gender(gender: str | None) -> None:
@@ -80,12 +104,16 @@ def _check_gender(gender: str | None) -> None:
         raise ValueError(f"unknown grammatical gender {gender!r}: expected 'f', 'm' or None")
 
 
+def decimal_mark(lang: str) -> str:
+    """The decimal mark of ``lang``: ``","`` in French, ``"."`` in English."""
+    return number_style(lang).decimal
+
+
 def format_int(n: int, lang: str) -> str:
     """``1115`` -> ``"1 115"`` (U+202F) in French, ``"1,115"`` in English."""
-    check_lang(lang)
     if isinstance(n, bool) or int(n) != n:
         raise ValueError(f"format_int needs an integer, got {n!r}")
-    sep = NARROW_NBSP if lang == "fr" else ","
+    sep = number_style(lang).thousands
     text = f"{abs(int(n)):,}".replace(",", sep)
     return f"-{text}" if n < 0 else text
 
@@ -107,8 +135,17 @@ def format_decimal(x: float, lang: str, decimals: int = 1) -> str:
     whole, _, frac = f"{abs(value):f}".partition(".")
     text = format_int(int(whole), lang)
     if decimals:
-        text += ("," if lang == "fr" else ".") + frac
+        text += decimal_mark(lang) + frac
     return sign + text
+
+
+def format_significant(x: float, lang: str, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits, trailing zeros dropped: ``72.2549`` -> ``"72,25"``
+    (fr), ``"72.25"`` (en); ``9.0`` -> ``"9"``. Very small or large numbers keep ``e`` notation."""
+    text = f"{float(x):.{digits}g}"
+    if "e" in text or "n" in text:  # 1e-05, inf, nan: as Python writes them
+        return text
+    return format_decimal(float(text), lang, len(text.partition(".")[2]))
 
 
 def format_percent(x: float, lang: str, decimals: int = 0) -> str:
@@ -117,7 +154,7 @@ def format_percent(x: float, lang: str, decimals: int = 0) -> str:
     ``x`` is already a number of percent (``10`` means 10 %), never a fraction.
     """
     text = format_decimal(x, lang, decimals)
-    return f"{text}{NBSP}%" if lang == "fr" else f"{text}%"
+    return text + number_style(lang).percent
 
 
 def _en_suffix(n: int) -> str:
@@ -139,8 +176,10 @@ def ordinal(n: int, lang: str, gender: str | None = None, html: bool = False) ->
     n = int(n)
     if lang == "fr":
         suffix = ("re" if gender == "f" else "er") if n == 1 else "e"
-    else:
+    elif lang == "en":
         suffix = _en_suffix(n)
+    else:  # a language added as a catalogue: its own ordinal pattern
+        return pgettext(lang, "ordinal number", "{n}th", n=format_int(n, lang))
     if html:
         suffix = f"<sup>{suffix}</sup>"
     return format_int(n, lang) + suffix
@@ -179,7 +218,11 @@ def rank_label(
         return text
     if lang == "fr":
         return f"{text} ex aequo"
-    return f"joint {text}" if prose else f"={text}"
+    if lang == "en":
+        return f"joint {text}" if prose else f"={text}"
+    if prose:
+        return pgettext(lang, "tied rank in prose", "joint {rank}", rank=text)
+    return pgettext(lang, "tied rank in a table", "={rank}", rank=text)
 
 
 def count_words(n: int, lang: str, gender: str | None = None) -> str:
@@ -193,7 +236,9 @@ def count_words(n: int, lang: str, gender: str | None = None) -> str:
         return format_int(n, lang)
     if lang == "fr":
         return "une" if n == 1 and gender == "f" else _FR_WORDS[n]
-    return _EN_WORDS[n]
+    if lang == "en":
+        return _EN_WORDS[n]
+    return format_int(n, lang)  # a catalogue language: digits
 
 
 def noun_for(noun: str | Noun, lang: str) -> Noun:

@@ -79,7 +79,9 @@ def test_rank_text_table_and_output_file(cli, bundle, tmp_path) -> None:
         str(target),
     )
     assert code == 0
-    assert "France" in out and "filters country=FR" in out
+    # French by default: the re-ranking statement too (it was English in French output)
+    words = " ".join(out.split())  # the caption wraps
+    assert "France" in out and "les seuls établissements où country = FR" in words
     assert target.read_text(encoding="utf-8").splitlines()[1].startswith("FRA,France")
     code, _, err = cli(
         "rank",

@@ -127,7 +127,7 @@ def _cell(value: Any, lang: str = "en") -> str:
     import numpy as np
 
     from palmares.i18n import gettext
-    from palmares.lang import format_int
+    from palmares.lang import decimal_mark, format_int
 
     if isinstance(value, (bool, np.bool_)):
         return gettext(lang, "yes") if value else ""
@@ -137,7 +137,7 @@ def _cell(value: Any, lang: str = "en") -> str:
             text = f"{value:.3g}"
         else:
             text = f"{value:.2f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if lang == "fr" else text
+        return text.replace(".", decimal_mark(lang))
     if isinstance(value, (int, np.integer)) and abs(int(value)) >= 10000:
         return format_int(int(value), lang)
     return str(value)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from palmares.cli.app import NO_DATA_MESSAGE, UsageProblem, app, err, print_json
+from palmares.cli.options import LangOption
 
 if TYPE_CHECKING:
     from palmares.store import StoreUrl
@@ -210,21 +211,52 @@ def export(
     typer.echo(f"wrote {target}")
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
+#: Names of the store's tables for people (the tables of contracts section 3).
+TABLE_NAMES: dict[str, str] = {
+    "institutions": N_("institutions"),
+    "aliases": N_("aliases"),
+    "lineage": N_("lineage"),
+    "networks": N_("networks"),
+    "indicators": N_("indicators"),
+    "editions": N_("editions"),
+    "observations": N_("observations"),
+    "published": N_("published"),
+}
+
+
 @db_app.command("info")
-def info(db: DbOption = None, json_: JsonOption = False) -> None:
+def info(db: DbOption = None, lang: LangOption = "", json_: JsonOption = False) -> None:
     """What the store holds: backend, schema version, data hash, counts, cached results."""
+    from palmares.i18n import gettext, pgettext
+    from palmares.lang import format_int
+
     with _open(db) as store:
         document = store.info()
     if json_:
         print_json(document)
         return
-    typer.echo(f"backend         {document['backend']}")
-    typer.echo(f"schema version  {document['schema_version']}")
-    typer.echo(f"written by      palmares {document['palmares_version']}")
-    typer.echo(f"data hash       {document['data_hash']}")
-    for table, count in document["counts"].items():
-        typer.echo(f"{table:<15} {count}")
-    typer.echo(f"cached results  {document['cached_results']}")
+    lines = [
+        (gettext(lang, "backend"), str(document["backend"])),
+        (gettext(lang, "schema version"), str(document["schema_version"])),
+        (gettext(lang, "written by"), f"palmares {document['palmares_version']}"),
+        (gettext(lang, "data hash"), str(document["data_hash"])),
+        *(
+            (
+                pgettext(lang, "store table", TABLE_NAMES[t]) if t in TABLE_NAMES else t,
+                format_int(int(count), lang),
+            )
+            for t, count in document["counts"].items()
+        ),
+        (gettext(lang, "cached results"), format_int(int(document["cached_results"]), lang)),
+    ]
+    width = max(15, *(len(label) + 1 for label, _value in lines))
+    for label, value in lines:
+        typer.echo(f"{label:<{width}} {value}")
 
 
 @db_app.command("migrate")
@@ -258,9 +290,12 @@ def search(
         str | None, typer.Option("--country", help="Only institutions of this country.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most N results.")] = 10,
+    lang: LangOption = "",
     json_: JsonOption = False,
 ) -> None:
     """Institutions by id, name or alias: case- and accent-insensitive, typo-tolerant."""
+    from palmares.i18n import gettext
+    from palmares.lang import format_decimal
     from palmares.store import parse_url
 
     if country is not None:
@@ -275,10 +310,15 @@ def search(
         print_json([h.to_json() for h in hits])
         return
     if not hits:
-        typer.echo(f"no institution matches {text!r}")
+        typer.echo(gettext(lang, "no institution matches {text}", text=repr(text)))
     for hit in hits:
-        via = "" if hit.matched in (hit.name, hit.id) else f"  (as {hit.matched!r})"
-        typer.echo(f"{hit.score:5.1f}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")
+        via = (
+            ""
+            if hit.matched in (hit.name, hit.id)
+            else "  " + gettext(lang, "(as {alias})", alias=repr(hit.matched))
+        )
+        score = format_decimal(hit.score, lang, 1)
+        typer.echo(f"{score:>5}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")
 
 
 def _country_code(country: str) -> str:

@@ -127,9 +127,9 @@ def check(
     if as_json:
         print_json(verdict.to_json())
         return
-    from palmares.i18n import gettext as _
+    from palmares.i18n import gettext
 
-    typer.echo(f"{claim}: {_(lang, 'true') if verdict.holds else _(lang, 'false')}")
-    typer.echo(f"{_(lang, 'proof')}: {verdict.proof}")
+    typer.echo(f"{claim}: {gettext(lang, 'true') if verdict.holds else gettext(lang, 'false')}")
+    typer.echo(f"{gettext(lang, 'proof')}: {verdict.proof}")
     typer.echo(f"fr: {verdict.correct_text_fr}")
     typer.echo(f"en: {verdict.correct_text_en}")

@@ -11,7 +11,15 @@ import typer
 
 from palmares.cli.app import app, data_path, print_json, print_table
 from palmares.cli.options import LangOption, ViewOption
+from palmares.i18n import gettext, ngettext, pgettext
+from palmares.lang import format_int
 from palmares.problems import UsageProblem
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
 
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
@@ -48,6 +56,53 @@ HISTORY_COLUMNS = (
     "streak",
     "movement_flags",
 )
+
+
+#: Header of each column of ``palmares history`` (English message ids of the catalogue).
+HISTORY_HEADERS: dict[str, str] = {
+    "edition": N_("Edition"),
+    "entity": N_("Entity"),
+    "rank_display": N_("Rank"),
+    "movement": N_("Movement"),
+    "score": N_("Score"),
+    "band": N_("Band"),
+    "group": N_("Group"),
+    "top_percent": N_("Top %"),
+    "national_rank": N_("National rank"),
+    "regional_rank": N_("Regional rank"),
+    "field_size": N_("Field size"),
+    "streak": N_("Streak"),
+    "movement_flags": N_("Flags"),
+}
+#: Words for the flags of a movement (a change of methodology, scale, source, lineage...).
+FLAGS: dict[str, str] = {
+    "methodology": N_("methodology"),
+    "scale": N_("scale"),
+    "source": N_("source"),
+    "absent": N_("absent"),
+    "banded": N_("banded"),
+    "rename": N_("rename"),
+    "merger": N_("merger"),
+    "split": N_("split"),
+}
+#: What a network member did since the previous edition.
+STATUSES: dict[str, str] = {
+    "improved": N_("improved"),
+    "declined": N_("declined"),
+    "kept": N_("kept"),
+    "new": N_("new"),
+    "present": N_("present"),
+    "returned": N_("returned"),
+}
+
+
+def _flags(text: Any, lang: str) -> Any:
+    """ "methodology,scale" -> "méthodologie, barème" in French (unknown flags as they are)."""
+    if not isinstance(text, str) or not text:
+        return text
+    return ", ".join(
+        pgettext(lang, "movement flag", FLAGS[f]) if f in FLAGS else f for f in text.split(",")
+    )
 
 
 def _ref(system: str | None, method: str | None) -> str:
@@ -100,18 +155,37 @@ def history(
         for c in HISTORY_COLUMNS
         if c in frame and frame[c].map(lambda v: v not in (None, "", 0) and v == v).any()
     ]
-    caption = (
-        f"first edition of {hist.system}: {hist.system_first_edition}; "
-        f"{hist.participation} participation(s), first in {hist.first_edition}"
+    if "movement_flags" in frame:
+        frame["movement_flags"] = frame["movement_flags"].map(lambda v: _flags(v, lang))
+    participations = ngettext(
+        lang,
+        "{count} participation",
+        "{count} participations",
+        hist.participation,
+        count=format_int(hist.participation, lang),
+    )
+    caption = gettext(
+        lang,
+        "first edition of {system}: {first_edition}; {participations}, first in {first}",
+        system=hist.system,
+        first_edition=hist.system_first_edition,
+        participations=participations,
+        first=hist.first_edition,
     )
     unknown = [str(y) for y in hist.editions if not hist.row(y)["field_known"]]
     if unknown:
         # said once: a partial import gives no field size, share or first edition
-        caption = (
-            f"field size unknown in {', '.join(unknown)} (partial import); "
-            f"{hist.participation} participation(s)"
+        caption = gettext(
+            lang,
+            "field size unknown in {editions} (partial import); {participations}",
+            editions=", ".join(unknown),
+            participations=participations,
         )
-    print_table(frame[columns], f"{hist.name} ({hist.institution}) in {hist.system}", caption)
+    headers = {c: gettext(lang, HISTORY_HEADERS[c]) for c in columns}
+    title = gettext(
+        lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=hist.system
+    )
+    print_table(frame[columns].rename(columns=headers), title, caption, lang=lang)
 
 
 @app.command()
@@ -141,20 +215,38 @@ def network(
         return
     rows = [
         {
-            "rank": m.rank_display,
-            "band": m.band,
-            "institution": m.name,
-            "country rank": m.national_rank,
-            "network rank": m.network_rank,
-            "first edition": m.first_edition,
-            "since previous": m.status,
+            gettext(lang, "Rank"): m.rank_display,
+            gettext(lang, "Band"): m.band,
+            gettext(lang, "Institution"): m.name,
+            gettext(lang, "National rank"): m.national_rank,
+            gettext(lang, "Network rank"): m.network_rank,
+            gettext(lang, "First edition"): m.first_edition,
+            gettext(lang, "Since the previous edition"): (
+                pgettext(lang, "network member", STATUSES[m.status])
+                if m.status in STATUSES
+                else m.status
+            ),
         }
         for m in summary.members_ranked
     ]
-    fields = ", ".join(f"{c}: {n}" for c, n in summary.country_field.items()) or "none"
-    caption = (
-        f"{len(summary.members_ranked)} of {len(summary.members)} members ranked; "
-        f"ranked per country: {fields}; new: {', '.join(summary.new_entrants) or 'none'}"
+    none = gettext(lang, "none")
+    fields = ", ".join(
+        gettext(lang, "{country}: {count}", country=c, count=format_int(n, lang))
+        for c, n in summary.country_field.items()
     )
-    title = f"{summary.network_name or summary.network} in {summary.system} {summary.edition}"
-    print_table(rows or [{"rank": ""}], title, caption)
+    caption = gettext(
+        lang,
+        "{ranked} of {members} members ranked; ranked per country: {fields}; new: {new}",
+        ranked=format_int(len(summary.members_ranked), lang),
+        members=format_int(len(summary.members), lang),
+        fields=fields or none,
+        new=", ".join(summary.new_entrants) or none,
+    )
+    title = gettext(
+        lang,
+        "{network} in {system} {edition}",
+        network=summary.network_name or summary.network,
+        system=summary.system,
+        edition=summary.edition,
+    )
+    print_table(rows or [{gettext(lang, "Rank"): ""}], title, caption, lang=lang)

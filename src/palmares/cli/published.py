@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path, err, print_json
+from palmares.cli.options import LangOption
 from palmares.cli.rank import parse_edition
 from palmares.problems import InvalidInput, Problems, UsageProblem
 
@@ -96,6 +97,7 @@ def reproduce(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --diff.")] = False,
     encoding: EncodingOption = None,
+    lang: LangOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild a published table from its components and compare totals, ranks and bands."""
@@ -148,26 +150,73 @@ def reproduce(
         print_json(result.summary)
         return
     s = result.summary
+    sys.stdout.write("\n".join(reproduce_lines(s, diff, lang)) + "\n")
+
+
+def reproduce_lines(s: dict[str, Any], diff: Path | None, lang: str) -> list[str]:
+    """The summary of ``palmares reproduce`` in words of ``lang``."""
+    from palmares.i18n import gettext
+    from palmares.lang import format_decimal, format_int, format_significant
 
     def pct(key: str) -> str:
-        return "n/a" if s[key] is None else f"{s[key]:.2f} %"
+        if s[key] is None:
+            return gettext(lang, "n/a")
+        return gettext(lang, "{value} %", value=format_decimal(s[key], lang, 2))
 
+    def n(key: str) -> str:
+        return format_int(int(s[key]), lang)
+
+    error = s["total_max_error"]
     lines = [
-        f"{s['system']} {s['edition']} (methodology {s['methodology_hash'][:12]}): "
-        f"{s['rows']} rows, {s['scored_rows']} scored, {s['complete_rows']} complete, "
-        f"{s['banded_rows']} banded, {s['reporter_rows']} reporters",
-        f"totals within 0.1: {pct('total_within_0_1_pct')} (max error {s['total_max_error']})",
-        f"ranks from published totals: {pct('rank_exact_pct')}; "
-        f"from rebuilt totals: {pct('rank_rebuilt_exact_pct')}",
-        f"bands agreeing: {pct('band_agreement_pct')} of {s['band_complete_rows']}",
-        f"rows whose missing components the methodology imputes: {s['imputed_rows']}, "
-        f"totals within 0.1: {pct('total_within_0_1_imputed_pct')}",
-        f"cells read as placeholders (not published): {s['placeholder_cells']}",
-        f"mismatches: {s['mismatches']}" + (f" (written to {diff})" if diff else ""),
+        gettext(
+            lang,
+            "{system} {edition} (methodology {hash}): {rows} rows, {scored} scored, "
+            "{complete} complete, {banded} banded, {reporters} reporters",
+            system=s["system"],
+            edition=s["edition"],
+            hash=s["methodology_hash"][:12],
+            rows=n("rows"),
+            scored=n("scored_rows"),
+            complete=n("complete_rows"),
+            banded=n("banded_rows"),
+            reporters=n("reporter_rows"),
+        ),
+        gettext(
+            lang,
+            "totals within 0.1: {share} (max error {error})",
+            share=pct("total_within_0_1_pct"),
+            error=format_significant(error, lang) if isinstance(error, float) else error,
+        ),
+        gettext(
+            lang,
+            "ranks from published totals: {published}; from rebuilt totals: {rebuilt}",
+            published=pct("rank_exact_pct"),
+            rebuilt=pct("rank_rebuilt_exact_pct"),
+        ),
+        gettext(
+            lang,
+            "bands agreeing: {share} of {rows}",
+            share=pct("band_agreement_pct"),
+            rows=n("band_complete_rows"),
+        ),
+        gettext(
+            lang,
+            "rows whose missing components the methodology imputes: {rows}, totals within "
+            "0.1: {share}",
+            rows=n("imputed_rows"),
+            share=pct("total_within_0_1_imputed_pct"),
+        ),
+        gettext(
+            lang,
+            "cells read as placeholders (not published): {cells}",
+            cells=n("placeholder_cells"),
+        ),
+        gettext(lang, "mismatches: {count}", count=n("mismatches"))
+        + (" " + gettext(lang, "(written to {path})", path=diff) if diff else ""),
     ]
     if s.get("assumed"):
-        lines.insert(1, f"assumed methodology: {s['assumed_reason']}")
-    sys.stdout.write("\n".join(lines) + "\n")
+        lines.insert(1, gettext(lang, "assumed methodology: {reason}", reason=s["assumed_reason"]))
+    return lines
 
 
 @app.command("import")

@@ -9,6 +9,8 @@ import typer
 
 from palmares.cli.app import app, data_path, print_json, print_table
 from palmares.cli.options import LangOption, TopOption, ViewOption, check_choice, unknown
+from palmares.i18n import gettext, ngettext, pgettext
+from palmares.lang import format_int, format_significant
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[
@@ -229,8 +231,6 @@ def rank(
     import json
 
     import palmares
-    from palmares.i18n import gettext as _
-    from palmares.i18n import ngettext
     from palmares.ranking_table import published_view
 
     if edition:
@@ -284,27 +284,34 @@ def rank(
         columns = [c for c in columns if c != "score"]
     if view == "published" and not personalised:
         columns = [c for c in columns if c != "band"]  # the rank column shows the band
-    label = (
-        result.methodology.methodology.label_fr
-        if lang == "fr" and result.methodology.methodology.label_fr
-        else result.methodology.methodology.label_en
-    )
+    described = result.methodology.methodology
+    label = getattr(described, f"label_{lang}", None) or described.label_en
     title = f"{label} {result.edition}"
     if view == "producer" or personalised:
-        title += " - " + _(lang, "computed by palmares (producer view)")
-    caption = (
-        ngettext(lang, "{n} institution ranked", "{n} institutions ranked", result.field_size)
-        + f"; methodology {result.methodology_hash[:12]}, data {result.data_hash[:12]}"
-        + (f"\n{statement}" if statement else "")
+        title += " - " + gettext(lang, "computed by palmares (producer view)")
+    caption = gettext(
+        lang,
+        "{ranked}; methodology {methodology}, data {data}",
+        ranked=ngettext(
+            lang,
+            "{count} institution ranked",
+            "{count} institutions ranked",
+            result.field_size,
+            count=format_int(result.field_size, lang),
+        ),
+        methodology=result.methodology_hash[:12],
+        data=result.data_hash[:12],
     )
+    if result.personalisation is not None:
+        caption += "\n" + reranked_on(result.personalisation, lang)
     headers = {
-        "rank_display": _(lang, "Rank"),
-        "name": _(lang, "Institution"),
-        "country": _(lang, "Country"),
-        "score": _(lang, "Score"),
-        "grades_A": _(lang, "A grades"),
-        "band": _(lang, "Band"),
-        "group": _(lang, "Group"),
+        "rank_display": gettext(lang, "Rank"),
+        "name": gettext(lang, "Institution"),
+        "country": gettext(lang, "Country"),
+        "score": gettext(lang, "Score"),
+        "grades_A": gettext(lang, "A grades"),
+        "band": gettext(lang, "Band"),
+        "group": gettext(lang, "Group"),
     }
     print_table(shown[columns].rename(columns=headers), title, caption, lang=lang)
 
@@ -342,9 +349,76 @@ def explain(
     if as_json:
         print_json({**head, "nodes": table.to_dict(orient="records")})
         return
-    caption = f"rank {head['rank_display'] or 'unranked'}, score {head['score']:.4g}"
-    print_table(
-        table.drop(columns=["parent"]),
-        f"{result.names[i]} ({who}) - {result.system} {result.edition}",
-        caption,
+    score = head["score"]
+    caption = gettext(
+        lang,
+        "rank {rank}, score {score}",
+        rank=head["rank_display"] or gettext(lang, "unranked"),
+        score=format_significant(score, lang) if score == score else "",
+    )
+    shown = table.drop(columns=["parent"])
+    if "status" in shown:
+        shown["status"] = shown["status"].map(
+            lambda v: (
+                pgettext(lang, "value status", VALUE_STATUSES[v]) if v in VALUE_STATUSES else v
+            )
+        )
+    title = gettext(
+        lang,
+        "{name} ({id}) - {system} {edition}",
+        name=result.names[i],
+        id=who,
+        system=result.system,
+        edition=result.edition,
+    )
+    headers = {c: gettext(lang, EXPLAIN_HEADERS[c]) for c in shown.columns if c in EXPLAIN_HEADERS}
+    print_table(shown.rename(columns=headers), title, caption, lang=lang)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
+#: Headers of ``palmares explain`` (English message ids of the catalogue).
+EXPLAIN_HEADERS: dict[str, str] = {
+    "node": N_("Node"),
+    "label": N_("Label"),
+    "depth": N_("Depth"),
+    "raw": N_("Raw value"),
+    "status": N_("Status"),
+    "imputed": N_("Imputed"),
+    "value": N_("Value"),
+    "grade": N_("Grade"),
+    "share_of_parent": N_("Share of parent"),
+    "contribution": N_("Contribution"),
+}
+
+
+#: Words for the status of an observation (schema.STATUSES).
+VALUE_STATUSES: dict[str, str] = {
+    "reported": N_("reported"),
+    "missing": N_("missing"),
+    "not_applicable": N_("not applicable"),
+    "estimated": N_("estimated"),
+}
+
+
+def reranked_on(how: Any, lang: str) -> str:
+    """What a personalised table was re-ranked on ("Reclassé sur critères : ...")."""
+    parts = []
+    if how.criteria:
+        parts.append(gettext(lang, "criteria: {names}", names=", ".join(how.criteria)))
+    if how.weights:
+        weights = ", ".join(f"{k}={format_significant(v, lang)}" for k, v in how.weights.items())
+        parts.append(gettext(lang, "weights: {weights}", weights=weights))
+    if how.where:
+        shown = ", ".join(f"{k} = {v}" for k, v in how.where.items())
+        parts.append(gettext(lang, "among: {filters}", filters=shown))
+    if how.network:
+        parts.append(gettext(lang, "network: {network}", network=how.network))
+    if not parts:
+        return gettext(lang, "Re-ranked on the publisher's own criteria and weights.")
+    return gettext(
+        lang, "Re-ranked on {what}.", what=pgettext(lang, "list separator", "; ").join(parts)
     )

@@ -26,19 +26,20 @@ from typing import Any
 from urllib.parse import quote
 
 from palmares.highlights.facts import KINDS, Fact, facts
-from palmares.highlights.render import COUNTRIES, MAX_NAMED, Renderer
+from palmares.highlights.render import MAX_NAMED, N_, Renderer
 from palmares.io.safe_text import markdown_text
-from palmares.lang import NARROW_NBSP, NBSP, check_lang
+from palmares.lang import check_lang, decimal_mark
 
 # -- numbers in text ------------------------------------------------------------------------------
 
 _GROUPED_SPACE = r"\d{1,3}(?:[\u202f\u00a0\u2009]\d{3})+(?!\d)"
 _GROUPED_COMMA = r"\d{1,3}(?:,\d{3})+(?![\d])"
+#: Number patterns by the language's decimal mark.
 _PATTERNS = {
     # French: U+202F (or U+00A0, U+2009) groups thousands; the comma is the decimal mark.
-    "fr": re.compile(rf"(?:{_GROUPED_SPACE}|\d+)(?:,\d+)?"),
+    ",": re.compile(rf"(?:{_GROUPED_SPACE}|\d+)(?:,\d+)?"),
     # English: the comma groups thousands; the point is the decimal mark.
-    "en": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:\.\d+)?"),
+    ".": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:\.\d+)?"),
     # Unknown: a comma followed by exactly three digits groups thousands, else it is decimal.
     "": re.compile(rf"(?:{_GROUPED_SPACE}|{_GROUPED_COMMA}|\d+)(?:[.,]\d+)?"),
 }
@@ -58,14 +59,14 @@ class NumberToken:
 
 def number_tokens(text: str, lang: str | None = None) -> list[NumberToken]:
     """Every number token of ``text`` (French or English formatting), in order."""
-    pattern = _PATTERNS[lang or ""]
+    mark = decimal_mark(lang) if lang else ""
     out = []
-    for match in pattern.finditer(text):
+    for match in _PATTERNS[mark].finditer(text):
         token = match.group(0)
         plain = _SEPARATORS.sub("", token)
-        if lang == "fr":
+        if mark == ",":
             plain = plain.replace(",", ".")
-        elif lang == "en":
+        elif mark == ".":
             plain = plain.replace(",", "")
         else:
             plain = re.sub(r",(?=\d{3}(?!\d))", "", plain).replace(",", ".")
@@ -149,14 +150,14 @@ def unaccounted_in(
 
 # -- the communiqué -------------------------------------------------------------------------------
 
-#: Section groups, in order: (key, French title, English title).
-GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("overall", "Classement général", "Overall ranking"),
-    ("national", "En France et en région", "Nationally and regionally"),
-    ("nodes", "Familles, dimensions et indicateurs", "Families, dimensions and indicators"),
-    ("sdg", "Objectifs de développement durable", "Sustainable Development Goals"),
-    ("network", "Réseau", "Network"),
-    ("ranking", "Le classement", "The ranking"),
+#: Section groups, in order: (key, title; the title is translated where it is shown).
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("overall", N_("Overall ranking")),
+    ("national", N_("Nationally and regionally")),
+    ("nodes", N_("Families, dimensions and indicators")),
+    ("sdg", N_("Sustainable Development Goals")),
+    ("network", N_("Network")),
+    ("ranking", N_("The ranking")),
 )
 _GROUP_OF: dict[str, str] = {
     "movement": "overall",
@@ -282,26 +283,6 @@ def unaccounted_numbers(communique: Communique) -> list[str]:
 # -- phrasing within the number rule -------------------------------------------------------------
 
 
-def _join_all(items: Sequence[str], lang: str) -> str:
-    """Every item, never "and 3 more" (a count the facts do not hold)."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + (" et " if lang == "fr" else " and ") + items[-1]
-
-
-def _quoted(text: str, lang: str) -> str:
-    return f"«{NBSP}{text}{NBSP}»" if lang == "fr" else f"“{text}”"
-
-
-def _colon(lang: str) -> str:
-    return f"{NBSP}:" if lang == "fr" else ":"
-
-
-def _semicolon(lang: str) -> str:
-    return f"{NARROW_NBSP};" if lang == "fr" else ";"
-
-
 class Phrasing(Renderer):
     """The highlights' sentences, with a rule-abiding phrasing for the kinds whose sentence
     states a derived number (and for lists the renderer would cut with "and N more")."""
@@ -365,44 +346,41 @@ class Phrasing(Renderer):
         v = fact.values
         where = ""
         if fact.kind == "regional_rank":
-            scope = v["scope"]
-            where = f" de sa région ({scope})" if self.lang == "fr" else f" in its region ({scope})"
+            where = " " + self.in_region(v["scope"])
         elif fact.kind == "national_rank":
-            fr, en = COUNTRIES.get(v["scope"], (f"({v['scope']})", f"({v['scope']})"))
-            where = f" {fr if self.lang == 'fr' else en}"
+            where = " " + self.in_country(v["scope"])
         if v.get("node"):
-            label = _quoted(self.labels.node(v["node"]), self.lang)
-            node = f" pour {label}" if self.lang == "fr" else f" in {label}"
-            where += node if not where or self.lang == "fr" else node.replace(" in ", " for ", 1)
-            if v.get("grade") and where != node:  # a national rank on a count of grades
-                grade = v["grade"]
-                where += (
-                    f" (nombre de notes {grade})"
-                    if self.lang == "fr"
-                    else f" (number of {grade} grades)"
-                )
+            label = self.quoted(self.labels.node(v["node"]))
+            if not where:
+                return " " + self._("in {node}", node=label)
+            where += " " + self._("for {node}", node=label)
+            if v.get("grade"):  # a national rank on a count of grades
+                where += " " + self._("(number of {grade} grades)", grade=v["grade"])
         return where
 
     def own_rank(self, f: Fact) -> str:
         """A tie stated by its size ("122 à ce rang"), not by the others ("121 autres")."""
         v = f.values
         rank, tie, size = int(v["rank"]), int(v["tie_size"]), int(v["field_size"])
-        noun, where = self.noun(f), self._scope_words(f)
-        if self.lang == "fr":
-            classed = "classées" if noun.gender == "f" else "classés"
-            label = self.ord(rank, f.gender or noun.gender)
-            tied = f" ex aequo ({self.n(tie)} {self.plural(f, tie)} à ce rang)" if tie > 1 else ""
-            return (
-                f"{self.name(f)} est {label}{tied} des {self.n(size)} {self.plural(f, size)} "
-                f"{classed}{where}."
+        where = self._scope_words(f)
+        words = {
+            "name": self.name(f),
+            "rank": self.ord(rank, f.gender or self.gender(f)),
+            "ranked": self.ranked(f, size),
+            "where": where,
+            "tie": self.n(tie),
+            "tied": self.counted(f, tie),
+            "where_open": where[:-1],
+        }
+        if tie <= 1:
+            return self._("{name} is {rank} of the {ranked}{where}.", **words)
+        if where.endswith(")"):  # one parenthesis: "(number of A grades; 36 share this rank)"
+            return self._(
+                "{name} is joint {rank} of the {ranked}{where_open}; {tie} share this rank).",
+                **words,
             )
-        label = ("joint " if tie > 1 else "") + self.ord(rank)
-        tied = f" ({self.n(tie)} share this rank)" if tie > 1 else ""
-        if tied and where.endswith(")"):  # one parenthesis: "(number of A grades; 36 share ...)"
-            where, tied = where[:-1], f"; {tied[2:]}"
-        return (
-            f"{self.name(f)} is {label} of the {self.n(size)} {self.plural(f, size)} "
-            f"ranked{where}{tied}."
+        return self._(
+            "{name} is joint {rank} of the {ranked}{where} ({tie} share this rank).", **words
         )
 
     own_national_rank = own_rank
@@ -411,166 +389,139 @@ class Phrasing(Renderer):
     def own_indicator_changes(self, f: Fact) -> str:
         v = f.values
         parts = []
-        for key, fr, en in (
-            ("improved", "progresse", "improved"),
-            ("declined", "recule", "declined"),
-        ):
+        for key in ("improved", "declined"):
             names = [self.labels.node(i) for i in v[key]]
             if not names:
                 continue
-            if len(names) > MAX_NAMED:
-                # The first ones, "notably": the count of the rest is not in the values.
-                head = ", ".join(names[:MAX_NAMED])
-                part = (
-                    f"{fr} notamment sur {head}"
-                    if self.lang == "fr"
-                    else f"{en} in {head}, among others"
-                )
+            # Beyond MAX_NAMED, the first ones "among others": the count of the rest is not in
+            # the values.
+            listed = ", ".join(names[:MAX_NAMED]) if len(names) > MAX_NAMED else self.join(names)
+            if key == "improved" and len(names) > MAX_NAMED:
+                parts.append(self._("improved in {list}, among others", list=listed))
+            elif key == "improved":
+                parts.append(self._("improved in {list}", list=listed))
+            elif len(names) > MAX_NAMED:
+                parts.append(self._("declined in {list}, among others", list=listed))
             else:
-                listed = _join_all(names, self.lang)
-                part = f"{fr} sur {listed}" if self.lang == "fr" else f"{en} in {listed}"
-            parts.append(part)
-        if self.lang == "fr":
-            joined = f"{NARROW_NBSP}; ".join(parts)
-            return f"Depuis l'édition précédente, {self.name(f)} {joined}."
-        return f"Since the previous edition, {self.name(f)} {'; '.join(parts)}."
-
-    def _scale_words(self, v: Mapping[str, Any]) -> str:
-        """The renderer's note on scale changes (its numbers are values), else the flag."""
-        note = getattr(super(), "_scale_note", None)
-        if note is not None:
-            return str(note(v))
-        if not v.get("scale_changes"):
-            return ""
-        prev = v["previous_edition"]
-        if self.lang == "fr":
-            return f"scores non comparables avec {prev}"
-        return f"scores not comparable with {prev}"
+                parts.append(self._("declined in {list}", list=listed))
+        return self._(
+            "Since the previous edition, {name} {changes}.",
+            name=self.name(f),
+            changes=self.semicolons(parts),
+        )
 
     def own_methodology_change(self, f: Fact) -> str:
         v = f.values
         added = [self.labels.node(i) for i in v["added"]]
         removed = [self.labels.node(i) for i in v["removed"]]
-        prev = v["previous_edition"]
         parts = []
-        if self.lang == "fr":
-            if added:
-                word = "nouvel indicateur" if len(added) == 1 else "nouveaux indicateurs"
-                parts.append(f"{word} ({_join_all(added, 'fr')})")
-            if removed:
-                word = "indicateur retiré" if len(removed) == 1 else "indicateurs retirés"
-                parts.append(f"{word} ({_join_all(removed, 'fr')})")
-            scale = self._scale_words(v)
-            if scale:
-                parts.append(f"barème modifié ({scale})")
-            if not parts:
-                parts.append(f"méthodologie modifiée depuis {prev}")
-            return f"Édition {f.edition}{NBSP}: " + f"{NARROW_NBSP}; ".join(parts) + "."
         if added:
-            word = "a new indicator" if len(added) == 1 else "new indicators"
-            parts.append(f"{word} ({_join_all(added, 'en')})")
+            parts.append(
+                self._n(
+                    "a new indicator ({list})",
+                    "new indicators ({list})",
+                    len(added),
+                    list=self.join(added, cut=False),
+                )
+            )
         if removed:
-            word = "an indicator removed" if len(removed) == 1 else "indicators removed"
-            parts.append(f"{word} ({_join_all(removed, 'en')})")
-        scale = self._scale_words(v)
+            parts.append(
+                self._n(
+                    "an indicator removed ({list})",
+                    "indicators removed ({list})",
+                    len(removed),
+                    list=self.join(removed, cut=False),
+                )
+            )
+        scale = self._scale_note(v)
         if scale:
-            parts.append(f"a changed scale ({scale})")
+            parts.append(self._p("communiqué", "a changed scale ({scale})", scale=scale))
         if not parts:
-            parts.append(f"a methodology changed since {prev}")
-        return f"{f.edition} edition: " + "; ".join(parts) + "."
+            parts.append(
+                self._p(
+                    "communiqué",
+                    "a methodology changed since {previous}",
+                    previous=v["previous_edition"],
+                )
+            )
+        return self._(
+            "{edition} edition: {changes}.", edition=f.edition, changes=self.semicolons(parts)
+        )
 
     def own_methodology_structure(self, f: Fact) -> str:
         ids = list(f.values["names"])
-        sdg = all("sdg" in n for n in ids)
         names = [self.labels.node(n) for n in ids]
-        system = _quoted(self.labels.node(f.system), self.lang)
-        if self.lang == "fr":
-            what = "par objectif de développement durable" if sdg else "en familles"
-            listed = f"{NBSP}: {_join_all(names, 'fr')}" if len(names) <= MAX_NAMED else ""
-            return f"Les indicateurs du classement {system} sont regroupés {what}{listed}."
-        what = "by Sustainable Development Goal" if sdg else "in families"
-        listed = f": {_join_all(names, 'en')}" if len(names) <= MAX_NAMED else ""
-        return f"The indicators of {system} are grouped {what}{listed}."
+        words = {
+            "system": self.quoted(self.labels.node(f.system)),
+            "listed": self._(": {list}", list=self.join(names)) if len(names) <= MAX_NAMED else "",
+        }
+        if all("sdg" in n for n in ids):
+            return self._(
+                "The indicators of {system} are grouped by Sustainable Development Goal{listed}.",
+                **words,
+            )
+        return self._("The indicators of {system} are grouped in families{listed}.", **words)
 
     def own_network_movement(self, f: Fact) -> str:
         v = f.values
         net = str(v.get("network_name") or v["network"])
-        titles = {
-            "fr": (("improved", "en progrès"), ("kept", "stables"), ("declined", "en recul")),
-            "en": (
-                ("improved", "improved"),
-                ("kept", "kept their position"),
-                ("declined", "declined"),
-            ),
-        }[self.lang]
         parts = []
-        for key, title in titles:
+        for key in ("improved", "kept", "declined"):
             members = [self.labels.institution(i) for i in v[key]]
-            if members:
-                if key == "kept" and self.lang == "fr" and len(members) == 1:
-                    title = "stable"
-                parts.append(f"{title}{_colon(self.lang)} {_join_all(members, self.lang)}")
-        body = f"{_semicolon(self.lang)} ".join(parts)
-        if self.lang == "fr":
-            lead = net if net.lower().startswith("réseau") else f"Réseau {net}"
-            return f"{lead} depuis {v['previous_edition']} — {body}."
-        lead = net if net.lower().startswith("the ") else f"The {net} network"
-        return f"{lead} since {v['previous_edition']} — {body}."
+            if not members:
+                continue
+            if key == "improved":
+                title = self._p("network members", "improved")
+            elif key == "kept":
+                title = self._n("kept their position", "kept their position", len(members))
+            else:
+                title = self._p("network members", "declined")
+            parts.append(title + self._(": {list}", list=self.join(members, cut=False)))
+        return self._(
+            "{network} since {previous} — {members}.",
+            network=self.network(net),
+            previous=v["previous_edition"],
+            members=self.semicolons(parts),
+        )
 
     def own_grade_count_change(self, f: Fact) -> str:
         v = f.values
-        prev, cur = int(v["previous"]), int(v["current"])
-        node = v["dimension"]
-        if node == f.system:
-            dim = "au total" if self.lang == "fr" else "in total"
-        else:
-            label = self.labels.node(node)
-            dim = f"en {label}" if self.lang == "fr" else f"in {label}"
-        if self.lang == "fr":
-            notes = "note" if cur <= 1 else "notes"
-            return (
-                f"{self.name(f)} passe de {self.n(prev)} à {self.n(cur)} {notes} {v['grade']} "
-                f"{dim} depuis l'édition précédente."
-            )
-        grades = "grade" if cur == 1 else "grades"
-        return (
-            f"{self.name(f)} went from {self.n(prev)} to {self.n(cur)} {v['grade']} {grades} "
-            f"{dim} since the previous edition."
+        cur = int(v["current"])
+        return self._n(
+            "{name} went from {previous} to {current} {grade} grade {where} since the previous "
+            "edition.",
+            "{name} went from {previous} to {current} {grade} grades {where} since the previous "
+            "edition.",
+            cur,
+            name=self.name(f),
+            previous=self.n(int(v["previous"])),
+            current=self.n(cur),
+            grade=v["grade"],
+            where=self._in_dimension(f, v["dimension"]),
         )
 
     def own_sdg_national_firsts(self, f: Fact) -> str:
         sdgs = [str(s) for s in f.values["sdgs"]]
-        if self.lang == "fr":
-            word = "l'ODD" if len(sdgs) == 1 else "les ODD"
-            return (
-                f"{self.name(f)} est au premier rang national pour {word} {_join_all(sdgs, 'fr')}."
-            )
-        word = "SDG" if len(sdgs) == 1 else "SDGs"
-        return f"{self.name(f)} is first in its country for {word} {_join_all(sdgs, 'en')}."
+        return self._np(
+            "no ordinal",
+            "{name} is first in its country for SDG {list}.",
+            "{name} is first in its country for SDGs {list}.",
+            len(sdgs),
+            name=self.name(f),
+            list=self.join(sdgs, cut=False),
+        )
 
     def own_sdg_bands(self, f: Fact) -> str:
         counts = sorted(f.values["counts_by_band"].items(), key=lambda kv: int(kv[0]))
-        parts = []
-        for i, (rung, count) in enumerate(counts):
-            n = self.n(count)
-            if self.lang == "fr":
-                parts.append(f"top {self.n(int(rung))} pour {n} ODD{' de plus' if i else ''}")
-            else:
-                more = " more" if i else (" SDG" if count == 1 else " SDGs")
-                parts.append(f"top {self.n(int(rung))} in {n}{more}")
-        by = "par ODD" if self.lang == "fr" else "by SDG"
-        return f"{self.name(f)} {by}{_colon(self.lang)} {_join_all(parts, self.lang)}."
+        parts = [self._sdg_rung(i, rung, count) for i, (rung, count) in enumerate(counts)]
+        return self._("{name} by SDG: {list}.", name=self.name(f), list=self.join(parts, cut=False))
 
     def own_strongest_families(self, f: Fact) -> str:
-        names = _join_all([self.labels.node(n) for n in f.values["families"]], self.lang)
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} se distingue en {names} (rang dans la famille meilleur que le "
-                f"rang général ou égal)."
-            )
-        return (
-            f"{self.name(f)} stands out in {names} (family rank better than or equal to the "
-            f"overall rank)."
+        names = [self.labels.node(n) for n in f.values["families"]]
+        return self._(
+            "{name} stands out in {list} (family rank better than or equal to the overall rank).",
+            name=self.name(f),
+            list=self.join(names, cut=False),
         )
 
 
@@ -629,29 +580,26 @@ def _field_size(found: Sequence[Fact]) -> int | None:
     return None
 
 
-def _of(name: str) -> str:
-    """French "de X", elided before a vowel: "d'École des mines", "d'IMT Mines Alès"."""
-    return f"d'{name}" if name[:1].lower() in "aàâeéèêëiîïoôuùûyh" else f"de {name}"
+def _of(name: str, p: Phrasing) -> str:
+    """ "of X"; French elides before a vowel: "d'École des mines", "de Mines Paris"."""
+    if name[:1].lower() in "aàâeéèêëiîïoôuùûyh":
+        return p._p("of a name starting with a vowel", "of {name}", name=name)
+    return p._p("of a name", "of {name}", name=name)
 
 
-def _alt(kind: str, name: str, label: str, edition: int, lang: str) -> str:
-    fr_label, en_label = _quoted(label, "fr"), _quoted(label, "en")
-    texts = {
-        "trajectory": (
-            f"Rang {_of(name)} à chaque édition de {fr_label}, jusqu'à l'édition {edition}",
-            f"Rank of {name} in each edition of {en_label}, up to the {edition} edition",
-        ),
-        "grades": (
-            f"Notes {_of(name)} par indicateur et par dimension, {fr_label}, édition {edition}",
-            f"Grades of {name} by indicator and dimension, {en_label}, {edition} edition",
-        ),
-        "sdg": (
-            f"Score et tranche {_of(name)} pour chaque ODD, {fr_label}, édition {edition}",
-            f"Score and band of {name} for each SDG, {en_label}, {edition} edition",
-        ),
-    }
-    fr, en = texts[kind]
-    return (fr if lang == "fr" else en).replace("[", "(").replace("]", ")")
+def _alt(kind: str, name: str, label: str, edition: int, p: Phrasing) -> str:
+    words = {"of_name": _of(name, p), "system": p.quoted(label), "edition": edition}
+    if kind == "trajectory":
+        text = p._(
+            "Rank {of_name} in each edition of {system}, up to the {edition} edition", **words
+        )
+    elif kind == "grades":
+        text = p._(
+            "Grades {of_name} by indicator and dimension, {system}, {edition} edition", **words
+        )
+    else:
+        text = p._("Score and band {of_name} for each SDG, {system}, {edition} edition", **words)
+    return text.replace("[", "(").replace("]", ")")
 
 
 def _charts(
@@ -678,7 +626,7 @@ def _charts(
     out = []
     for kind, chart in built:
         file = f"{prefix}{series.system}-{kind}.png"
-        alt = _alt(kind, name, label, edition, lang)
+        alt = _alt(kind, name, label, edition, phrasing)
         out.append((ChartFile(kind, series.system, folder / file, quote(file), alt), chart))
     return out
 
@@ -761,7 +709,12 @@ def communique(
         raise ValueError(f"no fact about {ident} in {edition} can be stated")
     everything.sort(key=lambda item: item[0])
     _, top, top_text, top_section = everything[0]
-    headline = f"{top_section.label} {edition}{_colon(lang)} {top_text.rstrip('.')}"
+    headline = phrasing._(
+        "{system} {edition}: {headline}",
+        system=top_section.label,
+        edition=edition,
+        headline=top_text.rstrip("."),
+    )
     lead = [(f, t, s) for _, f, t, s in everything[1 : 1 + LEAD_FACTS]]
     name = phrasing.labels.institution(ident)
     names = [name, *(s.label for s in sections), *phrasing.names_of(f for _, f, _, _ in everything)]
@@ -803,7 +756,6 @@ def _markdown(
     data_hash: str | None,
     p: Phrasing,
 ) -> str:
-    lang = p.lang
     lines = [f"# {headline}", ""]
     # Lead: the next most newsworthy facts, by system in the order they come.
     by_system: dict[str, list[str]] = {}
@@ -815,54 +767,47 @@ def _markdown(
     if lead_text:
         lines += [lead_text, ""]
     for section in sections:
-        edition = f"édition {section.edition}" if lang == "fr" else f"{section.edition} edition"
-        lines += [f"## {section.label}, {edition}", ""]
-        for key, fr, en in GROUPS:
+        lines += [f"## {_section_title(section, p)}", ""]
+        for key, title in GROUPS:
             items = [
                 t for f, t in zip(section.facts, section.texts, strict=True) if group_of(f) == key
             ]
             if items:
-                lines += [f"### {fr if lang == 'fr' else en}", ""]
+                lines += [f"### {p._(title)}", ""]
                 lines += [f"- {t}" for t in items]
                 lines.append("")
         for chart in section.charts:
             lines += [f"![{markdown_text(chart.alt)}]({chart.link})", ""]
-    lines += ["---", "", "**Sources**", ""]
+    sources = p._("Sources")
+    lines += ["---", "", f"**{sources}**", ""]
     for section in sections:
         lines.append(f"- {_source_line(section, p)}")
     if data_hash:
-        lines.append(f"- {'Données' if lang == 'fr' else 'Data'}{_colon(lang)} `{data_hash}`.")
-    note = (
-        "Brouillon établi à partir des faits calculés par palmares : chaque nombre du texte "
-        "figure dans les valeurs de ces faits, leurs éditions ou ces empreintes."
-        if lang == "fr"
-        else "Draft built from the facts palmares computed: every number in the text is in "
-        "their values, their editions or these hashes."
+        quoted_hash = f"`{data_hash}`"
+        lines.append("- " + p._("Data: {hash}.", hash=quoted_hash))
+    note = p._(
+        "Draft built from the facts palmares computed: every number in the text is in their "
+        "values, their editions or these hashes."
     )
-    lines += ["", f"*{note.replace(' :', f'{NBSP}:')}*", ""]
+    lines += ["", f"*{note}*", ""]
     return "\n".join(lines)
 
 
+def _section_title(section: Section, p: Phrasing) -> str:
+    """ "U-Multirank, 2021 edition" ("U-Multirank, édition 2021")."""
+    return p._("{system}, {edition} edition", system=section.label, edition=section.edition)
+
+
 def _source_line(section: Section, p: Phrasing) -> str:
-    lang = p.lang
     parts = []
     if section.field_size is not None and section.facts:
-        fact = section.facts[0]
-        size = section.field_size
-        noun = p.noun(fact)
-        if lang == "fr":
-            classed = "classées" if noun.gender == "f" else "classés"
-            parts.append(f"{p.n(size)} {p.plural(fact, size)} {classed}")
-        else:
-            parts.append(f"{p.n(size)} {p.plural(fact, size)} ranked")
+        parts.append(p.ranked(section.facts[0], section.field_size))
     if section.methodology_hash:
-        word = "méthodologie" if lang == "fr" else "methodology"
-        parts.append(f"{word} `{section.methodology_hash}`")
-    edition = f"édition {section.edition}" if lang == "fr" else f"{section.edition} edition"
-    head = f"{section.label}, {edition}"
+        parts.append(p._("methodology {hash}", hash=f"`{section.methodology_hash}`"))
+    head = _section_title(section, p)
     if not parts:
         return head + "."
-    return f"{head}{_colon(lang)} " + f"{_semicolon(lang)} ".join(parts) + "."
+    return p._("{source}: {details}.", source=head, details=p.semicolons(parts))
 
 
 def write_communique(draft: Communique, path: str | Path, *, force: bool = False) -> Path:

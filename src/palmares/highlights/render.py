@@ -1,10 +1,11 @@
-"""French and English sentences for highlight facts.
+"""Sentences for highlight facts, every word from the gettext catalogue (:mod:`palmares.i18n`).
 
-French ordinals agree with what they qualify: with the institution's grammatical gender
-(``gender`` attribute, "École des mines de Rodez est 1re ...") or, when it is unknown, through a
-noun ("est le 1er établissement ...", "la 1re école ..."). Ties read "16e ex aequo" / "joint
-16th"; French numbers use U+202F between thousands and U+00A0 before "%". ``html=True`` sets
-ordinal suffixes in ``<sup>``.
+Message ids are English; French (and any language added as a catalogue) translates them. Words
+that agree with a noun (French "classés"/"classées", "le 1er établissement"/"la 1re école") are
+looked up under the noun's context (``institution``, ``school``); ordinals agree with the
+institution's grammatical gender (``gender`` attribute) or the noun's, as the catalogue states it
+(:func:`palmares.i18n.gender`). Numbers and ordinals go through :mod:`palmares.lang`; ``html=True``
+sets ordinal suffixes in ``<sup>``.
 """
 
 from __future__ import annotations
@@ -12,57 +13,63 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from palmares import i18n
 from palmares.highlights.facts import Fact
 from palmares.lang import (
-    NARROW_NBSP,
-    NBSP,
-    Noun,
     check_lang,
+    count_words,
+    format_decimal,
     format_int,
     format_percent,
-    noun_for,
     ordinal,
     rank_label,
-    tie_phrase,
 )
 
-#: Country names for "en France" / "in France"; other codes are written as they are.
-COUNTRIES: dict[str, tuple[str, str]] = {
-    "FR": ("en France", "in France"),
-    "DE": ("en Allemagne", "in Germany"),
-    "ES": ("en Espagne", "in Spain"),
-    "IT": ("en Italie", "in Italy"),
-    "GB": ("au Royaume-Uni", "in the United Kingdom"),
-    "US": ("aux États-Unis", "in the United States"),
-    "BE": ("en Belgique", "in Belgium"),
-    "CH": ("en Suisse", "in Switzerland"),
-    "CA": ("au Canada", "in Canada"),
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is used."""
+    return message
+
+
+#: Countries whose name takes an article or another preposition: "in the United States" / "aux
+#: États-Unis". Other countries read "in {country}" with the CLDR name ("en Allemagne").
+IN_COUNTRY: dict[str, str] = {
+    "GB": N_("in the United Kingdom"),
+    "US": N_("in the United States"),
+    "NL": N_("in the Netherlands"),
+    "AE": N_("in the United Arab Emirates"),
+    "PH": N_("in the Philippines"),
+    "CZ": N_("in the Czech Republic"),
+    "DO": N_("in the Dominican Republic"),
+    "CA": N_("in Canada"),
+    "JP": N_("in Japan"),
+    "BR": N_("in Brazil"),
+    "MA": N_("in Morocco"),
+    "PT": N_("in Portugal"),
+    "MX": N_("in Mexico"),
+    "DK": N_("in Denmark"),
+    "LU": N_("in Luxembourg"),
+    "CL": N_("in Chile"),
+    "PE": N_("in Peru"),
+    "LB": N_("in Lebanon"),
+    "SN": N_("in Senegal"),
+    "CM": N_("in Cameroon"),
+    "VN": N_("in Vietnam"),
+    "PK": N_("in Pakistan"),
+    "NG": N_("in Nigeria"),
+    "KE": N_("in Kenya"),
+    "GH": N_("in Ghana"),
+    "SG": N_("in Singapore"),
+    "MT": N_("in Malta"),
+    "CY": N_("in Cyprus"),
+    "HK": N_("in Hong Kong"),
+    "MC": N_("in Monaco"),
+    "MG": N_("in Madagascar"),
+    "IL": N_("in Israel"),
+    "QA": N_("in Qatar"),
 }
-#: The noun for the institutions a system ranks.
+#: The noun for the institutions a system ranks (a catalogue context: "school", "institution").
 SYSTEM_NOUNS: dict[str, str] = {"letudiant": "school"}
-#: What the press calls a system's edition ("Le palmarès 2023"); else "L'édition 2023".
-SYSTEM_EDITIONS: dict[str, tuple[str, str]] = {
-    "letudiant": ("Le palmarès {year}", "The {year} palmarès")
-}
-#: Attribute values in a field composition, French then English. French adjectives agree with
-#: the noun: ``{gender: (singular, plural)}``; a verb leads the first value of an attribute.
-ATTRIBUTE_VALUES: dict[str, dict[str, tuple[Any, Any]]] = {
-    "intake": {
-        "post-bac": (
-            "après le bac (cursus en cinq ans)",
-            "after the baccalauréat (five-year programme)",
-        ),
-        "post-prepa": (
-            "après une classe préparatoire (cursus en trois ans)",
-            "after preparatory classes (three-year programme)",
-        ),
-    },
-    "status": {
-        "public": ({"f": ("publique", "publiques"), "m": ("public", "publics")}, "public"),
-        "private": ({"f": ("privée", "privées"), "m": ("privé", "privés")}, "private"),
-    },
-}
-ATTRIBUTE_VERBS: dict[str, tuple[str, str]] = {"intake": ("recrutant", "recruiting")}
 MAX_NAMED = 6
 
 
@@ -72,7 +79,7 @@ class Labels:
     def __init__(self, dataset: Any, lang: str) -> None:
         self.lang = check_lang(lang)
         ind = dataset.indicators.set_index("id")
-        column = f"label_{lang}"
+        column = f"label_{lang}" if f"label_{lang}" in ind else "label_en"
         self._nodes: dict[str, str] = {
             str(k): str(v) for k, v in ind[column].items() if isinstance(v, str) and v
         }
@@ -90,53 +97,6 @@ class Labels:
         return "" if ident is None else self._inst.get(ident, ident)
 
 
-def _guillemets(text: str, lang: str) -> str:
-    return f"«{NBSP}{text}{NBSP}»" if lang == "fr" else f"“{text}”"
-
-
-def _join(items: Sequence[str], lang: str) -> str:
-    items = list(items)
-    if len(items) > MAX_NAMED:
-        rest = len(items) - MAX_NAMED
-        head = ", ".join(items[:MAX_NAMED])
-        return (
-            f"{head} et {format_int(rest, 'fr')} autres"
-            if lang == "fr"
-            else f"{head} and {format_int(rest, 'en')} more"
-        )
-    if len(items) <= 1:
-        return "".join(items)
-    word = " et " if lang == "fr" else " and "
-    return ", ".join(items[:-1]) + word + items[-1]
-
-
-def _scope(scope: str | None, kind: str, lang: str) -> str:
-    if kind == "regional_rank":
-        return f"de sa région ({scope})" if lang == "fr" else f"in its region ({scope})"
-    if kind in ("national_rank", "top_n-national") and scope:
-        fr, en = COUNTRIES.get(scope, (f"({scope})", f"({scope})"))
-        return fr if lang == "fr" else en
-    return ""
-
-
-def _of_network(name: str) -> str:
-    """ "du réseau X", or "du Réseau X" when the name already says it is a network."""
-    return f"du {name}" if name.lower().startswith("réseau") else f"du réseau {name}"
-
-
-def _network_fr(name: str) -> str:
-    return name if name.lower().startswith("réseau") else f"Réseau {name}"
-
-
-def _network_en(name: str) -> str:
-    """ "the X network", or the name alone when it starts with "The"."""
-    return name if name.lower().startswith("the ") else f"the {name} network"
-
-
-def _classed(noun: Noun) -> str:
-    return "classées" if noun.gender == "f" else "classés"
-
-
 class Renderer:
     """Turns facts into sentences in one language (and plain text or HTML)."""
 
@@ -144,6 +104,20 @@ class Renderer:
         self.lang = check_lang(lang)
         self.html = html
         self.labels = Labels(dataset, lang)
+
+    # -- the catalogue ----------------------------------------------------------------------------
+
+    def _(self, message: str, /, **values: object) -> str:
+        return i18n.gettext(self.lang, message, **values)
+
+    def _p(self, context: str, message: str, /, **values: object) -> str:
+        return i18n.pgettext(self.lang, context, message, **values)
+
+    def _n(self, singular: str, plural: str, n: int, /, **values: object) -> str:
+        return i18n.ngettext(self.lang, singular, plural, int(n), **values)
+
+    def _np(self, context: str, singular: str, plural: str, n: int, /, **values: object) -> str:
+        return i18n.npgettext(self.lang, context, singular, plural, int(n), **values)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -153,51 +127,166 @@ class Renderer:
     def ord(self, rank: int, gender: str | None = None) -> str:
         return ordinal(int(rank), self.lang, gender, self.html)
 
-    def noun(self, fact: Fact) -> Noun:
-        return noun_for(SYSTEM_NOUNS.get(fact.system, "institution"), self.lang)
+    def percent(self, value: float) -> str:
+        return format_percent(value, self.lang)
+
+    def noun_key(self, fact: Fact) -> str:
+        """The catalogue context of the noun for what ``fact``'s system ranks."""
+        return SYSTEM_NOUNS.get(fact.system, "institution")
+
+    def gender(self, fact: Fact) -> str | None:
+        """The grammatical gender of that noun in this language (None when it has none)."""
+        return i18n.gender(self.lang, self.noun_key(fact))
+
+    def noun(self, fact: Fact, count: int) -> str:
+        """ "institution"/"institutions" (or "school"/"schools"), as ``count`` asks."""
+        if self.noun_key(fact) == "school":
+            return self._n("school", "schools", count)
+        return self._n("institution", "institutions", count)
+
+    def counted(self, fact: Fact, count: int) -> str:
+        """ "169 institutions" ("169 établissements")."""
+        return self._np(
+            self.noun_key(fact),
+            "{count} {noun}",
+            "{count} {noun}",
+            count,
+            count=self.n(count),
+            noun=self.noun(fact, count),
+        )
+
+    def ranked(self, fact: Fact, count: int) -> str:
+        """ "169 institutions ranked" ("169 écoles classées": the participle agrees)."""
+        return self._np(
+            self.noun_key(fact),
+            "{count} {noun} ranked",
+            "{count} {noun} ranked",
+            count,
+            count=self.n(count),
+            noun=self.noun(fact, count),
+        )
 
     def plural(self, fact: Fact, count: int) -> str:
-        noun = self.noun(fact)
-        return noun.singular if count == 1 else noun.plural
+        return self.noun(fact, count)
 
     def name(self, fact: Fact) -> str:
         return self.labels.institution(fact.institution) or fact.institution_name
 
-    def _tie(self, fact: Fact, tie_size: int) -> str:
-        phrase = tie_phrase(tie_size, self.lang, self.noun(fact))
-        if not phrase:
+    def quoted(self, text: str) -> str:
+        return self._("“{text}”", text=text)
+
+    def join(self, items: Sequence[str], *, cut: bool = True) -> str:
+        """ "a, b and c"; with ``cut``, beyond MAX_NAMED items "a, ..., f and 3 more"."""
+        items = list(items)
+        if cut and len(items) > MAX_NAMED:
+            rest = len(items) - MAX_NAMED
+            return self._n(
+                "{items} and {count} more",
+                "{items} and {count} more",
+                rest,
+                items=", ".join(items[:MAX_NAMED]),
+                count=self.n(rest),
+            )
+        if len(items) <= 1:
+            return "".join(items)
+        return self._("{items} and {last}", items=", ".join(items[:-1]), last=items[-1])
+
+    def semicolons(self, items: Sequence[str]) -> str:
+        """Items joined by the language's semicolon ("a\u202f; b" in French)."""
+        return self._p("list separator", "; ").join(items)
+
+    def in_country(self, code: str | None) -> str:
+        """ "in France", "in the United States" ("en France", "aux États-Unis")."""
+        if not code:
             return ""
-        if self.lang == "fr":
-            phrase = phrase.replace("ex aequo avec", "à égalité avec")
-        return f", {phrase}"
+        code = code.upper()
+        if code in IN_COUNTRY:
+            return self._(IN_COUNTRY[code])
+        country = i18n.country_name(code, self.lang)
+        if country == code:  # no CLDR name: the code as given
+            return f"({code})"
+        return self._("in {country}", country=country)
+
+    def in_region(self, region: str) -> str:
+        return self._("in its region ({region})", region=region)
+
+    def of_network(self, name: str) -> str:
+        """ "of the X network" ("du réseau X"), "of X" when the name already says so."""
+        if self._own_network_name(name):
+            return self._("of {network}", network=name)
+        return self._("of the {network} network", network=name)
+
+    def network(self, name: str) -> str:
+        """ "The X network" ("Réseau X"), or the name alone when it already says so."""
+        if self._own_network_name(name):
+            return name
+        return self._("The {network} network", network=name)
+
+    def _own_network_name(self, name: str) -> bool:
+        word = self._p("a network's name that starts with this word names itself", "the ")
+        return name.lower().startswith(word.lower())
+
+    def _tie(self, fact: Fact, tie_size: int) -> str:
+        """ ", tied with four other schools" (", à égalité avec quatre autres écoles")."""
+        others = int(tie_size) - 1
+        if others < 1:
+            return ""
+        return ", " + self._np(
+            self.noun_key(fact),
+            "tied with {count} other {noun}",
+            "tied with {count} other {noun}",
+            others,
+            count=count_words(others, self.lang, self.gender(fact)),
+            noun=self.noun(fact, others),
+        )
 
     def ranked_among(self, fact: Fact, rank: int, tie: int, field: int, scope: str) -> str:
         """ "X est 3e ex aequo des 169 écoles classées" and its English and noun forms."""
-        name, noun = self.name(fact), self.noun(fact)
+        name = self.name(fact)
         where = f" {scope}" if scope else ""
+        tied = self._tie(fact, tie)
         if field is None:  # a partial import: the field size is unknown, no "of N"
             label = rank_label(rank, tie, "ex-aequo", self.lang, prose=True, html=self.html)
-            verb = "est" if self.lang == "fr" else "is"
-            return f"{name} {verb} {label}{where}{self._tie(fact, tie)}."
-        if self.lang == "en":
-            label = rank_label(rank, tie, "ex-aequo", "en", prose=True, html=self.html)
-            return (
-                f"{name} is {label} of the {self.n(field)} {self.plural(fact, field)} "
-                f"ranked{where}{self._tie(fact, tie)}."
+            return self._(
+                "{name} is {rank}{where}{tie}.", name=name, rank=label, where=where, tie=tied
             )
-        plural = self.plural(fact, field)
+        ranked = self.ranked(fact, field)
         if fact.gender in ("f", "m"):
-            label = rank_label(rank, tie, "ex-aequo", "fr", gender=fact.gender, html=self.html)
-            return (
-                f"{name} est {label} des {self.n(field)} {plural} {_classed(noun)}{where}"
-                f"{self._tie(fact, tie)}."
+            label = rank_label(
+                rank, tie, "ex-aequo", self.lang, gender=fact.gender, prose=True, html=self.html
             )
-        # No gender for the institution: the ordinal agrees with the noun.
-        article = "la" if noun.gender == "f" else "le"
-        tied = " ex aequo" if tie > 1 else ""
-        return (
-            f"{name} est {article} {self.ord(rank, noun.gender)} {noun.singular}{tied}{where}, "
-            f"sur {self.n(field)} {plural} {_classed(noun)}{self._tie(fact, tie)}."
+            return self._(
+                "{name} is {rank} of the {ranked}{where}{tie}.",
+                name=name,
+                rank=label,
+                ranked=ranked,
+                where=where,
+                tie=tied,
+            )
+        # No gender for the institution: a language with genders makes the ordinal agree with
+        # the noun ("la 1re école ex aequo, sur 169 écoles classées").
+        label = rank_label(rank, tie, "ex-aequo", self.lang, prose=True, html=self.html)
+        position = self.ord(rank, self.gender(fact))
+        if tie > 1:
+            the_rank = self._p(
+                self.noun_key(fact),
+                "the joint {rank} {noun}",
+                rank=position,
+                noun=self.noun(fact, 1),
+            )
+        else:
+            the_rank = self._p(
+                self.noun_key(fact), "the {rank} {noun}", rank=position, noun=self.noun(fact, 1)
+            )
+        return self._p(
+            "an institution of unknown grammatical gender",
+            "{name} is {rank} of the {ranked}{where}{tie}.",
+            name=name,
+            rank=label,
+            the_rank=the_rank,
+            ranked=ranked,
+            where=where,
+            tie=tied,
         )
 
     # -- one method per kind --------------------------------------------------------------------
@@ -205,128 +294,121 @@ class Renderer:
     def rank(self, f: Fact) -> str:
         v = f.values
         node = v.get("node")
-        if node:
-            label = _guillemets(self.labels.node(node), self.lang)
-            scope = f"pour {label}" if self.lang == "fr" else f"in {label}"
-        else:
-            scope = ""
+        scope = self._("in {node}", node=self.quoted(self.labels.node(node))) if node else ""
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
 
     def _in_node(self, v: Any) -> str:
         """ " pour « Recherche » (nombre de notes A)" after a scope, for a rank inside a node."""
         if not v.get("node"):
             return ""
-        label = _guillemets(self.labels.node(v["node"]), self.lang)
-        text = f" pour {label}" if self.lang == "fr" else f" for {label}"
+        text = " " + self._("for {node}", node=self.quoted(self.labels.node(v["node"])))
         if v.get("grade"):
-            text += (
-                f" (nombre de notes {v['grade']})"
-                if self.lang == "fr"
-                else f" (number of {v['grade']} grades)"
-            )
+            text += " " + self._("(number of {grade} grades)", grade=v["grade"])
         return text
 
     def national_rank(self, f: Fact) -> str:
         v = f.values
-        scope = _scope(v["scope"], "national_rank", self.lang) + self._in_node(v)
+        scope = self.in_country(v["scope"]) + self._in_node(v)
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
 
     def regional_rank(self, f: Fact) -> str:
         v = f.values
-        scope = _scope(v["scope"], "regional_rank", self.lang) + self._in_node(v)
+        scope = self.in_region(v["scope"]) + self._in_node(v)
         return self.ranked_among(f, v["rank"], v["tie_size"], v["field_size"], scope)
+
+    def move(self, f: Fact) -> str:
+        """ "X is up 3 places since the 2020 edition (5th → 2nd)", without a full stop."""
+        v = f.values
+        places, name = int(v["places"]), self.name(f)
+        words = {
+            "name": name,
+            "previous": v["previous_edition"],
+            "before": self.ord(v["previous_rank"]),
+            "after": self.ord(v["rank"]),
+            "places": self._n(
+                "{count} place", "{count} places", abs(places), count=self.n(abs(places))
+            ),
+        }
+        if places > 0:
+            return self._(
+                "{name} is up {places} since the {previous} edition ({before} → {after})", **words
+            )
+        if places < 0:
+            return self._(
+                "{name} is down {places} since the {previous} edition ({before} → {after})", **words
+            )
+        return self._("{name} holds the same rank as in {previous} ({after})", **words)
 
     def movement(self, f: Fact) -> str:
         v = f.values
-        places, name = int(v["places"]), self.name(f)
-        before, after = self.ord(v["previous_rank"]), self.ord(v["rank"])
-        prev = v["previous_edition"]
-        count = self.n(abs(places))
-        if self.lang == "fr":
-            word = "place" if abs(places) == 1 else "places"
-            if places > 0:
-                text = f"{name} gagne {count} {word} depuis l'édition {prev} ({before} → {after})"
-            elif places < 0:
-                text = f"{name} perd {count} {word} depuis l'édition {prev} ({before} → {after})"
-            else:
-                text = f"{name} garde le même rang qu'en {prev} ({after})"
-            if "methodology" in v.get("flags", ()):
-                text += f" ; la méthodologie a changé entre {prev} et {f.edition}"
-            return text.replace(" ;", f"{NARROW_NBSP};") + "."
-        word = "place" if abs(places) == 1 else "places"
-        if places > 0:
-            text = f"{name} is up {count} {word} since the {prev} edition ({before} → {after})"
-        elif places < 0:
-            text = f"{name} is down {count} {word} since the {prev} edition ({before} → {after})"
-        else:
-            text = f"{name} holds the same rank as in {prev} ({after})"
+        parts = [self.move(f)]
         if "methodology" in v.get("flags", ()):
-            text += f"; the methodology changed between {prev} and {f.edition}"
-        return text + "."
+            parts.append(
+                self._(
+                    "the methodology changed between {previous} and {edition}",
+                    previous=v["previous_edition"],
+                    edition=f.edition,
+                )
+            )
+        return self.semicolons(parts) + "."
 
     def percentile(self, f: Fact) -> str:
         v = f.values
-        pct = format_percent(v["top_percent"], self.lang)
-        field, name = self.n(v["field_size"]), self.name(f)
-        plural = self.plural(f, v["field_size"])
-        if self.lang == "fr":
-            proof = (
-                f"tranche {v['band']}, comptée au {self.ord(v['rank'])} rang sur {field}"
-                if v.get("band")
-                else f"{self.ord(v['rank'])} sur {field}"
+        field = self.n(v["field_size"])
+        if v.get("band"):
+            proof = self._(
+                "band {band}, counted as {rank} of {field}",
+                band=v["band"],
+                rank=self.ord(v["rank"]),
+                field=field,
             )
-            noun = self.noun(f)
-            return f"{name} est dans le top {pct} des {field} {plural} {_classed(noun)} ({proof})."
-        proof = (
-            f"band {v['band']}, counted as {self.ord(v['rank'])} of {field}"
-            if v.get("band")
-            else f"{self.ord(v['rank'])} of {field}"
+        else:
+            proof = self._("{rank} of {field}", rank=self.ord(v["rank"]), field=field)
+        return self._(
+            "{name} is in the top {percent} of the {ranked} ({proof}).",
+            name=self.name(f),
+            percent=self.percent(v["top_percent"]),
+            ranked=self.ranked(f, v["field_size"]),
+            proof=proof,
         )
-        return f"{name} is in the top {pct} of the {field} {plural} ranked ({proof})."
 
     def group_position(self, f: Fact) -> str:
         v = f.values
-        first = v["half"] == "first"
-        rank, size = self.ord(v["rank_in_group"]), self.n(v["group_size"])
-        if self.lang == "fr":
-            half = "première" if first else "seconde"
-            return (
-                f"{self.name(f)} est dans la {half} moitié du groupe {v['group']} "
-                f"({rank} sur {size})."
+        words = {
+            "name": self.name(f),
+            "group": v["group"],
+            "rank": self.ord(v["rank_in_group"]),
+            "size": self.n(v["group_size"]),
+        }
+        if v["half"] == "first":
+            return self._(
+                "{name} is in the first half of group {group} ({rank} of {size}).", **words
             )
-        half = "first" if first else "second"
-        return f"{self.name(f)} is in the {half} half of group {v['group']} ({rank} of {size})."
+        return self._("{name} is in the second half of group {group} ({rank} of {size}).", **words)
 
     def band(self, f: Fact) -> str:
         v = f.values
         if v["field_size"] is None:  # a partial import: no "of N"
-            if self.lang == "fr":
-                return f"{self.name(f)} est dans la tranche {v['band']}."
-            return f"{self.name(f)} is in the {v['band']} band."
-        field, plural = self.n(v["field_size"]), self.plural(f, v["field_size"])
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} est dans la tranche {v['band']} sur {field} {plural} "
-                f"{_classed(self.noun(f))}."
-            )
-        return f"{self.name(f)} is in the {v['band']} band of the {field} {plural} ranked."
+            return self._("{name} is in the {band} band.", name=self.name(f), band=v["band"])
+        return self._(
+            "{name} is in the {band} band of the {ranked}.",
+            name=self.name(f),
+            band=v["band"],
+            ranked=self.ranked(f, v["field_size"]),
+        )
 
     def band_change(self, f: Fact) -> str:
         v = f.values
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} passe de la tranche {v['previous_band']} "
-                f"({v['previous_edition']}) à la tranche {v['band']}."
-            )
-        return (
-            f"{self.name(f)} moved from the {v['previous_band']} band ({v['previous_edition']}) "
-            f"to the {v['band']} band."
+        return self._(
+            "{name} moved from the {previous_band} band ({previous}) to the {band} band.",
+            name=self.name(f),
+            previous_band=v["previous_band"],
+            previous=v["previous_edition"],
+            band=v["band"],
         )
 
     def top_n(self, f: Fact) -> str:
         v = f.values
-        world = v["scope"] == "world"
-        scope = "" if world else " " + _scope(v["scope"], "top_n-national", self.lang)
         # the rank as published: "6e ex aequo" (never the tie's last position)
         rank = rank_label(
             int(v["rank"]),
@@ -336,129 +418,161 @@ class Renderer:
             prose=True,
             html=self.html,
         )
-        if self.lang == "fr":
-            where = " du classement" if world else scope
-            proof = f"{rank} au plus, tranche {v['band']}" if v.get("band") else rank
-            return f"{self.name(f)} est dans le top {self.n(v['n'])}{where} ({proof})."
-        proof = f"{rank} at worst, band {v['band']}" if v.get("band") else rank
-        where = " of the ranking" if world else scope
-        return f"{self.name(f)} is in the top {self.n(v['n'])}{where} ({proof})."
+        if v.get("band"):
+            proof = self._("{rank} at worst, band {band}", rank=rank, band=v["band"])
+        else:
+            proof = rank
+        words = {"name": self.name(f), "n": self.n(v["n"]), "proof": proof}
+        if v["scope"] == "world":
+            return self._("{name} is in the top {n} of the ranking ({proof}).", **words)
+        where = self.in_country(v["scope"])
+        return self._("{name} is in the top {n} {where} ({proof}).", where=where, **words)
 
     def top_n_change(self, f: Fact) -> str:
         v = f.values
-        prev, n = self.n(v["previous_n"]), self.n(v["n"])
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} passe du top {prev} ({v['previous_edition']}) au top {n} "
-                f"({f.edition})."
-            )
-        return (
-            f"{self.name(f)} moved from the top {prev} ({v['previous_edition']}) to the top {n} "
-            f"({f.edition})."
+        return self._(
+            "{name} moved from the top {previous_n} ({previous}) to the top {n} ({edition}).",
+            name=self.name(f),
+            previous_n=self.n(v["previous_n"]),
+            previous=v["previous_edition"],
+            n=self.n(v["n"]),
+            edition=f.edition,
         )
 
     def grade_count(self, f: Fact) -> str:
         v = f.values
         parts = [
-            f"{self.n(c)} {'en' if self.lang == 'fr' else 'in'} {self.labels.node(d)}"
+            self._("{count} in {dimension}", count=self.n(c), dimension=self.labels.node(d))
             for d, c in sorted(v["by_dimension"].items(), key=lambda kv: -kv[1])
         ]
-        detail = f" : {_join(parts, 'fr')}" if self.lang == "fr" else f": {_join(parts, 'en')}"
-        detail = detail.replace(" :", f"{NBSP}:") if parts else ""
-        total = self.n(v["total"])
-        if self.lang == "fr":
-            notes = "note" if v["total"] == 1 else "notes"
-            return f"{self.name(f)} obtient {total} {notes} {v['grade']} (la meilleure){detail}."
-        grades = "grade" if v["total"] == 1 else "grades"
-        return f"{self.name(f)} earns {total} top {grades} ({v['grade']}){detail}."
+        detail = self._(": {list}", list=self.join(parts)) if parts else ""
+        return self._n(
+            "{name} earns {count} top grade ({grade}){detail}.",
+            "{name} earns {count} top grades ({grade}){detail}.",
+            v["total"],
+            name=self.name(f),
+            count=self.n(v["total"]),
+            grade=v["grade"],
+            detail=detail,
+        )
+
+    def _in_dimension(self, f: Fact, node: str) -> str:
+        """ "in total" for the whole system, else "in Research" ("au total", "en Recherche")."""
+        label = self.labels.node(node)
+        if node == f.system or label == f.system:
+            return self._("in total")
+        return self._("in {dimension}", dimension=label)
 
     def grade_count_change(self, f: Fact) -> str:
         v = f.values
         diff = int(v["current"]) - int(v["previous"])
-        dim = self.labels.node(v["dimension"])
-        if dim == f.system or v["dimension"] == f.system:
-            dim = "au total" if self.lang == "fr" else "in total"
-        else:
-            dim = f"en {dim}" if self.lang == "fr" else f"in {dim}"
-        n = self.n(abs(diff))
-        prev, cur = self.n(v["previous"]), self.n(v["current"])
-        if self.lang == "fr":
-            more = "de plus" if diff > 0 else "de moins"
-            notes = "note" if abs(diff) == 1 else "notes"
-            return (
-                f"{self.name(f)} a {n} {notes} {v['grade']} {more} que lors de l'édition "
-                f"précédente {dim} ({cur} contre {prev})."
+        words = {
+            "name": self.name(f),
+            "count": self.n(abs(diff)),
+            "grade": v["grade"],
+            "where": self._in_dimension(f, v["dimension"]),
+            "current": self.n(v["current"]),
+            "previous": self.n(v["previous"]),
+        }
+        if diff > 0:
+            return self._n(
+                "{name} has {count} more {grade} grade than in the previous edition {where} "
+                "({current} against {previous}).",
+                "{name} has {count} more {grade} grades than in the previous edition {where} "
+                "({current} against {previous}).",
+                abs(diff),
+                **words,
             )
-        more = "more" if diff > 0 else "fewer"
-        grades = "grade" if abs(diff) == 1 else "grades"
-        return (
-            f"{self.name(f)} has {n} {more} {v['grade']} {grades} than in the previous edition "
-            f"{dim} ({cur} against {prev})."
+        return self._n(
+            "{name} has {count} fewer {grade} grade than in the previous edition {where} "
+            "({current} against {previous}).",
+            "{name} has {count} fewer {grade} grades than in the previous edition {where} "
+            "({current} against {previous}).",
+            abs(diff),
+            **words,
         )
 
     def participation(self, f: Fact) -> str:
         v = f.values
         count, streak = int(v["count"]), int(v["streak"])
-        if self.lang == "fr":
-            text = (
-                f"{self.name(f)} figure au classement pour la {self.ord(count, 'f')} fois "
-                f"(première édition : {v['first_edition']}"
-            ).replace(" :", f"{NBSP}:")
-            if streak > 1:
-                text += f"{NARROW_NBSP}; {self.n(streak)} éditions consécutives"
-            return text + ")."
-        text = (
-            f"{self.name(f)} is ranked for the {self.ord(count)} time "
-            f"(first in {v['first_edition']}"
-        )
+        words = {
+            "name": self.name(f),
+            # "la 3e fois": the ordinal agrees with the catalogue's word for "time"
+            "count": self.ord(count, i18n.gender(self.lang, "time")),
+            "first": v["first_edition"],
+            "streak": self.n(streak),
+        }
         if streak > 1:
-            text += f"; {self.n(streak)} consecutive editions"
-        return text + ")."
+            return self._(
+                "{name} is ranked for the {count} time (first in {first}; {streak} consecutive "
+                "editions).",
+                **words,
+            )
+        return self._("{name} is ranked for the {count} time (first in {first}).", **words)
 
     def field_size(self, f: Fact) -> str:
         v = f.values
-        count, plural = self.n(v["count"]), self.plural(f, v["count"])
+        count = int(v["count"])
+        lead = self.counted(f, count)
         approx = v.get("approximately")
-        countries = int(v.get("countries") or 0)
-        if self.lang == "fr":
-            lead = f"{count} {plural}"
-            if approx:
-                word = "près de" if approx["word"] == "near" else "plus de"
-                lead = f"{word.capitalize()} {self.n(approx['n'])} {plural} ({count})"
-            where = f" de {self.n(countries)} pays" if countries > 1 else ""
-            return f"{lead}{where} {_classed(self.noun(f))} dans l'édition {f.edition}."
-        lead = f"{count} {plural}"
         if approx:
-            word = "Nearly" if approx["word"] == "near" else "More than"
-            lead = f"{word} {self.n(approx['n'])} {plural} ({count})"
-        where = f" from {self.n(countries)} countries" if countries > 1 else ""
-        return f"{lead}{where} ranked in the {f.edition} edition."
+            about = self._np(
+                self.noun_key(f),
+                "{count} {noun}",
+                "{count} {noun}",
+                count,
+                count=self.n(approx["n"]),
+                noun=self.noun(f, count),
+            )
+            if approx["word"] == "near":
+                lead = self._("Nearly {about} ({count})", about=about, count=self.n(count))
+            else:
+                lead = self._("More than {about} ({count})", about=about, count=self.n(count))
+        countries = int(v.get("countries") or 0)
+        where = ""
+        if countries > 1:
+            where = " " + self._n(
+                "from {count} country", "from {count} countries", countries, count=self.n(countries)
+            )
+        return self._p(
+            self.noun_key(f),
+            "{lead}{where} ranked in the {edition} edition.",
+            lead=lead,
+            where=where,
+            edition=f.edition,
+        )
 
     def field_growth(self, f: Fact) -> str:
         v = f.values
-        prev, cur = self.n(v["previous"]), self.n(v["current"])
-        plural = self.plural(f, v["current"])
-        if self.lang == "fr":
-            verb = "passe" if v["current"] != v["previous"] else "reste"
-            return (
-                f"Le classement {verb} de {prev} {plural} en {v['previous_edition']} à {cur} "
-                f"en {f.edition}."
-            )
-        return (
-            f"The ranking went from {prev} {plural} in {v['previous_edition']} to {cur} "
-            f"in {f.edition}."
+        words = {
+            "previous": self.n(v["previous"]),
+            "noun": self.noun(f, v["current"]),
+            "previous_edition": v["previous_edition"],
+            "current": self.n(v["current"]),
+            "edition": f.edition,
+        }
+        message = (
+            "The ranking went from {previous} {noun} in {previous_edition} to {current} in "
+            "{edition}."
         )
+        if v["current"] == v["previous"]:
+            return self._p("the field size did not change", message, **words)
+        return self._(message, **words)
 
     def _attribute_value(self, f: Fact, attribute: str, value: str, count: int) -> str:
         """ "après le bac (cursus en cinq ans)", "publiques"; an unknown value as it is."""
-        label = ATTRIBUTE_VALUES.get(attribute, {}).get(value)
-        if label is None:
-            return value
-        text = label[0] if self.lang == "fr" else label[1]
-        if isinstance(text, dict):
-            singular, plural = text[self.noun(f).gender]
-            return singular if count == 1 else plural
-        return str(text)
+        if attribute == "intake" and value == "post-bac":
+            return self._("after the baccalauréat (five-year programme)")
+        if attribute == "intake" and value == "post-prepa":
+            return self._("after preparatory classes (three-year programme)")
+        if attribute == "status" and value == "public":
+            return self._np(self.noun_key(f), "public", "public", count)
+        if attribute == "status" and value == "private":
+            return self._np(self.noun_key(f), "private", "private", count)
+        return value
+
+    def _attribute_verb(self, attribute: str) -> str | None:
+        return self._("recruiting") if attribute == "intake" else None
 
     def field_composition(self, f: Fact) -> str:
         v = f.values
@@ -468,61 +582,76 @@ class Renderer:
                 f"{self.n(n)} {self._attribute_value(f, attribute, value, n)}"
                 for value, n in counts.items()
             ]
-            verb = ATTRIBUTE_VERBS.get(attribute)
+            verb = self._attribute_verb(attribute)
             if verb and parts:
                 head, _, tail = parts[0].partition(" ")
-                parts[0] = f"{head} {verb[0] if self.lang == 'fr' else verb[1]} {tail}"
-            groups.append(_join(parts, self.lang))
-        field, plural = self.n(v["field_size"]), self.plural(f, v["field_size"])
-        fr, en = SYSTEM_EDITIONS.get(f.system, ("L'édition {year}", "The {year} edition"))
-        if self.lang == "fr":
-            detail = f"{NARROW_NBSP}; ".join(groups)
-            lead = fr.format(year=f.edition)
-            return f"{lead} classe {field} {plural}{NBSP}: {detail}."
-        lead = en.format(year=f.edition)
-        return f"{lead} ranks {field} {plural}: {'; '.join(groups)}."
+                parts[0] = f"{head} {verb} {tail}"
+            groups.append(self.join(parts))
+        if f.system == "letudiant":
+            lead = self._p("letudiant", "The {year} palmarès", year=f.edition)
+        else:
+            lead = self._("The {year} edition", year=f.edition)
+        return self._(
+            "{lead} ranks {counted}: {detail}.",
+            lead=lead,
+            counted=self.counted(f, v["field_size"]),
+            detail=self.semicolons(groups),
+        )
 
     def indicator_changes(self, f: Fact) -> str:
         v = f.values
         up = [self.labels.node(i) for i in v["improved"]]
         down = [self.labels.node(i) for i in v["declined"]]
         parts = []
-        if self.lang == "fr":
-            if up:
-                word = "indicateur" if len(up) == 1 else "indicateurs"
-                parts.append(f"progresse sur {self.n(len(up))} {word} ({_join(up, 'fr')})")
-            if down:
-                parts.append(f"recule sur {self.n(len(down))} ({_join(down, 'fr')})")
-            return f"{self.name(f)} {' et '.join(parts)} depuis l'édition précédente."
         if up:
-            word = "indicator" if len(up) == 1 else "indicators"
-            parts.append(f"improved in {self.n(len(up))} {word} ({_join(up, 'en')})")
+            parts.append(
+                self._n(
+                    "improved in {count} indicator ({list})",
+                    "improved in {count} indicators ({list})",
+                    len(up),
+                    count=self.n(len(up)),
+                    list=self.join(up),
+                )
+            )
         if down:
-            parts.append(f"declined in {self.n(len(down))} ({_join(down, 'en')})")
-        return f"{self.name(f)} {' and '.join(parts)} since the previous edition."
+            parts.append(
+                self._(
+                    "declined in {count} ({list})", count=self.n(len(down)), list=self.join(down)
+                )
+            )
+        return self._(
+            "{name} {changes} since the previous edition.",
+            name=self.name(f),
+            changes=self.join(parts),
+        )
 
     def trajectory(self, f: Fact) -> str:
         steps = [f"{self.ord(r)} ({y})" for y, r in sorted(f.values["ranks"].items())]
-        if self.lang == "fr":
-            return f"{self.name(f)}, rangs successifs{NBSP}: {', '.join(steps)}."
-        return f"{self.name(f)}, ranks over the editions: {', '.join(steps)}."
+        return self._(
+            "{name}, ranks over the editions: {steps}.", name=self.name(f), steps=", ".join(steps)
+        )
 
     def methodology_structure(self, f: Fact) -> str:
         names = [self.labels.node(n) for n in f.values["names"]]
-        count = self.n(len(names))
-        sdg = all("sdg" in n for n in f.values["names"])
-        if self.lang == "fr":
-            what = "objectifs de développement durable" if sdg else "familles"
-            return (
-                f"Les indicateurs du classement {_guillemets(self.labels.node(f.system), 'fr')} "
-                f"sont regroupés en {count} {what}"
-                f"{NBSP}: {_join(names, 'fr')}."
+        words = {
+            "system": self.quoted(self.labels.node(f.system)),
+            "count": self.n(len(names)),
+            "list": self.join(names),
+        }
+        if all("sdg" in n for n in f.values["names"]):
+            return self._n(
+                "The indicators of {system} are grouped in {count} Sustainable Development "
+                "Goal: {list}.",
+                "The indicators of {system} are grouped in {count} Sustainable Development "
+                "Goals: {list}.",
+                len(names),
+                **words,
             )
-        what = "Sustainable Development Goals" if sdg else "families"
-        return (
-            f"The indicators of {_guillemets(self.labels.node(f.system), 'en')} are grouped in "
-            f"{count} {what}: "
-            f"{_join(names, 'en')}."
+        return self._n(
+            "The indicators of {system} are grouped in {count} family: {list}.",
+            "The indicators of {system} are grouped in {count} families: {list}.",
+            len(names),
+            **words,
         )
 
     def methodology_change(self, f: Fact) -> str:
@@ -530,64 +659,68 @@ class Renderer:
         added = [self.labels.node(i) for i in v["added"]]
         removed = [self.labels.node(i) for i in v["removed"]]
         parts: list[str] = []
-        if self.lang == "fr":
-            if added:
-                new = "nouvel indicateur" if len(added) == 1 else "nouveaux indicateurs"
-                parts.append(f"{self.n(len(added))} {new} ({_join(added, 'fr')})")
-            if removed:
-                gone = "indicateur retiré" if len(removed) == 1 else "indicateurs retirés"
-                parts.append(f"{self.n(len(removed))} {gone} ({_join(removed, 'fr')})")
-            scale = self._scale_note(v)
-            if scale:
-                parts.append(f"un barème modifié ({scale})")
-            if not parts:
-                parts.append(f"une méthodologie modifiée depuis {v['previous_edition']}")
-            return f"Édition {f.edition}{NBSP}: {_join(parts, 'fr')}."
         if added:
-            new = "new indicator" if len(added) == 1 else "new indicators"
-            parts.append(f"{self.n(len(added))} {new} ({_join(added, 'en')})")
+            parts.append(
+                self._n(
+                    "{count} new indicator ({list})",
+                    "{count} new indicators ({list})",
+                    len(added),
+                    count=self.n(len(added)),
+                    list=self.join(added),
+                )
+            )
         if removed:
-            gone = "indicator removed" if len(removed) == 1 else "indicators removed"
-            parts.append(f"{self.n(len(removed))} {gone} ({_join(removed, 'en')})")
+            parts.append(
+                self._n(
+                    "{count} indicator removed ({list})",
+                    "{count} indicators removed ({list})",
+                    len(removed),
+                    count=self.n(len(removed)),
+                    list=self.join(removed),
+                )
+            )
         scale = self._scale_note(v)
         if scale:
-            parts.append(f"a changed scale ({scale})")
+            parts.append(self._("a changed scale ({scale})", scale=scale))
         if not parts:
-            parts.append(f"a methodology changed since {v['previous_edition']}")
-        return f"{f.edition} edition: {_join(parts, 'en')}."
+            parts.append(
+                self._("a methodology changed since {previous}", previous=v["previous_edition"])
+            )
+        return self._("{edition} edition: {changes}.", edition=f.edition, changes=self.join(parts))
 
     def _value(self, value: Any) -> str:
-        """A scale parameter's value: ``0–10`` for a range, grouped integers, French commas."""
+        """A scale parameter's value: ``0–10`` for a range, grouped integers, decimal marks."""
         if isinstance(value, list | tuple):
             return "–".join(self._value(x) for x in value)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return self.n(value)
-        text = str(value)
-        return text.replace(".", ",") if self.lang == "fr" else text
+        if isinstance(value, float):
+            return format_decimal(value, self.lang, len(repr(value).partition(".")[2]))
+        return str(value)
 
     def _scale_change(self, place: str, change: Any) -> str:
         """ "critères notés sur 10 points au lieu de 5" / "criteria scored out of 10 points
         instead of 5"; a per-node override names the node."""
-        fr = self.lang == "fr"
         parameter, new = change.get("parameter"), self._value(change.get("to"))
         old = None if change.get("from") is None else self._value(change.get("from"))
         node = place.split(":", 1)[0]
         label = "" if node == "criteria" else self.labels.node(node)
         if parameter == "max_points":
             if label:
-                what = f"{label} sur" if fr else f"{label} out of"
+                text = self._("{node} out of {points} points", node=label, points=new)
             else:
-                what = "critères notés sur" if fr else "criteria scored out of"
-            text = f"{what} {new} points"
+                text = self._("criteria scored out of {points} points", points=new)
         elif parameter == "range":
-            text = f"échelle {new}" if fr else f"scale {new}"
-            text = f"{label}, {text}" if label else text
+            if label:
+                text = self._("{node}, scale {range}", node=label, range=new)
+            else:
+                text = self._("scale {range}", range=new)
         else:
             text = f"{label}, {parameter} {new}" if label else f"{parameter} {new}"
         if old is not None:
-            text += f" au lieu de {old}" if fr else f" instead of {old}"
+            text = self._("{change} instead of {old}", change=text, old=old)
         return text
 
     def _scale_note(self, v: Any) -> str:
@@ -595,28 +728,19 @@ class Renderer:
         changes = v.get("scale_changes") or {}
         details = ", ".join(self._scale_change(k, c) for k, c in changes.items())
         comparable = v.get("scores_comparable", not changes)
-        prev = v["previous_edition"]
         if comparable:
             return details
-        flag = (
-            f"scores non comparables avec {prev}"
-            if self.lang == "fr"
-            else f"scores not comparable with {prev}"
-        )
+        flag = self._("scores not comparable with {previous}", previous=v["previous_edition"])
         if not details:
             return flag
-        return f"{details}{NARROW_NBSP}; {flag}" if self.lang == "fr" else f"{details}; {flag}"
+        return self.semicolons([details, flag])
 
     def strongest_families(self, f: Fact) -> str:
         names = [self.labels.node(n) for n in f.values["families"]]
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} se distingue en {_join(names, 'fr')} (rang dans la famille "
-                f"meilleur que le rang général ou égal)."
-            )
-        return (
-            f"{self.name(f)} stands out in {_join(names, 'en')} (family rank better than or equal "
-            f"to the overall rank)."
+        return self._(
+            "{name} stands out in {list} (family rank better than or equal to the overall rank).",
+            name=self.name(f),
+            list=self.join(names),
         )
 
     def network_summary(self, f: Fact) -> str:
@@ -624,126 +748,135 @@ class Renderer:
         net = v.get("network_name") or v["network"]
         here = int(v.get("members_in_country", v["members_ranked"]))
         total = int(v["members_ranked"])
-        noun = self.plural(f, here)
         first = self.labels.institution(v.get("first_member"))
-        country = _scope(v.get("country"), "national_rank", self.lang)
-        field = self.n(v["country_field"])
-        if self.lang == "fr":
-            text = (
-                f"{self.n(here)} {noun} {_of_network(net)} {'figure' if here == 1 else 'figurent'} "
-                f"parmi les {field} "
-                f"{self.noun(f).plural} {_classed(self.noun(f))} {country}"
-            )
-            if total != here:
-                text += f" ({self.n(total)} membres classés au total)"
-            return text + (f"{NARROW_NBSP}; {first} est en tête du réseau." if first else ".")
-        verb = "is" if here == 1 else "are"
-        text = f"{self.n(here)} {noun} of {_network_en(net)} {verb} among the {field} "
-        text += f"{self.noun(f).plural} ranked {country}"
+        text = self._np(
+            self.noun_key(f),
+            "{count} {noun} {of_network} is among the {ranked} {country}",
+            "{count} {noun} {of_network} are among the {ranked} {country}",
+            here,
+            count=self.n(here),
+            noun=self.noun(f, here),
+            of_network=self.of_network(net),
+            ranked=self.ranked(f, int(v["country_field"])),
+            country=self.in_country(v.get("country")),
+        )
         if total != here:
-            text += f" ({self.n(total)} members ranked in all)"
-        return text + (f"; {first} leads the network." if first else ".")
+            text += " " + self._("({count} members ranked in all)", count=self.n(total))
+        if first:
+            return self.semicolons([text, self._("{first} leads the network.", first=first)])
+        return text + "."
 
     def network_movement(self, f: Fact) -> str:
         v = f.values
         net = v.get("network_name") or v["network"]
-        up, kept, down = (self.n(len(v[k])) for k in ("improved", "kept", "declined"))
-        if self.lang == "fr":
-            return (
-                f"{_network_fr(net)} depuis {v['previous_edition']}{NBSP}: {up} en progrès, "
-                f"{kept} {'stables' if len(v['kept']) > 1 else 'stable'}, {down} en recul."
-            )
-        lead = _network_en(net)
-        return (
-            f"{lead[0].upper()}{lead[1:]} since {v['previous_edition']}: {up} improved, "
-            f"{kept} kept their position, {down} declined."
+        kept = len(v["kept"])
+        return self._n(
+            "{network} since {previous}: {up} improved, {kept} kept their position, "
+            "{down} declined.",
+            "{network} since {previous}: {up} improved, {kept} kept their position, "
+            "{down} declined.",
+            kept,
+            network=self.network(net),
+            previous=v["previous_edition"],
+            up=self.n(len(v["improved"])),
+            kept=self.n(kept),
+            down=self.n(len(v["declined"])),
         )
 
     def network_entrant(self, f: Fact) -> str:
         v = f.values
         net = v.get("network_name") or v["network"]
-        noun = self.noun(f)
-        order = self.ord(v["order"], noun.gender) if v.get("order") else ""
-        if self.lang == "fr":
-            tail = f", {order} {noun.singular} {_of_network(net)} à y figurer" if order else ""
-            return f"{self.name(f)} entre au classement en {v['edition']}{tail}."
-        tail = f", the {order} {noun.singular} of {_network_en(net)} to do so" if order else ""
-        return f"{self.name(f)} entered the ranking in {v['edition']}{tail}."
+        words = {"name": self.name(f), "edition": v["edition"]}
+        if not v.get("order"):
+            return self._("{name} entered the ranking in {edition}.", **words)
+        return self._p(
+            self.noun_key(f),
+            "{name} entered the ranking in {edition}, the {order} {noun} {of_network} to do so.",
+            order=self.ord(v["order"], self.gender(f)),
+            noun=self.noun(f, 1),
+            of_network=self.of_network(net),
+            **words,
+        )
 
     def sdg_coverage(self, f: Fact) -> str:
         v = f.values
-        ranked, total = self.n(v["ranked"]), self.n(v["total"])
-        if self.lang == "fr":
-            return f"{self.name(f)} figure dans {ranked} des {total} classements par ODD."
-        return f"{self.name(f)} is ranked in {ranked} of the {total} SDG tables."
+        return self._(
+            "{name} is ranked in {ranked} of the {total} SDG tables.",
+            name=self.name(f),
+            ranked=self.n(v["ranked"]),
+            total=self.n(v["total"]),
+        )
+
+    def _sdg_rung(self, i: int, rung: Any, count: int, named: str = "") -> str:
+        """ "top 100 in 3 SDGs", then "top 200 in 2 more" ("top 100 pour 3 ODD", "... de plus")."""
+        words = {"rung": self.n(int(rung)), "count": self.n(count), "named": named}
+        if i:
+            return self._n(
+                "top {rung} in {count} more{named}",
+                "top {rung} in {count} more{named}",
+                count,
+                **words,
+            )
+        return self._n(
+            "top {rung} in {count} SDG{named}", "top {rung} in {count} SDGs{named}", count, **words
+        )
 
     def sdg_bands(self, f: Fact) -> str:
         counts = sorted(f.values["counts_by_band"].items(), key=lambda kv: int(kv[0]))
         by_goal = {int(goal): int(rung) for goal, rung in f.values.get("sdgs", {}).items()}
         parts = []
         for i, (rung, count) in enumerate(counts):
-            n = self.n(count)
             # a few SDGs in a rung are named (seed 004: "top 200 for SDGs 11 and 12")
             goals = sorted(g for g, r in by_goal.items() if r == int(rung))
             named = ""
             if 0 < len(goals) <= 3 and len(goals) == count:
-                named = f" ({_join([str(g) for g in goals], self.lang)})"
-            if self.lang == "fr":
-                more = " de plus" if i else ""
-                parts.append(f"top {self.n(int(rung))} pour {n} ODD{more}{named}")
-            else:
-                more = " more" if i else (" SDG" if count == 1 else " SDGs")
-                parts.append(f"top {self.n(int(rung))} in {n}{more}{named}")
+                named = f" ({self.join([str(g) for g in goals])})"
+            parts.append(self._sdg_rung(i, rung, count, named))
         # every rung is stated: a shortened list would hide the counts of the last ones
-        word = " et " if self.lang == "fr" else " and "
-        joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + word + parts[-1]
-        if self.lang == "fr":
-            return f"{self.name(f)} par ODD{NBSP}: {joined}."
-        return f"{self.name(f)} by SDG: {joined}."
+        return self._("{name} by SDG: {list}.", name=self.name(f), list=self.join(parts, cut=False))
 
     def sdg_national_firsts(self, f: Fact) -> str:
         sdgs = [str(s) for s in f.values["sdgs"]]
-        if self.lang == "fr":
-            word = "l'ODD" if len(sdgs) == 1 else "les ODD"
-            return (
-                f"{self.name(f)} est au {self.ord(1)} rang national pour {word} "
-                f"{_join(sdgs, 'fr')}."
-            )
-        word = "SDG" if len(sdgs) == 1 else "SDGs"
-        return f"{self.name(f)} is first in its country for {word} {_join(sdgs, 'en')}."
+        return self._n(
+            "{name} is first in its country for SDG {list}.",
+            "{name} is first in its country for SDGs {list}.",
+            len(sdgs),
+            name=self.name(f),
+            first=self.ord(1),
+            list=self.join(sdgs),
+        )
 
     def band_stability(self, f: Fact) -> str:
         v = f.values
-        prev, cur = self.n(v["previous_field"]), self.n(v["current_field"])
-        plural = self.plural(f, v["previous_field"])
-        then, now = v["previous_edition"], f.edition
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} reste dans la tranche {v['band']} alors que le classement passe "
-                f"de {prev} {plural} en {then} à {cur} en {now}."
-            )
-        return (
-            f"{self.name(f)} kept its {v['band']} band while the ranking grew from {prev} "
-            f"{plural} in {then} to {cur} in {now}."
+        return self._(
+            "{name} kept its {band} band while the ranking grew from {previous} {noun} in "
+            "{previous_edition} to {current} in {edition}.",
+            name=self.name(f),
+            band=v["band"],
+            previous=self.n(v["previous_field"]),
+            noun=self.noun(f, v["previous_field"]),
+            previous_edition=v["previous_edition"],
+            current=self.n(v["current_field"]),
+            edition=f.edition,
         )
 
     def national_leader_change(self, f: Fact) -> str:
         v = f.values
-        before = _join([self.labels.institution(i) for i in v["previous_leader"]], self.lang)
-        scope = _scope(v["scope"], "national_rank", self.lang)
-        if self.lang == "fr":
-            return (
-                f"{self.name(f)} prend la tête du classement {scope} "
-                f"({v['previous_edition']}{NBSP}: {before})."
-            )
-        return f"{self.name(f)} takes the lead {scope} ({v['previous_edition']}: {before})."
+        before = self.join([self.labels.institution(i) for i in v["previous_leader"]])
+        return self._(
+            "{name} takes the lead {where} ({previous}: {before}).",
+            name=self.name(f),
+            where=self.in_country(v["scope"]),
+            previous=v["previous_edition"],
+            before=before,
+        )
 
     def system_first_edition(self, f: Fact) -> str:
-        label = _guillemets(self.labels.node(f.system), self.lang)
-        first = f.values["first_edition"]
-        if self.lang == "fr":
-            return f"Le classement {label} existe depuis {first}."
-        return f"The {label} ranking has existed since {first}."
+        return self._(
+            "The {system} ranking has existed since {first}.",
+            system=self.quoted(self.labels.node(f.system)),
+            first=f.values["first_edition"],
+        )
 
     def rank_interval(self, f: Fact) -> str:
         from palmares.highlights.uncertainty import render_rank_interval

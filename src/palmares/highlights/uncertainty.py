@@ -32,7 +32,6 @@ from palmares.highlights.facts import (
     context,
 )
 from palmares.history import EditionSeries
-from palmares.lang import NARROW_NBSP, NBSP, format_percent
 
 if TYPE_CHECKING:
     from palmares.highlights.render import Renderer
@@ -203,82 +202,80 @@ def with_uncertainty(
 def render_rank_interval(r: Renderer, f: Fact) -> str:
     """ "X : rang 16e (intervalle 14e–19e sur 1 000 tirages, niveau 90 %)." and English."""
     v = f.values
-    name, draws, level = r.name(f), r.n(v["draws"]), format_percent(v["level"], r.lang)
+    name, draws, level = r.name(f), r.n(v["draws"]), r.percent(v["level"])
     if v.get("band"):
         share = v.get("p_same_band_percent")
-        stay = "" if share is None else format_percent(share, r.lang)
-        if r.lang == "fr":
-            text = f"{name}{NBSP}: tranche {v['band']}"
-            if share is not None:
-                text += (
-                    f"{NARROW_NBSP}; le rang reste dans cette tranche dans {stay} des {draws} "
-                    "tirages"
-                )
-            return text + "."
-        text = f"{name} is in the {v['band']} band"
-        if share is not None:
-            text += f"; the rank stays in this band in {stay} of {draws} draws"
-        return text + "."
-    tied = int(v.get("tie_size") or 1) > 1
-    rank, low, high = r.ord(v["rank"]), r.ord(v["q05"]), r.ord(v["q95"])
-    if r.lang == "fr":
-        head = f"{name}{NBSP}: rang {rank}{' ex aequo' if tied else ''}"
-        if v["q05"] == v["q95"]:
-            return f"{head} (le même rang dans au moins {level} des {draws} tirages)."
-        return f"{head} (intervalle {low}–{high} sur {draws} tirages, niveau {level})."
-    head = f"{name} is ranked {'joint ' if tied else ''}{rank}"
+        if share is None:
+            return r._p("rank interval", "{name} is in the {band} band.", name=name, band=v["band"])
+        return r._(
+            "{name} is in the {band} band; the rank stays in this band in {share} of {draws} "
+            "draws.",
+            name=name,
+            band=v["band"],
+            share=r.percent(share),
+            draws=draws,
+        )
+    words = {
+        "name": name,
+        "rank": r.ord(v["rank"]),
+        "low": r.ord(v["q05"]),
+        "high": r.ord(v["q95"]),
+        "draws": draws,
+        "level": level,
+    }
+    if int(v.get("tie_size") or 1) > 1:
+        head = r._("{name} is ranked joint {rank}", **words)
+    else:
+        head = r._("{name} is ranked {rank}", **words)
     if v["q05"] == v["q95"]:
-        return f"{head} (the same rank in at least {level} of {draws} draws)."
-    return f"{head} (interval {low}–{high} over {draws} draws, {level} level)."
+        return r._(
+            "{head} (the same rank in at least {level} of {draws} draws).", head=head, **words
+        )
+    return r._(
+        "{head} (interval {low}–{high} over {draws} draws, {level} level).", head=head, **words
+    )
 
 
 def render_movement_robustness(r: Renderer, f: Fact) -> str:
     """The move, then whether it keeps its direction in the draws (robust or not)."""
     v = f.values
-    places, name, prev = int(v["places"]), r.name(f), v["previous_edition"]
-    before, after = r.ord(v["previous_rank"]), r.ord(v["rank"])
-    count, draws = r.n(abs(places)), r.n(v["draws"])
-    share = format_percent(v["p_move_real_percent"], r.lang)
-    threshold = format_percent(v["threshold_percent"], r.lang)
-    changed = "methodology" in v.get("flags", ())
-    if r.lang == "fr":
-        word = "place" if abs(places) == 1 else "places"
-        if places:
-            verb = "gagne" if places > 0 else "perd"
-            move = f"{name} {verb} {count} {word} depuis l'édition {prev} ({before} → {after})"
-            what, kept = "ce mouvement", "même sens"
-        else:
-            move = f"{name} garde le même rang qu'en {prev} ({after})"
-            what, kept = "ce maintien", "rang inchangé"
-        verdict = "est robuste" if v["robust"] else "n'est pas robuste"
-        only = "" if v["robust"] else " seulement"
-        text = (
-            f"{move}{NARROW_NBSP}; {what} {verdict} ({kept} dans{only} {share} des {draws} "
-            f"tirages, seuil {threshold})"
+    places = int(v["places"])
+    words = {
+        "share": r.percent(v["p_move_real_percent"]),
+        "threshold": r.percent(v["threshold_percent"]),
+        "draws": r.n(v["draws"]),
+    }
+    if places and v["robust"]:
+        verdict = r._(
+            "this move is robust (the same direction in {share} of {draws} draws, threshold "
+            "{threshold})",
+            **words,
         )
-        if changed:
-            text += (
-                f"{NARROW_NBSP}; la méthodologie a changé entre {prev} et {f.edition}, le "
-                "mouvement mêle données et méthode"
-            )
-        return text + "."
-    word = "place" if abs(places) == 1 else "places"
-    if places:
-        way = "up" if places > 0 else "down"
-        move = f"{name} is {way} {count} {word} since the {prev} edition ({before} → {after})"
-        what, kept = "this move", "the same direction"
+    elif places:
+        verdict = r._(
+            "this move is not robust (the same direction in only {share} of {draws} draws, "
+            "threshold {threshold})",
+            **words,
+        )
+    elif v["robust"]:
+        verdict = r._(
+            "this is robust (the same rank in {share} of {draws} draws, threshold {threshold})",
+            **words,
+        )
     else:
-        move = f"{name} holds the same rank as in {prev} ({after})"
-        what, kept = "this", "the same rank"
-    verdict = "is robust" if v["robust"] else "is not robust"
-    only = "" if v["robust"] else "only "
-    text = (
-        f"{move}; {what} {verdict} ({kept} in {only}{share} of {draws} draws, "
-        f"threshold {threshold})"
-    )
-    if changed:
-        text += (
-            f"; the methodology changed between {prev} and {f.edition}, so the move mixes data "
-            "and method"
+        verdict = r._(
+            "this is not robust (the same rank in only {share} of {draws} draws, threshold "
+            "{threshold})",
+            **words,
         )
-    return text + "."
+    parts = [r.move(f), verdict]
+    if "methodology" in v.get("flags", ()):
+        parts.append(
+            r._(
+                "the methodology changed between {previous} and {edition}, so the move mixes "
+                "data and method",
+                previous=v["previous_edition"],
+                edition=f.edition,
+            )
+        )
+    return r.semicolons(parts) + "."
