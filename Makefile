@@ -71,7 +71,7 @@ screenshots: $(STAMP) chromium
 
 # The example charts of docs/examples (docs/charts.md), drawn from fresh seed and demo worlds.
 examples: $(STAMP)
-	$(PY) -m palmares.charts.examples docs/examples
+	$(PY) -m palmares.demo.chart_examples docs/examples
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -63,7 +63,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 #: Modules the measured commands import, compiled once before anything is timed.
 WARM_UP = (
     "import palmares.cli, palmares.history, palmares.highlights.facts, palmares.store.load, "
-    "palmares.store.results, palmares.io, palmares.io.wide, palmares.engine, duckdb, psycopg, "
+    "palmares.result_store, palmares.io, palmares.io.wide, palmares.engine, duckdb, psycopg, "
     "pyarrow.csv, pyarrow.parquet, rich.table, typer.rich_utils, rapidfuzz"
 )
 

@@ -417,6 +417,8 @@ def test_cli_reproduce_json_and_diff(
         "--diff",
         str(out_diff),
         "--force",
+        "--lang",
+        "en",
     )
     assert code == 0 and "mismatches" in out
 

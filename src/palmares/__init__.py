@@ -68,7 +68,7 @@ def load(path: str | Path, **options: object) -> Dataset:
             if system is None or not years or not set(years) <= set(store.edition_years(system)):
                 years = None
             dataset = store.dataset(system, years)
-        # The engine keeps and reuses its tables in this store (palmares.store.results).
+        # The engine keeps and reuses its tables in this store (palmares.result_store).
         dataset.memo("store_url", lambda: store_url)
         return dataset
     from palmares.io import read_dataset

@@ -317,7 +317,7 @@ class EditionSeries:
             if m is None or not self._has_observations(year):
                 self._results[year] = None
             else:
-                from palmares.store.results import run_or_reuse
+                from palmares.result_store import run_or_reuse
 
                 # the engine, or the table a store keeps for this methodology and data
                 self._results[year] = run_or_reuse(self.dataset, m, year, seed=self.seed)

@@ -184,6 +184,12 @@ def published_view(frame: Any, *, grade_counts: bool) -> Any:
     for column in ("band", "band_lo", "band_hi"):
         if column in out:
             out[column] = out[column].where(pd.Series(banded, index=out.index), None)
+    # An open band ("1001+") has no upper end: empty, never the -1 the engine keeps for it.
+    for column, keep in (("band_lo", banded), ("band_hi", banded & (hi != rk.BAND_OPEN))):
+        if column in out:
+            out[column] = pd.Series(
+                np.where(keep, out[column].to_numpy(dtype=object), None), index=out.index
+            ).astype("Int64")
     for column in ("group_rank", "group_size"):
         if column in out:
             out[column] = out[column].astype("Int64").mask(out[column] == 0)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from palmares.charts.examples import STEMS, example_charts
 from palmares.charts.layout import TextBox, collisions, text_boxes, text_width
 from palmares.charts.render import render
 from palmares.charts.text import FONT
 from palmares.dataset import Dataset
+from palmares.demo.chart_examples import STEMS, example_charts
 from tests.highlights.seed_worlds import seed_world
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("methodology", ("methodology", "systems", "examples")),
     ("steps", ("steps", "ranking_table")),
     ("plan", ("plan",)),
-    ("result", ("result", "result_io", "engine", "personalise", "workbook")),
+    ("result", ("result", "result_io", "result_store", "engine", "personalise", "workbook")),
     ("consumers", ("history", "networks", "highlights", "uncertainty", "charts", "reproduce")),
     ("faces", ("cli", "api", "web")),
     ("demo", ("demo",)),

@@ -1,4 +1,4 @@
-"""Computed tables kept in the store (palmares.store.results): the Result read back is the
+"""Computed tables kept in the store (palmares.result_store): the Result read back is the
 engine's, field for field, and a command after another reads the kept tables instead of running
 the engine (both backends)."""
 
@@ -18,8 +18,7 @@ import palmares
 from palmares.cli import main
 from palmares.io import write_dataset
 from palmares.result import Result
-from palmares.store import open_store
-from palmares.store.results import (
+from palmares.result_store import (
     FORMAT,
     NotStorable,
     _decode,
@@ -29,6 +28,7 @@ from palmares.store.results import (
     result_from_document,
     run_or_reuse,
 )
+from palmares.store import open_store
 
 Cli = Callable[..., tuple[int, str, str]]
 

@@ -224,7 +224,7 @@ def uncertainty_command(
     from palmares.charts.uncertainty import uncertainty_chart
     from palmares.cli.rank import _method_ref, parse_edition
     from palmares.io.atomic import check_target
-    from palmares.store.results import run_or_reuse as run  # the engine, or a kept table
+    from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
     from palmares.uncertainty.intervals import IntervalsError, intervals_of, read_intervals
 
     if not edition:

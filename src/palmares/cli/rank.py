@@ -80,7 +80,7 @@ def _weights(items: list[str]) -> dict[str, float]:
 def compute(data: Path | None, ref: str, edition: int, seed: int, dataset: Any = None) -> Any:
     """Load the bundle and run the methodology (the library call every command shares)."""
     import palmares
-    from palmares.store.results import run_or_reuse as run  # the engine, or a kept table
+    from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
 
     if dataset is None:
         dataset = palmares.load(data_path(data))
@@ -329,7 +329,7 @@ def explain(
 ) -> None:
     """Show how one institution's score was built: each node's value, share and contribution."""
     import palmares
-    from palmares.store.results import run_or_reuse as run  # the engine, or a kept table
+    from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
 
     ref = _method_ref(method, system)
     dataset = palmares.load(data_path(data))

@@ -1,7 +1,7 @@
 """The example charts of ``docs/examples/`` (``make examples``): what they draw, in one place, so
 that the layout test (``tests/charts/test_layout.py``) checks exactly the charts the docs show.
 
-    python -m palmares.charts.examples docs/examples [--draws 1000]
+    python -m palmares.demo.chart_examples docs/examples [--draws 1000]
 """
 
 from __future__ import annotations
