@@ -55,10 +55,17 @@ def test_demo_writes_replaces_and_is_byte_identical(
     assert run(monkeypatch, "--out", str(out)) == 2
     assert (out / "notes.txt").read_text() == "mine"
     (out / "notes.txt").unlink()
-    assert run(monkeypatch, "--out", str(out)) == 0
+    assert run(monkeypatch, "--out", str(out), "--lang", "en") == 0
     text = capsys.readouterr().out
     assert f"written to {out}" in text
     assert "u-multirank  2021" in text and "%" in text
+    # French by default (contracts section 1: $PALMARES_LANG, else fr), numbers in its style
+    monkeypatch.delenv("PALMARES_LANG", raising=False)
+    assert run(monkeypatch, "--out", str(out)) == 0
+    text = capsys.readouterr().out
+    assert f"écrit dans {out}" in text and "Highlights" not in text
+    assert "2\u202f670" in text or "2\u00a0670" in text
+    assert "\u00a0%" in text
     assert digest(out) == first
 
 
