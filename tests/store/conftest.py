@@ -3,11 +3,12 @@ started once for the session (a clean schema per test). Never skipped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from palmares.cli import main
 from store.postgres import Server, start_server
 
 BACKENDS = ("duckdb", "postgresql")
@@ -39,3 +40,23 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server: Server = request.getfixturevalue("postgres_server")
     _wipe(server.url)
     return server.url
+
+
+#: ``run(*args)`` runs the command line in-process: (exit code, stdout, stderr).
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """The palmares command line in-process, with no store or bundle from the environment."""
+    monkeypatch.delenv("PALMARES_DB", raising=False)
+    monkeypatch.delenv("PALMARES_DATA", raising=False)
+
+    def call(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.argv", ["palmares", *args])
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        out, err = capsys.readouterr()
+        return int(stopped.value.code or 0), out, err
+
+    return call

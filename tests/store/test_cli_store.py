@@ -5,32 +5,14 @@ from __future__ import annotations
 
 import filecmp
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from history_world import world, write_methods
 
-from palmares.cli import main
 from palmares.io import write_dataset
 from store.bundles import TABLES, write_bundle
-
-Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    monkeypatch.delenv("PALMARES_DB", raising=False)
-    monkeypatch.delenv("PALMARES_DATA", raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr("sys.argv", ["palmares", *args])
-        with pytest.raises(SystemExit) as stopped:
-            main()
-        out, err = capsys.readouterr()
-        return int(stopped.value.code or 0), out, err
-
-    return call
+from store.conftest import Cli
 
 
 def test_load_info_export(run: Cli, store_url: str, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ the engine (both backends)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ import pytest
 from history_world import world, write_methods
 
 import palmares
-from palmares.cli import main
 from palmares.io import write_dataset
 from palmares.result import Result
 from palmares.result_store import (
@@ -29,23 +28,7 @@ from palmares.result_store import (
     run_or_reuse,
 )
 from palmares.store import open_store
-
-Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    monkeypatch.delenv("PALMARES_DB", raising=False)
-    monkeypatch.delenv("PALMARES_DATA", raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr("sys.argv", ["palmares", *args])
-        with pytest.raises(SystemExit) as stopped:
-            main()
-        out, err = capsys.readouterr()
-        return int(stopped.value.code or 0), out, err
-
-    return call
+from store.conftest import Cli
 
 
 @pytest.fixture
