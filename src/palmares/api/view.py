@@ -222,7 +222,7 @@ class RankedRows:
 
 def ranked_rows(frame: pd.DataFrame) -> RankedRows:
     from palmares.api.context import records
-    from palmares.dataset import fold_name
+    from palmares.names import fold_name
 
     columns = [c for c in frame.columns if c not in ("region_code", "band")]
     country = np.array([c if isinstance(c, str) else None for c in frame["country"]], object)

@@ -343,7 +343,7 @@ def _country_code(country: str) -> str:
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:
     import palmares
-    from palmares.store.search import rank_names
+    from palmares.names import rank_names
 
     dataset = palmares.load(data)
     inst = dataset.institutions
