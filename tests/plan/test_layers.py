@@ -51,8 +51,6 @@ KNOWN_CROSSINGS: frozenset[tuple[str, str]] = frozenset()
 KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
     {
         ("palmares.api.charts", "palmares.api.context", "palmares.api.view"),
-        ("palmares.cli.app", "palmares.cli.data", "palmares.cli.db"),
-        ("palmares.highlights.render", "palmares.highlights.uncertainty"),
     }
 )
 
