@@ -101,7 +101,7 @@ def run(
     submitted = matrix.mask[:, columns]
     applicable = ~matrix.not_applicable[:, columns]
     direction = np.array([directions.get(leaf, 1) for leaf in leaves], dtype=np.int8)
-    attributes = _attributes(dataset, matrix.institutions)
+    attributes = institution_attributes(dataset, matrix.institutions)
 
     status = matrix.status[:, columns]
     # An SDG is submitted when it has rows that apply, even if a metric is missing.
@@ -171,7 +171,7 @@ def run(
         else dataset.memo("data_hash", lambda: compute_data_hash(dataset)),
         seed=seed,
         institutions=matrix.institutions,
-        names=_names(dataset, matrix.institutions),
+        names=institution_names(dataset, matrix.institutions),
         attributes=attributes,
         tree=tree,
         leaves=tuple(leaves),
@@ -199,7 +199,7 @@ def run(
 # -- institutions ----------------------------------------------------------------------------
 
 
-def _attributes(dataset: Dataset, ids: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+def institution_attributes(dataset: Dataset, ids: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
     """Institution attributes (every column but the names) aligned with ``ids``."""
     inst = dataset.institutions.set_index("id")
     inst = inst.reindex(list(ids))
@@ -207,7 +207,7 @@ def _attributes(dataset: Dataset, ids: Sequence[str]) -> dict[str, npt.NDArray[A
     return {c: inst[c].to_numpy(dtype=object) for c in inst.columns if c not in skip}
 
 
-def _names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
+def institution_names(dataset: Dataset, ids: Sequence[str]) -> tuple[str, ...]:
     inst = dataset.institutions.set_index("id")
     return tuple(inst.reindex(list(ids))["name"].fillna("").tolist())
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from palmares.io.atomic import atomic_path
-from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+from palmares.io.excel_bundle import FIXED_TIME, fixed_zip
 from palmares.io.safe_text import person_csv_bytes, xlsx_cell
 from palmares.jsonsafe import json_safe
 from palmares.problems import UsageProblem
@@ -81,8 +81,8 @@ def frame_workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     """Frames as one deterministic .xlsx (fixed document properties and zip timestamps)."""
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "palmares"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(name)
         sheet.append([str(c) for c in frame.columns])
@@ -91,7 +91,7 @@ def frame_workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    return _fixed_zip(buffer.getvalue())
+    return fixed_zip(buffer.getvalue())
 
 
 def _excel_cell(value: Any) -> Any:

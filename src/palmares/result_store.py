@@ -186,7 +186,7 @@ def result_from_document(
 ) -> Result:
     """The Result a :func:`result_document` holds, with the dataset's names, attributes and
     networks and the (resolved, weighted) ``methodology`` it was computed with."""
-    from palmares.engine import _attributes, _names
+    from palmares.engine import institution_attributes, institution_names
     from palmares.plan.aggregation import StepRecord
     from palmares.ranking_table import RankingTable
     from palmares.result import Result
@@ -221,8 +221,8 @@ def result_from_document(
         data_hash=document["data_hash"],
         seed=int(document["seed"]),
         institutions=institutions,
-        names=_names(dataset, institutions),
-        attributes=_attributes(dataset, institutions),
+        names=institution_names(dataset, institutions),
+        attributes=institution_attributes(dataset, institutions),
         tree=Tree.from_parents((n, p) for n, p in document["tree"]),
         leaves=tuple(document["leaves"]),
         ranking=ranking,

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from palmares.i18n import gettext
-from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+from palmares.io.excel_bundle import FIXED_TIME, fixed_zip
 from palmares.io.safe_text import xlsx_cell
 
 #: Column widths (in characters) are the longest text of the column, within these bounds.
@@ -132,8 +132,8 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     string cells (never formulas), numbers as numbers with the sheet's formats."""
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "palmares"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
     bold = Font(bold=True)
     used: set[str] = set()
     for sheet in sheets:
@@ -166,7 +166,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    return _fixed_zip(buffer.getvalue())
+    return fixed_zip(buffer.getvalue())
 
 
 def _title(text: str, used: set[str]) -> str:

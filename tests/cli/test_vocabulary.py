@@ -3,6 +3,7 @@ spellings stay accepted (hidden), and ``docs/cli.md`` is what the code says."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -78,3 +79,107 @@ def test_the_committed_cli_reference_is_up_to_date() -> None:
     commands = commands.split("## `palmares", 1)[1]
     assert "| `--method`" not in commands  # documented once, as the alias of --system
     assert "| `palmares rank` | `--method` |" in old
+
+
+def test_every_command_prints_json() -> None:
+    # `serve` runs a server until stopped: it prints no answer to put in JSON.
+    missing = [
+        name
+        for name, command in _leaf_commands()
+        if name != "serve" and not any("--json" in p.opts for p in command.params)  # type: ignore[attr-defined]
+    ]
+    assert missing == []
+
+
+def test_the_draws_default_is_the_same_wherever_they_are_drawn() -> None:
+    draws = {
+        name: p.default
+        for name, command in _leaf_commands()
+        for p in command.params  # type: ignore[attr-defined]
+        if p.name == "draws"
+    }
+    assert draws == {"uncertainty": 1000, "chart uncertainty": 1000}
+
+
+@pytest.mark.parametrize(
+    ("given", "items"),
+    [
+        (None, []),
+        (["s.a"], ["s.a"]),
+        (["s.a", "s.b"], ["s.a", "s.b"]),
+        (["s.a,s.b"], ["s.a", "s.b"]),
+        ([" s.a , ", "s.c,,s.b"], ["s.a", "s.c", "s.b"]),
+    ],
+)
+def test_a_list_option_is_repeated_or_comma_separated(
+    given: list[str] | None, items: list[str]
+) -> None:
+    from palmares.cli.options import list_values
+
+    assert list_values(given) == items
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("vocabulary")
+    write_dataset(world(), root / "bundle")
+    write_methods(root / "methods")
+    return {"data": root / "bundle", "methods": root / "methods", "tmp": root}
+
+
+def test_criteria_repeated_rank_as_the_comma_list(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["rank", "--data", str(places["data"]), "--system", str(places["methods"] / "b.toml")]
+    base += ["--edition", "2023", "--json"]
+    repeated = _run([*base, "--criteria", "s.a", "--criteria", "s.c"], capsys)
+    commas = _run([*base, "--criteria", "s.a,s.c"], capsys)
+    assert repeated[0] == 0
+    assert repeated == commas
+    document = json.loads(repeated[1])
+    assert "s.a, s.c" in document["personalisation"]
+
+
+def test_communique_defaults_to_the_latest_edition(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["communique", "x", "--data", str(places["data"]), "--system", str(places["methods"])]
+    latest = _run([*base, "--out", str(places["tmp"] / "latest.md"), "--json"], capsys)
+    given = _run(
+        [*base, "--edition", "2024", "--out", str(places["tmp"] / "given.md"), "--json"], capsys
+    )
+    assert latest[0] == given[0] == 0
+    first, second = json.loads(latest[1]), json.loads(given[1])
+    assert "2024" in first["headline"]
+    assert first["headline"] == second["headline"] and first["facts"] == second["facts"]
+    latest_text = (places["tmp"] / "latest.md").read_text(encoding="utf-8")
+    assert latest_text == (places["tmp"] / "given.md").read_text(encoding="utf-8")
+
+
+def test_the_store_commands_answer_in_json(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(places["tmp"] / "store.duckdb")
+    assert _run(["db", "load", str(places["data"]), "--db", store], capsys)[0] == 0
+    code, out = _run(["db", "export", str(places["tmp"] / "out"), "--db", store, "--json"], capsys)
+    assert code == 0
+    assert json.loads(out) == {"out": str(places["tmp"] / "out"), "format": "csv"}
+    assert (places["tmp"] / "out" / "institutions.csv").exists()
+    code, out = _run(["db", "clear-cache", "--db", store, "--json"], capsys)
+    assert code == 0 and json.loads(out) == {"removed": 0}
+    code, out = _run(["search", "ecole x", "--db", store, "--top", "1", "--json"], capsys)
+    assert code == 0
+    assert [hit["id"] for hit in json.loads(out)] == ["x"]
+
+
+def test_charts_answer_in_json(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, methods, tmp = str(places["data"]), str(places["methods"]), places["tmp"]
+    code, out = _run(
+        ["chart", "trajectory", "x", "--out", str(tmp / "t.svg"), "--data", data]
+        + ["--system", methods, "--json"],
+        capsys,
+    )
+    assert code == 0
+    assert json.loads(out) == {"out": str(tmp / "t.svg"), "format": "svg"}

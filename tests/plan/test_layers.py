@@ -192,6 +192,73 @@ def test_no_import_cycle() -> None:
     assert KNOWN_CYCLES - found == set(), "a known cycle is gone: drop it from the list"
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports(module: str, source: str) -> list[str]:
+    """What ``module`` imports of another module's private parts: a name ``_x`` from any module
+    of ours, or a private module (``palmares.io._cells``) from outside its own package; and any
+    module of ours reached by name through ``importlib`` or ``__import__`` (a hidden import)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if not node.module.startswith("palmares"):
+                continue
+            for alias in node.names:
+                if _private(alias.name) and node.module != module:
+                    found.append(f"{node.lineno}: from {node.module} import {alias.name}")
+                targets.append(f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names if a.name.startswith("palmares")]
+        elif isinstance(node, ast.Call) and node.args:
+            first = node.args[0]
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            called = node.func.id if isinstance(node.func, ast.Name) else called
+            if (
+                called in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and str(first.value).startswith("palmares")
+            ):
+                found.append(f"{node.lineno}: {called}({first.value!r})")
+        for target in targets:
+            parts = target.split(".")
+            for depth, part in enumerate(parts[1:], start=1):
+                owner = ".".join(parts[:depth])
+                inside = module == owner or module.startswith(owner + ".")
+                if _private(part) and ".".join(parts[: depth + 1]) in modules() and not inside:
+                    found.append(f"{node.lineno}: {target} (a private module of {owner})")
+    return found
+
+
+def test_the_private_name_check_finds_each_kind() -> None:
+    source = (
+        "from palmares.engine import _names, run\n"
+        "from palmares.io._cells import nfc\n"
+        "import importlib\n"
+        "def f():\n"
+        "    from palmares import __version__\n"
+        "    return importlib.import_module('palmares.systems')\n"
+    )
+    assert private_imports("palmares.cli.rank", source) == [
+        "1: from palmares.engine import _names",
+        "2: palmares.io._cells.nfc (a private module of palmares.io)",
+        "6: import_module('palmares.systems')",
+    ]
+    # A package's private module serves its own package; a module may name its own privates.
+    assert private_imports("palmares.io.wide", "from palmares.io._cells import nfc\n") == []
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    found = {
+        module: hits
+        for module, path in sorted(modules().items())
+        if (hits := private_imports(module, path.read_text(encoding="utf-8")))
+    }
+    assert found == {}, "make the name public where it is shared, or move it"
+
+
 def test_the_engine_layers_have_no_cycle_and_no_crossing() -> None:
     ours = ("steps", "plan", "engine", "result", "personalise", "uncertainty", "reproduce")
     for group in cycles():

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import app
-from palmares.cli.options import LangOption, ViewOption
+from palmares.cli.app import app, print_json
+from palmares.cli.options import LangOption, ViewOption, method_ref
 from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
 
@@ -30,6 +30,9 @@ EditionOption = Annotated[
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="FILE.png, FILE.svg or FILE.html.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print {out, format} of the chart written.")
+]
 
 
 def _context(
@@ -70,10 +73,13 @@ def _one(institutions: list[str]) -> str:
     return institutions[0]
 
 
-def _write(chart: Any, out: Path, force: bool) -> None:
-    from palmares.charts.render import save_chart
+def _write(chart: Any, out: Path, force: bool, as_json: bool) -> None:
+    from palmares.charts.render import chart_format, save_chart
 
     save_chart(chart, out, force=force)
+    if as_json:
+        print_json({"out": str(out), "format": chart_format(out)})
+        return
     typer.echo(str(out))
 
 
@@ -87,6 +93,7 @@ def trajectory(
     lang: LangOption = "",
     view: ViewOption = "published",
     force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rank by edition for one or several institutions (bands, ties, methodology changes);
     the trajectory stops at --edition. A system printing no overall rank: A counts."""
@@ -99,7 +106,7 @@ def trajectory(
         known = ", ".join(map(str, series.years))
         raise UsageProblem(f"--edition {year}: {series.system} has no such edition ({known})")
     ids = [dataset.resolve(i) for i in institutions]
-    _write(trajectory_chart(series, ids, lang=lang, edition=year), out, force)
+    _write(trajectory_chart(series, ids, lang=lang, edition=year), out, force, as_json)
 
 
 @chart_app.command()
@@ -112,6 +119,7 @@ def grades(
     lang: LangOption = "",
     view: ViewOption = "published",
     force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Grade sunburst of one institution (a graded system such as u-multirank)."""
     from palmares.charts.grades import grades_chart
@@ -129,7 +137,7 @@ def grades(
         )
     except ValueError as error:
         raise UsageProblem(str(error)) from None
-    _write(chart, out, force)
+    _write(chart, out, force, as_json)
 
 
 @chart_app.command()
@@ -142,6 +150,7 @@ def sdg(
     lang: LangOption = "",
     view: ViewOption = "published",
     force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Per-SDG scores and bands of one institution (the-impact), counted SDGs highlighted."""
     from palmares.charts.sdg import sdg_chart
@@ -156,7 +165,7 @@ def sdg(
         lang=lang,
         view=view,
     )
-    _write(chart, out, force)
+    _write(chart, out, force, as_json)
 
 
 @chart_app.command()
@@ -169,6 +178,7 @@ def compare(
     lang: LangOption = "",
     view: ViewOption = "published",
     force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Two to four institutions side by side on one system and edition."""
     from palmares.charts.compare import compare_chart
@@ -182,7 +192,7 @@ def compare(
         chart = compare_chart(result, ids, labels, lang=lang, view=view)
     except ValueError as error:
         raise UsageProblem(str(error)) from None
-    _write(chart, out, force)
+    _write(chart, out, force, as_json)
 
 
 @chart_app.command("uncertainty")
@@ -199,7 +209,7 @@ def uncertainty_command(
     system: Annotated[
         str | None, typer.Option("--system", help="Preset id or methodology TOML file.")
     ] = None,
-    edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
+    edition: EditionOption = "",
     intervals: Annotated[
         Path | None,
         typer.Option("--intervals", help="FILE.parquet from palmares uncertainty --out."),
@@ -215,6 +225,7 @@ def uncertainty_command(
     lang: LangOption = "",
     view: ViewOption = "published",
     force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Nominal rank against its Monte Carlo interval (q05-q95) and median, top N + named."""
     import dataclasses
@@ -223,20 +234,20 @@ def uncertainty_command(
     from palmares.charts.render import chart_format
     from palmares.charts.text import system_name
     from palmares.charts.uncertainty import uncertainty_chart
-    from palmares.cli.rank import _method_ref, parse_edition
+    from palmares.cli.rank import edition_of, parse_edition
     from palmares.io.atomic import check_target
     from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
     from palmares.uncertainty.intervals import IntervalsError, intervals_of, read_intervals
 
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
     if top < 1:
         raise UsageProblem(f"--top {top}: give a number of rows of at least 1")
-    ref = _method_ref(method, system)
-    year = parse_edition(edition)
+    ref = method_ref(method, system)
+    if edition:
+        parse_edition(edition)  # a malformed year is refused before the data is read
     chart_format(out)
     check_target(out, force=force)
     dataset = palmares.load(data_path(data))
+    year = edition_of(edition, dataset, ref)
     ids = [dataset.resolve(i) for i in institutions or []]
     try:
         if intervals is not None:
@@ -245,14 +256,20 @@ def uncertainty_command(
             found.check_ranks(nominal.institutions, nominal.ranking.rank, f"{ref} {year}")
             found = dataclasses.replace(found, system=nominal.system, edition=year)
         else:
-            from palmares.cli.uncertainty import _spec
+            from palmares.cli.uncertainty import loaded_spec
             from palmares.uncertainty import uncertainty
             from palmares.uncertainty.monte_carlo import stderr_progress
 
             if draws < 1:
                 raise UsageProblem("--draws must be >= 1")
             done = uncertainty(
-                dataset, ref, year, draws, seed=seed, spec=_spec(spec), progress=stderr_progress
+                dataset,
+                ref,
+                year,
+                draws,
+                seed=seed,
+                spec=loaded_spec(spec),
+                progress=stderr_progress,
             )
             found = intervals_of(done)
         # The title names the methodology ranked, in the chosen language (never an id).
@@ -263,4 +280,4 @@ def uncertainty_command(
         )
     except (IntervalsError, ValueError) as error:
         raise UsageProblem(str(error)) from None
-    _write(chart, out, force)
+    _write(chart, out, force, as_json)

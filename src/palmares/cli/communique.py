@@ -21,7 +21,9 @@ def communique(
     data: Annotated[
         Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
     ] = None,
-    edition: Annotated[str, typer.Option("--edition", help="Edition year.")] = "",
+    edition: Annotated[
+        str, typer.Option("--edition", help="Edition year (default: the latest).")
+    ] = "",
     system: Annotated[
         list[str] | None,
         typer.Option(
@@ -43,18 +45,18 @@ def communique(
 ) -> None:
     """A press-release draft whose every number comes from the institution's highlight facts."""
     import palmares
-    from palmares.cli.rank import parse_edition
+    from palmares.cli.rank import latest_edition, parse_edition
     from palmares.highlights.communique import communique as build
     from palmares.highlights.communique import write_communique
     from palmares.io.atomic import check_target
 
     if out.suffix.lower() not in (".md", ".markdown"):
         raise UsageProblem(f"--out {out}: give a Markdown file (FILE.md)")
-    if not edition:
-        raise UsageProblem("give --edition YEAR")
-    year = parse_edition(edition)
+    if edition:
+        parse_edition(edition)  # a malformed year is refused before the data is read
     check_target(out, force=force)
     dataset = palmares.load(data_path(data))
+    year = parse_edition(edition) if edition else latest_edition(dataset, system or [])
     try:
         draft = build(
             dataset,

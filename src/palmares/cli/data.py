@@ -37,7 +37,7 @@ _LAYOUTS = ("canonical", "wide", "coinr")
 _FORMATS = ("csv", "parquet", "xlsx")
 
 
-def _options(
+def read_options(
     layout: str | None,
     bundle: Path | None,
     delimiter: str | None,
@@ -95,7 +95,7 @@ def validate(
     """Check a bundle and list every problem, located; never writes anything."""
     from palmares.io import read_tables
 
-    options = _options(layout, bundle, delimiter, decimal, encoding)
+    options = read_options(layout, bundle, delimiter, decimal, encoding)
     tables: dict[str, pd.DataFrame] = {}
     try:
         tables, problems = read_tables(paths, options)
@@ -162,7 +162,7 @@ def convert(
     if format is not None and format not in _FORMATS:
         raise UsageProblem(f"--format {format!r}: give one of {', '.join(_FORMATS)}")
     check_target(target, force=force)
-    options = _options(layout, bundle, delimiter, decimal, encoding)
+    options = read_options(layout, bundle, delimiter, decimal, encoding)
     tables, problems = read_tables(sources, options)
     problems.raise_if_errors()
     if not json:

@@ -142,12 +142,12 @@ def load(
     json_: JsonOption = False,
 ) -> None:
     """Validate a bundle (every check of validate) and load it in one transaction."""
-    from palmares.cli.data import _options
+    from palmares.cli.data import read_options
     from palmares.dataset import Dataset
     from palmares.io import read_tables
 
     started = time.perf_counter()
-    options = _options(layout, bundle, delimiter, decimal, encoding)
+    options = read_options(layout, bundle, delimiter, decimal, encoding)
     tables, problems = read_tables(paths, options)
     problems.raise_if_errors()
     for warning in problems.warnings:
@@ -176,6 +176,7 @@ def export(
         str | None, typer.Option("--format", help="csv, parquet or xlsx (default csv).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output.")] = False,
+    json_: JsonOption = False,
 ) -> None:
     """Write the stored bundle back (CSV byte-identical to `palmares convert` of it)."""
     from palmares.io import write_dataset
@@ -186,8 +187,15 @@ def export(
     check_target(target, force=force)
     with _open(db) as store:
         dataset = store.dataset()
-    write_dataset(dataset, target, format=format, force=force)  # type: ignore[arg-type]
+    written = write_dataset(dataset, target, format=format, force=force)  # type: ignore[arg-type]
+    if json_:
+        print_json({"out": str(written), "format": format or _format_of(written)})
+        return
     typer.echo(f"wrote {target}")
+
+
+def _format_of(path: Path) -> str:
+    return {".xlsx": "xlsx", ".parquet": "parquet"}.get(path.suffix.lower(), "csv")
 
 
 def N_(message: str) -> str:
@@ -250,10 +258,13 @@ def migrate(db: DbOption = None, json_: JsonOption = False) -> None:
 
 
 @db_app.command("clear-cache")
-def clear_cache(db: DbOption = None) -> None:
+def clear_cache(db: DbOption = None, json_: JsonOption = False) -> None:
     """Forget every computed result and cached answer the store keeps."""
     with _open(db, write=True) as store:
         removed = store.clear_cache()
+    if json_:
+        print_json({"removed": removed})
+        return
     typer.echo(f"removed {removed} cached entries")
 
 
@@ -268,7 +279,9 @@ def search(
     country: Annotated[
         str | None, typer.Option("--country", help="Only institutions of this country.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="At most N results.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--top", "--limit", min=1, help="At most N results (the best first).")
+    ] = 10,
     lang: LangOption = "",
     json_: JsonOption = False,
 ) -> None:

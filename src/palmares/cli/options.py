@@ -47,6 +47,22 @@ def check_choice(option: str, value: str, choices: Iterable[str], what: str = "v
     raise UsageProblem(unknown(option, value, options, what))
 
 
+def list_values(values: Iterable[str] | None) -> list[str]:
+    """A list option's items: the option repeated, each value also split on commas (the older
+    ``--criteria A,B`` form), blanks dropped, order kept."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def method_ref(method: str | None, system: str | None) -> str:
+    """The methodology a command names: ``--system`` or its alias ``--method``, not both."""
+    if method and system and method != system:
+        raise UsageProblem("give --system or its alias --method, not both")
+    ref = method or system
+    if not ref:
+        raise UsageProblem("give --system PRESET or a methodology FILE.toml (alias --method)")
+    return ref
+
+
 def languages() -> tuple[str, ...]:
     from palmares.i18n import languages as catalogue_languages
     from palmares.lang import LANGS

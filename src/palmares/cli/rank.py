@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, print_json, print_table
-from palmares.cli.options import LangOption, TopOption, ViewOption, check_choice, unknown
+from palmares.cli.options import (
+    LangOption,
+    TopOption,
+    ViewOption,
+    check_choice,
+    list_values,
+    method_ref,
+    unknown,
+)
 from palmares.cli.source import data_path
 from palmares.i18n import gettext, ngettext, pgettext
 from palmares.lang import format_int, format_significant
@@ -49,15 +57,6 @@ def parse_edition(text: str) -> int:
     raise UsageProblem(f"--edition {text!r}: give a year such as 2023 (or 2010-11)")
 
 
-def _method_ref(method: str | None, system: str | None) -> str:
-    if method and system and method != system:
-        raise UsageProblem("give --system or its alias --method, not both")
-    ref = method or system
-    if not ref:
-        raise UsageProblem("give --system PRESET or a methodology FILE.toml (alias --method)")
-    return ref
-
-
 def _pairs(items: list[str], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
@@ -95,17 +94,33 @@ def edition_of(edition: str, dataset: Any, ref: str) -> int:
     """``--edition``, else the latest edition the data has of the methodology's system."""
     if edition:
         return parse_edition(edition)
+    return latest_edition(dataset, [ref])
+
+
+def _systems_of(ref: str) -> set[str]:
+    """The systems a ``--system`` names: a preset, a methodology file, or a folder of them."""
+    from palmares.methodology import load_methodology
     from palmares.plan import resolve
 
     try:
-        system = resolve(ref, None).system
+        if Path(ref).is_dir():
+            return {load_methodology(f).system for f in sorted(Path(ref).glob("*.toml"))}
+        return {resolve(ref, None).system}
     except (LookupError, FileNotFoundError) as error:
         raise UsageProblem(f"--system {ref}: {_message(error)}") from None
+
+
+def latest_edition(dataset: Any, refs: list[str]) -> int:
+    """The latest edition the data has of the systems ``refs`` name, of any system when none."""
     editions = dataset.editions
-    years = editions.loc[editions["system"] == system, "year"].dropna().astype(int).tolist()
+    systems = {system for ref in refs for system in _systems_of(ref)}
+    if systems:
+        editions = editions.loc[editions["system"].isin(sorted(systems))]
+    years = editions["year"].dropna().astype(int).tolist()
     if not years:
-        raise UsageProblem(f"give --edition YEAR (the data has no edition of {system})")
-    return max(years)
+        named = f" of {', '.join(sorted(systems))}" if systems else ""
+        raise UsageProblem(f"give --edition YEAR (the data has no edition{named})")
+    return int(max(years))
 
 
 def _message(error: BaseException) -> str:
@@ -213,7 +228,10 @@ def rank(
         list[str] | None, typer.Option("--where", help="Peer filter KEY=VALUE (repeatable).")
     ] = None,
     criteria: Annotated[
-        str | None, typer.Option("--criteria", help="Node ids to rank on, comma-separated.")
+        list[str] | None,
+        typer.Option(
+            "--criteria", help="A node id to rank on (repeatable; A,B is read as A and B)."
+        ),
     ] = None,
     weight: Annotated[
         list[str] | None, typer.Option("--weight", help="New weight ID=W (repeatable).")
@@ -237,12 +255,12 @@ def rank(
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
     check_out(out, force)
-    ref = _method_ref(method, system)
+    ref = method_ref(method, system)
     dataset = palmares.load(data_path(data))
     year = edition_of(edition, dataset, ref)
     filters = check_filters(dataset, country, region, _pairs(where or [], "--where"))
     check_network(dataset, network)
-    chosen = [c.strip() for c in criteria.split(",") if c.strip()] if criteria else None
+    chosen = list_values(criteria) or None
     new_weights = _weights(weight or [])
     result = compute(data, ref, year, seed, dataset)
     check_criteria(result, chosen, new_weights)
@@ -332,7 +350,7 @@ def explain(
     import palmares
     from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
 
-    ref = _method_ref(method, system)
+    ref = method_ref(method, system)
     dataset = palmares.load(data_path(data))
     who = dataset.resolve(institution)
     result = run(dataset, ref, edition_of(edition, dataset, ref), seed=seed)

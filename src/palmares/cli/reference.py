@@ -18,13 +18,30 @@ DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "cli.md"
 VOCABULARY = (
     ("--system", "A preset id (`PRESET` or `PRESET@YEAR`) or a methodology TOML file."),
     ("--method", "The same as `--system`, wherever a command takes one."),
-    ("--edition", "The edition year; where it may be left out, the latest edition the data has."),
+    (
+        "--edition",
+        "The edition year; left out, the latest edition the data has (`reproduce` and `import` "
+        "of a table file need it: it names the table).",
+    ),
     ("--data / --db", "The bundle (folder or file, default `$PALMARES_DATA`) or a store."),
-    ("--json", "Exactly one JSON document on stdout (non-finite numbers are `null`)."),
-    ("--top", "Keep the first N rows."),
+    (
+        "--json",
+        "Exactly one JSON document on stdout (non-finite numbers are `null`); every command "
+        "but `serve`.",
+    ),
+    (
+        "--top",
+        "Keep the first N rows (`search`: N results, also spelled `--limit`); "
+        "`uncertainty --top-k K` is the K of P(top K), not a number of rows.",
+    ),
+    ("--draws", "Monte Carlo draws, 1000 unless given, wherever draws are made."),
     ("--lang", "`en` or `fr`: the language of every word printed."),
     ("INSTITUTION", "An institution id, name or alias, given as a positional argument."),
-    ("lists", "A list is the option repeated (`--where A --where B`)."),
+    (
+        "lists",
+        "A list is the option repeated (`--where A --where B`); `--criteria A,B` is read as "
+        "`--criteria A --criteria B`.",
+    ),
 )
 
 
@@ -95,7 +112,11 @@ def render() -> str:
                 hidden.append((name, ", ".join(param.opts)))
             else:
                 names = ", ".join(f"`{o}`" for o in (*param.opts, *param.secondary_opts))
-                extra = " (repeatable)" if param.multiple else ""
+                extra = (
+                    " (repeatable)"
+                    if param.multiple and "repeatable" not in (param.help or "")
+                    else ""
+                )
                 default = _default(param)
                 shown = f"{_cell(param.help)}{extra}" + (f" Default {default}." if default else "")
                 rows.append(f"| {names} | {'flag' if param.is_flag else 'option'} | {shown} |")

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from palmares.cli.app import app, err, print_json, print_table
+from palmares.cli.options import method_ref
 from palmares.cli.rank import (
     DataOption,
     EditionOption,
     JsonOption,
     MethodOption,
     SystemOption,
-    _method_ref,
     edition_of,
     parse_edition,
 )
@@ -31,7 +31,7 @@ SpecOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of every random draw.")]
 
 
-def _spec(path: Path | None) -> LoadedSpec:
+def loaded_spec(path: Path | None) -> LoadedSpec:
     from palmares.uncertainty.spec import LoadedSpec, SpecSource, UncertaintySpec, load_spec
 
     return load_spec(path) if path is not None else LoadedSpec(UncertaintySpec(), SpecSource())
@@ -43,7 +43,7 @@ def uncertainty(
     method: MethodOption = None,
     system: SystemOption = None,
     edition: EditionOption = "",
-    draws: Annotated[int, typer.Option("--draws", help="Number of Monte Carlo draws.")] = 0,
+    draws: Annotated[int, typer.Option("--draws", help="Number of Monte Carlo draws.")] = 1000,
     seed: SeedOption = 0,
     spec: SpecOption = None,
     previous_edition: Annotated[
@@ -72,7 +72,7 @@ def uncertainty(
     from palmares.uncertainty.replay import ReplayUnsupported
 
     if draws < 1:
-        raise UsageProblem("give --draws N (N >= 1)")
+        raise UsageProblem(f"--draws {draws}: give a number of draws of at least 1")
     if workers is not None and scheduler is not None:
         raise UsageProblem("give --workers N or --scheduler ADDR, not both")
     if scheduler is not None and not re.fullmatch(r"(?:[a-z]+://)?[^:/\s]+:\d{1,5}", scheduler):
@@ -88,13 +88,13 @@ def uncertainty(
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
     previous = parse_edition(previous_edition) if previous_edition else None
-    loaded = _spec(spec)
+    loaded = loaded_spec(spec)
     dataset = palmares.load(data_path(data))
-    year = edition_of(edition, dataset, _method_ref(method, system))
+    year = edition_of(edition, dataset, method_ref(method, system))
     try:
         done = run_uncertainty(
             dataset,
-            _method_ref(method, system),
+            method_ref(method, system),
             year,
             draws,
             seed=seed,
@@ -170,11 +170,11 @@ def sensitivity(
     try:
         found = run_sensitivity(
             dataset,
-            _method_ref(method, system),
-            edition_of(edition, dataset, _method_ref(method, system)),
+            method_ref(method, system),
+            edition_of(edition, dataset, method_ref(method, system)),
             samples,
             seed=seed,
-            spec=_spec(spec),
+            spec=loaded_spec(spec),
             institution=who,
         )
     except (ReplayUnsupported, NothingVaries) as error:

@@ -242,20 +242,20 @@ _HASH_CHUNK_ROWS = 100_000
 
 
 def _computed_data_hash(ds: Dataset) -> str:
-    from palmares.io.csv_bundle import _format_column, _quote, sorted_table
+    from palmares.io.csv_bundle import format_column, quote_field, sorted_table
 
     digest = hashlib.sha256()
     for name in TABLE_ORDER:
         digest.update(name.encode("utf-8") + b"\n")
         # The bytes of table_csv_bytes(name, table), fed chunk by chunk.
         frame = sorted_table(name, ds.table(name))
-        header = ",".join(_quote(str(c)) for c in frame.columns)
+        header = ",".join(quote_field(str(c)) for c in frame.columns)
         digest.update((header + "\n").encode("utf-8"))
         if not len(frame.columns):
             continue
         for start in range(0, len(frame), _HASH_CHUNK_ROWS):
             part = frame.iloc[start : start + _HASH_CHUNK_ROWS]
-            columns = [_format_column(part[c]) for c in part.columns]
+            columns = [format_column(part[c]) for c in part.columns]
             lines = [",".join(cells) for cells in zip(*columns, strict=True)]
             digest.update(("\n".join(lines) + "\n").encode("utf-8"))
     return digest.hexdigest()

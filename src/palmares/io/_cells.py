@@ -219,7 +219,7 @@ def _read_user_tables(
         require_regular_file(path)
         frame = pd.read_parquet(path)
         header = [nfc(str(c)).strip() for c in frame.columns]
-        cells = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+        cells = [[cell_text(v) for v in row] for row in frame.itertuples(index=False)]
         return [_table(file, None, header, cells, list(range(2, len(cells) + 2)))]
     text = decode(data, file, problems, options.encoding)
     if text is None:
@@ -302,7 +302,7 @@ def _table(
     return UserTable(frame, file, sheet, np.asarray(rows, dtype=np.int64))
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """An Excel or Parquet cell as the text a CSV would hold."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -334,7 +334,7 @@ def _read_workbook(path: Path, problems: Problems) -> list[UserTable]:
                 rows.pop()
             if not rows:
                 continue
-            header = [_cell_text(v).strip() for v in rows[0]]
+            header = [cell_text(v).strip() for v in rows[0]]
             width = len(header)
             while (
                 width
@@ -346,7 +346,7 @@ def _read_workbook(path: Path, problems: Problems) -> list[UserTable]:
             records: list[list[str]] = []
             numbers: list[int] = []
             for number, row in enumerate(rows[1:], start=2):
-                cells = [_cell_text(v) for v in row[:width]] + [""] * (width - len(row))
+                cells = [cell_text(v) for v in row[:width]] + [""] * (width - len(row))
                 if any(cells):
                     records.append(cells)
                     numbers.append(number)
@@ -452,14 +452,14 @@ def write_workbook(
 
     from openpyxl.writer.excel import ExcelWriter
 
-    from palmares.io.excel_bundle import _FIXED_TIME, _fixed_zip
+    from palmares.io.excel_bundle import FIXED_TIME, fixed_zip
     from palmares.io.safe_text import xlsx_cell
 
     book = Workbook(write_only=True)
     # Fixed document times and zip entry times: the same data gives the same bytes.
     book.properties.creator = "palmares"
-    book.properties.created = _FIXED_TIME
-    book.properties.modified = _FIXED_TIME
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
     for name, (header, rows) in sheets.items():
         sheet = book.create_sheet(name)
         sheet.append([xlsx_cell(v, sheet) for v in header])
@@ -468,4 +468,4 @@ def write_workbook(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
+    path.write_bytes(fixed_zip(buffer.getvalue()))

@@ -33,7 +33,7 @@ from palmares.validation import TableSource, coded_columns
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
 
-def _quote(text: str) -> str:
+def quote_field(text: str) -> str:
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -44,7 +44,7 @@ def _format_float(values: npt.NDArray[np.float64]) -> list[str]:
     return ["" if v != v else repr(v) for v in values.tolist()]
 
 
-def _format_column(series: pd.Series) -> list[str]:
+def format_column(series: pd.Series) -> list[str]:
     """Cells of one column as CSV text (quoted where RFC 4180 requires it)."""
     if isinstance(series.dtype, pd.Int64Dtype) or pd.api.types.is_integer_dtype(series.dtype):
         mask = series.isna().to_numpy()
@@ -58,7 +58,7 @@ def _format_column(series: pd.Series) -> list[str]:
     mask = texts.isna().to_numpy()
     # Quote per distinct value: id columns repeat a few thousand values a million times.
     codes, uniques = pd.factorize(texts)
-    quoted = np.array([_quote(u) for u in uniques.tolist()] + [""], dtype=object)
+    quoted = np.array([quote_field(u) for u in uniques.tolist()] + [""], dtype=object)
     codes = np.where(mask, len(uniques), codes)
     return quoted[codes].tolist()
 
@@ -78,8 +78,8 @@ def sorted_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def table_csv_bytes(name: str, frame: pd.DataFrame) -> bytes:
     """One table as canonical CSV bytes (rows sorted, deterministic formatting)."""
     frame = sorted_table(name, frame)
-    header = ",".join(_quote(str(c)) for c in frame.columns)
-    columns = [_format_column(frame[c]) for c in frame.columns]
+    header = ",".join(quote_field(str(c)) for c in frame.columns)
+    columns = [format_column(frame[c]) for c in frame.columns]
     lines = [header]
     if columns and len(frame):
         lines.extend(",".join(cells) for cells in zip(*columns, strict=True))

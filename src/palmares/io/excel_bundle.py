@@ -29,7 +29,7 @@ from palmares.validation import TableSource, as_text
 
 #: Data rows a sheet can hold (1,048,576 rows minus the header).
 MAX_ROWS = 1_048_575
-_FIXED_TIME = dt.datetime(2000, 1, 1)
+FIXED_TIME = dt.datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -74,8 +74,8 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     """The bundle as deterministic .xlsx bytes (tables in schema order, rows sorted)."""
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "palmares"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
     for name in TABLE_ORDER:
         frame = sorted_table(name, tables[name])
         sheet = workbook.create_sheet(name)
@@ -94,10 +94,10 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    return _fixed_zip(buffer.getvalue())
+    return fixed_zip(buffer.getvalue())
 
 
-def _fixed_zip(data: bytes) -> bytes:
+def fixed_zip(data: bytes) -> bytes:
     """Rewrite a zip with fixed timestamps and entry order (zip entries carry the save time)."""
     out = io.BytesIO()
     with (

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from palmares.dataset import Dataset
-from palmares.io._cells import _cell_text, nfc
+from palmares.io._cells import cell_text, nfc
 from palmares.io.countries import country_code
 from palmares.io.publisher_json import JsonFormat, detect_json, json_grid, load_json, strip_html
 from palmares.names import fold_name
@@ -386,7 +386,7 @@ def _excel_grid(path: Path) -> tuple[list[list[str]], list[int], str | None]:
             grid: list[list[str]] = []
             numbers: list[int] = []
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [strip_html(_cell_text(v)) for v in row]
+                cells = [strip_html(cell_text(v)) for v in row]
                 if any(cells):
                     grid.append(cells)
                     numbers.append(number)

@@ -10,7 +10,6 @@ path and the reason: ``FILE:-:LINE:steps[3].method: invalid-methodology: reason 
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 import os
 import re
@@ -429,15 +428,6 @@ def load_methodology(path_or_text: str | os.PathLike[str]) -> md.Methodology:
     return parse_methodology(text, file)
 
 
-def _preset_lookup() -> Any:
-    """``palmares.systems.preset_path`` when the presets package provides it, else None."""
-    try:
-        systems = importlib.import_module("palmares.systems")
-    except ImportError:
-        return None
-    return getattr(systems, "preset_path", None)
-
-
 def resolve_methodology(ref: str, edition: int | None = None) -> md.Methodology:
     """A methodology from a TOML path, a bundled example id (``umr-composite``), else a preset
     id (``PRESET`` or ``PRESET@YEAR``).
@@ -462,16 +452,10 @@ def resolve_methodology(ref: str, edition: int | None = None) -> md.Methodology:
             raise InvalidInput.single(
                 ref, "unknown-preset", f"{pinned!r} is not a year in PRESET@YEAR"
             )
-        lookup = _preset_lookup()
-        if lookup is None:
-            raise InvalidInput.single(
-                ref,
-                "unknown-preset",
-                f"{ref!r} is not a methodology file, and this palmares has no presets yet: "
-                "pass the path of a methodology TOML",
-            )
+        from palmares.systems import preset_path
+
         try:
-            where = str(lookup(preset, year))
+            where = str(preset_path(preset, year))
         except LookupError as error:
             raise InvalidInput.single(
                 ref, "unknown-preset", str(error.args[0] if error.args else error)
