@@ -172,14 +172,9 @@ def test_the_store_commands_answer_in_json(
     assert [hit["id"] for hit in json.loads(out)] == ["x"]
 
 
-def test_charts_answer_in_json(
-    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_charts_answer_in_json(places: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     data, methods, tmp = str(places["data"]), str(places["methods"]), places["tmp"]
-    code, out = _run(
-        ["chart", "trajectory", "x", "--out", str(tmp / "t.svg"), "--data", data]
-        + ["--system", methods, "--json"],
-        capsys,
-    )
+    args = ["chart", "trajectory", "x", "--out", str(tmp / "t.svg"), "--data", data]
+    code, out = _run([*args, "--system", methods, "--json"], capsys)
     assert code == 0
     assert json.loads(out) == {"out": str(tmp / "t.svg"), "format": "svg"}
