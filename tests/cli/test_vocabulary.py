@@ -178,3 +178,17 @@ def test_charts_answer_in_json(places: dict[str, Path], capsys: pytest.CaptureFi
     code, out = _run([*args, "--system", methods, "--json"], capsys)
     assert code == 0
     assert json.loads(out) == {"out": str(tmp / "t.svg"), "format": "svg"}
+
+
+def test_uncertainty_top_keeps_the_first_rows(
+    places: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["uncertainty", "--data", str(places["data"]), "--system"]
+    base += [str(places["methods"] / "b.toml"), "--edition", "2023", "--draws", "4", "--json"]
+    every = _run(base, capsys)
+    first = _run([*base, "--top", "2"], capsys)
+    assert every[0] == first[0] == 0
+    everything, top = json.loads(every[1]), json.loads(first[1])
+    assert len(everything["results"]) > 2
+    assert top["results"] == everything["results"][:2]
+    assert [r["nominal_rank"] for r in top["results"]] == [1, 2]

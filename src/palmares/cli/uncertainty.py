@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from palmares.cli.app import app, err, print_json, print_table
-from palmares.cli.options import method_ref
+from palmares.cli.options import TopOption, method_ref
 from palmares.cli.rank import (
     DataOption,
     EditionOption,
@@ -63,6 +63,7 @@ def uncertainty(
         Path | None, typer.Option("--out", help="Write the table and rank histogram (.parquet).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out.")] = False,
+    top: TopOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rank intervals under perturbed weights and method choices (Monte Carlo)."""
@@ -116,6 +117,8 @@ def uncertainty(
             "moves mix data and method changes"
         )
     if as_json:
+        if top is not None:  # the first N institutions by nominal rank, as the table shows
+            document["results"] = document["results"][:top]
         print_json(document)
         return
     frame = done.frame()
@@ -128,7 +131,7 @@ def uncertainty(
         f"mean absolute rank shift {document['mean_abs_rank_shift']:.2f}"
     )
     title = f"{done.nominal.system} {year}: rank uncertainty"
-    print_table(frame[columns].head(50), title, caption)
+    print_table(frame[columns].head(top or 50), title, caption)
 
 
 @app.command()
