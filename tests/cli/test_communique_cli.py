@@ -71,7 +71,7 @@ def test_refuses_to_overwrite_without_force(cli: Cli, demo: str, tmp_path: Path)
         (("--edition", "2023", "--system", "u-multirank"), "no edition 2023"),
         (("--edition", "2015"), "not ranked in any"),
         (("--edition", "2023", "--lang", "de"), "--lang"),
-        ((), "--edition"),
+        (("--edition", "20x1"), "--edition"),
         (("--edition", "2023", "--system", "no-such-system"), "no-such-system"),
     ],
 )
