@@ -80,6 +80,66 @@ class LeafOutcome:
     facts: tuple[Any, ...] = ()
 
 
+@dataclass(frozen=True)
+class LeafChildren:
+    """The children of one parent when every one is a leaf: their values for any batch of
+    draws (the leaves do not change from draw to draw), laid out once."""
+
+    x: FloatArray  # (n, k) 0 where absent
+    mask: BoolArray  # (n, k) value present
+    xt: FloatArray  # (k, n) contiguous
+    maskt: FloatArray  # (k, n) 1.0 where present
+    #: (k, u) the patterns of present children (None: no gap at all), and (n,) each
+    #: institution's pattern: the weight of the present children is one product per pattern.
+    patterns: FloatArray | None
+    pattern_of: npt.NDArray[np.int64]
+    covered: bool  # every institution has at least one child present
+
+    @classmethod
+    def of(cls, x: FloatArray, mask: BoolArray, xt: FloatArray, maskt: FloatArray) -> LeafChildren:
+        """From the children's columns: ``x``/``mask`` (n, k), ``xt``/``maskt`` (k, n)."""
+        n = x.shape[0]
+        if mask.all():
+            patterns, pattern_of = None, np.zeros(n, dtype=np.int64)
+        else:
+            found, inverse = np.unique(mask, axis=0, return_inverse=True)
+            patterns = np.ascontiguousarray(found.T, dtype=np.float64)
+            pattern_of = inverse.reshape(-1).astype(np.int64)
+        return cls(
+            x=x,
+            mask=mask,
+            xt=xt,
+            maskt=maskt,
+            patterns=patterns,
+            pattern_of=pattern_of,
+            covered=bool(mask.any(axis=1).all()),
+        )
+
+    def values(self, draws: int) -> list[FloatArray]:
+        """Each child's values (d, n), NaN where absent (read-only views)."""
+        return [
+            np.broadcast_to(
+                np.where(self.mask[:, j], self.x[:, j], np.nan), (draws, self.x.shape[0])
+            )
+            for j in range(self.x.shape[1])
+        ]
+
+
+@dataclass(frozen=True)
+class DrawChildren:
+    """The children of one parent for a batch of draws: fixed leaves, or values per draw."""
+
+    #: Every child a leaf: their operands (else None).
+    leaves: LeafChildren | None
+    #: The children's values (d, n), NaN where absent, asked for at most once.
+    values: Callable[[], list[FloatArray]]
+    #: Every child known to have a value for every draw and institution.
+    gap_free: bool = False
+    #: (k, n) with weight redistribution and no renormalisation, the children that apply
+    #: (only they must be present); None: every child with a positive weight.
+    required: BoolArray | None = None
+
+
 # -- the operations ------------------------------------------------------------------------------
 
 
@@ -365,6 +425,37 @@ class Weight(Operation):
             w = weight.best_k(x, mask, w, int(params["k"]), always=always or None)
         return w
 
+    def draws(
+        self,
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        values: list[FloatArray],
+        w: FloatArray,
+        mean: tuple[md.StepBase | None, Mapping[str, Any]],
+    ) -> FloatArray:
+        """A parent whose weights are chosen per draw and institution (best k), aggregated by
+        ``mean`` (its aggregate step and parameters): children ``values`` (d, n) NaN where
+        absent, weights (d, k) -> (d, n). The arithmetic mean sums the chosen children
+        directly; other means take (d, k, n) weights."""
+        kept = set(params.get("always") or [])
+        always = np.array([c in kept for c in children], dtype=bool)
+        top, index = weight.best_k_per_draw(values, w, int(params["k"]), always)
+        agg_step, agg_params = mean
+        if AGGREGATE.mean(agg_step, agg_params) is agg.arithmetic:
+            return agg.arithmetic_of_best(
+                values,
+                w,
+                top,
+                index,
+                always,
+                renormalise=agg_params.get("renormalise", True),
+                min_children=agg_params.get("min_children", 1),
+            )
+        chosen = weight.chosen_per_draw(index, always, w.shape[0], values[0].shape[1])
+        wk = np.where(chosen, w[:, :, None], 0.0)
+        return AGGREGATE.per_draw(agg_step, agg_params, children, np.stack(values, axis=1), wk)
+
 
 class Aggregate(Operation):
     """Every aggregation of a parent's children (weights (c,) or (n, c) per institution)."""
@@ -449,6 +540,75 @@ class Aggregate(Operation):
             min_children=params.get("min_children", 1),
             required=required,
         )
+
+    def batches(self, step: md.StepBase | None) -> bool:
+        """Whether the step aggregates a batch of draws (:meth:`draws`): the weighted means and
+        sums of points (not Copeland's pairwise votes nor grade counts)."""
+        return step is None or isinstance(
+            step, (md.AggregateMean, md.AggregateGeneralised, md.AggregateSumPoints)
+        )
+
+    def sums_points(self, step: md.StepBase | None) -> bool:
+        """A sum of points (L'Etudiant): weights are multipliers, bonus children add."""
+        return isinstance(step, md.AggregateSumPoints)
+
+    def fixed_children(
+        self, step: md.StepBase | None, params: Mapping[str, Any], children: Sequence[str]
+    ) -> BoolArray:
+        """(k,) the children whose weight does not count (a sum of points' bonus children
+        add with weight 1 whatever their weight): no draw varies them."""
+        if not self.sums_points(step):
+            return np.zeros(len(children), dtype=bool)
+        return self.bonus(params, children)
+
+    def draws(
+        self,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        batch: DrawChildren,
+        w: FloatArray,
+    ) -> tuple[FloatArray, bool]:
+        """A parent's scores (d, n) for weights (d, k) (a normal run is one draw), and whether
+        they are known to have no gap.
+
+        The fast paths: leaf children (fixed across draws) in one matrix product
+        (:func:`~palmares.steps.aggregate.arithmetic_of_leaves`,
+        :func:`~palmares.steps.aggregate.sum_points_of_leaves`, or the mean over the leaves'
+        matrix); gap-free children of an arithmetic mean summed in place; else the children
+        stacked (d, k, n) through :meth:`per_draw`.
+        """
+        leaves = batch.leaves
+        renormalise = params.get("renormalise", True)
+        least = params.get("min_children", 1)
+        if self.sums_points(step):
+            if leaves is not None:
+                bonus = self.bonus(params, children)
+                return agg.sum_points_of_leaves(leaves.x, leaves.xt, leaves.maskt, w, bonus), False
+        elif batch.required is None:
+            mean = self.mean(step, params)
+            if mean is None:
+                raise ValueError(f"{step.tag if step else 'aggregate'} has no batch of draws")
+            if leaves is not None:
+                if mean is agg.arithmetic:
+                    return agg.arithmetic_of_leaves(
+                        leaves.xt,
+                        leaves.maskt,
+                        leaves.patterns,
+                        leaves.pattern_of,
+                        leaves.covered,
+                        w,
+                        renormalise=renormalise,
+                        min_children=least,
+                    )
+                return mean(
+                    leaves.x, leaves.mask, w, renormalise=renormalise, min_children=least
+                ), False
+            simple = mean is agg.arithmetic and least <= 1 and batch.gap_free
+            if simple and bool((w.sum(axis=1) > 0).all()):
+                return agg.weighted_sum(batch.values(), w), True
+        v = np.stack(batch.values(), axis=1)
+        return self.per_draw(step, params, children, v, w, required=batch.required), False
 
     def plain_mean(self, step: md.StepBase | None) -> bool:
         """A weighted arithmetic mean (the matrix-product fast path)."""
@@ -578,9 +738,11 @@ __all__ = [
     "UNBOUNDED",
     "WEIGHT",
     "Aggregate",
+    "DrawChildren",
     "Eligibility",
     "Interval",
     "LeafBatch",
+    "LeafChildren",
     "LeafOutcome",
     "LeafStep",
     "MethodologyDataError",
