@@ -9,7 +9,10 @@ elsewhere). An operation knows:
   parent; rescale and round take node scores of shape (n,) or (draws, n) (a normal run is one
   draw); eligibility takes what was submitted.
 - ``output_range``: the interval its output lies in, given the interval of its input (None when
-  the output is unbounded or depends on the data).
+  the output is unbounded), as the step class itself declares it for the range walk of
+  :mod:`palmares.methodology.ranges` (one declaration, checked on data by the conformance suite).
+- ``draws`` (weights and aggregations): the step over a batch of draws (d, k) whose leaves are
+  fixed, with its own fast paths (the plan's batch path, :mod:`palmares.plan.batch`).
 - ``uses_statistics``: whether it takes statistics of the population (min, max, mean, sd,
   median, quantiles, ranks), the steps a bootstrap of that population changes.
 
@@ -29,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.methodology import model as md
+from palmares.methodology.intervals import ChildrenInput, NodeState, RangeInput
+from palmares.methodology.intervals import Interval as RangeInterval
 from palmares.steps import (
     BoolArray,
     FloatArray,
@@ -47,6 +52,10 @@ from palmares.steps import aggregate as agg
 #: An interval (low, high); infinite ends are unbounded.
 Interval = tuple[float, float]
 UNBOUNDED: Interval = (-math.inf, math.inf)
+
+
+def _bounds(interval: RangeInterval) -> Interval | None:
+    return (interval.lo, interval.hi) if interval.bounded else None
 
 
 class MethodologyDataError(ValueError):
@@ -152,9 +161,14 @@ class Operation:
     def takes_statistics(self, step: md.StepBase) -> bool:
         return self.uses_statistics
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        """The interval the output lies in when the input lies in ``given``."""
-        return given
+    def output_range(
+        self, step: md.StepBase, params: Mapping[str, Any], given: Interval
+    ) -> Interval | None:
+        """The interval its output lies in when its input lies in ``given`` (None: unbounded),
+        as the step class declares it (:meth:`~palmares.methodology.model.StepBase.leaf_range`,
+        the range walk's rule)."""
+        state = NodeState(RangeInterval(*given), "values", "raw data")
+        return _bounds(step.leaf_range(params, RangeInput(state))[0])
 
 
 def _coverage(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
@@ -246,16 +260,6 @@ class Impute(LeafStep):
         counts = imputed.sum(axis=0).tolist()
         return LeafOutcome(x=filled, imputed=imputed, facts=tuple(int(c) for c in counts))
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        # Statistics of the present values lie within them; a fixed fill widens the hull.
-        fill = 0.0 if "q" not in params and "by" not in params and "value" not in params else None
-        value = params.get("value", fill)
-        if value is None:
-            return given
-        if isinstance(value, (list, tuple)):
-            return None  # one value per column
-        return (min(given[0], float(value)), max(given[1], float(value)))
-
 
 class Redistribute(Operation):
     """Weights of children that do not apply go to the others (applied while aggregating)."""
@@ -285,9 +289,6 @@ class Treat(LeafStep):
             for w, g in zip(treated.n_winsorised.tolist(), treated.logged.tolist(), strict=True)
         )
         return LeafOutcome(x=treated.x, facts=facts)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return None  # a log transform moves the scale
 
 
 def _needs(params: Mapping[str, Any], *names: str, what: str) -> None:
@@ -333,18 +334,6 @@ class Normalise(LeafStep):
             out = normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
         return LeafOutcome(x=out)
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if "range" in params:
-            lo, hi = params["range"]
-            return (float(lo), float(hi))
-        if "scale" in params and "target" not in params and "low" not in params:
-            return (0.0, float(params["scale"]))  # zcdf, percent of best, percentile rank
-        if "low" in params:
-            return (0.0, float(params["scale"]))  # goalposts clip to the scale
-        if "mean" in params or "target" in params:
-            return None
-        return (1.0, math.inf)  # ranks
-
 
 class Points(LeafStep):
     classes = (md.PointsThresholds, md.PointsQuantiles)
@@ -363,11 +352,6 @@ class Points(LeafStep):
             x=normalise.points_by_quantiles(x, mask, d, most, reference=batch.reference)
         )
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if params.get("thresholds") is not None:
-            return (0.0, float(len(params["thresholds"])))  # one point per threshold passed
-        return (0.0, float(params["max_points"]))
-
 
 class Grade(LeafStep):
     classes = (md.GradeMedianDistance,)
@@ -378,9 +362,6 @@ class Grade(LeafStep):
             batch.x, batch.mask, batch.direction, params["thresholds"], reference=batch.reference
         )
         return LeafOutcome(grades=grades)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return (0.0, 4.0)  # A = 0 .. E = 4 (-1: no grade)
 
 
 class Weight(Operation):
@@ -610,12 +591,27 @@ class Aggregate(Operation):
         v = np.stack(batch.values(), axis=1)
         return self.per_draw(step, params, children, v, w, required=batch.required), False
 
+    def output_range(
+        self,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        given: Interval,
+        children: int = 1,
+    ) -> Interval | None:
+        """The parent's interval when each of its ``children`` (of weight 1) lies in ``given``,
+        as the step class declares it (``aggregate_range``)."""
+        if step is None:
+            return given  # the default arithmetic mean
+        assert isinstance(step, md.AggregateStep)
+        state = NodeState(RangeInterval(*given), "values", "raw data")
+        found = step.aggregate_range(
+            ChildrenInput(tuple((f"child {j}", state) for j in range(children)))
+        )
+        return None if found is None else _bounds(found[0])
+
     def plain_mean(self, step: md.StepBase | None) -> bool:
         """A weighted arithmetic mean (the matrix-product fast path)."""
         return step is None or step.method == "arithmetic"
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return given  # means stay within their children's hull (sums of points aside)
 
 
 class Scores(Operation):
@@ -645,6 +641,13 @@ class Scores(Operation):
             return rescale.minmax(s, valid, lo, hi)
         return rescale.affine_floor(s, valid, params["floor"], params["top"])
 
+    def output_range(
+        self, step: md.StepBase, params: Mapping[str, Any], given: Interval
+    ) -> Interval | None:
+        """As the step class declares it (``score_range``)."""
+        assert isinstance(step, (md.RescaleStep, md.RoundStep))
+        return _bounds(step.score_range(RangeInterval(*given)))
+
     def round_units(self, s: FloatArray, decimals: int) -> FloatArray:
         """Scores rounded half-up in units of their last decimal (integers, same order): what
         ranks on the rounded scores are counted on."""
@@ -652,16 +655,6 @@ class Scores(Operation):
 
     def rounds(self, step: md.StepBase) -> bool:
         return isinstance(step, md.RoundHalfUp)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if "range" in params:
-            lo, hi = params["range"]
-            return (float(lo), float(hi))
-        if "floor" in params:
-            return (0.0, float(params["top"]))
-        if "decimals" in params:
-            return given
-        return (0.0, 100.0)
 
 
 AGGREGATE = Aggregate()
@@ -716,7 +709,7 @@ def is_best_k(step: md.StepBase | None) -> bool:
 
 def counts_grades(step: md.StepBase | None) -> bool:
     """An aggregation counting grades (U-Multirank): no weighted composite."""
-    return isinstance(step, md.AggregateOther) and step.method == "grade_counts"
+    return isinstance(step, md.AggregateOther) and step.counts_grades
 
 
 def rounds(step: md.StepBase) -> bool:
