@@ -431,7 +431,7 @@ def test_aggregate_batch_of_draws_equals_each_draw(spec: dict[str, Any], path: s
     params = s.params()
     x, mask, w = draw_data(9, gaps=path != "gap-free")
     batch = draw_children(x, mask, w.shape[0], leaves=path == "leaves", gap_free=path == "gap-free")
-    out, whole = AGGREGATE.draws(s, params, NAMES, batch, w)
+    out, whole = AGGREGATE.draws(w, s, params, NAMES, batch)
     assert out.shape == (w.shape[0], x.shape[0])
     if whole:
         assert not np.isnan(out).any()
@@ -448,10 +448,10 @@ def test_aggregate_draws_never_read_cells_outside_the_mask(
     s = step(spec)
     x, mask, w = draw_data(10)
     garbage = np.where(mask, x, 1e6)
-    first, _ = AGGREGATE.draws(s, s.params(), NAMES, draw_children(x, mask, 5, leaves=leaves), w)
+    first, _ = AGGREGATE.draws(w, s, s.params(), NAMES, draw_children(x, mask, 5, leaves=leaves))
     if leaves:  # the leaves' operands hold 0 where absent: garbage there must not count
         again, _ = AGGREGATE.draws(
-            s, s.params(), NAMES, draw_children(garbage, mask, 5, leaves=True), w
+            w, s, s.params(), NAMES, draw_children(garbage, mask, 5, leaves=True)
         )
         np.testing.assert_array_equal(first, again)
     assert np.isnan(first[:, ~mask.any(axis=1)]).all()  # missing is never zero
@@ -465,7 +465,7 @@ def test_best_k_batch_of_draws_equals_each_draw(
     s, chooser = step(spec), step(weight_spec)
     x, mask, w = draw_data(11)
     children = [np.broadcast_to(x[:, j], (w.shape[0], x.shape[0])) for j in range(4)]
-    out = WEIGHT.draws(chooser, chooser.params(), NAMES, children, w, (s, s.params()))
+    out = WEIGHT.draws(w, children, chooser, chooser.params(), NAMES, (s, s.params()))
     for d in range(w.shape[0]):
         chosen = WEIGHT.apply(chooser, chooser.params(), NAMES, w[d], x, mask)
         one = AGGREGATE.apply(s, s.params(), NAMES, x, mask, chosen)

@@ -362,11 +362,11 @@ def aggregate_draws(plan: DrawPlan, w: FloatArray) -> FloatArray:
 
             if parent.chooser is not None:
                 values[parent.node] = ops.WEIGHT.draws(
+                    wp,
+                    stacked(),
                     parent.chooser,
                     parent.chooser_params,
                     parent.names,
-                    stacked(),
-                    wp,
                     (parent.step, parent.params),
                 )
                 continue
@@ -376,7 +376,7 @@ def aggregate_draws(plan: DrawPlan, w: FloatArray) -> FloatArray:
                 gap_free=all(c in gap_free for c in children),
                 required=parent.required,
             )
-            out, whole = ops.AGGREGATE.draws(parent.step, parent.params, parent.names, batch, wp)
+            out, whole = ops.AGGREGATE.draws(wp, parent.step, parent.params, parent.names, batch)
             values[parent.node] = out
             if whole:
                 gap_free.add(parent.node)

@@ -408,16 +408,16 @@ class Weight(Operation):
 
     def draws(
         self,
+        w: FloatArray,
+        values: list[FloatArray],
         step: md.StepBase,
         params: Mapping[str, Any],
         children: Sequence[str],
-        values: list[FloatArray],
-        w: FloatArray,
         mean: tuple[md.StepBase | None, Mapping[str, Any]],
     ) -> FloatArray:
         """A parent whose weights are chosen per draw and institution (best k), aggregated by
-        ``mean`` (its aggregate step and parameters): children ``values`` (d, n) NaN where
-        absent, weights (d, k) -> (d, n). The arithmetic mean sums the chosen children
+        ``mean`` (its aggregate step and parameters): weights ``w`` (d, k), children ``values``
+        (d, n) NaN where absent -> (d, n). The arithmetic mean sums the chosen children
         directly; other means take (d, k, n) weights."""
         kept = set(params.get("always") or [])
         always = np.array([c in kept for c in children], dtype=bool)
@@ -435,7 +435,7 @@ class Weight(Operation):
             )
         chosen = weight.chosen_per_draw(index, always, w.shape[0], values[0].shape[1])
         wk = np.where(chosen, w[:, :, None], 0.0)
-        return AGGREGATE.per_draw(agg_step, agg_params, children, np.stack(values, axis=1), wk)
+        return AGGREGATE.per_draw(np.stack(values, axis=1), wk, agg_step, agg_params, children)
 
 
 class Aggregate(Operation):
@@ -499,11 +499,11 @@ class Aggregate(Operation):
 
     def per_draw(
         self,
+        v: FloatArray,
+        w: FloatArray,
         step: md.StepBase | None,
         params: Mapping[str, Any],
         children: Sequence[str],
-        v: FloatArray,
-        w: FloatArray,
         *,
         required: BoolArray | None = None,
     ) -> FloatArray:
@@ -544,14 +544,14 @@ class Aggregate(Operation):
 
     def draws(
         self,
+        w: FloatArray,
         step: md.StepBase | None,
         params: Mapping[str, Any],
         children: Sequence[str],
         batch: DrawChildren,
-        w: FloatArray,
     ) -> tuple[FloatArray, bool]:
-        """A parent's scores (d, n) for weights (d, k) (a normal run is one draw), and whether
-        they are known to have no gap.
+        """A parent's scores (d, n) for weights ``w`` (d, k) (a normal run is one draw), and
+        whether they are known to have no gap.
 
         The fast paths: leaf children (fixed across draws) in one matrix product
         (:func:`~palmares.steps.aggregate.arithmetic_of_leaves`,
@@ -589,7 +589,7 @@ class Aggregate(Operation):
             if simple and bool((w.sum(axis=1) > 0).all()):
                 return agg.weighted_sum(batch.values(), w), True
         v = np.stack(batch.values(), axis=1)
-        return self.per_draw(step, params, children, v, w, required=batch.required), False
+        return self.per_draw(v, w, step, params, children, required=batch.required), False
 
     def output_range(
         self,
