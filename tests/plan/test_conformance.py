@@ -488,3 +488,22 @@ def test_declared_aggregate_ranges_hold_on_random_data(
         )
     out = AGGREGATE.apply(s, s.params(), NAMES, x, mask, np.ones(4))  # weights of 1
     within(out, declared, spec)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("spec", SCORE_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_declared_score_ranges_hold_on_random_data(
+    spec: dict[str, Any], data: st.DataObject
+) -> None:
+    s = step(spec)
+    scores, present = random_columns(data, 3, 10)  # three draws of ten scores, any sign
+    if s.method == "top100":
+        scores = np.abs(scores)  # s / max(s) refuses negative scores
+    if s.method == "affine":  # the best score of each draw must lie above the floor
+        best = np.fmax.reduce(scores, axis=1, keepdims=True)  # NaN for a draw with no score
+        scores = scores - best + s.params()["floor"] + 1.0
+    given_range = (float(np.nanmin(scores)), float(np.nanmax(scores)))
+    declared = SCORES.output_range(s, s.params(), given_range)
+    out = SCORES.apply(s, s.params(), scores, present.any(axis=0))
+    within(out, declared, spec)

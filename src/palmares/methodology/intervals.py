@@ -92,8 +92,6 @@ class RangeInput:
     state: NodeState
     at: Path = (0,)
     report: Callable[..., None] = _ignore
-    #: The tree is known node by node (an inline tree, or a bundle's once read).
-    exact: bool = True
 
     @property
     def interval(self) -> Interval:
@@ -134,6 +132,7 @@ class ChildrenInput:
     report: Callable[..., None] = _ignore
     weight: Callable[[str], float] = lambda _: 1.0
     state_of: Callable[[str], NodeState | None] = lambda _: None
+    #: The tree is known node by node (an inline tree, or a bundle's once read).
     exact: bool = True
     #: Whether the step's domain was already reported (once per step is enough), and how to
     #: say it now is.

@@ -352,8 +352,12 @@ class RoundStep(StepBase):
     range_walk: ClassVar = "round"
 
     def score_range(self, given: Interval) -> Interval:
-        """Rounding keeps the scores' range (to the last decimal)."""
-        return given
+        """Rounding keeps the scores' range, widened to whole units of its last decimal."""
+        decimals = getattr(self, "decimals", None)
+        if decimals is None:
+            return given
+        unit = 10.0**decimals
+        return Interval(math.floor(given.lo * unit) / unit, math.ceil(given.hi * unit) / unit)
 
 
 class EligibilityCoverage(EligibilityStep):
@@ -789,8 +793,7 @@ class RescaleAffine(RescaleStep):
     acts_on: ClassVar = "root"
 
     def score_range(self, given: Interval) -> Interval:
-        bottom = 0.0 if given.lo >= self.floor else -math.inf  # raw scores below the floor
-        return Interval(bottom, self.top, math.isinf(bottom))
+        return Interval(0.0, self.top)  # scores below the floor get 0
 
 
 class RoundHalfUp(RoundStep):

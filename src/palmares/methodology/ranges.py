@@ -262,7 +262,7 @@ class _Walk:
                 step.method,
             )
             return None
-        given = RangeInput(before, (index, *prefix), self.issue, self.space.exact)
+        given = RangeInput(before, (index, *prefix), self.issue)
         return step.leaf_range(params, given)
 
     # -- inner steps ------------------------------------------------------------------------
