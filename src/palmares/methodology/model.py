@@ -352,12 +352,8 @@ class RoundStep(StepBase):
     range_walk: ClassVar = "round"
 
     def score_range(self, given: Interval) -> Interval:
-        """Rounding keeps the scores' range, widened to whole units of its last decimal."""
-        decimals = getattr(self, "decimals", None)
-        if decimals is None:
-            return given
-        unit = 10.0**decimals
-        return Interval(math.floor(given.lo * unit) / unit, math.ceil(given.hi * unit) / unit)
+        """Rounding keeps the scores' range (to its last decimal)."""
+        return given
 
 
 class EligibilityCoverage(EligibilityStep):
@@ -801,6 +797,11 @@ class RoundHalfUp(RoundStep):
     method: Literal["half_up"]
     decimals: Annotated[int, Field(ge=0, le=12)]
     acts_on: ClassVar = "root"
+
+    def score_range(self, given: Interval) -> Interval:
+        """The scores' range widened to whole units of the last decimal (0.25 gives 0.3)."""
+        unit = 10.0**self.decimals
+        return Interval(math.floor(given.lo * unit) / unit, math.ceil(given.hi * unit) / unit)
 
 
 STEP_CLASSES: tuple[type[StepBase], ...] = (
