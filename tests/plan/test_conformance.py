@@ -15,15 +15,23 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from pydantic import TypeAdapter
 
 from palmares.methodology import model as md
+from palmares.methodology.intervals import Interval, NodeState, RangeInput
 from palmares.steps.registry import (
     AGGREGATE,
     REGISTRY,
     SCORES,
+    WEIGHT,
+    DrawChildren,
     LeafBatch,
+    LeafChildren,
     LeafStep,
+    eligibility_operation,
     leaf_operation,
     operation,
     takes_statistics,
@@ -66,6 +74,39 @@ AGGREGATE_STEPS: list[dict[str, Any]] = [
     {"type": "aggregate", "method": "generalised", "p": 2.0},
     {"type": "aggregate", "method": "sum_points"},
 ]
+#: Variants the batch of draws treats apart (its fast paths and their conditions).
+DRAW_STEPS: list[dict[str, Any]] = [
+    *AGGREGATE_STEPS,
+    {"type": "aggregate", "method": "arithmetic", "renormalise": False},
+    {"type": "aggregate", "method": "arithmetic", "min_children": 3},
+    {"type": "aggregate", "method": "generalised", "p": -1.0, "min_children": 2},
+    {"type": "aggregate", "method": "sum_points", "bonus": ["d"]},
+]
+#: Steps with no batch of draws (pairwise votes, grade counts: no weighted composite).
+OTHER_STEPS: list[dict[str, Any]] = [
+    {"type": "aggregate", "method": "copeland"},
+    {"type": "aggregate", "method": "grade_counts"},
+]
+WEIGHT_STEPS: list[dict[str, Any]] = [
+    {"type": "weight", "method": "fixed", "weights": {"a": 2.0}},
+    {"type": "weight", "method": "equal"},
+    {"type": "weight", "method": "renormalise"},
+    {"type": "weight", "method": "best_k", "k": 2},
+    {"type": "weight", "method": "best_k", "k": 2, "always": ["a"]},
+    {"type": "impute", "method": "redistribute"},
+]
+ELIGIBILITY_STEPS: list[dict[str, Any]] = [
+    {"type": "eligibility", "method": "coverage", "min_share": 0.5},
+    {"type": "eligibility", "method": "required", "nodes": ["x"]},
+    {"type": "eligibility", "method": "k_of", "nodes": ["x", "y", "z"], "k": 2},
+    {"type": "eligibility", "method": "where", "equals": {"country": "FR"}},
+]
+
+
+def name(spec: Mapping[str, Any]) -> str:
+    """A test id: the method and any parameter given."""
+    extra = [f"{k}={v}" for k, v in spec.items() if k not in ("type", "method")]
+    return "-".join([spec["method"], *extra])
 
 
 def step(spec: Mapping[str, Any]) -> md.StepBase:
@@ -112,10 +153,15 @@ def test_every_step_class_has_exactly_one_operation() -> None:
 
 
 def test_the_examples_cover_every_step_class() -> None:
-    examples = {type(step(s)) for s in [*LEAF_STEPS, *SCORE_STEPS, *AGGREGATE_STEPS]}
-    leaf_classes = {c for c, op in REGISTRY.items() if isinstance(op, LeafStep)}
-    assert leaf_classes <= examples
-    assert {md.RescaleTop100, md.RescaleMinmax, md.RescaleAffine, md.RoundHalfUp} <= examples
+    every = [
+        *LEAF_STEPS,
+        *SCORE_STEPS,
+        *DRAW_STEPS,
+        *OTHER_STEPS,
+        *WEIGHT_STEPS,
+        *ELIGIBILITY_STEPS,
+    ]
+    assert {type(step(s)) for s in every} == set(REGISTRY)
 
 
 @pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
@@ -236,23 +282,57 @@ def test_multiplicities_of_one_are_no_bootstrap(spec: dict[str, Any]) -> None:
         assert any(moved), "a step that takes statistics must follow its reference sample"
 
 
-@pytest.mark.parametrize("seed", range(5))
+def within(values: np.ndarray, declared: tuple[float, float] | None, what: Any) -> None:
+    """Every present value lies in the declared range (None: unbounded, nothing to hold)."""
+    present = values[~np.isnan(values)]
+    if declared is None or not present.size:
+        return
+    lo, hi = declared
+    assert present.min() >= lo - 1e-9 and present.max() <= hi + 1e-9, (what, declared)
+
+
+def random_columns(data: st.DataObject, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, k) values of any sign and scale with a mask keeping a value in every column."""
+    centre = data.draw(st.floats(-1e3, 1e3))
+    spread = data.draw(st.floats(1e-3, 1e3))
+    x = data.draw(hnp.arrays(np.float64, (n, k), elements=st.floats(-1.0, 1.0)))
+    mask = data.draw(hnp.arrays(np.bool_, (n, k)))
+    mask[0] = True
+    return np.where(mask, centre + spread * x, np.nan), mask
+
+
+def refused(s: md.StepBase, given: tuple[float, float]) -> bool:
+    """Whether the step's own range rule reports a problem with inputs in ``given``."""
+    problems: list[str] = []
+    state = NodeState(Interval(*given), "values", "test data")
+    s.leaf_range(s.params(), RangeInput(state, report=lambda *a: problems.append(a[1])))
+    return bool(problems)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
 @pytest.mark.parametrize("spec", LEAF_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
-def test_declared_leaf_ranges_hold_on_random_data(spec: dict[str, Any], seed: int) -> None:
+def test_declared_leaf_ranges_hold_on_random_data(
+    spec: dict[str, Any], data: st.DataObject
+) -> None:
     s = step(spec)
     op = leaf_operation(s)
     assert op is not None
-    batch = leaf_data(10 + seed)
-    given = (float(np.nanmin(batch.x)), float(np.nanmax(batch.x)))
-    declared = op.output_range(s.params(), given)
-    x, _, grades = apply(op, s, batch)
-    out = grades.astype(float) if grades is not None else x
-    if declared is None:
-        return
-    lo, hi = declared
-    present = out[(out >= 0) if grades is not None else ~np.isnan(out)]
-    assert present.size
-    assert present.min() >= lo - 1e-9 and present.max() <= hi + 1e-9, (spec, declared)
+    x, mask = random_columns(data, 12, 3)
+    if refused(s, (float(np.nanmin(x)), float(np.nanmax(x)))):
+        x = np.abs(x)  # outside the step's domain (the walk says so): take values it accepts
+    batch = LeafBatch(
+        x=x,
+        mask=mask,
+        direction=np.array([1, -1, 1], dtype=np.int8),
+        applicable=np.ones(x.shape, dtype=bool),
+        attributes={"country": np.array(["FR", "DE", "IT"] * 4, dtype=object)},
+    )
+    given = (float(np.nanmin(x)), float(np.nanmax(x)))
+    declared = op.output_range(s, s.params(), given)
+    out, _, grades = apply(op, s, batch)
+    values = np.where(grades >= 0, grades, np.nan).astype(float) if grades is not None else out
+    within(values, declared, spec)
 
 
 @pytest.mark.parametrize("spec", SCORE_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
@@ -268,10 +348,9 @@ def test_score_batch_of_draws_equals_each_draw(spec: dict[str, Any]) -> None:
         for d in range(draws.shape[0]):
             one = SCORES.apply(s, s.params(), draws[d], pop)
             np.testing.assert_array_equal(batch[d], one)
-        declared = SCORES.output_range(s.params(), (10.0, 90.0))
+        declared = SCORES.output_range(s, s.params(), (10.0, 90.0))
         assert declared is not None
-        present = batch[~np.isnan(batch)]
-        assert present.min() >= declared[0] - 1e-9 and present.max() <= declared[1] + 1e-9
+        within(batch, declared, spec)
         if pop is not None and not SCORES.rounds(s):
             assert np.isnan(batch[:, ~pop]).all()  # outside the population: no scaled score
 
@@ -298,3 +377,133 @@ def test_aggregate_batch_equals_each_institution(spec: dict[str, Any]) -> None:
             ok = ~np.isnan(whole)
             assert (whole[ok] >= lo[ok] - 1e-9).all() and (whole[ok] <= hi[ok] + 1e-9).all()
         assert np.isnan(whole[~mask.any(axis=1)]).all()
+
+
+@pytest.mark.parametrize("spec", ELIGIBILITY_STEPS, ids=lambda s: s["method"])
+def test_eligibility_batch_equals_each_institution(spec: dict[str, Any]) -> None:
+    s = step(spec)
+    rule = eligibility_operation(s)
+    assert rule is not None
+    rng = np.random.default_rng(8)
+    submitted = rng.random((25, 3)) > 0.4
+    attributes = {"country": np.array(["FR", "DE", "IT", "FR", "ES"] * 5, dtype=object)}
+    whole = rule.apply(s, s.params(), submitted, [0, 1, 2], attributes)
+    assert whole.dtype == np.bool_ and whole.shape == (25,)
+    for i in range(25):
+        one = rule.apply(
+            s, s.params(), submitted[[i]], [0, 1, 2], {k: v[[i]] for k, v in attributes.items()}
+        )
+        assert one.tolist() == [bool(whole[i])]
+
+
+def draw_data(seed: int, *, gaps: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, k) children with gaps (NaN where absent), their mask, (d, k) weights of draws."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(1.0, 100.0, size=(30, 4))
+    x[:, 1] = np.round(x[:, 1] / 20) + 1.0  # ties
+    mask = rng.random(x.shape) > 0.25 if gaps else np.ones(x.shape, dtype=bool)
+    w = rng.uniform(0.1, 2.0, size=(5, 4))
+    w[1, 2] = 0.0  # a child left out of a draw
+    return np.where(mask, x, np.nan), mask, w
+
+
+def draw_children(
+    x: np.ndarray, mask: np.ndarray, draws: int, *, leaves: bool, gap_free: bool = False
+) -> DrawChildren:
+    filled = np.where(mask, x, 0.0)
+    operands = LeafChildren.of(
+        filled, mask, np.ascontiguousarray(filled.T), np.ascontiguousarray(mask.T, dtype=float)
+    )
+
+    def values() -> list[np.ndarray]:
+        return [np.broadcast_to(x[:, j], (draws, x.shape[0])) for j in range(x.shape[1])]
+
+    return DrawChildren(operands if leaves else None, values, gap_free=gap_free)
+
+
+NAMES = ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("path", ["leaves", "per draw", "gap-free"])
+@pytest.mark.parametrize("spec", DRAW_STEPS, ids=lambda s: name(s))
+def test_aggregate_batch_of_draws_equals_each_draw(spec: dict[str, Any], path: str) -> None:
+    s = step(spec)
+    params = s.params()
+    x, mask, w = draw_data(9, gaps=path != "gap-free")
+    batch = draw_children(x, mask, w.shape[0], leaves=path == "leaves", gap_free=path == "gap-free")
+    out, whole = AGGREGATE.draws(w, s, params, NAMES, batch)
+    assert out.shape == (w.shape[0], x.shape[0])
+    if whole:
+        assert not np.isnan(out).any()
+    for d in range(w.shape[0]):
+        one = AGGREGATE.apply(s, params, NAMES, x, mask, w[d])
+        np.testing.assert_allclose(out[d], one, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("leaves", [True, False])
+@pytest.mark.parametrize("spec", DRAW_STEPS[:4], ids=lambda s: s["method"])
+def test_aggregate_draws_never_read_cells_outside_the_mask(
+    spec: dict[str, Any], leaves: bool
+) -> None:
+    s = step(spec)
+    x, mask, w = draw_data(10)
+    garbage = np.where(mask, x, 1e6)
+    first, _ = AGGREGATE.draws(w, s, s.params(), NAMES, draw_children(x, mask, 5, leaves=leaves))
+    if leaves:  # the leaves' operands hold 0 where absent: garbage there must not count
+        again, _ = AGGREGATE.draws(
+            w, s, s.params(), NAMES, draw_children(garbage, mask, 5, leaves=True)
+        )
+        np.testing.assert_array_equal(first, again)
+    assert np.isnan(first[:, ~mask.any(axis=1)]).all()  # missing is never zero
+
+
+@pytest.mark.parametrize("weight_spec", WEIGHT_STEPS[3:5], ids=["best_k", "best_k+always"])
+@pytest.mark.parametrize("spec", DRAW_STEPS[:4] + DRAW_STEPS[5:8], ids=lambda s: name(s))
+def test_best_k_batch_of_draws_equals_each_draw(
+    spec: dict[str, Any], weight_spec: dict[str, Any]
+) -> None:
+    s, chooser = step(spec), step(weight_spec)
+    x, mask, w = draw_data(11)
+    children = [np.broadcast_to(x[:, j], (w.shape[0], x.shape[0])) for j in range(4)]
+    out = WEIGHT.draws(w, children, chooser, chooser.params(), NAMES, (s, s.params()))
+    for d in range(w.shape[0]):
+        chosen = WEIGHT.apply(chooser, chooser.params(), NAMES, w[d], x, mask)
+        one = AGGREGATE.apply(s, s.params(), NAMES, x, mask, chosen)
+        np.testing.assert_allclose(out[d], one, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("spec", DRAW_STEPS, ids=lambda s: name(s))
+def test_declared_aggregate_ranges_hold_on_random_data(
+    spec: dict[str, Any], data: st.DataObject
+) -> None:
+    s = step(spec)
+    x, mask = random_columns(data, 8, 4)
+    declared = AGGREGATE.output_range(s, s.params(), (float(np.nanmin(x)), float(np.nanmax(x))), 4)
+    if s.input_domain() is not None:  # type: ignore[attr-defined]
+        x = np.abs(x) + 1e-3  # a mean of logs or inverses takes positive values only
+        declared = AGGREGATE.output_range(
+            s, s.params(), (float(np.nanmin(x)), float(np.nanmax(x))), 4
+        )
+    out = AGGREGATE.apply(s, s.params(), NAMES, x, mask, np.ones(4))  # weights of 1
+    within(out, declared, spec)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+@pytest.mark.parametrize("spec", SCORE_STEPS, ids=lambda s: f"{s['type']}.{s['method']}")
+def test_declared_score_ranges_hold_on_random_data(
+    spec: dict[str, Any], data: st.DataObject
+) -> None:
+    s = step(spec)
+    scores, present = random_columns(data, 3, 10)  # three draws of ten scores, any sign
+    if s.method == "top100":
+        scores = np.abs(scores)  # s / max(s) refuses negative scores
+    if s.method == "affine":  # the best score of each draw must lie above the floor
+        best = np.fmax.reduce(scores, axis=1, keepdims=True)  # NaN for a draw with no score
+        scores = scores - best + s.params()["floor"] + 1.0
+    given_range = (float(np.nanmin(scores)), float(np.nanmax(scores)))
+    declared = SCORES.output_range(s, s.params(), given_range)
+    out = SCORES.apply(s, s.params(), scores, present.any(axis=0))
+    within(out, declared, spec)

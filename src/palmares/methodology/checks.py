@@ -217,7 +217,7 @@ def _ranking_issues(m: md.Methodology, walk: Propagation) -> list[Issue]:
             )
         )
     if ranking.by == "grade_counts" and not any(
-        isinstance(s, md.AggregateOther) and s.method == "grade_counts" for s in m.steps
+        isinstance(s, md.AggregateOther) and s.counts_grades for s in m.steps
     ):
         issues.append(
             Issue(

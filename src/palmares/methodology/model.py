@@ -28,6 +28,14 @@ from pydantic import (
     model_validator,
 )
 
+from palmares.methodology.intervals import (
+    REAL,
+    ChildrenInput,
+    Interval,
+    Kind,
+    RangeInput,
+    who,
+)
 from palmares.tree import Tree
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
@@ -169,6 +177,16 @@ class StepBase(Strict):
 
     #: Where the step acts: "leaf" (indicator columns), "inner" (aggregated nodes), "root".
     acts_on: ClassVar[Literal["leaf", "inner", "root", "institutions"]] = "leaf"
+    #: How the range walk (:mod:`palmares.methodology.ranges`) carries it: a step replacing
+    #: its nodes' values ("leafwise"), choosing weights, aggregating children, rescaling or
+    #: rounding scores. Each class declares its output range through the method of its kind.
+    range_walk: ClassVar[Literal["leafwise", "weight", "aggregate", "rescale", "round"]] = (
+        "leafwise"
+    )
+    #: Its output scale is its own, whatever its input: known even from raw data.
+    own_scale: ClassVar[bool] = False
+    #: It takes grades (A..E) as its input.
+    reads_grades: ClassVar[bool] = False
 
     @property
     def tag(self) -> str:
@@ -181,6 +199,11 @@ class StepBase(Strict):
     def params_for(self, node: str) -> dict[str, Any]:
         """Parameters for one node: the step's own, replaced by that node's overrides."""
         return {**self.params(), **self.overrides.get(node, {})}
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        """The range and kind of its output over a column whose values lie in ``given``
+        (problems with the input or the parameters go to ``given.report``)."""
+        return given.interval, given.state.kind
 
     @model_validator(mode="before")
     @classmethod
@@ -225,33 +248,112 @@ class ImputeStep(StepBase):
 class TreatStep(StepBase):
     """Outlier treatment of leaf columns."""
 
+    own_scale: ClassVar[bool] = True
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        return REAL, "values"  # a failing column may be log-transformed
+
 
 class NormaliseStep(StepBase):
     """Putting leaf columns on a common scale."""
+
+    own_scale: ClassVar[bool] = True
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        return Interval(0.0, float(params["scale"])), "values"
 
 
 class PointsStep(StepBase):
     """Points for leaf values."""
 
+    own_scale: ClassVar[bool] = True
+
 
 class GradeStep(StepBase):
     """Grades (A..E) for leaf values."""
+
+    own_scale: ClassVar[bool] = True
+    reads_grades: ClassVar[bool] = True
 
 
 class WeightStep(StepBase):
     """Weights of a parent's children."""
 
+    range_walk: ClassVar = "weight"
+
+    def check_children(self, given: ChildrenInput, node: str, children: list[str]) -> None:
+        """Report what the step cannot do with ``node``'s children (its output is weights, no
+        range)."""
+
 
 class AggregateStep(StepBase):
     """Combining children into their parent."""
+
+    range_walk: ClassVar = "aggregate"
+
+    def input_domain(self) -> Literal["positive", "nonnegative"] | None:
+        """The values its children must hold (None: any real)."""
+        return None
+
+    def aggregate_range(self, given: ChildrenInput) -> tuple[Interval, Kind, bool] | None:
+        """The range and kind of the parent, and whether it is known (from its children's,
+        unless the step's scale is its own); None: refused and reported."""
+        method = self.method
+        for child, state in given.children:
+            if state.kind == "grades":
+                given.report(
+                    (given.index, "method"),
+                    f"{method} of grades ({who(child)} holds categories A..E from "
+                    f"{state.source}): use aggregate.grade_counts",
+                    method,
+                )
+                return None
+        hull = given.children[0][1].interval
+        for _, state in given.children[1:]:
+            hull = hull.hull(state.interval)
+        needs = self.input_domain()
+        if needs is not None and not given.domain_flagged():
+            for child, state in given.children:
+                if not state.known:
+                    continue
+                ok = state.interval.positive if needs == "positive" else state.interval.nonnegative
+                if not ok:
+                    sign = "> 0" if needs == "positive" else ">= 0"
+                    given.report(
+                        (given.index, "method"),
+                        f"a {method} mean needs inputs {sign}, but {who(child)} lies in "
+                        f"{state.interval.describe()} after {state.source}",
+                        method,
+                    )
+                    given.flag_domain()
+                    break
+        known = self.own_scale or all(state.known for _, state in given.children)
+        interval, kind = self.combined(hull, given)
+        return interval, kind, known
+
+    def combined(self, hull: Interval, given: ChildrenInput) -> tuple[Interval, Kind]:
+        """The parent's range given the hull of its children's (a mean stays within it)."""
+        return hull, "values"
 
 
 class RescaleStep(StepBase):
     """Rescaling node scores."""
 
+    range_walk: ClassVar = "rescale"
+
+    def score_range(self, given: Interval) -> Interval:
+        """The range of the scores once rescaled, from scores in ``given``."""
+        return given
+
 
 class RoundStep(StepBase):
     """Rounding node scores."""
+
+    range_walk: ClassVar = "round"
+
+    def score_range(self, given: Interval) -> Interval:
+        """Rounding keeps the scores' range (to its last decimal)."""
+        return given
 
 
 class EligibilityCoverage(EligibilityStep):
@@ -305,11 +407,20 @@ class ImputeSimple(ImputeStep):
     type: Literal["impute"]
     method: Literal["none", "mean", "median", "zero"]
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        # Statistics of the present values lie within them; zero widens the hull.
+        fill = Interval(0.0, 0.0) if self.method == "zero" else given.interval
+        return given.interval.hull(fill), given.state.kind
+
 
 class ImputeConstant(ImputeStep):
     type: Literal["impute"]
     method: Literal["constant"]
     value: float
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        value = float(params["value"])
+        return given.interval.hull(Interval(value, value)), given.state.kind
 
 
 class ImputePercentile(ImputeStep):
@@ -346,6 +457,10 @@ class NormaliseMinmax(NormaliseStep):
     method: Literal["minmax"]
     range: tuple[float, float] = (0.0, 100.0)
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        lo, hi = params["range"]
+        return Interval(lo, hi), "values"
+
     @field_validator("range")
     @classmethod
     def _increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
@@ -360,6 +475,9 @@ class NormaliseZscore(NormaliseStep):
     mean: float = 0.0
     sd: Annotated[float, Field(gt=0)] = 1.0
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        return REAL, "values"
+
 
 class NormaliseScaled(NormaliseStep):
     """Methods whose output is [0, scale]."""
@@ -368,10 +486,24 @@ class NormaliseScaled(NormaliseStep):
     method: Literal["zcdf", "percent_of_best", "percentile_rank"]
     scale: Annotated[float, Field(gt=0)] = 100.0
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        x = given.interval
+        if self.method == "percent_of_best" and given.state.known and not x.nonnegative:
+            given.report(
+                (given.at[0], "method"),
+                "percent_of_best divides by the best value: it needs values >= 0, "
+                f"but they lie in {x.describe()} {given.source}",
+                self.method,
+            )
+        return super().leaf_range(params, given)
+
 
 class NormaliseRank(NormaliseStep):
     type: Literal["normalise"]
     method: Literal["rank"]
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        return Interval(1.0, math.inf, False, True), "values"
 
 
 class NormaliseTarget(NormaliseStep):
@@ -382,6 +514,11 @@ class NormaliseTarget(NormaliseStep):
     target: float | None = None
     scale: Annotated[float, Field(gt=0)] = 100.0
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        if params.get("target") is None:
+            given.missing(self.tag, "target")
+        return super().leaf_range(params, given)  # progress towards the target, capped
+
 
 class NormaliseGoalposts(NormaliseStep):
     type: Literal["normalise"]
@@ -389,6 +526,12 @@ class NormaliseGoalposts(NormaliseStep):
     low: float | None = None
     high: float | None = None
     scale: Annotated[float, Field(gt=0)] = 100.0
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        for name in ("low", "high"):
+            if params.get(name) is None:
+                given.missing(self.tag, name)
+        return super().leaf_range(params, given)  # clipped to the scale
 
     @model_validator(mode="after")
     def _ordered(self) -> NormaliseGoalposts:
@@ -429,6 +572,23 @@ class PointsThresholds(PointsStep):
             )
         return self
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        thresholds = params.get("thresholds")
+        if thresholds is None:
+            given.missing(self.tag, "thresholds")
+            return Interval(0.0, float(params.get("max_points") or 0)), "points"
+        x = given.interval
+        if x.bounded:
+            for i, t in enumerate(thresholds):
+                if not x.contains(t):
+                    given.report(
+                        (*given.at, "thresholds", i),
+                        f"threshold {t:g} lies outside {x.describe()}, the range of its input "
+                        f"(from {given.state.source}): every institution or none passes it",
+                        t,
+                    )
+        return Interval(0.0, float(len(thresholds))), "points"  # one point per threshold passed
+
     def points_max(self, node: str | None = None) -> int | None:
         params = self.params_for(node) if node is not None else self.params()
         if params.get("max_points") is not None:
@@ -446,6 +606,9 @@ class PointsQuantiles(PointsStep):
         params = self.params_for(node) if node is not None else self.params()
         return int(params["max_points"])
 
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        return Interval(0.0, float(params["max_points"])), "points"
+
 
 class GradeMedianDistance(GradeStep):
     """U-Multirank groups A..E by relative distance to the median (four decreasing cut-offs)."""
@@ -453,6 +616,17 @@ class GradeMedianDistance(GradeStep):
     type: Literal["grade"]
     method: Literal["median_distance"]
     thresholds: tuple[float, float, float, float] = (0.25, 0.10, -0.10, -0.25)
+
+    def leaf_range(self, params: Mapping[str, Any], given: RangeInput) -> tuple[Interval, Kind]:
+        x = given.interval
+        if given.state.known and not x.nonnegative:
+            given.report(
+                (given.at[0], "method"),
+                "a relative distance to the median needs values >= 0, "
+                f"but they lie in {x.describe()} {given.source}",
+                self.method,
+            )
+        return Interval(0.0, 4.0), "grades"  # A = 0 .. E = 4 (-1: no grade)
 
     @field_validator("thresholds")
     @classmethod
@@ -481,6 +655,16 @@ class WeightBestK(WeightStep):
     weights: dict[Id, Weight] | None = None
     acts_on: ClassVar = "inner"
 
+    def check_children(self, given: ChildrenInput, node: str, children: list[str]) -> None:
+        n = len([c for c in children if c not in self.always])
+        if self.k > n:
+            others = " other" if self.always else ""
+            given.report(
+                (given.index, "k"),
+                f"best_k keeps {self.k} children but {node!r} has {n}{others}",
+                self.k,
+            )
+
 
 class AggregateMean(AggregateStep):
     type: Literal["aggregate"]
@@ -488,6 +672,9 @@ class AggregateMean(AggregateStep):
     renormalise: bool = True
     min_children: Annotated[int, Field(ge=1)] = 1
     acts_on: ClassVar = "inner"
+
+    def input_domain(self) -> Literal["positive", "nonnegative"] | None:
+        return None if self.method == "arithmetic" else "positive"  # logs and inverses
 
 
 class AggregateGeneralised(AggregateStep):
@@ -497,6 +684,11 @@ class AggregateGeneralised(AggregateStep):
     renormalise: bool = True
     min_children: Annotated[int, Field(ge=1)] = 1
     acts_on: ClassVar = "inner"
+
+    def input_domain(self) -> Literal["positive", "nonnegative"] | None:
+        # As the step computes it (palmares.steps.aggregate.power_mean): x^p of negatives is
+        # refused for every p, even where an integer p would define it.
+        return "positive" if self.p < 0 else "nonnegative"
 
     @field_validator("p")
     @classmethod
@@ -512,11 +704,51 @@ class AggregateSumPoints(AggregateStep):
     bonus: list[Id] = Field(default_factory=list)
     acts_on: ClassVar = "inner"
 
+    def combined(self, hull: Interval, given: ChildrenInput) -> tuple[Interval, Kind]:
+        """Weighted points add up (a missing child adds 0), bonus points add on top."""
+        if not given.exact:
+            low = min(s.interval.lo for _, s in given.children)
+            return Interval(0.0 if low >= 0 else -math.inf, math.inf, False, True), "points"
+        lo = hi = 0.0
+        for child, state in given.children:
+            # A missing child adds nothing (palmares.steps.aggregate.sum_points, skip_missing).
+            w = given.weight(child)
+            lo += w * min(0.0, state.interval.lo)
+            hi += w * max(0.0, state.interval.hi)
+        for node in self.bonus:
+            bonus = given.state_of(node)
+            if bonus is not None:
+                lo += min(0.0, bonus.interval.lo)
+                hi += max(0.0, bonus.interval.hi)
+        return Interval(lo, hi, math.isinf(lo), math.isinf(hi)), "points"
+
 
 class AggregateOther(AggregateStep):
     type: Literal["aggregate"]
     method: Literal["grade_counts", "copeland"]
     acts_on: ClassVar = "inner"
+    own_scale: ClassVar[bool] = True  # counts, or wins minus losses
+
+    @property
+    def counts_grades(self) -> bool:
+        """Counts the grades of its children (U-Multirank): no weighted composite."""
+        return self.method == "grade_counts"
+
+    def aggregate_range(self, given: ChildrenInput) -> tuple[Interval, Kind, bool] | None:
+        if not self.counts_grades:
+            return super().aggregate_range(given)
+        # Counts of a dimension's indicators, then of the dimensions' counts above them.
+        if not {s.kind for _, s in given.children} <= {"grades", "counts"}:
+            given.report(
+                (given.index, "method"),
+                "grade_counts counts grades A..E: put a grade step before it",
+                self.method,
+            )
+        top = sum(1.0 if s.kind != "counts" else s.interval.hi for _, s in given.children)
+        return Interval(0.0, top), "counts", True
+
+    def combined(self, hull: Interval, given: ChildrenInput) -> tuple[Interval, Kind]:
+        return REAL, "values"  # Copeland: wins minus losses over the field
 
 
 class RescaleTop100(RescaleStep):
@@ -524,12 +756,20 @@ class RescaleTop100(RescaleStep):
     method: Literal["top100"]
     acts_on: ClassVar = "root"
 
+    def score_range(self, given: Interval) -> Interval:
+        # Scores below 0 (after a z-score) stay negative: the best is still 100.
+        low = 0.0 if given.nonnegative else -math.inf
+        return Interval(low, 100.0, not given.nonnegative)
+
 
 class RescaleMinmax(RescaleStep):
     type: Literal["rescale"]
     method: Literal["minmax"]
     range: tuple[float, float] = (0.0, 100.0)
     acts_on: ClassVar = "root"
+
+    def score_range(self, given: Interval) -> Interval:
+        return Interval(*self.range)
 
     @field_validator("range")
     @classmethod
@@ -548,12 +788,20 @@ class RescaleAffine(RescaleStep):
     top: Annotated[float, Field(gt=0)] = 100.0
     acts_on: ClassVar = "root"
 
+    def score_range(self, given: Interval) -> Interval:
+        return Interval(0.0, self.top)  # scores below the floor get 0
+
 
 class RoundHalfUp(RoundStep):
     type: Literal["round"]
     method: Literal["half_up"]
     decimals: Annotated[int, Field(ge=0, le=12)]
     acts_on: ClassVar = "root"
+
+    def score_range(self, given: Interval) -> Interval:
+        """The scores' range widened to whole units of the last decimal (0.25 gives 0.3)."""
+        unit = 10.0**self.decimals
+        return Interval(math.floor(given.lo * unit) / unit, math.ceil(given.hi * unit) / unit)
 
 
 STEP_CLASSES: tuple[type[StepBase], ...] = (

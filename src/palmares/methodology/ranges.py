@@ -14,68 +14,24 @@ checks stay sound, a class holding the hull of what its members can hold.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 from palmares.methodology import model as md
+from palmares.methodology.intervals import (
+    INNER,
+    LEAVES,
+    REAL,
+    ChildrenInput,
+    Interval,
+    Kind,
+    NodeState,
+    RangeInput,
+    who,
+)
 from palmares.methodology.locate import Path
 from palmares.tree import Tree, TreeError
-
-Kind = Literal["values", "points", "grades", "counts"]
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A closed or open interval of the extended real line."""
-
-    lo: float
-    hi: float
-    lo_open: bool = False
-    hi_open: bool = False
-
-    def hull(self, other: Interval) -> Interval:
-        lo, lo_open = min((self.lo, self.lo_open), (other.lo, other.lo_open))
-        hi, hi_open = max((self.hi, not self.hi_open), (other.hi, not other.hi_open))
-        return Interval(lo, hi, lo_open, not hi_open)
-
-    @property
-    def positive(self) -> bool:
-        return self.lo > 0 or (self.lo == 0 and self.lo_open)
-
-    @property
-    def nonnegative(self) -> bool:
-        return self.lo >= 0
-
-    def contains(self, value: float) -> bool:
-        above = value > self.lo or (value == self.lo and not self.lo_open)
-        below = value < self.hi or (value == self.hi and not self.hi_open)
-        return above and below
-
-    def describe(self) -> str:
-        def num(x: float) -> str:
-            return "inf" if x == math.inf else "-inf" if x == -math.inf else f"{x:g}"
-
-        left = "(" if self.lo_open or self.lo == -math.inf else "["
-        right = ")" if self.hi_open or self.hi == math.inf else "]"
-        return f"{left}{num(self.lo)}, {num(self.hi)}{right}"
-
-    def to_json(self) -> list[float | None]:
-        return [None if math.isinf(self.lo) else self.lo, None if math.isinf(self.hi) else self.hi]
-
-
-REAL = Interval(-math.inf, math.inf, True, True)
-
-
-@dataclass(frozen=True)
-class NodeState:
-    interval: Interval
-    kind: Kind
-    source: str  # which step produced it ("raw data" before any step)
-    computed: bool = True
-    #: False for raw data: its range is unknown before data are read, so it is not checked.
-    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,10 +62,6 @@ class StepRange:
             "output_range_text": self.output.describe() if self.output else None,
             "kind": self.kind,
         }
-
-
-LEAVES = "*leaves"
-INNER = "*inner"
 
 
 def resolve_scope(step: md.StepBase, tree: Tree) -> tuple[str, ...]:
@@ -201,12 +153,6 @@ class _Space:
         return LEAVES if step.acts_on == "leaf" else INNER
 
 
-#: Steps acting on each leaf column on its own.
-_LEAFWISE = (md.ImputeStep, md.TreatStep, md.NormaliseStep, md.PointsStep, md.GradeStep)
-#: Leaf steps whose output scale is their own, known whatever the raw data.
-_RESCALING = (md.NormaliseStep, md.PointsStep, md.GradeStep, md.TreatStep)
-
-
 def _label(index: int, step: md.StepBase) -> str:
     return f"steps[{index}] ({step.tag})"
 
@@ -255,17 +201,8 @@ class _Walk:
             )
 
     def _handler(self, step: md.StepBase) -> Any:
-        if isinstance(step, _LEAFWISE):
-            return self._leafwise
-        if isinstance(step, md.WeightStep):
-            return self._weight
-        if isinstance(step, md.AggregateStep):
-            return self._aggregate
-        if isinstance(step, md.RescaleStep):
-            return self._rescale
-        if isinstance(step, md.RoundStep):
-            return self._round
-        raise KeyError(f"no range rule for {step.tag}")
+        """The walk of the step's kind (each class declares its range through its methods)."""
+        return getattr(self, f"_{step.range_walk}")
 
     def _set(self, key: str, state: NodeState, partial: bool) -> NodeState:
         old = self.states.get(key)
@@ -303,10 +240,8 @@ class _Walk:
                 interval = result[0] if interval is None else interval.hull(result[0])
                 kind = result[1]
             if interval is not None:
-                # The JRC rule may log-transform a column, so its output is any real.
-                rescales = isinstance(step, _RESCALING)
                 state = NodeState(
-                    interval, kind, _label(index, step), known=before.known or rescales
+                    interval, kind, _label(index, step), known=before.known or step.own_scale
                 )
                 outputs.append(self._set(key, state, partial))
         return outputs
@@ -319,9 +254,7 @@ class _Walk:
         prefix: Path,
         before: NodeState,
     ) -> tuple[Interval, Kind] | None:
-        at = (index, *prefix)
-        source = f"after {before.source}" if before.source != "raw data" else "in raw data"
-        if before.kind == "grades" and not isinstance(step, md.GradeStep):
+        if before.kind == "grades" and not step.reads_grades:
             self.issue(
                 (index, "method"),
                 f"{step.tag} on grades (categories A..E from {before.source}): "
@@ -329,104 +262,19 @@ class _Walk:
                 step.method,
             )
             return None
-        x = before.interval
-        method = step.method
-        if isinstance(step, md.ImputeStep):
-            if method == "zero":
-                return x.hull(Interval(0.0, 0.0)), before.kind
-            if isinstance(step, md.ImputeConstant):
-                value = float(params["value"])
-                return x.hull(Interval(value, value)), before.kind
-            return x, before.kind
-        if isinstance(step, md.TreatStep):
-            return REAL, "values"  # a failing column may be log-transformed
-        if isinstance(step, md.NormaliseStep):
-            return self._normalised(at, step, params, before, source), "values"
-        if isinstance(step, md.PointsStep):
-            return self._scored(at, step, params, x, before.source), "points"
-        if isinstance(step, md.GradeStep):
-            if before.known and not x.nonnegative:
-                self.issue(
-                    (index, "method"),
-                    "a relative distance to the median needs values >= 0, "
-                    f"but they lie in {x.describe()} {source}",
-                    method,
-                )
-            return Interval(0.0, 4.0), "grades"
-        return x, before.kind
-
-    def _normalised(
-        self, at: Path, step: md.StepBase, params: dict[str, Any], before: NodeState, source: str
-    ) -> Interval:
-        method = step.method
-        x = before.interval
-        if isinstance(step, md.NormaliseMinmax):
-            lo, hi = params["range"]
-            return Interval(lo, hi)
-        if isinstance(step, md.NormaliseZscore):
-            return REAL
-        if isinstance(step, md.NormaliseRank):
-            return Interval(1.0, math.inf, False, True)
-        if method == "percent_of_best" and before.known and not x.nonnegative:
-            self.issue(
-                (at[0], "method"),
-                f"percent_of_best divides by the best value: it needs values >= 0, "
-                f"but they lie in {x.describe()} {source}",
-                method,
-            )
-        if isinstance(step, md.NormaliseTarget) and params.get("target") is None:
-            self._missing(at, step, "target")
-        if isinstance(step, md.NormaliseGoalposts):
-            for name in ("low", "high"):
-                if params.get(name) is None:
-                    self._missing(at, step, name)
-        return Interval(0.0, float(params["scale"]))
-
-    def _missing(self, at: Path, step: md.StepBase, name: str) -> None:
-        where = f"node {at[2]!r}" if len(at) > 2 else "the step"
-        self.issue(
-            at[:1] if len(at) < 3 else at,
-            f"{step.tag} needs {name!r} for {where}: set it on the step or in "
-            f'steps[{at[0]}].overrides."<node>"',
-        )
-
-    def _scored(
-        self, at: Path, step: md.StepBase, params: dict[str, Any], x: Interval, source: str
-    ) -> Interval:
-        if isinstance(step, md.PointsQuantiles):
-            return Interval(0.0, float(params["max_points"]))
-        thresholds = params.get("thresholds")
-        if thresholds is None:
-            self._missing(at, step, "thresholds")
-            return Interval(0.0, float(params.get("max_points") or 0), False, False)
-        bounded = not (math.isinf(x.lo) and math.isinf(x.hi))
-        if bounded:
-            for i, t in enumerate(thresholds):
-                if not x.contains(t):
-                    self.issue(
-                        (*at, "thresholds", i),
-                        f"threshold {t:g} lies outside {x.describe()}, the range of its input "
-                        f"(from {source}): every institution or none passes it",
-                        t,
-                    )
-        return Interval(0.0, float(len(thresholds)))
+        given = RangeInput(before, (index, *prefix), self.issue)
+        return step.leaf_range(params, given)
 
     # -- inner steps ------------------------------------------------------------------------
 
     def _weight(
         self, index: int, step: md.StepBase, keys: Sequence[str], partial: bool
     ) -> list[NodeState]:
-        if isinstance(step, md.WeightBestK) and self.space.tree is not None:
+        assert isinstance(step, md.WeightStep)
+        if self.space.tree is not None:
             for key in keys:
-                children = self.space.tree.children(key)
-                n = len([c for c in children if c not in step.always])
-                if step.k > n:
-                    others = " other" if step.always else ""
-                    self.issue(
-                        (index, "k"),
-                        f"best_k keeps {step.k} children but {key!r} has {n}{others}",
-                        step.k,
-                    )
+                given = ChildrenInput((), index, self.issue)
+                step.check_children(given, key, list(self.space.tree.children(key)))
         return []
 
     def _aggregate(
@@ -465,77 +313,22 @@ class _Walk:
         key: str,
         children: list[tuple[str, NodeState]],
     ) -> NodeState | None:
-        method = step.method
-        label = _label(index, step)
-        kinds = {s.kind for _, s in children}
-        if method == "grade_counts":
-            # Counts of a dimension's indicators, then of the dimensions' counts above them.
-            if not kinds <= {"grades", "counts"}:
-                self.issue(
-                    (index, "method"),
-                    "grade_counts counts grades A..E: put a grade step before it",
-                    method,
-                )
-            top = sum(1.0 if s.kind != "counts" else s.interval.hi for _, s in children)
-            return NodeState(Interval(0.0, top), "counts", label)
-        for child, state in children:
-            if state.kind == "grades":
-                self.issue(
-                    (index, "method"),
-                    f"{method} of grades ({_who(child)} holds categories A..E from "
-                    f"{state.source}): "
-                    "use aggregate.grade_counts",
-                    method,
-                )
-                return None
-        hull = children[0][1].interval
-        for _, state in children[1:]:
-            hull = hull.hull(state.interval)
-        needs: str | None = None
-        if method in ("geometric", "harmonic"):
-            needs = "positive"
-        elif isinstance(step, md.AggregateGeneralised):
-            if step.p < 0:
-                needs = "positive"
-            elif step.p != int(step.p):
-                needs = "nonnegative"
-        if needs is not None and index not in self._domain_flagged:
-            for child, state in children:
-                if not state.known:
-                    continue
-                ok = state.interval.positive if needs == "positive" else state.interval.nonnegative
-                if not ok:
-                    sign = "> 0" if needs == "positive" else ">= 0"
-                    self.issue(
-                        (index, "method"),
-                        f"a {method} mean needs inputs {sign}, but {_who(child)} lies in "
-                        f"{state.interval.describe()} after {state.source}",
-                        method,
-                    )
-                    self._domain_flagged.add(index)
-                    break
-        known = all(state.known for _, state in children)
-        if method == "copeland":
-            return NodeState(REAL, "values", label)
-        if isinstance(step, md.AggregateSumPoints):
-            return NodeState(self._sum_range(step, children), "points", label, known=known)
-        return NodeState(hull, "values", label, known=known)
-
-    def _sum_range(self, step: md.StepBase, children: list[tuple[str, NodeState]]) -> Interval:
-        if self.space.tree is None:
-            lows = [s.interval.lo for _, s in children]
-            return Interval(0.0 if min(lows) >= 0 else -math.inf, math.inf, False, True)
-        lo = hi = 0.0
-        for child, state in children:
-            w = self.m.weight(child)
-            lo += w * state.interval.lo
-            hi += w * state.interval.hi
-        for node in getattr(step, "bonus", []):
-            bonus = self.states.get(node)
-            if bonus is not None:
-                lo += min(0.0, bonus.interval.lo)
-                hi += max(0.0, bonus.interval.hi)
-        return Interval(lo, hi, math.isinf(lo), math.isinf(hi))
+        assert isinstance(step, md.AggregateStep)
+        given = ChildrenInput(
+            tuple(children),
+            index,
+            self.issue,
+            weight=self.m.weight,
+            state_of=self.states.get,
+            exact=self.space.tree is not None,
+            domain_flagged=lambda: index in self._domain_flagged,
+            flag_domain=lambda: self._domain_flagged.add(index),
+        )
+        found = step.aggregate_range(given)
+        if found is None:
+            return None
+        interval, kind, known = found
+        return NodeState(interval, kind, _label(index, step), known=known)
 
     def _rescale(
         self, index: int, step: md.StepBase, keys: Sequence[str], partial: bool
@@ -546,22 +339,13 @@ class _Walk:
             if before is None or not before.computed:
                 self.issue(
                     (index, "type"),
-                    f"rescale before aggregation: {_who(key)} has no score yet "
+                    f"rescale before aggregation: {who(key)} has no score yet "
                     "(put the rescale after the aggregate step that computes it)",
                     step.type,
                 )
                 continue
-            x = before.interval
-            if isinstance(step, md.RescaleTop100):
-                # Scores below 0 (after a z-score) stay negative: the best is still 100.
-                out = Interval(0.0 if x.nonnegative else -math.inf, 100.0, not x.nonnegative)
-            elif isinstance(step, md.RescaleMinmax):
-                out = Interval(*step.range)
-            elif isinstance(step, md.RescaleAffine):
-                bottom = 0.0 if x.lo >= step.floor else -math.inf
-                out = Interval(bottom, step.top, math.isinf(bottom))
-            else:
-                out = x
+            assert isinstance(step, md.RescaleStep)
+            out = step.score_range(before.interval)
             outputs.append(
                 self._set(key, NodeState(out, before.kind, _label(index, step)), partial)
             )
@@ -576,20 +360,12 @@ class _Walk:
             if before is None or not before.computed:
                 self.issue(
                     (index, "type"),
-                    f"round before aggregation: {_who(key)} has no score yet",
+                    f"round before aggregation: {who(key)} has no score yet",
                     step.type,
                 )
                 continue
             outputs.append(before)
         return outputs
-
-
-def _who(key: str) -> str:
-    if key == LEAVES:
-        return "a leaf"
-    if key == INNER:
-        return "an inner node"
-    return repr(key)
 
 
 def _scope_text(step: md.StepBase, keys: Iterable[str]) -> str:

@@ -339,6 +339,124 @@ def sum_points_per_draw(v: FloatArray, w: FloatArray, bonus: BoolArray) -> Float
     return np.where(count >= 1, total + extra, np.nan)
 
 
+def arithmetic_of_leaves(
+    xt: FloatArray,
+    maskt: FloatArray,
+    patterns: FloatArray | None,
+    pattern_of: IntArray,
+    covered: bool,
+    w: FloatArray,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+) -> tuple[FloatArray, bool]:
+    """The weighted arithmetic mean of fixed children for a batch of weight vectors: ``xt``
+    (k, n) values (0 where absent), ``maskt`` (k, n) 1.0 where present, weights (d, k) ->
+    (d, n), and whether it is known to have no gap (then nobody needs to look for NaN in it).
+
+    One matrix product (d, k) @ (k, n) gives the weighted sums. Institutions share few
+    patterns of present children (``patterns`` (k, u), ``pattern_of`` (n,); None: no gap at
+    all), so the weight of the present children is one small product per pattern, then a
+    gather. ``covered``: every institution has a child present.
+    """
+    total = w @ xt
+    if patterns is None:  # no gap among the children: the weight sum is the row sum
+        weight_sum = np.broadcast_to(w.sum(axis=1)[:, None], total.shape)
+    else:  # the weight present in each gap pattern, gathered per institution
+        weight_sum = np.take(w @ patterns, pattern_of, axis=1)
+    plain = min_children <= 1 and renormalise
+    if plain and covered and bool((w > 0).all()):
+        # Every institution has a child present and every weight is positive: no empty mean.
+        return np.divide(total, weight_sum, out=total), True  # total is this call's own array
+    ok = weight_sum > 0
+    if plain and ok.all():
+        return total / weight_sum, True
+    if min_children > 1 or not renormalise:
+        positive = (w > 0).astype(np.float64)
+        count = positive @ maskt
+        ok &= count >= min_children - 0.5
+        if not renormalise:
+            ok &= count >= positive.sum(axis=1)[:, None] - 0.5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, total / weight_sum, np.nan)
+    return mean, not np.isnan(mean).any()
+
+
+def weighted_sum(children: list[FloatArray], w: FloatArray) -> FloatArray:
+    """sum_j w_j c_j / sum_j w_j for gap-free (d, n) children and weights (d, k), accumulated
+    in place (a few children: each pass is over every draw)."""
+    total = children[0] * w[:, 0, None]
+    term = np.empty_like(total)
+    for j in range(1, len(children)):
+        np.multiply(children[j], w[:, j, None], out=term)
+        total += term
+    total /= w.sum(axis=1)[:, None]
+    return total
+
+
+def sum_points_of_leaves(
+    x: FloatArray, xt: FloatArray, maskt: FloatArray, w: FloatArray, bonus: BoolArray
+) -> FloatArray:
+    """:func:`sum_points` with ``skip_missing`` of fixed children for a batch of weight
+    vectors: ``x`` (n, k) and ``xt`` (k, n) values (0 where absent), ``maskt`` (k, n) 1.0
+    where present, weights (d, k) -> (d, n); bonus children add their points with weight 1,
+    and at least one weighted child must be present."""
+    wb = np.where(bonus, 0.0, w)
+    total = wb @ xt
+    count = (wb > 0).astype(np.float64) @ maskt
+    extra = x[:, bonus].sum(axis=1)
+    return np.where(count >= 0.5, total + extra, np.nan)
+
+
+def arithmetic_of_best(
+    children: list[FloatArray],
+    w: FloatArray,
+    top: list[FloatArray],
+    index: list[npt.NDArray[np.int16]],
+    always: BoolArray,
+    *,
+    renormalise: bool = True,
+    min_children: int = 1,
+) -> FloatArray:
+    """The weighted arithmetic mean over each draw's and institution's chosen children: the
+    best ones (``top`` values and their positions ``index``, as
+    :func:`palmares.steps.weight.best_k_per_draw` gives them) plus the ``always`` kept ones;
+    children (d, n) NaN where absent, weights (d, k) -> (d, n)."""
+    total = np.zeros(top[0].shape)
+    present_weight = np.zeros(top[0].shape)
+    count = np.zeros(top[0].shape, dtype=np.int64)
+    kept_weight = np.zeros(top[0].shape)  # every kept child's weight, present or not
+    kept_count = np.zeros(top[0].shape, dtype=np.int64)  # kept children with a weight
+    for value, at in zip(top, index, strict=True):
+        found = at >= 0
+        weight = np.where(found, np.take_along_axis(w, np.maximum(at, 0), axis=1), 0.0)
+        used = found & (weight > 0)
+        total += np.where(used, value, 0.0) * weight
+        present_weight += weight
+        count += used
+        kept_weight += weight
+        kept_count += used
+    for j in np.flatnonzero(always).tolist():
+        v = children[j]
+        present = ~np.isnan(v)
+        wj = w[:, j, None]
+        used = present & (wj > 0)
+        total += np.where(used, v, 0.0) * wj
+        present_weight += np.where(present, wj, 0.0)
+        count += used
+        kept_weight += wj
+        kept_count += wj > 0
+    if renormalise:
+        weight_sum = present_weight
+        ok = np.ones(total.shape, dtype=bool)
+    else:  # every kept child with a weight must be present
+        weight_sum = kept_weight
+        ok = count == kept_count
+    ok &= (count >= min_children) & (weight_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, total / weight_sum, np.nan)
+
+
 def grade_counts(grades: npt.ArrayLike, n_grades: int = 5) -> IntArray:
     """Counts of each grade code 0..n_grades-1 per institution, (n, n_grades); -1 is skipped."""
     g = np.asarray(grades)

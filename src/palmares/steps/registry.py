@@ -9,7 +9,10 @@ elsewhere). An operation knows:
   parent; rescale and round take node scores of shape (n,) or (draws, n) (a normal run is one
   draw); eligibility takes what was submitted.
 - ``output_range``: the interval its output lies in, given the interval of its input (None when
-  the output is unbounded or depends on the data).
+  the output is unbounded), as the step class itself declares it for the range walk of
+  :mod:`palmares.methodology.ranges` (one declaration, checked on data by the conformance suite).
+- ``draws`` (weights and aggregations): the step over a batch of draws (d, k) whose leaves are
+  fixed, with its own fast paths (the plan's batch path, :mod:`palmares.plan.batch`).
 - ``uses_statistics``: whether it takes statistics of the population (min, max, mean, sd,
   median, quantiles, ranks), the steps a bootstrap of that population changes.
 
@@ -29,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 
 from palmares.methodology import model as md
+from palmares.methodology.intervals import ChildrenInput, NodeState, RangeInput
+from palmares.methodology.intervals import Interval as RangeInterval
 from palmares.steps import (
     BoolArray,
     FloatArray,
@@ -47,6 +52,10 @@ from palmares.steps import aggregate as agg
 #: An interval (low, high); infinite ends are unbounded.
 Interval = tuple[float, float]
 UNBOUNDED: Interval = (-math.inf, math.inf)
+
+
+def _bounds(interval: RangeInterval) -> Interval | None:
+    return (interval.lo, interval.hi) if interval.bounded else None
 
 
 class MethodologyDataError(ValueError):
@@ -80,6 +89,66 @@ class LeafOutcome:
     facts: tuple[Any, ...] = ()
 
 
+@dataclass(frozen=True)
+class LeafChildren:
+    """The children of one parent when every one is a leaf: their values for any batch of
+    draws (the leaves do not change from draw to draw), laid out once."""
+
+    x: FloatArray  # (n, k) 0 where absent
+    mask: BoolArray  # (n, k) value present
+    xt: FloatArray  # (k, n) contiguous
+    maskt: FloatArray  # (k, n) 1.0 where present
+    #: (k, u) the patterns of present children (None: no gap at all), and (n,) each
+    #: institution's pattern: the weight of the present children is one product per pattern.
+    patterns: FloatArray | None
+    pattern_of: npt.NDArray[np.int64]
+    covered: bool  # every institution has at least one child present
+
+    @classmethod
+    def of(cls, x: FloatArray, mask: BoolArray, xt: FloatArray, maskt: FloatArray) -> LeafChildren:
+        """From the children's columns: ``x``/``mask`` (n, k), ``xt``/``maskt`` (k, n)."""
+        n = x.shape[0]
+        if mask.all():
+            patterns, pattern_of = None, np.zeros(n, dtype=np.int64)
+        else:
+            found, inverse = np.unique(mask, axis=0, return_inverse=True)
+            patterns = np.ascontiguousarray(found.T, dtype=np.float64)
+            pattern_of = inverse.reshape(-1).astype(np.int64)
+        return cls(
+            x=x,
+            mask=mask,
+            xt=xt,
+            maskt=maskt,
+            patterns=patterns,
+            pattern_of=pattern_of,
+            covered=bool(mask.any(axis=1).all()),
+        )
+
+    def values(self, draws: int) -> list[FloatArray]:
+        """Each child's values (d, n), NaN where absent (read-only views)."""
+        return [
+            np.broadcast_to(
+                np.where(self.mask[:, j], self.x[:, j], np.nan), (draws, self.x.shape[0])
+            )
+            for j in range(self.x.shape[1])
+        ]
+
+
+@dataclass(frozen=True)
+class DrawChildren:
+    """The children of one parent for a batch of draws: fixed leaves, or values per draw."""
+
+    #: Every child a leaf: their operands (else None).
+    leaves: LeafChildren | None
+    #: The children's values (d, n), NaN where absent, asked for at most once.
+    values: Callable[[], list[FloatArray]]
+    #: Every child known to have a value for every draw and institution.
+    gap_free: bool = False
+    #: (k, n) with weight redistribution and no renormalisation, the children that apply
+    #: (only they must be present); None: every child with a positive weight.
+    required: BoolArray | None = None
+
+
 # -- the operations ------------------------------------------------------------------------------
 
 
@@ -92,9 +161,14 @@ class Operation:
     def takes_statistics(self, step: md.StepBase) -> bool:
         return self.uses_statistics
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        """The interval the output lies in when the input lies in ``given``."""
-        return given
+    def output_range(
+        self, step: md.StepBase, params: Mapping[str, Any], given: Interval
+    ) -> Interval | None:
+        """The interval its output lies in when its input lies in ``given`` (None: unbounded),
+        as the step class declares it (:meth:`~palmares.methodology.model.StepBase.leaf_range`,
+        the range walk's rule)."""
+        state = NodeState(RangeInterval(*given), "values", "raw data")
+        return _bounds(step.leaf_range(params, RangeInput(state))[0])
 
 
 def _coverage(p: Mapping[str, Any], mask: BoolArray, cols: Sequence[int], _: Any) -> BoolArray:
@@ -186,16 +260,6 @@ class Impute(LeafStep):
         counts = imputed.sum(axis=0).tolist()
         return LeafOutcome(x=filled, imputed=imputed, facts=tuple(int(c) for c in counts))
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        # Statistics of the present values lie within them; a fixed fill widens the hull.
-        fill = 0.0 if "q" not in params and "by" not in params and "value" not in params else None
-        value = params.get("value", fill)
-        if value is None:
-            return given
-        if isinstance(value, (list, tuple)):
-            return None  # one value per column
-        return (min(given[0], float(value)), max(given[1], float(value)))
-
 
 class Redistribute(Operation):
     """Weights of children that do not apply go to the others (applied while aggregating)."""
@@ -225,9 +289,6 @@ class Treat(LeafStep):
             for w, g in zip(treated.n_winsorised.tolist(), treated.logged.tolist(), strict=True)
         )
         return LeafOutcome(x=treated.x, facts=facts)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return None  # a log transform moves the scale
 
 
 def _needs(params: Mapping[str, Any], *names: str, what: str) -> None:
@@ -273,18 +334,6 @@ class Normalise(LeafStep):
             out = normalise.goalposts(x, mask, d, p["low"], p["high"], p["scale"])
         return LeafOutcome(x=out)
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if "range" in params:
-            lo, hi = params["range"]
-            return (float(lo), float(hi))
-        if "scale" in params and "target" not in params and "low" not in params:
-            return (0.0, float(params["scale"]))  # zcdf, percent of best, percentile rank
-        if "low" in params:
-            return (0.0, float(params["scale"]))  # goalposts clip to the scale
-        if "mean" in params or "target" in params:
-            return None
-        return (1.0, math.inf)  # ranks
-
 
 class Points(LeafStep):
     classes = (md.PointsThresholds, md.PointsQuantiles)
@@ -303,11 +352,6 @@ class Points(LeafStep):
             x=normalise.points_by_quantiles(x, mask, d, most, reference=batch.reference)
         )
 
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if params.get("thresholds") is not None:
-            return (0.0, float(len(params["thresholds"])))  # one point per threshold passed
-        return (0.0, float(params["max_points"]))
-
 
 class Grade(LeafStep):
     classes = (md.GradeMedianDistance,)
@@ -318,9 +362,6 @@ class Grade(LeafStep):
             batch.x, batch.mask, batch.direction, params["thresholds"], reference=batch.reference
         )
         return LeafOutcome(grades=grades)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return (0.0, 4.0)  # A = 0 .. E = 4 (-1: no grade)
 
 
 class Weight(Operation):
@@ -364,6 +405,37 @@ class Weight(Operation):
             always = [i for i, c in enumerate(children) if c in (params.get("always") or [])]
             w = weight.best_k(x, mask, w, int(params["k"]), always=always or None)
         return w
+
+    def draws(
+        self,
+        w: FloatArray,
+        values: list[FloatArray],
+        step: md.StepBase,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        mean: tuple[md.StepBase | None, Mapping[str, Any]],
+    ) -> FloatArray:
+        """A parent whose weights are chosen per draw and institution (best k), aggregated by
+        ``mean`` (its aggregate step and parameters): weights ``w`` (d, k), children ``values``
+        (d, n) NaN where absent -> (d, n). The arithmetic mean sums the chosen children
+        directly; other means take (d, k, n) weights."""
+        kept = set(params.get("always") or [])
+        always = np.array([c in kept for c in children], dtype=bool)
+        top, index = weight.best_k_per_draw(values, w, int(params["k"]), always)
+        agg_step, agg_params = mean
+        if AGGREGATE.mean(agg_step, agg_params) is agg.arithmetic:
+            return agg.arithmetic_of_best(
+                values,
+                w,
+                top,
+                index,
+                always,
+                renormalise=agg_params.get("renormalise", True),
+                min_children=agg_params.get("min_children", 1),
+            )
+        chosen = weight.chosen_per_draw(index, always, w.shape[0], values[0].shape[1])
+        wk = np.where(chosen, w[:, :, None], 0.0)
+        return AGGREGATE.per_draw(np.stack(values, axis=1), wk, agg_step, agg_params, children)
 
 
 class Aggregate(Operation):
@@ -427,11 +499,11 @@ class Aggregate(Operation):
 
     def per_draw(
         self,
+        v: FloatArray,
+        w: FloatArray,
         step: md.StepBase | None,
         params: Mapping[str, Any],
         children: Sequence[str],
-        v: FloatArray,
-        w: FloatArray,
         *,
         required: BoolArray | None = None,
     ) -> FloatArray:
@@ -450,12 +522,96 @@ class Aggregate(Operation):
             required=required,
         )
 
+    def batches(self, step: md.StepBase | None) -> bool:
+        """Whether the step aggregates a batch of draws (:meth:`draws`): the weighted means and
+        sums of points (not Copeland's pairwise votes nor grade counts)."""
+        return step is None or isinstance(
+            step, (md.AggregateMean, md.AggregateGeneralised, md.AggregateSumPoints)
+        )
+
+    def sums_points(self, step: md.StepBase | None) -> bool:
+        """A sum of points (L'Etudiant): weights are multipliers, bonus children add."""
+        return isinstance(step, md.AggregateSumPoints)
+
+    def fixed_children(
+        self, step: md.StepBase | None, params: Mapping[str, Any], children: Sequence[str]
+    ) -> BoolArray:
+        """(k,) the children whose weight does not count (a sum of points' bonus children
+        add with weight 1 whatever their weight): no draw varies them."""
+        if not self.sums_points(step):
+            return np.zeros(len(children), dtype=bool)
+        return self.bonus(params, children)
+
+    def draws(
+        self,
+        w: FloatArray,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        children: Sequence[str],
+        batch: DrawChildren,
+    ) -> tuple[FloatArray, bool]:
+        """A parent's scores (d, n) for weights ``w`` (d, k) (a normal run is one draw), and
+        whether they are known to have no gap.
+
+        The fast paths: leaf children (fixed across draws) in one matrix product
+        (:func:`~palmares.steps.aggregate.arithmetic_of_leaves`,
+        :func:`~palmares.steps.aggregate.sum_points_of_leaves`, or the mean over the leaves'
+        matrix); gap-free children of an arithmetic mean summed in place; else the children
+        stacked (d, k, n) through :meth:`per_draw`.
+        """
+        leaves = batch.leaves
+        renormalise = params.get("renormalise", True)
+        least = params.get("min_children", 1)
+        if self.sums_points(step):
+            if leaves is not None:
+                bonus = self.bonus(params, children)
+                return agg.sum_points_of_leaves(leaves.x, leaves.xt, leaves.maskt, w, bonus), False
+        elif batch.required is None:
+            mean = self.mean(step, params)
+            if mean is None:
+                raise ValueError(f"{step.tag if step else 'aggregate'} has no batch of draws")
+            if leaves is not None:
+                if mean is agg.arithmetic:
+                    return agg.arithmetic_of_leaves(
+                        leaves.xt,
+                        leaves.maskt,
+                        leaves.patterns,
+                        leaves.pattern_of,
+                        leaves.covered,
+                        w,
+                        renormalise=renormalise,
+                        min_children=least,
+                    )
+                return mean(
+                    leaves.x, leaves.mask, w, renormalise=renormalise, min_children=least
+                ), False
+            simple = mean is agg.arithmetic and least <= 1 and batch.gap_free
+            if simple and bool((w.sum(axis=1) > 0).all()):
+                return agg.weighted_sum(batch.values(), w), True
+        v = np.stack(batch.values(), axis=1)
+        return self.per_draw(v, w, step, params, children, required=batch.required), False
+
+    def output_range(
+        self,
+        step: md.StepBase | None,
+        params: Mapping[str, Any],
+        given: Interval,
+        children: int = 1,
+    ) -> Interval | None:
+        """The parent's interval when each of its ``children`` (of weight 1) lies in ``given``,
+        as the step class declares it (``aggregate_range``)."""
+        if step is None:
+            return given  # the default arithmetic mean
+        assert isinstance(step, md.AggregateStep)
+        state = NodeState(RangeInterval(*given), "values", "raw data")
+        found = step.aggregate_range(
+            ChildrenInput(tuple((f"child {j}", state) for j in range(children)))
+        )
+        return None if found is None else _bounds(found[0])
+
     def plain_mean(self, step: md.StepBase | None) -> bool:
         """A weighted arithmetic mean (the matrix-product fast path)."""
         return step is None or step.method == "arithmetic"
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        return given  # means stay within their children's hull (sums of points aside)
 
 
 class Scores(Operation):
@@ -485,6 +641,13 @@ class Scores(Operation):
             return rescale.minmax(s, valid, lo, hi)
         return rescale.affine_floor(s, valid, params["floor"], params["top"])
 
+    def output_range(
+        self, step: md.StepBase, params: Mapping[str, Any], given: Interval
+    ) -> Interval | None:
+        """As the step class declares it (``score_range``)."""
+        assert isinstance(step, (md.RescaleStep, md.RoundStep))
+        return _bounds(step.score_range(RangeInterval(*given)))
+
     def round_units(self, s: FloatArray, decimals: int) -> FloatArray:
         """Scores rounded half-up in units of their last decimal (integers, same order): what
         ranks on the rounded scores are counted on."""
@@ -492,16 +655,6 @@ class Scores(Operation):
 
     def rounds(self, step: md.StepBase) -> bool:
         return isinstance(step, md.RoundHalfUp)
-
-    def output_range(self, params: Mapping[str, Any], given: Interval) -> Interval | None:
-        if "range" in params:
-            lo, hi = params["range"]
-            return (float(lo), float(hi))
-        if "floor" in params:
-            return (0.0, float(params["top"]))
-        if "decimals" in params:
-            return given
-        return (0.0, 100.0)
 
 
 AGGREGATE = Aggregate()
@@ -556,7 +709,7 @@ def is_best_k(step: md.StepBase | None) -> bool:
 
 def counts_grades(step: md.StepBase | None) -> bool:
     """An aggregation counting grades (U-Multirank): no weighted composite."""
-    return isinstance(step, md.AggregateOther) and step.method == "grade_counts"
+    return isinstance(step, md.AggregateOther) and step.counts_grades
 
 
 def rounds(step: md.StepBase) -> bool:
@@ -578,9 +731,11 @@ __all__ = [
     "UNBOUNDED",
     "WEIGHT",
     "Aggregate",
+    "DrawChildren",
     "Eligibility",
     "Interval",
     "LeafBatch",
+    "LeafChildren",
     "LeafOutcome",
     "LeafStep",
     "MethodologyDataError",

@@ -9,11 +9,12 @@ the aggregation functions take them with ``per_institution=True``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from palmares.steps import Columns, FloatArray, check_matrix, column_selector
+from palmares.steps import BoolArray, Columns, FloatArray, check_matrix, column_selector
 
 
 def check_weights(weights: npt.ArrayLike, k: int) -> FloatArray:
@@ -100,3 +101,59 @@ def best_k(
     np.put_along_axis(position, order, np.broadcast_to(np.arange(ncol), (n, ncol)), axis=1)
     chosen = (candidate & (position < k)) | fixed_nodes
     return np.where(chosen, w, 0.0)
+
+
+def best_k_per_draw(
+    children: list[FloatArray], w: FloatArray, k: int, always: BoolArray
+) -> tuple[list[FloatArray], list[npt.NDArray[np.int16]]]:
+    """:func:`best_k` for a batch of draws: each draw's and institution's best ``k``
+    candidates, values and child positions, best first. ``children`` (d, n) NaN where absent,
+    weights (d, k).
+
+    Candidates are the present children not ``always`` kept and of positive weight in the
+    draw, ordered by value then by child order (a stable sort of -v); absent ones are never
+    chosen (position -1, value -inf where fewer than k are present). An insertion into k
+    sorted (d, n) arrays, child by child: a child enters after the equal values already in
+    place, and everything below it moves down one place.
+    """
+    shape = children[0].shape
+    top = [np.full(shape, -np.inf) for _ in range(k)]
+    index = [np.full(shape, -1, dtype=np.int16) for _ in range(k)]
+    for j, v in enumerate(children):
+        if always[j]:
+            continue
+        x = np.fmax(v, -np.inf)  # absent (NaN) -> -inf: never above anything
+        if (w[:, j] <= 0).any():  # a child left out of a draw is no candidate in it
+            x = np.where(w[:, j, None] > 0, x, -np.inf)
+        at: Any = np.int16(j)  # a scalar, then (d, n) positions once it moves
+        moving: BoolArray | None = None
+        # max / min move the values (a tie moves nothing visible); positions move by integer
+        # arithmetic on the swap mask: both far cheaper than np.where on three arrays.
+        for r in range(k):
+            swap = x > top[r] if moving is None else moving | (x > top[r])
+            shift = (at - index[r]) * swap
+            if r == k - 1:  # what falls off the end is not needed
+                np.maximum(top[r], x, out=top[r])
+                index[r] += shift
+                break
+            higher = np.maximum(top[r], x)
+            x = np.minimum(top[r], x)
+            top[r] = higher
+            index[r] += shift
+            at = at - shift
+            moving = swap
+    return top, index
+
+
+def chosen_per_draw(
+    index: list[npt.NDArray[np.int16]], always: BoolArray, draws: int, n: int
+) -> BoolArray:
+    """(d, k, n) the children each draw keeps for each institution: the best ones (their
+    positions ``index`` from :func:`best_k_per_draw`) and the ``always`` kept ones."""
+    k = always.size
+    chosen = np.zeros((draws, k, n), dtype=bool)
+    chosen[:, always] = True
+    for at in index:
+        for j in range(k):
+            chosen[:, j] |= at == j
+    return chosen
