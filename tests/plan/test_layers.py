@@ -37,7 +37,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("methodology", ("methodology", "systems", "examples")),
     ("steps", ("steps", "ranking_table")),
     ("plan", ("plan",)),
-    ("result", ("result", "result_io", "result_store", "engine", "personalise", "workbook")),
+    (
+        "result",
+        (
+            "result",
+            "result_io",
+            "result_store",
+            "engine",
+            "personalise",
+            "workbook",
+            "published_view",
+        ),
+    ),
     ("consumers", ("history", "networks", "highlights", "uncertainty", "charts", "reproduce")),
     ("faces", ("cli", "api", "web")),
     ("demo", ("demo",)),
@@ -62,7 +73,6 @@ KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
             "palmares.store.search",
             "palmares.store.store",
         ),
-        ("palmares.api.charts", "palmares.api.context", "palmares.api.view"),
         ("palmares.cli.app", "palmares.cli.data", "palmares.cli.db"),
         ("palmares.highlights.render", "palmares.highlights.uncertainty"),
     }

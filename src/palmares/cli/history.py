@@ -149,6 +149,9 @@ def history(
         print_json(hist.to_json(lang))
         return
     frame = hist.to_frame(lang, missing=True)
+    from palmares.published_view import score_ranges_as_text
+
+    score_ranges_as_text(frame, lang)
     # Columns empty in every edition (no bands in a palmarès) say nothing.
     columns = [
         c

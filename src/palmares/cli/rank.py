@@ -231,7 +231,7 @@ def rank(
     import json
 
     import palmares
-    from palmares.ranking_table import published_view
+    from palmares.published_view import viewed
 
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
@@ -256,8 +256,8 @@ def rank(
     if personalised and frame.empty:
         raise UsageProblem("no institution of the edition passes these filters (nothing ranked)")
     # Personalised rankings are palmares' own computation: ranks, labelled (contracts 12).
-    if view == "published" and not personalised:
-        frame = published_view(frame, grade_counts=result.methodology.ranking.by == "grade_counts")
+    if not personalised:
+        frame = viewed(result, frame, view)
     shown = frame.head(top) if top else frame
     statement = result.personalisation.describe() if result.personalisation is not None else ""
     if out is not None:
@@ -276,6 +276,11 @@ def rank(
         document["personalisation"] = statement or None
         print_json(document)
         return
+    if "score_lo" in shown:  # a banded row's score as the publisher prints it: a range
+        from palmares.published_view import score_ranges_as_text
+
+        shown = shown.copy()
+        score_ranges_as_text(shown, lang)
     columns = ["rank_display", "name", "country", "score", "grades_A", "band", "group"]
     columns = [c for c in columns if c in shown and shown[c].astype(str).str.len().gt(0).any()]
     if "rank_display" in columns and shown["rank_display"].isna().all():
