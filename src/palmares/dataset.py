@@ -8,7 +8,6 @@ indexing over a per-edition index computed once at construction.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from palmares.codes import int_codes
+from palmares.names import fold_name, rank_names
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
 from palmares.tree import Tree
 
@@ -27,13 +27,6 @@ from palmares.tree import Tree
 STATUS_CODE: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
 NO_OBSERVATION = -1
 _VALUED_CODES = np.array(sorted(STATUS_CODE[s] for s in VALUED_STATUSES), dtype=np.int8)
-
-
-def fold_name(text: str) -> str:
-    """Case- and accent-insensitive form of a name, for exact matching of user queries."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
 
 
 @dataclass(frozen=True)
@@ -396,8 +389,6 @@ class Dataset:
     def closest_institutions(self, query: str, limit: int = 5) -> list[tuple[str, str]]:
         """(id, name) of the institutions whose id, name or alias is closest to ``query``
         (typo-tolerant, best first): for error messages, never to pick one."""
-        from palmares.store.search import rank_names
-
         inst = self._tables["institutions"]
         names = dict(zip(inst["id"].tolist(), inst["name"].tolist(), strict=True))
         country = dict(zip(inst["id"].tolist(), inst["country"].tolist(), strict=True))

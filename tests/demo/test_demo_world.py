@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from palmares.dataset import Dataset, fold_name
+from palmares.dataset import Dataset
 from palmares.demo import generate, summarise
 from palmares.demo.systems import THE_IMPACT_OVERALL
+from palmares.names import fold_name
 from palmares.schema import ID_PATTERN
 from palmares.validation import validate_tables
 

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "schema",
             "tree",
+            "names",
             "dataset",
             "validation",
             "problems",
@@ -55,28 +56,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 #: Crossings that predate the rule (importer, imported): each is a debt, none may be added.
-KNOWN_CROSSINGS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("palmares.dataset", "palmares.store"),
-    }
-)
+KNOWN_CROSSINGS: frozenset[tuple[str, str]] = frozenset()
 
 #: Cycles that predate the rule, outside the engine's layers (each a sorted tuple of modules).
-KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
-    {
-        (
-            "palmares.dataset",
-            "palmares.io",
-            "palmares.io.coinr",
-            "palmares.io.wide",
-            "palmares.store.load",
-            "palmares.store.search",
-            "palmares.store.store",
-        ),
-        ("palmares.cli.app", "palmares.cli.data", "palmares.cli.db"),
-        ("palmares.highlights.render", "palmares.highlights.uncertainty"),
-    }
-)
+KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset()
 
 
 @cache

@@ -145,7 +145,8 @@ def test_system_hint_reads_one_system(store_url: str, tmp_path: Path) -> None:
     """A preset id names the system whose rows are read; a file, a folder or an unknown
     system reads everything; the data hash is always the stored bundle's."""
     import palmares
-    from palmares.cli.db import SYSTEM_HINT, _system_hint, store_location
+    from palmares.cli.db import _system_hint
+    from palmares.cli.source import SYSTEM_HINT, store_location
     from palmares.io import data_hash
     from palmares.store import open_store, parse_url
 

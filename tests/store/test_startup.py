@@ -80,12 +80,19 @@ def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
     assert heavy == []
 
 
-@pytest.mark.parametrize("text", ["IMT Mines Alès", "  ÉCOLE  des\tMines ", "ß ﬁ Ångström", ""])
-def test_the_store_folds_names_as_the_dataset(text: str) -> None:
-    from palmares.dataset import fold_name
-    from palmares.store.search import fold_name as store_fold_name
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("IMT Mines Alès", "imt mines ales"),
+        ("  ÉCOLE  des\tMines ", "ecole des mines"),
+        ("ß ﬁ Ångström", "ss fi angstrom"),
+        ("", ""),
+    ],
+)
+def test_the_store_and_the_dataset_fold_names_with_one_function(text: str, folded: str) -> None:
+    from palmares.names import fold_name
 
-    assert store_fold_name(text) == fold_name(text)
+    assert fold_name(text) == folded
 
 
 def test_the_cli_views_are_the_history_views() -> None:

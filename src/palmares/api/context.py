@@ -19,8 +19,9 @@ import pandas as pd
 
 from palmares.api.errors import MAX_CANDIDATES, ApiError, bad_request, not_found
 from palmares.api.source import BundleSource, DataSource, Snapshot
-from palmares.dataset import Dataset, fold_name
+from palmares.dataset import Dataset
 from palmares.jsonsafe import json_safe
+from palmares.names import fold_name
 
 Lang = Literal["fr", "en"]
 View = Literal["published", "producer"]

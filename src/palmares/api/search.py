@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from palmares.dataset import Dataset, fold_name
+from palmares.dataset import Dataset
+from palmares.names import fold_name
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -72,21 +71,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-NO_DATA_HINT = "make one with: palmares demo --out DIR"
-NO_DATA_MESSAGE = (
-    "no dataset: pass --data DIR or --db URL, or set PALMARES_DB or PALMARES_DATA (make one "
-    "with: palmares demo --out DIR; load it with: palmares db load DIR)"
-)
-
-
-def data_path(data: Path | None) -> Path:
-    """Where the data comes from: --data, else --db, else $PALMARES_DB, else $PALMARES_DATA,
-    else ./palmares.duckdb when present (contracts section 9), else a usage problem. A store is
-    returned as a :class:`palmares.cli.db.StoreLocation`, which :func:`palmares.load` reads."""
-    from palmares.cli.db import data_source
-
-    return data_source(data)
 
 
 def print_json(document: Any) -> None:

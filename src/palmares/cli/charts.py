@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import app, data_path
+from palmares.cli.app import app
 from palmares.cli.options import LangOption, ViewOption
+from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
 
 chart_app = typer.Typer(

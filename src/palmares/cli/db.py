@@ -14,14 +14,21 @@ import json
 import os
 import sys
 import time
-from contextvars import ContextVar
-from pathlib import Path, PosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from palmares.cli.app import NO_DATA_MESSAGE, UsageProblem, app, err, print_json
+from palmares.cli.app import UsageProblem, app, err, print_json
 from palmares.cli.options import LangOption
+from palmares.cli.source import (
+    CHOSEN_DB,
+    EDITION_HINT,
+    SYSTEM_HINT,
+    StoreLocation,
+    data_path,
+    store_location,
+)
 
 if TYPE_CHECKING:
     from palmares.store import StoreUrl
@@ -43,41 +50,13 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
-#: The ``--db`` given to the running command (set while its options are parsed).
-CHOSEN_DB: ContextVar[str | None] = ContextVar("palmares_db", default=None)
-
 #: Commands whose answer (stdout) is kept in the store and reused, unless they write a file.
 CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlights", "check"})
 
 
-#: The system the running command asks about (its --system/--method preset id), if any.
-SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
-
-#: The one edition the running command reads (its --edition), for commands that read no other.
-EDITION_HINT: ContextVar[int | None] = ContextVar("palmares_edition", default=None)
-
 #: Commands whose answer depends on the observations of their --edition only (no movement or
 #: history): from a store they read that edition's rows only.
 ONE_EDITION_COMMANDS = frozenset({"rank", "explain"})
-
-
-class StoreLocation(PosixPath):
-    """What ``data_path`` returns when the data comes from a store: ``palmares.load`` of it
-    reads the store (see :func:`palmares.load`), only ``store_system``'s observations and
-    published rows when the command names a preset of a system the store holds."""
-
-    store_url: StoreUrl
-    store_system: str | None
-    store_years: tuple[int, ...] | None
-
-
-def store_location(url: StoreUrl) -> StoreLocation:
-    location = StoreLocation(url.target)
-    location.store_url = url
-    location.store_system = SYSTEM_HINT.get()
-    edition = EDITION_HINT.get()
-    location.store_years = None if edition is None else (edition,)
-    return location
 
 
 def _declared_system(path: Path) -> str | None:
@@ -300,7 +279,7 @@ def search(
 
     if country is not None:
         country = _country_code(country)
-    source: Path = store_location(parse_url(db)) if db is not None else data_source(data)
+    source: Path = store_location(parse_url(db)) if db is not None else data_path(data)
     if isinstance(source, StoreLocation):
         with _open(source.store_url) as store:
             hits = store.search(text, country=country, limit=limit)
@@ -343,7 +322,7 @@ def _country_code(country: str) -> str:
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:
     import palmares
-    from palmares.store.search import rank_names
+    from palmares.names import rank_names
 
     dataset = palmares.load(data)
     inst = dataset.institutions
@@ -368,28 +347,6 @@ def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> li
 
 
 # -- --db on every command that reads data -----------------------------------------------------
-
-
-def data_source(data: Path | None) -> Path:
-    """``--data``, else ``--db``, else ``$PALMARES_DB``, else ``$PALMARES_DATA``, else
-    ``./palmares.duckdb`` when present (contracts section 9); a store is a
-    :class:`StoreLocation`."""
-    from palmares.store import DEFAULT_STORE, parse_url
-
-    if data is not None:
-        return data
-    chosen = CHOSEN_DB.get()
-    if chosen is not None:
-        return store_location(parse_url(chosen))
-    env_db = os.environ.get("PALMARES_DB")
-    if env_db:
-        return store_location(parse_url(env_db))
-    env_data = os.environ.get("PALMARES_DATA")
-    if env_data:
-        return Path(env_data)
-    if Path(DEFAULT_STORE).exists():
-        return store_location(parse_url(DEFAULT_STORE))
-    raise UsageProblem(NO_DATA_MESSAGE)
 
 
 def _remember_db(ctx: Any, param: Any, value: str | None) -> str | None:
@@ -436,7 +393,7 @@ def _cached_callback(name: str, callback: Any) -> Any:
     """Wrap a command: with a store, reuse its stored answer or keep the one computed now."""
 
     def run(**params: Any) -> Any:
-        source = data_source(params.get("data")) if params.get("data") is None else None
+        source = data_path(params.get("data")) if params.get("data") is None else None
         writes_file = any(params.get(k) is not None for k in ("out", "output", "diff"))
         as_json = any(v is True for k, v in params.items() if "json" in k)
         if not isinstance(source, StoreLocation) or writes_file:

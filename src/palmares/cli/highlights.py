@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import app, data_path, print_json
+from palmares.cli.app import app, print_json
 from palmares.cli.options import LangOption, ViewOption
+from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
 
 DataOption = Annotated[

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import app, data_path, err, print_json
+from palmares.cli.app import app, err, print_json
 from palmares.cli.options import LangOption
 from palmares.cli.rank import parse_edition
+from palmares.cli.source import data_path
 from palmares.problems import InvalidInput, Problems, UsageProblem
 
 SystemOption = Annotated[str, typer.Option("--system", help="Preset id (PRESET or PRESET@YEAR).")]
@@ -115,7 +116,7 @@ def reproduce(
     require_rebuildable(method.system, year)
     if diff is not None:
         check_target(diff, force=force)
-    from palmares.cli.db import CHOSEN_DB
+    from palmares.cli.source import CHOSEN_DB
 
     if table is not None and (data is not None or CHOSEN_DB.get() is not None):
         raise UsageProblem(

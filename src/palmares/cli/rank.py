@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from palmares.cli.app import app, data_path, print_json, print_table
+from palmares.cli.app import app, print_json, print_table
 from palmares.cli.options import LangOption, TopOption, ViewOption, check_choice, unknown
+from palmares.cli.source import data_path
 from palmares.i18n import gettext, ngettext, pgettext
 from palmares.lang import format_int, format_significant
 from palmares.problems import UsageProblem

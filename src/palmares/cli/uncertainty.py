@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from palmares.cli.app import app, data_path, err, print_json, print_table
+from palmares.cli.app import app, err, print_json, print_table
 from palmares.cli.rank import (
     DataOption,
     EditionOption,
@@ -19,6 +19,7 @@ from palmares.cli.rank import (
     edition_of,
     parse_edition,
 )
+from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
 
 if TYPE_CHECKING:

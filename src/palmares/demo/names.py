@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from palmares.dataset import fold_name
+from palmares.names import fold_name
 
 _SYLLABLES = (
     "al",

@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from palmares.dataset import fold_name
 from palmares.demo.names import Naming, french_name, slug, world_name
 from palmares.demo.places import (
     COUNTRIES,
@@ -23,6 +22,7 @@ from palmares.demo.places import (
     FRENCH_REGIONS,
     FRENCH_UNIVERSITIES,
 )
+from palmares.names import fold_name
 
 LINEAGE_YEAR = 2017
 ALWAYS_FROM = 0

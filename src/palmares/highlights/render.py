@@ -879,14 +879,86 @@ class Renderer:
         )
 
     def rank_interval(self, f: Fact) -> str:
-        from palmares.highlights.uncertainty import render_rank_interval
-
-        return render_rank_interval(self, f)
+        """ "X : rang 16e (intervalle 14e–19e sur 1 000 tirages, niveau 90 %)." and English."""
+        v = f.values
+        name, draws, level = self.name(f), self.n(v["draws"]), self.percent(v["level"])
+        if v.get("band"):
+            share = v.get("p_same_band_percent")
+            if share is None:
+                return self._p(
+                    "rank interval", "{name} is in the {band} band.", name=name, band=v["band"]
+                )
+            return self._(
+                "{name} is in the {band} band; the rank stays in this band in {share} of {draws} "
+                "draws.",
+                name=name,
+                band=v["band"],
+                share=self.percent(share),
+                draws=draws,
+            )
+        words = {
+            "name": name,
+            "rank": self.ord(v["rank"]),
+            "low": self.ord(v["q05"]),
+            "high": self.ord(v["q95"]),
+            "draws": draws,
+            "level": level,
+        }
+        if int(v.get("tie_size") or 1) > 1:
+            head = self._("{name} is ranked joint {rank}", **words)
+        else:
+            head = self._("{name} is ranked {rank}", **words)
+        if v["q05"] == v["q95"]:
+            return self._(
+                "{head} (the same rank in at least {level} of {draws} draws).", head=head, **words
+            )
+        return self._(
+            "{head} (interval {low}–{high} over {draws} draws, {level} level).", head=head, **words
+        )
 
     def movement_robustness(self, f: Fact) -> str:
-        from palmares.highlights.uncertainty import render_movement_robustness
-
-        return render_movement_robustness(self, f)
+        """The move, then whether it keeps its direction in the draws (robust or not)."""
+        v = f.values
+        places = int(v["places"])
+        words = {
+            "share": self.percent(v["p_move_real_percent"]),
+            "threshold": self.percent(v["threshold_percent"]),
+            "draws": self.n(v["draws"]),
+        }
+        if places and v["robust"]:
+            verdict = self._(
+                "this move is robust (the same direction in {share} of {draws} draws, threshold "
+                "{threshold})",
+                **words,
+            )
+        elif places:
+            verdict = self._(
+                "this move is not robust (the same direction in only {share} of {draws} draws, "
+                "threshold {threshold})",
+                **words,
+            )
+        elif v["robust"]:
+            verdict = self._(
+                "this is robust (the same rank in {share} of {draws} draws, threshold {threshold})",
+                **words,
+            )
+        else:
+            verdict = self._(
+                "this is not robust (the same rank in only {share} of {draws} draws, threshold "
+                "{threshold})",
+                **words,
+            )
+        parts = [self.move(f), verdict]
+        if "methodology" in v.get("flags", ()):
+            parts.append(
+                self._(
+                    "the methodology changed between {previous} and {edition}, so the move mixes "
+                    "data and method",
+                    previous=v["previous_edition"],
+                    edition=f.edition,
+                )
+            )
+        return self.semicolons(parts) + "."
 
     def render(self, fact: Fact) -> str:
         method: Callable[[Fact], str] = getattr(self, fact.kind)

@@ -34,7 +34,6 @@ from palmares.highlights.facts import (
 from palmares.history import EditionSeries
 
 if TYPE_CHECKING:
-    from palmares.highlights.render import Renderer
     from palmares.uncertainty.intervals import Intervals
 
 #: P(the published move keeps its direction) at or above which a move is called robust.
@@ -194,88 +193,3 @@ def with_uncertainty(
     )
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted([*found, *extra], key=lambda f: (-f.priority, order[f.kind]))
-
-
-# -- sentences ----------------------------------------------------------------------------------
-
-
-def render_rank_interval(r: Renderer, f: Fact) -> str:
-    """ "X : rang 16e (intervalle 14e–19e sur 1 000 tirages, niveau 90 %)." and English."""
-    v = f.values
-    name, draws, level = r.name(f), r.n(v["draws"]), r.percent(v["level"])
-    if v.get("band"):
-        share = v.get("p_same_band_percent")
-        if share is None:
-            return r._p("rank interval", "{name} is in the {band} band.", name=name, band=v["band"])
-        return r._(
-            "{name} is in the {band} band; the rank stays in this band in {share} of {draws} "
-            "draws.",
-            name=name,
-            band=v["band"],
-            share=r.percent(share),
-            draws=draws,
-        )
-    words = {
-        "name": name,
-        "rank": r.ord(v["rank"]),
-        "low": r.ord(v["q05"]),
-        "high": r.ord(v["q95"]),
-        "draws": draws,
-        "level": level,
-    }
-    if int(v.get("tie_size") or 1) > 1:
-        head = r._("{name} is ranked joint {rank}", **words)
-    else:
-        head = r._("{name} is ranked {rank}", **words)
-    if v["q05"] == v["q95"]:
-        return r._(
-            "{head} (the same rank in at least {level} of {draws} draws).", head=head, **words
-        )
-    return r._(
-        "{head} (interval {low}–{high} over {draws} draws, {level} level).", head=head, **words
-    )
-
-
-def render_movement_robustness(r: Renderer, f: Fact) -> str:
-    """The move, then whether it keeps its direction in the draws (robust or not)."""
-    v = f.values
-    places = int(v["places"])
-    words = {
-        "share": r.percent(v["p_move_real_percent"]),
-        "threshold": r.percent(v["threshold_percent"]),
-        "draws": r.n(v["draws"]),
-    }
-    if places and v["robust"]:
-        verdict = r._(
-            "this move is robust (the same direction in {share} of {draws} draws, threshold "
-            "{threshold})",
-            **words,
-        )
-    elif places:
-        verdict = r._(
-            "this move is not robust (the same direction in only {share} of {draws} draws, "
-            "threshold {threshold})",
-            **words,
-        )
-    elif v["robust"]:
-        verdict = r._(
-            "this is robust (the same rank in {share} of {draws} draws, threshold {threshold})",
-            **words,
-        )
-    else:
-        verdict = r._(
-            "this is not robust (the same rank in only {share} of {draws} draws, threshold "
-            "{threshold})",
-            **words,
-        )
-    parts = [r.move(f), verdict]
-    if "methodology" in v.get("flags", ()):
-        parts.append(
-            r._(
-                "the methodology changed between {previous} and {edition}, so the move mixes "
-                "data and method",
-                previous=v["previous_edition"],
-                edition=f.edition,
-            )
-        )
-    return r.semicolons(parts) + "."

@@ -23,10 +23,11 @@ import pandas as pd
 
 from palmares.dataset import Dataset
 from palmares.io.atomic import atomic_path, check_target
-from palmares.io.csv_bundle import read_csv_folder, table_csv_bytes, write_csv_folder
-from palmares.io.excel_bundle import check_size, read_workbook, write_workbook
+from palmares.io.canonical import read_canonical_tables
+from palmares.io.csv_bundle import table_csv_bytes, write_csv_folder
+from palmares.io.excel_bundle import check_size, write_workbook
 from palmares.io.options import Format, Layout, ReadOptions
-from palmares.io.parquet_bundle import read_parquet_folder, write_parquet_folder
+from palmares.io.parquet_bundle import write_parquet_folder
 from palmares.problems import InvalidInput, Problems
 from palmares.schema import TABLE_ORDER, TABLES
 from palmares.validation import TableSource, validate_tables
@@ -121,31 +122,6 @@ def detect_layout(paths: Paths) -> Layout:
 # -- reading -----------------------------------------------------------------------------------
 
 
-def read_canonical(
-    path: Path, options: ReadOptions
-) -> tuple[dict[str, pd.DataFrame], dict[str, TableSource], Problems]:
-    """The canonical bundle's tables as read (cells as text or native types), unvalidated."""
-    problems = Problems()
-    if not path.exists():
-        raise InvalidInput.single(str(path), "missing-table", "no such file or folder")
-    if path.is_dir():
-        has_csv = any((path / f"{n}.csv").exists() for n in TABLE_ORDER)
-        has_parquet = any((path / f"{n}.parquet").exists() for n in TABLE_ORDER)
-        if has_parquet and not has_csv:
-            frames, sources = read_parquet_folder(path, problems)
-        else:
-            frames, sources = read_csv_folder(path, problems, options)
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        frames, sources = read_workbook(path, problems)
-    else:
-        raise InvalidInput.single(
-            str(path),
-            "missing-table",
-            "a canonical bundle is a folder of CSV or Parquet tables or an .xlsx workbook",
-        )
-    return frames, sources, problems
-
-
 def read_tables(
     paths: Paths, options: ReadOptions | None = None
 ) -> tuple[dict[str, pd.DataFrame], Problems]:
@@ -156,28 +132,24 @@ def read_tables(
     if layout == "canonical":
         if len(found) != 1:
             raise _layout_problem(found, "a canonical bundle is one folder or one .xlsx file")
-        frames, sources, problems = read_canonical(found[0], options)
-        typed, found_problems = validate_tables(
-            frames, origin=str(found[0]), sources=sources, decimal=options.decimal
-        )
+        return read_canonical_tables(found[0], options)
+    if layout == "wide":
+        from palmares.io.wide import read_wide
+
+        frames, problems = read_wide(found, options)
+    elif layout == "coinr":
+        from palmares.io.coinr import read_coinr
+
+        frames, problems = read_coinr(found, options)
     else:
-        if layout == "wide":
-            from palmares.io.wide import read_wide
-
-            frames, problems = read_wide(found, options)
-        elif layout == "coinr":
-            from palmares.io.coinr import read_coinr
-
-            frames, problems = read_coinr(found, options)
-        else:
-            raise _layout_problem(found, f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
-        # Tables the layout reader could not provide are already reported by it.
-        sources = {
-            name: TableSource(str(found[0]), name, unusable=bool(problems.errors))
-            for name in TABLE_ORDER
-            if name not in frames
-        }
-        typed, found_problems = validate_tables(frames, origin=str(found[0]), sources=sources)
+        raise _layout_problem(found, f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+    # Tables the layout reader could not provide are already reported by it.
+    sources = {
+        name: TableSource(str(found[0]), name, unusable=bool(problems.errors))
+        for name in TABLE_ORDER
+        if name not in frames
+    }
+    typed, found_problems = validate_tables(frames, origin=str(found[0]), sources=sources)
     problems.extend(found_problems)
     return typed, problems
 
@@ -296,7 +268,6 @@ __all__ = [
     "canonical_csv",
     "data_hash",
     "detect_layout",
-    "read_canonical",
     "read_dataset",
     "read_tables",
     "write_dataset",

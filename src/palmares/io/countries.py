@@ -15,7 +15,7 @@ from functools import lru_cache
 import pycountry
 from babel import Locale
 
-from palmares.dataset import fold_name
+from palmares.names import fold_name
 
 #: Publishers' names that ISO 3166 does not list (folded form -> alpha-2).
 _PRINTED: dict[str, str] = {

@@ -27,10 +27,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from palmares.dataset import Dataset, fold_name
+from palmares.dataset import Dataset
 from palmares.io._cells import _cell_text, nfc
 from palmares.io.countries import country_code
 from palmares.io.publisher_json import JsonFormat, detect_json, json_grid, load_json, strip_html
+from palmares.names import fold_name
 from palmares.problems import InvalidInput, Problem, Problems, UsageProblem
 from palmares.published import (
     RankColumn,

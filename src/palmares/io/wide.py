@@ -38,6 +38,7 @@ from palmares.io._cells import (
     write_workbook,
 )
 from palmares.io.atomic import atomic_path
+from palmares.io.canonical import read_canonical_tables
 from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
 from palmares.schema import ID_PATTERN
@@ -92,10 +93,10 @@ def read_wide(
             "indicators and editions (--bundle DIR)",
         )
     else:
-        from palmares.io import read_dataset
-
         try:
-            bundle = read_dataset(options.bundle).to_frames()
+            typed, found = read_canonical_tables(Path(options.bundle), ReadOptions())
+            found.raise_if_errors()
+            bundle = Dataset(typed).to_frames()
         except InvalidInput as error:
             problems.extend(error.problems)
     observations = read_wide_observations(paths, options, bundle, problems)

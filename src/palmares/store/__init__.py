@@ -9,9 +9,10 @@ computes from it (contracts section 9; docs/store.md).
 
 from __future__ import annotations
 
+from palmares.names import SearchHit
 from palmares.store.backend import DEFAULT_STORE, StoreError, StoreUrl, parse_url
 from palmares.store.schema import SCHEMA_VERSION
-from palmares.store.store import SearchHit, Store, open_store, resolve_store
+from palmares.store.store import Store, open_store, resolve_store
 
 __all__ = [
     "DEFAULT_STORE",

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from palmares.store.backend import Connection, StoreError, StoreUrl, transaction
-from palmares.store.schema import BUNDLE_COLUMNS, SCHEMA_VERSION, WITH_EXTRAS
+from palmares.store.schema import BUNDLE_COLUMNS, WITH_EXTRAS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,10 +79,17 @@ def _arrow(table: str, frame: pd.DataFrame, extras: list[tuple[str, str]]) -> pa
 
 
 def load_dataset(
-    con: Connection, dataset: Dataset, *, replace: bool, url: StoreUrl
+    con: Connection,
+    dataset: Dataset,
+    *,
+    replace: bool,
+    url: StoreUrl,
+    upgrade_schema: Callable[[], bool],
 ) -> dict[str, Any]:
     """Write every table of ``dataset`` into the store in one transaction; the summary of
-    contracts section 9 (without ``seconds``)."""
+    contracts section 9 (without ``seconds``). ``upgrade_schema`` (the store's, called under
+    the load's lock) brings an older or empty store to this schema version and says whether
+    it had to: a store already at this version keeps its bundle unless ``replace``."""
     from palmares import __version__
     from palmares.io import data_hash
 
@@ -89,13 +97,7 @@ def load_dataset(
     tables = dataset.to_frames()
     with transaction(con):
         con.lock_for_load()
-        from palmares.store.store import Store
-
-        store = Store(url, con, writable=True)
-        version = store.check_version(allow_older=True, allow_empty=True)
-        if version < SCHEMA_VERSION:
-            store._migrate_from(version)
-        else:
+        if not upgrade_schema():
             existing = con.rows("SELECT value FROM palmares_meta WHERE key = 'data_hash'")
             if existing and not replace:
                 raise StoreError(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from palmares.names import SearchHit, fold_name, rank_names
 from palmares.store.backend import (
     DEFAULT_STORE,
     Connection,
@@ -49,26 +49,6 @@ def _palmares_version() -> str:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One institution found by :meth:`Store.search` (contracts section 9)."""
-
-    id: str
-    name: str
-    country: str | None
-    matched: str
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "country": self.country,
-            "matched": self.matched,
-            "score": self.score,
-        }
 
 
 def _arrow_schema(table: str) -> pa.Schema:
@@ -149,6 +129,15 @@ class Store:
             before = self.check_version(allow_older=True, allow_empty=True)
             self._migrate_from(before)
         return before, SCHEMA_VERSION
+
+    def _upgrade_schema(self) -> bool:
+        """Migrate an older or empty store to this schema version (inside a load's transaction);
+        whether it had to."""
+        version = self.check_version(allow_older=True, allow_empty=True)
+        if version < SCHEMA_VERSION:
+            self._migrate_from(version)
+            return True
+        return False
 
     def _migrate_from(self, version: int) -> None:
         for target in range(version + 1, SCHEMA_VERSION + 1):
@@ -333,8 +322,6 @@ class Store:
 
     def search(self, text: str, *, country: str | None = None, limit: int = 10) -> list[SearchHit]:
         """Institutions by id, name or alias: case-, accent- and typo-tolerant, best first."""
-        from palmares.store.search import rank_names
-
         return rank_names(text, self._names(country), limit=limit)
 
     def resolve(self, query: str) -> str:
@@ -343,8 +330,6 @@ class Store:
         Never fuzzy: an unknown or ambiguous name raises :class:`LookupError` naming the
         closest valid ones (contracts sections 1 and 9).
         """
-        from palmares.store.search import fold_name
-
         names = self._names()
         if any(i == query for i, _, _, _ in names):
             return query
@@ -501,7 +486,9 @@ class Store:
         """Write a validated Dataset into the store in one transaction (see :mod:`.load`)."""
         from palmares.store.load import load_dataset
 
-        summary = load_dataset(self._con, dataset, replace=replace, url=self.url)
+        summary = load_dataset(
+            self._con, dataset, replace=replace, url=self.url, upgrade_schema=self._upgrade_schema
+        )
         self._meta_cache = None
         return summary
 
@@ -555,4 +542,4 @@ def open_store(url: str | Path | StoreUrl | None = None, *, write: bool = False)
     return store
 
 
-__all__ = ["SearchHit", "Store", "StoreError", "open_store", "resolve_store"]
+__all__ = ["Store", "StoreError", "open_store", "resolve_store"]

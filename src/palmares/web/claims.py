@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from palmares.dataset import fold_name
+from palmares.names import fold_name
 
 _ORDINAL = r"=?\s*(\d[\d\s\u00a0\u202f]*)\s*(?:er|re|ere|e|eme|st|nd|rd|th)?"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (

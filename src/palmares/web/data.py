@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from palmares.dataset import Dataset, fold_name
+from palmares.dataset import Dataset
 from palmares.history import EditionSeries
 from palmares.i18n import gettext
+from palmares.names import fold_name
 from palmares.published_view import score_range_text
 
 #: A ranking page shows this many rows unless asked (contracts section 11: at least 50).

@@ -1,22 +1,45 @@
-"""Typo-tolerant search over institution ids, names and aliases (rapidfuzz)."""
+"""Names of institutions: the folded form user queries are matched on, and the typo-tolerant
+search over ids, names and aliases (rapidfuzz) shared by the Dataset and the store.
+
+Imports neither pandas nor pyarrow: searching a store stays light.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-
-from palmares.store.store import SearchHit
+from dataclasses import dataclass
+from typing import Any
 
 #: Below this similarity (0-100) a name is not offered.
 MIN_SCORE = 60.0
 
 
 def fold_name(text: str) -> str:
-    """Case- and accent-insensitive form of a name: :func:`palmares.dataset.fold_name`, kept
-    here so that searching a store imports neither pandas nor pyarrow (tested equal)."""
+    """Case- and accent-insensitive form of a name, for exact matching of user queries."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One institution found by a search (contracts section 9)."""
+
+    id: str
+    name: str
+    country: str | None
+    matched: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "country": self.country,
+            "matched": self.matched,
+            "score": self.score,
+        }
 
 
 def rank_names(
