@@ -64,6 +64,7 @@ def test_the_published_view_prints_the_range_never_the_rows_own_score() -> None:
     frame = pd.DataFrame(
         {
             "institution": list(result.institutions),
+            "name": ["Nu", "Mu", "Zeta", "Alpha", "Omega", "Beta"],
             "rank": table.rank,
             "rank_display": table.display("en"),
             "tie_size": table.tie_size,
@@ -74,6 +75,8 @@ def test_the_published_view_prints_the_range_never_the_rows_own_score() -> None:
         }
     )
     out = published_view(frame, grade_counts=False, score_range=band_score_ranges(result))
+    # Inside a band, alphabetical: the computed order would print the rank the view hides.
+    assert out["name"].tolist() == ["Nu", "Mu", "Alpha", "Zeta", "Beta", "Omega"]
     assert out["rank_display"].tolist() == ["1", "2", "3–4", "3–4", "5–6", "5–6"]
     assert out["rank"].tolist()[:2] == [1, 2] and out["rank"].isna().tolist()[2:] == [True] * 4
     assert out["score"].tolist()[:2] == [90.0, 85.0] and out["score"].isna().sum() == 4

@@ -140,7 +140,26 @@ def published_view(
     for column in ("group_rank", "group_size"):
         if column in out:
             out[column] = out[column].astype("Int64").mask(out[column] == 0)
-    return out
+    return _alphabetical_in_bands(out, banded, lo)
+
+
+def _alphabetical_in_bands(
+    out: pd.DataFrame, banded: npt.NDArray[np.bool_], lo: npt.NDArray[np.int64]
+) -> pd.DataFrame:
+    """Rows of a band in alphabetical order (then by id), where the band's first row stands:
+    an order by computed rank would print the rank inside the band the view hides."""
+    if not banded.any() or "name" not in out:
+        return out
+    position = np.arange(len(out))
+    first = position.copy()
+    bands, codes = np.unique(lo[banded], return_inverse=True)
+    starts = np.full(len(bands), len(out))
+    np.minimum.at(starts, codes, position[banded])
+    first[banded] = starts[codes]
+    names = out["name"].astype(str).str.normalize("NFKD").str.casefold().to_numpy(dtype=str)
+    names = np.where(banded, names, "")
+    ids = out["institution"].astype(str).to_numpy(dtype=str)
+    return out.iloc[np.lexsort((ids, names, first))]
 
 
 def _bands_only_where_banded(
@@ -219,6 +238,30 @@ def viewed(result: Any, frame: pd.DataFrame, view: str) -> pd.DataFrame:
     low, high = band_score_ranges(result)
     at = pd.Index(result.institutions).get_indexer(frame["institution"].tolist())
     return published_view(frame, grade_counts=graded, score_range=(low[at], high[at]))
+
+
+def published_position(result: Any, institution: str, lang: str) -> dict[str, Any]:
+    """One institution's position as the publisher prints it (``explain``'s head): ``rank``
+    and ``rank_display`` (the band beyond the cut-off, none for U-Multirank), ``score`` (none
+    where a range or nothing is printed) and ``score_lo``/``score_hi``; None when missing."""
+    frame = result.to_frame(lang, nodes=False)
+    row = viewed(result, frame[frame["institution"] == institution], "published")
+    if row.empty:
+        return dict.fromkeys(("rank", "rank_display", "score", "score_lo", "score_hi"))
+    found = row.iloc[0]
+
+    def value(column: str) -> Any:
+        v = found.get(column)
+        return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+
+    rank = value("rank")
+    return {
+        "rank": None if rank is None or int(rank) <= 0 else int(rank),
+        "rank_display": value("rank_display") or None,
+        "score": None if value("score") is None else float(value("score")),
+        "score_lo": None if value("score_lo") is None else float(value("score_lo")),
+        "score_hi": None if value("score_hi") is None else float(value("score_hi")),
+    }
 
 
 def ranking_rows(result: Any, lang: str, view: str) -> pd.DataFrame:

@@ -28,9 +28,6 @@ View = Literal["published", "producer"]
 LANGS: tuple[str, ...] = ("fr", "en")
 VIEWS: tuple[str, ...] = ("published", "producer")
 MAX_PER_PAGE = 500
-#: An unknown institution's candidates: those scoring within this many points (0-100) of the
-#: best match.
-CANDIDATE_MARGIN = 10.0
 _EMPTY = pd.DataFrame()
 
 
@@ -243,10 +240,8 @@ class ServiceContext:
         try:
             return ds.resolve(institution)
         except LookupError as error:
-            hits = self.search(institution, limit=MAX_CANDIDATES)
-            # The clear best matches only: a typo of one id is not answered with four others.
-            best = hits[0]["score"] if hits else 0
-            near = [h["id"] for h in hits if h["score"] >= best - CANDIDATE_MARGIN]
+            # The one did-you-mean (palmares.names.closest_names): none when nothing is close.
+            near = [i for i, _ in ds.closest_institutions(institution, limit=MAX_CANDIDATES)]
             raise ApiError(
                 404, str(error.args[0] if error.args else error), candidates=near
             ) from None
@@ -769,15 +764,15 @@ class ServiceContext:
             i = result.position(ident)
         except LookupError as error:
             raise ApiError(404, str(error.args[0])) from None
+        from palmares.published_view import published_position
+
         table = result.explain(ident)
-        rank = int(result.ranking.rank[i])
         return json_safe(
             {
                 "institution": ident,
                 "name": result.names[i],
-                "rank": rank or None,
-                "rank_display": result.ranking.display(lang)[i] or None,
-                "score": float(result.ranking.published_score[i]),
+                # as the publisher prints it: a band beyond the cut-off, no U-Multirank rank
+                **published_position(result, ident, lang),
                 "eligible": bool(result.eligible[i]),
                 **result.meta,
                 "nodes": table.to_dict(orient="records"),

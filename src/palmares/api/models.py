@@ -249,6 +249,8 @@ class ExplainDocument(BaseModel):
     rank: int | None
     rank_display: str | None
     score: float | None
+    score_lo: float | None = None
+    score_hi: float | None = None
     eligible: bool
     system: str
     edition: int

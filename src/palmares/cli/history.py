@@ -186,6 +186,9 @@ def history(
             participations=participations,
         )
     headers = {c: gettext(lang, HISTORY_HEADERS[c]) for c in columns}
+    if any(series._graded(y) for y in hist.editions):
+        # A system ranked on counts of grades (U-Multirank) has no score: the count, named.
+        headers["score"] = gettext(lang, "A grades")
     title = gettext(
         lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=hist.system
     )

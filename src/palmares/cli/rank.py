@@ -335,6 +335,7 @@ def explain(
 ) -> None:
     """Show how one institution's score was built: each node's value, share and contribution."""
     import palmares
+    from palmares.published_view import published_position, score_range_text
     from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
 
     ref = _method_ref(method, system)
@@ -343,12 +344,12 @@ def explain(
     result = run(dataset, ref, edition_of(edition, dataset, ref), seed=seed)
     table = result.explain(who)
     i = result.position(who)
+    # The position as the publisher prints it (contracts section 12): a band, not the rank
+    # computed inside it; no U-Multirank overall rank; a banded row's printed score range.
     head = {
         "institution": who,
         "name": result.names[i],
-        "rank": int(result.ranking.rank[i]),
-        "rank_display": result.ranking.display(lang)[i],
-        "score": float(result.ranking.published_score[i]),
+        **published_position(result, who, lang),
         "eligible": bool(result.eligible[i]),
         **result.meta,
     }
@@ -356,11 +357,17 @@ def explain(
         print_json({**head, "nodes": table.to_dict(orient="records")})
         return
     score = head["score"]
+    if score is not None:
+        score_text = format_significant(score, lang)
+    elif head["score_lo"] is not None and head["score_hi"] is not None:
+        score_text = score_range_text(head["score_lo"], head["score_hi"], lang)
+    else:
+        score_text = ""
     caption = gettext(
         lang,
         "rank {rank}, score {score}",
         rank=head["rank_display"] or gettext(lang, "unranked"),
-        score=format_significant(score, lang) if score == score else "",
+        score=score_text,
     )
     shown = table.drop(columns=["parent"])
     if "status" in shown:

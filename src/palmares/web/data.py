@@ -21,7 +21,7 @@ import pandas as pd
 from palmares.dataset import Dataset
 from palmares.history import EditionSeries
 from palmares.i18n import gettext
-from palmares.names import fold_name
+from palmares.names import fold_name, unknown_institution
 from palmares.published_view import score_range_text
 
 #: A ranking page shows this many rows unless asked (contracts section 11: at least 50).
@@ -230,9 +230,8 @@ class WebData:
     def institution(self, ident: str) -> dict[str, Any]:
         inst = self._institutions
         if ident not in inst.index:
-            close = self.search(ident, limit=3)
-            hint = ", ".join(c["id"] for c in close)
-            raise WebError(f"no institution {ident!r}" + (f"; closest: {hint}" if hint else ""))
+            closest = self.dataset.closest_institutions(ident)
+            raise WebError(unknown_institution(ident, closest))
         row = inst.loc[ident]
         members = self.dataset.networks
         nets = members[members["institution"] == ident]
