@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from palmares.codes import int_codes
-from palmares.names import fold_name, rank_names
+from palmares.names import closest_names, fold_name, unknown_institution
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
 from palmares.tree import Tree
 
@@ -381,14 +381,14 @@ class Dataset:
         near = inst.loc[inst["name"].map(fold_name).str.contains(wanted, regex=False), "id"]
         if len(near):
             hint = f"; names containing it: {', '.join(near.head(10))}"
-        else:  # a typo: the closest names (typo-tolerant), never picked
-            closest = self.closest_institutions(query)
-            hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest) if closest else ""
-        raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+            raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+        # a typo: the closest names (typo-tolerant), never picked; or nothing close
+        raise LookupError(unknown_institution(query, self.closest_institutions(query)))
 
     def closest_institutions(self, query: str, limit: int = 5) -> list[tuple[str, str]]:
         """(id, name) of the institutions whose id, name or alias is closest to ``query``
-        (typo-tolerant, best first): for error messages, never to pick one."""
+        (typo-tolerant, best first; :func:`palmares.names.closest_names`, empty when nothing
+        is close): for error messages, never to pick one."""
         inst = self._tables["institutions"]
         names = dict(zip(inst["id"].tolist(), inst["name"].tolist(), strict=True))
         country = dict(zip(inst["id"].tolist(), inst["country"].tolist(), strict=True))
@@ -403,9 +403,7 @@ class Dataset:
         ):
             if isinstance(known, str) and ident in names:
                 rows.append((ident, names[ident], country[ident], known))
-        hits = rank_names(query, rows, limit=limit)
-        # Only names about as close as the best: a typo names its institution, not a crowd.
-        return [(h.id, h.name) for h in hits if h.score >= hits[0].score - 5]
+        return [(h.id, h.name) for h in closest_names(query, rows, limit=limit)]
 
     def lineage_ids(self, institution: str) -> tuple[str, ...]:
         """The institution and every predecessor it descends from (renames and mergers)."""

@@ -39,6 +39,7 @@ from palmares.methodology import (
     methodology_hash,
     resolve_methodology,
 )
+from palmares.published_view import hide_overall_rank, published_standings
 from palmares.result import GRADE_LETTERS, Result
 
 Source = Literal["auto", "computed", "published"]
@@ -56,6 +57,8 @@ STANDING_COLUMNS = (
     "region_code",
     "gender",
     "score",
+    "score_lo",
+    "score_hi",
     "rank",
     "tie_size",
     "rank_display_en",
@@ -195,16 +198,6 @@ def _methodologies(ref: MethodRef | Sequence[MethodRef]) -> tuple[Methodology, .
     from palmares.systems import preset_files
 
     return tuple(load_methodology(f) for f in preset_files(text))
-
-
-def _hide_overall_rank(frame: pd.DataFrame) -> None:
-    """No overall rank published (U-Multirank): the order stays (``rank_lo``/``rank_hi``, for
-    picking lineage members) but no rank, tie, display or percentile derived from it."""
-    frame["rank"] = 0
-    frame["tie_size"] = 0
-    frame["rank_display_en"] = ""
-    frame["rank_display_fr"] = ""
-    frame["top_percent"] = 0
 
 
 def _hide_scoped_ranks(frame: pd.DataFrame) -> None:
@@ -368,6 +361,8 @@ class EditionSeries:
         genders = frame["gender"].to_numpy(dtype=object)
         rank = table.rank[keep]
         frame["score"] = table.published_score[keep]
+        frame["score_lo"] = np.nan
+        frame["score_hi"] = np.nan
         frame["rank"] = rank
         frame["tie_size"] = table.tie_size[keep]
         for lang in ("en", "fr"):
@@ -389,38 +384,13 @@ class EditionSeries:
         frame["group_first_half"] = table.group_first_half[keep]
         frame["top_percent"] = table.top_percent[keep]
         if self.view == "published":
-            self._published_view(frame, banded, lo, hi, result.edition)
+            published_standings(
+                frame, result, keep, publishes_rank=self.publishes_rank(result.edition)
+            )
         frame = self._finish(frame)
         if not self.publishes_rank(result.edition):
             _hide_scoped_ranks(frame)
         return frame
-
-    def _published_view(
-        self,
-        frame: pd.DataFrame,
-        banded: npt.NDArray[np.bool_],
-        lo: IntArray,
-        hi: IntArray,
-        year: int,
-    ) -> None:
-        """Beyond a band cut-off only the band: the rank becomes the band's interval (as in an
-        imported table), its display the band; the top-% is taken at the band's worse end."""
-        field_size = max(len(frame), 1)
-        open_band = banded & (hi == rk.BAND_OPEN)
-        hi_end = np.where(open_band, field_size, hi)
-        rank = frame["rank"].to_numpy(dtype=np.int64)
-        frame["rank"] = np.where(banded, 0, rank)
-        frame["tie_size"] = np.where(banded, 0, frame["tie_size"].to_numpy(dtype=np.int64))
-        bands = frame["band"].to_numpy(dtype=object)
-        for lang in ("en", "fr"):
-            shown = frame[f"rank_display_{lang}"].to_numpy(dtype=object)
-            frame[f"rank_display_{lang}"] = np.where(banded, bands, shown)
-        frame["rank_lo"] = np.where(banded, lo, rank)
-        frame["rank_hi"] = np.where(banded, hi_end, rank)
-        worse = frame["rank_hi"].to_numpy(dtype=np.int64)
-        frame["top_percent"] = -((-100 * worse) // field_size)
-        if not self.publishes_rank(year):
-            _hide_overall_rank(frame)
 
     def _published_standings(self, year: int) -> pd.DataFrame:
         if self._graded(year):
@@ -439,6 +409,10 @@ class EditionSeries:
         hi = np.where(exact, rank, np.where(open_band, max(field_size, 1), band_hi))
         hi = np.maximum(hi, lo)
         frame["score"] = rows["score"].to_numpy(dtype=float, na_value=np.nan)
+        for column in ("score_lo", "score_hi"):  # a range printed for a banded row (THE)
+            frame[column] = (
+                rows[column].to_numpy(dtype=float, na_value=np.nan) if column in rows else np.nan
+            )
         frame["rank"] = rank
         frame["tie_size"] = np.where(exact, rk.tie_sizes(rank), 0)
         shown = rows["rank_display"].fillna("").astype(str).tolist()
@@ -565,6 +539,8 @@ class EditionSeries:
         style = m.ranking.ties if m is not None else "bare"
         genders = frame["gender"].to_numpy(dtype=object)
         frame["score"] = counts["A"].reindex(frame.index).to_numpy(dtype=float)
+        frame["score_lo"] = np.nan
+        frame["score_hi"] = np.nan
         frame["rank"] = rank
         frame["tie_size"] = tie
         for lang in ("en", "fr"):
@@ -581,7 +557,7 @@ class EditionSeries:
         frame["group_first_half"] = False
         frame["top_percent"] = -((-100 * rank) // field_size)
         if not self.publishes_rank(year):  # as in the computed published view
-            _hide_overall_rank(frame)
+            hide_overall_rank(frame)
         frame = self._finish(frame)
         if not self.publishes_rank(year):
             _hide_scoped_ranks(frame)
@@ -1102,6 +1078,8 @@ def _empty_row(year: int) -> dict[str, Any]:
         "lineage_kind": None,
         "merged_from": [],
         "score": math.nan,
+        "score_lo": math.nan,
+        "score_hi": math.nan,
         "rank": 0,
         "tie_size": 0,
         "rank_display_en": "",

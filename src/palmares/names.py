@@ -80,3 +80,71 @@ def rank_names(
         )
         for ident, (score, index) in order
     ]
+
+
+#: A did-you-mean offers a name only this similar to what was typed (0-100, whole names).
+CLOSE_SCORE = 80.0
+#: ... and only the names about as close as the best: a typo names its institution.
+CLOSE_MARGIN = 5.0
+
+
+def closest_names(
+    text: str, names: Sequence[tuple[str, str, str | None, str]], *, limit: int = 5
+) -> list[SearchHit]:
+    """The institutions a mistyped id, name or alias most likely meant, best first: the one
+    did-you-mean of the CLI, the API and the web pages (never used to pick one).
+
+    Whole names are compared (rapidfuzz's token sort ratio: case, accents, punctuation and word
+    order ignored, a shared word such as "université" alone scoring low, unlike a search,
+    which also matches parts): at least :data:`CLOSE_SCORE`, within :data:`CLOSE_MARGIN` of the
+    best. More such institutions than ``limit`` is a crowd, not an answer: none, as when
+    nothing is close (then :func:`unknown_institution` points to ``palmares search``).
+    """
+    from rapidfuzz import fuzz, process, utils
+
+    query = fold_name(text)
+    if not query or not names:
+        return []
+    choices = [fold_name(n) for _, _, _, n in names]
+    scored = process.extract(
+        query,
+        choices,
+        scorer=fuzz.token_sort_ratio,
+        processor=utils.default_process,
+        limit=None,
+        score_cutoff=CLOSE_SCORE,
+    )
+    best: dict[str, tuple[float, int]] = {}
+    for _choice, score, index in scored:
+        ident = names[index][0]
+        if ident not in best or score > best[ident][0]:
+            best[ident] = (float(score), index)
+    if not best:
+        return []
+    top = max(score for score, _ in best.values())
+    near = sorted(
+        ((ident, hit) for ident, hit in best.items() if hit[0] >= top - CLOSE_MARGIN),
+        key=lambda item: (-item[1][0], item[0]),
+    )
+    if len(near) > limit:
+        return []
+    return [
+        SearchHit(
+            id=ident,
+            name=names[index][1],
+            country=names[index][2],
+            matched=names[index][3],
+            score=round(score, 1),
+        )
+        for ident, (score, index) in near
+    ]
+
+
+def unknown_institution(query: str, closest: Sequence[tuple[str, str]]) -> str:
+    """The one message for an unknown institution: the closest ``(id, name)``, or that nothing
+    is close and how to search."""
+    if closest:
+        hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest)
+    else:
+        hint = f"; nothing close: search with palmares search {query!r}"
+    return f"no institution with id, name or alias {query!r}{hint}"

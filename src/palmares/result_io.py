@@ -21,6 +21,7 @@ from palmares.io.excel_bundle import FIXED_TIME, fixed_zip
 from palmares.io.safe_text import person_csv_bytes, xlsx_cell
 from palmares.jsonsafe import json_safe
 from palmares.problems import UsageProblem
+from palmares.published_view import viewed
 
 
 class Result(Protocol):
@@ -50,21 +51,6 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object:
             values = out[column]
             out[column] = values.astype("str").where(values.notna(), None)
-    return out
-
-
-def viewed(result: Any, frame: pd.DataFrame, view: str) -> pd.DataFrame:
-    """``frame`` (a ranking frame of ``result``) in ``view``: the published view (contracts
-    section 12) hides ranks inside bands and U-Multirank's overall rank; the producer view and
-    personalised rankings (palmares' own computation) keep the computed positions."""
-    if view != "published" or getattr(result, "personalisation", None) is not None:
-        return frame
-    from palmares.ranking_table import published_view
-
-    graded = result.methodology.ranking.by == "grade_counts"
-    out = published_view(frame, grade_counts=graded)
-    for column in ("band_lo", "band_hi"):  # whole numbers, empty outside a band
-        out[column] = pd.to_numeric(out[column]).astype("Int64")
     return out
 
 

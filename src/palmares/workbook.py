@@ -46,6 +46,8 @@ HEADERS: dict[str, str] = {
     "rank": "Rank (number)",
     "tie_size": "Tied institutions",
     "score": "Score",
+    "score_lo": "Band's lowest score",
+    "score_hi": "Band's highest score",
     "band": "Band",
     "band_lo": "Band start",
     "band_hi": "Band end",
@@ -258,7 +260,7 @@ def result_sheets(
     the published view unless ``view="producer"``), unrounded scores, raw indicator values,
     methodology (nodes, parents, weights) and provenance."""
     from palmares.plan import published_decimals
-    from palmares.ranking_table import published_view
+    from palmares.published_view import viewed
     from palmares.steps.rounding import round_half_up
 
     labels = result_labels(result, labels, lang)
@@ -266,9 +268,7 @@ def result_sheets(
     decimals = DEFAULT_DECIMALS if decimals is None else int(decimals)
     graded = result.methodology.ranking.by == "grade_counts"
     personalised = result.personalisation is not None
-    frame = result.to_frame(lang, nodes=False)
-    if view == "published" and not personalised:
-        frame = published_view(frame, grade_counts=graded)
+    frame = viewed(result, result.to_frame(lang, nodes=False), view)
     order = frame["institution"].tolist()
     at = pd.Index(result.institutions).get_indexer(order)
     tree = result.tree
@@ -292,6 +292,10 @@ def result_sheets(
     else:
         ranking["score"] = round_half_up(frame["score"].to_numpy(dtype=float), decimals)
         score_columns.append("score")
+        for column in ("score_lo", "score_hi"):  # a banded row's score as a range (THE)
+            if column in frame:
+                ranking[column] = round_half_up(frame[column].to_numpy(dtype=float), decimals)
+                score_columns.append(column)
         for node in nodes:
             values = result.node_values[at, tree.index(node)]
             ranking[f"score:{node}"] = round_half_up(values, decimals)
@@ -314,7 +318,11 @@ def result_sheets(
     ]
     if not graded:
         unrounded = pd.DataFrame({"institution": order, "name": frame["name"].to_numpy()})
-        unrounded["score"] = unrounded_score(result)[at]
+        score = unrounded_score(result)[at]
+        if view == "published" and not personalised:
+            # What the publisher does not print (a banded row's score) is not shown unrounded.
+            score = np.where(np.isfinite(frame["score"].to_numpy(dtype=float)), score, np.nan)
+        unrounded["score"] = score
         for node in nodes:
             unrounded[f"score:{node}"] = result.node_values[at, tree.index(node)]
         sheets.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 from fastapi.testclient import TestClient
 
@@ -64,11 +66,27 @@ def test_published_view_shows_only_the_band_past_the_cutoff(
         for r in banded
     )
     assert not any(r["rank_is_computed"] for r in published)
-    # the producer view shows the computed rank inside the band, labelled as such
-    for pub, prod in zip(published, producer, strict=True):
-        assert pub["institution"] == prod["institution"]
+    # the producer view shows the computed rank inside the band, labelled as such; the
+    # published one lists a band alphabetically (its order would state the hidden ranks)
+    assert {r["institution"] for r in published} == {r["institution"] for r in producer}
+    by_id = {r["institution"]: r for r in published}
+    for prod in producer:
+        pub = by_id[prod["institution"]]
         assert prod["rank"] == ranks[prod["institution"]]
         assert prod["rank_is_computed"] == (pub["rank"] is None)
+    band = [r["name"] for r in published if r["band_lo"] == 101]
+    assert len(band) > 1 and band == sorted(
+        band, key=lambda n: unicodedata.normalize("NFKD", n).casefold()
+    )
+    # THE prints a banded row's score as its band's range (docs/published-view.md)
+    assert all(r["score"] is None and r["score_lo"] <= r["score_hi"] for r in banded)
+    assert all(r["score"] is not None and r["score_lo"] is None for r in individual)
+    assert {(r["score_lo"], r["score_hi"]) for r in banded if r["band_lo"] == 101} == {
+        (
+            min(p["score"] for p in producer if p["band_lo"] == 101),
+            max(p["score"] for p in producer if p["band_lo"] == 101),
+        )
+    }
 
 
 def test_u_multirank_has_no_overall_rank_in_the_published_view(client: TestClient) -> None:
@@ -191,9 +209,12 @@ def test_search_and_unknown_institution(client: TestClient) -> None:
     assert missing.headers["content-type"] == "application/problem+json"
     # One clear best match (96 against 74 and below): it alone is the hint.
     assert missing.json()["candidates"] == ["fr-mines-rodez"]
-    # Equally close names (the same score): up to five of them, never more.
+    # Whole names compared (palmares.names.closest_names): the one it meant, not a crowd.
     vague = client.get(f"{API}/institutions/mines%20rodez").json()["candidates"]
-    assert 1 < len(vague) <= 5
+    assert vague == ["fr-mines-rodez"]
+    # Nothing close: no candidate, and where to search.
+    nonsense = client.get(f"{API}/institutions/universite%20de%20nulle%20part").json()
+    assert nonsense["candidates"] == [] and "palmares search" in nonsense["detail"]
     typo = client.get(f"{API}/systems/u-multirank/editions/2022/ranking?country=FX").json()
     assert len(typo["candidates"]) == 5 and "FR" in typo["candidates"]
 

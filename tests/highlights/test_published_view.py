@@ -21,7 +21,7 @@ from palmares.highlights.communique import communique
 from palmares.history import EditionSeries
 from palmares.io import write_dataset
 from palmares.networks import network_summary
-from palmares.ranking_table import published_view
+from palmares.published_view import published_view
 from tests.highlights.seed_worlds import seed_world
 
 SCHOOL = "imt-mines-ales"

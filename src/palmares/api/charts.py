@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from palmares.api.errors import ApiError, bad_request
-
-if TYPE_CHECKING:
-    from palmares.api.context import Lang, ServiceContext
 
 KINDS = ("trajectory", "grades", "sdg", "compare", "uncertainty")
 FORMATS = {"svg": "image/svg+xml", "png": "image/png", "vega": "application/json"}
 
 
 def chart_bytes(
-    ctx: ServiceContext,
+    ctx: Any,
     kind: str,
     institutions: str | None,
     system: str,
     edition: int | str | None,
-    lang: Lang,
+    lang: str,
     fmt: str,
 ) -> tuple[bytes, str]:
+    """``ctx`` is the :class:`palmares.api.context.ServiceContext` that calls this (typed
+    loosely: naming it here would make the two modules import one another)."""
     from palmares.charts.render import render
     from palmares.charts.text import node_labels
 
@@ -72,7 +71,7 @@ def _one(ids: list[str]) -> str:
     return ids[0]
 
 
-def _uncertainty(ctx: ServiceContext, system: str, year: int, ids: list[str], lang: str) -> Any:
+def _uncertainty(ctx: Any, system: str, year: int, ids: list[str], lang: str) -> Any:
     """The uncertainty chart needs a finished uncertainty job of that edition."""
     from palmares.charts.uncertainty import uncertainty_chart
 

@@ -28,9 +28,6 @@ View = Literal["published", "producer"]
 LANGS: tuple[str, ...] = ("fr", "en")
 VIEWS: tuple[str, ...] = ("published", "producer")
 MAX_PER_PAGE = 500
-#: An unknown institution's candidates: those scoring within this many points (0-100) of the
-#: best match.
-CANDIDATE_MARGIN = 10.0
 _EMPTY = pd.DataFrame()
 
 
@@ -243,10 +240,8 @@ class ServiceContext:
         try:
             return ds.resolve(institution)
         except LookupError as error:
-            hits = self.search(institution, limit=MAX_CANDIDATES)
-            # The clear best matches only: a typo of one id is not answered with four others.
-            best = hits[0]["score"] if hits else 0
-            near = [h["id"] for h in hits if h["score"] >= best - CANDIDATE_MARGIN]
+            # The one did-you-mean (palmares.names.closest_names): none when nothing is close.
+            near = [i for i, _ in ds.closest_institutions(institution, limit=MAX_CANDIDATES)]
             raise ApiError(
                 404, str(error.args[0] if error.args else error), candidates=near
             ) from None
@@ -345,7 +340,7 @@ class ServiceContext:
 
         def rows() -> pd.DataFrame:
             if self.published_source(system, edition):
-                from palmares.api.view import published_rows
+                from palmares.published_view import published_rows
 
                 with snap.lock:
                     standings = self.series(system).standings(edition)
@@ -382,14 +377,12 @@ class ServiceContext:
         )
 
     def _ranking_rows(self, result: Any, lang: Lang, view: View) -> pd.DataFrame:
-        from palmares.api.view import ranking_rows
+        from palmares.published_view import ranking_rows
 
         return ranking_rows(result, lang, view)
 
     def ranked_rows(self, system: str, edition: int, lang: Lang, view: View) -> Any:
-        """The table ready for pages (:class:`palmares.api.view.RankedRows`), cached."""
-        from palmares.api.view import ranked_rows
-
+        """The table ready for pages (:class:`RankedRows`), cached."""
         snap = self.snapshot
         key = ("ranked-rows", system, edition, lang, view)
         return self._memo(
@@ -549,8 +542,8 @@ class ServiceContext:
         per_page: int = 50,
     ) -> dict[str, Any]:
         """The engine's personalised re-ranking from the cached leaf values (no engine rerun)."""
-        from palmares.api.view import personalised_page
         from palmares.personalise import PersonalisationError
+        from palmares.published_view import personalised_page
 
         system = self.check_system(system)
         year = self.check_edition(system, edition)
@@ -771,15 +764,15 @@ class ServiceContext:
             i = result.position(ident)
         except LookupError as error:
             raise ApiError(404, str(error.args[0])) from None
+        from palmares.published_view import published_position
+
         table = result.explain(ident)
-        rank = int(result.ranking.rank[i])
         return json_safe(
             {
                 "institution": ident,
                 "name": result.names[i],
-                "rank": rank or None,
-                "rank_display": result.ranking.display(lang)[i] or None,
-                "score": float(result.ranking.published_score[i]),
+                # as the publisher prints it: a band beyond the cut-off, no U-Multirank rank
+                **published_position(result, ident, lang),
                 "eligible": bool(result.eligible[i]),
                 **result.meta,
                 "nodes": table.to_dict(orient="records"),
@@ -867,6 +860,40 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {c: _none(v) for c, v in zip(cols, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
+
+
+@dataclass
+class RankedRows:
+    """A ranking table kept ready to answer pages: JSON-ready rows and the arrays filters
+    read, so a request only selects and slices."""
+
+    frame: pd.DataFrame
+    records: list[dict[str, Any]]
+    ids: npt.NDArray[np.object_]
+    country: npt.NDArray[np.object_]
+    region: npt.NDArray[np.object_]
+    folded: npt.NDArray[np.object_]
+    countries: frozenset[str]
+    regions: frozenset[str]
+    derived: dict[Any, Any] = field(default_factory=dict)
+
+
+def ranked_rows(frame: pd.DataFrame) -> RankedRows:
+    """The rows of :func:`palmares.published_view.ranking_rows` ready for pages."""
+    columns = [c for c in frame.columns if c not in ("region_code", "band")]
+    country = np.array([c if isinstance(c, str) else None for c in frame["country"]], object)
+    region = np.array([r if isinstance(r, str) else None for r in frame["region_code"]], object)
+    names = frame["name"].to_numpy(dtype=object)
+    return RankedRows(
+        frame=frame,
+        records=records(frame[columns]),
+        ids=frame["institution"].to_numpy(dtype=object),
+        country=country,
+        region=region,
+        folded=np.array([fold_name(str(n)) for n in names], dtype=object),
+        countries=frozenset(c for c in country if isinstance(c, str)),
+        regions=frozenset(r for r in region if isinstance(r, str)),
+    )
 
 
 SORT_KEYS = ("rank", "-rank", "name", "-name", "score", "-score", "country", "-country")

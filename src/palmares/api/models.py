@@ -28,7 +28,15 @@ class RankingRow(BaseModel):
     rank_display: str | None
     band_lo: int | None
     band_hi: int | None = Field(description="null for an open band such as 1001+")
-    score: float | None
+    score: float | None = Field(
+        description="null where the publisher prints no single score (a banded row)"
+    )
+    score_lo: float | None = Field(
+        None, description="A banded row's printed score range (THE): the band's lowest score."
+    )
+    score_hi: float | None = Field(
+        None, description="A banded row's printed score range (THE): the band's highest score."
+    )
     group: str | None
     rank_is_computed: bool = Field(
         description="True when the rank is palmares' own computation (producer view, "
@@ -241,6 +249,8 @@ class ExplainDocument(BaseModel):
     rank: int | None
     rank_display: str | None
     score: float | None
+    score_lo: float | None = None
+    score_hi: float | None = None
     eligible: bool
     system: str
     edition: int

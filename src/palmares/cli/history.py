@@ -150,6 +150,9 @@ def history(
         print_json(hist.to_json(lang))
         return
     frame = hist.to_frame(lang, missing=True)
+    from palmares.published_view import score_ranges_as_text
+
+    score_ranges_as_text(frame, lang)
     # Columns empty in every edition (no bands in a palmarès) say nothing.
     columns = [
         c
@@ -183,6 +186,9 @@ def history(
             participations=participations,
         )
     headers = {c: gettext(lang, HISTORY_HEADERS[c]) for c in columns}
+    if any(series._graded(y) for y in hist.editions):
+        # A system ranked on counts of grades (U-Multirank) has no score: the count, named.
+        headers["score"] = gettext(lang, "A grades")
     title = gettext(
         lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=hist.system
     )

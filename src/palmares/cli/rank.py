@@ -250,7 +250,7 @@ def rank(
     import json
 
     import palmares
-    from palmares.ranking_table import published_view
+    from palmares.published_view import viewed
 
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
@@ -275,8 +275,8 @@ def rank(
     if personalised and frame.empty:
         raise UsageProblem("no institution of the edition passes these filters (nothing ranked)")
     # Personalised rankings are palmares' own computation: ranks, labelled (contracts 12).
-    if view == "published" and not personalised:
-        frame = published_view(frame, grade_counts=result.methodology.ranking.by == "grade_counts")
+    if not personalised:
+        frame = viewed(result, frame, view)
     shown = frame.head(top) if top else frame
     statement = result.personalisation.describe() if result.personalisation is not None else ""
     if out is not None:
@@ -295,6 +295,11 @@ def rank(
         document["personalisation"] = statement or None
         print_json(document)
         return
+    if "score_lo" in shown:  # a banded row's score as the publisher prints it: a range
+        from palmares.published_view import score_ranges_as_text
+
+        shown = shown.copy()
+        score_ranges_as_text(shown, lang)
     columns = ["rank_display", "name", "country", "score", "grades_A", "band", "group"]
     columns = [c for c in columns if c in shown and shown[c].astype(str).str.len().gt(0).any()]
     if "rank_display" in columns and shown["rank_display"].isna().all():
@@ -348,6 +353,7 @@ def explain(
 ) -> None:
     """Show how one institution's score was built: each node's value, share and contribution."""
     import palmares
+    from palmares.published_view import published_position, score_range_text
     from palmares.result_store import run_or_reuse as run  # the engine, or a kept table
 
     ref = method_ref(method, system)
@@ -356,12 +362,12 @@ def explain(
     result = run(dataset, ref, edition_of(edition, dataset, ref), seed=seed)
     table = result.explain(who)
     i = result.position(who)
+    # The position as the publisher prints it (contracts section 12): a band, not the rank
+    # computed inside it; no U-Multirank overall rank; a banded row's printed score range.
     head = {
         "institution": who,
         "name": result.names[i],
-        "rank": int(result.ranking.rank[i]),
-        "rank_display": result.ranking.display(lang)[i],
-        "score": float(result.ranking.published_score[i]),
+        **published_position(result, who, lang),
         "eligible": bool(result.eligible[i]),
         **result.meta,
     }
@@ -369,11 +375,17 @@ def explain(
         print_json({**head, "nodes": table.to_dict(orient="records")})
         return
     score = head["score"]
+    if score is not None:
+        score_text = format_significant(score, lang)
+    elif head["score_lo"] is not None and head["score_hi"] is not None:
+        score_text = score_range_text(head["score_lo"], head["score_hi"], lang)
+    else:
+        score_text = ""
     caption = gettext(
         lang,
         "rank {rank}, score {score}",
         rank=head["rank_display"] or gettext(lang, "unranked"),
-        score=format_significant(score, lang) if score == score else "",
+        score=score_text,
     )
     shown = table.drop(columns=["parent"])
     if "status" in shown:

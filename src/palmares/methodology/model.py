@@ -977,6 +977,9 @@ class Ranking(Strict):
     method: Literal["competition", "dense", "ordinal", "fractional"] = "competition"
     ties: Literal["equals", "bare", "ex-aequo"] = "bare"
     cutoff: Annotated[int, Field(ge=1)] | None = None
+    #: What the publisher prints as the score of a row inside a band: its own score (none
+    #: past ``cutoff``), or the band's range of scores ("46.3–50.4", THE from 2017).
+    banded_score: Literal["single", "range"] = "single"
     bands: dict[EditionKey, BandTable] = Field(default_factory=dict)
     groups_by: Literal["points", "rank_percentile"] | None = None
     groups: dict[EditionKey, dict[str, float]] = Field(default_factory=dict)
@@ -1048,8 +1051,10 @@ class Methodology(Strict):
     def canonical_json(self) -> str:
         """Every field with its default filled, keys sorted, no whitespace (what is hashed).
         A file's own weights (the default source) leave the document as it always was."""
-        same = {"weights_source"} if self.weights_source == "file" else None
-        document = self.model_dump(mode="json", by_alias=True, exclude=same)
+        same: dict[str, Any] = {"weights_source": True} if self.weights_source == "file" else {}
+        if self.ranking.banded_score == "single":  # a later field: earlier hashes unchanged
+            same["ranking"] = {"banded_score"}
+        document = self.model_dump(mode="json", by_alias=True, exclude=same or None)
         return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def digest(self) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from palmares.names import SearchHit, fold_name, rank_names
+from palmares.names import SearchHit, closest_names, fold_name, rank_names, unknown_institution
 from palmares.store.backend import (
     DEFAULT_STORE,
     Connection,
@@ -339,9 +339,8 @@ class Store:
             return hits[0]
         if hits:
             raise LookupError(f"{query!r} is ambiguous: it names {', '.join(hits)}; give an id")
-        closest = self.search(query, limit=5)
-        hint = "; closest: " + ", ".join(f"{h.id} ({h.name})" for h in closest) if closest else ""
-        raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+        closest = closest_names(query, names, limit=5)
+        raise LookupError(unknown_institution(query, [(h.id, h.name) for h in closest]))
 
     def institution(self, institution: str) -> dict[str, Any] | None:
         """Identity, aliases, lineage, networks and the editions where it has data; None if

@@ -21,7 +21,8 @@ import pandas as pd
 from palmares.dataset import Dataset
 from palmares.history import EditionSeries
 from palmares.i18n import gettext
-from palmares.names import fold_name
+from palmares.names import fold_name, unknown_institution
+from palmares.published_view import score_range_text
 
 #: A ranking page shows this many rows unless asked (contracts section 11: at least 50).
 PER_PAGE = 50
@@ -42,6 +43,10 @@ class Row:
     score: float | None
     group: str | None
     a_count: int | None = None
+    # A banded row's score as the publisher prints it (THE: the band's range), else None.
+    score_lo: float | None = None
+    score_hi: float | None = None
+    score_range: str | None = None
 
 
 @dataclass
@@ -225,9 +230,8 @@ class WebData:
     def institution(self, ident: str) -> dict[str, Any]:
         inst = self._institutions
         if ident not in inst.index:
-            close = self.search(ident, limit=3)
-            hint = ", ".join(c["id"] for c in close)
-            raise WebError(f"no institution {ident!r}" + (f"; closest: {hint}" if hint else ""))
+            closest = self.dataset.closest_institutions(ident)
+            raise WebError(unknown_institution(ident, closest))
         row = inst.loc[ident]
         members = self.dataset.networks
         nets = members[members["institution"] == ident]
@@ -306,11 +310,14 @@ class WebData:
         bands = frame["band"].tolist()
         shown = frame[f"rank_display_{lang}"].tolist()
         scores = frame["score"].to_numpy(dtype=float)
+        lows = frame["score_lo"].to_numpy(dtype=float)
+        highs = frame["score_hi"].to_numpy(dtype=float)
         groups = frame["group"].tolist()
         rows = []
         for i, ident in enumerate(frame.index):
             band = _text(bands[i])
             score = None if np.isnan(scores[i]) else float(scores[i])
+            ranged = not by_grades and bool(np.isfinite(lows[i]) and np.isfinite(highs[i]))
             if by_grades:
                 rank, display = None, ""
             elif band:
@@ -329,6 +336,9 @@ class WebData:
                     score=None if by_grades else score,
                     group=_text(groups[i]),
                     a_count=int(score) if by_grades and score is not None else None,
+                    score_lo=float(lows[i]) if ranged else None,
+                    score_hi=float(highs[i]) if ranged else None,
+                    score_range=score_range_text(lows[i], highs[i], lang) if ranged else None,
                 )
             )
         return rows
@@ -401,6 +411,8 @@ class WebData:
                 "rank_display": [r.rank_display or None for r in table.rows],
                 "band": [r.band for r in table.rows],
                 "score": [r.score for r in table.rows],
+                "score_lo": [r.score_lo for r in table.rows],
+                "score_hi": [r.score_hi for r in table.rows],
                 "a_count": pd.array([r.a_count for r in table.rows], dtype="Int64"),
                 "group": [r.group for r in table.rows],
             }
