@@ -68,7 +68,8 @@ def test_history_text_in_french(run: Cli, bundle: tuple[str, str]) -> None:
         "history", "z", "--data", data, "--method", methods, "--lang", "fr", "--view", "producer"
     )
     assert code == 0, err
-    assert "4e ex aequo" in out and "première édition de s\xa0: 2020" in out
+    assert "4e ex aequo" in out and "première édition de test\xa0: 2020" in out
+    assert "École Z (z) dans test" in out  # the system's name, not its id
 
 
 def test_history_bad_input_exits_2(run: Cli, bundle: tuple[str, str]) -> None:

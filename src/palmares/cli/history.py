@@ -105,6 +105,28 @@ def _flags(text: Any, lang: str) -> Any:
     )
 
 
+def system_name(series: Any, lang: str) -> str:
+    """The system's name in ``lang`` as its latest methodology gives it ("Classement THE
+    Impact"), never its preset id (unless it has no name)."""
+    years = sorted(series.years)
+    methodology = series.methodology(years[-1]) if years else None
+    if methodology is None:
+        return str(series.system)
+    header = methodology.methodology
+    label = header.label_fr if lang == "fr" else header.label_en
+    return str(label or header.label_en or series.system)
+
+
+def _count(value: Any, lang: str) -> Any:
+    """A whole count in the language's style; a blank (unknown) stays blank."""
+    if value is None or value != value or isinstance(value, bool):
+        return value
+    try:
+        return format_int(int(value), lang) if int(value) == value else value
+    except (TypeError, ValueError):
+        return value
+
+
 def _ref(system: str | None, method: str | None) -> str:
     if system and method and system != method:
         raise UsageProblem("give --system or --method, not both")
@@ -157,6 +179,9 @@ def history(
     ]
     if "movement_flags" in frame:
         frame["movement_flags"] = frame["movement_flags"].map(lambda v: _flags(v, lang))
+    if "field_size" in frame:  # a count: "1 115" (U+202F) in French, "1,115" in English
+        frame["field_size"] = frame["field_size"].map(lambda v: _count(v, lang))
+    name = system_name(series, lang)
     participations = ngettext(
         lang,
         "{count} participation",
@@ -167,7 +192,7 @@ def history(
     caption = gettext(
         lang,
         "first edition of {system}: {first_edition}; {participations}, first in {first}",
-        system=hist.system,
+        system=name,
         first_edition=hist.system_first_edition,
         participations=participations,
         first=hist.first_edition,
@@ -183,7 +208,7 @@ def history(
         )
     headers = {c: gettext(lang, HISTORY_HEADERS[c]) for c in columns}
     title = gettext(
-        lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=hist.system
+        lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=name
     )
     print_table(frame[columns].rename(columns=headers), title, caption, lang=lang)
 
