@@ -112,7 +112,7 @@ def test_network_text_and_bad_input(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
     code, out, err = run("network", "net", "--data", data, "--system", methods, "--edition", "2021")
     assert code == 0, err
-    assert "The Network" in out and "nouveaux\xa0: w" in out
+    assert "The Network" in out and "nouveaux\xa0: École W" in out  # names, not ids
     code, _, err = run("network", "nope", "--data", data, "--system", methods, "--edition", "2021")
     assert code == 2 and "networks: net" in err
     code, latest, err = run("network", "net", "--data", data, "--system", methods)

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, data_path, print_json, print_table
+from palmares.cli.names import system_name
 from palmares.cli.options import LangOption, ViewOption
-from palmares.i18n import gettext, ngettext, pgettext
+from palmares.i18n import country_name, gettext, ngettext, pgettext
 from palmares.lang import format_int
 from palmares.problems import UsageProblem
 
@@ -103,18 +104,6 @@ def _flags(text: Any, lang: str) -> Any:
     return ", ".join(
         pgettext(lang, "movement flag", FLAGS[f]) if f in FLAGS else f for f in text.split(",")
     )
-
-
-def system_name(series: Any, lang: str) -> str:
-    """The system's name in ``lang`` as its latest methodology gives it ("Classement THE
-    Impact"), never its preset id (unless it has no name)."""
-    years = sorted(series.years)
-    methodology = series.methodology(years[-1]) if years else None
-    if methodology is None:
-        return str(series.system)
-    header = methodology.methodology
-    label = header.label_fr if lang == "fr" else header.label_en
-    return str(label or header.label_en or series.system)
 
 
 def _count(value: Any, lang: str) -> Any:
@@ -256,22 +245,25 @@ def network(
     ]
     none = gettext(lang, "none")
     fields = ", ".join(
-        gettext(lang, "{country}: {count}", country=c, count=format_int(n, lang))
+        gettext(
+            lang, "{country}: {count}", country=country_name(c, lang), count=format_int(n, lang)
+        )
         for c, n in summary.country_field.items()
     )
+    names = {m.institution: m.name for m in summary.members_ranked}
     caption = gettext(
         lang,
         "{ranked} of {members} members ranked; ranked per country: {fields}; new: {new}",
         ranked=format_int(len(summary.members_ranked), lang),
         members=format_int(len(summary.members), lang),
         fields=fields or none,
-        new=", ".join(summary.new_entrants) or none,
+        new=", ".join(names.get(i, i) for i in summary.new_entrants) or none,
     )
     title = gettext(
         lang,
         "{network} in {system} {edition}",
         network=summary.network_name or summary.network,
-        system=summary.system,
+        system=system_name(series, lang),
         edition=summary.edition,
     )
     print_table(rows or [{gettext(lang, "Rank"): ""}], title, caption, lang=lang)
