@@ -121,13 +121,13 @@ def print_highlights(found: dict[str, Any], out: Path, lang: str = "en") -> None
     """The demo institution's highlights, as a communication office would read them."""
     from palmares.i18n import gettext as _
 
-    where = f"{found['system']} {found['edition']}"
+    where = f"{found.get('system_name') or found['system']} {found['edition']}"
     sys.stdout.write(
         "\n"
         + _(
             lang,
             "Highlights of {institution} ({where}):",
-            institution=found["institution"],
+            institution=found.get("institution_name") or found["institution"],
             where=where,
         )
         + "\n"

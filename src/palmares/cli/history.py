@@ -142,24 +142,12 @@ def _series(data: Path | None, ref: str, source: str, view: str = "published") -
         raise UsageProblem(str(error)) from None
 
 
-@app.command()
-def history(
-    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
-    data: DataOption = None,
-    system: SystemOption = None,
-    method: MethodOption = None,
-    source: SourceOption = "auto",
-    lang: LangOption = "",
-    view: ViewOption = "published",
-    as_json: JsonOption = False,
-) -> None:
-    """One institution across a system's editions: ranks, movements, bands, groups, streaks."""
-    series = _series(data, _ref(system, method), source, view)
-    hist = series.history(institution)
-    if as_json:
-        print_json(hist.to_json(lang))
-        return
-    frame = hist.to_frame(lang, missing=True)
+def history_table(series: Any, hist: Any, lang: str, frame: Any = None) -> tuple[Any, str, str]:
+    """The table of ``palmares history`` in ``lang``: (rows under translated headers, title,
+    caption). ``frame`` defaults to the history's rows in ``lang``."""
+    if frame is None:
+        frame = hist.to_frame(lang, missing=True)
+    frame = frame.copy()
     # Columns empty in every edition (no bands in a palmarès) say nothing.
     columns = [
         c
@@ -199,7 +187,28 @@ def history(
     title = gettext(
         lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=name
     )
-    print_table(frame[columns].rename(columns=headers), title, caption, lang=lang)
+    return frame[columns].rename(columns=headers), title, caption
+
+
+@app.command()
+def history(
+    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
+    data: DataOption = None,
+    system: SystemOption = None,
+    method: MethodOption = None,
+    source: SourceOption = "auto",
+    lang: LangOption = "",
+    view: ViewOption = "published",
+    as_json: JsonOption = False,
+) -> None:
+    """One institution across a system's editions: ranks, movements, bands, groups, streaks."""
+    series = _series(data, _ref(system, method), source, view)
+    hist = series.history(institution)
+    if as_json:
+        print_json(hist.to_json(lang))
+        return
+    table, title, caption = history_table(series, hist, lang)
+    print_table(table, title, caption, lang=lang)
 
 
 @app.command()
