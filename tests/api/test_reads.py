@@ -258,6 +258,13 @@ def test_highlights_and_check(client: TestClient) -> None:
         f"{API}/institutions/fr-mines-rodez/check?system=letudiant&edition=2024&claim=rank=10"
     ).json()
     assert right["holds"] is True
+    assert right["proof"] == "rank 10 of 170 (1 institution at this rank)"  # English by default
+    french = client.get(
+        f"{API}/institutions/fr-mines-rodez/check?system=letudiant&edition=2024&claim=rank=10"
+        "&lang=fr"
+    ).json()
+    assert french["proof"] == "rang 10 sur 170 (1 établissement à ce rang)"
+    assert (french["holds"], french["correct_text_fr"]) == (True, right["correct_text_fr"])
     bad = client.get(
         f"{API}/institutions/fr-mines-rodez/check?system=letudiant&edition=2024&claim=nonsense"
     )

@@ -41,7 +41,6 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "first in",
             "methodology",
             "scale",
-            "in s",
         ),
     ),
     "highlights": (
@@ -65,7 +64,6 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "ranked per country",
             "new",
             "none",
-            "in s",
         ),
     ),
     "explain": (

@@ -68,7 +68,8 @@ def test_history_text_in_french(run: Cli, bundle: tuple[str, str]) -> None:
         "history", "z", "--data", data, "--method", methods, "--lang", "fr", "--view", "producer"
     )
     assert code == 0, err
-    assert "4e ex aequo" in out and "première édition de s\xa0: 2020" in out
+    assert "4e ex aequo" in out and "première édition de test\xa0: 2020" in out
+    assert "École Z (z) dans test" in out  # the system's name, not its id
 
 
 def test_history_bad_input_exits_2(run: Cli, bundle: tuple[str, str]) -> None:
@@ -111,7 +112,7 @@ def test_network_text_and_bad_input(run: Cli, bundle: tuple[str, str]) -> None:
     data, methods = bundle
     code, out, err = run("network", "net", "--data", data, "--system", methods, "--edition", "2021")
     assert code == 0, err
-    assert "The Network" in out and "nouveaux\xa0: w" in out
+    assert "The Network" in out and "nouveaux\xa0: École W" in out  # names, not ids
     code, _, err = run("network", "nope", "--data", data, "--system", methods, "--edition", "2021")
     assert code == 2 and "networks: net" in err
     code, latest, err = run("network", "net", "--data", data, "--system", methods)

@@ -100,3 +100,26 @@ def test_usage_errors_exit_2(run: Cli, bundle: tuple[str, str]) -> None:
     assert run("highlights", *base, "--edition", "1999")[0] == 2
     assert run("highlights", *base, "--edition", "2023", "--lang", "de")[0] == 2
     assert run("check", *base, "--edition", "2023", "--claim", "prestige=1")[0] == 2
+
+
+def test_check_speaks_the_chosen_language(
+    run: Cli, bundle: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, methods = bundle
+    monkeypatch.delenv("PALMARES_LANG", raising=False)
+    base = ("x", "--data", data, "--system", methods, "--edition", "2023")
+    code, out, _ = run("check", *base, "--claim", "top-percent=10")  # French by default
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "top-percent=10\u00a0: faux"
+    assert lines[1].startswith(
+        "preuve\u00a0: rang 2 sur 10\u00a0: 100 × 2 / 10 = 20,00, top 20\u00a0%"
+    )
+    assert lines[2].startswith("en français\u00a0: ") and "top 20\u00a0%" in lines[2]
+    assert lines[3].startswith("en anglais\u00a0: ") and "top 20%" in lines[3]
+    code, out, _ = run("check", *base, "--claim", "top-percent=10", "--lang", "en", "--json")
+    assert json.loads(out)["proof"].startswith("rank 2 of 10: 100 × 2 / 10 = 20.00, top 20%")
+    code, out, _ = run("check", *base, "--claim", "rank=2", "--lang", "EN")
+    assert out.splitlines()[:2] == [
+        "rank=2: true",
+        "proof: rank 2 of 10 (1 institution at this rank)",
+    ]

@@ -291,3 +291,82 @@ def test_a_whole_communique_speaks_the_pseudo_language(pseudo: str) -> None:
         if line in ("", "---"):
             continue
         assert_all_from_catalogue(line, names)
+
+
+#: One claim per shape of check's proof (contracts section 6): each value form, a rank inside a
+#: band, no overall rank (U-Multirank), a scoped rank without a highlight, nothing stated.
+CHECK_CLAIMS = [
+    ("the-impact", 2021, "percentile=35"),
+    ("the-impact", 2021, "top_n=400"),
+    ("the-impact", 2021, "top-n=300"),
+    ("the-impact", 2021, "band=301-400"),
+    ("the-impact", 2021, "national_rank=4"),
+    ("the-impact", 2021, "regional_rank=1"),
+    ("the-impact", 2021, "rank=381"),
+    ("the-impact", 2021, "sdg_coverage=16"),
+    ("the-impact", 2021, "sdg_bands=top-200:7"),
+    ("the-impact", 2023, "band_change=601-800:201-300"),
+    ("the-impact", 2023, "top_n_change=800:300"),
+    ("letudiant", 2021, "rank=27"),
+    ("letudiant", 2021, "movement=2016:35"),
+    ("letudiant", 2021, "national_rank=27"),
+    ("letudiant", 2021, "regional_rank=3"),
+    ("letudiant", 2021, "participation=6"),
+    ("letudiant", 2021, "field_size=168"),
+    ("letudiant", 2021, "group=A:second-half"),
+    ("letudiant", 2021, "sdg_bands=top-200:3"),
+    ("u-multirank", 2021, "grades=10"),
+    ("u-multirank", 2021, "grades=teaching:4"),
+    ("u-multirank", 2021, "national_rank=teaching:1"),
+    ("u-multirank", 2021, "rank=661"),
+]
+
+
+def test_every_proof_of_check_speaks_the_pseudo_language(pseudo: str) -> None:
+    from palmares.highlights import check
+    from tests.highlights.test_check_forms import SCHOOL, _series
+
+    world = _series("letudiant").dataset
+    names = (
+        *world.indicators["label_en"].dropna().astype(str),
+        *world.institutions["name"].dropna().astype(str),
+        *world.institutions["region"].dropna().astype(str),
+        "France",
+    )
+    for system, edition, claim in CHECK_CLAIMS:
+        verdict = check(_series(system), SCHOOL, edition, claim, lang=pseudo)
+        assert_all_from_catalogue(verdict.proof, (*names, "A"))
+
+
+def test_the_words_around_a_verdict_speak_the_pseudo_language(pseudo: str) -> None:
+    said = i18n.gettext(
+        pseudo, "{claim}: {verdict}", claim="", verdict=i18n.gettext(pseudo, "true")
+    )
+    assert said == "⟦: ⟦true⟧⟧"
+    for message in ("proof: {proof}", "in French: {text}", "in English: {text}"):
+        assert_all_from_catalogue(i18n.gettext(pseudo, message, proof="", text=""))
+
+
+def test_the_history_table_speaks_the_pseudo_language(pseudo: str, tmp_path: Path) -> None:
+    import sys
+
+    from palmares.cli.history import history_table
+    from palmares.history import EditionSeries
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/: the hand-made history world
+    from history_world import world as history_world
+    from history_world import write_methods
+
+    write_methods(tmp_path)
+    series = EditionSeries(history_world(), str(tmp_path), view="producer")
+    hist = series.history("z")
+    table, title, caption = history_table(series, hist, pseudo, hist.to_frame("en", missing=True))
+    assert_all_from_catalogue(title, ("École Z", "test", "z"))
+    assert_all_from_catalogue(caption, ("test",))
+    for header in table.columns:
+        assert_all_from_catalogue(str(header))
+    flags = table[i18n.gettext(pseudo, "Flags")].dropna()
+    assert any(flags.str.contains("⟦methodology⟧"))
+    for cell in flags:
+        if cell:
+            assert_all_from_catalogue(str(cell))

@@ -161,7 +161,7 @@ def test_check_band_change_and_a_rank_inside_a_band(world: palmares.Dataset) -> 
     verdict = check(series, SCHOOL, 2023, "rank=249")
     assert not verdict.holds
     assert verdict.correct_text_en.startswith("not published: the band is 201–300")
-    assert verdict.correct_text_fr.startswith("non publié : la tranche est 201–300")
+    assert verdict.correct_text_fr.startswith("non publié\u00a0: la tranche est 201–300")
 
 
 def test_a_partial_import_states_no_share_of_n_or_first_edition(

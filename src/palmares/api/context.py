@@ -731,7 +731,12 @@ class ServiceContext:
             return list(self._memo(snap, ("highlights", ident, system, year, lang), compute))
 
     def check(
-        self, institution: str, system: str, edition: int | str | None, claim: str
+        self,
+        institution: str,
+        system: str,
+        edition: int | str | None,
+        claim: str,
+        lang: Lang = "en",
     ) -> dict[str, Any]:
         from palmares.highlights import check as check_claim
         from palmares.highlights import parse_claim
@@ -748,7 +753,9 @@ class ServiceContext:
         series = self.series(system)
         try:
             with self.snapshot.lock:
-                verdict = check_claim(series, ident, year, claim, data_hash=self.data_hash)
+                verdict = check_claim(
+                    series, ident, year, claim, data_hash=self.data_hash, lang=lang
+                )
         except (ValueError, LookupError) as error:
             raise bad_request("claim", str(error), claim) from None
         return json_safe(verdict.to_json())

@@ -257,9 +257,11 @@ def check(
     claim: Annotated[
         str, Query(max_length=200, description="KIND=VALUE", examples=["rank=10"])
     ] = "",
+    lang: Lang = None,
 ) -> Any:
-    """Whether a claim holds, with the proof and the correct phrasing in French and English."""
-    return ctx.check(id, system or "", edition, claim)
+    """Whether a claim holds, with the proof (in ``lang``) and the correct phrasing in French
+    and English."""
+    return ctx.check(id, system or "", edition, claim, check_lang(lang))
 
 
 @router.get("/institutions/{id}/explain", response_model=m.ExplainDocument, responses=ERRORS)

@@ -307,7 +307,7 @@ def search(
         via = (
             ""
             if hit.matched in (hit.name, hit.id)
-            else "  " + gettext(lang, "(as {alias})", alias=repr(hit.matched))
+            else "  " + gettext(lang, "(as “{alias}”)", alias=hit.matched)
         )
         score = format_decimal(hit.score, lang, 1)
         typer.echo(f"{score:>5}  {hit.id}  {hit.name} [{hit.country or ''}]{via}")

@@ -121,13 +121,13 @@ def print_highlights(found: dict[str, Any], out: Path, lang: str = "en") -> None
     """The demo institution's highlights, as a communication office would read them."""
     from palmares.i18n import gettext as _
 
-    where = f"{found['system']} {found['edition']}"
+    where = f"{found.get('system_name') or found['system']} {found['edition']}"
     sys.stdout.write(
         "\n"
         + _(
             lang,
             "Highlights of {institution} ({where}):",
-            institution=found["institution"],
+            institution=found.get("institution_name") or found["institution"],
             where=where,
         )
         + "\n"
@@ -205,7 +205,7 @@ def print_ranking(ranking: dict[str, Any], label: str, out: Path, lang: str = "e
         _(
             lang,
             "{system} {edition}: {label} (top {n})",
-            system=ranking["system"],
+            system=system_label(ranking["system"], lang),
             edition=ranking["edition"],
             label=label,
             n=len(rows),
@@ -235,6 +235,19 @@ def _percent(x: float, lang: str) -> str:
 _COLUMNS = ("system", "edition", "indicators", "field", "coverage")
 
 
+def system_label(system: str, lang: str) -> str:
+    """A system's name in ``lang`` from its preset's tree ("Classement THE Impact"), else its
+    id."""
+    from palmares.systems import preset_tree
+
+    try:
+        tree = preset_tree(system)
+    except (OSError, ValueError):
+        return system
+    root = tree[0] if tree else {}
+    return str((root.get("label_fr") if lang == "fr" else None) or root.get("label_en") or system)
+
+
 def _rows(summary: dict[str, Any], lang: str) -> list[tuple[str, str, str, str, str]]:
     """(system, edition, indicators, field, coverage) per edition."""
     from palmares.lang import format_int
@@ -244,7 +257,7 @@ def _rows(summary: dict[str, Any], lang: str) -> list[tuple[str, str, str, str, 
         for year in summary["editions"][system]:
             rows.append(
                 (
-                    system,
+                    system_label(system, lang),
                     str(year),
                     str(summary["leaves"][system][str(year)]),
                     format_int(summary["fields"][system][str(year)], lang),
@@ -284,7 +297,11 @@ def summary_lines(summary: dict[str, Any], lang: str = "en") -> list[str]:
             n=format_int(summary["institutions"], lang),
             countries=summary["countries"],
         ),
-        _(lang, "systems: {systems}", systems=", ".join(summary["systems"])),
+        _(
+            lang,
+            "systems: {systems}",
+            systems=", ".join(system_label(s, lang) for s in summary["systems"]),
+        ),
         _(lang, "observations: {n}", n=format_int(summary["observations"], lang)),
         "",
     ]

@@ -122,7 +122,7 @@ def check(
         raise UsageProblem(str(error)) from None
     _, series, year, ident, digest = _setup(data, system, edition, institution)
     try:
-        verdict = check_claim(series, ident, year, claim, data_hash=digest)
+        verdict = check_claim(series, ident, year, claim, data_hash=digest, lang=lang)
     except ValueError as error:
         raise UsageProblem(str(error)) from None
     if as_json:
@@ -130,7 +130,8 @@ def check(
         return
     from palmares.i18n import gettext
 
-    typer.echo(f"{claim}: {gettext(lang, 'true') if verdict.holds else gettext(lang, 'false')}")
-    typer.echo(f"{gettext(lang, 'proof')}: {verdict.proof}")
-    typer.echo(f"fr: {verdict.correct_text_fr}")
-    typer.echo(f"en: {verdict.correct_text_en}")
+    said = gettext(lang, "true") if verdict.holds else gettext(lang, "false")
+    typer.echo(gettext(lang, "{claim}: {verdict}", claim=claim, verdict=said))
+    typer.echo(gettext(lang, "proof: {proof}", proof=verdict.proof))
+    typer.echo(gettext(lang, "in French: {text}", text=verdict.correct_text_fr))
+    typer.echo(gettext(lang, "in English: {text}", text=verdict.correct_text_en))

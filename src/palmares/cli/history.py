@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, print_json, print_table
+from palmares.cli.names import system_name
 from palmares.cli.options import LangOption, ViewOption
 from palmares.cli.source import data_path
-from palmares.i18n import gettext, ngettext, pgettext
+from palmares.i18n import country_name, gettext, ngettext, pgettext
 from palmares.lang import format_int
 from palmares.problems import UsageProblem
 
@@ -106,6 +107,16 @@ def _flags(text: Any, lang: str) -> Any:
     )
 
 
+def _count(value: Any, lang: str) -> Any:
+    """A whole count in the language's style; a blank (unknown) stays blank."""
+    if value is None or value != value or isinstance(value, bool):
+        return value
+    try:
+        return format_int(int(value), lang) if int(value) == value else value
+    except (TypeError, ValueError):
+        return value
+
+
 def _ref(system: str | None, method: str | None) -> str:
     if system and method and system != method:
         raise UsageProblem("give --system or --method, not both")
@@ -132,24 +143,12 @@ def _series(data: Path | None, ref: str, source: str, view: str = "published") -
         raise UsageProblem(str(error)) from None
 
 
-@app.command()
-def history(
-    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
-    data: DataOption = None,
-    system: SystemOption = None,
-    method: MethodOption = None,
-    source: SourceOption = "auto",
-    lang: LangOption = "",
-    view: ViewOption = "published",
-    as_json: JsonOption = False,
-) -> None:
-    """One institution across a system's editions: ranks, movements, bands, groups, streaks."""
-    series = _series(data, _ref(system, method), source, view)
-    hist = series.history(institution)
-    if as_json:
-        print_json(hist.to_json(lang))
-        return
-    frame = hist.to_frame(lang, missing=True)
+def history_table(series: Any, hist: Any, lang: str, frame: Any = None) -> tuple[Any, str, str]:
+    """The table of ``palmares history`` in ``lang``: (rows under translated headers, title,
+    caption). ``frame`` defaults to the history's rows in ``lang``."""
+    if frame is None:
+        frame = hist.to_frame(lang, missing=True)
+    frame = frame.copy()
     from palmares.published_view import score_ranges_as_text
 
     score_ranges_as_text(frame, lang)
@@ -161,6 +160,9 @@ def history(
     ]
     if "movement_flags" in frame:
         frame["movement_flags"] = frame["movement_flags"].map(lambda v: _flags(v, lang))
+    if "field_size" in frame:  # a count: "1 115" (U+202F) in French, "1,115" in English
+        frame["field_size"] = frame["field_size"].map(lambda v: _count(v, lang))
+    name = system_name(series, lang)
     participations = ngettext(
         lang,
         "{count} participation",
@@ -171,7 +173,7 @@ def history(
     caption = gettext(
         lang,
         "first edition of {system}: {first_edition}; {participations}, first in {first}",
-        system=hist.system,
+        system=name,
         first_edition=hist.system_first_edition,
         participations=participations,
         first=hist.first_edition,
@@ -190,9 +192,30 @@ def history(
         # A system ranked on counts of grades (U-Multirank) has no score: the count, named.
         headers["score"] = gettext(lang, "A grades")
     title = gettext(
-        lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=hist.system
+        lang, "{name} ({id}) in {system}", name=hist.name, id=hist.institution, system=name
     )
-    print_table(frame[columns].rename(columns=headers), title, caption, lang=lang)
+    return frame[columns].rename(columns=headers), title, caption
+
+
+@app.command()
+def history(
+    institution: Annotated[str, typer.Argument(help="Institution id, name or alias.")],
+    data: DataOption = None,
+    system: SystemOption = None,
+    method: MethodOption = None,
+    source: SourceOption = "auto",
+    lang: LangOption = "",
+    view: ViewOption = "published",
+    as_json: JsonOption = False,
+) -> None:
+    """One institution across a system's editions: ranks, movements, bands, groups, streaks."""
+    series = _series(data, _ref(system, method), source, view)
+    hist = series.history(institution)
+    if as_json:
+        print_json(hist.to_json(lang))
+        return
+    table, title, caption = history_table(series, hist, lang)
+    print_table(table, title, caption, lang=lang)
 
 
 @app.command()
@@ -238,22 +261,25 @@ def network(
     ]
     none = gettext(lang, "none")
     fields = ", ".join(
-        gettext(lang, "{country}: {count}", country=c, count=format_int(n, lang))
+        gettext(
+            lang, "{country}: {count}", country=country_name(c, lang), count=format_int(n, lang)
+        )
         for c, n in summary.country_field.items()
     )
+    names = {m.institution: m.name for m in summary.members_ranked}
     caption = gettext(
         lang,
         "{ranked} of {members} members ranked; ranked per country: {fields}; new: {new}",
         ranked=format_int(len(summary.members_ranked), lang),
         members=format_int(len(summary.members), lang),
         fields=fields or none,
-        new=", ".join(summary.new_entrants) or none,
+        new=", ".join(names.get(i, i) for i in summary.new_entrants) or none,
     )
     title = gettext(
         lang,
         "{network} in {system} {edition}",
         network=summary.network_name or summary.network,
-        system=summary.system,
+        system=system_name(series, lang),
         edition=summary.edition,
     )
     print_table(rows or [{gettext(lang, "Rank"): ""}], title, caption, lang=lang)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.cli.app import app, print_json, print_table
+from palmares.cli.names import methodology_name, node_labels
 from palmares.cli.options import (
     LangOption,
     TopOption,
@@ -388,6 +389,10 @@ def explain(
         score=score_text,
     )
     shown = table.drop(columns=["parent"])
+    system = methodology_name(result.methodology, lang, result.system)
+    if "node" in shown:  # a node's label where it has one; the root is the system
+        labels = {**node_labels(dataset, lang), result.system: system}
+        shown["node"] = shown["node"].map(lambda v: labels.get(str(v), v))
     if "status" in shown:
         shown["status"] = shown["status"].map(
             lambda v: (
@@ -399,7 +404,7 @@ def explain(
         "{name} ({id}) - {system} {edition}",
         name=result.names[i],
         id=who,
-        system=result.system,
+        system=system,
         edition=result.edition,
     )
     headers = {c: gettext(lang, EXPLAIN_HEADERS[c]) for c in shown.columns if c in EXPLAIN_HEADERS}

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from palmares.cli.app import app, err, print_json, print_table
-from palmares.cli.options import TopOption, method_ref
+from palmares.cli.names import methodology_name, node_labels
+from palmares.cli.options import LangOption, TopOption, method_ref
 from palmares.cli.rank import (
     DataOption,
     EditionOption,
@@ -20,6 +21,8 @@ from palmares.cli.rank import (
     parse_edition,
 )
 from palmares.cli.source import data_path
+from palmares.i18n import gettext, ngettext
+from palmares.lang import format_decimal, format_int, format_percent, format_significant
 from palmares.problems import UsageProblem
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ def uncertainty(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out.")] = False,
     top: TopOption = None,
+    lang: LangOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Rank intervals under perturbed weights and method choices (Monte Carlo)."""
@@ -126,12 +130,29 @@ def uncertainty(
     if previous is not None:
         columns.append("p_move_real")
     q_low, q_high = done.spec.quantiles
-    caption = (
-        f"{draws} draws, seed {seed}; q{q_low * 100:g}-q{q_high * 100:g} interval; "
-        f"mean absolute rank shift {document['mean_abs_rank_shift']:.2f}"
+    caption = gettext(
+        lang,
+        "{draws}, seed {seed}; q{low}-q{high} interval; mean absolute rank shift {shift}",
+        draws=ngettext(lang, "{count} draw", "{count} draws", draws, count=format_int(draws, lang)),
+        seed=seed,
+        low=format_significant(q_low * 100, lang),
+        high=format_significant(q_high * 100, lang),
+        shift=format_decimal(float(document["mean_abs_rank_shift"]), lang, 2),
     )
-    title = f"{done.nominal.system} {year}: rank uncertainty"
-    print_table(frame[columns].head(top or 50), title, caption)
+    system = methodology_name(done.nominal.methodology, lang, done.nominal.system)
+    title = gettext(lang, "{system} {edition}: rank uncertainty", system=system, edition=year)
+    k = done.spec.top_k if top_k is None else top_k
+    headers = {
+        "nominal_rank": gettext(lang, "Rank"),
+        "name": gettext(lang, "Institution"),
+        "median_rank": gettext(lang, "Median rank"),
+        "q05": f"q{format_significant(q_low * 100, lang)}",
+        "q95": f"q{format_significant(q_high * 100, lang)}",
+        "p_top_k": gettext(lang, "P(top {k})", k=k),
+        "p_same_band": gettext(lang, "P(same band)"),
+        "p_move_real": gettext(lang, "P(the move is real)"),
+    }
+    print_table(frame[columns].head(top or 50).rename(columns=headers), title, caption, lang=lang)
 
 
 @app.command()
@@ -153,6 +174,7 @@ def sensitivity(
         str | None,
         typer.Option("--institution", hidden=True, help="Old spelling of INSTITUTION."),
     ] = None,
+    lang: LangOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """First-order and total Sobol indices of ranks, with bootstrap intervals (SALib)."""
@@ -185,8 +207,44 @@ def sensitivity(
     if as_json:
         print_json(found.to_json())
         return
+    frame = found.to_frame()
+    labels = node_labels(dataset, lang)
+
+    def factor(name: str) -> str:
+        kind, _, node = name.partition(":")
+        if kind == "weight":
+            return gettext(lang, "weight of “{node}”", node=labels.get(node, node))
+        return name
+
+    frame["factor"] = frame["factor"].map(factor)
+    if found.output.startswith("rank:"):
+        ident = found.output.partition(":")[2]
+        names = dataset.institutions.set_index("id")["name"]
+        title = gettext(lang, "Sobol indices of the rank of {name}", name=names.get(ident, ident))
+    else:
+        title = gettext(lang, "Sobol indices of the mean absolute rank shift")
+    headers = {
+        "factor": gettext(lang, "Factor"),
+        "first": gettext(lang, "First order"),
+        "first_low": gettext(lang, "First order, low"),
+        "first_high": gettext(lang, "First order, high"),
+        "total": gettext(lang, "Total"),
+        "total_low": gettext(lang, "Total, low"),
+        "total_high": gettext(lang, "Total, high"),
+        "interaction": gettext(lang, "Interaction"),
+    }
     print_table(
-        found.to_frame(),
-        f"Sobol indices of {found.output}",
-        f"{found.runs} runs (N = {samples}), seed {seed}; intervals are bootstrap 95 %",
+        frame.rename(columns=headers),
+        title,
+        gettext(
+            lang,
+            "{runs} (N = {samples}), seed {seed}; intervals are bootstrap {level}",
+            runs=ngettext(
+                lang, "{count} run", "{count} runs", found.runs, count=format_int(found.runs, lang)
+            ),
+            samples=format_int(samples, lang),
+            seed=seed,
+            level=format_percent(95, lang),
+        ),
+        lang=lang,
     )

@@ -138,9 +138,17 @@ def demo_highlights(ds: Dataset, *, lang: str = "fr", limit: int = 8) -> dict[st
     institution = showcase_institution(ds)
     found = facts(series, institution, year)[:limit]
     texts = render_all(found, ds, lang)
+    methodology = series.methodology(year)
+    header = None if methodology is None else methodology.methodology
+    system_name = HIGHLIGHTS_SYSTEM
+    if header is not None:
+        system_name = (header.label_fr if lang == "fr" else None) or header.label_en
+    names = ds.institutions.set_index("id")["name"]
     return {
         "institution": institution,
+        "institution_name": str(names.get(institution, institution)),
         "system": HIGHLIGHTS_SYSTEM,
+        "system_name": system_name,
         "edition": year,
         "lang": lang,
         "facts": [f.to_json(lang, t) for f, t in zip(found, texts, strict=True)],

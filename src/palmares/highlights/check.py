@@ -14,12 +14,15 @@ phrasing in French and English.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from palmares import i18n
 from palmares.highlights.facts import Fact, build_movement, context, facts
-from palmares.highlights.render import Labels, render
+from palmares.highlights.render import N_, Labels, render
 from palmares.history import EditionSeries
+from palmares.lang import check_lang, format_decimal, format_int, format_percent
 
 ALIASES = {
     "top-percent": "percentile",
@@ -138,6 +141,78 @@ def _band_bounds(text: str, claim: str) -> tuple[int, int | None]:
     raise ValueError(f"claim {claim!r}: {text!r} is not a band such as 201-300")
 
 
+class Words:
+    """The catalogue and number formats of one language, for the proofs of a check."""
+
+    def __init__(self, dataset: Any, lang: str) -> None:
+        self.lang = check_lang(lang)
+        self.labels = Labels(dataset, self.lang)
+
+    def _(self, message: str, /, **values: object) -> str:
+        return i18n.gettext(self.lang, message, **values)
+
+    def _n(self, singular: str, plural: str, n: int, /, **values: object) -> str:
+        """The form ``n`` takes; ``{n}`` is written as this language writes numbers."""
+        text = i18n.translations(self.lang).ngettext(singular, plural, int(n))
+        return text.format(n=self.n(n), **values)
+
+    def n(self, value: Any) -> str:
+        return format_int(int(value), self.lang)
+
+    def decimal(self, value: float) -> str:
+        return format_decimal(value, self.lang, 2)
+
+    def percent(self, value: Any) -> str:
+        x = float(value)
+        return format_percent(x, self.lang, 0 if x.is_integer() else 1)
+
+    def node(self, node: str) -> str:
+        return self.labels.node(node)
+
+    def flags(self, flags: Any) -> str:
+        return ", ".join(i18n.pgettext(self.lang, "movement flag", str(f)) for f in flags)
+
+
+#: The proof of a verdict, written in any language.
+Proof = Callable[[Words], str]
+
+
+def _rank_proof(kind: str, v: dict[str, Any], band: Fact | None) -> Proof:
+    def prove(w: Words) -> str:
+        tie, size = int(v.get("tie_size") or 1), v.get("field_size")
+        if size is None:
+            text = w._n(
+                "rank {rank} ({n} institution at this rank)",
+                "rank {rank} ({n} institutions at this rank)",
+                tie,
+                rank=w.n(v["rank"]),
+            )
+        else:
+            text = w._n(
+                "rank {rank} of {field} ({n} institution at this rank)",
+                "rank {rank} of {field} ({n} institutions at this rank)",
+                tie,
+                rank=w.n(v["rank"]),
+                field=w.n(size),
+            )
+        if v.get("node"):
+            text = w._("{proof} for “{dimension}”", proof=text, dimension=w.node(v["node"]))
+        scope = v.get("scope")
+        if kind == "national_rank" and scope:
+            text = w._("{scope}: {proof}", scope=i18n.country_name(str(scope), w.lang), proof=text)
+        elif kind == "regional_rank" and scope:
+            text = w._("{scope}: {proof}", scope=scope, proof=text)
+        if band is not None:
+            text = w._(
+                "{proof}; the institution is in the band {band}",
+                proof=text,
+                band=band.values["band"],
+            )
+        return text
+
+    return prove
+
+
 def check(
     series: EditionSeries,
     institution: str,
@@ -145,35 +220,62 @@ def check(
     claim: str,
     *,
     data_hash: str | None = None,
+    lang: str = "en",
 ) -> Check:
-    """Whether ``claim`` holds for ``institution`` in ``edition``, with proof and phrasing."""
+    """Whether ``claim`` holds for ``institution`` in ``edition``, with proof (in ``lang``) and
+    phrasing (in French and English)."""
+    check_lang(lang)
     kind, value = parse_claim(claim)
     found = facts(series, institution, edition, data_hash=data_hash)
     dataset = series.dataset
+
+    def missing(instead: str = "band") -> Check:
+        return _missing(
+            claim, kind, value, found, dataset, instead, series=series, edition=edition, lang=lang
+        )
+
     fact: Fact | None
     holds: bool
+    prove: Proof
     if kind == "percentile":
         release = _RELEASE_PERCENT.fullmatch(value)
         x = int(release.group(1)) if release else _int(value, claim)
         fact = _first(found, "percentile")
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         r, n = int(fact.values["rank"]), int(fact.values["field_size"])
         holds = 100 * r <= x * n
-        proof = (
-            f"rank {r} of {n}: 100 x {r} / {n} = {100 * r / n:.2f}, "
-            f"top {fact.values['top_percent']}% (ceil); top {x}% needs rank <= "
-            f"{x * n / 100:.2f}"
-        )
+        top = fact.values["top_percent"]
+
+        def prove(w: Words) -> str:
+            return w._(
+                "rank {rank} of {field}: 100 × {rank} / {field} = {share}, top {top} (rounded "
+                "up); top {wanted} needs rank ≤ {limit}",
+                rank=w.n(r),
+                field=w.n(n),
+                share=w.decimal(100 * r / n),
+                top=w.percent(top),
+                wanted=w.percent(x),
+                limit=w.decimal(x * n / 100),
+            )
+
     elif kind == "top_n":
         x = _int(value, claim)
         fact = _first(found, "top_n", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
-        r = int(fact.values["rank"])
+            return missing()
+        r, rung = int(fact.values["rank"]), int(fact.values["n"])
         holds = r <= x
-        sign = "<=" if holds else ">"
-        proof = f"rank {r} (worse end) {sign} {x}; smallest rung: top {fact.values['n']}"
+
+        def prove(w: Words) -> str:
+            return w._(
+                "rank {rank} (worse end) {sign} {n}; smallest rung: top {rung}",
+                rank=w.n(r),
+                sign="≤" if holds else ">",
+                n=w.n(x),
+                rung=w.n(rung),
+            )
+
     elif kind in ("rank", "national_rank", "regional_rank"):
         name, _, rank_text = value.rpartition(":")
         x = _int(rank_text, claim)
@@ -187,27 +289,32 @@ def check(
         else:
             fact = _first(found, kind)
         if fact is None and not name.strip() and kind != "rank":
-            stated = _scoped_without_fact(series, institution, edition, kind, found, claim, x)
+            stated = _scoped_without_fact(series, institution, edition, kind, found, claim, x, lang)
             if stated is not None:
                 return stated
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
-        r, tie = int(fact.values["rank"]), int(fact.values["tie_size"])
-        holds = r == x
-        proof = f"rank {r} of {fact.values['field_size']} (tie of {tie})"
-        if fact.values.get("node"):
-            proof += f" in {fact.values['node']}"
-        band = _first(found, "band")
-        if band is not None:
-            proof += f"; the institution is in the band {band.values['band']}"
+            return missing()
+        holds = int(fact.values["rank"]) == x
+        prove = _rank_proof(kind, dict(fact.values), _first(found, "band"))
     elif kind == "band":
         fact = _first(found, "band")
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         lo, hi = int(fact.values["band_lo"]), int(fact.values["band_hi"])
         want_lo, want_hi = _band_bounds(value, claim)
         holds = (want_lo, want_hi) == (lo, hi) if want_lo else hi <= int(want_hi or 0)
-        proof = f"printed band {fact.values['band']} of {fact.values['field_size']}"
+        shown, size = fact.values["band"], fact.values.get("field_size")
+
+        def prove(w: Words) -> str:
+            if size is None:
+                return w._("band {band} as printed", band=shown)
+            return w._n(
+                "band {band} as printed, of {n} institution ranked",
+                "band {band} as printed, of {n} institutions ranked",
+                int(size),
+                band=shown,
+            )
+
     elif kind == "movement":
         if ":" in value:
             year_text, places_text = _pair(value, claim)
@@ -220,88 +327,162 @@ def check(
         previous = earlier or ctx.row.get("previous_edition")
         fact = next((m for m in moves if m.values["previous_edition"] == previous), None)
         if fact is None:
-            return _missing(
-                claim, kind, value, found, dataset, "band_change", series=series, edition=edition
+            return missing("band_change")
+        v = dict(fact.values)
+        holds = int(v["places"]) == x
+
+        def prove(w: Words) -> str:
+            text = w._(
+                "{previous_edition}: rank {previous_rank}, {edition}: rank {rank}; places = "
+                "{previous_rank} − {rank} = {places}",
+                previous_edition=v["previous_edition"],
+                previous_rank=w.n(v["previous_rank"]),
+                edition=edition,
+                rank=w.n(v["rank"]),
+                places=w.n(v["places"]),
             )
-        p = int(fact.values["places"])
-        holds = p == x
-        proof = (
-            f"{fact.values['previous_edition']}: rank {fact.values['previous_rank']}, "
-            f"{edition}: rank {fact.values['rank']}; places = "
-            f"{fact.values['previous_rank']} - {fact.values['rank']} = {p}"
-        )
-        if fact.values.get("flags"):
-            proof += f" (flags: {', '.join(fact.values['flags'])})"
+            if v.get("flags"):
+                text = w._("{proof} (flags: {flags})", proof=text, flags=w.flags(v["flags"]))
+            return text
+
     elif kind == "grade_count":
         fact = _first(found, "grade_count", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
-        by_dimension = dict(fact.values["by_dimension"])
+            return missing()
+        by_dimension = {str(k): int(c) for k, c in dict(fact.values["by_dimension"]).items()}
         if ":" in value:
             name, count_text = _pair(value, claim)
             node = _node_of(series, edition, name)
             if node is None:
                 raise ValueError(f"claim {claim!r}: no dimension {name!r} in {series.system}")
-            got = int(by_dimension.get(node, 0))
+            got = by_dimension.get(node, 0)
             holds = got == _int(count_text, claim)
-            proof = f"{got} A grade(s) in {node}"
+
+            def prove(w: Words) -> str:
+                return w._n(
+                    "{n} A grade in “{dimension}”",
+                    "{n} A grades in “{dimension}”",
+                    got,
+                    dimension=w.node(node),
+                )
+
         else:
             got = int(fact.values["total"])
             holds = got == _int(value, claim)
-            detail = ", ".join(f"{n}: {c}" for n, c in by_dimension.items())
-            proof = f"{got} A grade(s) in total ({detail})"
+
+            def prove(w: Words) -> str:
+                detail = ", ".join(
+                    w._("{dimension}: {n}", dimension=w.node(node), n=w.n(count))
+                    for node, count in by_dimension.items()
+                )
+                return w._n(
+                    "{n} A grade in total ({detail})",
+                    "{n} A grades in total ({detail})",
+                    got,
+                    detail=detail,
+                )
+
     elif kind == "group_position":
         fact = _first(found, "group_position", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         group, _, half = value.partition(":")
-        v = fact.values
+        v = dict(fact.values)
         holds = group.strip().upper() == str(v["group"]).upper()
         if half.strip():
             holds = holds and half.strip().lower().startswith(str(v["half"]))
-        proof = f"group {v['group']}, {v['rank_in_group']} of {v['group_size']} ({v['half']} half)"
+
+        def prove(w: Words) -> str:
+            values = {
+                "group": v["group"],
+                "rank": w.n(v["rank_in_group"]),
+                "size": w.n(v["group_size"]),
+            }
+            if str(v["half"]) == "first":
+                return w._("group {group}, {rank} of {size} (first half)", **values)
+            return w._("group {group}, {rank} of {size} (second half)", **values)
+
     elif kind in ("participation", "field_size", "sdg_coverage"):
         fact = _first(found, kind, node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         key = {"participation": "count", "field_size": "count", "sdg_coverage": "ranked"}[kind]
         got = int(fact.values[key])
         holds = got == _int(value, claim)
-        proof = f"{kind} {got}" + (f" of {fact.values['total']}" if kind == "sdg_coverage" else "")
+        total = int(fact.values.get("total") or 0)
+
+        def prove(w: Words) -> str:
+            if kind == "participation":
+                return w._n("ranked in {n} edition", "ranked in {n} editions", got)
+            if kind == "field_size":
+                return w._n("{n} institution ranked", "{n} institutions ranked", got)
+            return w._n(
+                "in {ranked} of the {n} SDG table",
+                "in {ranked} of the {n} SDG tables",
+                total,
+                ranked=w.n(got),
+            )
+
     elif kind == "sdg_bands":
         fact = _first(found, "sdg_bands", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         rung_text, count_text = _pair(value, claim)
         rung = _int(re.sub(r"(?i)^top[-_ ]?", "", rung_text), claim)
         counts = {int(k): int(c) for k, c in fact.values["counts_by_band"].items()}
         within = sum(c for k, c in counts.items() if k <= rung)
         holds = within == _int(count_text, claim)
-        proof = f"{within} SDG table(s) in the top {rung} (worse end of each band)"
+
+        def prove(w: Words) -> str:
+            return w._n(
+                "{n} SDG table in the top {rung} (worse end of each band)",
+                "{n} SDG tables in the top {rung} (worse end of each band)",
+                within,
+                rung=w.n(rung),
+            )
+
     elif kind == "top_n_change":
         fact = _first(found, "top_n_change", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         before, after = (_int(t, claim) for t in _pair(value, claim))
-        v = fact.values
+        v = dict(fact.values)
         holds = (before, after) == (int(v["previous_n"]), int(v["n"]))
-        proof = f"top {v['previous_n']} in {v['previous_edition']}, top {v['n']} in {edition}"
+
+        def prove(w: Words) -> str:
+            return w._(
+                "top {previous_n} in {previous_edition}, top {n} in {edition}",
+                previous_n=w.n(v["previous_n"]),
+                previous_edition=v["previous_edition"],
+                n=w.n(v["n"]),
+                edition=edition,
+            )
+
     else:  # band_change
         fact = _first(found, "band_change", node=False)
         if fact is None:
-            return _missing(claim, kind, value, found, dataset, series=series, edition=edition)
+            return missing()
         before_text, after_text = _pair(value, claim)
-        v = fact.values
+        v = dict(fact.values)
         claimed = (_band_bounds(before_text, claim), _band_bounds(after_text, claim))
         actual = (_band_bounds(str(v["previous_band"]), claim), _band_bounds(str(v["band"]), claim))
         holds = claimed == actual
-        proof = f"{v['previous_edition']}: {v['previous_band']}, {edition}: {v['band']}"
+
+        def prove(w: Words) -> str:
+            return w._(
+                "{previous_edition}: band {previous_band}, {edition}: band {band}",
+                previous_edition=v["previous_edition"],
+                previous_band=v["previous_band"],
+                edition=edition,
+                band=v["band"],
+            )
+
     return Check(
         claim=claim,
         kind=kind,
         value=value,
         holds=holds,
-        proof=proof,
+        proof=prove(Words(dataset, lang)),
         correct_text_fr=render(fact, dataset, "fr"),
         correct_text_en=render(fact, dataset, "en"),
     )
@@ -319,6 +500,7 @@ def _scoped_without_fact(
     found: list[Fact],
     claim: str,
     x: int,
+    lang: str,
 ) -> Check | None:
     """A national or regional rank that no highlight states (the whole field is one country,
     or the scope ranks one institution): the published scoped rank (contracts section 6)
@@ -334,13 +516,24 @@ def _scoped_without_fact(
     )
     if not rank or not size or stated is None or not series.publishes_rank(edition):
         return None
-    if size == int(row.get("field_size") or 0):
-        proof = (
-            f"the whole field is in one country: the {prefix} rank is the rank, {rank} of {size}"
-        )
-    else:
-        proof = f"rank {rank} of {size} (no highlight: a field of {size})"
     dataset = series.dataset
+    w = Words(dataset, lang)
+    values = {"rank": w.n(rank), "size": w.n(size)}
+    whole = size == int(row.get("field_size") or 0)
+    if whole and prefix == "national":
+        proof = w._(
+            "the whole field is in one country: the national rank is the rank, {rank} of {size}",
+            **values,
+        )
+    elif whole:
+        proof = w._(
+            "the whole field is in one region: the regional rank is the rank, {rank} of {size}",
+            **values,
+        )
+    elif prefix == "national":
+        proof = w._("national rank {rank} of {size} (no highlight for so small a field)", **values)
+    else:
+        proof = w._("regional rank {rank} of {size} (no highlight for so small a field)", **values)
     return Check(
         claim=claim,
         kind=kind,
@@ -350,6 +543,33 @@ def _scoped_without_fact(
         correct_text_fr=render(stated, dataset, "fr"),
         correct_text_en=render(stated, dataset, "en"),
     )
+
+
+#: What each checkable kind states, for "not stated: no {what} ..." (French needs no elision).
+KIND_WORDS: dict[str, str] = {
+    "percentile": N_("top percentage"),
+    "top_n": N_("top N"),
+    "rank": N_("rank"),
+    "band": N_("band"),
+    "national_rank": N_("national rank"),
+    "regional_rank": N_("regional rank"),
+    "movement": N_("gain in places"),
+    "grade_count": N_("number of A grades"),
+    "group_position": N_("position in a group"),
+    "participation": N_("number of editions"),
+    "field_size": N_("number ranked"),
+    "sdg_coverage": N_("number of SDG tables"),
+    "sdg_bands": N_("SDG band"),
+    "top_n_change": N_("change of top N"),
+    "band_change": N_("change of band"),
+}
+
+
+def _joined(first: str, other: Fact | None, dataset: Any, lang: str) -> str:
+    """``first`` then, when there is one, the sentence of ``other`` ("…; IMT Mines Alès est…")."""
+    if other is None:
+        return first
+    return i18n.gettext(lang, "{first}; {then}", first=first, then=render(other, dataset, lang))
 
 
 def _missing(
@@ -362,13 +582,12 @@ def _missing(
     *,
     series: EditionSeries | None = None,
     edition: int | None = None,
+    lang: str = "en",
 ) -> Check:
     """No fact of this kind: inside a printed band a rank is not published (the band is said
     instead); where no overall rank is printed (U-Multirank) none is published (the A counts
     or a dimension's rank are said instead); else the institution is not ranked so (the
     overall position, if any, is said)."""
-    from palmares.i18n import gettext
-
     if (
         series is not None
         and edition is not None
@@ -378,51 +597,51 @@ def _missing(
         # the same kind in a named dimension (its A count), else the grade count
         other = next((f for f in found if f.kind == kind and f.values.get("node")), None)
         other = other or _first(found, "grade_count", node=False)
-        name = series.system
-        texts = {
-            lang: gettext(
-                lang,
+        system = series.system
+
+        def unpublished(language: str) -> str:
+            return i18n.gettext(
+                language,
                 "not published: {system} prints no overall rank",
-                system=Labels(dataset, lang).node(name),
+                system=Labels(dataset, language).node(system),
             )
-            for lang in ("fr", "en")
-        }
-        sep = {"fr": " ; ", "en": "; "}
+
         return Check(
             claim=claim,
             kind=kind,
             value=value,
             holds=False,
-            proof=f"not published: {name} prints no overall rank",
-            correct_text_fr=texts["fr"]
-            + ("" if other is None else sep["fr"] + render(other, dataset, "fr")),
-            correct_text_en=texts["en"]
-            + ("" if other is None else sep["en"] + render(other, dataset, "en")),
+            proof=unpublished(lang),
+            correct_text_fr=_joined(unpublished("fr"), other, dataset, "fr"),
+            correct_text_en=_joined(unpublished("en"), other, dataset, "en"),
         )
     band = _first(found, "band")
     if band is not None and kind in ("rank", "movement", "national_rank", "regional_rank"):
         other = _first(found, instead, node=False) or band
         shown = str(band.values["band"])
+
+        def in_band(language: str) -> str:
+            return i18n.gettext(language, "not published: the band is {band}", band=shown)
+
         return Check(
             claim=claim,
             kind=kind,
             value=value,
             holds=False,
-            proof=f"not published: the band is {shown}",
-            correct_text_fr=gettext("fr", "not published: the band is {band}", band=shown)
-            + " ; "
-            + render(other, dataset, "fr"),
-            correct_text_en=gettext("en", "not published: the band is {band}", band=shown)
-            + "; "
-            + render(other, dataset, "en"),
+            proof=in_band(lang),
+            correct_text_fr=_joined(in_band("fr"), other, dataset, "fr"),
+            correct_text_en=_joined(in_band("en"), other, dataset, "en"),
         )
     stated = next((f for f in found if f.kind in ("rank", "band", "grade_count")), None)
+    what = i18n.gettext(lang, KIND_WORDS[kind])
     return Check(
         claim=claim,
         kind=kind,
         value=value,
         holds=False,
-        proof=f"no {kind} fact: not stated for this institution in this edition",
+        proof=i18n.gettext(
+            lang, "not stated: no {what} for this institution in this edition", what=what
+        ),
         correct_text_fr="" if stated is None else render(stated, dataset, "fr"),
         correct_text_en="" if stated is None else render(stated, dataset, "en"),
     )

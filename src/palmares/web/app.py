@@ -329,7 +329,7 @@ class Pages:
         claim_error = None
         if claim and in_view:
             try:
-                verdict = self.data.check(ident, system_id, year, claim_of(claim))
+                verdict = self.data.check(ident, system_id, year, claim_of(claim), lang)
             except (ValueError, WebError) as error:
                 claim_error = str(error)
         charts = self._profile_charts(ident, presence, system_id, year, lang)

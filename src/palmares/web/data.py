@@ -599,13 +599,14 @@ class WebData:
 
         return str(self.dataset.memo("data_hash", lambda: data_hash(self.dataset)))
 
-    def check(self, ident: str, system: str, year: int, claim: str) -> Any:
-        """The verdict on a claim in KIND=VALUE form (see :mod:`palmares.web.claims`)."""
+    def check(self, ident: str, system: str, year: int, claim: str, lang: str = "en") -> Any:
+        """The verdict on a claim in KIND=VALUE form (see :mod:`palmares.web.claims`), its proof
+        in ``lang``."""
         from palmares.highlights import check
 
         series = self.check_edition(system, year)
         try:
-            return check(series, ident, year, claim, data_hash=self.data_hash)
+            return check(series, ident, year, claim, data_hash=self.data_hash, lang=lang)
         except ValueError as error:
             raise WebError(str(error), status=400) from None
 
