@@ -9,6 +9,7 @@ observations and published rows plus the (small) metadata tables.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -292,6 +293,7 @@ class Store:
         """
         from palmares.dataset import Dataset
 
+        _small_reads_pool()
         self.check_version()
         where = ""
         if system is not None:
@@ -504,6 +506,18 @@ class Store:
         summary = load_dataset(self._con, dataset, replace=replace, url=self.url)
         self._meta_cache = None
         return summary
+
+
+def _small_reads_pool() -> None:
+    """Arrow allocates through the C library's allocator from now on (unless
+    ``$ARROW_DEFAULT_MEMORY_POOL`` chose one): a store's reads are one system's rows, and
+    Arrow's default (mimalloc) reserves about 18 MB of arenas for them, a first answer's
+    largest avoidable share of peak memory (docs/benchmarks.md)."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _plain(value: Any) -> Any:
