@@ -135,6 +135,8 @@ def _coerce(command: Any, name: str, value: Any) -> Any:
         ("weight", "-.5"),
         ("weight", "nan"),
         ("weight", "abc"),
+        ("weight", 0.95),  # a float default (highlights --robust) is coerced as given
+        ("top", 2.5),
         ("path", "some/where.csv"),
         ("paths", ("a", "b/c")),
         ("flag", True),

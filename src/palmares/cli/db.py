@@ -53,12 +53,13 @@ CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlight
 #: The system the running command asks about (its --system/--method preset id), if any.
 SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
 
-#: The one edition the running command reads (its --edition), for commands that read no other.
-EDITION_HINT: ContextVar[int | None] = ContextVar("palmares_edition", default=None)
+#: The editions the running command reads (its --edition, and uncertainty's
+#: --previous-edition), for commands that read no other.
+EDITION_HINT: ContextVar[tuple[int, ...] | None] = ContextVar("palmares_edition", default=None)
 
 #: Commands whose answer depends on the observations of their --edition only (no movement or
-#: history): from a store they read that edition's rows only.
-ONE_EDITION_COMMANDS = frozenset({"rank", "explain"})
+#: history; uncertainty's --previous-edition too): from a store they read those rows only.
+ONE_EDITION_COMMANDS = frozenset({"rank", "explain", "uncertainty"})
 
 
 class StoreLocation(PosixPath):
@@ -75,8 +76,7 @@ def store_location(url: StoreUrl) -> StoreLocation:
     location = StoreLocation(url.target)
     location.store_url = url
     location.store_system = SYSTEM_HINT.get()
-    edition = EDITION_HINT.get()
-    location.store_years = None if edition is None else (edition,)
+    location.store_years = EDITION_HINT.get()
     return location
 
 
@@ -116,10 +116,16 @@ def _system_hint(params: dict[str, Any]) -> str | None:
     return None
 
 
-def _edition_hint(params: dict[str, Any]) -> int | None:
-    value = params.get("edition")
-    text = str(value).strip() if isinstance(value, (str, int)) else ""
-    return int(text) if text.isdigit() else None
+def _edition_hint(params: dict[str, Any]) -> tuple[int, ...] | None:
+    years = []
+    for key in ("edition", "previous_edition"):
+        value = params.get(key)
+        text = str(value).strip() if isinstance(value, (str, int)) else ""
+        if text.isdigit():
+            years.append(int(text))
+        elif key == "edition" or value is not None:
+            return None  # the latest edition (or a year said wrongly): read every edition
+    return tuple(years)
 
 
 def _hinted_callback(callback: Any, *, one_edition: bool = False) -> Any:
@@ -131,6 +137,10 @@ def _hinted_callback(callback: Any, *, one_edition: bool = False) -> Any:
         finally:
             EDITION_HINT.reset(edition)
             SYSTEM_HINT.reset(token)
+            if "palmares.store.store" in sys.modules:  # the reads of kept tables are done
+                from palmares.store.store import close_shared
+
+                close_shared()
 
     return run
 

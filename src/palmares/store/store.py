@@ -469,6 +469,22 @@ class Store:
                 [*key, payload, _now()],
             )
 
+    def uncertainty_payloads(
+        self, system: str, edition: int, methodology_hash: str | None = None
+    ) -> list[bytes]:
+        """Every uncertainty result kept for an edition of the store's data (of
+        ``methodology_hash`` when given), newest first."""
+        sql = (
+            "SELECT payload FROM uncertainty_results WHERE data_hash = ? AND system = ? "
+            "AND edition = ?"
+        )
+        params: list[Any] = [self.data_hash, system, int(edition)]
+        if methodology_hash is not None:
+            sql += " AND methodology_hash = ?"
+            params.append(methodology_hash)
+        rows = self._con.rows(sql + " ORDER BY created_at DESC, draws DESC, seed", params)
+        return [bytes(payload) for (payload,) in rows]
+
     def get_answer(self, key: str) -> str | None:
         """A command's stored answer for ``key`` on the store's data, or None."""
         rows = self._con.rows(
@@ -569,4 +585,34 @@ def open_store(url: str | Path | StoreUrl | None = None, *, write: bool = False)
     return store
 
 
-__all__ = ["SearchHit", "Store", "StoreError", "open_store", "resolve_store"]
+#: Read-only stores shared by the reads of one command (see :func:`shared_store`).
+_SHARED: dict[StoreUrl, Store] = {}
+
+
+def shared_store(url: StoreUrl) -> Store:
+    """A read-only store kept open for the reads of kept tables that follow (one per edition
+    of a history: opening a DuckDB file costs 40-70 ms each time). Close it with
+    :func:`close_shared` before writing to the same store and when the command ends."""
+    store = _SHARED.get(url)
+    if store is None:
+        store = _SHARED[url] = open_store(url)
+    return store
+
+
+def close_shared(url: StoreUrl | None = None) -> None:
+    """Close the shared read-only store of ``url`` (of every URL when None)."""
+    for key in [url] if url is not None else list(_SHARED):
+        store = _SHARED.pop(key, None) if key is not None else None
+        if store is not None:
+            store.close()
+
+
+__all__ = [
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "close_shared",
+    "open_store",
+    "resolve_store",
+    "shared_store",
+]
