@@ -247,7 +247,14 @@ class Store:
         """One bundle table as a pandas DataFrame in the bundle's row order, extras expanded."""
         schema = _arrow_schema(table)
         columns = ", ".join(schema.names)
-        data = self._con.arrow(f"SELECT {columns} FROM {table} {where} ORDER BY ordinal", schema)
+        # DuckDB returns a scan in the order the rows were inserted (its default
+        # preserve_insertion_order), which is the bundle's: an ORDER BY would sort every row
+        # in DuckDB's memory first (110 MB more at the peak for a 400,000-row system instead
+        # of 50). The order is checked, and restored here if ever it is not.
+        order = "" if self.backend == "duckdb" else " ORDER BY ordinal"
+        data = self._con.arrow(f"SELECT {columns} FROM {table} {where}{order}", schema)
+        if not order and not _ascending(data.column("ordinal")):
+            data = data.sort_by("ordinal")
         frame = data.drop_columns(["ordinal"]).to_pandas()
         if table in WITH_EXTRAS:
             frame = self._expand_extras(table, frame)
@@ -522,6 +529,13 @@ class Store:
         summary = load_dataset(self._con, dataset, replace=replace, url=self.url)
         self._meta_cache = None
         return summary
+
+
+def _ascending(ordinal: Any) -> bool:
+    import numpy as np
+
+    values = ordinal.to_numpy()
+    return bool(np.all(values[1:] > values[:-1]))
 
 
 def _small_reads_pool() -> None:
