@@ -307,16 +307,16 @@ def run_or_reuse(
         _check_system(url, method, edition)  # unless the store lacks the system: the closest
         return run(dataset, method, edition, seed=seed)
     from palmares import __version__
-    from palmares.store.store import close_shared, open_store, shared_store
+    from palmares.store.store import close_shared, open_store, reading
 
     data_hash = dataset.memo("data_hash", lambda: None)
     try:
         # one connection for every edition a command reads (closed when the command ends)
-        store = shared_store(url)
-        if not _has_observations(dataset, methodology.system, int(edition)):
-            # said naming the closest systems or editions the store holds
-            store.check_edition(methodology.system, int(edition))
-        document = store.get_result(key, methodology.system, int(edition))
+        with reading(url) as store:
+            if not _has_observations(dataset, methodology.system, int(edition)):
+                # said naming the closest systems or editions the store holds
+                store.check_edition(methodology.system, int(edition))
+            document = store.get_result(key, methodology.system, int(edition))
     except LookupError:
         raise
     except Exception:  # a store that cannot be read now: compute

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -599,22 +600,44 @@ def open_store(url: str | Path | StoreUrl | None = None, *, write: bool = False)
     return store
 
 
-#: Read-only stores shared by the reads of one command (see :func:`shared_store`).
+#: Read-only stores shared by the reads of one command (see :func:`reading`).
 _SHARED: dict[StoreUrl, Store] = {}
+#: How many :func:`one_connection_per_store` blocks are open (the command line opens one).
+_SESSIONS = [0]
 
 
-def shared_store(url: StoreUrl) -> Store:
-    """A read-only store kept open for the reads of kept tables that follow (one per edition
-    of a history: opening a DuckDB file costs 40-70 ms each time). Close it with
-    :func:`close_shared` before writing to the same store and when the command ends."""
-    store = _SHARED.get(url)
-    if store is None:
-        store = _SHARED[url] = open_store(url)
-    return store
+@contextmanager
+def one_connection_per_store() -> Iterator[None]:
+    """Within, :func:`reading` shares one read-only connection per store: a command reading
+    the kept tables of every edition opens the store once, not once per edition (opening a
+    DuckDB file costs 40-70 ms). The connections are closed when the block ends; outside any
+    block, :func:`reading` opens and closes a connection each time, as before."""
+    _SESSIONS[0] += 1
+    try:
+        yield
+    finally:
+        _SESSIONS[0] -= 1
+        if not _SESSIONS[0]:
+            close_shared()
+
+
+@contextmanager
+def reading(url: StoreUrl) -> Iterator[Store]:
+    """A read-only store: the shared one inside :func:`one_connection_per_store`, else one
+    opened for the block."""
+    if not _SESSIONS[0]:
+        with open_store(url) as own:
+            yield own
+        return
+    shared = _SHARED.get(url)
+    if shared is None:
+        shared = _SHARED[url] = open_store(url)
+    yield shared
 
 
 def close_shared(url: StoreUrl | None = None) -> None:
-    """Close the shared read-only store of ``url`` (of every URL when None)."""
+    """Close the shared read-only store of ``url`` (of every URL when None): before writing
+    to it (DuckDB: one process opens a file read-only or writable, not both)."""
     for key in [url] if url is not None else list(_SHARED):
         store = _SHARED.pop(key, None) if key is not None else None
         if store is not None:
@@ -626,7 +649,8 @@ __all__ = [
     "Store",
     "StoreError",
     "close_shared",
+    "one_connection_per_store",
     "open_store",
+    "reading",
     "resolve_store",
-    "shared_store",
 ]
