@@ -170,27 +170,6 @@ class DuckDBConnection:
 
     def close(self) -> None:
         self._con.close()
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """Give the memory a closed DuckDB database freed back to the system (glibc keeps it in
-    its heap otherwise): a first answer opens the store once or twice per edition, and the
-    freed buffers would add up to 10-20 MB of its peak."""
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):  # not glibc: nothing to give back
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM:
-        _MALLOC_TRIM(0)
-
-
-_MALLOC_TRIM: Any = None
 
 
 class PostgresConnection:
