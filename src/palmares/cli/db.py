@@ -101,11 +101,15 @@ def _declared_system(path: Path) -> str | None:
 def _system_hint(params: dict[str, Any]) -> str | None:
     """The system a command's ``--system``/``--method`` names: a preset id (``PRESET`` or
     ``PRESET@YEAR``), or the system a methodology file (or every file of a folder) declares;
-    None for several systems or anything else."""
+    None for several systems or anything else. A repeated option (the communiqué's
+    ``--system``) hints its system when every value names the same one."""
     from palmares.schema import ID_PATTERN
 
     for key in ("system", "method"):
         value = params.get(key)
+        if isinstance(value, (list, tuple)) and value:
+            hinted = {_system_hint({key: item}) for item in value}
+            return hinted.pop() if len(hinted) == 1 else None
         if isinstance(value, (str, Path)):
             text = str(value)
             if Path(text).exists():
