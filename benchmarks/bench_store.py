@@ -323,6 +323,7 @@ def main() -> None:
         if server is not None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
+    figures["load_average_end"] = os.getloadavg()[0]
     figures["targets"] = TARGETS
     if options.json:
         print(json.dumps(figures, indent=2))
