@@ -57,15 +57,17 @@ def load(path: str | Path, **options: object) -> Dataset:
     """
     store_url = getattr(path, "store_url", None)
     if store_url is not None:
-        from palmares.store import open_store
+        from palmares.store.store import reading
 
-        with open_store(store_url) as store:
+        # within a command, the connection the kept tables are then read through
+        with reading(store_url) as store:
             system = getattr(path, "store_system", None)
             if system is not None and not store.edition_years(system):
                 system = None  # not a system of the store: read everything
             # rank and explain read their --edition's rows only (when the store holds it)
             years = getattr(path, "store_years", None)
-            if system is None or not years or not set(years) <= set(store.edition_years(system)):
+            held = set(store.edition_years(system)) if system is not None else set()
+            if system is None or not years or not set(years) <= held:
                 years = None
             dataset = store.dataset(system, years)
         # The engine keeps and reuses its tables in this store (palmares.result_store).

@@ -307,11 +307,12 @@ def run_or_reuse(
         _check_system(url, method, edition)  # unless the store lacks the system: the closest
         return run(dataset, method, edition, seed=seed)
     from palmares import __version__
-    from palmares.store.store import open_store
+    from palmares.store.store import close_shared, open_store, reading
 
     data_hash = dataset.memo("data_hash", lambda: None)
     try:
-        with open_store(url) as store:
+        # one connection for every edition a command reads (closed when the command ends)
+        with reading(url) as store:
             if not _has_observations(dataset, methodology.system, int(edition)):
                 # said naming the closest systems or editions the store holds
                 store.check_edition(methodology.system, int(edition))
@@ -319,6 +320,7 @@ def run_or_reuse(
     except LookupError:
         raise
     except Exception:  # a store that cannot be read now: compute
+        close_shared(url)
         document = None
     if (
         isinstance(document, dict)
@@ -334,6 +336,7 @@ def run_or_reuse(
     result = run(dataset, method, edition, seed=seed)
     try:
         kept = result_document(result)
+        close_shared(url)  # DuckDB: one process opens a file read-only or writable, not both
         with open_store(url, write=True) as writer:
             writer.put_result(key, methodology.system, int(edition), kept)
     except Exception:  # keeping a table is a saving, never a failure

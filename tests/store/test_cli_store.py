@@ -159,6 +159,8 @@ def test_system_hint_reads_one_system(store_url: str, tmp_path: Path) -> None:
     (tmp_path / "n.toml").write_text('[methodology]\nsystem = "t"\n', encoding="utf-8")
     assert _system_hint({"system": str(tmp_path)}) is None  # two systems: read everything
     assert _system_hint({"system": ["a", "b"]}) is None
+    assert _system_hint({"system": ["the-wur", "the-wur@2023"]}) == "the-wur"  # communique
+    assert _system_hint({"system": []}) is None
     bundle = write_bundle(tmp_path / "bundle")
     full = palmares.load(bundle)
     with open_store(store_url, write=True) as store:

@@ -21,8 +21,13 @@ from store.bundles import write_bundle
 HEAVY = ("pandas", "pyarrow", "altair", "dask", "SALib", "pydantic", "duckdb", "palmares.history")
 
 
-def _modules_after(args: list[str]) -> tuple[list[str], str]:
-    """(heavy modules imported, stdout) of one palmares process run with ``args``."""
+#: What a first answer from a store leaves alone: the Excel and Parquet readers and writers,
+#: Arrow's file systems and the charts (when none is drawn).
+FIRST_RUN_NEVER = ("openpyxl", "pyarrow.parquet", "pyarrow._s3fs", "altair", "vl_convert")
+
+
+def _modules_after(args: list[str], watched: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
+    """(modules of ``watched`` imported, stdout) of one palmares process run with ``args``."""
     code = (
         "import io, json, sys, contextlib\n"
         f"sys.argv = ['palmares', *{args!r}]\n"
@@ -30,7 +35,7 @@ def _modules_after(args: list[str]) -> tuple[list[str], str]:
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         "    try:\n        main()\n    except SystemExit:\n        pass\n"
-        f"print(json.dumps([[m for m in {HEAVY!r} if m in sys.modules], out.getvalue()]))\n"
+        f"print(json.dumps([[m for m in {watched!r} if m in sys.modules], out.getvalue()]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
@@ -78,6 +83,39 @@ def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
     heavy, kept = _modules_after(query)
     assert json.loads(kept)["cached"] is True
     assert heavy == []
+
+
+def test_first_answers_import_only_what_they_compute_with(tmp_path: Path) -> None:
+    """A first answer from a store leaves the file formats and the charts alone; a new
+    question on kept tables builds no plan (no scipy)."""
+    from history_world import world, write_methods
+
+    from palmares.io import write_dataset
+
+    bundle, methods = tmp_path / "bundle", tmp_path / "methods"
+    write_dataset(world(), bundle)
+    write_methods(methods)
+    store = str(tmp_path / "s.duckdb")
+    load = ["db", "load", str(bundle), "--db", store]
+    done = subprocess.run(
+        [sys.executable, "-c", "from palmares.cli import main; main()", *load],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    watched = (*FIRST_RUN_NEVER, "scipy.sparse")
+    asked = ["--system", str(methods), "--edition", "2023", "--json", "--db", store]
+    heavy, first = _modules_after(["highlights", "x", *asked], watched)
+    assert json.loads(first)[0]["cached"] is False
+    assert heavy == ["scipy.sparse"]  # the engine ran; nothing else
+    heavy, other = _modules_after(["highlights", "y", *asked], watched)
+    assert json.loads(other)[0]["cached"] is False  # a new answer, on the kept tables
+    assert heavy == []
+    release = ["communique", "x", "--edition", "2023", "--system", str(methods / "b.toml")]
+    heavy, _ = _modules_after([*release, "--out", str(tmp_path / "x.md"), "--db", store], watched)
+    assert heavy == []
+    assert (tmp_path / "x.md").read_text(encoding="utf-8").strip()
 
 
 @pytest.mark.parametrize(
@@ -142,6 +180,8 @@ def _coerce(command: Any, name: str, value: Any) -> Any:
         ("weight", "-.5"),
         ("weight", "nan"),
         ("weight", "abc"),
+        ("weight", 0.95),  # a float default (highlights --robust) is coerced as given
+        ("top", 2.5),
         ("path", "some/where.csv"),
         ("paths", ("a", "b/c")),
         ("flag", True),

@@ -9,6 +9,7 @@ highlights, check, charts, search, methodology). It never computes a ranking its
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -77,6 +78,10 @@ def _none(value: Any) -> Any:
     return value
 
 
+#: How long a profile trusts its last look at the store's kept uncertainty runs.
+KEPT_UNCERTAINTY_SECONDS = 60.0
+
+
 class ServiceContext:
     """Data access, caches and library calls shared by the API and the web pages."""
 
@@ -85,6 +90,8 @@ class ServiceContext:
         self.token = token
         self._lock = threading.RLock()
         self.jobs: Any = None  # set by create_app (palmares.api.jobs.JobQueue)
+        #: (system, edition, methodology hash) -> (when looked up, the kept run's document)
+        self._kept_intervals: dict[tuple[str, int, str], tuple[float, Any]] = {}
 
     # -- construction ----------------------------------------------------------------------
 
@@ -619,6 +626,8 @@ class ServiceContext:
         jobs = self.jobs
         document = None if jobs is None else jobs.latest_document("uncertainty", system, edition)
         if not document:
+            document = self._kept_uncertainty(system, edition)
+        if not document:
             return None
         row = next(
             (r for r in document.get("results", []) if r.get("institution") == institution), None
@@ -634,6 +643,26 @@ class ServiceContext:
             "draws": document.get("draws"),
             "seed": document.get("seed"),
         }
+
+    def _kept_uncertainty(self, system: str, edition: int) -> dict[str, Any] | None:
+        """The newest run ``palmares uncertainty --db`` kept for the edition's methodology
+        and data; looked up at most once a minute per edition (a store opened per profile
+        view would cost more than the page)."""
+        found = getattr(self.source, "kept_uncertainty", None)
+        if found is None:
+            return None
+        try:
+            wanted = self.result(system, edition).methodology_hash
+        except Exception:  # no computed table for this edition: no interval
+            return None
+        key = (system, int(edition), wanted)
+        now = time.monotonic()
+        seen = self._kept_intervals.get(key)
+        if seen is None or now - seen[0] > KEPT_UNCERTAINTY_SECONDS:
+            seen = (now, found(system, int(edition), wanted))
+            self._kept_intervals[key] = seen
+        document: dict[str, Any] | None = seen[1]
+        return document
 
     def readymade(self, system: str, edition: int) -> list[str]:
         from palmares.systems.readymade import readymade_sets

@@ -91,6 +91,13 @@ class BundleSource:
     def put_answer(self, key: str, command: str, payload: str) -> None:
         return None
 
+    def kept_uncertainty(
+        self, system: str, edition: int, methodology_hash: str
+    ) -> dict[str, Any] | None:
+        """The ``--json`` document of the newest uncertainty run a store keeps for an edition
+        (``palmares uncertainty --db``); a bundle keeps none."""
+        return None
+
 
 def is_store_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://", "duckdb://")) or url.endswith(
@@ -160,6 +167,17 @@ class StoreSource(BundleSource):
         with open_store(self.url, write=True) as store:
             if store.data_hash == self._current.data_hash:
                 store.put_answer(key, command, payload)
+
+    def kept_uncertainty(
+        self, system: str, edition: int, methodology_hash: str
+    ) -> dict[str, Any] | None:
+        from palmares.store import parse_url
+        from palmares.uncertainty.kept import newest_run
+
+        found = newest_run(parse_url(self.url), system, edition, methodology_hash)
+        if found is None or found.document.get("data_hash") != self._current.data_hash:
+            return None
+        return found.document
 
     def purge(self) -> int:
         from palmares.store import open_store

@@ -53,11 +53,13 @@ class PlainCoercion(RuntimeParam):
             return value if isinstance(value, bool) else _FALLBACK
         if annotation is int or annotation is float:
             pattern = _INTEGER if annotation is int else _DECIMAL
-            if isinstance(value, bool) or not isinstance(value, (str, int)):
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                return _FALLBACK
+            if isinstance(value, float) and annotation is int:
                 return _FALLBACK
             if isinstance(value, str) and not pattern.fullmatch(value):
                 return _FALLBACK
-            number = annotation(value)
+            number = annotation(value)  # a float default (``--robust 0.95``) stays as it is
             if info.clamp or not _within(number, info.min, info.max):
                 return _FALLBACK
             return number

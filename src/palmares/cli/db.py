@@ -55,8 +55,8 @@ CACHED_COMMANDS = frozenset({"rank", "explain", "history", "network", "highlight
 
 
 #: Commands whose answer depends on the observations of their --edition only (no movement or
-#: history): from a store they read that edition's rows only.
-ONE_EDITION_COMMANDS = frozenset({"rank", "explain"})
+#: history; uncertainty's --previous-edition too): from a store they read those rows only.
+ONE_EDITION_COMMANDS = frozenset({"rank", "explain", "uncertainty"})
 
 
 def _declared_system(path: Path) -> str | None:
@@ -80,11 +80,15 @@ def _declared_system(path: Path) -> str | None:
 def _system_hint(params: dict[str, Any]) -> str | None:
     """The system a command's ``--system``/``--method`` names: a preset id (``PRESET`` or
     ``PRESET@YEAR``), or the system a methodology file (or every file of a folder) declares;
-    None for several systems or anything else."""
+    None for several systems or anything else. A repeated option (the communiqué's
+    ``--system``) hints its system when every value names the same one."""
     from palmares.schema import ID_PATTERN
 
     for key in ("system", "method"):
         value = params.get(key)
+        if isinstance(value, (list, tuple)) and value:
+            hinted = {_system_hint({key: item}) for item in value}
+            return hinted.pop() if len(hinted) == 1 else None
         if isinstance(value, (str, Path)):
             text = str(value)
             if Path(text).exists():
@@ -95,18 +99,27 @@ def _system_hint(params: dict[str, Any]) -> str | None:
     return None
 
 
-def _edition_hint(params: dict[str, Any]) -> int | None:
-    value = params.get("edition")
-    text = str(value).strip() if isinstance(value, (str, int)) else ""
-    return int(text) if text.isdigit() else None
+def _edition_hint(params: dict[str, Any]) -> tuple[int, ...] | None:
+    years = []
+    for key in ("edition", "previous_edition"):
+        value = params.get(key)
+        text = str(value).strip() if isinstance(value, (str, int)) else ""
+        if text.isdigit():
+            years.append(int(text))
+        elif key == "edition" or value is not None:
+            return None  # the latest edition (or a year said wrongly): read every edition
+    return tuple(years)
 
 
 def _hinted_callback(callback: Any, *, one_edition: bool = False) -> Any:
     def run(**params: Any) -> Any:
         token = SYSTEM_HINT.set(_system_hint(params))
         edition = EDITION_HINT.set(_edition_hint(params) if one_edition else None)
+        from palmares.store.store import one_connection_per_store
+
         try:
-            return callback(**params)
+            with one_connection_per_store():  # closed before the answer is kept
+                return callback(**params)
         finally:
             EDITION_HINT.reset(edition)
             SYSTEM_HINT.reset(token)
@@ -413,46 +426,58 @@ def _cached_callback(name: str, callback: Any) -> Any:
             return callback(**params)
         if not as_json and sys.stdout.isatty():
             return callback(**params)  # terminal tables depend on the terminal: not kept
-        from palmares.store import open_store
+        from palmares.store.store import one_connection_per_store
 
-        with open_store(source.store_url) as store:
-            key_params = {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items()}
-            key = hashlib.sha256(
-                json.dumps(
-                    [
-                        name,
-                        key_params,
-                        _methodology_fingerprint(params),
-                        # Text output may follow these; JSON does not, but keying costs nothing.
-                        {k: os.environ.get(k) for k in ("NO_COLOR", "COLUMNS", "LANG")},
-                    ],
-                    sort_keys=True,
-                    default=str,
-                ).encode()
-            ).hexdigest()
-            stored = store.get_answer(key)
-        if stored is not None:
-            shown = _with_cached_flag(stored, True) if as_json else stored
-            sys.stdout.write(shown if shown is not None else stored)
-            return None
-        real_stdout = sys.stdout
-        captured = io.StringIO()
-        sys.stdout = captured
-        try:
-            result = callback(**params)
-        finally:
-            sys.stdout = real_stdout
-        text = captured.getvalue()
-        shown = _with_cached_flag(text, False) if as_json else text
-        sys.stdout.write(shown if shown is not None else text)
-        try:
-            with open_store(source.store_url, write=True) as writer:
-                writer.put_answer(key, name, text)
-        except Exception as error:  # keeping an answer is a saving, never a failure
-            err(f"note: the answer was not kept in the store ({error})")
-        return result
+        # the kept answer, the data and the kept tables through one connection (closed
+        # before the answer is kept)
+        with one_connection_per_store():
+            return _answer(name, callback, params, source.store_url, as_json)
 
     return run
+
+
+def _answer(name: str, callback: Any, params: dict[str, Any], url: Any, as_json: bool) -> Any:
+    """The kept answer of the command, else the command's (printed, then kept)."""
+    from palmares.store import open_store
+    from palmares.store.store import close_shared, reading
+
+    key_params = {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items()}
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                name,
+                key_params,
+                _methodology_fingerprint(params),
+                # Text output may follow these; JSON does not, but keying costs nothing.
+                {k: os.environ.get(k) for k in ("NO_COLOR", "COLUMNS", "LANG")},
+            ],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
+    with reading(url) as store:
+        stored = store.get_answer(key)
+    if stored is not None:
+        shown = _with_cached_flag(stored, True) if as_json else stored
+        sys.stdout.write(shown if shown is not None else stored)
+        return None
+    real_stdout = sys.stdout
+    captured = io.StringIO()
+    sys.stdout = captured
+    try:
+        result = callback(**params)
+    finally:
+        sys.stdout = real_stdout
+    text = captured.getvalue()
+    shown = _with_cached_flag(text, False) if as_json else text
+    sys.stdout.write(shown if shown is not None else text)
+    try:
+        close_shared(url)  # DuckDB: a file is opened read-only or writable, not both
+        with open_store(url, write=True) as writer:
+            writer.put_answer(key, name, text)
+    except Exception as error:  # keeping an answer is a saving, never a failure
+        err(f"note: the answer was not kept in the store ({error})")
+    return result
 
 
 def _db_parameter() -> Any:

@@ -60,7 +60,11 @@ def highlights(
     as_json: JsonOption = False,
     uncertainty: Annotated[
         Path | None,
-        typer.Option("--uncertainty", help="Add rank-interval facts (palmares uncertainty --out)."),
+        typer.Option(
+            "--uncertainty",
+            help="Add rank-interval facts: a file of palmares uncertainty --out, or `kept` "
+            "for the newest run the store keeps for the edition (palmares uncertainty --db).",
+        ),
     ] = None,
     robust: Annotated[
         float, typer.Option("--robust", help="P(move keeps its direction) called robust.")
@@ -92,12 +96,41 @@ def _with_intervals(
     if not 0 < robust <= 1:
         raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
     try:
-        intervals = read_intervals(path)
+        if str(path) == KEPT and not path.exists():
+            intervals = _kept_intervals(series, year)
+        else:
+            intervals = read_intervals(path)
         return with_uncertainty(
             found, series, ident, year, intervals, data_hash=digest, robust=robust
         )
     except ValueError as error:  # IntervalsError: not a table of this edition
         raise UsageProblem(f"--uncertainty {path}: {error}") from None
+
+
+#: ``--uncertainty kept``: the newest uncertainty run the store keeps for the edition.
+KEPT = "kept"
+
+
+def _kept_intervals(series: Any, year: int) -> Any:
+    from palmares.result_store import store_of
+    from palmares.uncertainty.kept import newest_run
+
+    url = store_of(series.dataset)
+    if url is None:
+        raise UsageProblem(
+            "--uncertainty kept reads a store (--db): give a file of palmares uncertainty --out"
+        )
+    result = series.result(year)
+    found = (
+        None if result is None else newest_run(url, series.system, year, result.methodology_hash)
+    )
+    if found is None:
+        raise UsageProblem(
+            f"--uncertainty kept: the store keeps no uncertainty run of {series.system} {year} "
+            f"for this methodology and data; run `palmares uncertainty --system {series.system} "
+            f"--edition {year} --draws N --db {url}` first"
+        )
+    return found.intervals()
 
 
 @app.command()

@@ -29,8 +29,9 @@ CHOSEN_DB: ContextVar[str | None] = ContextVar("palmares_db", default=None)
 #: The system the running command asks about (its --system/--method preset id), if any.
 SYSTEM_HINT: ContextVar[str | None] = ContextVar("palmares_system", default=None)
 
-#: The one edition the running command reads (its --edition), for commands that read no other.
-EDITION_HINT: ContextVar[int | None] = ContextVar("palmares_edition", default=None)
+#: The editions the running command reads (its --edition, and uncertainty's
+#: --previous-edition), for commands that read no other.
+EDITION_HINT: ContextVar[tuple[int, ...] | None] = ContextVar("palmares_edition", default=None)
 
 
 class StoreLocation(PosixPath):
@@ -47,8 +48,7 @@ def store_location(url: StoreUrl) -> StoreLocation:
     location = StoreLocation(url.target)
     location.store_url = url
     location.store_system = SYSTEM_HINT.get()
-    edition = EDITION_HINT.get()
-    location.store_years = None if edition is None else (edition,)
+    location.store_years = EDITION_HINT.get()
     return location
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -96,26 +96,38 @@ def uncertainty(
     loaded = loaded_spec(spec)
     dataset = palmares.load(data_path(data))
     year = edition_of(edition, dataset, method_ref(method, system))
-    try:
-        done = run_uncertainty(
-            dataset,
-            method_ref(method, system),
-            year,
-            draws,
-            seed=seed,
-            spec=loaded,
-            previous_edition=previous,
-            top_k=top_k,
-            workers=workers,
-            scheduler=scheduler,
-            progress=stderr_progress,
-        )
-    except ReplayUnsupported as error:
-        raise UsageProblem(f"uncertainty cannot replay this methodology: {error}") from error
+    kept, key = _kept_run(
+        dataset, method_ref(method, system), year, loaded, top_k, previous, draws, seed
+    )
+    done = None
+    if kept is None:
+        try:
+            done = run_uncertainty(
+                dataset,
+                method_ref(method, system),
+                year,
+                draws,
+                seed=seed,
+                spec=loaded,
+                previous_edition=previous,
+                top_k=top_k,
+                workers=workers,
+                scheduler=scheduler,
+                progress=stderr_progress,
+            )
+        except ReplayUnsupported as error:
+            raise UsageProblem(f"uncertainty cannot replay this methodology: {error}") from error
+    if key is not None:
+        kept = _keep(dataset, key, draws, seed, done, kept)
     if out is not None:
-        done.write(out, force=force)
-    document = done.to_json()
-    if done.methodology_changed:
+        if done is not None:
+            done.write(out, force=force)
+        elif kept is not None:
+            from palmares.uncertainty.kept import write_kept
+
+            write_kept(kept, out, force=force)
+    document = done.to_json() if done is not None else dict(kept.document)
+    if document["methodology_changed"]:
         err(
             f"warning: the methodology changed between {previous} and {year}: "
             "moves mix data and method changes"
@@ -123,13 +135,21 @@ def uncertainty(
     if as_json:
         if top is not None:  # the first N institutions by nominal rank, as the table shows
             document["results"] = document["results"][:top]
+        if key is not None:  # read from a store: say whether the run was kept (section 9)
+            document["cached"] = done is None
         print_json(document)
         return
-    frame = done.frame()
+    if done is not None:
+        frame = done.frame()
+        q_low, q_high = done.spec.quantiles
+        shown_system = done.nominal.system
+    else:
+        frame = kept.intervals().frame
+        q_low, q_high = document["quantiles"]
+        shown_system = key.system
     columns = ["nominal_rank", "name", "median_rank", "q05", "q95", "p_top_k", "p_same_band"]
     if previous is not None:
         columns.append("p_move_real")
-    q_low, q_high = done.spec.quantiles
     caption = gettext(
         lang,
         "{draws}, seed {seed}; q{low}-q{high} interval; mean absolute rank shift {shift}",
@@ -139,9 +159,13 @@ def uncertainty(
         high=format_significant(q_high * 100, lang),
         shift=format_decimal(float(document["mean_abs_rank_shift"]), lang, 2),
     )
-    system = methodology_name(done.nominal.methodology, lang, done.nominal.system)
+    system = (
+        methodology_name(done.nominal.methodology, lang, done.nominal.system)
+        if done is not None
+        else shown_system
+    )
     title = gettext(lang, "{system} {edition}: rank uncertainty", system=system, edition=year)
-    k = done.spec.top_k if top_k is None else top_k
+    k = top_k if top_k is not None else (done.spec.top_k if done is not None else document["top_k"])
     headers = {
         "nominal_rank": gettext(lang, "Rank"),
         "name": gettext(lang, "Institution"),
@@ -153,6 +177,53 @@ def uncertainty(
         "p_move_real": gettext(lang, "P(the move is real)"),
     }
     print_table(frame[columns].head(top or 50).rename(columns=headers), title, caption, lang=lang)
+
+
+def _kept_run(
+    dataset: Any,
+    method: Any,
+    year: int,
+    loaded: LoadedSpec,
+    top_k: int | None,
+    previous: int | None,
+    draws: int,
+    seed: int,
+) -> tuple[Any, Any]:
+    """(the run the store keeps for these arguments or None, its key); (None, None) when the
+    data is not read from a store (or the methodology cannot be run: the engine says why)."""
+    from palmares.result_store import store_of
+
+    url = store_of(dataset)
+    if url is None:
+        return None, None
+    from palmares.uncertainty.kept import read_kept, run_key
+
+    the_spec = loaded.spec
+    if top_k is not None:
+        the_spec = the_spec.model_copy(update={"top_k": top_k})
+    try:
+        key = run_key(dataset, method, year, the_spec, previous)
+    except Exception:  # said in the engine's own words when the run is attempted
+        return None, None
+    return read_kept(url, key, draws=draws, seed=seed), key
+
+
+def _keep(dataset: Any, key: Any, draws: int, seed: int, done: Any, kept: Any) -> Any:
+    """Keep a computed run in the store (once); the kept run (None if it could not be)."""
+    from palmares.result_store import store_of
+    from palmares.uncertainty.kept import KeptRun, keep, run_bytes
+
+    if done is None:
+        return kept
+    from palmares.jsonsafe import json_safe
+
+    fresh = KeptRun(json_safe(done.to_json()), run_bytes(done))
+    url = store_of(dataset)
+    if url is not None and not keep(
+        url, key, draws=draws, seed=seed, document=fresh.document, parquet=fresh.parquet
+    ):
+        err("note: the uncertainty result was not kept in the store (it is busy)")
+    return fresh
 
 
 @app.command()

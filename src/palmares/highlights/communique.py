@@ -657,7 +657,6 @@ def communique(
     .png``, refused if one exists unless ``force``) and linked relative to that folder: write
     the Markdown into it. ``html`` sets ordinal suffixes in ``<sup>``. ``view``: the published
     view (default) or the producer view (computed positions inside bands)."""
-    from palmares.charts.render import render as render_chart
     from palmares.io import data_hash as hash_of
     from palmares.io.atomic import atomic_path, check_target
 
@@ -732,6 +731,9 @@ def communique(
         names=tuple(dict.fromkeys(n for n in names if re.search(r"\d", n))),
     )
     if pending:
+        # the charts (altair, vl-convert: 1-2 s and 40 MB) only when asked for
+        from palmares.charts.render import render as render_chart
+
         if not force:
             for chart_file, _ in pending:
                 check_target(chart_file.path, force=False)

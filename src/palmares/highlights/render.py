@@ -85,9 +85,11 @@ class Labels:
         }
         inst = dataset.institutions.set_index("id")
         names = inst[f"name_{lang}"] if f"name_{lang}" in inst else inst["name"]
+        # the name in ``lang`` where given, else the bundle's name (one pass, no lookups)
+        fallback = inst["name"].tolist()
         self._inst = {
-            str(k): str(v) if isinstance(v, str) and v else str(inst.loc[k, "name"])
-            for k, v in names.items()
+            str(k): str(v) if isinstance(v, str) and v else str(name)
+            for k, v, name in zip(names.index.tolist(), names.tolist(), fallback, strict=True)
         }
 
     def node(self, node: str) -> str:

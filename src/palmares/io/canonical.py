@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from palmares.io.csv_bundle import read_csv_folder
-from palmares.io.excel_bundle import read_workbook
 from palmares.io.options import ReadOptions
-from palmares.io.parquet_bundle import read_parquet_folder
 from palmares.problems import InvalidInput, Problems
 from palmares.schema import TABLE_ORDER
 from palmares.validation import TableSource, validate_tables
+
+# The Parquet and Excel readers (pyarrow.parquet, openpyxl) are imported where used: the query
+# path never needs them.
 
 
 def read_canonical(
@@ -28,10 +29,14 @@ def read_canonical(
         has_csv = any((path / f"{n}.csv").exists() for n in TABLE_ORDER)
         has_parquet = any((path / f"{n}.parquet").exists() for n in TABLE_ORDER)
         if has_parquet and not has_csv:
+            from palmares.io.parquet_bundle import read_parquet_folder
+
             frames, sources = read_parquet_folder(path, problems)
         else:
             frames, sources = read_csv_folder(path, problems, options)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        from palmares.io.excel_bundle import read_workbook
+
         frames, sources = read_workbook(path, problems)
     else:
         raise InvalidInput.single(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
 
 from palmares.steps import (
     FloatArray,
@@ -95,6 +94,8 @@ def zcdf(
     x: Arr, mask: Arr, direction: Arr, scale: float = 100.0, *, reference: Ref = None
 ) -> FloatArray:
     """z-score, then the standard normal CDF, times ``scale`` (QS). Constant column: scale / 2."""
+    from scipy.special import ndtr  # only the methodologies that use it pay its import
+
     z = zscore(x, mask, direction, reference=reference)
     return np.asarray(ndtr(z) * scale)
 

@@ -9,8 +9,10 @@ observations and published rows plus the (small) metadata tables.
 from __future__ import annotations
 
 import json
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -235,7 +237,14 @@ class Store:
         """One bundle table as a pandas DataFrame in the bundle's row order, extras expanded."""
         schema = _arrow_schema(table)
         columns = ", ".join(schema.names)
-        data = self._con.arrow(f"SELECT {columns} FROM {table} {where} ORDER BY ordinal", schema)
+        # DuckDB returns a scan in the order the rows were inserted (its default
+        # preserve_insertion_order), which is the bundle's: an ORDER BY would sort every row
+        # in DuckDB's memory first (110 MB more at the peak for a 400,000-row system instead
+        # of 50). The order is checked, and restored here if ever it is not.
+        order = "" if self.backend == "duckdb" else " ORDER BY ordinal"
+        data = self._con.arrow(f"SELECT {columns} FROM {table} {where}{order}", schema)
+        if not order and not _ascending(data.column("ordinal")):
+            data = data.sort_by("ordinal")
         frame = data.drop_columns(["ordinal"]).to_pandas()
         if table in WITH_EXTRAS:
             frame = self._expand_extras(table, frame)
@@ -281,6 +290,7 @@ class Store:
         """
         from palmares.dataset import Dataset
 
+        _small_reads_pool()
         self.check_version()
         where = ""
         if system is not None:
@@ -451,6 +461,22 @@ class Store:
                 [*key, payload, _now()],
             )
 
+    def uncertainty_payloads(
+        self, system: str, edition: int, methodology_hash: str | None = None
+    ) -> list[bytes]:
+        """Every uncertainty result kept for an edition of the store's data (of
+        ``methodology_hash`` when given), newest first."""
+        sql = (
+            "SELECT payload FROM uncertainty_results WHERE data_hash = ? AND system = ? "
+            "AND edition = ?"
+        )
+        params: list[Any] = [self.data_hash, system, int(edition)]
+        if methodology_hash is not None:
+            sql += " AND methodology_hash = ?"
+            params.append(methodology_hash)
+        rows = self._con.rows(sql + " ORDER BY created_at DESC, draws DESC, seed", params)
+        return [bytes(payload) for (payload,) in rows]
+
     def get_answer(self, key: str) -> str | None:
         """A command's stored answer for ``key`` on the store's data, or None."""
         rows = self._con.rows(
@@ -490,6 +516,25 @@ class Store:
         )
         self._meta_cache = None
         return summary
+
+
+def _ascending(ordinal: Any) -> bool:
+    import numpy as np
+
+    values = ordinal.to_numpy()
+    return bool(np.all(values[1:] > values[:-1]))
+
+
+def _small_reads_pool() -> None:
+    """Arrow allocates through the C library's allocator from now on (unless
+    ``$ARROW_DEFAULT_MEMORY_POOL`` chose one): a store's reads are one system's rows, and
+    Arrow's default (mimalloc) reserves about 18 MB of arenas for them, a first answer's
+    largest avoidable share of peak memory (docs/benchmarks.md)."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _plain(value: Any) -> Any:
@@ -541,4 +586,56 @@ def open_store(url: str | Path | StoreUrl | None = None, *, write: bool = False)
     return store
 
 
-__all__ = ["Store", "StoreError", "open_store", "resolve_store"]
+#: Read-only stores shared by the reads of one command (see :func:`reading`).
+_SHARED: dict[StoreUrl, Store] = {}
+#: How many :func:`one_connection_per_store` blocks are open (the command line opens one).
+_SESSIONS = [0]
+
+
+@contextmanager
+def one_connection_per_store() -> Iterator[None]:
+    """Within, :func:`reading` shares one read-only connection per store: a command reading
+    the kept tables of every edition opens the store once, not once per edition (opening a
+    DuckDB file costs 40-70 ms). The connections are closed when the block ends; outside any
+    block, :func:`reading` opens and closes a connection each time, as before."""
+    _SESSIONS[0] += 1
+    try:
+        yield
+    finally:
+        _SESSIONS[0] -= 1
+        if not _SESSIONS[0]:
+            close_shared()
+
+
+@contextmanager
+def reading(url: StoreUrl) -> Iterator[Store]:
+    """A read-only store: the shared one inside :func:`one_connection_per_store`, else one
+    opened for the block."""
+    if not _SESSIONS[0]:
+        with open_store(url) as own:
+            yield own
+        return
+    shared = _SHARED.get(url)
+    if shared is None:
+        shared = _SHARED[url] = open_store(url)
+    yield shared
+
+
+def close_shared(url: StoreUrl | None = None) -> None:
+    """Close the shared read-only store of ``url`` (of every URL when None): before writing
+    to it (DuckDB: one process opens a file read-only or writable, not both)."""
+    for key in [url] if url is not None else list(_SHARED):
+        store = _SHARED.pop(key, None) if key is not None else None
+        if store is not None:
+            store.close()
+
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "close_shared",
+    "one_connection_per_store",
+    "open_store",
+    "reading",
+    "resolve_store",
+]
