@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,12 +57,12 @@ def table_csv_parts(name: str, frame: pd.DataFrame) -> Iterator[bytes | memoryvi
     yield (header + "\n").encode("utf-8")
     if not len(frame.columns) or not len(frame):
         return
-    encodings = TextEncodings(frame)
-    order = canonical_order(name, frame, encodings)
+    coded = CodedColumns(frame)
+    order = canonical_order(name, frame, coded)
     # The line's newline rides on its last cell: one join of the cells makes the lines.
     last = len(frame.columns) - 1
     cells = [
-        _column_cells(frame[c], encodings(c), "\n" if i == last else "")
+        _column_cells(frame[c], coded(c), "\n" if i == last else "")
         for i, c in enumerate(frame.columns)
     ]
     comma = pa.scalar(",", _TEXT)
@@ -78,39 +80,79 @@ def _value_bytes(array: pa.Array) -> memoryview:
     return memoryview(array.buffers()[2])[first:last]
 
 
-class TextEncodings:
-    """Each text column's Arrow dictionary encoding, computed once for sorting and cells."""
+@dataclass(frozen=True)
+class Coded:
+    """A column as codes into its distinct cell texts: ``texts[codes[i]]`` is row i's cell
+    (code -1: missing). ``rank`` orders the distinct values as the column's values sort."""
+
+    codes: npt.NDArray[np.signedinteger[Any]]
+    texts: pa.Array
+    rank: npt.NDArray[np.int64]
+
+
+def _smallest(codes: npt.NDArray[np.integer[Any]], size: int) -> npt.NDArray[Any]:
+    """Codes (-1 .. size - 1) in the smallest signed integer type that holds them."""
+    for kind in (np.int8, np.int16, np.int32):
+        if size < np.iinfo(kind).max:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+class CodedColumns:
+    """The columns of a table that repeat a few values (text, and integers of a short range
+    such as years), coded once for both sorting and writing; None for the others."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self._frame = frame
-        self._done: dict[str, pa.DictionaryArray | None] = {}
+        self._done: dict[str, Coded | None] = {}
 
-    def __call__(self, column: str) -> pa.DictionaryArray | None:
-        """The encoding of a text column (``str`` values as ``astype("str")`` gives them, missing
-        as null); None for a number or boolean column."""
+    def __call__(self, column: str) -> Coded | None:
         if column not in self._done:
-            series = self._frame[column]
-            dtype = series.dtype
-            numeric = pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
-            if numeric and not isinstance(dtype, pd.CategoricalDtype):
-                self._done[column] = None
-            else:
-                texts = series if isinstance(dtype, pd.StringDtype) else series.astype("str")
-                self._done[column] = pc.dictionary_encode(_arrow_column(texts, _TEXT))
+            self._done[column] = _coded(self._frame[column])
         return self._done[column]
+
+
+def _coded(series: pd.Series) -> Coded | None:
+    dtype = series.dtype
+    if isinstance(dtype, pd.Int64Dtype) or (
+        pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    ):
+        mask = series.isna().to_numpy()
+        ints = series.to_numpy(dtype=np.int64, na_value=0)
+        present = ints[~mask] if mask.any() else ints
+        if not present.size:
+            return None
+        low, high = int(present.min()), int(present.max())
+        if high - low > 65_535:
+            return None
+        codes = _smallest(ints - low, high - low + 1)
+        codes[mask] = -1
+        texts = pc.cast(pa.array(np.arange(low, high + 1, dtype=np.int64)), _TEXT)
+        return Coded(codes, texts, np.arange(high - low + 1, dtype=np.int64))
+    numeric = pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
+    if numeric and not isinstance(dtype, pd.CategoricalDtype):
+        return None
+    texts = series if isinstance(dtype, pd.StringDtype) else series.astype("str")
+    encoded = pc.dictionary_encode(_arrow_column(texts, _TEXT))
+    dictionary = encoded.dictionary
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(dictionary), dtype=np.int64)
+    # Arrow compares strings byte-wise: UTF-8 byte order is code point order, as Python's.
+    rank[np.asarray(pc.sort_indices(dictionary))] = np.arange(len(dictionary))
+    return Coded(_smallest(indices, len(dictionary)), dictionary, rank)
 
 
 # -- row order -----------------------------------------------------------------------------------
 
 
 def canonical_order(
-    name: str, frame: pd.DataFrame, encodings: TextEncodings | None = None
+    name: str, frame: pd.DataFrame, coded: CodedColumns | None = None
 ) -> npt.NDArray[np.intp]:
     """Row positions in the order :func:`palmares.io.csv_bundle.sorted_table` gives: by the key
     columns, then every other column (ties), missing first, stable; categorical columns are
     not sorted on."""
     n = len(frame)
-    encodings = encodings or TextEncodings(frame)
+    coded = coded or CodedColumns(frame)
     spec = TABLES.get(name)
     if spec is None or n == 0:
         return np.arange(n, dtype=np.intp)
@@ -120,7 +162,7 @@ def canonical_order(
     if not sortable:
         return np.arange(n, dtype=np.intp)
     leading = [c for c in sortable if c in key] or sortable[:1]
-    composite, span = _composite(frame, leading, encodings)
+    composite, span = _composite(frame, leading, coded)
     order = _distinct_order(composite, span)
     if order is not None:
         return order  # the leading columns alone tell every row apart
@@ -129,24 +171,25 @@ def canonical_order(
     if len(leading) == len(sortable) or not (ranked[1:] == ranked[:-1]).any():
         return order
     # Rows tie on the key: the other columns decide (not in validated tables).
-    keys = [_sort_codes(frame[c], encodings(c))[0] for c in reversed(sortable)]
+    keys = [_sort_codes(frame[c], coded(c))[0] for c in reversed(sortable)]
     return np.lexsort(keys).astype(np.intp)
 
 
 def _composite(
-    frame: pd.DataFrame, columns: list[str], encodings: TextEncodings
+    frame: pd.DataFrame, columns: list[str], coded: CodedColumns
 ) -> tuple[npt.NDArray[np.int64], int]:
     """One integer per row that sorts as the rows sort by ``columns``, and its span."""
     composite = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for column in columns:
-        codes, size = _sort_codes(frame[column], encodings(column))
+        codes, size = _sort_codes(frame[column], coded(column))
         if span * size >= 2**62:
             # Renumber densely (order kept) so that wide keys never overflow.
             uniques, composite = np.unique(composite, return_inverse=True)
             composite = composite.astype(np.int64)
             span = len(uniques)
-        composite = composite * size + codes
+        composite *= size
+        composite += codes
         span *= size
     return composite, span
 
@@ -155,34 +198,23 @@ def _distinct_order(composite: npt.NDArray[np.int64], span: int) -> npt.NDArray[
     """The sorting permutation by one counting pass, when every value is distinct and the span
     small; None otherwise."""
     n = len(composite)
-    if span > 8 * n + 1024:
+    if span > 4 * n + 1024 or n >= 2**31:
         return None
-    slots = np.full(span, -1, dtype=np.intp)
-    slots[composite] = np.arange(n, dtype=np.intp)
+    slots = np.full(span, -1, dtype=np.int32)
+    slots[composite] = np.arange(n, dtype=np.int32)
     order = slots[slots >= 0]
-    return order if len(order) == n else None
+    return order.astype(np.intp) if len(order) == n else None
 
 
-def _sort_codes(
-    series: pd.Series, encoded: pa.DictionaryArray | None
-) -> tuple[npt.NDArray[np.int64], int]:
-    """Dense codes that sort as the column's values sort (0 = missing, first) and their count."""
-    if encoded is not None and isinstance(series.dtype, pd.StringDtype):
-        dictionary = encoded.dictionary
-        rank = np.empty(len(dictionary), dtype=np.int64)
-        # Arrow compares strings byte-wise: UTF-8 byte order is code point order, as Python's.
-        rank[np.asarray(pc.sort_indices(dictionary))] = np.arange(1, len(dictionary) + 1)
-        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        codes = np.where(indices < 0, 0, rank[np.maximum(indices, 0)] if len(rank) else 0)
-        return codes.astype(np.int64), len(dictionary) + 1
-    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        mask = series.isna().to_numpy()
-        ints = series.to_numpy(dtype=np.int64, na_value=0)
-        present = ints[~mask]
-        if present.size and int(present.max()) - int(present.min()) <= 8 * len(ints) + 1024:
-            low = int(present.min())
-            codes = np.where(mask, 0, ints - low + 1)
-            return codes.astype(np.int64), int(present.max()) - low + 2
+def _sort_codes(series: pd.Series, coded: Coded | None) -> tuple[npt.NDArray[np.integer[Any]], int]:
+    """Dense codes that sort as the column's values sort (missing first) and their count."""
+    if coded is not None and not isinstance(series.dtype, pd.CategoricalDtype):
+        size = len(coded.rank)
+        if not (coded.codes < 0).any():
+            return _smallest(coded.rank, size)[coded.codes], size
+        # Missing (-1) first, then each value by its rank.
+        ranks = _smallest(np.concatenate([[0], coded.rank + 1]), size + 1)
+        return ranks[coded.codes.astype(np.int32) + 1], size + 1
     factor, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
     return (factor.astype(np.int64) + 1), len(uniques) + 1
 
@@ -196,12 +228,20 @@ def _arrow_column(series: pd.Series, type_: pa.DataType) -> pa.Array:
 
 
 def _column_cells(
-    series: pd.Series, encoded: pa.DictionaryArray | None, suffix: str
+    series: pd.Series, coded: Coded | None, suffix: str
 ) -> Callable[[npt.NDArray[np.intp]], pa.Array]:
     """A function giving the CSV cells of the rows asked for, each followed by ``suffix``, as
     Arrow strings (never null), as :func:`palmares.io.csv_bundle._format_column` writes them."""
     dtype = series.dtype
-    if isinstance(dtype, pd.Int64Dtype) or pd.api.types.is_integer_dtype(dtype):
+    integer = isinstance(dtype, pd.Int64Dtype) or pd.api.types.is_integer_dtype(dtype)
+    if coded is not None:
+        # Quote per distinct value: id columns repeat a few thousand values a million times.
+        texts = coded.texts if integer else quote_texts(coded.texts)
+        # Position 0 holds the missing cell: codes shift by one.
+        cells = _suffixed(pa.concat_arrays([pa.array([""], _TEXT), texts]), suffix)
+        codes = coded.codes
+        return lambda rows: pc.take(cells, pa.array(codes[rows].astype(np.int32) + 1))
+    if integer:
         mask = series.isna().to_numpy()
         ints = series.to_numpy(dtype=np.int64, na_value=0)
         return lambda rows: _suffixed(pa.array(ints[rows], mask=mask[rows]), suffix)
@@ -209,14 +249,14 @@ def _column_cells(
         flags = _arrow_column(series, pa.bool_())
         return lambda rows: _suffixed(pc.take(flags, rows), suffix)
     if pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        # A float64 column is read in place (NaN is missing): no copy of a million values.
+        values = (
+            series.to_numpy()
+            if dtype == np.float64
+            else series.to_numpy(dtype=np.float64, na_value=np.nan)
+        )
         return lambda rows: _suffixed(float_texts(values[rows]), suffix)
-    if encoded is None:
-        raise TypeError(f"no text encoding for a column of {dtype}")
-    # Quote per distinct value: id columns repeat a few thousand values a million times.
-    quoted = _suffixed(quote_texts(encoded.dictionary), suffix)
-    indices = encoded.indices
-    return lambda rows: pc.fill_null(pc.take(quoted, pc.take(indices, rows)), suffix)
+    raise TypeError(f"no cells for a column of {dtype}")
 
 
 def _suffixed(cells: pa.Array, suffix: str) -> pa.Array:

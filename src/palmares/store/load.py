@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from palmares.store.backend import Connection, StoreError, StoreUrl, transaction
@@ -81,12 +82,39 @@ def load_dataset(
     con: Connection, dataset: Dataset, *, replace: bool, url: StoreUrl
 ) -> dict[str, Any]:
     """Write every table of ``dataset`` into the store in one transaction; the summary of
-    contracts section 9 (without ``seconds``)."""
-    from palmares import __version__
-    from palmares.io import data_hash
+    contracts section 9 (without ``seconds``).
 
-    new_hash = dataset.memo("data_hash", lambda: data_hash(dataset))
+    The data hash is computed in a second thread while the tables are written: Arrow and the
+    database both work outside the GIL, so on two cores the hash costs no wall time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from palmares.io.fingerprint import bundle_hash
+
     tables = dataset.to_frames()
+    # The hash reads the same copies the load writes (one copy of the observations, not two);
+    # it is the Dataset's own (``palmares.io.data_hash``), kept on it as that function does.
+    compute = partial(bundle_hash, dict(tables).__getitem__)
+    with ThreadPoolExecutor(1, thread_name_prefix="palmares-data-hash") as pool:
+        hashing = pool.submit(dataset.memo, "data_hash", compute)
+        del compute
+        try:
+            return _write(con, tables, replace=replace, url=url, data_hash=hashing.result)
+        finally:
+            hashing.cancel()
+
+
+def _write(
+    con: Connection,
+    tables: dict[str, pd.DataFrame],
+    *,
+    replace: bool,
+    url: StoreUrl,
+    data_hash: Callable[[], str],
+) -> dict[str, Any]:
+    from palmares import __version__
+
     with transaction(con):
         con.lock_for_load()
         from palmares.store.store import Store
@@ -104,9 +132,6 @@ def load_dataset(
                 )
         for table in (*BUNDLE_COLUMNS, "bundle_columns", "palmares_meta"):
             con.execute(f"DELETE FROM {table}")
-        for table in ("computed_results", "uncertainty_results", "cached_answers"):
-            # Entries of other data can never be asked for again: drop them with the data.
-            con.execute(f"DELETE FROM {table} WHERE data_hash <> ?", [new_hash])
         for table in BUNDLE_COLUMNS:
             frame = tables.pop(table)
             known = set(BUNDLE_COLUMNS[table])
@@ -127,6 +152,10 @@ def load_dataset(
                     data = data.set_column(0, "ordinal", pc.add(data["ordinal"], pa.scalar(start)))
                 con.insert_arrow(table, data)
             del frame
+        new_hash = data_hash()
+        for table in ("computed_results", "uncertainty_results", "cached_answers"):
+            # Entries of other data can never be asked for again: drop them with the data.
+            con.execute(f"DELETE FROM {table} WHERE data_hash <> ?", [new_hash])
         meta = {
             "data_hash": new_hash,
             "palmares_version": __version__,
