@@ -142,6 +142,20 @@ def _edition_rows(
     return dict(sorted(rows.items()))
 
 
+#: The Dataset's observation index (built by ``Dataset._build_index`` when first read).
+_INDEX_SLOTS = frozenset(
+    (
+        "_edition_rows",
+        "_inst_codes",
+        "_institution_ids",
+        "_node_codes",
+        "_node_ids",
+        "_status_codes",
+        "_values",
+    )
+)
+
+
 class Dataset:
     """A validated, immutable bundle of ranking data."""
 
@@ -175,10 +189,17 @@ class Dataset:
         }
         object.__setattr__(self, "_tables", normalised)
         object.__setattr__(self, "_cache", {})
-        self._build_index()
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Dataset is immutable; use with_tables() to derive a new one")
+
+    def __getattr__(self, name: str) -> Any:
+        # The observation index is built on first use: a Dataset that is only written (a load
+        # into the store, a conversion) never holds it.
+        if name in _INDEX_SLOTS:
+            self._build_index()
+            return object.__getattribute__(self, name)
+        raise AttributeError(name)
 
     def _build_index(self) -> None:
         institutions = self._tables["institutions"]["id"].to_numpy(dtype=object)

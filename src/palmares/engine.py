@@ -58,6 +58,14 @@ def methodology_tree(dataset: Dataset, method: Methodology) -> tuple[Tree, dict[
     return tree, {n: -1 if n in lower else 1 for n in tree.ids}
 
 
+def _data_hash(dataset: Dataset) -> str:
+    # Imported when computed: a Dataset from a store carries its hash, and the readers and
+    # writers of every format (openpyxl, Parquet) are not needed to rank it.
+    from palmares.io import data_hash
+
+    return data_hash(dataset)
+
+
 def run(
     dataset: Dataset,
     method: Methodology | str | os.PathLike[str],
@@ -76,8 +84,6 @@ def run(
     treatment, normalisation, points, grades): a bootstrap resample. Every institution is
     still scored; None (default) is every row once, and all ones gives the same result.
     """
-    from palmares.io import data_hash as compute_data_hash
-
     m = plan.resolve(method, edition)
     if not m.applies_to(edition):
         raise MethodologyDataError(
@@ -168,7 +174,7 @@ def run(
         methodology_hash=methodology_hash(m),
         data_hash=data_hash
         if data_hash is not None
-        else dataset.memo("data_hash", lambda: compute_data_hash(dataset)),
+        else dataset.memo("data_hash", lambda: _data_hash(dataset)),
         seed=seed,
         institutions=matrix.institutions,
         names=institution_names(dataset, matrix.institutions),

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from palmares.result import Result
     from palmares.store.backend import StoreUrl
 
-FORMAT = "palmares-result/1"
+FORMAT = "palmares-result/2"
 
 #: Dataset memo key naming the store a dataset was read from (set by :func:`palmares.load`).
 STORE_MEMO = "store_url"
@@ -84,11 +84,31 @@ def _array(a: Any) -> dict[str, Any]:
         raise NotStorable(f"array of dtype {a.dtype}")
     dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
     raw = np.ascontiguousarray(a, dtype=dtype).tobytes()
+    if _compresses(raw):
+        return {
+            "__array__": base64.b64encode(zlib.compress(raw, 1)).decode("ascii"),
+            "dtype": dtype.str,
+            "shape": list(a.shape),
+        }
     return {
-        "__array__": base64.b64encode(zlib.compress(raw, 1)).decode("ascii"),
+        "__array__": base64.b64encode(raw).decode("ascii"),
+        "codec": "raw",
         "dtype": dtype.str,
         "shape": list(a.shape),
     }
+
+
+#: Arrays above this size are compressed only when a sample of them compresses well.
+_SAMPLED_BYTES = 1 << 20
+
+
+def _compresses(raw: bytes) -> bool:
+    """Whether zlib is worth it: scores of thousands of institutions at every node are doubles
+    that barely compress (a 4,000 x 300 table: 0.5 s of zlib to save 15 %)."""
+    if len(raw) <= _SAMPLED_BYTES:
+        return True
+    sample = raw[: _SAMPLED_BYTES // 4]
+    return len(zlib.compress(sample, 1)) < 0.8 * len(sample)
 
 
 def _unarray(doc: dict[str, Any]) -> Any:
@@ -98,7 +118,9 @@ def _unarray(doc: dict[str, Any]) -> Any:
         out = np.empty(len(doc["__objects__"]), dtype=object)
         out[:] = doc["__objects__"]
         return out.reshape(doc["shape"])
-    raw = zlib.decompress(base64.b64decode(doc["__array__"]))
+    raw = base64.b64decode(doc["__array__"])
+    if doc.get("codec") != "raw":
+        raw = zlib.decompress(raw)
     return np.frombuffer(raw, dtype=np.dtype(doc["dtype"])).reshape(doc["shape"]).copy()
 
 
@@ -158,10 +180,7 @@ def result_document(result: Result) -> dict[str, Any]:
         "institutions": list(result.institutions),
         "tree": [[n, result.tree.parent_of(n)] for n in result.tree.ids],
         "leaves": list(result.leaves),
-        "arrays": {
-            name: None if getattr(result, name) is None else _array(getattr(result, name))
-            for name in _ARRAYS
-        },
+        "arrays": _stored_arrays(result),
         "ranking": {
             "field_size": int(ranking.field_size),
             "ties": ranking.ties,
@@ -181,6 +200,69 @@ def result_document(result: Result) -> dict[str, Any]:
     }
 
 
+def _stored_arrays(result: Result) -> dict[str, Any]:
+    """The Result's arrays, each held once: one equal to an array stored before it names that
+    one (``__same_as__``: unscaled scores are the node values when no step rescales), leaf
+    values equal to the node values' leaf columns say so (``__columns_of__``)."""
+    import numpy as np
+
+    given = {name: getattr(result, name) for name in _ARRAYS}
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        a = None if value is None else np.asarray(value)
+        if a is None:
+            out[name] = None
+            continue
+        same = next(
+            (
+                other
+                for other in out
+                if isinstance(given[other], np.ndarray)
+                and a.dtype != object
+                and given[other].dtype == a.dtype
+                and given[other].shape == a.shape
+                and np.ascontiguousarray(given[other]).tobytes()
+                == np.ascontiguousarray(a).tobytes()
+            ),
+            None,
+        )
+        out[name] = {"__same_as__": same} if same is not None else _array(a)
+    leaves, nodes = given.get("leaf_values"), given.get("node_values")
+    if isinstance(leaves, np.ndarray) and isinstance(nodes, np.ndarray) and nodes.ndim == 2:
+        position = {n: i for i, n in enumerate(result.tree.ids)}
+        columns = [position.get(leaf, -1) for leaf in result.leaves]
+        if (
+            -1 not in columns
+            and nodes.shape[1] == len(position)
+            and leaves.shape == (nodes.shape[0], len(columns))
+            and leaves.dtype == nodes.dtype
+            and np.ascontiguousarray(nodes[:, columns]).tobytes()
+            == np.ascontiguousarray(leaves).tobytes()
+        ):
+            out["leaf_values"] = {"__columns_of__": "node_values", "columns": columns}
+    return out
+
+
+def _read_arrays(docs: dict[str, Any]) -> dict[str, Any]:
+    """The arrays :func:`_stored_arrays` wrote, references resolved (as copies)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {
+        name: _unarray(doc)
+        for name, doc in docs.items()
+        if doc is not None and "__same_as__" not in doc and "__columns_of__" not in doc
+    }
+    for name, doc in docs.items():
+        if doc is None:
+            arrays[name] = None
+        elif "__same_as__" in doc:
+            arrays[name] = arrays[doc["__same_as__"]].copy()
+        elif "__columns_of__" in doc:
+            source = arrays[doc["__columns_of__"]]
+            arrays[name] = np.ascontiguousarray(source[:, doc["columns"]])
+    return arrays
+
+
 def result_from_document(
     document: dict[str, Any], dataset: Dataset, methodology: Methodology
 ) -> Result:
@@ -193,9 +275,7 @@ def result_from_document(
     from palmares.tree import Tree
 
     institutions = tuple(document["institutions"])
-    arrays: dict[str, Any] = {
-        name: None if doc is None else _unarray(doc) for name, doc in document["arrays"].items()
-    }
+    arrays = _read_arrays(document["arrays"])
     stored = document["ranking"]
     ranking = RankingTable(
         field_size=int(stored["field_size"]),

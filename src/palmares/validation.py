@@ -176,14 +176,15 @@ class _Text:
     """A text column: the typed cells, each row's code (-1 = empty) and the distinct values."""
 
     series: pd.Series
-    codes: npt.NDArray[np.int64]
+    #: 32-bit: a text column's codes are held for every check of a table of millions of rows.
+    codes: npt.NDArray[np.int32] | npt.NDArray[np.int64]
     uniques: npt.NDArray[np.object_]
 
 
-def _dictionary_of(series: pd.Series) -> tuple[npt.NDArray[np.int64], list[str]]:
+def _dictionary_of(series: pd.Series) -> tuple[npt.NDArray[np.int32], list[str]]:
     """Row codes (-1 = missing) and distinct cell texts, via Arrow's dictionary encoding."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.int64)
+        codes = series.cat.codes.to_numpy().astype(np.int32)
         categories = pd.Series(series.cat.categories)
         return codes, [t if t is not None else "" for t in _python_texts(categories)]
     if isinstance(series.dtype, pd.StringDtype):
@@ -193,7 +194,7 @@ def _dictionary_of(series: pd.Series) -> tuple[npt.NDArray[np.int64], list[str]]
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     encoded = array.dictionary_encode()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, encoded.dictionary.to_pylist()
 
 

@@ -115,6 +115,37 @@ def test_the_result_read_back_is_the_engines(tmp_path: Path) -> None:
         assert_same_result(computed, result_from_document(document, dataset, methodology))
 
 
+def test_arrays_equal_to_others_are_held_once(tmp_path: Path) -> None:
+    """Leaf values are the node values' leaf columns, unscaled scores the node values when no
+    step rescales: the document names the array they repeat, and reads back the same Result."""
+    dataset = world()
+    methods = write_methods(tmp_path / "methods")
+    computed = palmares.rank(dataset, methods[0], 2021)
+    document = json.loads(json.dumps(result_document(computed)))
+    arrays = document["arrays"]
+    assert arrays["leaf_values"] == {
+        "__columns_of__": "node_values",
+        "columns": [list(computed.tree.ids).index(leaf) for leaf in computed.leaves],
+    }
+    assert arrays["node_values"]["__array__"]  # the array itself, once
+    repeated = [n for n, doc in arrays.items() if doc is not None and "__same_as__" in doc]
+    for name in repeated:
+        same = arrays[name]["__same_as__"]
+        assert np.array_equal(getattr(computed, name), getattr(computed, same), equal_nan=True)
+    methodology, _ = _resolved(dataset, methods[0], 2021)
+    assert_same_result(computed, result_from_document(document, dataset, methodology))
+
+
+def test_incompressible_arrays_are_held_raw() -> None:
+    from palmares.result_store import _array, _unarray
+
+    noise = np.random.default_rng(15).random((600, 300))  # 1.4 MB of doubles
+    steady = np.zeros((600, 300))
+    assert _array(noise)["codec"] == "raw" and "codec" not in _array(steady)
+    for a in (noise, steady):
+        assert _unarray(json.loads(json.dumps(_array(a)))).tobytes() == a.tobytes()
+
+
 def test_a_dataset_not_from_a_store_runs_the_engine(
     tmp_path: Path, engine_runs: list[tuple[str, int]]
 ) -> None:

@@ -223,10 +223,11 @@ def test_data_hash_in_chunks_equals_the_whole_csv(
     import hashlib
 
     import palmares.io as pio
+    import palmares.io.fingerprint as fingerprint
     from store.bundles import big_bundle
 
     ds = palmares.load(big_bundle(tmp_path / "b", institutions=50, years=3))
-    monkeypatch.setattr(pio, "_HASH_CHUNK_ROWS", 7)  # chunks that cut the tables anywhere
+    monkeypatch.setattr(fingerprint, "CHUNK_ROWS", 7)  # chunks that cut the tables anywhere
     whole = hashlib.sha256()
     for name, data in pio.canonical_csv(ds).items():
         whole.update(name.encode("utf-8") + b"\n" + data)

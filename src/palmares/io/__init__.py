@@ -13,7 +13,6 @@ or one .xlsx workbook; the wide and COINr layouts live in :mod:`palmares.io.wide
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -242,28 +241,10 @@ def data_hash(ds: Dataset) -> str:
     return str(ds.memo("data_hash", lambda: _computed_data_hash(ds)))
 
 
-#: Rows formatted at a time when hashing: the CSV text of a large table is never held whole.
-_HASH_CHUNK_ROWS = 100_000
-
-
 def _computed_data_hash(ds: Dataset) -> str:
-    from palmares.io.csv_bundle import format_column, quote_field, sorted_table
+    from palmares.io.fingerprint import bundle_hash
 
-    digest = hashlib.sha256()
-    for name in TABLE_ORDER:
-        digest.update(name.encode("utf-8") + b"\n")
-        # The bytes of table_csv_bytes(name, table), fed chunk by chunk.
-        frame = sorted_table(name, ds.table(name))
-        header = ",".join(quote_field(str(c)) for c in frame.columns)
-        digest.update((header + "\n").encode("utf-8"))
-        if not len(frame.columns):
-            continue
-        for start in range(0, len(frame), _HASH_CHUNK_ROWS):
-            part = frame.iloc[start : start + _HASH_CHUNK_ROWS]
-            columns = [format_column(part[c]) for c in part.columns]
-            lines = [",".join(cells) for cells in zip(*columns, strict=True)]
-            digest.update(("\n".join(lines) + "\n").encode("utf-8"))
-    return digest.hexdigest()
+    return bundle_hash(ds.table)
 
 
 __all__ = [

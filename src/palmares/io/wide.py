@@ -41,7 +41,7 @@ from palmares.io.atomic import atomic_path
 from palmares.io.canonical import read_canonical_tables
 from palmares.io.options import ReadOptions
 from palmares.problems import InvalidInput, Problems
-from palmares.schema import ID_PATTERN
+from palmares.schema import ID_PATTERN, STATUSES
 
 KEY_COLUMNS: tuple[str, ...] = ("institution", "system", "year")
 NOT_APPLICABLE = "n/a"
@@ -121,36 +121,50 @@ def read_wide_observations(
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+        return _no_observations()
     return pd.concat(parts, ignore_index=True)
 
 
+#: Status codes of the cells read (categories of the ``status`` column, in sorted order).
+STATUS_ORDER: tuple[str, ...] = tuple(sorted(STATUSES))
+_REPORTED, _MISSING, _NOT_APPLICABLE, _ESTIMATED = (
+    STATUS_ORDER.index(s) for s in ("reported", "missing", "not_applicable", "estimated")
+)
+
+
+def _coded(codes: npt.NDArray[np.integer[Any]], categories: Sequence[str]) -> pd.Categorical:
+    """Text cells as integer codes into a few distinct values: validation types them once per
+    distinct value and writes each text column once (a wide file of 6,000,000 cells repeats a
+    few thousand ids)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype=object))
+
+
 def _observations_frame(
-    institution: Sequence[str] | npt.NDArray[np.object_],
-    indicator: Sequence[str] | npt.NDArray[np.object_],
-    system: Sequence[str] | npt.NDArray[np.object_],
+    institution: pd.Categorical,
+    indicator: pd.Categorical,
+    system: pd.Categorical,
     year: npt.NDArray[np.int64],
     value: npt.NDArray[np.float64],
-    status: Sequence[str] | npt.NDArray[np.object_],
+    status: npt.NDArray[np.int8],
 ) -> pd.DataFrame:
-    import pyarrow as pa
-
-    def texts(values: Any) -> Any:
-        # Arrow strings become pandas strings without a Python object per cell.
-        if isinstance(values, pa.Array):
-            return pd.array(values.cast(pa.large_string()), dtype="str")
-        return pd.Series(values, dtype="str")
-
     return pd.DataFrame(
         {
-            "institution": texts(institution),
-            "indicator": texts(indicator),
-            "system": texts(system),
+            "institution": institution,
+            "indicator": indicator,
+            "system": system,
             "year": pd.array(year, dtype="Int64"),
             "value": pd.Series(value, dtype="float64"),
-            "status": texts(status),
-            "source": texts(pa.nulls(len(status), pa.large_string())),
+            "status": _coded(status, STATUS_ORDER),
+            "source": _coded(np.full(len(status), -1, dtype=np.int8), []),
         }
+    )
+
+
+def _no_observations() -> pd.DataFrame:
+    nothing = _coded(np.zeros(0, dtype=np.int8), [])
+    empty = np.zeros(0, dtype=np.int64)
+    return _observations_frame(
+        nothing, nothing, nothing, empty, np.zeros(0), np.zeros(0, dtype=np.int8)
     )
 
 
@@ -223,7 +237,7 @@ def _read_table(
             column=column,
         )
     if missing:
-        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+        return _no_observations()
     if raw.frame.empty:
         problems.add(
             raw.file,
@@ -297,7 +311,7 @@ def _read_table(
     taken_rows: list[npt.NDArray[np.intp]] = []
     taken_columns: list[str] = []
     taken_values: list[npt.NDArray[np.float64]] = []
-    taken_status: list[npt.NDArray[np.object_]] = []
+    taken_status: list[npt.NDArray[np.int8]] = []
     for column in indicator_columns:
         if not ID_PATTERN.fullmatch(column):
             problems.add(
@@ -328,24 +342,32 @@ def _read_table(
         taken_values.append(values[take])
         taken_status.append(status[take])
     if not taken_rows:
-        return _observations_frame([], [], [], np.array([], dtype=np.int64), np.array([]), [])
+        return _no_observations()
     at = np.concatenate(taken_rows)
     counts = [len(t) for t in taken_rows]
-    import pyarrow as pa
-
-    def repeated(values: Sequence[str], indices: npt.NDArray[Any]) -> pa.Array:
-        """``values[indices]`` as Arrow strings, without a Python string per cell."""
-        dictionary = pa.array([str(v) for v in values], type=pa.large_string())
-        return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int64()), dictionary)
-
+    institution_codes = _row_codes(institution, keep)
+    system_codes = _row_codes(system, keep)
+    indicator_order = np.argsort(np.array(taken_columns, dtype=object), kind="stable")
+    indicator_codes = np.empty(len(taken_columns), dtype=np.int32)
+    indicator_codes[indicator_order] = np.arange(len(taken_columns), dtype=np.int32)
     return _observations_frame(
-        repeated(institution_ids, at),
-        repeated(taken_columns, np.repeat(np.arange(len(taken_columns)), counts)),
-        repeated(system_ids, at),
+        _coded(institution_codes[0][at], institution_codes[1]),
+        _coded(np.repeat(indicator_codes, counts), [taken_columns[i] for i in indicator_order]),
+        _coded(system_codes[0][at], system_codes[1]),
         years[at],
         np.concatenate(taken_values),
-        pa.array(np.concatenate(taken_status), type=pa.large_string()),
+        np.concatenate(taken_status),
     )
+
+
+def _row_codes(
+    texts: pd.Series, keep: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """Each row's code into the sorted distinct values of its kept rows (-1 elsewhere)."""
+    codes = np.full(len(texts), -1, dtype=np.int32)
+    kept, uniques = pd.factorize(texts[keep], sort=True)
+    codes[keep] = kept
+    return codes, [str(u) for u in uniques]
 
 
 def _parse_cells(
@@ -355,8 +377,9 @@ def _parse_cells(
     rows: npt.NDArray[np.int64],
     options: ReadOptions,
     problems: Problems,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    """Values, statuses and the mask of well-formed cells of one indicator column."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Values, status codes (:data:`STATUS_ORDER`) and the mask of well-formed cells of one
+    indicator column."""
     plain = _plain_cells(raw, position, options)
     if plain is not None:
         return plain
@@ -370,9 +393,9 @@ def _parse_cells(
     ok = (numbers.codes == "") & ~bare_tilde
     status = np.where(
         not_applicable,
-        "not_applicable",
-        np.where(estimated, "estimated", np.where(numbers.empty, "missing", "reported")),
-    ).astype(object)
+        _NOT_APPLICABLE,
+        np.where(estimated, _ESTIMATED, np.where(numbers.empty, _MISSING, _REPORTED)),
+    ).astype(np.int8)
     for i in np.flatnonzero(~ok).tolist():
         text = texts.iat[i]
         if bare_tilde[i]:
@@ -394,7 +417,7 @@ _PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 
 def _plain_cells(
     raw: UserTable, position: int, options: ReadOptions
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], npt.NDArray[np.bool_]] | None:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8], npt.NDArray[np.bool_]] | None:
     """:func:`_parse_cells` of a column whose every cell is empty or a plain decimal number
     (where no problem can arise), parsed by Arrow over the whole column; None for any other
     column, which the general path reads (and reports on) cell by cell. A wide file of
@@ -414,7 +437,7 @@ def _plain_cells(
     missing = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
     if not np.isfinite(values[~missing]).all():
         return None  # a number too large for a double: the general path says so
-    status = np.where(missing, "missing", "reported").astype(object)
+    status = np.where(missing, _MISSING, _REPORTED).astype(np.int8)
     return values, status, np.ones(len(values), dtype=bool)
 
 

@@ -13,6 +13,8 @@ from palmares.store.backend import Connection, StoreError, StoreUrl, transaction
 from palmares.store.schema import BUNDLE_COLUMNS, WITH_EXTRAS
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
     import pyarrow as pa
 
@@ -52,15 +54,16 @@ def _NA() -> Any:
     return pd.NA
 
 
-def _arrow(table: str, frame: pd.DataFrame, extras: list[tuple[str, str]]) -> pa.Table:
-    import numpy as np
+def _arrow(
+    table: str, frame: pd.DataFrame, extras: list[tuple[str, str]], ordinals: Any
+) -> pa.Table:
     import pyarrow as pa
 
     from palmares.schema import TABLES
 
     spec = TABLES[table]
     types = {"id": pa.string(), "str": pa.string(), "int": pa.int64(), "float": pa.float64()}
-    arrays = {"ordinal": pa.array(np.arange(len(frame), dtype=np.int64))}
+    arrays = {"ordinal": pa.array(ordinals, type=pa.int64())}
     for column in BUNDLE_COLUMNS[table]:
         arrays[column] = pa.array(frame[column], type=types[spec.kind(column)], from_pandas=True)
     if table in WITH_EXTRAS:
@@ -78,6 +81,37 @@ def _arrow(table: str, frame: pd.DataFrame, extras: list[tuple[str, str]]) -> pa
     return pa.table(arrays)
 
 
+def _by_edition(frame: pd.DataFrame) -> npt.NDArray[np.intp]:
+    """Row positions grouped by edition (system, year), bundle order kept within each: the
+    rows of one edition lie together in the store, so that reading one edition (``rank``,
+    ``explain``) scans its part of the table only (DuckDB skips the other row groups by their
+    zone maps). Rows keep their bundle position as ``ordinal``."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(frame)
+    if n == 0 or "system" not in frame.columns or "year" not in frame.columns:
+        return np.arange(n, dtype=np.intp)
+    # Arrow codes the ids without a Python string per row; small integers throughout (a
+    # table of millions of rows: every temporary array costs its page faults).
+    system = pc.dictionary_encode(pa.array(frame["system"], type=pa.large_string()))
+    if isinstance(system, pa.ChunkedArray):
+        system = system.combine_chunks()
+    systems = len(system.dictionary) + 1
+    years = frame["year"].to_numpy(dtype=np.int64, na_value=0)
+    low, high = int(years.min()), int(years.max())
+    if systems * (high - low + 1) >= 2**15 or not -(2**15) < low <= high < 2**15:
+        return np.arange(n, dtype=np.intp)  # no short list of editions to group by
+    edition = pc.fill_null(system.indices, -1).to_numpy(zero_copy_only=False).astype(np.int16)
+    edition *= high - low + 1
+    edition += years.astype(np.int16)
+    edition -= low
+    if (edition[1:] >= edition[:-1]).all():
+        return np.arange(n, dtype=np.intp)
+    return np.argsort(edition, kind="stable").astype(np.intp)
+
+
 def load_dataset(
     con: Connection,
     dataset: Dataset,
@@ -89,12 +123,47 @@ def load_dataset(
     """Write every table of ``dataset`` into the store in one transaction; the summary of
     contracts section 9 (without ``seconds``). ``upgrade_schema`` (the store's, called under
     the load's lock) brings an older or empty store to this schema version and says whether
-    it had to: a store already at this version keeps its bundle unless ``replace``."""
-    from palmares import __version__
-    from palmares.io import data_hash
+    it had to: a store already at this version keeps its bundle unless ``replace``.
 
-    new_hash = dataset.memo("data_hash", lambda: data_hash(dataset))
+    The data hash is computed in a second thread while the tables are written: Arrow and the
+    database both work outside the GIL, so on two cores the hash costs no wall time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from palmares.io.fingerprint import bundle_hash
+
     tables = dataset.to_frames()
+    # The hash reads the same copies the load writes (one copy of the observations, not two);
+    # it is the Dataset's own (``palmares.io.data_hash``), kept on it as that function does.
+    compute = partial(bundle_hash, dict(tables).__getitem__)
+    with ThreadPoolExecutor(1, thread_name_prefix="palmares-data-hash") as pool:
+        hashing = pool.submit(dataset.memo, "data_hash", compute)
+        del compute
+        try:
+            return _write(
+                con,
+                tables,
+                replace=replace,
+                url=url,
+                upgrade_schema=upgrade_schema,
+                data_hash=hashing.result,
+            )
+        finally:
+            hashing.cancel()
+
+
+def _write(
+    con: Connection,
+    tables: dict[str, pd.DataFrame],
+    *,
+    replace: bool,
+    url: StoreUrl,
+    upgrade_schema: Callable[[], bool],
+    data_hash: Callable[[], str],
+) -> dict[str, Any]:
+    from palmares import __version__
+
     with transaction(con):
         con.lock_for_load()
         if not upgrade_schema():
@@ -106,9 +175,6 @@ def load_dataset(
                 )
         for table in (*BUNDLE_COLUMNS, "bundle_columns", "palmares_meta"):
             con.execute(f"DELETE FROM {table}")
-        for table in ("computed_results", "uncertainty_results", "cached_answers"):
-            # Entries of other data can never be asked for again: drop them with the data.
-            con.execute(f"DELETE FROM {table} WHERE data_hash <> ?", [new_hash])
         for table in BUNDLE_COLUMNS:
             frame = tables.pop(table)
             known = set(BUNDLE_COLUMNS[table])
@@ -117,18 +183,16 @@ def load_dataset(
                 con.execute(
                     "INSERT INTO bundle_columns VALUES (?, ?, ?, ?)", [table, position, name, kind]
                 )
-            for start in range(0, max(len(frame), 1), CHUNK_ROWS):
-                part = frame.iloc[start : start + CHUNK_ROWS]
-                if part.empty:
-                    break
-                data = _arrow(table, part, extras)
-                if start:
-                    import pyarrow as pa
-                    import pyarrow.compute as pc
-
-                    data = data.set_column(0, "ordinal", pc.add(data["ordinal"], pa.scalar(start)))
-                con.insert_arrow(table, data)
+            positions = _by_edition(frame)
+            for start in range(0, len(frame), CHUNK_ROWS):
+                rows = positions[start : start + CHUNK_ROWS]
+                part = frame.take(rows) if len(rows) else frame.iloc[:0]
+                con.insert_arrow(table, _arrow(table, part, extras, rows))
             del frame
+        new_hash = data_hash()
+        for table in ("computed_results", "uncertainty_results", "cached_answers"):
+            # Entries of other data can never be asked for again: drop them with the data.
+            con.execute(f"DELETE FROM {table} WHERE data_hash <> ?", [new_hash])
         meta = {
             "data_hash": new_hash,
             "palmares_version": __version__,
