@@ -316,7 +316,7 @@ def result_from_document(
 # -- the engine through the store ------------------------------------------------------------
 
 
-def _resolved(dataset: Dataset, method: Any, edition: int) -> tuple[Methodology, str]:
+def resolved_methodology(dataset: Dataset, method: Any, edition: int) -> tuple[Methodology, str]:
     """The methodology as the engine runs it on ``edition`` (bundle weights applied) and its
     hash, computed as :func:`palmares.engine.run` does."""
     from palmares import plan
@@ -382,7 +382,7 @@ def run_or_reuse(
     if url is None:
         return run(dataset, method, edition, seed=seed)
     try:
-        methodology, key = _resolved(dataset, method, edition)
+        methodology, key = resolved_methodology(dataset, method, edition)
     except Exception:  # the engine says what is wrong, in its own words
         _check_system(url, method, edition)  # unless the store lacks the system: the closest
         return run(dataset, method, edition, seed=seed)

@@ -69,12 +69,12 @@ def run_key(
 ) -> RunKey:
     """The key of a run of ``method`` on ``edition`` (bundle weights applied, as the engine
     runs it) with ``spec`` (``--top-k`` already applied)."""
-    from palmares.result_store import _resolved
+    from palmares.result_store import resolved_methodology
 
-    methodology, methodology_hash = _resolved(dataset, method, edition)
+    methodology, methodology_hash = resolved_methodology(dataset, method, edition)
     previous_hash = None
     if previous_edition is not None:
-        _, previous_hash = _resolved(dataset, method, previous_edition)
+        _, previous_hash = resolved_methodology(dataset, method, previous_edition)
     described = json.dumps(
         {
             "spec": spec.model_dump(mode="json"),
