@@ -22,7 +22,7 @@ from palmares.result_store import (
     NotStorable,
     _decode,
     _encode,
-    _resolved,
+    resolved_methodology,
     result_document,
     result_from_document,
     run_or_reuse,
@@ -110,7 +110,7 @@ def test_the_result_read_back_is_the_engines(tmp_path: Path) -> None:
         computed = palmares.rank(dataset, method, year)
         document = json.loads(json.dumps(result_document(computed)))
         assert document["format"] == FORMAT and document["edition"] == year
-        methodology, key = _resolved(dataset, method, year)
+        methodology, key = resolved_methodology(dataset, method, year)
         assert key == computed.methodology_hash
         assert_same_result(computed, result_from_document(document, dataset, methodology))
 
@@ -132,7 +132,7 @@ def test_arrays_equal_to_others_are_held_once(tmp_path: Path) -> None:
     for name in repeated:
         same = arrays[name]["__same_as__"]
         assert np.array_equal(getattr(computed, name), getattr(computed, same), equal_nan=True)
-    methodology, _ = _resolved(dataset, methods[0], 2021)
+    methodology, _ = resolved_methodology(dataset, methods[0], 2021)
     assert_same_result(computed, result_from_document(document, dataset, methodology))
 
 
@@ -203,7 +203,7 @@ def test_an_entry_of_another_version_is_computed_again(
     assert engine_runs == [("s", 2023)]
     with open_store(store_url, write=True) as store:
         dataset = store.dataset()
-        _, key = _resolved(dataset, methods / "b.toml", 2023)
+        _, key = resolved_methodology(dataset, methods / "b.toml", 2023)
         document = store.get_result(key, "s", 2023)
         assert document is not None
         document["palmares_version"] = "0.0.0-other"

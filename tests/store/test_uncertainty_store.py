@@ -141,9 +141,9 @@ def test_highlights_and_the_profile_read_the_kept_run(
     source = StoreSource(url)
     with open_store(url) as store:
         dataset = store.dataset()
-    from palmares.result_store import _resolved
+    from palmares.result_store import resolved_methodology
 
-    _, key = _resolved(dataset, f"{methods}/a.toml", 2022)
+    _, key = resolved_methodology(dataset, f"{methods}/a.toml", 2022)
     document = source.kept_uncertainty("s", 2022, key)
     assert document is not None and document["draws"] == 30 and document["seed"] == 2
     assert source.kept_uncertainty("s", 2022, "another-methodology") is None
