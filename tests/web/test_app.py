@@ -125,3 +125,12 @@ def test_what_changed_names_only_the_two_editions_compared(client: httpx.Client)
     assert "ranking.groups.2019.A" in changes and "ranking.groups.2024.A" in changes
     assert not re.search(r"ranking\.groups\.(2018|2020|2021|2022)\.", changes)
     assert "max_points: 5 \u2192 10" in changes
+
+
+def test_the_proof_of_a_claim_speaks_the_page_language(client: httpx.Client) -> None:
+    path = "/{lang}/institutions/imt-mines-ales?system=letudiant&edition=2021&claim=27e"
+    htmx = {"hx-request": "true", "hx-target": "claim-result"}
+    french = client.get(path.format(lang="fr"), headers=htmx).text
+    english = client.get(path.format(lang="en"), headers=htmx).text
+    assert "rang 27 sur 168 (1 établissement à ce rang)" in french
+    assert "rank 27 of 168 (1 institution at this rank)" in english
