@@ -3,7 +3,6 @@ every row keeps its bundle position as ``ordinal``."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from palmares.store.load import _by_edition
@@ -18,6 +17,7 @@ def _frame(systems: list[str | None], years: list[int | None]) -> pd.DataFrame:
 def test_rows_are_grouped_by_edition_in_bundle_order() -> None:
     frame = _frame(["b", "a", "b", "a", "b", "a"], [2021, 2020, 2020, 2021, 2021, 2020])
     order = _by_edition(frame)
+    assert order is not None
     # Systems as first met (b, then a), years ascending, bundle order within an edition.
     assert order.tolist() == [2, 0, 4, 1, 5, 3]
     grouped = frame.take(order)
@@ -27,13 +27,12 @@ def test_rows_are_grouped_by_edition_in_bundle_order() -> None:
 
 def test_grouped_tables_keep_their_order() -> None:
     frame = _frame(["a", "a", "b"], [2020, 2021, 2020])
-    assert _by_edition(frame).tolist() == [0, 1, 2]
-    assert _by_edition(frame.iloc[:0]).tolist() == []
+    assert _by_edition(frame) is None and _by_edition(frame.iloc[:0]) is None
 
 
 def test_years_far_apart_are_grouped_without_overflow() -> None:
     frame = _frame(["a", "b", "a", "b"], [9999, 1000, 1000, 9999])
-    assert _by_edition(frame).tolist() == [2, 0, 1, 3]
+    order = _by_edition(frame)
+    assert order is not None and order.tolist() == [2, 0, 1, 3]
     # Too many (system, year) pairs to code in 16 bits: left in bundle order.
-    many = _frame(["a", "b", "c", "d"], [9999, 1000, 1000, 9999])
-    assert np.array_equal(_by_edition(many), np.arange(4))
+    assert _by_edition(_frame(["a", "b", "c", "d"], [9999, 1000, 1000, 9999])) is None

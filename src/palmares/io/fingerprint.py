@@ -147,7 +147,7 @@ def _coded(series: pd.Series) -> Coded | None:
 
 def canonical_order(
     name: str, frame: pd.DataFrame, coded: CodedColumns | None = None
-) -> npt.NDArray[np.intp]:
+) -> npt.NDArray[np.integer[Any]]:
     """Row positions in the order :func:`palmares.io.csv_bundle.sorted_table` gives: by the key
     columns, then every other column (ties), missing first, stable; categorical columns are
     not sorted on."""
@@ -194,7 +194,9 @@ def _composite(
     return composite, span
 
 
-def _distinct_order(composite: npt.NDArray[np.int64], span: int) -> npt.NDArray[np.intp] | None:
+def _distinct_order(
+    composite: npt.NDArray[np.int64], span: int
+) -> npt.NDArray[np.integer[Any]] | None:
     """The sorting permutation by one counting pass, when every value is distinct and the span
     small; None otherwise."""
     n = len(composite)
@@ -203,7 +205,7 @@ def _distinct_order(composite: npt.NDArray[np.int64], span: int) -> npt.NDArray[
     slots = np.full(span, -1, dtype=np.int32)
     slots[composite] = np.arange(n, dtype=np.int32)
     order = slots[slots >= 0]
-    return order.astype(np.intp) if len(order) == n else None
+    return order if len(order) == n else None  # 32-bit positions: half the memory
 
 
 def _sort_codes(series: pd.Series, coded: Coded | None) -> tuple[npt.NDArray[np.integer[Any]], int]:
@@ -229,7 +231,7 @@ def _arrow_column(series: pd.Series, type_: pa.DataType) -> pa.Array:
 
 def _column_cells(
     series: pd.Series, coded: Coded | None, suffix: str
-) -> Callable[[npt.NDArray[np.intp]], pa.Array]:
+) -> Callable[[npt.NDArray[np.integer[Any]]], pa.Array]:
     """A function giving the CSV cells of the rows asked for, each followed by ``suffix``, as
     Arrow strings (never null), as :func:`palmares.io.csv_bundle._format_column` writes them."""
     dtype = series.dtype

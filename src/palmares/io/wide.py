@@ -350,14 +350,34 @@ def _read_table(
     indicator_order = np.argsort(np.array(taken_columns, dtype=object), kind="stable")
     indicator_codes = np.empty(len(taken_columns), dtype=np.int32)
     indicator_codes[indicator_order] = np.arange(len(taken_columns), dtype=np.int32)
+    indicators = np.repeat(indicator_codes, counts)
+    values, status = np.concatenate(taken_values), np.concatenate(taken_status)
+    # Observations edition by edition (rows in file order, columns in header order within
+    # each): a store writes each edition's rows together, and reads one edition alone.
+    edition = _row_editions(system_codes[0], years, keep)[at]
+    if not (edition[1:] >= edition[:-1]).all():
+        by_edition = np.argsort(edition, kind="stable")
+        at, indicators = at[by_edition], indicators[by_edition]
+        values, status = values[by_edition], status[by_edition]
     return _observations_frame(
         _coded(institution_codes[0][at], institution_codes[1]),
-        _coded(np.repeat(indicator_codes, counts), [taken_columns[i] for i in indicator_order]),
+        _coded(indicators, [taken_columns[i] for i in indicator_order]),
         _coded(system_codes[0][at], system_codes[1]),
         years[at],
-        np.concatenate(taken_values),
-        np.concatenate(taken_status),
+        values,
+        status,
     )
+
+
+def _row_editions(
+    systems: npt.NDArray[np.int32], years: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.signedinteger[Any]]:
+    """Each kept row's edition as one integer ordered by (system, year); -1 elsewhere."""
+    if not keep.any():
+        return np.full(len(keep), -1, dtype=np.int16)
+    low, high = int(years[keep].min()), int(years[keep].max())
+    codes = np.where(keep, systems.astype(np.int64) * (high - low + 1) + (years - low), -1)
+    return codes.astype(np.int16) if int(codes.max()) < 2**15 else codes  # int16: a radix sort
 
 
 def _row_codes(

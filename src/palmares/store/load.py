@@ -81,18 +81,19 @@ def _arrow(
     return pa.table(arrays)
 
 
-def _by_edition(frame: pd.DataFrame) -> npt.NDArray[np.intp]:
-    """Row positions grouped by edition (system, year), bundle order kept within each: the
-    rows of one edition lie together in the store, so that reading one edition (``rank``,
-    ``explain``) scans its part of the table only (DuckDB skips the other row groups by their
-    zone maps). Rows keep their bundle position as ``ordinal``."""
+def _by_edition(frame: pd.DataFrame) -> npt.NDArray[np.integer[Any]] | None:
+    """Row positions grouped by edition (system, year), bundle order kept within each (None:
+    grouped already, or too many editions to code in 16 bits): the rows of one edition lie
+    together in the store, so that reading one edition (``rank``, ``explain``) scans its part
+    of the table only (DuckDB skips the other row groups by their zone maps). Rows keep their
+    bundle position as ``ordinal``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(frame)
     if n == 0 or "system" not in frame.columns or "year" not in frame.columns:
-        return np.arange(n, dtype=np.intp)
+        return None
     # Arrow codes the ids without a Python string per row; small integers throughout (a
     # table of millions of rows: every temporary array costs its page faults).
     system = pc.dictionary_encode(pa.array(frame["system"], type=pa.large_string()))
@@ -102,14 +103,15 @@ def _by_edition(frame: pd.DataFrame) -> npt.NDArray[np.intp]:
     years = frame["year"].to_numpy(dtype=np.int64, na_value=0)
     low, high = int(years.min()), int(years.max())
     if systems * (high - low + 1) >= 2**15 or not -(2**15) < low <= high < 2**15:
-        return np.arange(n, dtype=np.intp)  # no short list of editions to group by
+        return None  # no short list of editions to group by
     edition = pc.fill_null(system.indices, -1).to_numpy(zero_copy_only=False).astype(np.int16)
     edition *= high - low + 1
     edition += years.astype(np.int16)
     edition -= low
     if (edition[1:] >= edition[:-1]).all():
-        return np.arange(n, dtype=np.intp)
-    return np.argsort(edition, kind="stable").astype(np.intp)
+        return None
+    order = np.argsort(edition, kind="stable")  # int16 codes: a radix sort
+    return order.astype(np.int32) if n < 2**31 else order  # 32-bit positions: half the memory
 
 
 def load_dataset(
@@ -162,6 +164,8 @@ def _write(
     upgrade_schema: Callable[[], bool],
     data_hash: Callable[[], str],
 ) -> dict[str, Any]:
+    import numpy as np
+
     from palmares import __version__
 
     with transaction(con):
@@ -185,8 +189,12 @@ def _write(
                 )
             positions = _by_edition(frame)
             for start in range(0, len(frame), CHUNK_ROWS):
-                rows = positions[start : start + CHUNK_ROWS]
-                part = frame.take(rows) if len(rows) else frame.iloc[:0]
+                if positions is None:  # grouped already: slices of the table itself
+                    part = frame.iloc[start : start + CHUNK_ROWS]
+                    rows: Any = np.arange(start, start + len(part), dtype=np.int64)
+                else:
+                    rows = positions[start : start + CHUNK_ROWS]
+                    part = frame.take(rows)
                 con.insert_arrow(table, _arrow(table, part, extras, rows))
             del frame
         new_hash = data_hash()
