@@ -422,8 +422,8 @@ def grade_count_chart(
     spaced = data.assign(
         rank=deepest + 2 - data["a_grades"].astype(float),
         band_only=False,
-        band_lo=0,
-        band_hi=0,
+        band_lo=np.nan,  # no band: null in the spec's data, never 0
+        band_hi=np.nan,
         rank_display=data["label"],
     )
     placed = label_positions(spaced, years, deepest + 2, width=width)
