@@ -951,7 +951,11 @@ class History:
             record = dict(row)
             record["rank_display"] = row[f"rank_display_{lang}"]
             nodes = self.nodes[self.nodes["edition"] == year].drop(columns=["edition"])
-            record["nodes"] = nodes.to_dict(orient="records")
+            # per-node positions: missing is never 0 (null), as in the edition's own record
+            record["nodes"] = [
+                missing_not_zero({str(k): v for k, v in n.items()})
+                for n in nodes.to_dict(orient="records")
+            ]
             changes = self.indicator_changes.get(year)
             record["indicator_changes"] = (
                 [] if changes is None else changes.to_dict(orient="records")

@@ -186,3 +186,133 @@ def test_missing_is_never_zero(bundle: Path, tmp_path: Path) -> None:
         )
     )
     assert _zeros(network) == []
+
+
+#: Each system's computed position of the school in 2021 that is never published: THE Impact's
+#: rank inside the band 301–400, U-Multirank's overall rank (checked in the tests above).
+HIDDEN = {"the-impact": 381, "u-multirank": 661}
+
+
+def _export_rows(path: Path) -> tuple[list[dict[str, Any]], str]:
+    """The rows of a ``rank --out`` file (CSV, JSON, or the workbook's ranking sheet) and all
+    its text."""
+    import csv
+    import io
+
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheets = load_workbook(path, read_only=True)
+        cells = [
+            ["" if v is None else str(v) for v in row]
+            for sheet in sheets
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        first = next(iter(sheets))
+        table = [list(r) for r in first.iter_rows(values_only=True)]
+        rows = [dict(zip(table[0], r, strict=True)) for r in table[1:]]
+        return rows, "\n".join(" | ".join(r) for r in cells)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)["results"], text
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")))), text
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".xlsx"])
+def test_rank_exports_state_only_what_is_published(
+    bundle: Path, tmp_path: Path, suffix: str
+) -> None:
+    for system, hidden in HIDDEN.items():
+        out = tmp_path / f"{system}{suffix}"
+        at = ["--data", str(bundle), "--system", system, "--edition", "2021", "--lang", "en"]
+        _run("rank", *at, "--out", str(out))
+        rows, text = _export_rows(out)
+        assert not _mentions(text, hidden), _context(text, hidden)
+        key = "Identifier" if suffix == ".xlsx" else "institution"
+        mine = next(r for r in rows if r[key] == SCHOOL)
+        if suffix == ".xlsx":
+            # the workbook for people: the band in the rank column, no score but the range
+            if system == "the-impact":
+                assert mine["Rank"] == "301–400" and mine["Score"] in (None, "")
+                assert float(mine["Band's lowest score"]) <= float(mine["Band's highest score"])
+            else:
+                assert "Rank" not in mine
+            continue
+        assert mine["rank"] in (None, "")  # never the computed position
+        if system == "the-impact":
+            assert mine["rank_display"] == "301–400" and mine["score"] in (None, "")
+            assert float(mine["score_lo"]) <= float(mine["score_hi"])
+        else:
+            assert all(r["rank"] in (None, "") and r["rank_display"] in (None, "") for r in rows)
+
+
+@pytest.mark.parametrize("kind", ["trajectory", "compare", "sdg", "grades"])
+def test_charts_state_only_what_is_published(bundle: Path, tmp_path: Path, kind: str) -> None:
+    systems = {"sdg": ["the-impact"], "grades": ["u-multirank"]}.get(kind, list(HIDDEN))
+    for system in systems:
+        for lang in ("fr", "en"):
+            out = tmp_path / f"{kind}-{system}-{lang}.html"  # the Vega-Lite spec and its data
+            peer = EditionSeries(seed_world(0), system).standings(2021).index[0]
+            who = [SCHOOL, str(peer)] if kind == "compare" else [SCHOOL]
+            at = ["--data", str(bundle), "--system", system, "--edition", "2021"]
+            _run("chart", kind, *who, *at, "--lang", lang, "--out", str(out))
+            text = out.read_text(encoding="utf-8")
+            hidden = HIDDEN[system]
+            assert not _mentions(text, hidden), _context(text, hidden)
+            assert not re.search(rf'"(?:rank|rank_display|position)":\s*"?{hidden}\b', text)
+
+
+@pytest.mark.parametrize("system", list(HIDDEN))
+def test_explain_states_the_published_position(bundle: Path, system: str) -> None:
+    at = ["--data", str(bundle), "--system", system, "--edition", "2021"]
+    head = json.loads(_run("explain", SCHOOL, *at, "--json"))
+    assert head["rank"] is None
+    if system == "the-impact":
+        assert head["rank_display"] == "301–400" and head["score"] is None
+        assert head["score_lo"] <= head["score_hi"]
+    else:
+        assert head["rank_display"] is None
+    for lang in ("fr", "en"):
+        text = _run("explain", SCHOOL, *at, "--lang", lang)
+        assert not _mentions(text, HIDDEN[system]), _context(text, HIDDEN[system])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/institutions/{school}/history?system={system}",
+        "/api/v1/institutions/{school}/highlights?system={system}&edition=2021&lang=fr",
+        "/api/v1/institutions/{school}/explain?system={system}&edition=2021",
+        "/api/v1/institutions/{school}/communique?edition=2021&lang=en",
+        "/api/v1/compare?institutions={school},imt-atlantique&system={system}&edition=2021",
+        "/api/v1/systems/{system}/editions/2021/ranking?country=FR&per_page=500",
+        "/api/v1/charts/trajectory?institutions={school}&system={system}&format=vega",
+        "/fr/institutions/{school}?system={system}&edition=2021",
+        "/en/rankings/{system}/2021?country=FR",
+        "/fr/compare?ids={school},imt-atlantique",
+    ],
+)
+def test_api_and_web_pages_state_only_what_is_published(served: Any, path: str) -> None:
+    for system, hidden in HIDDEN.items():
+        url = path.format(school=SCHOOL, system=system)
+        answer = served.get(url)
+        assert answer.status_code == 200, (url, answer.text[:300])
+        text = answer.text
+        assert not _mentions(text, hidden), (url, _context(text, hidden))
+        if "json" in answer.headers["content-type"]:
+            document = answer.json()
+            assert _zeros(document) == [], url
+            assert not [
+                p for p, v in _walk(document) if p.rsplit(".", 1)[-1] == "rank" and v == hidden
+            ], url
+
+
+@pytest.fixture(scope="module")
+def served() -> Any:
+    from fastapi.testclient import TestClient
+
+    from palmares.api.app import create_app
+    from palmares.api.context import ServiceContext
+
+    with TestClient(create_app(ServiceContext.from_dataset(seed_world(0)))) as client:
+        yield client

@@ -73,10 +73,15 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
                     .where(exact | band_only, "")
                     .where(~in_band, frame["band"])
                     .astype(str),
-                    "tie_size": frame["tie_size"].astype("int64").where(~in_band, 1),
+                    # missing is never 0 (null in the spec's data): no tie, no band
+                    "tie_size": frame["tie_size"]
+                    .astype("int64")
+                    .where(~in_band, 1)
+                    .where(lambda t: t > 0)
+                    .astype("float64"),
                     "band": frame["band"].where(shown, "").fillna("").astype(str),
-                    "band_lo": band_lo,
-                    "band_hi": band_hi,
+                    "band_lo": band_lo.where(band_lo > 0).astype("float64"),
+                    "band_hi": np.where(band_lo > 0, band_hi, np.nan).astype("float64"),
                     "band_only": band_only,
                     "note": np.where(band_only, word("band_only", lang), ""),
                     "segment": (~exact).cumsum().astype("int64"),
@@ -417,8 +422,8 @@ def grade_count_chart(
     spaced = data.assign(
         rank=deepest + 2 - data["a_grades"].astype(float),
         band_only=False,
-        band_lo=0,
-        band_hi=0,
+        band_lo=np.nan,  # no band: null in the spec's data, never 0
+        band_hi=np.nan,
         rank_display=data["label"],
     )
     placed = label_positions(spaced, years, deepest + 2, width=width)

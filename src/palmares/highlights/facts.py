@@ -483,11 +483,20 @@ class Fact:
             "edition": self.edition,
             "lang": lang,
             "text": text,
-            "values": _plain(self.values),
+            "values": {
+                k: None if k in _ZERO_IS_MISSING and v == 0 and v is not False else v
+                for k, v in _plain(self.values).items()
+            },
             "priority": self.priority,
             "methodology_hash": self.methodology_hash,
             "data_hash": self.data_hash,
         }
+
+
+#: Values that are a position or a size: 0 is never one (missing is null, contracts 12).
+_ZERO_IS_MISSING = frozenset(
+    {"rank", "tie_size", "field_size", "band_lo", "band_hi", "top_percent", "previous_rank"}
+)
 
 
 def _plain(value: Any) -> Any:
