@@ -23,11 +23,15 @@ SERVE ?= 1
 PORT ?= 8000
 demo: $(STAMP)
 	$(VENV)/bin/palmares demo --db palmares.duckdb
-	@if [ -t 0 ] && [ "$(SERVE)" != "0" ]; then \
-	  echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"; \
-	  $(VENV)/bin/palmares serve --db palmares.duckdb --port $(PORT) --log-level warning; \
-	else \
-	  echo "Serve it: $(VENV)/bin/palmares serve --db palmares.duckdb --port $(PORT), then open http://127.0.0.1:$(PORT)/"; \
+	@serve="$(VENV)/bin/palmares serve --db palmares.duckdb --port $(PORT)"; \
+	url="http://127.0.0.1:$(PORT)/"; \
+	case "$${PALMARES_LANG:-fr}" in [Ee][Nn]*) english=1 ;; *) english= ;; esac; \
+	if [ -t 0 ] && [ "$(SERVE)" != "0" ]; then \
+	  if [ -n "$$english" ]; then echo "Serving the demo on $$url (Ctrl-C stops)"; \
+	  else echo "La démo est servie sur $$url (Ctrl-C pour arrêter)"; fi; \
+	  $$serve --log-level warning; \
+	elif [ -n "$$english" ]; then echo "Serve it: $$serve, then open $$url"; \
+	else echo "Pour la servir : $$serve, puis ouvrez $$url"; \
 	fi
 
 # The store tests start a real PostgreSQL from the machine's server binaries: install them

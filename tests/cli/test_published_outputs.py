@@ -186,6 +186,14 @@ def test_missing_is_never_zero(bundle: Path, tmp_path: Path) -> None:
         )
     )
     assert _zeros(network) == []
+    # ... and its table: a national rank shared within a band reads "4e ex aequo" (section 6),
+    # the band said once (in the rank column)
+    at = ["--data", str(bundle), "--system", "the-impact", "--edition", "2021"]
+    table = _run("network", "imt", *at, "--lang", "fr")
+    line = next(x for x in table.splitlines() if "IMT Mines Alès" in x)
+    assert "301–400" in line and "4e ex aequo" in line and line.count("301–400") == 1
+    english = _run("network", "imt", *at, "--lang", "en")
+    assert "=4th" in next(x for x in english.splitlines() if "IMT Mines Alès" in x)
 
 
 #: Each system's computed position of the school in 2021 that is never published: THE Impact's

@@ -14,7 +14,7 @@ from palmares.cli.names import system_name
 from palmares.cli.options import LangOption, ViewOption
 from palmares.cli.source import data_path
 from palmares.i18n import country_name, gettext, ngettext, pgettext
-from palmares.lang import format_int
+from palmares.lang import format_int, rank_label
 from palmares.problems import UsageProblem
 
 
@@ -243,13 +243,20 @@ def network(
     if as_json:
         print_json(summary.to_json())
         return
+    # A rank shared with others (a band's members, a tie) reads "6e ex aequo" (section 6); the
+    # band column is shown only where it says more than the rank column.
+    banded = any(m.band and m.band != m.rank_display for m in summary.members_ranked)
     rows = [
         {
             gettext(lang, "Rank"): m.rank_display,
-            gettext(lang, "Band"): m.band,
+            **({gettext(lang, "Band"): m.band} if banded else {}),
             gettext(lang, "Institution"): m.name,
-            gettext(lang, "National rank"): m.national_rank,
-            gettext(lang, "Network rank"): m.network_rank,
+            gettext(lang, "National rank"): rank_label(
+                m.national_rank, m.national_rank_worst - m.national_rank + 1, "ex-aequo", lang
+            ),
+            gettext(lang, "Network rank"): rank_label(
+                m.network_rank, m.network_rank_worst - m.network_rank + 1, "ex-aequo", lang
+            ),
             gettext(lang, "First edition"): m.first_edition,
             gettext(lang, "Since the previous edition"): (
                 pgettext(lang, "network member", STATUSES[m.status])
