@@ -47,29 +47,52 @@ def rank_names(
 ) -> list[SearchHit]:
     """Best-first hits for ``text`` among ``(id, name, country, known-by name)`` rows: each
     institution once, with its best-matching name; ties by id."""
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz
+
+    # WRatio weighs whole, partial and token matches: "mines ales" finds "IMT Mines Alès".
+    best = _best_per_institution(text, names, fuzz.WRatio, MIN_SCORE, exact_is_full=True)
+    order = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return _hits(names, order)
+
+
+def _best_per_institution(
+    text: str,
+    names: Sequence[tuple[str, str, str | None, str]],
+    scorer: Any,
+    cutoff: float,
+    *,
+    exact_is_full: bool = False,
+) -> dict[str, tuple[float, int]]:
+    """Each institution's best (score, row) among ``names`` for ``text`` (rapidfuzz's
+    ``scorer`` on folded names, at least ``cutoff``); an exact folded match scores 100 when
+    ``exact_is_full``."""
+    from rapidfuzz import process, utils
 
     query = fold_name(text)
     if not query or not names:
-        return []
+        return {}
     choices = [fold_name(n) for _, _, _, n in names]
-    # WRatio weighs whole, partial and token matches: "mines ales" finds "IMT Mines Alès".
     scored = process.extract(
         query,
         choices,
-        scorer=fuzz.WRatio,
+        scorer=scorer,
         processor=utils.default_process,
         limit=None,
-        score_cutoff=MIN_SCORE,
+        score_cutoff=cutoff,
     )
     best: dict[str, tuple[float, int]] = {}
     for _choice, score, index in scored:
         ident = names[index][0]
-        exact = choices[index] == query
-        value = 100.0 if exact else float(score)
+        value = 100.0 if exact_is_full and choices[index] == query else float(score)
         if ident not in best or value > best[ident][0]:
             best[ident] = (value, index)
-    order = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return best
+
+
+def _hits(
+    names: Sequence[tuple[str, str, str | None, str]],
+    order: Sequence[tuple[str, tuple[float, int]]],
+) -> list[SearchHit]:
     return [
         SearchHit(
             id=ident,
@@ -100,25 +123,9 @@ def closest_names(
     best. More such institutions than ``limit`` is a crowd, not an answer: none, as when
     nothing is close (then :func:`unknown_institution` points to ``palmares search``).
     """
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz
 
-    query = fold_name(text)
-    if not query or not names:
-        return []
-    choices = [fold_name(n) for _, _, _, n in names]
-    scored = process.extract(
-        query,
-        choices,
-        scorer=fuzz.token_sort_ratio,
-        processor=utils.default_process,
-        limit=None,
-        score_cutoff=CLOSE_SCORE,
-    )
-    best: dict[str, tuple[float, int]] = {}
-    for _choice, score, index in scored:
-        ident = names[index][0]
-        if ident not in best or score > best[ident][0]:
-            best[ident] = (float(score), index)
+    best = _best_per_institution(text, names, fuzz.token_sort_ratio, CLOSE_SCORE)
     if not best:
         return []
     top = max(score for score, _ in best.values())
@@ -128,16 +135,7 @@ def closest_names(
     )
     if len(near) > limit:
         return []
-    return [
-        SearchHit(
-            id=ident,
-            name=names[index][1],
-            country=names[index][2],
-            matched=names[index][3],
-            score=round(score, 1),
-        )
-        for ident, (score, index) in near
-    ]
+    return _hits(names, near)
 
 
 def unknown_institution(query: str, closest: Sequence[tuple[str, str]]) -> str:
