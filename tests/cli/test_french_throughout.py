@@ -51,7 +51,6 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
         "network net --data {data} --system {methods} --edition 2023",
         (
             "Rank",
-            "Band",
             "Institution",
             "National rank",
             "Network rank",
