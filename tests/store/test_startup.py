@@ -60,7 +60,9 @@ def test_help_and_a_kept_answer_import_only_what_they_need(tmp_path: Path) -> No
     assert heavy == [] and json.loads(out)[0]["id"]
 
 
-def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
+def _loaded_store(tmp_path: Path) -> tuple[str, Path]:
+    """The history world loaded into a DuckDB store by a ``db load`` process, and its
+    methodologies' folder."""
     from history_world import world, write_methods
 
     from palmares.io import write_dataset
@@ -77,6 +79,11 @@ def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+    return store, methods
+
+
+def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
+    store, methods = _loaded_store(tmp_path)
     query = ["history", "x", "--system", str(methods), "--json", "--db", store]
     heavy, first = _modules_after(query)
     assert json.loads(first)["cached"] is False and "pandas" in heavy  # computed
@@ -88,22 +95,7 @@ def test_a_kept_answer_runs_without_the_heavy_modules(tmp_path: Path) -> None:
 def test_first_answers_import_only_what_they_compute_with(tmp_path: Path) -> None:
     """A first answer from a store leaves the file formats and the charts alone; a new
     question on kept tables builds no plan (no scipy)."""
-    from history_world import world, write_methods
-
-    from palmares.io import write_dataset
-
-    bundle, methods = tmp_path / "bundle", tmp_path / "methods"
-    write_dataset(world(), bundle)
-    write_methods(methods)
-    store = str(tmp_path / "s.duckdb")
-    load = ["db", "load", str(bundle), "--db", store]
-    done = subprocess.run(
-        [sys.executable, "-c", "from palmares.cli import main; main()", *load],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    store, methods = _loaded_store(tmp_path)
     watched = (*FIRST_RUN_NEVER, "scipy.sparse")
     asked = ["--system", str(methods), "--edition", "2023", "--json", "--db", store]
     heavy, first = _modules_after(["highlights", "x", *asked], watched)
