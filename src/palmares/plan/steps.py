@@ -17,7 +17,8 @@ import numpy.typing as npt
 
 from palmares.methodology import Methodology
 from palmares.methodology.model import StepBase
-from palmares.plan.aggregation import StepRecord, rescale_or_round
+from palmares.plan.aggregation import rescale_or_round
+from palmares.plan.working import StepRecord
 from palmares.steps import BoolArray, FloatArray
 from palmares.steps.registry import (
     LeafBatch,

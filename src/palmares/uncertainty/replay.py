@@ -60,14 +60,8 @@ class ReplayPlan:
 
 
 def _applicable(result: Result) -> BoolArray:
-    """(N, n) whether each tree node applies to each institution (any leaf below applies)."""
-    tree = result.tree
-    out = np.zeros((len(tree), len(result.institutions)), dtype=bool)
-    out[[tree.index(leaf) for leaf in result.leaves]] = (result.status != NOT_APPLICABLE).T
-    for level in tree.levels_bottom_up():
-        for index in level.tolist():
-            out[index] = out[list(tree.child_index[index])].any(axis=0)
-    return out
+    """(n, L) whether each leaf applies to each institution."""
+    return np.asarray(result.status != NOT_APPLICABLE)
 
 
 def build_plan(
@@ -134,7 +128,7 @@ def replay_ranks(plan: ReplayPlan, w: FloatArray) -> IntArray:
     with single_thread():
         for start in range(0, w.shape[0], block):
             part = slice(start, min(start + block, w.shape[0]))
-            key, grid = batch_keys(plan.batch, w[part])
+            key, grid = batch_keys(plan.batch, w[part], blocks=True)
             out[part] = competition_rank_on_grid(key) if grid else competition_rank(key)
     return out
 
