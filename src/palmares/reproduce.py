@@ -29,12 +29,15 @@ from palmares.io.published_table import (
 )
 from palmares.methodology import Methodology, methodology_hash
 from palmares.methodology.model import ImputeRedistribute, RescaleAffine
+from palmares.plan import LeafState, apply_leaf_step
 from palmares.plan import published_decimals as plan_decimals
+from palmares.plan.batch import aggregate_draws, bind, compile_plan, rescale_root
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
 from palmares.steps import BoolArray, FloatArray, IntArray
 from palmares.steps import registry as ops
 from palmares.steps.rounding import round_half_up
+from palmares.tree import Tree
 
 #: |rebuilt - published| within this counts as agreement (contracts section 5).
 TOLERANCE = 0.1 + 1e-9
@@ -76,11 +79,6 @@ class Rebuilt:
     floor: float | None
 
 
-def _step(method: Methodology, step_type: str) -> Any:
-    steps = method.steps_of(step_type)
-    return steps[-1] if steps else None
-
-
 def published_decimals(method: Methodology) -> int:
     """Decimals of the published total: the ranking's, else the last round step's (else 1)."""
     decimals = plan_decimals(method)
@@ -118,49 +116,42 @@ def rebuild_totals(
     x = np.asarray(components, dtype=np.float64)
     n, k = x.shape
     na = np.zeros((n, k), dtype=bool) if not_applicable is None else np.asarray(not_applicable)
+    # The plan over the components' one-level tree: the system, its components as leaves.
+    names = [f"{method.system}.{c}" for c in component_ids(method)]
+    tree = Tree.from_parents([(method.system, None), *((c, method.system) for c in names)])
+    columns = [names.index(leaf) for leaf in tree.leaves]
+    x, na = x[:, columns], na[:, columns]
     present = np.isfinite(x)
-    prefix = f"{method.system}."
-    names = [f"{prefix}{c}" for c in component_ids(method)]
-    weights = np.array([method.weight(c) for c in names], dtype=np.float64)
-    # The methodology's own operations, in its order: imputation of missing components, the
-    # aggregate (redistributing the weight of components that do not apply), the rescaling.
-    for step in method.steps:
-        op = ops.leaf_operation(step)
-        if not isinstance(op, ops.Impute):
-            continue
-        columns = [names.index(c) for c in (step.nodes or names) if c in names]
-        batch = ops.LeafBatch(
-            x=x[:, columns],
-            mask=present[:, columns],
-            direction=np.ones(len(columns), dtype=np.int8),
-            applicable=~na[:, columns],
-        )
-        done = op.apply(step, step.params(), batch)
-        assert done.x is not None and done.imputed is not None
-        x = x.copy()
-        x[:, columns] = np.where(done.imputed, done.x, x[:, columns])
-        present = np.isfinite(x)
-    agg = _step(method, "aggregate")
-    params = {"renormalise": True} if agg is None else agg.params()
-    redistribute = any(ops.is_redistribution(s) for s in method.steps)
-    mask = present & ~na
-    w = ops.REDISTRIBUTE.weights(weights, ~na) if redistribute and na.any() else weights
-    raw = ops.AGGREGATE.apply(agg, params, names, np.where(mask, x, 0.0), mask, w)
+    # Components are printed normalised: of the leaf steps, only imputation runs again.
+    state = LeafState(
+        x=np.where(present, x, np.nan),
+        mask=present,
+        imputed=np.zeros((n, k), dtype=bool),
+        applicable=~na,
+    )
+    for index, step in enumerate(method.steps):
+        if isinstance(ops.leaf_operation(step), ops.Impute):
+            apply_leaf_step(index, step, tree, state, np.ones(k, dtype=np.int8), {})
+    # Each total through the aggregate's own operation, as the published tables were checked.
+    plan = compile_plan(method, tree, level_means=False)
+    bound = bind(plan, tuple(tree.leaves), state.x, state.mask & ~na, applicable=lambda: ~na)
+    # The aggregate first (an affine floor is estimated on it), then the root's rescaling.
+    raw = aggregate_draws(bound, plan.draw_weights())[0]
     valid = np.isfinite(raw)
     used_floor: float | None = None
-    scaling = _step(method, "rescale")
     total = raw
-    if scaling is not None and valid.any():
-        scale_params = scaling.params()
-        if isinstance(scaling, RescaleAffine):
-            best = float(np.max(raw[valid]))
-            used_floor = floor
-            if used_floor is None and published_total is not None:
-                used_floor = estimate_floor(raw, np.asarray(published_total, float), best)
-            if used_floor is None or not used_floor < best:
-                used_floor = float(scaling.floor)
-            scale_params = {**scale_params, "floor": used_floor}
-        total = ops.SCORES.apply(scaling, scale_params, raw, valid)
+    if valid.any():
+        overrides: dict[int, dict[str, Any]] = {}
+        for index, scaling in plan.root_steps:
+            if isinstance(scaling, RescaleAffine):
+                best = float(np.max(raw[valid]))
+                used_floor = floor
+                if used_floor is None and published_total is not None:
+                    used_floor = estimate_floor(raw, np.asarray(published_total, float), best)
+                if used_floor is None or not used_floor < best:
+                    used_floor = float(scaling.floor)
+                overrides[index] = {"floor": used_floor}
+        total = rescale_root(bound, raw, params=overrides, rounds=False)
     decimals = published_decimals(method)
     return Rebuilt(total, round_half_up(total, decimals), used_floor)
 

@@ -215,6 +215,9 @@ class Plan:
     #: keep theirs: the working shows them).
     draw_nominal: FloatArray
     column: Mapping[str, int]  # node id -> its weight column
+    #: One draw: a level's plain means through one sparse product (else every parent through
+    #: its operation, children institution by institution: the rebuild of published totals).
+    level_means: bool = True
 
     def draw_weights(self, overrides: Mapping[str, float] | None = None) -> FloatArray:
         """(1, K): a run's one draw, with ``overrides`` (node -> weight) replacing the file's
@@ -276,9 +279,10 @@ def _level(
     level: IntArray,
     column: Mapping[str, int],
     pending: list[tuple[int, StepBase, list[str]]],
+    level_means: bool,
 ) -> Level:
     parents = tuple(_parent(m, tree, index, column) for index in level.tolist())
-    fast = [p for p in parents if p.plain_mean]
+    fast = [p for p in parents if p.plain_mean] if level_means else []
     means = None
     if fast:
         means = MeanLevel.of(
@@ -303,23 +307,26 @@ def _level(
     return Level(
         nodes=level,
         parents=parents,
-        one_by_one=tuple(p for p in parents if not p.plain_mean),
+        one_by_one=tuple(p for p in parents if not p.plain_mean or not level_means),
         means=means,
         after=after,
         records=records,
     )
 
 
-#: Plans by (methodology digest, tree): equal methodologies share a plan, whatever the object.
-_PLANS: dict[tuple[str, Tree], Plan] = {}
+#: Plans by (methodology digest, tree, level means): equal methodologies share a plan.
+_PLANS: dict[tuple[str, Tree, bool], Plan] = {}
 #: Guards the plan cache (the API calls the engine from threads).
 _PLANS_LOCK = threading.Lock()
 
 
-def compile_plan(m: Methodology, tree: Tree) -> Plan:
+def compile_plan(m: Methodology, tree: Tree, *, level_means: bool = True) -> Plan:
     """The plan of a methodology over a tree. Cached: personalised re-rankings replay the same
-    plan many times."""
-    key = (m.digest(), tree)
+    plan many times. Without ``level_means`` one draw aggregates every parent through its own
+    operation (``Aggregate.apply``) on its children laid out institution by institution, never
+    a level's plain means through one sparse product: the rebuild of published totals keeps
+    the arithmetic (to the last bit) its checks against published tables were made with."""
+    key = (m.digest(), tree, level_means)
     with _PLANS_LOCK:
         cached = _PLANS.get(key)
     if cached is not None:
@@ -327,7 +334,9 @@ def compile_plan(m: Methodology, tree: Tree) -> Plan:
     layout = weight_layout(m, tree)
     column = {node: k for k, node in enumerate(layout.nodes)}
     pending = queries.inner_steps(m, tree)
-    levels = tuple(_level(m, tree, level, column, pending) for level in tree.levels_bottom_up())
+    levels = tuple(
+        _level(m, tree, level, column, pending, level_means) for level in tree.levels_bottom_up()
+    )
     by_grades = m.ranking.by == "grade_counts"
     unsupported = None
     if not by_grades:
@@ -359,6 +368,7 @@ def compile_plan(m: Methodology, tree: Tree) -> Plan:
             dtype=np.float64,
         ),
         column=column,
+        level_means=level_means,
     )
     with _PLANS_LOCK:
         if len(_PLANS) >= 64:
@@ -626,6 +636,8 @@ class _OneDraw:
         children = list(parent.children)
         cx = values[children].T
         cmask = present[children].T
+        if not self.bound.plan.level_means:
+            cx, cmask = np.ascontiguousarray(cx), np.ascontiguousarray(cmask)
         w: FloatArray = self.draw[parent.columns]
         if parent.weight_step is not None:
             w = ops.WEIGHT.apply(
@@ -802,6 +814,25 @@ def apply_root_steps(bound: DrawPlan, score: FloatArray) -> tuple[FloatArray, bo
     if last_round is None:
         return s, False
     return ops.SCORES.round_units(s, last_round), True
+
+
+def rescale_root(
+    bound: DrawPlan,
+    score: FloatArray,
+    *,
+    params: Mapping[int, Mapping[str, Any]] | None = None,
+    rounds: bool = True,
+) -> FloatArray:
+    """The root's rescale (and, with ``rounds``, round) steps on scores (n,) or (d, n), in
+    the methodology's order, statistics over the scores present. ``params`` (step index ->
+    parameters) overrides some of a step's parameters (an affine floor estimated from data)."""
+    root = bound.tree.ids[bound.root]
+    given = params or {}
+    for index, step in bound.plan.root_steps:
+        if not rounds and ops.SCORES.rounds(step):
+            continue
+        score = ops.SCORES.apply(step, {**step.params_for(root), **given.get(index, {})}, score)
+    return score
 
 
 def grade_keys(bound: DrawPlan, w: FloatArray) -> FloatArray:
