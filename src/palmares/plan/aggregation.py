@@ -53,7 +53,7 @@ def aggregate_tree_full(
     plan = compile_plan(m, tree)
     bound = bind(
         plan,
-        tuple(tree.leaves),
+        None,
         x,
         mask,
         eligible=population,

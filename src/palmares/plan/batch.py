@@ -215,22 +215,45 @@ class Plan:
     #: keep theirs: the working shows them).
     draw_nominal: FloatArray
     column: Mapping[str, int]  # node id -> its weight column
+    leaves: tuple[str, ...]  # the tree's leaves
+    leaf_rows: IntArray  # tree index of each leaf
     #: One draw: a level's plain means through one sparse product (else every parent through
     #: its operation, children institution by institution: the rebuild of published totals).
     level_means: bool = True
+    #: One draw's weights by their overrides.
+    overridden: dict[tuple[tuple[str, float], ...], FloatArray] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def draw_weights(self, overrides: Mapping[str, float] | None = None) -> FloatArray:
         """(1, K): a run's one draw, with ``overrides`` (node -> weight) replacing the file's
-        weights (a personalised ranking) before any weight step."""
+        weights (a personalised ranking) before any weight step. Read-only (cached: a
+        personalised ranking asks the same weights many times)."""
         if not overrides:
-            return self.draw_nominal[None]
+            return self.nominal_draw
+        key = tuple(overrides.items())
+        with _PLANS_LOCK:
+            found = self.overridden.get(key)
+        if found is not None:
+            return found
         layout = self.weights
         w = self.draw_nominal.copy()
         touched = sorted({int(layout.group[self.column[n]]) for n in overrides if n in self.column})
         for g in touched:
             columns = np.flatnonzero(layout.group == g)
             w[columns] = _shared_weights(self.methodology, self.tree, layout.parents[g], overrides)
-        return w[None]
+        w.flags.writeable = False
+        with _PLANS_LOCK:
+            if len(self.overridden) >= 32:
+                self.overridden.pop(next(iter(self.overridden)), None)
+            return self.overridden.setdefault(key, w[None])
+
+    @cached_property
+    def nominal_draw(self) -> FloatArray:
+        """(1, K) the methodology's own weights, read-only."""
+        w = self.draw_nominal[None]
+        w.flags.writeable = False
+        return w
 
 
 def _parent(m: Methodology, tree: Tree, index: int, column: Mapping[str, int]) -> Parent:
@@ -368,6 +391,8 @@ def compile_plan(m: Methodology, tree: Tree, *, level_means: bool = True) -> Pla
             dtype=np.float64,
         ),
         column=column,
+        leaves=tuple(tree.leaves),
+        leaf_rows=np.array([tree.index(leaf) for leaf in tree.leaves], dtype=np.intp),
         level_means=level_means,
     )
     with _PLANS_LOCK:
@@ -429,6 +454,8 @@ class DrawPlan:
     @cached_property
     def leaf_rows(self) -> IntArray:
         """Tree index of each leaf column."""
+        if self.leaves is self.plan.leaves or self.leaves == self.plan.leaves:
+            return self.plan.leaf_rows
         return np.array([self.tree.index(leaf) for leaf in self.leaves], dtype=np.intp)
 
     @cached_property
@@ -507,7 +534,7 @@ class DrawPlan:
 
 def bind(
     plan: Plan,
-    leaves: tuple[str, ...],
+    leaves: tuple[str, ...] | None,
     values: FloatArray,
     mask: BoolArray,
     *,
@@ -515,12 +542,13 @@ def bind(
     applicable: Callable[[], BoolArray] | None = None,
     grades: npt.NDArray[np.int8] | None = None,
 ) -> DrawPlan:
-    """A plan bound to leaves ``values`` (n, L) where ``mask``; ``eligible`` (default: every
-    row) the overall table; ``applicable()`` (n, L) whether each leaf applies (default: all)."""
+    """A plan bound to leaves (default: the tree's) with ``values`` (n, L) where ``mask``;
+    ``eligible`` (default: every row) the overall table; ``applicable()`` (n, L) whether each
+    leaf applies (default: all)."""
     n = values.shape[0]
     return DrawPlan(
         plan=plan,
-        leaves=leaves,
+        leaves=plan.leaves if leaves is None else leaves,
         values=values,
         mask=np.asarray(mask, dtype=bool),
         eligible=np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool),
