@@ -3,11 +3,19 @@
 - :mod:`palmares.plan.queries`: what a methodology says where (which step covers a node, the
   inner and root steps, the published precision, the ranking key, bundle weights).
 - :mod:`palmares.plan.steps`: eligibility and the leaf steps of a run.
-- :mod:`palmares.plan.aggregation`: every inner node bottom-up with the inner rescale and
-  round steps (cached per methodology hash and tree), and the root's steps.
+- :mod:`palmares.plan.batch`: the compiled plan (cached per methodology hash and tree) and its
+  one executor, :func:`~palmares.plan.batch.walk`: every inner node bottom-up through its
+  steps' operations, the inner rescale and round steps after each level, then the root's
+  steps, for weights (d, K): a run and a personalisation are one draw (keeping the working),
+  the uncertainty replay a batch of many.
+- :mod:`palmares.plan.mean_level`: one draw's plain weighted means of a level in one sparse
+  product; :mod:`palmares.plan.working`: what one draw keeps for the working.
+- :mod:`palmares.plan.aggregation`: a run's one draw with its working
+  (:func:`aggregate_tree_full`, a thin name over the walk).
 
-:func:`palmares.engine.run` executes a plan into a :class:`~palmares.result.Result`;
-personalisation, the uncertainty replay and the rebuild of published totals ask the same plan.
+:func:`palmares.engine.run` executes the plan into a :class:`~palmares.result.Result`;
+personalisation, the uncertainty replay and the rebuild of published totals execute the same
+plan through the same walk.
 """
 
 from palmares.plan.aggregation import (

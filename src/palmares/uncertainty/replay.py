@@ -1,7 +1,7 @@
 """The vectorised replay: re-rank a computed Result for many weight vectors at once.
 
 Nothing before aggregation reruns: the replay reads the leaf values a Result cached and executes
-the plan's batch path (:mod:`palmares.plan.batch`) on blocks of draws (d, K): every inner node
+the plan's one walk (:mod:`palmares.plan.batch`) on blocks of draws (d, K): every inner node
 through its steps' own batch operation, the inner and root rescale and round steps on every
 draw, then competition ranks. What varies is chosen here: the sibling groups whose weights a
 draw perturbs (:class:`~palmares.uncertainty.draws.WeightModel`).
