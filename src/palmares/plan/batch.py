@@ -176,7 +176,7 @@ class ScoreStep:
 
     node: int
     step: StepBase
-    params: Mapping[str, Any] = field(default_factory=dict)
+    name: str  # the node's id
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,7 @@ def _level(
         )
     here = {tree.ids[i] for i in level.tolist()}
     after = tuple(
-        ScoreStep(tree.index(node), step, step.params_for(node))
+        ScoreStep(tree.index(node), step, node)
         for _, step, nodes in pending
         for node in nodes
         if node in here
@@ -594,7 +594,7 @@ def compile_draws(
 
 def _score_step(inner: ScoreStep, s: FloatArray, population: BoolArray) -> FloatArray:
     """An inner rescale or round step on its node's scores (n,) or (d, n)."""
-    return ops.SCORES.apply(inner.step, inner.params, s, population)
+    return queries.apply_score_steps([inner.step], inner.name, s, population)
 
 
 class _OneDraw:
