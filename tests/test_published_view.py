@@ -17,8 +17,10 @@ from palmares.methodology.model import Ranking
 from palmares.published_view import (
     band_score_ranges,
     lexsort_ints,
+    position_text,
     published_view,
     score_range_text,
+    table_positions,
 )
 from palmares.ranking_table import rank_scores
 
@@ -114,3 +116,44 @@ def _keys(bound: int) -> st.SearchStrategy[list[np.ndarray]]:
 def test_lexsort_ints_is_np_lexsort(keys: list[np.ndarray]) -> None:
     # Small ranges take the mixed-radix code, wide ones the fallback: both give lexsort's order.
     assert lexsort_ints(keys).tolist() == np.lexsort(keys).tolist()
+
+
+# -- positions as every chart states them (position_text, table_positions) ---------------------
+
+
+def test_position_text_hand_cases() -> None:
+    display = ["=1", "=1", "3", "4", "5", "0"]
+    band = ["", "", "3–4", "3–4", "5+", ""]
+    ranked = [True, True, True, True, True, False]
+    banded = [False, False, True, True, True, False]
+    published = position_text(display, band, ranked, banded, published=True)
+    assert published.tolist() == ["=1", "=1", "3–4", "3–4", "5+", ""]
+    producer = position_text(display, band, ranked, banded, published=False)
+    assert producer.tolist() == ["=1", "=1", "3", "4", "5", ""]
+    beside = position_text(display, band, ranked, banded, published=False, band_beside=True)
+    assert beside.tolist() == ["=1", "=1", "3 (3–4)", "4 (3–4)", "5 (5+)", ""]
+    # no rank printed at all (U-Multirank's published view); the producer view keeps them
+    assert (
+        position_text(display, band, ranked, banded, published=True, no_rank=True).tolist()
+        == [""] * 6
+    )
+    assert position_text(display, band, ranked, banded, published=False, no_rank=True)[2] == "3"
+
+
+def test_table_positions_a_tied_exact_rank_is_no_band() -> None:
+    result = _result("single")
+    tied = rank_scores(
+        result.methodology.ranking,
+        2024,
+        np.array([90.0, 90.0, *SCORES[2:]]),
+        np.array([90.0, 90.0, *SCORES[2:]]),
+        decimals=1,
+    )
+    shown = table_positions(result, tied, "en", "published")
+    # a band of one place is an exact rank: "=1", never "band 1"
+    assert shown.shown.tolist() == ["=1", "=1", "3–4", "3–4", "5–6", "5–6"]
+    assert shown.banded.tolist() == [False, False, True, True, True, True]
+    assert shown.band == ["", "", "3–4", "3–4", "5–6", "5–6"]
+    producer = table_positions(result, tied, "en", "producer", band_beside=True)
+    assert producer.shown.tolist() == ["=1", "=1", "3 (3–4)", "4 (3–4)", "5 (5–6)", "6 (5–6)"]
+    assert not producer.published and not producer.no_rank
