@@ -143,9 +143,14 @@ def subset_ranks(lo: npt.ArrayLike, hi: npt.ArrayLike, groups: npt.ArrayLike) ->
 
 def group_codes(values: npt.ArrayLike) -> IntArray:
     """Integer codes of labels (countries, regions); missing or empty labels get -1."""
-    series = pd.Series(np.asarray(values, dtype=object)).replace("", None)
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64)
+    codes, labels = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    # "" is missing as None is: its code becomes the sentinel (codes stay distinct integers,
+    # one per label; one factorisation, no Series built and searched for "")
+    empty = np.flatnonzero(np.asarray(labels, dtype=object) == "")
+    if empty.size:
+        codes[codes == empty[0]] = -1
+    return codes
 
 
 # -- methodology changes -------------------------------------------------------------------------
