@@ -342,12 +342,17 @@ class EditionSeries:
 
     def _attributes(self, ids: Sequence[str]) -> pd.DataFrame:
         inst = self._institutions
+        # one look-up of the rows for every column (the ids' positions in the table)
+        at = inst.index.get_indexer(pd.Index(list(ids)))
+        found = at >= 0
         cols = {}
         for column in ("name", "country", "region_code", "gender"):
-            if column in inst.columns:
-                cols[column] = inst[column].reindex(list(ids)).to_numpy(dtype=object)
-            else:
+            if column not in inst.columns:
                 cols[column] = np.full(len(ids), None, dtype=object)
+                continue
+            values = np.full(len(ids), np.nan, dtype=object)  # an unknown id: NaN, as reindex
+            values[found] = inst[column].to_numpy(dtype=object)[at[found]]
+            cols[column] = values
         return pd.DataFrame(cols, index=pd.Index(list(ids), name="id"))
 
     def _finish(self, frame: pd.DataFrame) -> pd.DataFrame:
