@@ -157,3 +157,34 @@ def test_table_positions_a_tied_exact_rank_is_no_band() -> None:
     producer = table_positions(result, tied, "en", "producer", band_beside=True)
     assert producer.shown.tolist() == ["=1", "=1", "3 (3–4)", "4 (3–4)", "5 (5–6)", "6 (5–6)"]
     assert not producer.published and not producer.no_rank
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 9), st.booleans(), st.booleans()), min_size=0, max_size=12
+    ),
+    published=st.booleans(),
+    no_rank=st.booleans(),
+    beside=st.booleans(),
+)
+def test_position_text_never_states_a_rank_inside_a_band_when_published(
+    rows: list[tuple[int, bool, bool]], published: bool, no_rank: bool, beside: bool
+) -> None:
+    rank = np.array([r for r, _, _ in rows], dtype=np.int64)
+    ranked = rank > 0
+    banded = ranked & np.array([b for _, b, _ in rows], dtype=bool)
+    display = [f"={r}" if tied else str(r) for r, _, tied in rows]
+    band = [f"{r}–{r + 5}" if b else "" for r, b in zip(rank, banded, strict=True)]
+    shown = position_text(
+        display, band, ranked, banded, published=published, no_rank=no_rank, band_beside=beside
+    )
+    for k in range(len(rows)):
+        if not ranked[k] or (published and no_rank):
+            assert shown[k] == ""  # nothing printed: missing, never 0
+        elif banded[k] and published:
+            assert shown[k] == band[k]  # the band, never the rank inside it
+        elif banded[k] and beside:
+            assert shown[k] == f"{display[k]} ({band[k]})"
+        else:
+            assert shown[k] == display[k]
