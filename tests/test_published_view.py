@@ -17,8 +17,10 @@ from palmares.methodology.model import Ranking
 from palmares.published_view import (
     band_score_ranges,
     lexsort_ints,
+    position_text,
     published_view,
     score_range_text,
+    table_positions,
 )
 from palmares.ranking_table import rank_scores
 
@@ -114,3 +116,75 @@ def _keys(bound: int) -> st.SearchStrategy[list[np.ndarray]]:
 def test_lexsort_ints_is_np_lexsort(keys: list[np.ndarray]) -> None:
     # Small ranges take the mixed-radix code, wide ones the fallback: both give lexsort's order.
     assert lexsort_ints(keys).tolist() == np.lexsort(keys).tolist()
+
+
+# -- positions as every chart states them (position_text, table_positions) ---------------------
+
+
+def test_position_text_hand_cases() -> None:
+    display = ["=1", "=1", "3", "4", "5", "0"]
+    band = ["", "", "3–4", "3–4", "5+", ""]
+    ranked = [True, True, True, True, True, False]
+    banded = [False, False, True, True, True, False]
+    published = position_text(display, band, ranked, banded, published=True)
+    assert published.tolist() == ["=1", "=1", "3–4", "3–4", "5+", ""]
+    producer = position_text(display, band, ranked, banded, published=False)
+    assert producer.tolist() == ["=1", "=1", "3", "4", "5", ""]
+    beside = position_text(display, band, ranked, banded, published=False, band_beside=True)
+    assert beside.tolist() == ["=1", "=1", "3 (3–4)", "4 (3–4)", "5 (5+)", ""]
+    # no rank printed at all (U-Multirank's published view); the producer view keeps them
+    assert (
+        position_text(display, band, ranked, banded, published=True, no_rank=True).tolist()
+        == [""] * 6
+    )
+    assert position_text(display, band, ranked, banded, published=False, no_rank=True)[2] == "3"
+
+
+def test_table_positions_a_tied_exact_rank_is_no_band() -> None:
+    result = _result("single")
+    tied = rank_scores(
+        result.methodology.ranking,
+        2024,
+        np.array([90.0, 90.0, *SCORES[2:]]),
+        np.array([90.0, 90.0, *SCORES[2:]]),
+        decimals=1,
+    )
+    shown = table_positions(result, tied, "en", "published")
+    # a band of one place is an exact rank: "=1", never "band 1"
+    assert shown.shown.tolist() == ["=1", "=1", "3–4", "3–4", "5–6", "5–6"]
+    assert shown.banded.tolist() == [False, False, True, True, True, True]
+    assert shown.band == ["", "", "3–4", "3–4", "5–6", "5–6"]
+    producer = table_positions(result, tied, "en", "producer", band_beside=True)
+    assert producer.shown.tolist() == ["=1", "=1", "3 (3–4)", "4 (3–4)", "5 (5–6)", "6 (5–6)"]
+    assert not producer.published and not producer.no_rank
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 9), st.booleans(), st.booleans()), min_size=0, max_size=12
+    ),
+    published=st.booleans(),
+    no_rank=st.booleans(),
+    beside=st.booleans(),
+)
+def test_position_text_never_states_a_rank_inside_a_band_when_published(
+    rows: list[tuple[int, bool, bool]], published: bool, no_rank: bool, beside: bool
+) -> None:
+    rank = np.array([r for r, _, _ in rows], dtype=np.int64)
+    ranked = rank > 0
+    banded = ranked & np.array([b for _, b, _ in rows], dtype=bool)
+    display = [f"={r}" if tied else str(r) for r, _, tied in rows]
+    band = [f"{r}–{r + 5}" if b else "" for r, b in zip(rank, banded, strict=True)]
+    shown = position_text(
+        display, band, ranked, banded, published=published, no_rank=no_rank, band_beside=beside
+    )
+    for k in range(len(rows)):
+        if not ranked[k] or (published and no_rank):
+            assert shown[k] == ""  # nothing printed: missing, never 0
+        elif banded[k] and published:
+            assert shown[k] == band[k]  # the band, never the rank inside it
+        elif banded[k] and beside:
+            assert shown[k] == f"{display[k]} ({band[k]})"
+        else:
+            assert shown[k] == display[k]

@@ -128,8 +128,12 @@ def subset_ranks(lo: npt.ArrayLike, hi: npt.ArrayLike, groups: npt.ArrayLike) ->
     maybe_ahead = np.searchsorted(by_lo, base + hi_i, side="left") - start - (lo_i < hi_i)
     # Ties: members with the same interval (the same exact rank, or the same band: "6e ex
     # aequo en France" for the compatriots of one band).
-    keys = pd.MultiIndex.from_arrays([g, lo_i, hi_i])
-    ties = pd.Series(1, index=keys).groupby(level=[0, 1, 2]).transform("size").to_numpy()
+    # One integer per (group, lo, hi): ``hi`` < width, so the code is unique (an int64 for any
+    # field palmares ranks); counted by one np.unique, no pandas grouping.
+    _, where, counts = np.unique(
+        (base + lo_i) * width + hi_i, return_inverse=True, return_counts=True
+    )
+    ties = counts[where.reshape(-1)]
     out[0][inside] = 1 + surely_ahead
     out[1][inside] = 1 + maybe_ahead
     out[2][inside] = ties
@@ -139,9 +143,14 @@ def subset_ranks(lo: npt.ArrayLike, hi: npt.ArrayLike, groups: npt.ArrayLike) ->
 
 def group_codes(values: npt.ArrayLike) -> IntArray:
     """Integer codes of labels (countries, regions); missing or empty labels get -1."""
-    series = pd.Series(np.asarray(values, dtype=object)).replace("", None)
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64)
+    codes, labels = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    # "" is missing as None is: its code becomes the sentinel (codes stay distinct integers,
+    # one per label; one factorisation, no Series built and searched for "")
+    empty = np.flatnonzero(np.asarray(labels, dtype=object) == "")
+    if empty.size:
+        codes[codes == empty[0]] = -1
+    return codes
 
 
 # -- methodology changes -------------------------------------------------------------------------
@@ -333,56 +342,68 @@ class EditionSeries:
 
     def _attributes(self, ids: Sequence[str]) -> pd.DataFrame:
         inst = self._institutions
+        # one look-up of the rows for every column (the ids' positions in the table)
+        at = inst.index.get_indexer(pd.Index(list(ids)))
+        found = at >= 0
         cols = {}
         for column in ("name", "country", "region_code", "gender"):
-            if column in inst.columns:
-                cols[column] = inst[column].reindex(list(ids)).to_numpy(dtype=object)
-            else:
+            if column not in inst.columns:
                 cols[column] = np.full(len(ids), None, dtype=object)
+                continue
+            values = np.full(len(ids), np.nan, dtype=object)  # an unknown id: NaN, as reindex
+            values[found] = inst[column].to_numpy(dtype=object)[at[found]]
+            cols[column] = values
         return pd.DataFrame(cols, index=pd.Index(list(ids), name="id"))
 
     def _finish(self, frame: pd.DataFrame) -> pd.DataFrame:
         """National and regional ranks from the rank intervals (one pass per attribute)."""
+        lo, hi = frame["rank_lo"].to_numpy(), frame["rank_hi"].to_numpy()
+        scoped: dict[str, Any] = {}
         for scope, column in (("national", "country"), ("regional", "region_code")):
-            ranks = subset_ranks(
-                frame["rank_lo"].to_numpy(), frame["rank_hi"].to_numpy(), group_codes(frame[column])
-            )
-            frame[f"{scope}_rank"] = ranks.best
-            frame[f"{scope}_rank_worst"] = ranks.worst
-            frame[f"{scope}_tie_size"] = ranks.tie
-            frame[f"{scope}_field_size"] = ranks.field
-        return frame[list(STANDING_COLUMNS)]
+            ranks = subset_ranks(lo, hi, group_codes(frame[column].to_numpy()))
+            scoped[f"{scope}_rank"] = ranks.best
+            scoped[f"{scope}_rank_worst"] = ranks.worst
+            scoped[f"{scope}_tie_size"] = ranks.tie
+            scoped[f"{scope}_field_size"] = ranks.field
+        kept = frame.drop(columns=[c for c in scoped if c in frame])
+        joined = pd.concat([kept, pd.DataFrame(scoped, index=frame.index)], axis=1)
+        return joined[list(STANDING_COLUMNS)]
 
     def _computed_standings(self, result: Result) -> pd.DataFrame:
         table = result.ranking
         keep = np.flatnonzero(table.rank > 0)
         ids = [result.institutions[i] for i in keep]
-        frame = self._attributes(ids)
-        genders = frame["gender"].to_numpy(dtype=object)
+        attributes = self._attributes(ids)
+        genders = attributes["gender"].to_numpy(dtype=object)
         rank = table.rank[keep]
-        frame["score"] = table.published_score[keep]
-        frame["score_lo"] = np.nan
-        frame["score_hi"] = np.nan
-        frame["rank"] = rank
-        frame["tie_size"] = table.tie_size[keep]
-        for lang in ("en", "fr"):
-            shown = rk.display_ranks(rank, table.tie_size[keep], table.ties, lang, genders)
-            frame[f"rank_display_{lang}"] = [str(s) for s in shown.tolist()]
-        frame["rank_lo"] = rank
-        frame["rank_hi"] = rank
         lo, hi = table.band_lo[keep], table.band_hi[keep]
         banded = (lo > 0) & (lo != hi)
-        frame["band_lo"] = np.where(banded, lo, 0)
-        frame["band_hi"] = np.where(banded, hi, 0)
         labels = rk.band_labels(lo, hi)
-        frame["band"] = [
-            str(s) if b else None for s, b in zip(labels.tolist(), banded, strict=True)
-        ]
-        frame["group"] = table.group[keep]
-        frame["group_rank"] = table.group_rank[keep]
-        frame["group_size"] = table.group_size[keep]
-        frame["group_first_half"] = table.group_first_half[keep]
-        frame["top_percent"] = table.top_percent[keep]
+        # Every column at once (one frame built, not one insertion per column).
+        columns: dict[str, Any] = {c: attributes[c].to_numpy() for c in attributes.columns}
+        columns |= {
+            "score": table.published_score[keep],
+            "score_lo": np.full(len(keep), np.nan),
+            "score_hi": np.full(len(keep), np.nan),
+            "rank": rank,
+            "tie_size": table.tie_size[keep],
+        }
+        for lang in ("en", "fr"):
+            shown = rk.display_ranks(rank, table.tie_size[keep], table.ties, lang, genders)
+            columns[f"rank_display_{lang}"] = [str(s) for s in shown.tolist()]
+        columns |= {
+            "rank_lo": rank,
+            "rank_hi": rank,
+            "band_lo": np.where(banded, lo, 0),
+            "band_hi": np.where(banded, hi, 0),
+            "band": [str(s) if b else None for s, b in zip(labels.tolist(), banded, strict=True)],
+            "group": table.group[keep],
+            "group_rank": table.group_rank[keep],
+            "group_size": table.group_size[keep],
+            "group_first_half": table.group_first_half[keep],
+            "top_percent": table.top_percent[keep],
+        }
+        frame = pd.DataFrame(columns, index=attributes.index)
         if self.view == "published":
             published_standings(
                 frame, result, keep, publishes_rank=self.publishes_rank(result.edition)

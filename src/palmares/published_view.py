@@ -11,7 +11,7 @@ U-Multirank) there is none. Producer: palmares' computed ranks everywhere, each 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,79 @@ def score_ranges_as_text(frame: pd.DataFrame, lang: str) -> None:
         frame.loc[ranged, "score"] = [
             score_range_text(lo, hi, lang) for lo, hi in zip(low, high, strict=True)
         ]
+
+
+# -- positions as a view states them (charts) -----------------------------------------------------
+
+
+def in_band(band_lo: npt.ArrayLike, band_hi: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Rows beyond a band cut-off: a printed band of more than one place (an open band "1001+"
+    included); a band of one place is an exact rank, not a band."""
+    lo = np.asarray(band_lo, dtype=np.int64)
+    hi = np.asarray(band_hi, dtype=np.int64)
+    return (lo > 0) & (lo != hi)
+
+
+def position_text(
+    display: npt.ArrayLike,
+    band: npt.ArrayLike,
+    ranked: npt.ArrayLike,
+    banded: npt.ArrayLike,
+    *,
+    published: bool,
+    no_rank: bool = False,
+    band_beside: bool = False,
+) -> npt.NDArray[np.object_]:
+    """What each position reads as (contracts section 12), the one rule of every chart: ""
+    where unranked, and in the published view where the publisher prints no rank at all
+    (``no_rank``: U-Multirank); beyond a band cut-off the published view states the band,
+    never the rank inside it; the producer view states the computed rank (``display``), with
+    its band beside it when ``band_beside`` ("57 (51–100)")."""
+    shown = np.asarray(display, dtype=object).astype(str).astype(object)
+    bands = np.asarray(band, dtype=object).astype(str).astype(object)
+    inside = np.asarray(banded, dtype=bool)
+    if published:
+        shown = np.where(inside, bands, shown)
+    elif band_beside and inside.any():
+        shown = np.where(inside, shown + " (" + bands + ")", shown)
+    hidden = ~np.asarray(ranked, dtype=bool) | (published and no_rank)
+    return np.where(hidden, "", shown).astype(object)
+
+
+class Positions(NamedTuple):
+    """A table's positions in a view (:func:`table_positions`), aligned with its rows."""
+
+    shown: npt.NDArray[np.object_]  # what the view states ("" where nothing is printed)
+    display: list[str]  # palmares' computed display ("=39"), whatever the view
+    band: list[str]  # the printed band ("301–400"), "" outside a band
+    banded: npt.NDArray[np.bool_]  # beyond a band cut-off (ranked rows only)
+    published: bool  # the view is the publisher's
+    no_rank: bool  # the publisher prints no rank of this table (U-Multirank's published view)
+
+
+def table_positions(
+    result: Any, table: Any, lang: str, view: str, *, band_beside: bool = False
+) -> Positions:
+    """Each institution's position in ``table`` (``result.ranking`` or a node's table of
+    ``result``) as ``view`` shows it: :func:`position_text` with the view of ``result``
+    (:func:`is_published`: a personalised table shows palmares' ranks) and no rank at all in
+    the published view of a system ranked on grade counts."""
+    published = is_published(result, view)
+    no_rank = prints_no_rank(result, view)
+    ranked = np.asarray(table.rank) > 0
+    banded = ranked & in_band(table.band_lo, table.band_hi)
+    display = table.display(lang, None)
+    band = np.where(banded, np.asarray(table.bands(), dtype=object), "").tolist()
+    shown = position_text(
+        display,
+        band,
+        ranked,
+        banded,
+        published=published,
+        no_rank=no_rank,
+        band_beside=band_beside,
+    )
+    return Positions(shown, display, band, banded, published, no_rank)
 
 
 # -- the views ---------------------------------------------------------------------------------
@@ -225,6 +298,12 @@ def is_published(result: Any, view: str) -> bool:
     """Whether ``view`` of ``result`` is the publisher's: personalised rankings are palmares'
     own computation and always show its ranks (contracts section 12)."""
     return view == "published" and getattr(result, "personalisation", None) is None
+
+
+def prints_no_rank(result: Any, view: str) -> bool:
+    """Whether ``view`` of ``result`` states no rank at all: the published view of a system
+    ranked on grade counts (U-Multirank prints none; only counts of A grades)."""
+    return is_published(result, view) and result.methodology.ranking.by == "grade_counts"
 
 
 def viewed(result: Any, frame: pd.DataFrame, view: str) -> pd.DataFrame:

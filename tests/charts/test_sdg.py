@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from palmares.charts.sdg import sdg_chart, sdg_frame
@@ -76,3 +77,24 @@ def test_labels_follow_the_language(result: Result, world: Dataset) -> None:
     assert "," in fr["score_text"].iloc[0] and "." in en["score_text"].iloc[0]
     spec_en = sdg_chart(result, SCHOOL, node_labels(world.indicators, "en")).to_dict()
     assert "Score by SDG" in texts(spec_en) and "Overall: band 401–600" in texts(spec_en)
+
+
+def test_a_system_printing_no_rank_states_none_in_the_published_view(
+    umr: EditionSeries, world: Dataset
+) -> None:
+    # U-Multirank prints no overall rank and no dimension rank: the profile states scores only
+    result = umr.result(max(umr.years))
+    assert result is not None
+    who = result.institutions[int(np.flatnonzero(result.ranking.rank > 0)[0])]
+    labels = node_labels(world.indicators, "en")
+    spec = sdg_chart(result, who, labels, lang="en").to_dict()
+    data = rows(spec, layers(spec)["scores"])
+    assert data and all(r["rank_display"] == "" for r in data)
+    assert spec["title"]["subtitle"] == "Overall: no rank published"
+    assert "rank_display" not in layers(spec)["bands"]["transform"][0]["calculate"]
+    producer = sdg_chart(result, who, labels, lang="en", view="producer").to_dict()
+    assert all(r["rank_display"] for r in rows(producer, layers(producer)["scores"]))
+    assert (
+        producer["title"]["subtitle"].startswith("Overall: ")
+        and "no rank" not in producer["title"]["subtitle"]
+    )

@@ -146,6 +146,36 @@ def test_one_indicator_gives_zero_width_intervals_from_a_run_and_its_file(
     pd.testing.assert_frame_equal(read.frame, computed.frame, check_dtype=False)
 
 
+BANDED = (
+    METHOD
+    + """
+[ranking.bands.default]
+individual_until = 2
+bands = [[3, 4], [5, 6]]
+"""
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_published_band_beside_each_interval_never_a_rank_inside_it(lang: str) -> None:
+    # 2023: a 1st, c 2nd, then b, d in 3-4 and e, f in 5-6 (band_world's table)
+    done = uncertainty(band_world(), load_methodology(BANDED), 2023, 40, seed=1)
+    computed = intervals_of(done)
+    frame = uncertainty_frame(computed, top=6, lang=lang, nominal=done.nominal)
+    assert frame["institution"].tolist() == ["a", "c", "b", "d", "e", "f"]
+    assert frame["band"].tolist() == ["", "", "3–4", "3–4", "5–6", "5–6"]
+    assert frame["nominal_text"].tolist() == ["1", "2", "3–4", "3–4", "5–6", "5–6"]
+    assert frame["q05"].tolist() == [1, 2, 3, 4, 5, 6]  # the intervals as computed
+    producer = uncertainty_frame(computed, top=6, lang=lang, nominal=done.nominal, view="producer")
+    assert producer["nominal_text"].tolist() == ["1", "2", "3", "4", "5", "6"]
+    assert producer["band"].tolist() == frame["band"].tolist()
+    spec = uncertainty_chart(computed, top=6, lang=lang, nominal=done.nominal).to_dict()
+    tooltip = [t["field"] for t in panel(spec, 0)["layer"][0]["encoding"]["tooltip"]]
+    assert "band" in tooltip
+    # without the nominal Result: no band column, the computed ranks as before
+    assert "band" not in uncertainty_frame(computed, top=6, lang=lang)
+
+
 def test_chart_uncertainty_cli(cli: Cli, tmp_path: Path) -> None:
     bundle, method = tmp_path / "bundle", tmp_path / "m.toml"
     write_dataset(band_world(), bundle)

@@ -34,8 +34,37 @@ def test_top100_ignores_invalid_entries_for_the_maximum() -> None:
 def test_top100_all_zero_single_and_negative() -> None:
     assert rescale.top100(frozen([0.0, 0.0]), np.array([True, True])).tolist() == [0.0, 0.0]
     assert rescale.top100(frozen([3.0]), np.array([True])).tolist() == [100.0]
-    with pytest.raises(ValueError, match="non-negative"):
-        rescale.top100(frozen([-1.0, 2.0]), np.array([True, True]))
+    # only the maximum is set (THE Impact 2019): a negative score stays negative
+    assert rescale.top100(frozen([-1.0, 2.0]), np.array([True, True])).tolist() == [-50.0, 100.0]
+
+
+def test_top100_negative_scores_hand_computed() -> None:
+    # z-scores -1.5, 0.5, 2.5: scale 100 / 2.5 = 40 -> -60, 20, 100; the NaN stays NaN
+    s = frozen([-1.5, 0.5, 2.5, nan])
+    assert rescale.top100(s).tolist()[:3] == [-60.0, 20.0, 100.0]
+    assert np.isnan(rescale.top100(s)[3])
+    out = rescale.top100(s, np.array([True, True, True, False]))
+    assert out[:3].tolist() == [-60.0, 20.0, 100.0] and np.isnan(out[3])
+    # batched, no NaN (the fast path): each draw by its own maximum
+    batch = frozen([[-2.0, 4.0], [1.0, -3.0]])
+    assert rescale.top100(batch).tolist() == [[-50.0, 100.0], [100.0, -300.0]]
+    # outside the population a larger score does not set the scale
+    assert rescale.top100(frozen([-4.0, 2.0, 8.0]), np.array([True, True, False]))[:2].tolist() == [
+        -200.0,
+        100.0,
+    ]
+
+
+def test_top100_refuses_a_best_score_at_or_below_zero_naming_each_draw() -> None:
+    with pytest.raises(ValueError, match=r"best score above 0.*got a best of -1$"):
+        rescale.top100(frozen([-1.0, -2.0]), np.array([True, True]))
+    with pytest.raises(ValueError, match=r"-0\.5 in draw 1, 0 in draw 2$"):
+        rescale.top100(frozen([[1.0, 2.0], [-0.5, -1.0], [0.0, -1.0]]))
+    # a draw with no valid score is all NaN, not an error
+    out = rescale.top100(
+        frozen([[1.0, 2.0], [-1.0, -2.0]]), np.array([[True, True], [False, False]])
+    )
+    assert out[0].tolist() == [50.0, 100.0] and np.isnan(out[1]).all()
 
 
 def test_minmax_along_the_last_axis() -> None:

@@ -4,9 +4,10 @@ per-node tables for institutions outside the overall table, screening versus tab
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from preset_worlds import make_dataset
 
-from palmares.engine import run
+from palmares.engine import MethodologyDataError, run
 from palmares.methodology import load_methodology
 
 TREE = {"s": "", "s.p": "s", "s.q": "s", "s.a": "s.p", "s.b": "s.p", "s.c": "s.q"}
@@ -130,3 +131,15 @@ def test_personalised_peers_keep_the_tables_inner_scaling() -> None:
     filtered = result.personalise(where={"peer": "a"})
     # the two peers keep their scaling over the whole table (not 0 and 100 among themselves)
     np.testing.assert_allclose(filtered.score, result.score[:2])
+
+
+def test_top100_keeps_negative_scores_and_names_the_node_with_no_best_above_zero() -> None:
+    values = {"s.a": [-10, 20, 40, 100], "s.b": [-10, 20, 40, 100], "s.c": [-3, -1, -2, 9]}
+    data = make_dataset("s", 2024, TREE, values, institutions=KINDS)
+    steps = INNER.format(rescale="top100").replace('nodes = ["s.p", "s.q"]', 'nodes = ["s.p"]')
+    result = run(data, method(steps), 2024, data_hash="x")
+    # p over i0..i2: -10 / 40 x 100 = -25, then 50, 100 (i3 is outside the table)
+    np.testing.assert_allclose(result.node_scores("s.p")[:3], [-25, 50, 100])
+    # q over i0..i2 is -3, -1, -2: no best above 0, the node and step named
+    with pytest.raises(MethodologyDataError, match=r"node 's\.q', step rescale\.top100: .*-1"):
+        run(data, method(INNER.format(rescale="top100")), 2024, data_hash="x")

@@ -56,7 +56,7 @@ def chart_bytes(
 
                     chart = compare_chart(result, ids, labels, lang=lang)
                 else:
-                    chart = _uncertainty(ctx, system, year, ids, lang)
+                    chart = _uncertainty(ctx, system, year, ids, lang, result)
     except (ValueError, LookupError, KeyError) as error:
         raise ApiError(422, str(error.args[0] if error.args else error)) from None
     spec = chart if isinstance(chart, dict) else chart.to_dict()
@@ -71,8 +71,11 @@ def _one(ids: list[str]) -> str:
     return ids[0]
 
 
-def _uncertainty(ctx: Any, system: str, year: int, ids: list[str], lang: str) -> Any:
-    """The uncertainty chart needs a finished uncertainty job of that edition."""
+def _uncertainty(
+    ctx: Any, system: str, year: int, ids: list[str], lang: str, nominal: Any = None
+) -> Any:
+    """The uncertainty chart needs a finished uncertainty job of that edition; ``nominal``
+    (the edition's Result) gives the published band beside each interval."""
     from palmares.charts.uncertainty import uncertainty_chart
 
     jobs = ctx.jobs
@@ -83,4 +86,4 @@ def _uncertainty(ctx: Any, system: str, year: int, ids: list[str], lang: str) ->
             f"no uncertainty result for {system} {year}: "
             "POST /api/v1/jobs/uncertainty first, then ask again",
         )
-    return uncertainty_chart(found, ids, lang=lang)
+    return uncertainty_chart(found, ids, lang=lang, nominal=nominal)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from palmares.charts.text import colon, producer_note, system_name, with_locale, word
 from palmares.lang import check_lang, format_decimal
-from palmares.ranking_table import RankingTable
+from palmares.published_view import prints_no_rank, table_positions
 from palmares.result import Result
 
 WIDTH = 620
@@ -36,16 +36,16 @@ def compare_frame(
     positions = [result.position(i) for i in institutions]
     graded = result.grade_counts is not None and result.methodology.ranking.by == "grade_counts"
     tree = result.tree
-    published = view == "published"
-    overall = _shown(result.ranking, lang, published)
-    if graded and published and result.grade_counts is not None:
-        root = tree.index(tree.roots[0])
-        counts = result.grade_counts[:, root, 0]
-        overall = [str(int(n)) for n in counts]
+    standing = table_positions(result, result.ranking, lang, view)
+    overall = standing.shown
+    if standing.no_rank and result.grade_counts is not None:
+        # no overall rank printed (U-Multirank): the A count, the publisher's own count
+        counts = result.grade_counts[:, tree.index(tree.roots[0]), 0]
+        overall = np.asarray([str(int(n)) for n in counts], dtype=object)
     rows = []
     for node in tree.children(tree.roots[0]):
         table = result.node_table(node)
-        display = _shown(table, lang, published)
+        display = table_positions(result, table, lang, view).shown
         for inst, i in zip(institutions, positions, strict=True):
             value = float(table.key[i])
             decimals = 0 if graded else 1
@@ -59,25 +59,11 @@ def compare_frame(
                     "value_text": format_decimal(value, lang, decimals)
                     if np.isfinite(value)
                     else "",
-                    "rank_display": ""
-                    if table.rank[i] <= 0 or (graded and published)
-                    else str(display[i]),
-                    "overall": str(overall[i])
-                    if result.ranking.rank[i] > 0 or (graded and published)
-                    else "",
+                    "rank_display": str(display[i]),
+                    "overall": str(overall[i]),
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _shown(table: RankingTable, lang: str, published: bool) -> list[str]:
-    """Each institution's rank display, the printed band in its place inside a band."""
-    display = [str(d) for d in table.display(lang, None)]
-    if not published:
-        return display
-    banded = (table.band_lo > 0) & (table.band_lo != table.band_hi)
-    bands = table.bands()
-    return [str(b) if inside else d for d, b, inside in zip(display, bands, banded, strict=True)]
 
 
 def compare_chart(
@@ -144,7 +130,8 @@ def compare_chart(
         .properties(name="value_labels")
     )
     overall = data.drop_duplicates("institution")
-    by_count = graded and view == "published"  # no overall rank printed: the A count
+    # no overall rank printed: the A count
+    by_count = prints_no_rank(result, view)
     subtitle = " · ".join(
         f"{n}{colon(lang)}{o or word('not_ranked', lang)}"
         for n, o in zip(overall["name"], overall["overall"], strict=True)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from palmares.charts.text import colon, producer_note, system_name, with_locale, word
 from palmares.lang import check_lang, format_decimal
+from palmares.published_view import prints_no_rank, table_positions
 from palmares.result import Result
 
 ROLE_COLOURS = ("#1f6fb4", "#0b3c6b", "#b9c7d6")
@@ -34,26 +35,22 @@ def sdg_frame(
         table = result.node_table(node)
         if table.rank[i] <= 0:
             continue
+        # never a rank inside a printed band; the producer view shows it beside the band
+        position = table_positions(result, table, lang, view, band_beside=True)
         weight = result.node_weights[i, tree.index(node)]
         counts = bool(result.eligible[i]) and np.isfinite(weight) and weight > 0
         if node == compulsory:
             role = word("compulsory", lang)
         else:
             role = word("counted", lang) if counts else word("not_counted", lang)
-        display = str(table.display(lang, None)[i])
-        band = table.bands()[i]
-        banded = table.band_lo[i] > 0 and table.band_lo[i] != table.band_hi[i]
-        if banded:
-            # never a rank inside a printed band; the producer view shows it beside the band
-            display = band if view == "published" else f"{display} ({band})"
         rows.append(
             {
                 "node": node,
                 "sdg": labels.get(node, node),
                 "score": float(table.key[i]),
                 "score_text": format_decimal(float(table.key[i]), lang, 1),
-                "rank_display": display,
-                "band": band,
+                "rank_display": str(position.shown[i]),
+                "band": table.bands()[i],
                 "counted": bool(counts),
                 "role": role,
             }
@@ -109,19 +106,23 @@ def sdg_chart(
             text="band_text:N",
         )
         .transform_calculate(
-            band_text="(datum.counted ? '★ ' : '') + datum.score_text + ' · ' + datum.rank_display"
+            # no rank printed (U-Multirank's published view): the score alone
+            band_text="(datum.counted ? '★ ' : '') + datum.score_text"
+            + ("" if prints_no_rank(result, view) else " + ' · ' + datum.rank_display")
         )
         .properties(name="bands")
     )
     name = result.names[i]
-    ranking = result.ranking
-    if result.eligible[i] and ranking.rank[i] > 0:
-        overall = ranking.display(lang, None)[i]
-        band = ranking.bands()[i]
-        # inside a printed band the rank is never stated (the publisher does not print it)
-        shown = f"{word('band', lang).lower()} {band}" if band and band != overall else overall
-        if view == "producer" and band and band != overall:
-            shown = f"{overall} ({word('band', lang).lower()} {band})"  # labelled in the title
+    standing = table_positions(result, result.ranking, lang, view)
+    if standing.no_rank:
+        overall_text = f"{word('overall', lang)}{colon(lang)}{word('no_rank_published', lang)}"
+    elif result.eligible[i] and standing.shown[i]:
+        band = f"{word('band', lang).lower()} {standing.band[i]}"
+        shown = str(standing.shown[i])
+        if standing.banded[i]:
+            # inside a printed band the rank is never stated (the publisher does not print
+            # it); the producer view states it, the band beside it (labelled in the title)
+            shown = band if standing.published else f"{shown} ({band})"
         overall_text = f"{word('overall', lang)}{colon(lang)}{shown}"
     else:
         overall_text = f"{word('overall', lang)}{colon(lang)}{word('not_ranked', lang)}"

@@ -54,6 +54,7 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The publisher prints no overall rank: the number of A grades (best group).",
         "fr": "Pas de rang général publié : le nombre de notes A (meilleur groupe).",
     },
+    "no_rank_published": {"en": "no rank published", "fr": "aucun rang publié"},
     "grades_title": {"en": "Performance groups", "fr": "Groupes de performance"},
     "sdg_title": {"en": "Score by SDG", "fr": "Score par ODD"},
     "compare_title": {"en": "Side by side", "fr": "Côte à côte"},

@@ -8,6 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from palmares import published_view as pv
 from palmares.charts.layout import place_labels, point_box, rectangle_box, segment_box
 from palmares.charts.text import (
     colon,
@@ -58,10 +59,13 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
         # An open band ("1001+") runs to the bottom of that edition's table.
         band_hi = np.maximum(np.minimum(frame["band_hi"].astype("int64"), field), band_lo)
         band_only = listed & ~exact & (band_lo > 0)
-        # past the publisher's cut-off only the band is printed: the label, the tooltip and
-        # the tie mark never state the rank inside it (the point still sits at the rank)
-        in_band = exact & (frame["band"].fillna("").astype(str) != "")  # "1001+" included
+        # History's rows are in its series' view (the published view: beyond the publisher's
+        # cut-off only the band, no rank). Where the producer view keeps a computed rank inside
+        # a band, the point sits at it, but the label, the tooltip and the tie mark state
+        # what the publisher prints: the band (the published view's rule, "1001+" included).
+        in_band = exact & pv.in_band(band_lo, frame["band_hi"].astype("int64"))
         shown = in_band | band_only
+        bands = frame["band"].fillna("").astype(str)
         frames.append(
             pd.DataFrame(
                 {
@@ -69,17 +73,20 @@ def trajectory_frame(histories: Sequence[History], lang: str = "en") -> pd.DataF
                     "institution": hist.institution,
                     "name": hist.name,
                     "rank": frame["rank"].where(exact).astype("float64"),
-                    "rank_display": frame["rank_display"]
-                    .where(exact | band_only, "")
-                    .where(~in_band, frame["band"])
-                    .astype(str),
+                    "rank_display": pv.position_text(
+                        frame["rank_display"].fillna("").astype(str),
+                        bands,
+                        exact | band_only,
+                        in_band,
+                        published=True,
+                    ).astype(str),
                     # missing is never 0 (null in the spec's data): no tie, no band
                     "tie_size": frame["tie_size"]
                     .astype("int64")
                     .where(~in_band, 1)
                     .where(lambda t: t > 0)
                     .astype("float64"),
-                    "band": frame["band"].where(shown, "").fillna("").astype(str),
+                    "band": bands.where(shown, ""),
                     "band_lo": band_lo.where(band_lo > 0).astype("float64"),
                     "band_hi": np.where(band_lo > 0, band_hi, np.nan).astype("float64"),
                     "band_only": band_only,

@@ -9,6 +9,7 @@ its own rank axis, so that one far-down institution does not flatten the top of 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from palmares.charts.text import colon, producer_note, with_locale, word
 from palmares.lang import check_lang, format_int, format_percent
+from palmares.published_view import table_positions
 from palmares.uncertainty.intervals import Intervals
 
 #: Width of one institution's column (pixels) and the panels' height.
@@ -35,12 +37,22 @@ def _num(value: float, lang: str) -> str:
 
 
 def uncertainty_frame(
-    intervals: Intervals, institutions: Sequence[str] = (), *, top: int = 20, lang: str = "en"
+    intervals: Intervals,
+    institutions: Sequence[str] = (),
+    *,
+    top: int = 20,
+    lang: str = "en",
+    nominal: Any = None,
+    view: str = "published",
 ) -> pd.DataFrame:
     """The rows drawn: institutions with a nominal rank <= ``top`` (ties included) plus the
     named ones, ordered by nominal rank; ``panel`` 0 for the top, 1 for those named outside it.
     Ranks are floats (NaN when absent); ``interval``, ``p_top_k_text`` are formatted in
-    ``lang``."""
+    ``lang``. With the ``nominal`` Result of the run, ``band`` is each row's published band
+    ("" outside a band: the intervals shown as computed, the band beside them, contracts
+    section 12) and the nominal rank's text is what ``view`` states of it
+    (:mod:`palmares.published_view`: the band, never a rank inside it, in the published
+    view; none where the publisher prints no rank)."""
     check_lang(lang)
     if top < 0:
         raise ValueError("top must be >= 0")
@@ -49,9 +61,9 @@ def uncertainty_frame(
     unknown = [i for i in institutions if i not in known]
     if unknown:
         raise ValueError(f"no interval in this run for {', '.join(unknown)}")
-    nominal = frame["nominal_rank"].astype("float64")
+    nominal_rank = frame["nominal_rank"].astype("float64")
     named = frame["institution"].isin(list(institutions))
-    in_top = nominal.le(top).fillna(False).astype(bool)
+    in_top = nominal_rank.le(top).fillna(False).astype(bool)
     rows = frame[in_top | named].copy()
     rows["nominal_rank"] = rows["nominal_rank"].astype("float64")
     for column in ("median_rank", "q05", "q95", "p_top_k"):
@@ -67,6 +79,8 @@ def uncertainty_frame(
     rows["full_name"] = names
     rows["group"] = np.where(rows["named"], word("named", lang), f"top {top}")
     rows["nominal_text"] = [_num(v, lang) for v in rows["nominal_rank"]]
+    if nominal is not None:
+        _published_positions(rows, nominal, lang, view)
     rows["median_text"] = [_num(v, lang) for v in rows["median_rank"]]
     rows["interval"] = [
         f"{_num(lo, lang)}–{_num(hi, lang)}" if np.isfinite(lo) else ""
@@ -90,8 +104,22 @@ def uncertainty_frame(
         "median_text",
         "interval",
         "p_top_k_text",
+        *(["band"] if nominal is not None else []),
     ]
     return rows[columns].reset_index(drop=True)
+
+
+def _published_positions(rows: pd.DataFrame, nominal: Any, lang: str, view: str) -> None:
+    """The published band of each row (in place) and the nominal rank's text in ``view``."""
+    positions = table_positions(nominal, nominal.ranking, lang, view)
+    at = pd.Index(nominal.institutions).get_indexer(rows["institution"].tolist())
+    known = at >= 0
+    banded = np.where(known, positions.banded[at], False)
+    band = np.asarray(positions.band, dtype=object)[at]
+    rows["band"] = np.where(banded, band, "")
+    if positions.published:
+        shown = np.where(banded, band, rows["nominal_text"].to_numpy(dtype=object))
+        rows["nominal_text"] = np.where(positions.no_rank, "", shown)
 
 
 def _panel(rows: pd.DataFrame, top: int, lang: str, level: int, top_k: int) -> alt.LayerChart:
@@ -121,6 +149,8 @@ def _panel(rows: pd.DataFrame, top: int, lang: str, level: int, top_k: int) -> a
         alt.Tooltip("interval:N", title=word("interval", lang).format(level=level)),
         alt.Tooltip("p_top_k_text:N", title=f"P(top {top_k})"),
     ]
+    if "band" in rows:  # the published band beside the computed interval
+        tooltip.insert(2, alt.Tooltip("band:N", title=word("band", lang)))
     y_axis = alt.Axis(tickMinStep=1)
     rank_title = word("rank", lang)
     interval = (
@@ -162,12 +192,17 @@ def uncertainty_chart(
     top: int = 20,
     lang: str = "en",
     view: str = "published",
+    nominal: Any = None,
 ) -> alt.HConcatChart:
     """Nominal rank (point), q05-q95 interval (rule) and median rank (tick) of the top ``top``
     institutions and of ``institutions``, rank axis reversed (1 at the top). One panel, or two
-    when named institutions are outside the top (each panel its own rank axis)."""
+    when named institutions are outside the top (each panel its own rank axis). ``nominal``
+    (the run's nominal Result): the published band beside each interval, the nominal rank as
+    ``view`` states it (:func:`uncertainty_frame`)."""
     check_lang(lang)
-    data = uncertainty_frame(intervals, institutions, top=top, lang=lang)
+    data = uncertainty_frame(
+        intervals, institutions, top=top, lang=lang, nominal=nominal, view=view
+    )
     if data.empty:
         raise ValueError("nothing to draw: no institution in the top and none named")
     level = intervals.level

@@ -276,7 +276,12 @@ def uncertainty_command(
         ranked = nominal if intervals is not None else done.nominal
         label = system_name(ranked.methodology, lang)
         chart = uncertainty_chart(
-            dataclasses.replace(found, system=label), ids, top=top, lang=lang, view=view
+            dataclasses.replace(found, system=label),
+            ids,
+            top=top,
+            lang=lang,
+            view=view,
+            nominal=ranked,  # the published band beside each interval
         )
     except (IntervalsError, ValueError) as error:
         raise UsageProblem(str(error)) from None

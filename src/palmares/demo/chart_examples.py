@@ -115,7 +115,8 @@ def _uncertainty(demo: Dataset, draws: int) -> Any:
     done = uncertainty(demo, str(example_path("umr-composite")), 2022, draws, seed=0)
     label = system_name(done.nominal.methodology, "fr")
     found = dataclasses.replace(intervals_of(done), system=label)
-    return uncertainty_chart(found, ["fr-mines-rodez", "fr-mines-niort"], top=15, lang="fr")
+    named = ["fr-mines-rodez", "fr-mines-niort"]
+    return uncertainty_chart(found, named, top=15, lang="fr", nominal=done.nominal)
 
 
 def main(argv: list[str] | None = None) -> None:

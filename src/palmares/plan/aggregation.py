@@ -67,7 +67,7 @@ def rescale_or_round(
     step: StepBase, node: str, s: FloatArray, population: BoolArray | None
 ) -> FloatArray:
     """One node's scores through a rescale (statistics over ``population``) or a round."""
-    return ops.SCORES.apply(step, step.params_for(node), s, population)
+    return ops.SCORES.apply(step, step.params_for(node), s, population, node)
 
 
 __all__ = ["Aggregated", "StepRecord", "aggregate_tree", "aggregate_tree_full", "rescale_or_round"]

@@ -153,7 +153,7 @@ def apply_score_steps(
 ) -> FloatArray:
     """Scores (n,) or (draws, n) of one node through rescale and round steps, in order."""
     for step in steps:
-        s = SCORES.apply(step, step.params_for(node), s, population)
+        s = SCORES.apply(step, step.params_for(node), s, population, node)
     return s
 
 

@@ -628,14 +628,21 @@ class Scores(Operation):
         params: Mapping[str, Any],
         s: FloatArray,
         population: BoolArray | None = None,
+        node: str | None = None,
     ) -> FloatArray:
         """``population`` (n,) or the shape of ``s``: whom the scale is taken over (None: every
-        score present). Outputs are NaN outside it."""
+        score present). Outputs are NaN outside it. Scores a rescale cannot take (top100 with
+        no score above 0) are bad input for this methodology and data: a MethodologyDataError
+        naming the step and ``node``."""
         if isinstance(step, md.RoundHalfUp):
             return rounding.round_half_up_fast(s, int(params["decimals"]))
         valid = ~np.isnan(s) if population is None else population & ~np.isnan(s)
         if isinstance(step, md.RescaleTop100):
-            return rescale.top100(s, valid)
+            try:
+                return rescale.top100(s, valid)
+            except ValueError as error:
+                where = f"node {node!r}, " if node else ""
+                raise MethodologyDataError(f"{where}step rescale.top100: {error}") from error
         if isinstance(step, md.RescaleMinmax):
             lo, hi = params["range"]
             return rescale.minmax(s, valid, lo, hi)

@@ -37,22 +37,36 @@ def _extremes(s: FloatArray, valid: BoolArray) -> tuple[FloatArray, FloatArray]:
 def top100(s: npt.ArrayLike, valid: npt.ArrayLike | None = None, top: float = 100.0) -> FloatArray:
     """s / max(s) * top (ARWU's total, THE Impact 2019): the best valid score becomes ``top``.
 
-    Scores must be >= 0. If every valid score is 0 they all stay 0. ``valid`` None: every score
-    that is not NaN (then a batch with no NaN takes one division and one product).
+    Only the maximum is set (methodologies.md, section 3.2): scores below 0 (after a z-score)
+    stay negative, in (-inf, top]. The best valid score must be above 0 (a ValueError naming
+    each draw where it is not); if every valid score is 0 they all stay 0 (nothing to scale).
+    A draw with no valid score is all NaN. ``valid`` None: every score that is not NaN (then a
+    batch with no NaN takes one division and one product).
     """
     if valid is None:
         sa = np.asarray(s, dtype=np.float64)
         if not np.isnan(sa).any():
             hi = sa.max(axis=-1, keepdims=True)
-            if (hi > 0).all() and sa.min() >= 0 and np.isfinite(hi).all():
+            if (hi > 0).all() and np.isfinite(hi).all():
                 out = np.divide(sa, hi)
                 out *= top  # s / hi * top, the same operations, one array
                 return out
         valid = ~np.isnan(sa)
     sa, va = _prepare(s, valid)
-    if (va & (sa < 0)).any():
-        raise ValueError("top100 rescaling needs non-negative scores")
-    _, hi = _extremes(sa, va)
+    lo, hi = _extremes(sa, va)
+    present = va.any(axis=-1, keepdims=True)
+    all_zero = (hi == 0) & (lo == 0)
+    bad = (present & (hi <= 0) & ~all_zero).reshape(-1)
+    if bad.any():
+        best = hi.reshape(-1)
+        where = [
+            f"{best[k]:g}" if sa.ndim == 1 else f"{best[k]:g} in draw {k}"
+            for k in np.flatnonzero(bad)
+        ]
+        raise ValueError(
+            "top100 rescaling needs a best score above 0 (s / max * 100), got a best of "
+            + ", ".join(where)
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(hi > 0, sa / hi * top, 0.0)
     return np.where(va, out, np.nan)
