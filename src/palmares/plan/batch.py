@@ -868,7 +868,8 @@ def rescale_root(
     for index, step in bound.plan.root_steps:
         if not rounds and ops.SCORES.rounds(step):
             continue
-        score = ops.SCORES.apply(step, {**step.params_for(root), **given.get(index, {})}, score)
+        params_here = {**step.params_for(root), **given.get(index, {})}
+        score = ops.SCORES.apply(step, params_here, score, None, root)
     return score
 
 
