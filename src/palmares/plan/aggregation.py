@@ -117,12 +117,14 @@ def aggregate_tree_full(
         weights[tree.index(tree.roots[0])] = 1.0
     counts: npt.NDArray[np.int64] | None = None
     if grades is not None:
-        counts = np.zeros((size, n, 5), dtype=np.int64)
-        leaf_grades = grades.T
+        # Grade-major (node, grade, institution): each grade's counts of a node are one
+        # contiguous row, so the comparisons below and the sums per parent run along the fast
+        # axis (a third of a personalised re-ranking's time went to the strided
+        # (node, institution, grade) slots). Every row is written below, so no fill.
+        counts = np.empty((size, 5, n), dtype=np.int64)
+        leaf_grades = np.ascontiguousarray(grades.T)
         for g in range(5):
-            # One comparison per grade into its slot: no (leaves, n, 5) temporaries (a third
-            # of a personalised re-ranking's time went there).
-            counts[leaf_rows, :, g] = leaf_grades == g
+            counts[leaf_rows, g] = leaf_grades == g
     pending = plan.pending
     unscaled_rows: dict[int, FloatArray] = {}
     records: list[StepRecord] = []
@@ -141,9 +143,16 @@ def aggregate_tree_full(
             present[parent] = ~np.isnan(values[parent])
             full[parent] = present[parent].all()
             node_applicable[parent] = node_applicable[children].any(axis=0)
-            shares = w * cmask if w.ndim == 2 else np.broadcast_to(w, cx.shape) * cmask
-            total = shares.sum(axis=1, keepdims=True)
-            if working:
+            if working and w.ndim == 1:
+                # Shared weights: each child's share computed in its node-major row (the
+                # gathered mask as is, no transposed copies; the same sums, child by child).
+                shared = cmask.T * w[:, None]
+                whole = shared.sum(axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    weights[children] = np.where(whole > 0, shared / whole, np.nan)
+            elif working:
+                shares = w * cmask
+                total = shares.sum(axis=1, keepdims=True)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     weights[children] = np.where(total > 0, shares / total, np.nan).T
             if counts is not None:
@@ -183,7 +192,7 @@ def aggregate_tree_full(
         values=values.T,
         # Without the working, a read-only all-NaN view (no allocation).
         weights=weights.T if working else np.broadcast_to(np.float64(np.nan), (n, size)),
-        counts=None if counts is None else counts.transpose(1, 0, 2),
+        counts=None if counts is None else counts.transpose(2, 0, 1),
         unscaled=unscaled.T,
         records=sorted(records, key=lambda r: r.index),
     )
