@@ -307,9 +307,14 @@ class Result:
         where: Mapping[str, Any] | None = None,
         *,
         network: str | None = None,
+        working: bool = True,
     ) -> Any:
-        """Re-rank on a subset of criteria, new weights and peer filters (no earlier step rerun)."""
-        return personalise(self, criteria=criteria, weights=weights, where=where, network=network)
+        """Re-rank on a subset of criteria, new weights and peer filters (no earlier step rerun).
+        ``working=False``: scores and ranks only, each node's share of its parent left NaN
+        (for callers that explain nothing, such as a page of the personalised table)."""
+        return personalise(
+            self, criteria=criteria, weights=weights, where=where, network=network, working=working
+        )
 
     # -- exports -------------------------------------------------------------------------------
 
@@ -448,8 +453,10 @@ def personalise(
     weights: Mapping[str, float] | None = None,
     where: Mapping[str, Any] | None = None,
     network: str | None = None,
+    working: bool = True,
 ) -> Result:
-    """A new Result ranked on the chosen criteria and weights, among the filtered peers."""
+    """A new Result ranked on the chosen criteria and weights, among the filtered peers
+    (``working=False``: node weights left NaN, see :meth:`Result.personalise`)."""
     weights = dict(weights or {})
     unknown = [w for w in weights if w not in result.tree]
     if unknown:
@@ -494,6 +501,7 @@ def personalise(
         None if result.grades is None else take(result.grades, base),
         full != 2,  # not_applicable
         weights,
+        working=working,
     )
     x = cut(result.leaf_values)
     mask = cut(result.leaf_mask)

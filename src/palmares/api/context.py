@@ -470,12 +470,19 @@ class ServiceContext:
         lang: Lang,
         view: View,
     ) -> dict[str, Any]:
+        document = self._page_head(result, year, page, per_page, lang, view)
+        start = (page - 1) * per_page
+        document.update(total=len(rows), results=records(rows.iloc[start : start + per_page]))
+        return document
+
+    def _page_head(
+        self, result: Any, year: int, page: int, per_page: int, lang: Lang, view: View
+    ) -> dict[str, Any]:
+        """A page's document without its rows (checked page and page size)."""
         if page < 1:
             raise bad_request("page", "pages start at 1", page)
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise bad_request("per_page", f"between 1 and {MAX_PER_PAGE}", per_page)
-        start = (page - 1) * per_page
-        chunk = rows.iloc[start : start + per_page]
         return {
             "system": result.system,
             "edition": year,
@@ -484,10 +491,10 @@ class ServiceContext:
             "data_hash": result.data_hash,
             "lang": lang,
             "view": view,
-            "total": len(rows),
+            "total": 0,
             "page": page,
             "per_page": per_page,
-            "results": records(chunk),
+            "results": [],
         }
 
     def ranking_table(
@@ -604,13 +611,19 @@ class ServiceContext:
                 else [],
             )
         try:
+            # A page of ranks and scores: no node's share of its parent is shown (a third of
+            # the aggregation's time).
             mine = result.personalise(
-                list(criteria) or None, dict(weights or {}), where, network=filters.network
+                list(criteria) or None,
+                dict(weights or {}),
+                where,
+                network=filters.network,
+                working=False,
             )
         except PersonalisationError as error:
             raise ApiError(422, str(error.args[0] if error.args else error)) from None
         total, rows = personalised_page(mine, lang, page, per_page)
-        document = self._page(mine, year, _EMPTY, page, per_page, lang, "producer")
+        document = self._page_head(mine, year, page, per_page, lang, "producer")
         document.update(
             field_size=int(mine.field_size),
             total=total,
