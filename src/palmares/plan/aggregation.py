@@ -88,9 +88,6 @@ def aggregate_tree_full(
     overrides = dict(weight_overrides or {})
     pop = np.ones(n, dtype=bool) if population is None else np.asarray(population, dtype=bool)
 
-    def weight_of(node: str) -> float:
-        return overrides.get(node, m.weight(node))
-
     # Node-major storage (node, institution): a node's values are one contiguous row, so
     # gathering children and summing them per parent runs along the fast axis.
     size = len(tree)
@@ -132,15 +129,23 @@ def aggregate_tree_full(
     records: list[StepRecord] = []
     for level, slow, fast in plan.levels:
         for parent in slow:
-            node = tree.ids[parent]
-            agg = step_for(m, "aggregate", node, tree)
-            children = list(tree.child_index[parent])
+            one = plan.slow_parents[parent]
+            node, agg, children, names, params = (
+                one.node,
+                one.step,
+                one.children,
+                one.names,
+                one.params,
+            )
             cx = values[children].T
             cmask = present[children].T
-            base = np.array([weight_of(tree.ids[c]) for c in children], dtype=float)
+            base = one.weights
+            touched = [(j, overrides[c]) for j, c in enumerate(names) if c in overrides]
+            if touched:
+                base = base.copy()
+                for j, value in touched:
+                    base[j] = value
             w = _node_weights(m, tree, node, cx, cmask, base, node_applicable[children].T)
-            params = {} if agg is None else agg.params_for(node)
-            names = [tree.ids[c] for c in children]
             values[parent] = ops.AGGREGATE.apply(agg, params, names, cx, cmask, w)
             present[parent] = ~np.isnan(values[parent])
             full[parent] = present[parent].all()
@@ -290,6 +295,30 @@ class _MeanLevel:
 
 
 @dataclass(frozen=True)
+class _SlowParent:
+    """What aggregating one parent on its own needs that depends only on the methodology and
+    tree (looked up once per plan, not per call)."""
+
+    node: str
+    step: StepBase | None
+    children: list[int]
+    names: list[str]
+    params: Mapping[str, Any]
+    weights: FloatArray  # the children's weights in the methodology; read-only
+
+
+def _slow_parent(m: Methodology, tree: Tree, parent: int) -> _SlowParent:
+    node = tree.ids[parent]
+    step = step_for(m, "aggregate", node, tree)
+    children = list(tree.child_index[parent])
+    names = [tree.ids[c] for c in children]
+    weights = np.array([m.weight(c) for c in names], dtype=float)
+    weights.flags.writeable = False
+    params = {} if step is None else step.params_for(node)
+    return _SlowParent(node, step, children, names, params, weights)
+
+
+@dataclass(frozen=True)
 class _Plan:
     """What aggregating a tree with a methodology needs, whatever the data: per level (deepest
     first) its nodes, the parents aggregated one by one and the plain weighted means done
@@ -300,6 +329,7 @@ class _Plan:
     pending: list[tuple[int, StepBase, list[str]]]
     redistributes: bool
     any_slow: bool
+    slow_parents: dict[int, _SlowParent]
 
 
 #: Plans by (methodology hash, tree): equal methodologies share a plan, whatever the object.
@@ -330,6 +360,7 @@ def _plan(m: Methodology, tree: Tree) -> _Plan:
         pending=inner_steps(m, tree),
         redistributes=any(ops.is_redistribution(step) for step in m.steps),
         any_slow=any(slow for _, slow, _ in levels),
+        slow_parents={p: _slow_parent(m, tree, p) for _, slow, _ in levels for p in slow},
     )
     with _PLANS_LOCK:
         if len(_PLANS) >= 64:
