@@ -530,14 +530,15 @@ def personalise(
         tree,
         take(result.leaf_values, base),
         take(result.leaf_mask, base),
-        None if result.grades is None else take(result.grades, base),
+        # grades only feed the counts: none to pass when the counts are already known
+        None if result.grades is None or counted is not None else take(result.grades, base),
         full != 2,  # not_applicable
         weights,
         working=working,
-        counted=None if counted is None else counted[2],
     )
-    if counted is None and aggregated.counts is not None:
-        _keep_counted(result, tree, aggregated.counts)
+    counts = aggregated.counts if counted is None else counted[2]
+    if counted is None and counts is not None:
+        _keep_counted(result, tree, counts)
     x = cut(result.leaf_values)
     mask = cut(result.leaf_mask)
     grades = None if result.grades is None else cut(result.grades)
@@ -547,7 +548,6 @@ def personalise(
     # block, not a transposing one.
     values = aggregated.values.copy(order="K") if every else aggregated.values[pick]
     node_weights = aggregated.weights if every else aggregated.weights[pick]
-    counts = aggregated.counts
     if counts is not None and not every:
         counts = counts[pick]
     root = tree.roots[0]

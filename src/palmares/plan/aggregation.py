@@ -79,11 +79,9 @@ def aggregate_tree_full(
     *,
     population: BoolArray | None = None,
     working: bool = True,
-    counted: npt.NDArray[np.int64] | None = None,
 ) -> Aggregated:
     """Aggregate bottom-up, applying inner rescale/round steps between levels (see
-    :func:`aggregate_tree`). ``counted``: the grade counts (n, N, 5) of these ``grades`` over
-    this tree, already known (they do not depend on the weights): returned as they are."""
+    :func:`aggregate_tree`)."""
     n = x.shape[0]
     overrides = dict(weight_overrides or {})
     pop = np.ones(n, dtype=bool) if population is None else np.asarray(population, dtype=bool)
@@ -115,7 +113,7 @@ def aggregate_tree_full(
     if working:
         weights[tree.index(tree.roots[0])] = 1.0
     counts: npt.NDArray[np.int64] | None = None
-    if grades is not None and counted is None:
+    if grades is not None:
         # Grade-major (node, grade, institution): each grade's counts of a node are one
         # contiguous row, so the comparisons below and the sums per parent run along the fast
         # axis (a third of a personalised re-ranking's time went to the strided
@@ -199,7 +197,7 @@ def aggregate_tree_full(
         values=values.T,
         # Without the working, a read-only all-NaN view (no allocation).
         weights=weights.T if working else np.broadcast_to(np.float64(np.nan), (n, size)),
-        counts=counted if counts is None else counts.transpose(2, 0, 1),
+        counts=None if counts is None else counts.transpose(2, 0, 1),
         unscaled=unscaled.T,
         records=sorted(records, key=lambda r: r.index),
     )
