@@ -470,19 +470,12 @@ class ServiceContext:
         lang: Lang,
         view: View,
     ) -> dict[str, Any]:
-        document = self._page_head(result, year, page, per_page, lang, view)
-        start = (page - 1) * per_page
-        document.update(total=len(rows), results=records(rows.iloc[start : start + per_page]))
-        return document
-
-    def _page_head(
-        self, result: Any, year: int, page: int, per_page: int, lang: Lang, view: View
-    ) -> dict[str, Any]:
-        """A page's document without its rows (checked page and page size)."""
         if page < 1:
             raise bad_request("page", "pages start at 1", page)
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise bad_request("per_page", f"between 1 and {MAX_PER_PAGE}", per_page)
+        start = (page - 1) * per_page
+        chunk = rows.iloc[start : start + per_page]
         return {
             "system": result.system,
             "edition": year,
@@ -491,10 +484,10 @@ class ServiceContext:
             "data_hash": result.data_hash,
             "lang": lang,
             "view": view,
-            "total": 0,
+            "total": len(rows),
             "page": page,
             "per_page": per_page,
-            "results": [],
+            "results": records(chunk),
         }
 
     def ranking_table(
@@ -623,7 +616,7 @@ class ServiceContext:
         except PersonalisationError as error:
             raise ApiError(422, str(error.args[0] if error.args else error)) from None
         total, rows = personalised_page(mine, lang, page, per_page)
-        document = self._page_head(mine, year, page, per_page, lang, "producer")
+        document = self._page(mine, year, _EMPTY, page, per_page, lang, "producer")
         document.update(
             field_size=int(mine.field_size),
             total=total,
