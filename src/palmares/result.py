@@ -7,6 +7,7 @@ hash, the seed and the palmares version, so any exported table says how to regen
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -307,9 +308,14 @@ class Result:
         where: Mapping[str, Any] | None = None,
         *,
         network: str | None = None,
+        working: bool = True,
     ) -> Any:
-        """Re-rank on a subset of criteria, new weights and peer filters (no earlier step rerun)."""
-        return personalise(self, criteria=criteria, weights=weights, where=where, network=network)
+        """Re-rank on a subset of criteria, new weights and peer filters (no earlier step rerun).
+        ``working=False``: scores and ranks only, each node's share of its parent left NaN
+        (for callers that explain nothing, such as a page of the personalised table)."""
+        return personalise(
+            self, criteria=criteria, weights=weights, where=where, network=network, working=working
+        )
 
     # -- exports -------------------------------------------------------------------------------
 
@@ -441,6 +447,36 @@ def _pick(items: tuple[str, ...], rows: npt.NDArray[np.intp]) -> tuple[str, ...]
     return tuple(np.asarray(items, dtype=object)[rows].tolist())
 
 
+#: Grade counts of the eligible rows over a tree, by the identity of a Result's grades and
+#: eligibility and the tree: they depend on neither weights nor filters, so a personalised
+#: ranking on grade counts (U-Multirank) counts them once, not on every request (a third of
+#: its aggregation's time). Kept read-only: every personalised Result shares them.
+_COUNTED: dict[tuple[int, int, Tree], tuple[Any, Any, npt.NDArray[np.int64]]] = {}
+_COUNTED_LOCK = threading.Lock()  # the API personalises from several threads
+
+
+def _counted(result: Result, tree: Tree) -> tuple[Any, Any, npt.NDArray[np.int64]] | None:
+    if result.grades is None:
+        return None
+    with _COUNTED_LOCK:
+        kept = _COUNTED.get((id(result.grades), id(result.eligible), tree))
+    if kept is None or kept[0] is not result.grades or kept[1] is not result.eligible:
+        return None
+    return kept
+
+
+def _keep_counted(result: Result, tree: Tree, counts: npt.NDArray[np.int64]) -> None:
+    counts.flags.writeable = False
+    with _COUNTED_LOCK:
+        if len(_COUNTED) >= 32:
+            _COUNTED.pop(next(iter(_COUNTED)), None)
+        _COUNTED[(id(result.grades), id(result.eligible), tree)] = (
+            result.grades,
+            result.eligible,
+            counts,
+        )
+
+
 def personalise(
     result: Result,
     *,
@@ -448,8 +484,10 @@ def personalise(
     weights: Mapping[str, float] | None = None,
     where: Mapping[str, Any] | None = None,
     network: str | None = None,
+    working: bool = True,
 ) -> Result:
-    """A new Result ranked on the chosen criteria and weights, among the filtered peers."""
+    """A new Result ranked on the chosen criteria and weights, among the filtered peers
+    (``working=False``: node weights left NaN, see :meth:`Result.personalise`)."""
     weights = dict(weights or {})
     unknown = [w for w in weights if w not in result.tree]
     if unknown:
@@ -486,23 +524,30 @@ def personalise(
 
     m = result.methodology
     full = take(result.status, base)
+    counted = _counted(result, tree)
     aggregated = aggregate_tree_full(
         m,
         tree,
         take(result.leaf_values, base),
         take(result.leaf_mask, base),
-        None if result.grades is None else take(result.grades, base),
+        # grades only feed the counts: none to pass when the counts are already known
+        None if result.grades is None or counted is not None else take(result.grades, base),
         full != 2,  # not_applicable
         weights,
+        working=working,
     )
+    counts = aggregated.counts if counted is None else counted[2]
+    if counted is None and counts is not None:
+        _keep_counted(result, tree, counts)
     x = cut(result.leaf_values)
     mask = cut(result.leaf_mask)
     grades = None if result.grades is None else cut(result.grades)
     status = cut(result.status)
     every = pick.size == base.size  # no filter: the aggregated rows are the peers
-    values = aggregated.values.copy() if every else aggregated.values[pick]
+    # Its own array (root steps write into it); order K: a straight copy of the node-major
+    # block, not a transposing one.
+    values = aggregated.values.copy(order="K") if every else aggregated.values[pick]
     node_weights = aggregated.weights if every else aggregated.weights[pick]
-    counts = aggregated.counts
     if counts is not None and not every:
         counts = counts[pick]
     root = tree.roots[0]

@@ -98,3 +98,25 @@ def test_readymade_ranking_is_a_named_indicator_set() -> None:
     assert mine.leaves == (f"{U}.student-mobility",)
     assert mine.ranking.rank[mine.institutions.index("i6")] == 1
     assert mine.field_size == 10  # i7 has no grade on the set
+
+
+def test_personalised_grade_counts_are_the_same_when_counted_once_per_tree() -> None:
+    """Grade counts depend on neither weights nor filters: kept per table and tree, every
+    personalisation reads the hand-counted ones (and cannot change them)."""
+    result = run(world(), U, 2021)
+    chosen = [f"{U}.masters-on-time", f"{U}.student-mobility"]
+    for _ in range(2):  # counted, then read back
+        mine = result.personalise(chosen, weights={f"{U}.international": 3.0})
+        a_counts = mine.grade_counts[:, mine.tree.index(U), 0]
+        b_counts = mine.grade_counts[:, mine.tree.index(U), 1]
+        # A: i6's mobility; B: i0 and i5 on time; i7 (no mobility grade) counts one C
+        assert a_counts.tolist() == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+        assert b_counts.tolist() == [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+        assert mine.grade_counts[7, mine.tree.index(U)].tolist() == [0, 0, 1, 0, 0]
+        assert not mine.grade_counts.flags.writeable
+    # another tree (every indicator) is counted on its own: the graduation A's of i0..i4
+    every = result.personalise()
+    assert every.grade_counts[:, every.tree.index(U), 0].tolist() == [1] * 5 + [0] + [1] + [0] * 4
+    # a filter keeps the peers' rows of the same counts
+    french = result.personalise(chosen, where={"country": "FR"})
+    assert french.grade_counts[:, french.tree.index(U), 1].tolist() == [1, 0, 0, 0, 0, 1, 0, 0]
