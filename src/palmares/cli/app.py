@@ -99,7 +99,7 @@ def blamed(message: str, args: list[str]) -> str:
     named = []
     for i, item in enumerate(args):
         option, eq, value = item.partition("=")
-        if not option.startswith("--"):
+        if not option.startswith("--") or option == "--lang":  # the language is never at fault
             continue
         if not eq:
             if i + 1 >= len(args) or args[i + 1].startswith("--"):
