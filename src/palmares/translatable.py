@@ -96,6 +96,11 @@ def joined(separator: str, parts: list[Any]) -> Translatable | str:
     """``separator.join(parts)`` that stays translatable when any part is."""
     if not any(isinstance(p, Translatable) for p in parts):
         return separator.join(str(p) for p in parts)
+    if separator == "; " and parts:  # French writes a narrow no-break space before ";"
+        said: Any = parts[0]
+        for part in parts[1:]:
+            said = tr("{first}; {then}", first=said, then=part)
+        return said
     fields = {f"p{i}": p for i, p in enumerate(parts)}
     pattern = separator.replace("{", "{{").replace("}", "}}").join(f"{{{k}}}" for k in fields)
     return Translatable(pattern, None, None, **fields)
