@@ -112,7 +112,8 @@ CASES = [
         "/{lang}/personalise/letudiant/2024?w.nope=1&w.other=-1",
         400,
         "w.nope: no criterion 'nope'; w.other: no criterion 'other'",
-        f"w.nope{NBSP}: aucun critère {q('nope')}{NNBSP}; w.other{NBSP}: aucun critère {q('other')}",
+        f"w.nope{NBSP}: aucun critère {q('nope')}{NNBSP}; "
+        f"w.other{NBSP}: aucun critère {q('other')}",
         id="builder-weights",
     ),
 ]
