@@ -107,8 +107,15 @@ class Result:
         try:
             return self.institutions.index(institution)
         except ValueError:
+            from palmares.translatable import tr
+
             raise LookupError(
-                f"{institution!r} is not in the {self.system} {self.edition} field"
+                tr(
+                    "{institution!r} is not in the {system} {edition} field",
+                    institution=institution,
+                    system=self.system,
+                    edition=self.edition,
+                )
             ) from None
 
     @property
