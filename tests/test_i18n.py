@@ -76,9 +76,12 @@ KEYWORDS = {
     "pgettext": ((2, "c"), 3),
     "ngettext": (2, 3),
     "npgettext": ((2, "c"), 3, 4),
+    # palmares.translatable: the bad-input messages, said in the reader's language
+    "tr": None,
+    "tr_n": (1, 2),
 }
 #: The packages whose every message must have a French translation.
-TRANSLATED = ("highlights", "cli")
+TRANSLATED = ("highlights", "cli", "api", "web", "store")
 
 
 def test_every_message_of_the_code_has_a_french_translation() -> None:
@@ -97,4 +100,43 @@ def test_every_message_of_the_code_has_a_french_translation() -> None:
                 key = message if isinstance(message, str) else message[0]
                 if key not in translated:
                     missing.append(f"{path.name}:{line}: {context or ''} {key!r}")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_bad_input_message_anywhere_has_a_french_translation() -> None:
+    """An error raised deep in the library (a name, a preset, a claim) reaches a person too:
+    every ``tr``/``tr_n`` message of the whole package is in the French catalogue, with the
+    same placeholders."""
+    import re
+    import string
+
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    with (i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "palmares.po").open("rb") as po:
+        french = {
+            (m.id if isinstance(m.id, str) else m.id[0]): m.string for m in read_po(po) if m.id
+        }
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    package = Path(i18n.__file__).parent
+    keywords = {"tr": None, "tr_n": (1, 2)}
+    missing, found = [], 0
+    for path in sorted(package.rglob("*.py")):
+        for line, message, _, _ in extract_from_file("python", path, keywords=keywords):
+            found += 1
+            key = message if isinstance(message, str) else message[0]
+            said = french.get(key)
+            forms = [said] if isinstance(said, str) else list(said or ())
+            if not any(forms):
+                missing.append(f"{path.name}:{line}: {key!r}")
+            elif any(fields(form) - fields(key) - {"n"} for form in forms):
+                missing.append(f"{path.name}:{line}: {key!r}: a placeholder the code never fills")
+            elif any(re.search(r" [:;?!]|!r}", form) for form in forms):
+                # French typography: a no-break space before ":" (U+00A0) and ";" "?" "!"
+                # (U+202F); a quoted value between « » rather than repr()'s quotes.
+                missing.append(f"{path.name}:{line}: {key!r}: French typography")
+    assert found > 200  # the sweep reaches the CLI, the API, the web app and the library
     assert not missing, "\n".join(missing)

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from palmares.codes import int_codes
 from palmares.names import closest_names, fold_name, unknown_institution
 from palmares.schema import STATUSES, TABLE_ORDER, TABLES, VALUED_STATUSES
+from palmares.translatable import tr
 from palmares.tree import Tree
 
 #: Integer codes of observation statuses in :attr:`EditionMatrix.status`; -1 means no row at all.
@@ -397,12 +398,18 @@ class Dataset:
             return hits.pop()
         if hits:
             raise LookupError(
-                f"{query!r} is ambiguous: it names {', '.join(sorted(hits))}; give an id"
+                tr(
+                    "{query!r} is ambiguous: it names {ids}; give an id",
+                    query=query,
+                    ids=", ".join(sorted(hits)),
+                )
             )
         near = inst.loc[inst["name"].map(fold_name).str.contains(wanted, regex=False), "id"]
         if len(near):
-            hint = f"; names containing it: {', '.join(near.head(10))}"
-            raise LookupError(f"no institution with id, name or alias {query!r}{hint}")
+            hint = tr("; names containing it: {ids}", ids=", ".join(near.head(10)))
+            raise LookupError(
+                tr("no institution with id, name or alias {query!r}{hint}", query=query, hint=hint)
+            )
         # a typo: the closest names (typo-tolerant), never picked; or nothing close
         raise LookupError(unknown_institution(query, self.closest_institutions(query)))
 

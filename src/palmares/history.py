@@ -934,8 +934,17 @@ class History:
         try:
             return self.rows[edition]
         except KeyError:
-            known = ", ".join(map(str, self.rows)) or "none"
-            raise LookupError(f"no {self.system} edition {edition} (editions: {known})") from None
+            from palmares.translatable import tr
+
+            known = ", ".join(map(str, self.rows)) or tr("none")
+            raise LookupError(
+                tr(
+                    "no {system} edition {edition} (editions: {known})",
+                    system=self.system,
+                    edition=edition,
+                    known=known,
+                )
+            ) from None
 
     def to_frame(self, lang: str = "en", *, missing: bool = False) -> pd.DataFrame:
         """One row per edition of the system (absent editions included, ``ranked`` False);

@@ -140,9 +140,11 @@ def closest_names(
 
 def unknown_institution(query: str, closest: Sequence[tuple[str, str]]) -> str:
     """The one message for an unknown institution: the closest ``(id, name)``, or that nothing
-    is close and how to search."""
+    is close and how to search (translatable: :mod:`palmares.translatable`)."""
+    from palmares.translatable import tr
+
     if closest:
-        hint = "; closest: " + ", ".join(f"{i} ({n})" for i, n in closest)
+        hint = tr("; closest: {names}", names=", ".join(f"{i} ({n})" for i, n in closest))
     else:
-        hint = f"; nothing close: search with palmares search {query!r}"
-    return f"no institution with id, name or alias {query!r}{hint}"
+        hint = tr("; nothing close: search with palmares search {query!r}", query=query)
+    return tr("no institution with id, name or alias {query!r}{hint}", query=query, hint=hint)

@@ -18,6 +18,7 @@ import pandas as pd
 from palmares.dataset import Dataset
 from palmares.history import EditionSeries, MethodRef, subset_ranks
 from palmares.jsonsafe import json_safe
+from palmares.translatable import tr
 
 
 def _series(
@@ -32,8 +33,15 @@ def _series(
 
 def _check_edition(series: EditionSeries, edition: int) -> None:
     if edition not in series.years:
-        known = ", ".join(map(str, series.years)) or "none"
-        raise LookupError(f"no {series.system} edition {edition} (editions: {known})")
+        known = ", ".join(map(str, series.years)) or tr("none")
+        raise LookupError(
+            tr(
+                "no {system} edition {edition} (editions: {known})",
+                system=series.system,
+                edition=edition,
+                known=known,
+            )
+        )
 
 
 def peer_mask(
@@ -61,7 +69,13 @@ def peer_mask(
         for column, wanted in where.items():
             if column not in inst.columns:
                 known = ", ".join(c for c in inst.columns if c != "name")
-                raise LookupError(f"no institution attribute {column!r} (attributes: {known})")
+                raise LookupError(
+                    tr(
+                        "no institution attribute {column!r} (attributes: {known})",
+                        column=column,
+                        known=known,
+                    )
+                )
             accepted = [wanted] if isinstance(wanted, (str, int, float)) else list(wanted)
             accepted_text = {str(a) for a in accepted}
             values = inst[column].astype(object).map(lambda v: str(v) if v == v else None)
@@ -112,7 +126,10 @@ def peers(
 def _check_network(dataset: Dataset, network: str) -> None:
     known = sorted(set(dataset.networks["network"].tolist()))
     if network not in known:
-        raise LookupError(f"no network {network!r} (networks: {', '.join(known) or 'none'})")
+        names = ", ".join(known) or tr("none")
+        raise LookupError(
+            tr("no network {network!r} (networks: {names})", network=network, names=names)
+        )
 
 
 @dataclass(frozen=True)

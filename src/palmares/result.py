@@ -108,8 +108,15 @@ class Result:
         try:
             return self.institutions.index(institution)
         except ValueError:
+            from palmares.translatable import tr
+
             raise LookupError(
-                f"{institution!r} is not in the {self.system} {self.edition} field"
+                tr(
+                    "{institution!r} is not in the {system} {edition} field",
+                    institution=institution,
+                    system=self.system,
+                    edition=self.edition,
+                )
             ) from None
 
     @property
@@ -405,14 +412,20 @@ def _selected_leaves(result: Result, criteria: Sequence[str] | None) -> list[str
     unknown = [c for c in criteria if c not in result.tree]
     if unknown:
         from palmares.systems.readymade import readymade_sets
+        from palmares.translatable import tr
 
-        known = ", ".join(result.tree.ids)
+        known: Any = ", ".join(result.tree.ids)
         sets = readymade_sets(result.system, result.edition)
         if sets:
-            known += "; readymade rankings: " + ", ".join(sets)
+            known = tr("{nodes}; readymade rankings: {sets}", nodes=known, sets=", ".join(sets))
         raise PersonalisationError(
-            f"unknown criterion {', '.join(map(repr, unknown))} in {result.system} "
-            f"{result.edition}; nodes: {known}"
+            tr(
+                "unknown criterion {criteria} in {system} {edition}; nodes: {known}",
+                criteria=", ".join(map(repr, unknown)),
+                system=result.system,
+                edition=result.edition,
+                known=known,
+            )
         )
     chosen: set[str] = set()
     leaves = set(result.leaves)
@@ -427,8 +440,14 @@ def _filter_rows(
     keep = result.eligible.copy()
     for key, accepted in (where or {}).items():
         if key not in result.attributes:
+            from palmares.translatable import tr
+
             raise PersonalisationError(
-                f"no institution attribute {key!r}; attributes: {', '.join(result.attributes)}"
+                tr(
+                    "no institution attribute {key!r}; attributes: {names}",
+                    key=key,
+                    names=", ".join(result.attributes),
+                )
             )
         values = accepted if isinstance(accepted, (list, tuple, set)) else [accepted]
         column = result.attributes[key]
@@ -436,7 +455,11 @@ def _filter_rows(
     if network is not None:
         members = result.in_network(network)
         if not members.any():
-            raise PersonalisationError(f"no member of network {network!r} in this field")
+            from palmares.translatable import tr
+
+            raise PersonalisationError(
+                tr("no member of network {network!r} in this field", network=network)
+            )
         keep &= members
     return keep
 
@@ -491,9 +514,14 @@ def personalise(
     weights = dict(weights or {})
     unknown = [w for w in weights if w not in result.tree]
     if unknown:
-        raise PersonalisationError(f"weight on unknown node(s): {', '.join(map(repr, unknown))}")
+        from palmares.translatable import tr
+
+        nodes = ", ".join(map(repr, unknown))
+        raise PersonalisationError(tr("weight on unknown node(s): {nodes}", nodes=nodes))
     if any(v < 0 for v in weights.values()):
-        raise PersonalisationError("weights must be non-negative")
+        from palmares.translatable import tr
+
+        raise PersonalisationError(tr("weights must be non-negative"))
     leaves = _selected_leaves(result, criteria)
     tree = result.tree.restrict(leaves)
     leaves = list(tree.leaves)

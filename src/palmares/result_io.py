@@ -22,6 +22,7 @@ from palmares.io.safe_text import person_csv_bytes, xlsx_cell
 from palmares.jsonsafe import json_safe
 from palmares.problems import UsageProblem
 from palmares.published_view import viewed
+from palmares.translatable import tr
 
 
 class Result(Protocol):
@@ -121,8 +122,12 @@ def write_result(
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise UsageProblem(
-            f"{path}: unknown output format {suffix or '(no suffix)'!r}: use one of "
-            f"{', '.join(FORMATS)}"
+            tr(
+                "{path}: unknown output format {suffix!r}: use one of {formats}",
+                path=path,
+                suffix=suffix or "(no suffix)",
+                formats=", ".join(FORMATS),
+            )
         )
     frame = _plain(viewed(result, result.export_frame(lang), view))
     with atomic_path(path, force=force) as temporary:

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "problems",
             "lang",
             "i18n",
+            "translatable",
             "codes",
             "jsonsafe",
             "ranking",

@@ -15,13 +15,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from palmares.api.context import ServiceContext
 from palmares.api.errors import PROBLEM_JSON, ApiError, query_problem
 from palmares.api.middleware import CacheMiddleware, GuardMiddleware
+from palmares.translatable import tr
 
 log = logging.getLogger("palmares.api")
 
 
+def request_lang(request: Request) -> str | None:
+    """The language a request chose for its messages: ``?lang=``, else the ``lang`` of a JSON
+    body a route read (``request.state.lang``); None (English) otherwise."""
+    lang = request.query_params.get("lang") or getattr(request.state, "lang", None)
+    return lang if lang in ("fr", "en") else None
+
+
 def _problem(error: ApiError, request: Request) -> JSONResponse:
     return JSONResponse(
-        error.document(request.url.path),
+        error.document(request.url.path, request_lang(request)),
         status_code=error.status,
         media_type=PROBLEM_JSON,
         headers=error.headers,
@@ -86,7 +94,7 @@ def create_app(context: ServiceContext) -> FastAPI:
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(error.errors())
         detail = "; ".join(f"{p['column']}: {p['message']}" for p in problems[:5])
-        return _problem(ApiError(422, detail or "invalid request", problems=problems), request)
+        return _problem(ApiError(422, detail or tr("invalid request"), problems=problems), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -96,7 +104,8 @@ def create_app(context: ServiceContext) -> FastAPI:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Bad input never gets here; anything that does is logged and answered as a problem.
         log.exception("unexpected error on %s", request.url.path)
-        return _problem(ApiError(500, f"internal error: {type(error).__name__}"), request)
+        said = tr("internal error: {kind}", kind=type(error).__name__)
+        return _problem(ApiError(500, said), request)
 
     web = _web_app(context)
     if web is not None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from palmares.api.errors import ApiError, bad_request
+from palmares.translatable import reason, tr, tr_n
 
 KINDS = ("trajectory", "grades", "sdg", "compare", "uncertainty")
 FORMATS = {"svg": "image/svg+xml", "png": "image/png", "vega": "application/json"}
@@ -26,9 +27,10 @@ def chart_bytes(
     from palmares.charts.text import node_labels
 
     if kind not in KINDS:
-        raise ApiError(404, f"unknown chart {kind!r}: one of {', '.join(KINDS)}")
+        said = tr("unknown chart {kind!r}: one of {kinds}", kind=kind, kinds=", ".join(KINDS))
+        raise ApiError(404, said)
     if fmt not in FORMATS:
-        raise bad_request("format", f"{fmt!r}: expected svg, png or vega", fmt)
+        raise bad_request("format", tr("{format!r}: expected svg, png or vega", format=fmt), fmt)
     ids = ctx.resolve_many(institutions)
     system = ctx.check_system(system)
     series = ctx.series(system)
@@ -58,7 +60,7 @@ def chart_bytes(
                 else:
                     chart = _uncertainty(ctx, system, year, ids, lang, result)
     except (ValueError, LookupError, KeyError) as error:
-        raise ApiError(422, str(error.args[0] if error.args else error)) from None
+        raise ApiError(422, reason(error)) from None
     spec = chart if isinstance(chart, dict) else chart.to_dict()
     if fmt == "vega":
         return json.dumps(spec, ensure_ascii=False).encode("utf-8"), FORMATS[fmt]
@@ -67,7 +69,12 @@ def chart_bytes(
 
 def _one(ids: list[str]) -> str:
     if len(ids) != 1:
-        raise bad_request("institutions", f"this chart shows one institution, got {len(ids)}")
+        said = tr_n(
+            "this chart shows one institution, got {n}",
+            "this chart shows one institution, got {n}",
+            len(ids),
+        )
+        raise bad_request("institutions", said)
     return ids[0]
 
 
@@ -83,7 +90,11 @@ def _uncertainty(
     if found is None:
         raise ApiError(
             404,
-            f"no uncertainty result for {system} {year}: "
-            "POST /api/v1/jobs/uncertainty first, then ask again",
+            tr(
+                "no uncertainty result for {system} {year}: "
+                "POST /api/v1/jobs/uncertainty first, then ask again",
+                system=system,
+                year=year,
+            ),
         )
     return uncertainty_chart(found, ids, lang=lang, nominal=nominal)

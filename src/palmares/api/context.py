@@ -23,6 +23,7 @@ from palmares.api.source import BundleSource, DataSource, Snapshot
 from palmares.dataset import Dataset
 from palmares.jsonsafe import json_safe
 from palmares.names import fold_name
+from palmares.translatable import reason, tr, tr_n
 
 Lang = Literal["fr", "en"]
 View = Literal["published", "producer"]
@@ -36,15 +37,19 @@ def check_lang(lang: str | None) -> Lang:
     if lang is None or lang == "":
         return "en"
     if lang not in LANGS:
-        raise bad_request("lang", f"{lang!r}: expected fr or en", lang)
+        raise bad_request("lang", tr("{lang!r}: expected fr or en", lang=lang), lang)
     return lang  # type: ignore[return-value]
+
+
+def not_a_year(edition: Any) -> Any:
+    return tr("{edition!r} is not a year", edition=edition)
 
 
 def check_view(view: str | None) -> View:
     if view is None or view == "":
         return "published"
     if view not in VIEWS:
-        raise bad_request("view", f"{view!r}: expected published or producer", view)
+        raise bad_request("view", tr("{view!r}: expected published or producer", view=view), view)
     return view  # type: ignore[return-value]
 
 
@@ -161,9 +166,9 @@ class ServiceContext:
     def check_system(self, system: str | None, parameter: str = "system") -> str:
         known = self.system_ids()
         if not system:
-            raise bad_request(parameter, "give a system id: " + ", ".join(known))
+            raise bad_request(parameter, tr("give a system id: {ids}", ids=", ".join(known)))
         if system not in known:
-            raise not_found("system", system, closest(system, known))
+            raise not_found(tr("unknown system"), system, closest(system, known))
         return system
 
     def editions(self, system: str) -> list[int]:
@@ -178,15 +183,16 @@ class ServiceContext:
         years = self.editions(system)
         if edition is None or edition == "":
             if not years:
-                raise not_found("edition of", system, [])
+                raise not_found(tr("unknown edition of"), system, [])
             return years[-1]
         try:
             year = int(edition)
         except (TypeError, ValueError):
-            raise bad_request(parameter, f"{edition!r} is not a year", edition) from None
+            raise bad_request(parameter, not_a_year(edition), edition) from None
         if year not in years:
             near = sorted(years, key=lambda y: abs(y - year))[:5]
-            raise not_found(f"{system} edition", str(year), [str(y) for y in near])
+            unknown = tr("unknown {system} edition", system=system)
+            raise not_found(unknown, str(year), [str(y) for y in near])
         return year
 
     # -- computed results ------------------------------------------------------------------
@@ -204,7 +210,7 @@ class ServiceContext:
                     try:
                         series = EditionSeries(snap.dataset, system)
                     except (ValueError, LookupError) as error:
-                        raise ApiError(404, str(error)) from None
+                        raise ApiError(404, reason(error)) from None
                     snap.series[system] = series
         return series
 
@@ -219,7 +225,14 @@ class ServiceContext:
         with snap.lock:
             result = series.result(edition)
         if result is None:
-            raise ApiError(404, f"{system} {edition}: no computed table (no methodology or data)")
+            raise ApiError(
+                404,
+                tr(
+                    "{system} {edition}: no computed table (no methodology or data)",
+                    system=system,
+                    edition=edition,
+                ),
+            )
         snap.cache[key] = result
         return result
 
@@ -249,14 +262,12 @@ class ServiceContext:
         except LookupError as error:
             # The one did-you-mean (palmares.names.closest_names): none when nothing is close.
             near = [i for i, _ in ds.closest_institutions(institution, limit=MAX_CANDIDATES)]
-            raise ApiError(
-                404, str(error.args[0] if error.args else error), candidates=near
-            ) from None
+            raise ApiError(404, reason(error), candidates=near) from None
 
     def resolve_many(self, text: str | None, parameter: str = "institutions") -> list[str]:
         items = [t.strip() for t in (text or "").split(",") if t.strip()]
         if not items:
-            raise bad_request(parameter, "give institution ids separated by commas")
+            raise bad_request(parameter, tr("give institution ids separated by commas"))
         return [self.resolve(i) for i in items]
 
     def search(
@@ -416,9 +427,10 @@ class ServiceContext:
         table = self.ranked_rows(system, year, lang, view)
         chosen = _ordered(table, self._select(table, filters or Filters(), q), sort)
         if page < 1:
-            raise bad_request("page", "pages start at 1", page)
+            raise bad_request("page", tr("pages start at 1"), page)
         if not 1 <= per_page <= MAX_PER_PAGE:
-            raise bad_request("per_page", f"between 1 and {MAX_PER_PAGE}", per_page)
+            between = tr("between 1 and {most}", most=MAX_PER_PAGE)
+            raise bad_request("per_page", between, per_page)
         document = self._page(result, year, _EMPTY, page, per_page, lang, view)
         start = (page - 1) * per_page
         document["total"] = int(chosen.size)
@@ -431,12 +443,14 @@ class ServiceContext:
         if filters.country:
             if filters.country not in table.countries:
                 known = sorted(table.countries)
-                raise not_found("country", filters.country, closest(filters.country, known))
+                near = closest(filters.country, known)
+                raise not_found(tr("unknown country"), filters.country, near)
             keep &= table.country == filters.country
         if filters.region:
             if filters.region not in table.regions:
                 known = sorted(table.regions)
-                raise not_found("region", filters.region, closest(filters.region, known))
+                near = closest(filters.region, known)
+                raise not_found(tr("unknown region"), filters.region, near)
             keep &= table.region == filters.region
         if filters.network:
             members = self.network_members(filters.network)
@@ -444,7 +458,7 @@ class ServiceContext:
         for key, value in filters.where.items():
             attributes = self.attribute_names()
             if key not in attributes:
-                raise not_found("attribute", key, closest(key, attributes))
+                raise not_found(tr("unknown attribute"), key, closest(key, attributes))
             column = table.derived.get(("attribute", key))
             if column is None:
                 values = self.attribute_column(key).reindex(list(table.ids))
@@ -471,9 +485,10 @@ class ServiceContext:
         view: View,
     ) -> dict[str, Any]:
         if page < 1:
-            raise bad_request("page", "pages start at 1", page)
+            raise bad_request("page", tr("pages start at 1"), page)
         if not 1 <= per_page <= MAX_PER_PAGE:
-            raise bad_request("per_page", f"between 1 and {MAX_PER_PAGE}", per_page)
+            between = tr("between 1 and {most}", most=MAX_PER_PAGE)
+            raise bad_request("per_page", between, per_page)
         start = (page - 1) * per_page
         chunk = rows.iloc[start : start + per_page]
         return {
@@ -531,7 +546,7 @@ class ServiceContext:
         net = self.dataset.networks
         known = sorted(set(net["network"]))
         if network not in known:
-            raise not_found("network", network, closest(network, known))
+            raise not_found(tr("unknown network"), network, closest(network, known))
         return set(net.loc[net["network"] == network, "institution"])
 
     # -- personalised rankings -------------------------------------------------------------
@@ -559,7 +574,8 @@ class ServiceContext:
         where: dict[str, Any] = dict(filters.where)
         for key in where:
             if key not in result.attributes:
-                raise not_found("attribute", key, closest(key, list(result.attributes)))
+                near = closest(key, list(result.attributes))
+                raise not_found(tr("unknown attribute"), key, near)
         if filters.country:
             where["country"] = filters.country
         if filters.region:
@@ -573,7 +589,7 @@ class ServiceContext:
                 "row": None,
                 "column": f"criteria[{i}]",
                 "code": "invalid-value",
-                "message": f"unknown criterion {c!r}",
+                "message": tr("unknown criterion {criterion!r}", criterion=c),
                 "value": c,
             }
             for i, c in enumerate(criteria)
@@ -585,7 +601,9 @@ class ServiceContext:
                 "row": None,
                 "column": f"weights.{k}",
                 "code": "invalid-value",
-                "message": f"unknown node {k!r}" if k not in result.tree else "negative weight",
+                "message": tr("unknown node {node!r}", node=k)
+                if k not in result.tree
+                else tr("negative weight"),
                 "value": v,
             }
             for k, v in (weights or {}).items()
@@ -594,7 +612,11 @@ class ServiceContext:
         if problems:
             raise ApiError(
                 422,
-                f"{len(problems)} problem(s) in the personalisation",
+                tr_n(
+                    "{n} problem(s) in the personalisation",
+                    "{n} problem(s) in the personalisation",
+                    len(problems),
+                ),
                 problems=problems,
                 candidates=closest(
                     next(iter(p["value"] for p in problems if isinstance(p["value"], str)), ""),
@@ -614,7 +636,7 @@ class ServiceContext:
                 working=False,
             )
         except PersonalisationError as error:
-            raise ApiError(422, str(error.args[0] if error.args else error)) from None
+            raise ApiError(422, reason(error)) from None
         total, rows = personalised_page(mine, lang, page, per_page)
         document = self._page(mine, year, _EMPTY, page, per_page, lang, "producer")
         document.update(
@@ -691,7 +713,9 @@ class ServiceContext:
         series = self.series(system)
         m = series.methodology(year)
         if m is None:
-            raise ApiError(404, f"{system} {year}: no methodology applies")
+            raise ApiError(
+                404, tr("{system} {year}: no methodology applies", system=system, year=year)
+            )
         result = series.result(year) if series._has_observations(year) else None
         tree = result.tree if result is not None else self.dataset.tree(system)
         labels = self.dataset.indicators.set_index("id")
@@ -732,7 +756,14 @@ class ServiceContext:
         series = self.series(system)
         ma, mb = series.methodology(a), series.methodology(b)
         if ma is None or mb is None:
-            raise ApiError(404, f"{system}: no methodology for {a if ma is None else b}")
+            raise ApiError(
+                404,
+                tr(
+                    "{system}: no methodology for {year}",
+                    system=system,
+                    year=a if ma is None else b,
+                ),
+            )
         document = diff_methodologies(ma, mb).to_json()
         return {"system": system, "from": a, "to": b, **document}
 
@@ -777,11 +808,11 @@ class ServiceContext:
         from palmares.highlights import parse_claim
 
         if not claim:
-            raise bad_request("claim", "give KIND=VALUE, e.g. percentile=15")
+            raise bad_request("claim", tr("give KIND=VALUE, e.g. percentile=15"))
         try:
             parse_claim(claim)
         except ValueError as error:
-            raise bad_request("claim", str(error), claim) from None
+            raise bad_request("claim", reason(error), claim) from None
         ident = self.resolve(institution)
         system = self.check_system(system)
         year = self.check_edition(system, edition)
@@ -792,7 +823,7 @@ class ServiceContext:
                     series, ident, year, claim, data_hash=self.data_hash, lang=lang
                 )
         except (ValueError, LookupError) as error:
-            raise bad_request("claim", str(error), claim) from None
+            raise bad_request("claim", reason(error), claim) from None
         return json_safe(verdict.to_json())
 
     def explain(
@@ -805,7 +836,7 @@ class ServiceContext:
         try:
             i = result.position(ident)
         except LookupError as error:
-            raise ApiError(404, str(error.args[0])) from None
+            raise ApiError(404, reason(error)) from None
         from palmares.published_view import published_position
 
         table = result.explain(ident)
@@ -826,11 +857,11 @@ class ServiceContext:
 
         ident = self.resolve(institution)
         if edition is None or edition == "":
-            raise bad_request("edition", "give an edition year")
+            raise bad_request("edition", tr("give an edition year"))
         try:
             year = int(edition)
         except (TypeError, ValueError):
-            raise bad_request("edition", f"{edition!r} is not a year", edition) from None
+            raise bad_request("edition", not_a_year(edition), edition) from None
         snap = self.snapshot
 
         def compute() -> str:
@@ -839,7 +870,7 @@ class ServiceContext:
                     snap.dataset, ident, year, lang=lang, data_hash=snap.data_hash, html=False
                 )
             except ValueError as error:
-                raise ApiError(404, str(error)) from None
+                raise ApiError(404, reason(error)) from None
             return str(draft.markdown)
 
         with snap.lock:
@@ -946,7 +977,8 @@ def _ordered(table: Any, chosen: npt.NDArray[np.intp], sort: str | None) -> npt.
     if not sort or sort == "rank":
         return chosen
     if sort not in SORT_KEYS:
-        raise bad_request("sort", f"{sort!r}: expected one of {', '.join(SORT_KEYS)}", sort)
+        expected = tr("{sort!r}: expected one of {keys}", sort=sort, keys=", ".join(SORT_KEYS))
+        raise bad_request("sort", expected, sort)
     position = table.derived.get(("sort", sort))
     if position is None:
         frame = table.frame.reset_index(drop=True)

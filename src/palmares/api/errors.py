@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from palmares.problems import Problem
+from palmares.translatable import Translatable, localise, tr, tr_n
 
 PROBLEM_JSON = "application/problem+json"
 #: At most this many closest valid values in a problem (a hint, not a listing).
@@ -60,47 +61,53 @@ class ApiError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.title = title or _TITLES.get(status, "Bad request")
+        self.title = title or _TITLES.get(status) or _TITLES[400]
         self.problems = [p.to_json() if isinstance(p, Problem) else dict(p) for p in problems]
         self.candidates = list(candidates)[:MAX_CANDIDATES]
         self.headers = headers or {}
 
-    def document(self, instance: str | None = None) -> dict[str, Any]:
+    def document(self, instance: str | None = None, lang: str | None = None) -> dict[str, Any]:
+        """The problem document; ``title``, ``detail`` and the messages palmares wrote for the
+        request (not the located data problems, English by contract) said in ``lang``."""
         return ProblemDocument(
-            title=self.title,
+            title=localise(self.title, lang),
             status=self.status,
-            detail=self.detail,
+            detail=localise(self.detail, lang),
             instance=instance,
-            problems=[LocatedProblem(**_located(p)) for p in self.problems],
+            problems=[LocatedProblem(**_located(p, lang)) for p in self.problems],
             candidates=self.candidates,
         ).model_dump()
 
 
 _TITLES = {
-    400: "Bad request",
-    401: "Unauthorised",
-    403: "Forbidden",
-    404: "Not found",
-    406: "Not acceptable",
-    409: "Conflict",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    500: "Internal error",
+    400: tr("Bad request"),
+    401: tr("Unauthorised"),
+    403: tr("Forbidden"),
+    404: tr("Not found"),
+    406: tr("Not acceptable"),
+    409: tr("Conflict"),
+    413: tr("Content too large"),
+    415: tr("Unsupported media type"),
+    422: tr("Unprocessable content"),
+    500: tr("Internal error"),
 }
 
 
-def _located(p: dict[str, Any]) -> dict[str, Any]:
+def _located(p: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     value = p.get("value")
     if value is not None and not isinstance(value, (str, int, float, bool)):
         value = str(value)
-    return {**p, "value": value}
+    return {**p, "message": localise(p.get("message", ""), lang), "value": value}
 
 
-def not_found(what: str, given: str, candidates: Sequence[str]) -> ApiError:
+def not_found(what: Any, given: str, candidates: Sequence[str]) -> ApiError:
+    """404 ``unknown <what> 'given'; closest: ...``: ``what`` is the phrase from the catalogue
+    (``tr("unknown country")``: French makes the adjective agree) or a bare English noun."""
     candidates = list(candidates)[:MAX_CANDIDATES]
-    hint = f"; closest: {', '.join(candidates)}" if candidates else ""
-    return ApiError(404, f"unknown {what} {given!r}{hint}", candidates=candidates)
+    hint = tr("; closest: {names}", names=", ".join(candidates)) if candidates else ""
+    unknown = what if isinstance(what, Translatable) else f"unknown {what}"
+    detail = tr("{unknown} {given!r}{hint}", unknown=unknown, given=given, hint=hint)
+    return ApiError(404, detail, candidates=candidates)
 
 
 def query_problem(parameter: str, message: str, value: Any = None, code: str = "invalid-value"):  # type: ignore[no-untyped-def]
@@ -116,7 +123,14 @@ def query_problem(parameter: str, message: str, value: Any = None, code: str = "
     }
 
 
+def invalid_input(error: Any) -> ApiError:
+    """422 for located problems (an :class:`~palmares.problems.InvalidInput`): ``N error(s) in
+    input:``, the problems in English as ``palmares validate`` writes them (contracts 3)."""
+    errors = sum(p.severity == "error" for p in error.problems)
+    detail = tr_n("{n} error(s) in input:", "{n} error(s) in input:", errors)
+    return ApiError(422, detail, problems=error.problems)
+
+
 def bad_request(parameter: str, message: str, value: Any = None, status: int = 400) -> ApiError:
-    return ApiError(
-        status, f"{parameter}: {message}", problems=[query_problem(parameter, message, value)]
-    )
+    detail = tr("{parameter}: {message}", parameter=parameter, message=message)
+    return ApiError(status, detail, problems=[query_problem(parameter, message, value)])

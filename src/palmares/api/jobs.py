@@ -19,6 +19,7 @@ from palmares.api import models as m
 from palmares.api.errors import ApiError, not_found
 from palmares.api.routes import ERRORS
 from palmares.jsonsafe import json_safe
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     from palmares.api.context import ServiceContext
@@ -111,7 +112,7 @@ class JobQueue:
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None:
-            raise not_found("job", job_id, [])
+            raise not_found(tr("unknown job"), job_id, [])
         return job
 
     def latest_document(self, kind: str, system: str, edition: int) -> dict[str, Any] | None:
@@ -224,7 +225,7 @@ def submit_uncertainty(jobs: Queue, body: m.UncertaintyJobRequest) -> Any:
             _spec(body.spec)
         except InvalidInput as error:
             raise ApiError(
-                422, "the uncertainty spec is invalid", problems=error.problems
+                422, tr("the uncertainty spec is invalid"), problems=error.problems
             ) from None
     params = {"draws": body.draws, "seed": body.seed, "spec": body.spec, "top_k": body.top_k}
     return _accepted(jobs.submit("uncertainty", system, year, params))
@@ -239,7 +240,7 @@ def submit_sensitivity(jobs: Queue, body: m.SensitivityJobRequest) -> Any:
     if body.samples & (body.samples - 1):
         from palmares.api.errors import bad_request
 
-        raise bad_request("samples", "a power of 2", body.samples, status=422)
+        raise bad_request("samples", tr("a power of 2"), body.samples, status=422)
     params = {"samples": body.samples, "seed": body.seed}
     return _accepted(jobs.submit("sensitivity", system, year, params))
 
@@ -255,5 +256,9 @@ def job_result(jobs: Queue, id: JobId) -> Any:
     """A finished job's result (the CLI's ``--json`` document)."""
     job = jobs.get(id)
     if job.status != "done" or job.result is None:
-        raise ApiError(409, f"job {id} is {job.status}" + (f": {job.error}" if job.error else ""))
+        if job.error:
+            said = tr("job {id} is {status}: {error}", id=id, status=job.status, error=job.error)
+        else:
+            said = tr("job {id} is {status}", id=id, status=job.status)
+        raise ApiError(409, said)
     return job.result

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from palmares.api.errors import PROBLEM_JSON, ApiError
+from palmares.translatable import tr
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,8 +32,8 @@ MAX_BODY_BYTES = 1024 * 1024
 NO_ETAG_PREFIXES = ("/api/v1/jobs", "/docs", "/openapi.json", "/static-offline-docs")
 
 
-async def send_problem(send: Send, error: ApiError, instance: str) -> None:
-    body = json.dumps(error.document(instance), ensure_ascii=False).encode("utf-8")
+async def send_problem(send: Send, error: ApiError, instance: str, lang: str | None = None) -> None:
+    body = json.dumps(error.document(instance, lang), ensure_ascii=False).encode("utf-8")
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
@@ -48,13 +49,13 @@ def token_problem(authorization: str | None, token: str | None) -> ApiError | No
     if not authorization or scheme.lower() != "bearer" or not given.strip():
         return ApiError(
             401,
-            "this route changes data: send Authorization: Bearer $PALMARES_TOKEN",
+            tr("this route changes data: send Authorization: Bearer $PALMARES_TOKEN"),
             headers={"WWW-Authenticate": 'Bearer realm="palmares"'},
         )
     if not token:
-        return ApiError(403, "writes are disabled: the server has no PALMARES_TOKEN")
+        return ApiError(403, tr("writes are disabled: the server has no PALMARES_TOKEN"))
     if not hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
-        return ApiError(403, "the bearer token is not the server's PALMARES_TOKEN")
+        return ApiError(403, tr("the bearer token is not the server's PALMARES_TOKEN"))
     return None
 
 
@@ -72,12 +73,14 @@ class GuardMiddleware:
         method = scope["method"]
         path = scope["path"]
         headers = dict(scope.get("headers") or [])
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True))
+        lang = query.get("lang") if query.get("lang") in ("fr", "en") else None
         limit = MAX_BODY_BYTES
         if (method, path.rstrip("/") or "/") in WRITES:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
             refused = token_problem(authorization, self.token())
             if refused is not None:
-                await send_problem(send, refused, path)
+                await send_problem(send, refused, path, lang)
                 return
             limit = MAX_UPLOAD_BYTES
         length = headers.get(b"content-length")
@@ -85,10 +88,12 @@ class GuardMiddleware:
             try:
                 declared = int(length)
             except ValueError:
-                await send_problem(send, ApiError(400, "Content-Length is not a number"), path)
+                await send_problem(
+                    send, ApiError(400, tr("Content-Length is not a number")), path, lang
+                )
                 return
             if declared > limit:
-                await send_problem(send, ApiError(413, f"the body is over {limit} bytes"), path)
+                await send_problem(send, ApiError(413, too_large(limit)), path, lang)
                 return
         seen = 0
 
@@ -104,7 +109,11 @@ class GuardMiddleware:
         try:
             await self.app(scope, limited, send)
         except BodyTooLarge as error:
-            await send_problem(send, ApiError(413, f"the body is over {error.limit} bytes"), path)
+            await send_problem(send, ApiError(413, too_large(error.limit)), path, lang)
+
+
+def too_large(limit: int) -> Any:
+    return tr("the body is over {limit} bytes", limit=limit)
 
 
 class BodyTooLarge(Exception):

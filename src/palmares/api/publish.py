@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from palmares.api.errors import ApiError
+from palmares.api.errors import ApiError, invalid_input
 from palmares.problems import InvalidInput, UsageProblem
+from palmares.translatable import reason, tr
 
 
 def import_table(
@@ -27,7 +28,13 @@ def import_table(
     try:
         method = resolve_methodology(system, edition)
     except (InvalidInput, LookupError, ValueError, UsageProblem) as error:
-        raise ApiError(404, f"unknown system {system!r} for {edition}: {error}") from None
+        said = tr(
+            "unknown system {system!r} for {edition}: {reason}",
+            system=system,
+            edition=edition,
+            reason=reason(error) if not isinstance(error, InvalidInput) else str(error),
+        )
+        raise ApiError(404, said) from None
     try:
         with tempfile.TemporaryDirectory(prefix="palmares-published-") as tmp:
             path = Path(tmp) / f"table{suffix}"
@@ -37,7 +44,7 @@ def import_table(
             )
         updated, _, report = merge_published(dataset, parsed, method, force=True)
     except InvalidInput as error:
-        raise ApiError(422, str(error).splitlines()[0], problems=error.problems) from None
+        raise invalid_input(error) from None
     except (UsageProblem, ValueError, LookupError) as error:
-        raise ApiError(422, str(error.args[0] if error.args else error)) from None
+        raise ApiError(422, reason(error)) from None
     return updated, int(report["imported"])

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from palmares.api import models as m
 from palmares.api.context import Filters, ServiceContext, check_lang, check_view
 from palmares.api.errors import PROBLEM_JSON, ApiError, ProblemDocument, bad_request
+from palmares.translatable import tr
 
 router = APIRouter(prefix="/api/v1")
 
@@ -62,7 +63,7 @@ def _where(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         key, sep, value = item.partition(":")
         if not sep or not key or not value:
-            raise bad_request("where", f"{item!r}: expected KEY:VALUE", item)
+            raise bad_request("where", tr("{item!r}: expected KEY:VALUE", item=item), item)
         out[key] = value
     return out
 
@@ -150,7 +151,12 @@ def ranking_export(
     from palmares.api.exports import export_table
 
     if fmt not in RANKING_FORMATS:
-        raise ApiError(404, f"unknown format {fmt!r}: one of {', '.join(RANKING_FORMATS)}")
+        said = tr(
+            "unknown format {format!r}: one of {formats}",
+            format=fmt,
+            formats=", ".join(RANKING_FORMATS),
+        )
+        raise ApiError(404, said)
     chosen = check_lang(lang)
     head, rows = ctx.ranking_table(
         system,
@@ -169,9 +175,10 @@ def ranking_export(
 
 
 @router.post("/personalise", response_model=m.PersonalisedPage, responses=ERRORS)
-async def personalise(ctx: Ctx, body: m.PersonaliseRequest) -> Any:
+async def personalise(ctx: Ctx, body: m.PersonaliseRequest, request: Request) -> Any:
     """Re-rank an edition on chosen criteria and weights among filtered peers, from the
     cached leaf values (palmares' own computation: ranks shown, labelled as such)."""
+    request.state.lang = body.lang  # its errors are said in the body's language
     f = body.filters
     call = functools.partial(
         ctx.personalise,

@@ -17,8 +17,15 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.security import HTTPBearer
 
 from palmares.api import models as m
-from palmares.api.errors import PROBLEM_JSON, ApiError, ProblemDocument, bad_request
+from palmares.api.errors import (
+    PROBLEM_JSON,
+    ApiError,
+    ProblemDocument,
+    bad_request,
+    invalid_input,
+)
 from palmares.problems import InvalidInput
+from palmares.translatable import tr, tr_n
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(HTTPBearer(auto_error=False))])
 
@@ -38,13 +45,21 @@ def _unzip(data: bytes, folder: Path) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ApiError(415, "the upload is neither an .xlsx workbook nor a .zip of CSV") from None
+        raise ApiError(
+            415, tr("the upload is neither an .xlsx workbook nor a .zip of CSV")
+        ) from None
     members = [i for i in archive.infolist() if not i.is_dir()]
     if len(members) > MAX_MEMBERS:
-        raise ApiError(413, f"the archive has {len(members)} files (at most {MAX_MEMBERS})")
+        said = tr_n(
+            "the archive has {n} files (at most {most})",
+            "the archive has {n} files (at most {most})",
+            len(members),
+            most=MAX_MEMBERS,
+        )
+        raise ApiError(413, said)
     total = sum(i.file_size for i in members)
     if total > 512 * 1024 * 1024:
-        raise ApiError(413, "the archive unpacks to more than 512 MiB")
+        raise ApiError(413, tr("the archive unpacks to more than 512 MiB"))
     for info in members:
         name = Path(info.filename).name
         if not name.lower().endswith(".csv") or name.startswith("."):
@@ -68,7 +83,7 @@ def read_upload(filename: str, data: bytes) -> Any:
         folder.mkdir()
         _unzip(data, folder)
         if not any(folder.iterdir()):
-            raise ApiError(422, "the archive holds no CSV table")
+            raise ApiError(422, tr("the archive holds no CSV table"))
         return palmares.load(folder)
 
 
@@ -82,9 +97,9 @@ async def upload_bundle(
     try:
         dataset = read_upload(file.filename or "", data)
     except InvalidInput as error:
-        raise ApiError(422, str(error).splitlines()[0], problems=error.problems) from None
+        raise invalid_input(error) from None
     except (ValueError, OSError, KeyError) as error:
-        raise ApiError(422, f"unreadable bundle: {error}") from None
+        raise ApiError(422, tr("unreadable bundle: {reason}", reason=str(error))) from None
     snap = ctx.source.replace(dataset)
     counts = {
         "institutions": len(dataset.institutions),
@@ -110,7 +125,8 @@ async def import_published(
     for item in map or []:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
-            raise bad_request("map", f"{item!r}: expected FIELD=HEADER", item, status=422)
+            expected = tr("{item!r}: expected FIELD=HEADER", item=item)
+            raise bad_request("map", expected, item, status=422)
         mapping[key.strip()] = value.strip()
     data = await file.read()
     dataset, rows = import_table(

@@ -17,22 +17,23 @@ from palmares.cli import rank as _rank  # noqa: F401
 from palmares.cli import serve as _serve  # noqa: F401
 from palmares.cli import systems as _systems  # noqa: F401
 from palmares.cli import uncertainty as _uncertainty  # noqa: F401
-from palmares.cli.app import UsageProblem, app, err
+from palmares.cli.app import UsageProblem, app, chosen_lang, err, error_line, nothing_written
 from palmares.problems import InvalidInput
+from palmares.translatable import localise, reason, tr
 
 
 def main() -> None:
     """Entry point of the ``palmares`` console script (exit 0 ok, 2 bad input, 1 internal)."""
+    lang = chosen_lang(sys.argv[1:])
     try:
         _db.command_tree()(prog_name="palmares")
     except InvalidInput as problem:
         for p in problem.problems:
             err(p.to_text())
-        errors = sum(p.severity == "error" for p in problem.problems)
-        err(f"{errors} error(s); nothing was written")
+        err(localise(nothing_written(problem), lang))
         sys.exit(2)
     except (UsageProblem, LookupError) as problem:
-        err(f"error: {problem.args[0] if problem.args else problem}")
+        err(localise(error_line(reason(problem)), lang))
         sys.exit(2)
     except ValueError as problem:
         # A methodology that validates but names what this bundle lacks (an attribute, a
@@ -41,15 +42,21 @@ def main() -> None:
 
         if not isinstance(problem, MethodologyDataError):
             raise
-        err(f"error: the methodology cannot run on this bundle: {problem}")
+        cannot = tr("the methodology cannot run on this bundle: {reason}", reason=reason(problem))
+        err(localise(error_line(cannot), lang))
         sys.exit(2)
     except OSError as problem:
         # A path the user gave cannot be read or written (permission, missing folder, busy,
         # name too long): bad input, located by the path; other OS errors stay internal.
         if problem.filename is None:
             raise
-        where = problem.filename if len(str(problem.filename)) < 300 else "the path given"
-        err(f"error: {where}: {problem.strerror or problem}; nothing was written")
+        where = problem.filename if len(str(problem.filename)) < 300 else tr("the path given")
+        said = tr(
+            "{path}: {reason}; nothing was written",
+            path=where,
+            reason=problem.strerror or str(problem),
+        )
+        err(localise(error_line(said), lang))
         sys.exit(2)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from typing import Any
 
@@ -12,6 +13,7 @@ from typer.core import TyperGroup
 
 from palmares.jsonsafe import json_safe
 from palmares.problems import InvalidInput, UsageProblem
+from palmares.translatable import localise, reason, tr, tr_n
 
 
 class PalmaresGroup(TyperGroup):
@@ -25,25 +27,70 @@ class PalmaresGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         args = ctx.meta.get("palmares_args", [])
+        lang = chosen_lang(args)
         try:
             return super().invoke(ctx)
+        except typer.BadParameter as problem:
+            # Click's own frame ("Invalid value for '--lang'") stays as Click writes it; the
+            # reason palmares gives is said in the reader's language.
+            problem.message = localise(problem.message, lang)
+            raise
         except InvalidInput as problem:
+            # The located lines keep the contract's English (section 3); around them, the
+            # reader's language.
             texts = [p.to_text() for p in problem.problems]
             named = blamed(" ".join(texts), args)
             if named:
-                err(f"error in {named}:")
+                err(localise(tr("error in {options}:", options=named), lang))
             for text in texts:
                 err(text)
-            errors = sum(p.severity == "error" for p in problem.problems)
-            err(f"{errors} error(s); nothing was written")
+            err(localise(nothing_written(problem), lang))
             ctx.exit(2)
         except (UsageProblem, LookupError, FileNotFoundError, IsADirectoryError) as problem:
-            message = str(problem.args[0] if problem.args else problem)
+            message = localise(reason(problem), lang)
             if isinstance(problem, OSError) and problem.filename:
                 message = f"{problem.filename}: {problem.strerror or message}"
             named = blamed(message, args)
-            err(f"error: {named + ': ' if named else ''}{message}")
+            err(localise(error_line(message, named), lang))
             ctx.exit(2)
+
+
+def chosen_lang(args: list[str]) -> str | None:
+    """The language the person chose for this run's messages: ``--lang`` among ``args``, else
+    ``$PALMARES_LANG``; None when neither names a language palmares writes. Errors are said in
+    it; without a choice they keep the English every script and test reads."""
+    from palmares.cli.options import LANG_ENV
+
+    given = None
+    for i, item in enumerate(args):
+        if item == "--lang" and i + 1 < len(args):
+            given = args[i + 1]
+        elif item.startswith("--lang="):
+            given = item.partition("=")[2]
+    for raw in (given, os.environ.get(LANG_ENV)):
+        lang = (raw or "").strip().lower().replace("_", "-").split("-")[0]
+        if lang == "en" or (lang and lang in _catalogue_languages()):
+            return lang
+    return None
+
+
+def _catalogue_languages() -> tuple[str, ...]:
+    from palmares.i18n import languages
+
+    return languages()
+
+
+def error_line(message: str, named: str = "") -> Any:
+    """``error: MESSAGE`` (``error: --option 'value': MESSAGE`` when options are blamed)."""
+    if named:
+        return tr("error: {options}: {message}", options=named, message=message)
+    return tr("error: {message}", message=message)
+
+
+def nothing_written(problem: InvalidInput) -> Any:
+    """The last line after located problems: how many errors, and that nothing was written."""
+    errors = sum(p.severity == "error" for p in problem.problems)
+    return tr_n("{n} error(s); nothing was written", "{n} error(s); nothing was written", errors)
 
 
 def blamed(message: str, args: list[str]) -> str:
@@ -52,7 +99,7 @@ def blamed(message: str, args: list[str]) -> str:
     named = []
     for i, item in enumerate(args):
         option, eq, value = item.partition("=")
-        if not option.startswith("--"):
+        if not option.startswith("--") or option == "--lang":  # the language is never at fault
             continue
         if not eq:
             if i + 1 >= len(args) or args[i + 1].startswith("--"):

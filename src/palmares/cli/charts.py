@@ -12,6 +12,7 @@ from palmares.cli.app import app, print_json
 from palmares.cli.options import LangOption, ViewOption, method_ref
 from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
+from palmares.translatable import reason, tr, tr_n
 
 chart_app = typer.Typer(
     name="chart",
@@ -44,14 +45,16 @@ def _context(
     from palmares.io.atomic import check_target
 
     if not system:
-        raise UsageProblem("give --system PRESET (or a methodology TOML)")
+        raise UsageProblem(tr("give --system PRESET (or a methodology TOML)"))
     chart_format(out)
     check_target(out, force=force)
     dataset = palmares.load(data_path(data))
     try:
         return dataset, EditionSeries(dataset, system, view=view)  # type: ignore[arg-type]
     except (ValueError, FileNotFoundError) as error:
-        raise UsageProblem(f"--system {system}: {error}") from None
+        raise UsageProblem(
+            tr("--system {ref}: {reason}", ref=system, reason=reason(error))
+        ) from None
 
 
 def _result(series: Any, edition: str) -> Any:
@@ -59,18 +62,39 @@ def _result(series: Any, edition: str) -> Any:
 
     year = parse_edition(edition) if edition else max(series.years)
     if year not in series.years:
-        known = ", ".join(map(str, series.years))
-        raise UsageProblem(f"--edition {year}: {series.system} has no such edition ({known})")
+        raise UsageProblem(no_such_edition(year, series))
     result = series.result(year)
     if result is None:
-        raise UsageProblem(f"--edition {year}: no computed result for {series.system}")
+        raise UsageProblem(
+            tr(
+                "--edition {year}: no computed result for {system}",
+                year=year,
+                system=series.system,
+            )
+        )
     return result
 
 
 def _one(institutions: list[str]) -> str:
     if len(institutions) != 1:
-        raise UsageProblem(f"give one institution, got {len(institutions)}")
+        raise UsageProblem(
+            tr_n(
+                "give one institution, got {n}",
+                "give one institution, got {n}",
+                len(institutions),
+            )
+        )
     return institutions[0]
+
+
+def no_such_edition(year: int, series: Any) -> Any:
+    """``--edition YEAR: SYSTEM has no such edition (YEARS)``."""
+    return tr(
+        "--edition {year}: {system} has no such edition ({years})",
+        year=year,
+        system=series.system,
+        years=", ".join(map(str, series.years)),
+    )
 
 
 def _write(chart: Any, out: Path, force: bool, as_json: bool) -> None:
@@ -103,8 +127,7 @@ def trajectory(
     dataset, series = _context(data, system, lang, out, force, view)
     year = parse_edition(edition) if edition else None
     if year is not None and year not in series.years:
-        known = ", ".join(map(str, series.years))
-        raise UsageProblem(f"--edition {year}: {series.system} has no such edition ({known})")
+        raise UsageProblem(no_such_edition(year, series))
     ids = [dataset.resolve(i) for i in institutions]
     _write(trajectory_chart(series, ids, lang=lang, edition=year), out, force, as_json)
 
@@ -136,7 +159,7 @@ def grades(
             view=view,
         )
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     _write(chart, out, force, as_json)
 
 
@@ -191,7 +214,7 @@ def compare(
         labels = node_labels(dataset.indicators, lang)
         chart = compare_chart(result, ids, labels, lang=lang, view=view)
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     _write(chart, out, force, as_json)
 
 
@@ -240,7 +263,7 @@ def uncertainty_command(
     from palmares.uncertainty.intervals import IntervalsError, intervals_of, read_intervals
 
     if top < 1:
-        raise UsageProblem(f"--top {top}: give a number of rows of at least 1")
+        raise UsageProblem(tr("--top {top}: give a number of rows of at least 1", top=top))
     ref = method_ref(method, system)
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
@@ -261,7 +284,7 @@ def uncertainty_command(
             from palmares.uncertainty.monte_carlo import stderr_progress
 
             if draws < 1:
-                raise UsageProblem("--draws must be >= 1")
+                raise UsageProblem(tr("--draws must be >= 1"))
             done = uncertainty(
                 dataset,
                 ref,
@@ -284,5 +307,5 @@ def uncertainty_command(
             nominal=ranked,  # the published band beside each interval
         )
     except (IntervalsError, ValueError) as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     _write(chart, out, force, as_json)

@@ -12,6 +12,7 @@ from palmares.cli.app import app, print_json
 from palmares.cli.options import LangOption, ViewOption
 from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
+from palmares.translatable import reason, tr
 
 
 @app.command()
@@ -51,7 +52,7 @@ def communique(
     from palmares.io.atomic import check_target
 
     if out.suffix.lower() not in (".md", ".markdown"):
-        raise UsageProblem(f"--out {out}: give a Markdown file (FILE.md)")
+        raise UsageProblem(tr("--out {out}: give a Markdown file (FILE.md)", out=out))
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
     check_target(out, force=force)
@@ -70,7 +71,7 @@ def communique(
             view=view,
         )
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     write_communique(draft, out, force=force)
     if as_json:
         print_json(draft.to_json(out))

@@ -9,6 +9,7 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, err, print_json
 from palmares.problems import InvalidInput, Problem, Problems
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,22 +48,28 @@ def read_options(
     from palmares.io.options import ReadOptions
 
     if layout is not None and layout not in _LAYOUTS:
-        raise UsageProblem(f"--layout {layout!r}: give one of {', '.join(_LAYOUTS)}")
+        raise UsageProblem(
+            tr("--layout {layout!r}: give one of {names}", layout=layout, names=", ".join(_LAYOUTS))
+        )
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
-            raise UsageProblem(f"--delimiter {delimiter!r}: give one character")
+            raise UsageProblem(
+                tr("--delimiter {delimiter!r}: give one character", delimiter=delimiter)
+            )
     if decimal is not None and decimal not in (".", ","):
-        raise UsageProblem(f"--decimal {decimal!r}: give '.' or ','")
+        raise UsageProblem(tr("--decimal {decimal!r}: give '.' or ','", decimal=decimal))
     if bundle is not None and not bundle.exists():
-        raise UsageProblem(f"--bundle {bundle}: no such file or folder")
+        raise UsageProblem(tr("--bundle {bundle}: no such file or folder", bundle=bundle))
     if encoding is not None:
         import codecs
 
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise UsageProblem(f"--encoding {encoding!r}: unknown encoding") from None
+            raise UsageProblem(
+                tr("--encoding {encoding!r}: unknown encoding", encoding=encoding)
+            ) from None
     return ReadOptions(
         layout=layout,  # type: ignore[arg-type]
         bundle=bundle,
@@ -155,12 +162,14 @@ def convert(
     from palmares.io.atomic import check_target
 
     if len(paths) < 2:
-        raise UsageProblem("convert needs SRC... DST: at least one input and the output path")
+        raise UsageProblem(tr("convert needs SRC... DST: at least one input and the output path"))
     *sources, target = paths
     if to not in _LAYOUTS:
-        raise UsageProblem(f"--to {to!r}: give one of {', '.join(_LAYOUTS)}")
+        raise UsageProblem(tr("--to {to!r}: give one of {names}", to=to, names=", ".join(_LAYOUTS)))
     if format is not None and format not in _FORMATS:
-        raise UsageProblem(f"--format {format!r}: give one of {', '.join(_FORMATS)}")
+        raise UsageProblem(
+            tr("--format {format!r}: give one of {names}", format=format, names=", ".join(_FORMATS))
+        )
     check_target(target, force=force)
     options = read_options(layout, bundle, delimiter, decimal, encoding)
     tables, problems = read_tables(sources, options)

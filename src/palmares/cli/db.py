@@ -29,6 +29,7 @@ from palmares.cli.source import (
     data_path,
     store_location,
 )
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     from palmares.store import StoreUrl
@@ -196,7 +197,13 @@ def export(
     from palmares.io.atomic import check_target
 
     if format is not None and format not in ("csv", "parquet", "xlsx"):
-        raise UsageProblem(f"--format {format!r}: give one of csv, parquet, xlsx")
+        raise UsageProblem(
+            tr(
+                "--format {format!r}: give one of {names}",
+                format=format,
+                names="csv, parquet, xlsx",
+            )
+        )
     check_target(target, force=force)
     with _open(db) as store:
         dataset = store.dataset()
@@ -343,7 +350,13 @@ def _country_code(country: str) -> str:
     closest = process.extract(country, list(territories.values()), limit=3)
     names = {v: k for k, v in territories.items()}
     hint = ", ".join(f"{names[name]} ({name})" for name, _, _ in closest)
-    raise UsageProblem(f"--country {country!r}: not an ISO 3166-1 country code; closest: {hint}")
+    raise UsageProblem(
+        tr(
+            "--country {country!r}: not an ISO 3166-1 country code; closest: {names}",
+            country=country,
+            names=hint,
+        )
+    )
 
 
 def _search_bundle(data: Path, text: str, country: str | None, limit: int) -> list[Any]:

@@ -11,6 +11,7 @@ import typer
 
 from palmares.cli.app import UsageProblem, app, print_json, print_table
 from palmares.cli.options import LangOption
+from palmares.translatable import tr
 
 # As palmares.demo.WORLDS and palmares.demo.output.DEFAULT_OUT (tested equal): kept here so
 # that `palmares --help` does not import the world generators.
@@ -20,9 +21,11 @@ DEFAULT_OUT = Path("palmares-demo")
 
 def _check_options(world: str, seed: int) -> None:
     if seed < 0:
-        raise UsageProblem(f"--seed {seed}: give a non-negative integer")
+        raise UsageProblem(tr("--seed {seed}: give a non-negative integer", seed=seed))
     if world not in WORLDS:
-        raise UsageProblem(f"--world {world!r}: give one of {', '.join(WORLDS)}")
+        raise UsageProblem(
+            tr("--world {world!r}: give one of {names}", world=world, names=", ".join(WORLDS))
+        )
 
 
 @app.command()

@@ -12,6 +12,7 @@ from palmares.cli.app import app, print_json
 from palmares.cli.options import LangOption, ViewOption
 from palmares.cli.source import data_path
 from palmares.problems import UsageProblem
+from palmares.translatable import reason, tr
 
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
@@ -32,18 +33,25 @@ def _setup(
     from palmares.io import data_hash
 
     if not system:
-        raise UsageProblem("give --system PRESET")
+        raise UsageProblem(tr("give --system PRESET"))
     dataset = palmares.load(data_path(data))
     try:
         series = EditionSeries(dataset, system, view=view)  # type: ignore[arg-type]
     except (ValueError, FileNotFoundError) as error:
-        raise UsageProblem(f"--system {system}: {error}") from None
+        raise UsageProblem(
+            tr("--system {ref}: {reason}", ref=system, reason=reason(error))
+        ) from None
     # No --edition: the latest edition of the system.
     year = parse_edition(edition) if edition else max(series.years, default=0)
     if year not in series.years:
-        known = ", ".join(map(str, series.years)) or "none"
+        known = ", ".join(map(str, series.years)) or tr("none")
         raise UsageProblem(
-            f"--edition {edition}: {series.system} has no such edition (editions: {known})"
+            tr(
+                "--edition {year}: {system} has no such edition (editions: {years})",
+                year=edition,
+                system=series.system,
+                years=known,
+            )
         )
     ident = series.history(institution).institution
     return dataset, series, year, ident, data_hash(dataset)
@@ -74,7 +82,7 @@ def highlights(
     from palmares.highlights import facts, render_all
 
     if not 0 < robust <= 1:
-        raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
+        raise UsageProblem(bad_robust(robust))
     dataset, series, year, ident, digest = _setup(data, system, edition, institution, view)
     found = facts(series, ident, year, data_hash=digest)
     if uncertainty is not None:
@@ -94,7 +102,7 @@ def _with_intervals(
     from palmares.uncertainty.intervals import read_intervals
 
     if not 0 < robust <= 1:
-        raise UsageProblem(f"--robust {robust}: expected a probability in (0, 1]")
+        raise UsageProblem(bad_robust(robust))
     try:
         if str(path) == KEPT and not path.exists():
             intervals = _kept_intervals(series, year)
@@ -104,7 +112,13 @@ def _with_intervals(
             found, series, ident, year, intervals, data_hash=digest, robust=robust
         )
     except ValueError as error:  # IntervalsError: not a table of this edition
-        raise UsageProblem(f"--uncertainty {path}: {error}") from None
+        raise UsageProblem(
+            tr("--uncertainty {path}: {reason}", path=path, reason=reason(error))
+        ) from None
+
+
+def bad_robust(robust: float) -> Any:
+    return tr("--robust {robust}: expected a probability in (0, 1]", robust=robust)
 
 
 #: ``--uncertainty kept``: the newest uncertainty run the store keeps for the edition.
@@ -118,7 +132,7 @@ def _kept_intervals(series: Any, year: int) -> Any:
     url = store_of(series.dataset)
     if url is None:
         raise UsageProblem(
-            "--uncertainty kept reads a store (--db): give a file of palmares uncertainty --out"
+            tr("--uncertainty kept reads a store (--db): give a file of palmares uncertainty --out")
         )
     result = series.result(year)
     found = (
@@ -126,9 +140,14 @@ def _kept_intervals(series: Any, year: int) -> Any:
     )
     if found is None:
         raise UsageProblem(
-            f"--uncertainty kept: the store keeps no uncertainty run of {series.system} {year} "
-            f"for this methodology and data; run `palmares uncertainty --system {series.system} "
-            f"--edition {year} --draws N --db {url}` first"
+            tr(
+                "--uncertainty kept: the store keeps no uncertainty run of {system} {year} "
+                "for this methodology and data; run `palmares uncertainty --system {system} "
+                "--edition {year} --draws N --db {url}` first",
+                system=series.system,
+                year=year,
+                url=url,
+            )
         )
     return found.intervals()
 
@@ -148,16 +167,16 @@ def check(
     from palmares.highlights import parse_claim
 
     if not claim:
-        raise UsageProblem("give --claim KIND=VALUE")
+        raise UsageProblem(tr("give --claim KIND=VALUE"))
     try:
         parse_claim(claim)
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     _, series, year, ident, digest = _setup(data, system, edition, institution)
     try:
         verdict = check_claim(series, ident, year, claim, data_hash=digest, lang=lang)
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
     if as_json:
         print_json(verdict.to_json())
         return

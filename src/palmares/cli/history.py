@@ -16,6 +16,7 @@ from palmares.cli.source import data_path
 from palmares.i18n import country_name, gettext, ngettext, pgettext
 from palmares.lang import format_int, rank_label
 from palmares.problems import UsageProblem
+from palmares.translatable import reason, tr
 
 
 def N_(message: str) -> str:
@@ -119,16 +120,18 @@ def _count(value: Any, lang: str) -> Any:
 
 def _ref(system: str | None, method: str | None) -> str:
     if system and method and system != method:
-        raise UsageProblem("give --system or --method, not both")
+        raise UsageProblem(tr("give --system or --method, not both"))
     ref = system or method
     if not ref:
-        raise UsageProblem("give --system PRESET (or a methodology TOML with --method)")
+        raise UsageProblem(tr("give --system PRESET (or a methodology TOML with --method)"))
     return ref
 
 
 def _source(source: str) -> Any:
     if source not in ("auto", "computed", "published"):
-        raise UsageProblem(f"--source {source!r}: expected auto, computed or published")
+        raise UsageProblem(
+            tr("--source {source!r}: expected auto, computed or published", source=source)
+        )
     return source
 
 
@@ -140,7 +143,7 @@ def _series(data: Path | None, ref: str, source: str, view: str = "published") -
     try:
         return EditionSeries(dataset, ref, source=_source(source), view=view)  # type: ignore[arg-type]
     except ValueError as error:
-        raise UsageProblem(str(error)) from None
+        raise UsageProblem(reason(error)) from None
 
 
 def history_table(series: Any, hist: Any, lang: str, frame: Any = None) -> tuple[Any, str, str]:

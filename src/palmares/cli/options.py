@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from palmares.problems import UsageProblem
+from palmares.translatable import Translatable, tr
 
 LANG_ENV = "PALMARES_LANG"
 DEFAULT_LANG = "fr"
@@ -29,17 +30,32 @@ def closest(value: str, choices: Iterable[str], limit: int = 3) -> list[str]:
     return [match for match, _, _ in found]
 
 
-def unknown(option: str, value: str, choices: Iterable[str], what: str = "value") -> str:
-    """``--option 'value': unknown <what>; did you mean A, B? (valid: ...)`` in one line."""
+def unknown(option: str, value: str, choices: Iterable[str], what: Any = None) -> str:
+    """``--option 'value': unknown <what>; did you mean A, B? (valid: ...)`` in one line.
+
+    ``what`` is the whole phrase from the catalogue (``tr("unknown criterion")``: French makes
+    the adjective agree), or a bare English noun; by default "unknown value".
+    """
     options = sorted({str(c) for c in choices})
     near = closest(value, options)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    hint = tr("; did you mean {names}?", names=", ".join(near)) if near else ""
     shown = ", ".join(options[:20]) + (", ..." if len(options) > 20 else "")
-    valid = f" (valid: {shown})" if options else " (none in this dataset)"
-    return f"{option} {value!r}: unknown {what}{hint}{valid}"
+    valid = tr(" (valid: {names})", names=shown) if options else tr(" (none in this dataset)")
+    if what is None:
+        what = tr("unknown value")
+    elif not isinstance(what, Translatable):
+        what = f"unknown {what}"
+    return tr(
+        "{option} {value!r}: {unknown}{hint}{valid}",
+        option=option,
+        value=value,
+        unknown=what,
+        hint=hint,
+        valid=valid,
+    )
 
 
-def check_choice(option: str, value: str, choices: Iterable[str], what: str = "value") -> str:
+def check_choice(option: str, value: str, choices: Iterable[str], what: Any = None) -> str:
     """``value`` if it is one of ``choices``, else a UsageProblem naming the closest ones."""
     options = [str(c) for c in choices]
     if value in options:
@@ -56,10 +72,10 @@ def list_values(values: Iterable[str] | None) -> list[str]:
 def method_ref(method: str | None, system: str | None) -> str:
     """The methodology a command names: ``--system`` or its alias ``--method``, not both."""
     if method and system and method != system:
-        raise UsageProblem("give --system or its alias --method, not both")
+        raise UsageProblem(tr("give --system or its alias --method, not both"))
     ref = method or system
     if not ref:
-        raise UsageProblem("give --system PRESET or a methodology FILE.toml (alias --method)")
+        raise UsageProblem(tr("give --system PRESET or a methodology FILE.toml (alias --method)"))
     return ref
 
 
@@ -78,8 +94,15 @@ def normalise_lang(value: str | None) -> str:
     valid = languages()
     if lang not in valid:
         near = closest(raw, valid)
-        hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise typer.BadParameter(f"unknown language {raw!r}{hint} (valid: {', '.join(valid)})")
+        hint = tr("; did you mean {names}?", names=", ".join(near)) if near else ""
+        raise typer.BadParameter(
+            tr(
+                "unknown language {lang!r}{hint} (valid: {names})",
+                lang=raw,
+                hint=hint,
+                names=", ".join(valid),
+            )
+        )
     return lang
 
 
@@ -95,13 +118,13 @@ VIEWS: tuple[str, ...] = ("published", "producer")
 def _view_callback(value: str) -> str:
     view = value.strip().lower()
     if view not in VIEWS:
-        raise typer.BadParameter(f"{value!r}: expected {' or '.join(VIEWS)}")
+        raise typer.BadParameter(tr("{view!r}: expected published or producer", view=value))
     return view
 
 
 def _top_callback(value: int | None) -> int | None:
     if value is not None and value < 1:
-        raise typer.BadParameter(f"{value}: give a number of rows of at least 1")
+        raise typer.BadParameter(tr("{top}: give a number of rows of at least 1", top=value))
     return value
 
 
@@ -175,7 +198,7 @@ def add_method_alias(command: Any) -> None:
             params["system"] = [*(given or []), *alias]
         elif alias:
             if given and given != alias:
-                raise UsageProblem("give --system or its alias --method, not both")
+                raise UsageProblem(tr("give --system or its alias --method, not both"))
             params["system"] = alias
         return callback(**params)
 

@@ -14,6 +14,7 @@ from palmares.cli.options import LangOption
 from palmares.cli.rank import parse_edition
 from palmares.cli.source import data_path
 from palmares.problems import InvalidInput, Problems, UsageProblem
+from palmares.translatable import tr
 
 SystemOption = Annotated[str, typer.Option("--system", help="Preset id (PRESET or PRESET@YEAR).")]
 EditionOption = Annotated[
@@ -52,7 +53,7 @@ def parse_map(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         name, sep, header = item.partition("=")
         if not sep or not name.strip() or not header.strip():
-            raise UsageProblem(f"--map {item!r}: expected FIELD=HEADER")
+            raise UsageProblem(tr("--map {item!r}: expected FIELD=HEADER", item=item))
         out[name.strip()] = header.strip()
     return out
 
@@ -63,7 +64,7 @@ def parse_missing(items: list[str] | None) -> dict[str, list[str]]:
     for item in items or []:
         header, sep, value = item.partition("=")
         if not sep or not header.strip():
-            raise UsageProblem(f"--missing {item!r}: expected HEADER=VALUE")
+            raise UsageProblem(tr("--missing {item!r}: expected HEADER=VALUE", item=item))
         out.setdefault(header.strip(), []).append(value.strip())
     return out
 
@@ -110,7 +111,7 @@ def reproduce(
     from palmares.result_io import frame_csv_bytes
 
     if not system or not edition:
-        raise UsageProblem("give --system PRESET and --edition YEAR")
+        raise UsageProblem(tr("give --system PRESET and --edition YEAR"))
     year = parse_edition(edition)
     method = resolve_methodology(system, year)
     require_rebuildable(method.system, year)
@@ -120,7 +121,7 @@ def reproduce(
 
     if table is not None and (data is not None or CHOSEN_DB.get() is not None):
         raise UsageProblem(
-            "give either a TABLE file or --data DIR / --db URL (where it was imported)"
+            tr("give either a TABLE file or --data DIR / --db URL (where it was imported)")
         )
     if table is not None:
         parsed = read_published_table(
@@ -270,15 +271,17 @@ def import_table(
     from palmares.published import shown
 
     if not system or not edition:
-        raise UsageProblem("give --system PRESET and --edition YEAR")
+        raise UsageProblem(tr("give --system PRESET and --edition YEAR"))
     year = parse_edition(edition)
     method = resolve_methodology(system, year)
     bundle = data_path(data)
     if getattr(bundle, "store_url", None) is not None:
         # import writes a bundle's published table; a store is loaded from a bundle.
         raise UsageProblem(
-            "import writes into a bundle, not a store: give --data DIR, then load it with "
-            "palmares db load DIR --replace"
+            tr(
+                "import writes into a bundle, not a store: give --data DIR, then load it with "
+                "palmares db load DIR --replace"
+            )
         )
     # Read, merge and write under the bundle's lock: two imports never lose an update.
     with target_lock(bundle):
@@ -319,7 +322,12 @@ def import_table(
             in_bundle = f"{method.system}.{node}" in set(dataset.indicators["id"].astype(str))
             if node not in known and not in_bundle:
                 raise UsageProblem(
-                    f"--node {node}: no such node of {method.system} (nodes: {', '.join(known)})"
+                    tr(
+                        "--node {node}: no such node of {system} (nodes: {nodes})",
+                        node=node,
+                        system=method.system,
+                        nodes=", ".join(known),
+                    )
                 )
         report = import_published(bundle, dataset, parsed, method, force=force, node=node)
     for item in report["unmatched"]:

@@ -22,6 +22,7 @@ from palmares.cli.source import data_path
 from palmares.i18n import gettext, ngettext, pgettext
 from palmares.lang import format_int, format_significant
 from palmares.problems import UsageProblem
+from palmares.translatable import joined, reason, tr
 
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="Bundle folder or file (default $PALMARES_DATA).")
@@ -55,7 +56,7 @@ def parse_edition(text: str) -> int:
             later = int(second) if len(second) == 4 else int(first[:2] + second)
             if later == int(first) + 1:
                 return later
-    raise UsageProblem(f"--edition {text!r}: give a year such as 2023 (or 2010-11)")
+    raise UsageProblem(tr("--edition {year!r}: give a year such as 2023 (or 2010-11)", year=text))
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:
@@ -63,7 +64,9 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
-            raise UsageProblem(f"{option} {item!r}: expected KEY=VALUE")
+            raise UsageProblem(
+                tr("{option} {item!r}: expected KEY=VALUE", option=option, item=item)
+            )
         out[key.strip()] = value.strip()
     return out
 
@@ -74,7 +77,9 @@ def _weights(items: list[str]) -> dict[str, float]:
         try:
             out[key] = float(value)
         except ValueError:
-            raise UsageProblem(f"--weight {key}={value!r}: the weight is not a number") from None
+            raise UsageProblem(
+                tr("--weight {key}={value!r}: the weight is not a number", key=key, value=value)
+            ) from None
     return out
 
 
@@ -88,7 +93,14 @@ def compute(data: Path | None, ref: str, edition: int, seed: int, dataset: Any =
     try:
         return run(dataset, ref, edition, seed=seed)
     except (KeyError, FileNotFoundError) as error:
-        raise UsageProblem(f"--edition {edition} / --method {ref}: {_message(error)}") from None
+        raise UsageProblem(
+            tr(
+                "--edition {edition} / --method {ref}: {reason}",
+                edition=edition,
+                ref=ref,
+                reason=_message(error),
+            )
+        ) from None
 
 
 def edition_of(edition: str, dataset: Any, ref: str) -> int:
@@ -108,7 +120,9 @@ def _systems_of(ref: str) -> set[str]:
             return {load_methodology(f).system for f in sorted(Path(ref).glob("*.toml"))}
         return {resolve(ref, None).system}
     except (LookupError, FileNotFoundError) as error:
-        raise UsageProblem(f"--system {ref}: {_message(error)}") from None
+        raise UsageProblem(
+            tr("--system {ref}: {reason}", ref=ref, reason=_message(error))
+        ) from None
 
 
 def latest_edition(dataset: Any, refs: list[str]) -> int:
@@ -119,13 +133,21 @@ def latest_edition(dataset: Any, refs: list[str]) -> int:
         editions = editions.loc[editions["system"].isin(sorted(systems))]
     years = editions["year"].dropna().astype(int).tolist()
     if not years:
-        named = f" of {', '.join(sorted(systems))}" if systems else ""
-        raise UsageProblem(f"give --edition YEAR (the data has no edition{named})")
+        if systems:
+            raise UsageProblem(
+                tr(
+                    "give --edition YEAR (the data has no edition of {systems})",
+                    systems=", ".join(sorted(systems)),
+                )
+            )
+        raise UsageProblem(tr("give --edition YEAR (the data has no edition)"))
     return int(max(years))
 
 
 def _message(error: BaseException) -> str:
-    return str(error.args[0]) if error.args else str(error)
+    """What ``error`` says (a translatable sentence stays translatable)."""
+    said = reason(error)
+    return said if isinstance(said, str) else str(said)
 
 
 OUT_FORMATS = (".csv", ".json", ".parquet", ".xlsx")
@@ -137,16 +159,27 @@ def check_out(out: Path | None, force: bool) -> None:
         return
     if out.is_dir():
         raise UsageProblem(
-            f"--out {out}: is a folder; give a file ending in {', '.join(OUT_FORMATS)}"
+            tr(
+                "--out {out}: is a folder; give a file ending in {formats}",
+                out=out,
+                formats=", ".join(OUT_FORMATS),
+            )
         )
     if out.suffix.lower() not in OUT_FORMATS:
         raise UsageProblem(
-            unknown("--out", out.suffix or str(out), OUT_FORMATS, "output format (extension)")
+            unknown(
+                "--out",
+                out.suffix or str(out),
+                OUT_FORMATS,
+                tr("unknown output format (extension)"),
+            )
         )
     if out.exists() and not force:
-        raise UsageProblem(f"--out {out}: exists; pass --force to replace it")
+        raise UsageProblem(tr("--out {out}: exists; pass --force to replace it", out=out))
     if not out.parent.exists():
-        raise UsageProblem(f"--out {out}: the folder {out.parent} does not exist")
+        raise UsageProblem(
+            tr("--out {out}: the folder {folder} does not exist", out=out, folder=out.parent)
+        )
 
 
 def _values(dataset: Any, column: str) -> list[str]:
@@ -167,12 +200,13 @@ def check_filters(
         ("--country", "country", country),
         ("--region", "region_code", region),
     ):
+        what = tr("unknown country") if column == "country" else tr("unknown region code")
         if not value:
             continue
         known = _values(dataset, column)
         match = {k.upper(): k for k in known}.get(value.strip().upper())
         if match is None:
-            problems.append(unknown(option, value, known, column.replace("_", " ")))
+            problems.append(unknown(option, value, known, what))
         else:
             filters[column] = match
     attributes = [
@@ -180,36 +214,41 @@ def check_filters(
     ]
     for key, value in where.items():
         if key not in attributes:
-            problems.append(unknown("--where", key, attributes, "attribute"))
+            problems.append(unknown("--where", key, attributes, tr("unknown attribute")))
             continue
         known = _values(dataset, key)
         wanted = [v.strip() for v in str(value).split(",")]
         missing = [v for v in wanted if v not in known]
         if missing:
             problems.extend(
-                unknown("--where", f"{key}={v}", known, f"value of {key}") for v in missing
+                unknown("--where", f"{key}={v}", known, tr("unknown value of {key}", key=key))
+                for v in missing
             )
         else:
             filters[key] = value
     if problems:
-        raise UsageProblem("\n".join(problems))
+        raise UsageProblem(joined("\n", problems))
     return filters
 
 
 def check_network(dataset: Any, network: str | None) -> None:
     if network:
         known = sorted(set(dataset.networks["network"].dropna().astype(str)))
-        check_choice("--network", network, known, "network")
+        check_choice("--network", network, known, tr("unknown network"))
 
 
 def check_criteria(result: Any, chosen: list[str] | None, weights: dict[str, float]) -> None:
     nodes = [n for n in result.tree.ids if n != result.tree.roots[0]]
     problems = [
-        unknown("--criteria", c, nodes, "criterion") for c in chosen or [] if c not in nodes
+        unknown("--criteria", c, nodes, tr("unknown criterion"))
+        for c in chosen or []
+        if c not in nodes
     ]
-    problems += [unknown("--weight", k, nodes, "criterion") for k in weights if k not in nodes]
+    problems += [
+        unknown("--weight", k, nodes, tr("unknown criterion")) for k in weights if k not in nodes
+    ]
     if problems:
-        raise UsageProblem("\n".join(problems))
+        raise UsageProblem(joined("\n", problems))
 
 
 @app.command()
@@ -274,7 +313,9 @@ def rank(
     frame = result.to_frame(lang, nodes=False)
     frame = frame[frame["rank"] > 0] if personalised else frame
     if personalised and frame.empty:
-        raise UsageProblem("no institution of the edition passes these filters (nothing ranked)")
+        raise UsageProblem(
+            tr("no institution of the edition passes these filters (nothing ranked)")
+        )
     # Personalised rankings are palmares' own computation: ranks, labelled (contracts 12).
     if not personalised:
         frame = viewed(result, frame, view)
@@ -288,7 +329,9 @@ def rank(
             written_view = "producer" if personalised else view
             result.write(out, lang=lang, force=force, view=written_view, labels=labels)
         except (OSError, ValueError) as error:
-            raise UsageProblem(f"--out {out}: {_message(error)}") from None
+            raise UsageProblem(
+                tr("--out {out}: {reason}", out=out, reason=_message(error))
+            ) from None
     if as_json:
         document = {**result.meta, "field_size": result.field_size}
         document["view"] = "producer" if personalised else view

@@ -99,6 +99,10 @@ def render() -> str:
         "Exit status: 0 done, 2 bad input (every problem listed, nothing written), 1 an "
         "internal error.",
         "",
+        "Bad input is said in the language chosen with `--lang` or `$PALMARES_LANG` (English "
+        "when neither is given, as scripts read it); the located problem lines "
+        "(`FILE:SHEET:ROW:COLUMN: CODE: message`) keep their code and English message.",
+        "",
     ]
     hidden: list[tuple[str, str]] = []
     for name, command in _commands(command_tree()):

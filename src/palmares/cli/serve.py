@@ -10,6 +10,7 @@ import typer
 
 from palmares.cli.app import app, err
 from palmares.problems import UsageProblem
+from palmares.translatable import tr
 
 
 def _data_url(db: str | None, data: Path | None) -> str:
@@ -24,7 +25,7 @@ def _data_url(db: str | None, data: Path | None) -> str:
     if Path("palmares.duckdb").exists():
         return "palmares.duckdb"
     raise UsageProblem(
-        "no data to serve: pass --db URL or --data DIR (make one with: palmares demo --out DIR)"
+        tr("no data to serve: pass --db URL or --data DIR (make one with: palmares demo --out DIR)")
     )
 
 
@@ -51,7 +52,7 @@ def serve(
     import uvicorn
 
     if workers < 1:
-        raise UsageProblem("--workers must be >= 1")
+        raise UsageProblem(tr("--workers must be >= 1"))
     url = _data_url(db, data)
     os.environ["PALMARES_SERVE_URL"] = url
     if scheduler:

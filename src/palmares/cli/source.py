@@ -14,11 +14,12 @@ from pathlib import Path, PosixPath
 from typing import TYPE_CHECKING
 
 from palmares.problems import UsageProblem
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     from palmares.store import StoreUrl
 
-NO_DATA_MESSAGE = (
+NO_DATA_MESSAGE = tr(
     "no dataset: pass --data DIR or --db URL, or set PALMARES_DB or PALMARES_DATA (make one "
     "with: palmares demo --out DIR; load it with: palmares db load DIR)"
 )

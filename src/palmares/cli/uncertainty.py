@@ -24,6 +24,7 @@ from palmares.cli.source import data_path
 from palmares.i18n import gettext, ngettext
 from palmares.lang import format_decimal, format_int, format_percent, format_significant
 from palmares.problems import UsageProblem
+from palmares.translatable import reason, tr
 
 if TYPE_CHECKING:
     from palmares.uncertainty.spec import LoadedSpec
@@ -77,19 +78,24 @@ def uncertainty(
     from palmares.uncertainty.replay import ReplayUnsupported
 
     if draws < 1:
-        raise UsageProblem(f"--draws {draws}: give a number of draws of at least 1")
+        raise UsageProblem(tr("--draws {draws}: give a number of draws of at least 1", draws=draws))
     if workers is not None and scheduler is not None:
-        raise UsageProblem("give --workers N or --scheduler ADDR, not both")
+        raise UsageProblem(tr("give --workers N or --scheduler ADDR, not both"))
     if scheduler is not None and not re.fullmatch(r"(?:[a-z]+://)?[^:/\s]+:\d{1,5}", scheduler):
-        raise UsageProblem(f"--scheduler {scheduler!r}: give an address such as tcp://HOST:PORT")
+        raise UsageProblem(
+            tr(
+                "--scheduler {scheduler!r}: give an address such as tcp://HOST:PORT",
+                scheduler=scheduler,
+            )
+        )
     if workers is not None and workers < 1:
-        raise UsageProblem("--workers must be >= 1")
+        raise UsageProblem(tr("--workers must be >= 1"))
     if top_k is not None and top_k < 1:
-        raise UsageProblem("--top-k must be >= 1")
+        raise UsageProblem(tr("--top-k must be >= 1"))
     if out is not None and out.suffix.lower() != ".parquet":
-        raise UsageProblem(f"--out {out}: the output is a .parquet file")
+        raise UsageProblem(tr("--out {out}: the output is a .parquet file", out=out))
     if out is not None and out.exists() and not force:
-        raise UsageProblem(f"{out} exists; pass --force to replace it")
+        raise UsageProblem(tr("{out} exists; pass --force to replace it", out=out))
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
     previous = parse_edition(previous_edition) if previous_edition else None
@@ -116,7 +122,9 @@ def uncertainty(
                 progress=stderr_progress,
             )
         except ReplayUnsupported as error:
-            raise UsageProblem(f"uncertainty cannot replay this methodology: {error}") from error
+            raise UsageProblem(
+                tr("uncertainty cannot replay this methodology: {reason}", reason=reason(error))
+            ) from error
     if key is not None:
         kept = _keep(dataset, key, draws, seed, done, kept)
     if out is not None:
@@ -257,10 +265,10 @@ def sensitivity(
     if edition:
         parse_edition(edition)  # a malformed year is refused before the data is read
     if samples < 2 or samples & (samples - 1):
-        raise UsageProblem("--samples must be a power of 2 (>= 2)")
+        raise UsageProblem(tr("--samples must be a power of 2 (>= 2)"))
     dataset = palmares.load(data_path(data))
     if institution and institution_option and institution != institution_option:
-        raise UsageProblem("give INSTITUTION or its old spelling --institution, not both")
+        raise UsageProblem(tr("give INSTITUTION or its old spelling --institution, not both"))
     institution = institution or institution_option
     who = dataset.resolve(institution) if institution else None
     try:
@@ -274,7 +282,7 @@ def sensitivity(
             institution=who,
         )
     except (ReplayUnsupported, NothingVaries) as error:
-        raise UsageProblem(f"sensitivity: {error}") from error
+        raise UsageProblem(tr("sensitivity: {reason}", reason=reason(error))) from error
     if as_json:
         print_json(found.to_json())
         return

@@ -23,6 +23,7 @@ from palmares.highlights.facts import Fact, build_movement, context, facts
 from palmares.highlights.render import N_, Labels, render
 from palmares.history import EditionSeries
 from palmares.lang import check_lang, format_decimal, format_int, format_percent
+from palmares.translatable import tr
 
 ALIASES = {
     "top-percent": "percentile",
@@ -87,14 +88,21 @@ def parse_claim(claim: str) -> tuple[str, str]:
     kind, sep, value = claim.partition("=")
     kind = ALIASES.get(kind.strip().lower(), kind.strip().lower())
     if not sep or not value.strip():
-        raise ValueError(f"claim {claim!r}: expected KIND=VALUE")
+        raise ValueError(tr("claim {claim!r}: expected KIND=VALUE", claim=claim))
     if kind not in CHECKABLE:
         from rapidfuzz import process
 
         near = [m for m, _, _ in process.extract(kind, [*CHECKABLE, *ALIASES], limit=2)]
         raise ValueError(
-            f"--claim {claim!r}: unknown KIND {kind!r}; did you mean {', '.join(near)}? "
-            f"(valid: {', '.join(CHECKABLE)}; aliases: {', '.join(ALIASES)})"
+            tr(
+                "--claim {claim!r}: unknown KIND {kind!r}; did you mean {near}? "
+                "(valid: {kinds}; aliases: {aliases})",
+                claim=claim,
+                kind=kind,
+                near=", ".join(near),
+                kinds=", ".join(CHECKABLE),
+                aliases=", ".join(ALIASES),
+            )
         )
     return kind, value.strip()
 
@@ -102,7 +110,9 @@ def parse_claim(claim: str) -> tuple[str, str]:
 def _int(value: str, claim: str) -> int:
     found = re.fullmatch(r"=?\s*([+-]?\d+)\s*(?:e|er|re|st|nd|rd|th|%)?", value.strip())
     if not found:
-        raise ValueError(f"claim {claim!r}: {value!r} is not a whole number")
+        raise ValueError(
+            tr("claim {claim!r}: {value!r} is not a whole number", claim=claim, value=value)
+        )
     return int(found.group(1))
 
 
@@ -128,7 +138,9 @@ def _node_of(series: EditionSeries, edition: int, name: str) -> str | None:
 def _pair(value: str, claim: str, sep: str = ":") -> tuple[str, str]:
     first, found, second = value.partition(sep)
     if not found or not first.strip() or not second.strip():
-        raise ValueError(f"claim {claim!r}: expected two values separated by {sep!r}")
+        raise ValueError(
+            tr("claim {claim!r}: expected two values separated by {sep!r}", claim=claim, sep=sep)
+        )
     return first.strip(), second.strip()
 
 
@@ -138,7 +150,9 @@ def _band_bounds(text: str, claim: str) -> tuple[int, int | None]:
         return _int(parts[0], claim), _int(parts[1], claim)
     if len(parts) == 1:
         return 0, _int(parts[0], claim)
-    raise ValueError(f"claim {claim!r}: {text!r} is not a band such as 201-300")
+    raise ValueError(
+        tr("claim {claim!r}: {text!r} is not a band such as 201-300", claim=claim, text=text)
+    )
 
 
 class Words:
@@ -283,7 +297,12 @@ def check(
             node = _node_of(series, edition, name.strip())
             if node is None:
                 raise ValueError(
-                    f"claim {claim!r}: no dimension {name.strip()!r} in {series.system}"
+                    tr(
+                        "claim {claim!r}: no dimension {name!r} in {system}",
+                        claim=claim,
+                        name=name.strip(),
+                        system=series.system,
+                    )
                 )
             fact = next((f for f in found if f.kind == kind and f.values.get("node") == node), None)
         else:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from palmares.problems import UsageProblem
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -56,8 +57,11 @@ def parse_url(url: str | Path) -> StoreUrl:
         )
     if "://" in text:
         raise StoreError(
-            f"--db {text!r}: give a DuckDB file (PATH.duckdb or duckdb:///PATH) or a "
-            "postgresql://user@host:port/name URL"
+            tr(
+                "--db {url!r}: give a DuckDB file (PATH.duckdb or duckdb:///PATH) or a "
+                "postgresql://user@host:port/name URL",
+                url=text,
+            )
         )
     return StoreUrl("duckdb", text)
 
@@ -103,7 +107,10 @@ class DuckDBConnection:
         self.path = path
         if not write and not Path(path).exists():
             raise StoreError(
-                f"no store at {path}: make one with `palmares db load BUNDLE --db {path}`"
+                tr(
+                    "no store at {path}: make one with `palmares db load BUNDLE --db {path}`",
+                    path=path,
+                )
             )
         try:
             self._con = duckdb.connect(path, read_only=not write)
@@ -111,14 +118,22 @@ class DuckDBConnection:
             message = str(error)
             if "lock" in message.lower():
                 holder = re.search(r"PID (\d+)", message)
-                who = f" (process {holder.group(1)})" if holder else ""
+                who = tr(" (process {pid})", pid=holder.group(1)) if holder else ""
                 raise StoreError(
-                    f"the store {path} is in use by another process{who}: a load is running "
-                    "or a reader holds it; try again when it finishes"
+                    tr(
+                        "the store {path} is in use by another process{who}: a load is running "
+                        "or a reader holds it; try again when it finishes",
+                        path=path,
+                        who=who,
+                    )
                 ) from None
-            raise StoreError(f"cannot open the store {path}: {message}") from None
+            raise StoreError(
+                tr("cannot open the store {path}: {reason}", path=path, reason=message)
+            ) from None
         except duckdb.Error as error:
-            raise StoreError(f"cannot open the store {path}: {error}") from None
+            raise StoreError(
+                tr("cannot open the store {path}: {reason}", path=path, reason=str(error))
+            ) from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._con.execute(sql, list(params))
@@ -182,7 +197,11 @@ class PostgresConnection:
             self._con = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as error:
             raise StoreError(
-                f"cannot connect to the store {_hide_password(url)}: {str(error).strip()}"
+                tr(
+                    "cannot connect to the store {url}: {reason}",
+                    url=_hide_password(url),
+                    reason=str(error).strip(),
+                )
             ) from None
 
     @staticmethod

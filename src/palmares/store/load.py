@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from palmares.store.backend import Connection, StoreError, StoreUrl, transaction
 from palmares.store.schema import BUNDLE_COLUMNS, WITH_EXTRAS
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     import numpy as np
@@ -174,8 +175,12 @@ def _write(
             existing = con.rows("SELECT value FROM palmares_meta WHERE key = 'data_hash'")
             if existing and not replace:
                 raise StoreError(
-                    f"the store {url} already holds a bundle (data hash {existing[0][0][:12]}): "
-                    "pass --replace to replace it"
+                    tr(
+                        "the store {url} already holds a bundle (data hash {hash}): "
+                        "pass --replace to replace it",
+                        url=url,
+                        hash=existing[0][0][:12],
+                    )
                 )
         for table in (*BUNDLE_COLUMNS, "bundle_columns", "palmares_meta"):
             con.execute(f"DELETE FROM {table}")

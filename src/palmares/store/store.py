@@ -34,6 +34,7 @@ from palmares.store.schema import (
     WITH_EXTRAS,
     statements,
 )
+from palmares.translatable import tr
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -109,19 +110,34 @@ class Store:
                 "SELECT palmares_version FROM palmares_schema ORDER BY version DESC LIMIT 1"
             )[0][0]
             raise StoreError(
-                f"the store {self.url} has schema version {version} (written by palmares {by}); "
-                f"this palmares ({_palmares_version()}) reads schema version {SCHEMA_VERSION}: "
-                "upgrade palmares to use it"
+                tr(
+                    "the store {url} has schema version {version} (written by palmares {by}); "
+                    "this palmares ({mine}) reads schema version {schema}: upgrade palmares to "
+                    "use it",
+                    url=self.url,
+                    version=version,
+                    by=by,
+                    mine=_palmares_version(),
+                    schema=SCHEMA_VERSION,
+                )
             )
         if version == 0 and not allow_empty:
             raise StoreError(
-                f"the store {self.url} holds no data: load a bundle with "
-                f"`palmares db load BUNDLE --db {self.url}`"
+                tr(
+                    "the store {url} holds no data: load a bundle with "
+                    "`palmares db load BUNDLE --db {url}`",
+                    url=self.url,
+                )
             )
         if 0 < version < SCHEMA_VERSION and not allow_older:
             raise StoreError(
-                f"the store {self.url} has schema version {version}; this palmares reads "
-                f"version {SCHEMA_VERSION}: run `palmares db migrate --db {self.url}`"
+                tr(
+                    "the store {url} has schema version {version}; this palmares reads "
+                    "version {schema}: run `palmares db migrate --db {url}`",
+                    url=self.url,
+                    version=version,
+                    schema=SCHEMA_VERSION,
+                )
             )
         return version
 
@@ -219,16 +235,27 @@ class Store:
 
             systems = [str(s) for (s,) in self._con.rows("SELECT DISTINCT system FROM editions")]
             near = [m for m, _, _ in process.extract(system, systems, limit=3, score_cutoff=50)]
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
-            shown = ", ".join(sorted(systems)) or "none"
+            hint = tr("; did you mean {names}?", names=", ".join(near)) if near else ""
+            shown = ", ".join(sorted(systems)) or tr("none")
             raise LookupError(
-                f"the store holds no edition of system {system!r}{hint} (systems: {shown})"
+                tr(
+                    "the store holds no edition of system {system!r}{hint} (systems: {shown})",
+                    system=system,
+                    hint=hint,
+                    shown=shown,
+                )
             )
         if int(edition) not in years:
             nearest = sorted(years, key=lambda y: (abs(y - int(edition)), -y))[:2]
             raise LookupError(
-                f"the store holds no edition {edition} of {system}; closest: "
-                f"{', '.join(map(str, nearest))} (editions: {', '.join(map(str, years))})"
+                tr(
+                    "the store holds no edition {edition} of {system}; closest: {nearest} "
+                    "(editions: {years})",
+                    edition=edition,
+                    system=system,
+                    nearest=", ".join(map(str, nearest)),
+                    years=", ".join(map(str, years)),
+                )
             )
 
     # -- datasets ---------------------------------------------------------------------------
@@ -348,7 +375,13 @@ class Store:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise LookupError(f"{query!r} is ambiguous: it names {', '.join(hits)}; give an id")
+            raise LookupError(
+                tr(
+                    "{query!r} is ambiguous: it names {ids}; give an id",
+                    query=query,
+                    ids=", ".join(hits),
+                )
+            )
         closest = closest_names(query, names, limit=5)
         raise LookupError(unknown_institution(query, [(h.id, h.name) for h in closest]))
 

@@ -42,8 +42,12 @@ def preset_files(preset: str) -> tuple[Path, ...]:
     """The methodology files of a preset, or LookupError naming the presets there are."""
     files = _files(preset)
     if not files:
-        known = ", ".join(preset_ids()) or "none yet"
-        raise LookupError(f"unknown preset {preset!r}; presets: {known}")
+        from palmares.translatable import tr
+
+        known = ", ".join(preset_ids()) or tr("none yet")
+        raise LookupError(
+            tr("unknown preset {preset!r}; presets: {known}", preset=preset, known=known)
+        )
     return files
 
 
@@ -56,7 +60,16 @@ def preset_path(preset: str, year: int | None) -> Path:
         if _covers(path, year):
             return path
     ranges = ", ".join(path.stem for path in files)
-    raise LookupError(f"preset {preset!r} has no methodology for {year} (files: {ranges})")
+    from palmares.translatable import tr
+
+    raise LookupError(
+        tr(
+            "preset {preset!r} has no methodology for {year} (files: {ranges})",
+            preset=preset,
+            year=year,
+            ranges=ranges,
+        )
+    )
 
 
 #: The columns of a tree node, in the order of an indicators table (absent keys are None).

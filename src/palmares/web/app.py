@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from palmares.i18n import country_name, gettext, ngettext
+from palmares.translatable import joined, localise, reason, tr
 from palmares.web.claims import claim_of
 from palmares.web.data import PER_PAGE, WebData, WebError
 
@@ -80,7 +81,7 @@ class Pages:
     def lang_of(self, request: Request) -> str:
         lang = str(request.path_params.get("lang", "en"))
         if lang not in LANGS:
-            raise WebError(f"no language {lang!r}; languages: fr, en")
+            raise WebError(tr("no language {lang!r}; languages: fr, en", lang=lang))
         return lang
 
     def render(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
@@ -124,7 +125,8 @@ class Pages:
     def error(self, request: Request, error: WebError) -> Response:
         lang = str(request.path_params.get("lang", "en"))
         lang = lang if lang in LANGS else "en"
-        return self.render(request, "error.html", error.status, lang=lang, message=str(error))
+        message = localise(reason(error), lang)
+        return self.render(request, "error.html", error.status, lang=lang, message=message)
 
     @staticmethod
     def filters(request: Request) -> dict[str, str]:
@@ -137,7 +139,8 @@ class Pages:
         try:
             return int(str(raw))
         except (TypeError, ValueError):
-            raise WebError(f"{name}={raw!r}: expected a year such as 2024", status=400) from None
+            said = tr("{name}={value!r}: expected a year such as 2024", name=name, value=raw)
+            raise WebError(said, status=400) from None
 
     @staticmethod
     def int_param(request: Request, name: str, default: int) -> int:
@@ -147,9 +150,11 @@ class Pages:
         try:
             value = int(raw)
         except ValueError:
-            raise WebError(f"{name}={raw!r}: expected a whole number", status=400) from None
+            said = tr("{name}={value!r}: expected a whole number", name=name, value=raw)
+            raise WebError(said, status=400) from None
         if value < 1:
-            raise WebError(f"{name}={raw!r}: expected 1 or more", status=400)
+            said = tr("{name}={value!r}: expected 1 or more", name=name, value=raw)
+            raise WebError(said, status=400)
         return value
 
     # -- pages ---------------------------------------------------------------------------------
@@ -236,7 +241,7 @@ class Pages:
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
             )
-        raise WebError(f"format {fmt!r}: expected csv or xlsx")
+        raise WebError(tr("format {format!r}: expected csv or xlsx", format=fmt))
 
     async def personalise(self, request: Request) -> Response:
         lang = self.lang_of(request)
@@ -263,19 +268,19 @@ class Pages:
                 continue
             node = key[2:]
             if node not in every:
-                problems.append(f"{key}: no criterion {node!r}")
+                problems.append(tr("{key}: no criterion {node!r}", key=key, node=node))
                 continue
             try:
                 value = float(raw.replace(",", "."))
             except ValueError:
-                problems.append(f"{key}={raw!r}: not a number")
+                problems.append(tr("{key}={value!r}: not a number", key=key, value=raw))
                 continue
             if value < 0 or value != value:
-                problems.append(f"{key}={raw!r}: a weight is 0 or more")
+                problems.append(tr("{key}={value!r}: a weight is 0 or more", key=key, value=raw))
             elif abs(value - every[node].weight) > 1e-12:
                 weights[node] = value
         if problems:
-            raise WebError("; ".join(problems), status=400)
+            raise WebError(joined("; ", problems), status=400)
         top = [c.id for c in criteria]
         # Nothing picked, or every family: the publisher's own criteria.
         selected = chosen if submitted and set(chosen) != set(top) else []
@@ -331,7 +336,7 @@ class Pages:
             try:
                 verdict = self.data.check(ident, system_id, year, claim_of(claim), lang)
             except (ValueError, WebError) as error:
-                claim_error = str(error)
+                claim_error = localise(reason(error), lang)
         charts = self._profile_charts(ident, presence, system_id, year, lang)
         if request.headers.get("hx-target") == "claim-result":
             return self.render(
@@ -414,7 +419,7 @@ class Pages:
         kind = str(request.path_params["kind"])
         fmt = str(request.path_params["fmt"])
         if kind not in CHART_KINDS or fmt not in ("svg", "png", "vega"):
-            raise WebError(f"no chart {kind}.{fmt}")
+            raise WebError(tr("no chart {kind}.{format}", kind=kind, format=fmt))
         ids = [i for i in request.query_params.get("ids", "").split(",") if i]
         for ident in ids:
             self.data.institution(ident)
@@ -424,11 +429,11 @@ class Pages:
         if fmt == "vega":
             spec = self.data.chart_spec(kind, ids, system, year, lang)
             if spec is None:
-                raise WebError("no chart for this institution and system")
+                raise WebError(tr("no chart for this institution and system"))
             return Response(json.dumps(spec), media_type="application/json")
         body = self.data.chart_file(fmt, kind, ids, system, year, lang)
         if body is None:
-            raise WebError("no chart for this institution and system")
+            raise WebError(tr("no chart for this institution and system"))
         media = "image/svg+xml" if fmt == "svg" else "image/png"
         return Response(body, media_type=media)
 
@@ -448,7 +453,7 @@ class Pages:
         lang = self.lang_of(request)
         ids = [i.strip() for i in request.query_params.get("ids", "").split(",") if i.strip()]
         if len(ids) > 4:
-            raise WebError("compare takes 2 to 4 institutions", status=400)
+            raise WebError(tr("compare takes 2 to 4 institutions"), status=400)
         infos = [self.data.institution(i) for i in ids]
         presence = {i: self.data.presence(i, lang) for i in ids}
         shared: list[dict[str, Any]] = []

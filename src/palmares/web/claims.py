@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from palmares.names import fold_name
+from palmares.translatable import tr
 
 _ORDINAL = r"=?\s*(\d[\d\s\u00a0\u202f]*)\s*(?:er|re|ere|e|eme|st|nd|rd|th)?"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -58,7 +59,10 @@ def claim_of(wording: str) -> str:
             return f"band={found.group(1)}-{found.group(2)}"
         return f"{kind}={_digits(found.group(1))}"
     raise ValueError(
-        f"{wording!r}: not a claim palmares can check; write it as the release does, "
-        "for example 'top 15 %', 'top 20', '16e ex aequo', '6e en France', '201-300', '10 A', "
-        "or as KIND=VALUE (percentile=15)"
+        tr(
+            "{wording!r}: not a claim palmares can check; write it as the release does, "
+            "for example 'top 15 %', 'top 20', '16e ex aequo', '6e en France', '201-300', "
+            "'10 A', or as KIND=VALUE (percentile=15)",
+            wording=wording,
+        )
     )

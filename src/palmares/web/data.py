@@ -23,6 +23,7 @@ from palmares.history import EditionSeries
 from palmares.i18n import gettext
 from palmares.names import fold_name, unknown_institution
 from palmares.published_view import score_range_text
+from palmares.translatable import joined, reason, tr
 
 #: A ranking page shows this many rows unless asked (contracts section 11: at least 50).
 PER_PAGE = 50
@@ -79,7 +80,7 @@ class Criterion:
 class WebError(LookupError):
     """An unknown system, edition, institution or filter (a 404 or 400 page)."""
 
-    def __init__(self, message: str, status: int = 404) -> None:
+    def __init__(self, message: Any, status: int = 404) -> None:
         super().__init__(message)
         self.status = status
 
@@ -134,7 +135,7 @@ class WebData:
             if s["id"] == system:
                 return s
         known = ", ".join(s["id"] for s in self.systems)
-        raise WebError(f"no system {system!r}; systems: {known}")
+        raise WebError(tr("no system {system!r}; systems: {known}", system=system, known=known))
 
     def series(self, system: str) -> EditionSeries:
         self.system(system)
@@ -148,7 +149,14 @@ class WebData:
         series = self.series(system)
         if year not in series.years:
             years = ", ".join(map(str, series.years))
-            raise WebError(f"{system} has no edition {year}; editions: {years}")
+            raise WebError(
+                tr(
+                    "{system} has no edition {year}; editions: {years}",
+                    system=system,
+                    year=year,
+                    years=years,
+                )
+            )
         return series
 
     def by_grades(self, system: str, year: int) -> bool:
@@ -294,13 +302,25 @@ class WebData:
             elif name == "where":
                 attribute, _, wanted = value.partition(":")
                 if attribute not in inst.columns or attribute in ("name", "id"):
-                    problems.append(f"where={value}: no attribute {attribute!r}")
+                    said = tr(
+                        "where={value}: no attribute {attribute!r}",
+                        value=value,
+                        attribute=attribute,
+                    )
+                    problems.append(said)
                     continue
                 keep &= (inst[attribute].astype(str) == wanted).to_numpy()
             else:
-                problems.append(f"{name}={value}: unknown filter; filters: {', '.join(FILTERS)}")
+                problems.append(
+                    tr(
+                        "{name}={value}: unknown filter; filters: {filters}",
+                        name=name,
+                        value=value,
+                        filters=", ".join(FILTERS),
+                    )
+                )
         if problems:
-            raise WebError("; ".join(problems), status=400)
+            raise WebError(joined("; ", problems), status=400)
         return keep
 
     def _rows(self, frame: pd.DataFrame, lang: str, by_grades: bool) -> list[Row]:
@@ -380,7 +400,8 @@ class WebData:
         descending = sort.startswith("-")
         column = sort.lstrip("-") or "rank"
         if column not in ("rank", "name", "country", "score"):
-            raise WebError(f"sort={sort}: expected rank, name, country or score", status=400)
+            said = tr("sort={sort}: expected rank, name, country or score", sort=sort)
+            raise WebError(said, status=400)
         if column == "rank":
             # Bands sort by their lower end; U-Multirank by A count (most first).
             key = -frame["score"] if by_grades else frame["rank_lo"]
@@ -425,7 +446,13 @@ class WebData:
         series = self.check_edition(system, year)
         result = series.result(year)
         if result is None:
-            raise WebError(f"{system} {year} is read from a published table: nothing to re-weight")
+            raise WebError(
+                tr(
+                    "{system} {year} is read from a published table: nothing to re-weight",
+                    system=system,
+                    year=year,
+                )
+            )
         m = result.methodology
         labels = self.labels(lang)
         root = result.tree.roots[0]
@@ -457,7 +484,8 @@ class WebData:
         series = self.check_edition(system, year)
         result = series.result(year)
         if result is None:
-            raise WebError(f"{system} {year}: no computed result to re-rank", status=400)
+            said = tr("{system} {year}: no computed result to re-rank", system=system, year=year)
+            raise WebError(said, status=400)
         where = {}
         if filters.get("country"):
             where["country"] = filters["country"].upper()
@@ -473,7 +501,7 @@ class WebData:
                 network=filters.get("network") or None,
             )
         except PersonalisationError as error:
-            raise WebError(str(error), status=400) from None
+            raise WebError(reason(error), status=400) from None
         by_grades = self.by_grades(system, year)
         table = mine.ranking
         ranked = np.flatnonzero(table.rank > 0)
@@ -608,7 +636,7 @@ class WebData:
         try:
             return check(series, ident, year, claim, data_hash=self.data_hash, lang=lang)
         except ValueError as error:
-            raise WebError(str(error), status=400) from None
+            raise WebError(reason(error), status=400) from None
 
     def communique(self, ident: str, year: int, lang: str) -> str:
         from palmares.highlights.communique import communique
