@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pytest
 
 from palmares.io.published_table import PublishedTable, read_published_table
 from palmares.methodology import Methodology, methodology_hash, resolve_methodology
+from palmares.problems import UsageProblem
 from palmares.reproduce import (
     DIFF_COLUMNS,
     NotRebuildable,
@@ -29,6 +31,7 @@ from palmares.reproduce import (
     rebuild_totals,
     reproduce,
 )
+from palmares.translatable import localise
 from tests.io.published_tables import THE_PRINTED_HEADER, cli, run_reproduce
 
 THE_2011 = ("teaching", "international", "research", "citations", "income")
@@ -501,3 +504,31 @@ def test_score_ranges_are_not_totals_and_reporters_are_counted(tmp_path: Path) -
     assert s["band_agreement_pct"] == 0.0
     assert result.diff["institution"].tolist() == ["C"]
     assert result.diff["check"].tolist() == ["band"]
+
+
+def test_a_table_missing_components_or_its_total_is_refused_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    path = write_table(
+        tmp_path / "the2011.csv",
+        ["World Rank", "University Name", "Total Score", *THE_2011],
+        [[1, "Harvard University", "96.1", 99.7, 72.4, 98.7, 98.8, 34.5]],
+    )
+    method = resolve_methodology("the-wur", 2011)
+    table = read_published_table(path, method.system, 2011, method)
+    kept = {c: v for c, v in table.components.items() if c not in ("teaching", "income")}
+    with pytest.raises(UsageProblem) as one:
+        reproduce(replace(table, components={**kept, "income": table.components["income"]}), method)
+    with pytest.raises(UsageProblem) as two:
+        reproduce(replace(table, components=kept), method)
+    with pytest.raises(UsageProblem) as total:
+        reproduce(replace(table, total=None), method)
+    assert str(one.value).startswith("component not mapped: teaching (pass --map FIELD=HEADER;")
+    assert str(two.value).startswith("components not mapped: teaching, income (pass --map")
+    assert localise(two.value.args[0], "fr").startswith(
+        "composantes sans colonne\u00a0: teaching, income (indiquez --map CHAMP=EN-TÊTE\u202f;"
+    )
+    assert str(total.value) == "no column for the total: pass --map total=HEADER"
+    assert localise(total.value.args[0], "fr") == (
+        "aucune colonne pour le total\u00a0: indiquez --map total=EN-TÊTE"
+    )

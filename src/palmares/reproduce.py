@@ -37,6 +37,7 @@ from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_r
 from palmares.steps import BoolArray, FloatArray, IntArray
 from palmares.steps import registry as ops
 from palmares.steps.rounding import round_half_up
+from palmares.translatable import tr, tr_n
 from palmares.tree import Tree
 
 #: |rebuilt - published| within this counts as agreement (contracts section 5).
@@ -202,11 +203,16 @@ def reproduce(table: PublishedTable, method: Methodology) -> Reproduction:
     missing = [c for c in ids if c not in table.components]
     if missing:
         raise UsageProblem(
-            f"components not mapped: {', '.join(missing)} (pass --map FIELD=HEADER; "
-            f"headers: {', '.join(table.columns.values())})"
+            tr_n(
+                "component not mapped: {components} (pass --map FIELD=HEADER; headers: {headers})",
+                "components not mapped: {components} (pass --map FIELD=HEADER; headers: {headers})",
+                len(missing),
+                components=", ".join(missing),
+                headers=", ".join(table.columns.values()),
+            )
         )
     if table.total is None:
-        raise UsageProblem("no column for the total: pass --map total=HEADER")
+        raise UsageProblem(tr("no column for the total: pass --map total=HEADER"))
     n = len(table)
     x = np.column_stack([table.components[c].value for c in ids]) if n else np.zeros((0, len(ids)))
     na = (
