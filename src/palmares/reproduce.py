@@ -31,7 +31,9 @@ from palmares.methodology import Methodology, methodology_hash
 from palmares.methodology.model import ImputeRedistribute, RescaleAffine
 from palmares.plan import LeafState, apply_leaf_step
 from palmares.plan import published_decimals as plan_decimals
-from palmares.plan.batch import aggregate_draws, bind, compile_plan, rescale_root
+from palmares.plan.bound import bind
+from palmares.plan.compiled import compile_plan
+from palmares.plan.walk import aggregate_draws, rescale_root
 from palmares.problems import UsageProblem
 from palmares.ranking import BAND_OPEN, assign_bands, band_labels, competition_rank, tie_sizes
 from palmares.steps import BoolArray, FloatArray, IntArray

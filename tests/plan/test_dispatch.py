@@ -24,7 +24,8 @@ NOT_STEPS = {
     ("uncertainty/monte_carlo.py", "spec.weights"),
     ("uncertainty/sensitivity.py", "the_spec.weights"),
     ("uncertainty/replay.py", "m.ranking"),
-    ("plan/batch.py", "m.ranking"),
+    ("plan/compiled.py", "m.ranking"),
+    ("plan/bound.py", "m.ranking"),
     ("demo/world.py", "r"),  # an institution's type in the synthetic world
 }
 WORDS = ("type", "method")

@@ -10,15 +10,9 @@ import pytest
 from recorded import DEMO_PRESETS, asem, asem_methods, demo_world
 
 from palmares.engine import run
-from palmares.plan.batch import (
-    DrawPlan,
-    ReplayUnsupported,
-    aggregate_draws,
-    aggregate_one,
-    bind,
-    compile_plan,
-    ranking_keys,
-)
+from palmares.plan.bound import DrawPlan, bind
+from palmares.plan.compiled import ReplayUnsupported, compile_plan
+from palmares.plan.walk import aggregate_draws, aggregate_one, ranking_keys
 from palmares.ranking import competition_rank, competition_rank_on_grid
 from palmares.result import Result
 

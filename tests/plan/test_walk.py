@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 
 from palmares.methodology import load_methodology
-from palmares.plan.batch import (
-    ReplayUnsupported,
-    aggregate_draws,
-    aggregate_one,
-    bind,
-    compile_plan,
-    ranking_keys,
-    rescale_root,
-)
+from palmares.plan.bound import bind
+from palmares.plan.compiled import ReplayUnsupported, compile_plan
+from palmares.plan.walk import aggregate_draws, aggregate_one, ranking_keys, rescale_root
 from palmares.tree import Tree
 
 TREE = Tree.from_parents(

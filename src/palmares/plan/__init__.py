@@ -3,8 +3,9 @@
 - :mod:`palmares.plan.queries`: what a methodology says where (which step covers a node, the
   inner and root steps, the published precision, the ranking key, bundle weights).
 - :mod:`palmares.plan.steps`: eligibility and the leaf steps of a run.
-- :mod:`palmares.plan.batch`: the compiled plan (cached per methodology hash and tree) and its
-  one executor, :func:`~palmares.plan.batch.walk`: every inner node bottom-up through its
+- :mod:`palmares.plan.compiled`: the compiled plan (cached per methodology hash and tree);
+  :mod:`palmares.plan.bound`: the plan bound to a run's leaves; :mod:`palmares.plan.walk`: its
+  one executor, :func:`~palmares.plan.walk.walk`: every inner node bottom-up through its
   steps' operations, the inner rescale and round steps after each level, then the root's
   steps, for weights (d, K): a run and a personalisation are one draw (keeping the working),
   the uncertainty replay a batch of many.

@@ -1,4 +1,4 @@
-"""A run's aggregation: one draw of the plan (:mod:`palmares.plan.batch`) with its working.
+"""A run's aggregation: one draw of the plan (:mod:`palmares.plan.walk`) with its working.
 
 Every inner node bottom-up, with the inner rescale and round steps between levels, through the
 plan's one walk; the weights are the methodology's, or a personalisation's overrides of them.
@@ -14,7 +14,9 @@ import numpy.typing as npt
 
 from palmares.methodology import Methodology
 from palmares.methodology.model import StepBase
-from palmares.plan.batch import aggregate_one, bind, compile_plan
+from palmares.plan.bound import bind
+from palmares.plan.compiled import compile_plan
+from palmares.plan.walk import aggregate_one
 from palmares.plan.working import Aggregated, StepRecord
 from palmares.steps import BoolArray, FloatArray
 from palmares.steps import registry as ops

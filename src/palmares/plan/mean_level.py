@@ -1,7 +1,7 @@
 """The one-draw kernel of a level's plain weighted means: every renormalised weighted arithmetic
 mean of one tree level (no weight step, no redistribution) through one sparse product.
 
-A run and a personalisation are one draw of the plan (:mod:`palmares.plan.batch`); for them the
+A run and a personalisation are one draw of the plan (:mod:`palmares.plan.walk`); for them the
 plain means of a level go together here, node-major, with each child's share of its parent for
 the working. Other parents, and batches of many draws, go through their steps' operations.
 """

@@ -2,7 +2,7 @@
 
 Eligibility on what was submitted, then every leaf step (imputation, treatment,
 normalisation, points, grades) through its operation in :mod:`palmares.steps.registry`, then
-the aggregation of every inner node bottom-up (the plan's walk, :mod:`palmares.plan.batch`)
+the aggregation of every inner node bottom-up (the plan's walk, :mod:`palmares.plan.walk`)
 and the root's rescale and round steps. Each step leaves a :class:`StepRecord` for the working.
 """
 
@@ -173,7 +173,7 @@ def apply_leaf_step(
 
 def root_step(index: int, step: StepBase, tree: Tree, values: FloatArray, root: str) -> StepRecord:
     """Apply a rescale or round step to the root, in place on ``values`` (steps naming inner
-    nodes act during the plan's walk, :func:`palmares.plan.batch.walk`)."""
+    nodes act during the plan's walk, :func:`palmares.plan.walk.walk`)."""
     col = tree.index(root)
     s = values[:, col]
     values[:, col] = rescale_or_round(step, root, s, None)

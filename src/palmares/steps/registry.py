@@ -12,7 +12,7 @@ elsewhere). An operation knows:
   the output is unbounded), as the step class itself declares it for the range walk of
   :mod:`palmares.methodology.ranges` (one declaration, checked on data by the conformance suite).
 - ``draws`` (weights and aggregations): the step over a batch of draws (d, k) whose leaves are
-  fixed, with its own fast paths (the plan's batch path, :mod:`palmares.plan.batch`).
+  fixed, with its own fast paths (the plan's batch path, :mod:`palmares.plan.walk`).
 - ``uses_statistics``: whether it takes statistics of the population (min, max, mean, sd,
   median, quantiles, ranks), the steps a bootstrap of that population changes.
 

@@ -1,7 +1,7 @@
 """The vectorised replay: re-rank a computed Result for many weight vectors at once.
 
 Nothing before aggregation reruns: the replay reads the leaf values a Result cached and executes
-the plan's one walk (:mod:`palmares.plan.batch`) on blocks of draws (d, K): every inner node
+the plan's one walk (:mod:`palmares.plan.walk`) on blocks of draws (d, K): every inner node
 through its steps' own batch operation, the inner and root rescale and round steps on every
 draw, then competition ranks. What varies is chosen here: the sibling groups whose weights a
 draw perturbs (:class:`~palmares.uncertainty.draws.WeightModel`).
@@ -13,16 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from palmares.plan.batch import (
-    DrawPlan,
-    GradeKey,
-    ReplayUnsupported,
-    block_size,
-    compile_draws,
-    step_label,
-)
-from palmares.plan.batch import aggregate_draws as aggregate_batch
-from palmares.plan.batch import ranking_keys as batch_keys
+from palmares.plan.bound import DrawPlan, GradeKey, compile_draws
+from palmares.plan.compiled import ReplayUnsupported, step_label
+from palmares.plan.walk import aggregate_draws as aggregate_batch
+from palmares.plan.walk import block_size
+from palmares.plan.walk import ranking_keys as batch_keys
 from palmares.ranking import competition_rank, competition_rank_on_grid
 from palmares.result import Result
 from palmares.steps import BoolArray, FloatArray, IntArray
