@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -68,10 +67,9 @@ def build_store(tree: Path, db: Path) -> None:
 @contextmanager
 def serving(tree: Path, db: Path) -> Iterator[tuple[str, int]]:
     """``palmares serve`` of ``tree`` on ``db`` (one worker): its URL and process id."""
-    import httpx
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from api.served import free_port
+    from api.served import answering, free_port
 
     port = free_port()
     command = [sys.executable, "-c", "from palmares.cli import main; main()", "serve"]
@@ -85,28 +83,8 @@ def serving(tree: Path, db: Path) -> Iterator[tuple[str, int]]:
         cwd=str(tree),
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{tree}: palmares serve exited with {process.returncode}")
-            try:
-                if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{tree}: palmares serve did not answer within 180 s")
-            time.sleep(0.3)
+    with answering(process, f"http://127.0.0.1:{port}", f"{tree}: palmares serve") as url:
         yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 def bodies(n: int, seed: int) -> list[bytes]:

@@ -56,21 +56,33 @@ def serving(
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
     )
-    url = f"http://127.0.0.1:{port}"
+    try:
+        with answering(process, f"http://127.0.0.1:{port}") as url:
+            yield url, process.pid
+    finally:
+        if log is not None:
+            out.close()  # type: ignore[union-attr]
+
+
+@contextmanager
+def answering(
+    process: subprocess.Popen[bytes], url: str, what: str = "palmares serve"
+) -> Iterator[str]:
+    """``url`` once the server ``process`` answers there (within 180 s); stopped on exit."""
     try:
         deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"palmares serve exited with {process.returncode}")
+                raise RuntimeError(f"{what} exited with {process.returncode}")
             try:
                 if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("palmares serve did not answer within 180 s")
+                raise RuntimeError(f"{what} did not answer within 180 s")
             time.sleep(0.3)
-        yield url, process.pid
+        yield url
     finally:
         process.terminate()
         try:
@@ -78,5 +90,3 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
-        if log is not None:
-            out.close()  # type: ignore[union-attr]
